@@ -1,0 +1,1 @@
+"""Subcommands of `ncgh`, one module each; every module defines `command`."""

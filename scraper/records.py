@@ -1,0 +1,155 @@
+"""The records the scraper hands to its callers.
+
+Plain dataclasses with explicit fields, so nothing of unknown shape crosses a module line. The
+orchestration layer (`ncgh.pipeline`) maps them onto the archive's own input records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class FetchErrorKind(StrEnum):
+    """Why a fetch produced no usable response; stored verbatim in the archive."""
+
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    TOO_LARGE = "too_large"
+    OFF_SITE_REDIRECT = "off_site_redirect"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    ROBOTS_DISALLOWED = "robots_disallowed"
+    HTTP_STATUS = "http_status"  # a final 4xx/5xx after retries (404 included)
+    TRUNCATED = "truncated"  # fewer bytes than Content-Length, or a broken chunked/gzip stream
+    INVALID_URL = "invalid_url"
+
+
+@dataclass(frozen=True)
+class RedirectHop:
+    """One redirect followed (or refused) on the way to the final URL."""
+
+    url: str
+    status: int
+    location: str
+
+
+@dataclass
+class FetchResult:
+    """Everything known about one fetch, successful or not; never an exception."""
+
+    url: str  # as requested
+    final_url: str  # after redirects (== url when none)
+    status: int | None  # final HTTP status; None when no response was received
+    headers: list[tuple[str, str]]  # final response headers as received, in order, duplicates kept
+    body: bytes  # exact entity body (content-coding such as gzip removed); b"" on error or 304
+    fetched_at: datetime  # UTC, timezone-aware: when the final attempt started
+    elapsed: float  # seconds, all attempts included
+    attempts: int
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    redirects: list[RedirectHop] = field(default_factory=list)
+    error: FetchErrorKind | None = None
+    error_detail: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+    @property
+    def not_modified(self) -> bool:
+        return self.error is None and self.status == 304
+
+    def header(self, name: str) -> str | None:
+        """First value of a response header, case-insensitively."""
+        low = name.lower()
+        for key, value in self.headers:
+            if key.lower() == low:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str  # absolute URL
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    url: str  # absolute URL
+    name: str
+
+
+@dataclass(frozen=True)
+class Footer:
+    """The site-wide footer; versioned on its own in the archive, never part of an article."""
+
+    org: str | None = None
+    icp: str | None = None
+    police_record: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+
+    def is_empty(self) -> bool:
+        return all(v is None for v in asdict(self).values())
+
+
+@dataclass
+class ArticleRecord:
+    """One parsed article page. Field meanings follow the `ncgh parse --json` keys."""
+
+    url: str | None
+    article_id: int | None
+    title: str | None
+    column: str | None  # bracketed title prefix, e.g. 基层工会动态 (without brackets)
+    published_at: str | None  # ISO 8601 date, or date-time with +08:00 when the page gives a time
+    published_raw: str | None
+    views: int | None
+    source: str | None
+    author: str | None
+    body_text: str  # paragraphs separated by one blank line
+    body_html: str  # sanitised; links and image sources absolute
+    images: list[Image]
+    attachments: list[Attachment]
+    signature: str | None
+    footer: Footer | None
+    encoding: str | None
+    extractor: str  # "profile" or "fallback"
+    warnings: list[str]
+    parser_version: str
+
+    def to_dict(self) -> dict:
+        """JSON-ready form with the documented key order."""
+        return asdict(self)
+
+
+class ParseError(Exception):
+    """The page holds no recognisable article; `reason` says why in one line."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ArticleMissing(ParseError):
+    """A 200 page that says the article does not exist (one of the site's ways to delete)."""
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """An article found by discovery: a list page, the JSON API or an id walk."""
+
+    article_id: int
+    url: str
+    title: str | None = None
+    published: str | None = None  # ISO date when the list shows one
+
+
+@dataclass
+class ListPage:
+    """One page of a list (HTML list page or JSON API page)."""
+
+    refs: list[ArticleRef]
+    next_url: str | None  # None on the last page
