@@ -1,0 +1,285 @@
+"""The archive's SQLite schema, its version number and the migrations between versions.
+
+Every table and column is documented in docs/schema.md. The schema only ever moves forward: a
+migration is a numbered list of SQL statements applied in one transaction, and the `schema_version`
+table records each one applied. A database written by a newer program is refused instead of being
+silently misread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+# Wait this long for another writer (crawler, reparse) before giving up with "database is locked".
+BUSY_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+SCHEMA_V1 = (
+    """CREATE TABLE schema_version (
+        version INTEGER PRIMARY KEY,
+        applied_at TEXT NOT NULL,
+        description TEXT NOT NULL
+    )""",
+    """CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        mode TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL DEFAULT 'running',
+        config_json TEXT NOT NULL DEFAULT '{}',
+        summary_json TEXT,
+        requests INTEGER,
+        fetched INTEGER,
+        not_modified INTEGER,
+        new_articles INTEGER,
+        new_versions INTEGER,
+        unchanged INTEGER,
+        gone INTEGER,
+        restored INTEGER,
+        errors INTEGER
+    )""",
+    """CREATE TABLE work_items (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        url TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        article_id INTEGER,
+        priority INTEGER NOT NULL DEFAULT 0,
+        etag TEXT,
+        last_modified TEXT,
+        state TEXT NOT NULL DEFAULT 'pending',
+        capture_id INTEGER,
+        UNIQUE (run_id, url)
+    )""",
+    "CREATE INDEX work_items_queue ON work_items (run_id, state, priority DESC, id)",
+    """CREATE TABLE bodies (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        codec TEXT NOT NULL CHECK (codec IN ('zstd', 'zstd-delta')),
+        base_sha256 TEXT REFERENCES bodies(sha256),
+        depth INTEGER NOT NULL DEFAULT 0,
+        stored_size INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        CHECK ((codec = 'zstd') = (base_sha256 IS NULL))
+    )""",
+    "CREATE INDEX bodies_base ON bodies (base_sha256)",
+    """CREATE TABLE captures (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER REFERENCES runs(id),
+        work_item_id INTEGER,
+        site TEXT NOT NULL,
+        article_id INTEGER,
+        kind TEXT NOT NULL,
+        url TEXT NOT NULL,
+        final_url TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        status INTEGER,
+        elapsed REAL NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 1,
+        error TEXT,
+        error_detail TEXT,
+        headers_json TEXT NOT NULL DEFAULT '[]',
+        request_headers_json TEXT NOT NULL DEFAULT '[]',
+        redirects_json TEXT NOT NULL DEFAULT '[]',
+        body_sha256 TEXT REFERENCES bodies(sha256),
+        body_size INTEGER,
+        outcome TEXT NOT NULL
+            CHECK (outcome IN ('ok', 'not_modified', 'missing', 'parse_error', 'fetch_error')),
+        missing_reason TEXT,
+        encoding TEXT,
+        encoding_source TEXT,
+        parser_version TEXT,
+        extractor TEXT,
+        warnings_json TEXT NOT NULL DEFAULT '[]',
+        parse_error TEXT,
+        views INTEGER,
+        version INTEGER,
+        footer_version INTEGER
+    )""",
+    """CREATE UNIQUE INDEX captures_identity
+        ON captures (url, fetched_at, ifnull(status, -1), ifnull(body_sha256, ''))""",
+    "CREATE INDEX captures_article ON captures (site, article_id, fetched_at)",
+    "CREATE INDEX captures_time ON captures (fetched_at, id)",
+    "CREATE INDEX captures_run ON captures (run_id)",
+    "CREATE INDEX captures_body ON captures (body_sha256)",
+    """CREATE TABLE articles (
+        site TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('live', 'gone')),
+        first_seen TEXT NOT NULL,
+        last_seen TEXT,
+        last_capture_at TEXT NOT NULL,
+        last_change_at TEXT,
+        published_at TEXT,
+        title TEXT,
+        last_url TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        missing_streak INTEGER NOT NULL DEFAULT 0,
+        version INTEGER,
+        views INTEGER,
+        views_at TEXT,
+        PRIMARY KEY (site, article_id)
+    )""",
+    """CREATE TABLE article_urls (
+        site TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (site, article_id, url)
+    )""",
+    """CREATE TABLE versions (
+        id INTEGER PRIMARY KEY,
+        site TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        capture_id INTEGER NOT NULL REFERENCES captures(id),
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        last_capture_id INTEGER NOT NULL REFERENCES captures(id),
+        content_hash TEXT NOT NULL,
+        changed_fields TEXT NOT NULL,
+        title TEXT,
+        column_name TEXT,
+        published_at TEXT,
+        source TEXT,
+        author TEXT,
+        body_text TEXT NOT NULL,
+        body_html TEXT NOT NULL,
+        images_json TEXT NOT NULL DEFAULT '[]',
+        attachments_json TEXT NOT NULL DEFAULT '[]',
+        signature TEXT,
+        parser_version TEXT,
+        UNIQUE (site, article_id, version)
+    )""",
+    """CREATE TABLE views (
+        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
+        site TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        views INTEGER NOT NULL
+    )""",
+    "CREATE INDEX views_article ON views (site, article_id, at)",
+    """CREATE TABLE footers (
+        id INTEGER PRIMARY KEY,
+        site TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        capture_id INTEGER NOT NULL REFERENCES captures(id),
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        changed_fields TEXT NOT NULL,
+        org TEXT,
+        icp TEXT,
+        police_record TEXT,
+        phone TEXT,
+        email TEXT,
+        address TEXT,
+        postcode TEXT,
+        UNIQUE (site, version)
+    )""",
+    """CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        site TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        event TEXT NOT NULL CHECK (event IN ('new', 'edited', 'gone', 'restored')),
+        at TEXT NOT NULL,
+        capture_id INTEGER NOT NULL REFERENCES captures(id),
+        version INTEGER,
+        detail TEXT
+    )""",
+    "CREATE INDEX events_article ON events (site, article_id, at)",
+    "CREATE INDEX events_time ON events (at)",
+    # Contentless full-text index: rowid = versions.id; text is indexed as CJK bigrams (archive/search.py).
+    """CREATE VIRTUAL TABLE version_fts USING fts5(
+        title, body, content='', tokenize='unicode61 remove_diacritics 2'
+    )""",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", SCHEMA_V1),)
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+class SchemaError(RuntimeError):
+    """The file is not an archive this program can use (too new, or not an archive at all)."""
+
+
+def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open an archive connection that waits for other writers instead of failing.
+
+    Autocommit mode (isolation_level=None): writers open their own `BEGIN IMMEDIATE` transactions,
+    which take the write lock up front so two writers queue on busy_timeout instead of deadlocking.
+    Readers in WAL mode never block the crawler and are never blocked by it.
+    """
+    if readonly:
+        uri = Path(path).resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    else:
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: a committed capture survives power loss too; the crawler is paced far below fsync speed.
+        conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    """The highest schema version applied; 0 for an empty database."""
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if not has_table:
+        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if tables:
+            raise SchemaError("this SQLite file has tables but no schema_version table: not an ncgh archive")
+        return 0
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to SCHEMA_VERSION, one transaction per migration; returns the version.
+
+    Safe when several processes open a new archive at once: the version is re-read after the
+    write lock is taken, so each migration runs exactly once.
+    """
+    version = current_version(conn)
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"archive schema version {version} is newer than this program understands ({SCHEMA_VERSION}); "
+            "upgrade ncgh-archive"
+        )
+    for migration in MIGRATIONS:
+        if migration.version <= version:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if current_version(conn) >= migration.version:
+                conn.execute("COMMIT")
+                continue
+            for statement in migration.statements:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_version (version, applied_at, description) VALUES (?, ?, ?)",
+                (migration.version, datetime.now(UTC).isoformat(), migration.description),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        version = migration.version
+    return current_version(conn)
