@@ -1,0 +1,278 @@
+"""The one mapping between what the scraper saw and what the archive stores.
+
+A live fetch (`interpret`) and a stored capture re-run through today's parser (`interpret_stored`,
+used by `ncgh reparse`) go through the same classification core, so a page can never be judged one
+way when crawled and another way when reparsed.
+
+Classification, in order:
+- a fetch that got a final 404 or 410 -> missing (http_404 / http_410);
+- any other fetch error (timeout, connection, 5xx/429 after retries, too large, truncated, off-site
+  redirect, robots) -> fetch_error: never evidence that an article is gone;
+- 304 -> not_modified;
+- any other non-2xx status -> fetch_error;
+- an article URL redirected to a non-article URL (the site's home page) -> missing (redirect_home);
+- a page the parser says "does not exist" (ArticleMissing) -> missing (not_exist_page);
+- any other ParseError -> parse_error: never an edit;
+- otherwise ok, with the parsed content, views and footer.
+List, API and robots captures are stored as fetched (ok / fetch_error) without article parsing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from archive.model import (
+    MISSING_404,
+    MISSING_410,
+    MISSING_PAGE,
+    MISSING_REDIRECT_HOME,
+    OUTCOME_FETCH_ERROR,
+    OUTCOME_MISSING,
+    OUTCOME_NOT_MODIFIED,
+    OUTCOME_OK,
+    OUTCOME_PARSE_ERROR,
+    ArticleContent,
+    CaptureIn,
+    FooterFields,
+)
+from scraper.discover import article_id_from_url
+from scraper.encoding import decode
+from scraper.parse import SiteProfile, parse_article
+from scraper.records import ArticleMissing, ArticleRecord, FetchErrorKind, FetchResult, ParseError
+
+
+@dataclass
+class _Seen:
+    """The facts classification needs, whether they come from a live fetch or a stored capture."""
+
+    url: str
+    final_url: str
+    status: int | None
+    headers: list[tuple[str, str]]
+    body: bytes | None
+    redirected: bool
+    error: str | None
+    error_detail: str | None
+
+
+@dataclass
+class _Verdict:
+    outcome: str
+    article_id: int | None
+    missing_reason: str | None = None
+    parse_error: str | None = None
+    record: ArticleRecord | None = None
+    encoding: str | None = None
+    encoding_source: str | None = None
+    error: str | None = None
+    error_detail: str | None = None
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    low = name.lower()
+    for key, value in headers:
+        if key.lower() == low:
+            return value
+    return None
+
+
+def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple[str, ...] | list[str]) -> _Verdict:
+    article_id = article_id_from_url(seen.url, list(article_paths)) if kind == "article" else None
+    status = seen.status
+    if kind == "article" and status in (404, 410) and seen.error in (None, FetchErrorKind.HTTP_STATUS.value):
+        reason = MISSING_404 if status == 404 else MISSING_410
+        return _Verdict(OUTCOME_MISSING, article_id, missing_reason=reason)
+    if seen.error is not None:
+        return _Verdict(OUTCOME_FETCH_ERROR, article_id, error=seen.error, error_detail=seen.error_detail)
+    if status == 304:
+        return _Verdict(OUTCOME_NOT_MODIFIED, article_id)
+    if status is None or not 200 <= status < 300:
+        detail = f"HTTP {status}" if status is not None else "no response"
+        return _Verdict(
+            OUTCOME_FETCH_ERROR, article_id, error=FetchErrorKind.HTTP_STATUS.value, error_detail=detail
+        )
+    if kind != "article":
+        return _Verdict(OUTCOME_OK, None)
+    if seen.redirected and article_id_from_url(seen.final_url, list(article_paths)) is None:
+        return _Verdict(OUTCOME_MISSING, article_id, missing_reason=MISSING_REDIRECT_HOME)
+    body = seen.body or b""
+    content_type = _header(seen.headers, "Content-Type")
+    decoded = decode(body, content_type) if body else None
+    encoding = decoded.encoding if decoded else None
+    encoding_source = decoded.source if decoded else None
+    try:
+        record = parse_article(body, seen.final_url, content_type, profile)
+    except ArticleMissing:
+        return _Verdict(
+            OUTCOME_MISSING,
+            article_id,
+            missing_reason=MISSING_PAGE,
+            encoding=encoding,
+            encoding_source=encoding_source,
+        )
+    except ParseError as exc:
+        return _Verdict(
+            OUTCOME_PARSE_ERROR,
+            article_id,
+            parse_error=exc.reason,
+            encoding=encoding,
+            encoding_source=encoding_source,
+        )
+    if article_id is None:
+        article_id = record.article_id
+    return _Verdict(
+        OUTCOME_OK,
+        article_id,
+        record=record,
+        encoding=record.encoding or encoding,
+        encoding_source=encoding_source,
+    )
+
+
+def to_content(record: ArticleRecord) -> ArticleContent:
+    """ArticleRecord -> the archive's versioned content (views and footer are not part of it)."""
+    return ArticleContent(
+        title=record.title,
+        column=record.column,
+        published_at=record.published_at,
+        source=record.source,
+        author=record.author,
+        body_text=record.body_text,
+        body_html=record.body_html,
+        images=tuple((img.src, img.caption) for img in record.images),
+        attachments=tuple((att.url, att.name) for att in record.attachments),
+        signature=record.signature,
+    )
+
+
+def _footer(record: ArticleRecord | None) -> FooterFields | None:
+    if record is None or record.footer is None or record.footer.is_empty():
+        return None
+    f = record.footer
+    return FooterFields(
+        org=f.org,
+        icp=f.icp,
+        police_record=f.police_record,
+        phone=f.phone,
+        email=f.email,
+        address=f.address,
+        postcode=f.postcode,
+    )
+
+
+def _apply(capture: CaptureIn, verdict: _Verdict) -> CaptureIn:
+    from scraper.parse import PARSER_VERSION
+
+    capture.outcome = verdict.outcome
+    capture.article_id = verdict.article_id
+    capture.missing_reason = verdict.missing_reason
+    capture.parse_error = verdict.parse_error
+    capture.encoding = verdict.encoding
+    capture.encoding_source = verdict.encoding_source
+    if verdict.outcome == OUTCOME_FETCH_ERROR:
+        capture.error = verdict.error
+        capture.error_detail = verdict.error_detail
+    if capture.kind == "article" and verdict.outcome in (OUTCOME_OK, OUTCOME_MISSING, OUTCOME_PARSE_ERROR):
+        capture.parser_version = PARSER_VERSION
+    record = verdict.record
+    if record is not None:
+        capture.content = to_content(record)
+        capture.views = record.views
+        capture.footer = _footer(record)
+        capture.extractor = record.extractor
+        capture.warnings = tuple(record.warnings)
+        capture.parser_version = record.parser_version
+    return capture
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def interpret(
+    site: str,
+    url: str,
+    fetch: FetchResult,
+    profile: SiteProfile,
+    article_paths: tuple[str, ...] | list[str],
+    kind: str = "article",
+    run_id: int | None = None,
+    work_item_id: int | None = None,
+) -> CaptureIn:
+    """One live fetch -> the capture the archive records (whatever happened: never raises for the page)."""
+    seen = _Seen(
+        url=url,
+        final_url=fetch.final_url or url,
+        status=fetch.status,
+        headers=list(fetch.headers),
+        body=fetch.body,
+        redirected=bool(fetch.redirects) or (fetch.final_url or url) != url,
+        error=fetch.error.value if fetch.error is not None else None,
+        error_detail=fetch.error_detail,
+    )
+    capture = CaptureIn(
+        site=site,
+        url=url,
+        final_url=seen.final_url,
+        fetched_at=iso_utc(fetch.fetched_at),
+        status=fetch.status,
+        outcome=OUTCOME_FETCH_ERROR,
+        kind=kind,
+        headers=list(fetch.headers),
+        request_headers=list(fetch.request_headers),
+        redirects=[(hop.url, hop.status, hop.location) for hop in fetch.redirects],
+        body=fetch.body if fetch.body else None,
+        elapsed=fetch.elapsed,
+        attempts=fetch.attempts,
+        error=seen.error,
+        error_detail=fetch.error_detail,
+        run_id=run_id,
+        work_item_id=work_item_id,
+    )
+    return _apply(capture, _classify(seen, kind, profile, article_paths))
+
+
+def interpret_stored(stored, body: bytes | None, profile: SiteProfile, article_paths) -> CaptureIn:
+    """A stored capture (archive.store.StoredCapture) re-judged by today's parser.
+
+    Everything observed on the wire is kept as stored; only the interpretation (outcome, content,
+    views, footer, parser version) is redone.
+    """
+    headers = [tuple(h) for h in (stored.headers or [])]
+    redirects = [tuple(r) for r in (stored.redirects or [])]
+    seen = _Seen(
+        url=stored.url,
+        final_url=stored.final_url or stored.url,
+        status=stored.status,
+        headers=headers,
+        body=body,
+        redirected=bool(redirects) or (stored.final_url or stored.url) != stored.url,
+        error=stored.error,
+        error_detail=stored.error_detail,
+    )
+    capture = CaptureIn(
+        site=stored.site,
+        url=stored.url,
+        final_url=seen.final_url,
+        fetched_at=stored.fetched_at,
+        status=stored.status,
+        outcome=OUTCOME_FETCH_ERROR,
+        kind=stored.kind,
+        headers=headers,
+        request_headers=[tuple(h) for h in (stored.request_headers or [])],
+        redirects=redirects,
+        body=body,
+        elapsed=stored.elapsed,
+        attempts=stored.attempts,
+        error=stored.error,
+        error_detail=stored.error_detail,
+        run_id=stored.run_id,
+    )
+    verdict = _classify(seen, stored.kind, profile, article_paths)
+    if verdict.article_id is None and stored.article_id is not None:
+        verdict.article_id = stored.article_id
+    return _apply(capture, verdict)
