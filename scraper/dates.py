@@ -1,0 +1,161 @@
+"""Chinese-site date and time strings -> ISO 8601 in site-local time (Asia/Shanghai, +08:00).
+
+Pages write dates as 2018-10-12, 2018/10/12, 2018.10.12, 2018年10月12日 or 2018-1-2, sometimes with a
+time (21:23, 21:23:57, 21时23分), sometimes in full-width digits. Everything is normalised here, in one
+place, so the header parser, the list-page parser and the fallback extractor agree on what a date is.
+Impossible dates (month 13, Feb 30) and years outside 1990..2100 are not dates: they are usually ids,
+phone numbers or version strings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+
+__all__ = ["DateValue", "find_dates", "normalise_digits", "parse_date", "MIN_YEAR", "MAX_YEAR"]
+
+MIN_YEAR = 1990
+MAX_YEAR = 2100
+SITE_OFFSET = "+08:00"
+
+
+@dataclass(frozen=True)
+class DateValue:
+    """A date found in text: ISO form, the text it came from, and whether a time was given."""
+
+    iso: str  # "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM(:SS)+08:00"
+    raw: str  # the matched substring of the original text
+    has_time: bool
+
+    @property
+    def day(self) -> str:
+        """The calendar day, "YYYY-MM-DD", whether or not a time was given."""
+        return self.iso[:10]
+
+
+# One character in, one character out, so match positions in the normalised text are positions in
+# the original and `raw` can be cut from the original.
+_FULLWIDTH = {ord("０") + i: ord("0") + i for i in range(10)}
+_FULLWIDTH.update(
+    {
+        ord("："): ord(":"),
+        ord("－"): ord("-"),
+        ord("／"): ord("/"),
+        ord("．"): ord("."),
+        ord("\u00a0"): ord(" "),  # &nbsp;
+        ord("\u3000"): ord(" "),  # ideographic space
+        ord("\u2002"): ord(" "),
+        ord("\u2003"): ord(" "),
+        ord("\u2009"): ord(" "),
+        ord("\u2010"): ord("-"),
+        ord("\u2011"): ord("-"),
+        ord("\u2013"): ord("-"),
+    }
+)
+
+
+def normalise_digits(text: str) -> str:
+    """Full-width digits and punctuation -> ASCII, odd spaces -> " "; length is preserved."""
+    return text.translate(_FULLWIDTH)
+
+
+_YEAR = r"(?<![\d])(?P<y>\d{4})"
+_TIME = (
+    r"(?:[ \t]{0,3}|T|[ \t]{0,3}[\r\n]{1,2}[ \t]{0,3})"
+    r"(?:(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?![\d:])"
+    r"(?:\.\d{1,6})?(?P<tz>Z|[+-](?:0\d|1[0-4]):?[0-5]\d)?(?![\d])"
+    r"|(?P<hc>\d{1,2})[时點点](?P<mic>\d{1,2})分(?:(?P<sc>\d{1,2})秒)?)"
+)
+_DATE = re.compile(
+    r"(?:"
+    + _YEAR
+    + r"(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d])(?!\.\d)"
+    + r"|(?<![\d])(?P<y2>\d{4})\s{0,2}年\s{0,2}(?P<m2>\d{1,2})\s{0,2}月\s{0,2}(?P<d2>\d{1,2})(?![\d])\s{0,2}[日号]?"
+    + r")"
+    + r"(?:"
+    + _TIME
+    + r")?"
+)
+
+
+def _time_part(m: re.Match[str]) -> tuple[int, int, int | None] | None:
+    h, mi, s = m.group("h"), m.group("mi"), m.group("s")
+    if h is None:
+        h, mi, s = m.group("hc"), m.group("mic"), m.group("sc")
+    if h is None or mi is None:
+        return None
+    hour, minute = int(h), int(mi)
+    second = int(s) if s is not None else None
+    if hour > 23 or minute > 59 or (second is not None and second > 59):
+        return None
+    return hour, minute, second
+
+
+def _from_match(m: re.Match[str], original: str) -> DateValue | None:
+    y = m.group("y") or m.group("y2")
+    mo = m.group("m") or m.group("m2")
+    d = m.group("d") or m.group("d2")
+    year, month, day = int(y), int(mo), int(d)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    try:
+        day_value = date(year, month, day)
+    except ValueError:
+        return None
+    iso = day_value.isoformat()
+    time = _time_part(m)
+    if time is None:
+        # Cut the raw text where the date itself ends (a rejected time is not part of it).
+        end = m.end("d") if m.group("d") is not None else m.end("d2")
+        rest = m.string[end : m.end()]
+        tail = re.match(r"\s{0,2}[日号]?", rest)
+        end += tail.end() if tail and ("日" in tail.group(0) or "号" in tail.group(0)) else 0
+        return DateValue(iso=iso, raw=original[m.start() : end], has_time=False)
+    hour, minute, second = time
+    tz = m.group("tz")
+    if tz and tz not in ("+08:00", "+0800"):
+        # An explicit other offset (ISO meta tags often say Z): convert to site-local time.
+        offset = UTC if tz == "Z" else _offset(tz)
+        local = datetime(year, month, day, hour, minute, second or 0, tzinfo=offset).astimezone(_SITE_TZ)
+        if not MIN_YEAR <= local.year <= MAX_YEAR:
+            return None
+        iso = local.date().isoformat()
+        hour, minute = local.hour, local.minute
+        second = local.second if second is not None else None
+    clock = f"{hour:02d}:{minute:02d}" + (f":{second:02d}" if second is not None else "")
+    return DateValue(iso=f"{iso}T{clock}{SITE_OFFSET}", raw=original[m.start() : m.end()], has_time=True)
+
+
+_SITE_TZ = timezone(timedelta(hours=8))
+
+
+def _offset(tz: str) -> timezone:
+    sign = -1 if tz[0] == "-" else 1
+    digits = tz[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def find_dates(text: str) -> list[DateValue]:
+    """Every plausible date in `text`, in reading order."""
+    if not text:
+        return []
+    norm = normalise_digits(text)
+    found: list[DateValue] = []
+    pos = 0
+    while True:
+        m = _DATE.search(norm, pos)
+        if m is None:
+            return found
+        value = _from_match(m, text)
+        if value is not None:
+            found.append(value)
+            pos = m.end()
+        else:
+            pos = m.start() + 1  # "12018-10-12" style junk: retry one character on
+
+
+def parse_date(text: str) -> DateValue | None:
+    """The first plausible date in `text` (e.g. the value after 发布时间:), or None."""
+    dates = find_dates(text)
+    return dates[0] if dates else None
