@@ -1,0 +1,171 @@
+"""Raw response bodies: content-addressed by SHA-256, zstd-compressed, delta-coded against a base.
+
+The same article is captured again and again, and its pages usually differ only by the view
+counter. Compressing a body with the previous body of the same article as a zstd raw-content
+dictionary turns such a capture into a few dozen bytes. A delta's base is decoded recursively, so the
+chain is bounded (MAX_DEPTH): past it the body is stored as a full frame again. Every read is
+verified against the hash: a body never comes back other than exactly as received.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import zstandard
+
+# Longest delta chain: reading a body decodes at most MAX_DEPTH + 1 frames.
+MAX_DEPTH = 20
+# Bodies this large are compressed at a faster level (level 19 needs a lot of memory and time).
+_LARGE = 1_000_000
+
+
+class BodyIntegrityError(Exception):
+    """A stored body is missing, undecodable, or does not match its SHA-256."""
+
+
+@dataclass(frozen=True)
+class BodyInfo:
+    sha256: str
+    size: int
+    codec: str
+    base_sha256: str | None
+    depth: int
+    stored_size: int
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _level(size: int) -> int:
+    return 19 if size < _LARGE else 6
+
+
+def _dict(base: bytes) -> zstandard.ZstdCompressionDict:
+    return zstandard.ZstdCompressionDict(base, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+
+
+class BodyStore:
+    """Reads and writes the `bodies` table on one connection; the caller owns the transaction.
+
+    Keeps recently decoded bodies (bounded by bytes) because delta bases are read again and again
+    while a crawl or a rebuild walks the same articles.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, cache_bytes: int = 64_000_000):
+        self.conn = conn
+        self.cache_bytes = cache_bytes
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cached = 0
+
+    # ---- cache ----
+    def _remember(self, sha: str, data: bytes) -> None:
+        if len(data) > self.cache_bytes // 4:
+            return
+        if sha in self._cache:
+            self._cache.move_to_end(sha)
+            return
+        self._cache[sha] = data
+        self._cached += len(data)
+        while self._cached > self.cache_bytes:
+            _, old = self._cache.popitem(last=False)
+            self._cached -= len(old)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+        self._cached = 0
+
+    # ---- reading ----
+    def info(self, sha: str) -> BodyInfo | None:
+        row = self.conn.execute(
+            "SELECT sha256, size, codec, base_sha256, depth, stored_size FROM bodies WHERE sha256 = ?", (sha,)
+        ).fetchone()
+        return BodyInfo(*row) if row else None
+
+    def exists(self, sha: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM bodies WHERE sha256 = ?", (sha,)).fetchone() is not None
+
+    def read(self, sha: str) -> bytes:
+        """The exact bytes whose SHA-256 is `sha`; BodyIntegrityError if they cannot be produced."""
+        cached = self._cache.get(sha)
+        if cached is not None:
+            self._cache.move_to_end(sha)
+            return cached
+        # Walk down to a full frame or a cached body, then decode upwards.
+        chain: list[tuple[str, int, str, str | None, bytes]] = []
+        current: str | None = sha
+        base_bytes: bytes | None = None
+        seen: set[str] = set()
+        while current is not None:
+            if current in seen or len(chain) > MAX_DEPTH + 1:
+                raise BodyIntegrityError(f"body {sha}: delta chain loops or exceeds {MAX_DEPTH} at {current}")
+            seen.add(current)
+            if current != sha and current in self._cache:
+                base_bytes = self._cache[current]
+                break
+            row = self.conn.execute(
+                "SELECT size, codec, base_sha256, data FROM bodies WHERE sha256 = ?", (current,)
+            ).fetchone()
+            if row is None:
+                where = "" if current == sha else f" (delta base of {sha})"
+                raise BodyIntegrityError(f"body {current} is missing{where}")
+            size, codec, base, blob = row
+            chain.append((current, size, codec, base, blob))
+            current = base if codec == "zstd-delta" else None
+        for body_sha, size, codec, _base, blob in reversed(chain):
+            try:
+                if codec == "zstd":
+                    data = zstandard.ZstdDecompressor().decompress(blob, max_output_size=max(size, 1))
+                elif codec == "zstd-delta":
+                    if base_bytes is None:
+                        raise BodyIntegrityError(f"body {body_sha}: delta without a base")
+                    dec = zstandard.ZstdDecompressor(dict_data=_dict(base_bytes))
+                    data = dec.decompress(blob, max_output_size=max(size, 1))
+                else:
+                    raise BodyIntegrityError(f"body {body_sha}: unknown codec {codec!r}")
+            except zstandard.ZstdError as exc:
+                raise BodyIntegrityError(f"body {body_sha}: cannot decompress: {exc}") from exc
+            if len(data) != size or sha256_hex(data) != body_sha:
+                raise BodyIntegrityError(
+                    f"body {body_sha}: decoded bytes do not match the stored SHA-256 "
+                    f"(got {sha256_hex(data)}, {len(data)} bytes, expected {size} bytes)"
+                )
+            self._remember(body_sha, data)
+            base_bytes = data
+        assert base_bytes is not None
+        return base_bytes
+
+    # ---- writing ----
+    def put(self, data: bytes, base_sha: str | None = None) -> str:
+        """Store `data` (once) and return its SHA-256; delta-code it against `base_sha` when that helps.
+
+        Must run inside the caller's write transaction.
+        """
+        sha = sha256_hex(data)
+        if self.exists(sha):
+            return sha
+        level = _level(len(data))
+        full = zstandard.ZstdCompressor(level=level).compress(data)
+        codec, blob, base, depth = "zstd", full, None, 0
+        if base_sha is not None and base_sha != sha and data:
+            base_info = self.info(base_sha)
+            if base_info is not None and base_info.depth < MAX_DEPTH and base_info.size:
+                base_bytes = self.read(base_sha)
+                delta = zstandard.ZstdCompressor(level=level, dict_data=_dict(base_bytes)).compress(data)
+                if len(delta) < len(full):
+                    codec, blob, base, depth = "zstd-delta", delta, base_sha, base_info.depth + 1
+        self.conn.execute(
+            "INSERT INTO bodies (sha256, size, codec, base_sha256, depth, stored_size, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (sha, len(data), codec, base, depth, len(blob), blob),
+        )
+        self._remember(sha, data)
+        return sha
+
+
+def read_body(conn: sqlite3.Connection, sha: str) -> bytes:
+    """The exact bytes of a stored body, verified against its hash (for readers outside Archive)."""
+    return BodyStore(conn, cache_bytes=0).read(sha)
