@@ -1,0 +1,480 @@
+"""Generic main-text extraction for article pages whose template the site profile does not know.
+
+The article body is found as the *maximum-weight subtree*: every text block of the page (the text a
+block element holds directly or through inline children) gets a weight, positive for prose (its
+length, more when it carries Chinese sentence punctuation) and negative for link lists, short
+punctuation-free labels and the like; the element whose subtree has the highest total wins. Going
+up the tree pays only while it adds more prose than noise, so the winner is the tightest container
+of the whole article, even when the article is split over several sibling blocks, and it stops
+short of navigation, sidebars (通知公告, 视频播放), share bars, previous/next links and the footer.
+Elements that announce themselves as noise (script, style, nav, aside, footer, or a class/id such
+as nav, menu, sidebar, share, comment, copyright, breadcrumb, related) are ignored before scoring,
+unless such an element holds most of the page's prose (pages that wrap everything in
+``<div id="header">`` exist).
+
+The caller's tree is never modified: `MainText.element` is the chosen element of that tree, and
+`MainText.paragraphs` is its text without the noise inside it. `clean_copy` gives a detached copy
+of an element with that noise removed, for callers that want the body's HTML.
+
+`guess_publication_date` finds the publication date of such a page: meta tags first, then a
+labelled date (发布时间: ...), then the date closest before the main text, then any date.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+
+from lxml import html as lxml_html
+
+from scraper.dates import DateValue, find_dates, parse_date
+
+__all__ = ["MainText", "clean_copy", "extract_main", "guess_publication_date", "is_noise_element"]
+
+
+@dataclass
+class MainText:
+    """The main text block of a page."""
+
+    element: lxml_html.HtmlElement  # chosen element of the caller's tree (not modified)
+    text: str  # paragraphs joined by "\n\n"
+    paragraphs: list[str] = field(default_factory=list)
+    score: float = 0.0
+
+
+NOISE_TAGS = frozenset(
+    {
+        "script", "style", "noscript", "iframe", "nav", "footer", "aside", "header", "select", "option",
+        "button", "input", "textarea", "head", "svg", "canvas", "object", "embed", "template", "link",
+        "meta", "title", "map", "audio", "video", "form-hidden",
+    }
+)  # fmt: skip
+# Tags whose noise status can be overruled when they hold most of the prose (bad markup).
+SOFT_NOISE_TAGS = frozenset({"nav", "footer", "aside", "header"})
+
+BLOCK_TAGS = frozenset(
+    {
+        "p", "div", "td", "th", "li", "ul", "ol", "dl", "dd", "dt", "table", "tbody", "thead", "tfoot",
+        "tr", "section", "article", "main", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
+        "body", "html", "center", "form", "fieldset", "address", "figure", "figcaption", "hr", "caption",
+        "text", "details", "summary", "legend",
+    }
+)  # fmt: skip
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+# Class/id words that mark boilerplate. Long words match anywhere in a token ("topnav", "sharebox");
+# short ones only as a whole token ("ad" must not hit "head" or "download").
+_NOISE_SUBSTRINGS = (
+    "nav", "menu", "footer", "sidebar", "share", "comment", "copyright", "breadcrumb", "crumb", "related",
+    "relate", "recommend", "advert", "banner", "social", "subscribe", "pagination", "toolbar", "sitemap",
+    "friendlink", "weixin", "qrcode", "login", "hotnews", "ranking", "prevnext", "fenxiang", "xiangguan",
+)  # fmt: skip
+_NOISE_TOKENS = frozenset(
+    {
+        "ad", "ads", "gg", "ft", "side", "hot", "rank", "tags", "tag", "header", "head", "search", "print",
+        "prev", "next", "pager", "rec", "links", "link", "bottom", "foot", "top", "topbar", "tool", "tools",
+        "aside", "more", "dibu", "daohang", "bq", "lm",
+    }
+)  # fmt: skip
+# Never noise, whatever else the class says ("article-content-side" is still content).
+_CONTENT_TOKENS = frozenset({"content", "article", "main", "body", "text", "zoom", "detail", "post", "entry"})
+
+_TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
+_PUNCT = re.compile(r"[。，！？；：、“”‘’（）《》,;!?]")
+_SENTENCE_END = re.compile(r"[。！？!?]")
+_WS = re.compile(r"\s+")
+_INDENT = " \t\r\n\u00a0\u3000\u2002\u2003\u200b\ufeff"
+
+# Lines inside the chosen block that are page furniture, not article text.
+_BOILERPLATE_LINE = re.compile(
+    r"^(?:[【\[]?\s*(?:上一篇|下一篇|上一条|下一条|上篇|下篇|前一篇|后一篇)\s*[:：】\]]?"
+    r"|.{0,6}(?:分享到|分享至|打印本页|打印此页|关闭窗口|返回顶部|返回首页|加入收藏|收藏本页|【打印】|【关闭】)"
+    r"|.{0,4}(?:字体大小|字号)\s*[:：]?\s*[【\[]?|[【\[]?\s*字体\s*[:：]\s*[【\[]?\s*[大中小默认]"
+    r"|.{0,3}(?:相关新闻|相关阅读|相关文章|相关链接|推荐阅读|热点推荐|热门文章|猜你喜欢)\s*[:：]?\s*$"
+    r")"
+)
+# Headings that open a block of links rather than prose.
+_NOISE_HEADING = re.compile(
+    r"^\s*[【\[]?\s*(?:相关|推荐|热门|热点|最新|通知公告|视频播放|友情链接|图片新闻|精彩推荐|排行|点击排行|专题)"
+)
+
+
+def _tokens(el: lxml_html.HtmlElement) -> list[str]:
+    out: list[str] = []
+    for attr in ("class", "id"):
+        value = el.get(attr)
+        if value:
+            out.extend(t.lower() for t in _TOKEN_SPLIT.split(value[:200]) if t)
+    return out
+
+
+def is_noise_element(el: lxml_html.HtmlElement) -> bool:
+    """True when the element's tag, class or id says it is page furniture."""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return True  # comments, processing instructions
+    tag = tag.lower()
+    if tag in NOISE_TAGS:
+        return True
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style")
+    if style and re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", style, re.IGNORECASE):
+        return True
+    tokens = _tokens(el)
+    if not tokens or any(t in _CONTENT_TOKENS for t in tokens):
+        return False
+    return any(t in _NOISE_TOKENS or any(s in t for s in _NOISE_SUBSTRINGS) for t in tokens)
+
+
+def _visible_len(s: str | None) -> int:
+    if not s:
+        return 0
+    return len(s) - sum(1 for _ in _WS_CHARS.finditer(s))
+
+
+_WS_CHARS = re.compile(r"[\s\u3000\u00a0\u200b]")
+
+
+@dataclass
+class _Stats:
+    own_len: int = 0  # visible chars held directly or through inline children
+    own_link: int = 0  # of which inside <a>
+    own_punct: int = 0
+    total_len: int = 0
+    total_link: int = 0
+    total_punct: int = 0
+    weight: float = 0.0  # sum of block weights in the subtree
+
+
+def _tag(el: lxml_html.HtmlElement) -> str:
+    t = el.tag
+    return t.lower() if isinstance(t, str) else ""
+
+
+def _elements(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    return [el for el in root.iter() if isinstance(el.tag, str)]
+
+
+def _noise_map(root: lxml_html.HtmlElement, elements: list[lxml_html.HtmlElement]) -> set[int]:
+    """ids of elements whose whole subtree is ignored."""
+    # Punctuation held by each subtree, noise ignored, to overrule noise that swallows the article.
+    punct: dict[int, int] = {}
+    for el in reversed(elements):
+        n = len(_PUNCT.findall(el.text or "")) if _tag(el) not in ("script", "style") else 0
+        for child in el:
+            if isinstance(child.tag, str):
+                n += punct.get(id(child), 0)
+            n += len(_PUNCT.findall(child.tail or ""))
+        punct[id(el)] = n
+    page_punct = max(1, punct.get(id(root), 0))
+    noise: set[int] = set()
+    for el in elements:
+        parent = el.getparent()
+        if parent is not None and id(parent) in noise:
+            noise.add(id(el))
+            continue
+        if el is root or not is_noise_element(el):
+            continue
+        tag = _tag(el)
+        soft = tag in SOFT_NOISE_TAGS or tag not in NOISE_TAGS
+        if soft and punct[id(el)] >= 20 and punct[id(el)] >= 0.5 * page_punct:
+            continue  # it holds most of the prose: bad markup, not a navigation block
+        noise.add(id(el))
+    return noise
+
+
+def _block_weight(length: int, link: int, punct: int, heading_noise: bool) -> float:
+    """Weight of one text block: prose counts for, links and labels against."""
+    if length == 0:
+        return 0.0
+    plain = length - link
+    if heading_noise:
+        return -float(length)
+    if link * 2 > length:
+        return -float(length)
+    if punct == 0 and plain < 40:
+        return -0.5 * length  # labels, dates, menu items without links
+    density = punct / max(1, plain)
+    return plain * (1.0 + min(density * 10.0, 1.0)) - link * 2.0
+
+
+def _stats(
+    root: lxml_html.HtmlElement, elements: list[lxml_html.HtmlElement], noise: set[int]
+) -> dict[int, _Stats]:
+    stats: dict[int, _Stats] = {}
+    for el in reversed(elements):
+        if id(el) in noise:
+            continue
+        s = _Stats()
+        tag = _tag(el)
+        is_link = tag == "a"
+        text = el.text or ""
+        s.own_len = _visible_len(text)
+        s.own_punct = len(_PUNCT.findall(text))
+        if is_link:
+            s.own_link = s.own_len
+        for child in el:
+            tail = child.tail
+            if tail:
+                n = _visible_len(tail)
+                s.own_len += n
+                s.own_punct += len(_PUNCT.findall(tail))
+                if is_link:
+                    s.own_link += n
+            if not isinstance(child.tag, str) or id(child) in noise:
+                continue
+            cs = stats[id(child)]
+            s.total_len += cs.total_len
+            s.total_link += cs.total_link
+            s.total_punct += cs.total_punct
+            s.weight += cs.weight
+            if _tag(child) not in BLOCK_TAGS:
+                s.own_len += cs.own_len
+                s.own_punct += cs.own_punct
+                s.own_link += cs.own_len if is_link else cs.own_link
+        s.total_len += s.own_len
+        s.total_link += s.own_link
+        s.total_punct += s.own_punct
+        if tag in BLOCK_TAGS:
+            heading_noise = False
+            if tag in HEADING_TAGS or s.own_len < 12:
+                heading_noise = bool(_NOISE_HEADING.match(el.text_content()[:40] if s.own_len else ""))
+            s.weight += _block_weight(s.own_len, s.own_link, s.own_punct, heading_noise)
+        stats[id(el)] = s
+    # Inline elements never stand alone: their own text was counted by their block ancestor.
+    return stats
+
+
+def _paragraphs(el: lxml_html.HtmlElement, noise: set[int], stats: dict[int, _Stats]) -> list[str]:
+    """The element's text split at block elements and <br>, noise and link blocks left out."""
+    lines: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        if buf:
+            line = _WS.sub(" ", "".join(buf).replace("\u00a0", " ")).strip(_INDENT)
+            buf.clear()
+            if line:
+                lines.append(line)
+
+    # Iterative walk: ("open", el) and ("tail", el) events, so deep trees cannot hit recursion limits.
+    stack: list[tuple[str, lxml_html.HtmlElement]] = [("open", el)]
+    while stack:
+        kind, node = stack.pop()
+        if kind == "tail":
+            tag = _tag(node)
+            if tag in BLOCK_TAGS:
+                flush()
+            if node is not el and node.tail:
+                buf.append(node.tail)
+            continue
+        tag = _tag(node)
+        skip = not isinstance(node.tag, str) or id(node) in noise
+        if not skip and node is not el and tag in BLOCK_TAGS:
+            s = stats.get(id(node))
+            if s is not None and s.total_len >= 8 and s.total_link * 2 > s.total_len:
+                skip = True  # a nested link list (related articles, prev/next)
+        if skip:
+            if node is not el and node.tail:
+                if tag in BLOCK_TAGS:
+                    flush()
+                buf.append(node.tail)
+            continue
+        if tag == "br":
+            flush()
+            if node.tail:
+                buf.append(node.tail)
+            continue
+        if tag in BLOCK_TAGS:
+            flush()
+        if node.text:
+            buf.append(node.text)
+        stack.append(("tail", node))
+        for child in reversed(node):
+            stack.append(("open", child))
+    flush()
+    return lines
+
+
+def _clean_lines(lines: list[str]) -> list[str]:
+    out = [ln for ln in lines if not _BOILERPLATE_LINE.match(ln)]
+    return out
+
+
+def extract_main(root: lxml_html.HtmlElement) -> MainText | None:
+    """The page's main text block, or None when the page has no prose to speak of."""
+    try:
+        return _extract_main(root)
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+def _extract_main(root: lxml_html.HtmlElement) -> MainText | None:
+    if root is None or not isinstance(root.tag, str):
+        return None
+    elements = _elements(root)
+    if not elements:
+        return None
+    noise = _noise_map(root, elements)
+    stats = _stats(root, elements, noise)
+    best: lxml_html.HtmlElement | None = None
+    best_score = 0.0
+    for el in reversed(elements):  # children before parents: on a tie the tighter element wins
+        s = stats.get(id(el))
+        if s is None or _tag(el) not in BLOCK_TAGS:
+            continue
+        if s.weight > best_score:
+            best, best_score = el, s.weight
+    if best is None:
+        return None
+    paragraphs = _clean_lines(_paragraphs(best, noise, stats))
+    if not paragraphs:
+        return None
+    return MainText(element=best, text="\n\n".join(paragraphs), paragraphs=paragraphs, score=best_score)
+
+
+def clean_copy(el: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """A detached deep copy of `el` without the noise elements inside it (for body HTML)."""
+    dup = copy.deepcopy(el)
+    elements = _elements(dup)
+    noise = _noise_map(dup, elements)
+    for node in elements:
+        if node is not dup and id(node) in noise:
+            parent = node.getparent()
+            if parent is not None and id(parent) not in noise:
+                node.drop_tree()
+    return dup
+
+
+# ---------------------------------------------------------------------------------------------
+# Publication date
+
+_META_DATE_KEYS = (
+    "article:published_time", "og:published_time", "published_time", "publishdate", "publish_date",
+    "publishtime", "publish-date", "pubdate", "pubtime", "datepublished", "dc.date.issued", "dc.date",
+    "dcterms.created", "dcterms.date", "date", "sailthru.date", "og:release_date", "release_date",
+    "article:published", "weibo:article:create_at", "firstpublishedtime", "created", "createdate",
+    "article.published", "publication_date", "apub:time", "bt:pubdate", "itemprop:datepublished",
+)  # fmt: skip
+_META_RANK = {k: i for i, k in enumerate(_META_DATE_KEYS)}
+
+_DATE_LABEL = re.compile(
+    r"(?:发布时间|发布日期|发表时间|发表日期|发稿时间|更新时间|上传时间|录入时间|时间|日期|发布于|发表于|Published|Date)"
+    r"\s*[:：]?\s*$"
+)
+
+
+def _meta_date(root: lxml_html.HtmlElement) -> DateValue | None:
+    found: list[tuple[int, DateValue]] = []
+    for meta in root.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        if meta.get("itemprop") and not meta.get("name") and not meta.get("property"):
+            key = key if key in _META_RANK else "itemprop:" + key
+        rank = _META_RANK.get(key)
+        if rank is None:
+            continue
+        value = parse_date(meta.get("content") or "")
+        if value is not None:
+            found.append((rank, value))
+    for t in root.iter("time"):
+        value = parse_date(t.get("datetime") or "") or parse_date(t.text_content()[:60])
+        if value is not None and (t.get("pubdate") is not None or t.get("itemprop") == "datePublished"):
+            found.append((len(_META_RANK), value))
+    if not found:
+        return None
+    found.sort(key=lambda rv: rv[0])
+    return found[0][1]
+
+
+def _reading_text(root: lxml_html.HtmlElement, stop: lxml_html.HtmlElement | None) -> tuple[str, int]:
+    """Visible page text (noise tags out), and the offset where `stop` (the main block) begins."""
+    parts: list[str] = []
+    stop_at = -1
+    stack: list[tuple[str, lxml_html.HtmlElement]] = [("open", root)]
+    length = 0
+    while stack:
+        kind, node = stack.pop()
+        if kind == "tail":
+            if node is not root and node.tail:
+                parts.append(node.tail)
+                length += len(node.tail)
+            continue
+        tag = _tag(node)
+        if node is stop:
+            stop_at = length
+        if not isinstance(node.tag, str) or tag in ("script", "style", "noscript", "head", "title", "template"):
+            if node is not root and node.tail:
+                parts.append(node.tail)
+                length += len(node.tail)
+            continue
+        if tag in BLOCK_TAGS or tag == "br":
+            parts.append("\n")
+            length += 1
+        if node.text:
+            parts.append(node.text)
+            length += len(node.text)
+        stack.append(("tail", node))
+        for child in reversed(node):
+            stack.append(("open", child))
+    return "".join(parts), stop_at
+
+
+def _link_text_spans(root: lxml_html.HtmlElement) -> list[str]:
+    return [a.text_content() for a in root.iter("a")]
+
+
+def guess_publication_date(root: lxml_html.HtmlElement, text: str | None = None) -> DateValue | None:
+    """Publication date of an unknown page: meta tags, labelled date, date near the title, any date.
+
+    `text` is the main text already extracted (optional): dates inside it are the article's
+    subject matter, not its publication date, and are used only as a last resort.
+    """
+    try:
+        return _guess_date(root, text)
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+def _guess_date(root: lxml_html.HtmlElement, text: str | None) -> DateValue | None:
+    if root is None or not isinstance(root.tag, str):
+        return None
+    meta = _meta_date(root)
+    if meta is not None:
+        return meta
+    main = extract_main(root)
+    page, main_at = _reading_text(root, main.element if main else None)
+    dates = []
+    for value in find_dates(page):
+        dates.append(value)
+    if not dates:
+        return None
+    # Positions of each date in the page text, in order.
+    positioned: list[tuple[int, DateValue]] = []
+    pos = 0
+    for value in dates:
+        at = page.find(value.raw, pos)
+        if at < 0:
+            at = pos
+        positioned.append((at, value))
+        pos = at + len(value.raw)
+    link_texts = " ".join(_link_text_spans(root))
+    # 1. A labelled date (发布时间: ...), not inside a link.
+    for at, value in positioned:
+        before = page[max(0, at - 12) : at]
+        if _DATE_LABEL.search(before) and value.raw not in link_texts:
+            return value
+    # 2. The date closest before the main text (the header line under the title).
+    if main_at >= 0:
+        before_main = [(at, v) for at, v in positioned if main_at - 600 <= at < main_at and v.raw not in link_texts]
+        if before_main:
+            with_time = [p for p in before_main if p[1].has_time]
+            return (with_time or before_main)[-1][1]
+    # 3. Any date outside links and outside the main text, preferring one with a time.
+    main_text = text if text is not None else (main.text if main else "")
+    candidates = [v for _, v in positioned if v.raw not in link_texts and v.raw not in main_text]
+    if not candidates:
+        candidates = [v for _, v in positioned if v.raw not in link_texts] or [v for _, v in positioned]
+    with_time = [v for v in candidates if v.has_time]
+    return (with_time or candidates)[0]
