@@ -1,0 +1,61 @@
+"""`ncgh sim`: run the local site simulator until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+
+from ncgh.sim.config import ENCODINGS, LIES
+
+
+@click.command(name="sim")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (keep it on loopback).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
+@click.option("--articles", default=500, show_default=True, type=click.IntRange(1, 100_000),
+              help="Articles in the initial corpus (day 0).")
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same site, byte for byte.")
+@click.option("--day", default=0, show_default=True, type=click.IntRange(0, 10_000), help="Simulated day to start at.")
+@click.option("--encoding", default="utf-8", show_default=True, type=click.Choice(ENCODINGS),
+              help="Character encoding of the HTML pages.")
+@click.option("--faults", default=None, metavar="SPEC",
+              help='Injected faults, e.g. "500=0.05,503=0.02,429=0.02,timeout=0.01,reset=0.01,truncate=0.01,garbage=0.005".')
+@click.option("--no-charset-header", is_flag=True, help="Send Content-Type without a charset parameter.")
+@click.option("--no-meta-charset", is_flag=True, help="Leave the <meta> charset out of the pages.")
+@click.option("--lie", default="none", show_default=True, type=click.Choice(LIES),
+              help="Make the header or the meta tag name the wrong charset.")
+@click.option("--fault-timeout", default=35.0, show_default=True, type=float,
+              help="Seconds a 'timeout' fault stalls before answering.")
+def command(host: str, port: int, articles: int, seed: int, day: int, encoding: str, faults: str | None,
+            no_charset_header: bool, no_meta_charset: bool, lie: str, fault_timeout: float) -> None:
+    """Run the local site simulator over HTTP (see docs/simulator.md)."""
+    from ncgh.sim import SimConfig, SimServer
+
+    try:
+        config = SimConfig(articles=articles, seed=seed, day=day, encoding=encoding, faults=faults,
+                           charset_header=not no_charset_header, meta_charset=not no_meta_charset, lie=lie,
+                           fault_timeout_seconds=fault_timeout)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    try:
+        server = SimServer(config, host=host, port=port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    server.start()
+    click.echo(f"ncgh sim serving {server.url} (seed {seed}, day {server.state.day}, {articles} articles)", err=False)
+    click.echo(f"  truth: {server.url}/__sim__/truth   advance: POST {server.url}/__sim__/advance?days=1")
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        click.echo("ncgh sim stopped")

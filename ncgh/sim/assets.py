@@ -1,0 +1,133 @@
+"""Real bytes for the simulated site's images and attachments, derived from their path.
+
+Each is small but valid for its type (a PNG and a baseline JPEG that image tools decode, a PDF with a
+correct xref table, an RTF document served as .doc the way old CMSs did, an Excel 2003 XML sheet served
+as .xls), so a crawler that stores or sniffs attachments meets the real thing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zlib
+
+CONTENT_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "css": "text/css",
+    "js": "application/javascript",
+}
+
+
+def _digest(path: str) -> bytes:
+    return hashlib.sha256(path.encode("utf-8")).digest()
+
+
+def png_bytes(path: str, size: int = 16) -> bytes:
+    """A solid-colour RGB PNG whose colour depends on the path (a replaced image has new bytes)."""
+    r, g, b = _digest(path)[:3]
+    row = b"\x00" + bytes((r, g, b)) * size
+    raw = row * size
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def jpeg_bytes(path: str) -> bytes:
+    """A baseline grayscale 8x8 JPEG of one grey level derived from the path.
+
+    One block, quantisation 1, one-code Huffman tables: DC = 8 * (level - 128), no AC terms.
+    """
+    level = 64 + _digest(path)[0] // 2  # 64..191
+    dc = 8 * (level - 128)
+    size = abs(dc).bit_length()  # the DC "category"
+    bits = "0"  # the single DC code for symbol `size`
+    if size:
+        value = dc if dc > 0 else dc + (1 << size) - 1
+        bits += format(value, f"0{size}b")
+    bits += "0"  # the single AC code: EOB
+    bits += "1" * (-len(bits) % 8)
+    scan = bytearray()
+    for i in range(0, len(bits), 8):
+        byte = int(bits[i : i + 8], 2)
+        scan.append(byte)
+        if byte == 0xFF:
+            scan.append(0x00)
+
+    def seg(marker: int, data: bytes) -> bytes:
+        return struct.pack(">HH", 0xFF00 | marker, len(data) + 2) + data
+
+    app0 = seg(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+    dqt = seg(0xDB, b"\x00" + b"\x01" * 64)
+    sof = seg(0xC0, b"\x08\x00\x08\x00\x08\x01\x01\x11\x00")
+    counts = b"\x01" + b"\x00" * 15  # one code of length 1
+    dht_dc = seg(0xC4, b"\x00" + counts + bytes((size,)))
+    dht_ac = seg(0xC4, b"\x10" + counts + b"\x00")
+    sos = seg(0xDA, b"\x01\x01\x00\x00\x3f\x00")
+    return b"\xff\xd8" + app0 + dqt + sof + dht_dc + dht_ac + sos + bytes(scan) + b"\xff\xd9"
+
+
+def pdf_bytes(path: str, title: str) -> bytes:
+    """A one-page PDF 1.4 with a correct xref table; the text is ASCII (the path) to stay font-free."""
+    text = f"ncgh attachment {path}".replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    info_title = title.encode("utf-16-be").hex().upper()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Title <FEFF" + info_title.encode() + b"> /Producer (ncgh sim) >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _rtf_escape(text: str) -> str:
+    return "".join(c if ord(c) < 128 else f"\\u{ord(c) if ord(c) < 32768 else ord(c) - 65536}?" for c in text)
+
+
+def doc_bytes(path: str, title: str) -> bytes:
+    """An RTF document (Word opens it under a .doc name, as many old CMS uploads were)."""
+    body = _rtf_escape(title)
+    return ("{\\rtf1\\ansi\\ansicpg936\\deff0{\\fonttbl{\\f0\\fnil SimSun;}}\n"
+            f"\\f0\\fs24 {body}\\par\n{path}\\par\n}}\n").encode("ascii")
+
+
+def xls_bytes(path: str, title: str) -> bytes:
+    """An Excel 2003 XML workbook (opens in Excel and LibreOffice under a .xls name)."""
+    from html import escape
+
+    rows = "".join(
+        f'<Row><Cell><Data ss:Type="Number">{i}</Data></Cell><Cell><Data ss:Type="String">'
+        f"{escape(title)}</Data></Cell></Row>"
+        for i in range(1, 4)
+    )
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">\n'
+        f'<Worksheet ss:Name="Sheet1"><Table>{rows}</Table></Worksheet>\n</Workbook>\n<!-- {escape(path)} -->\n'
+    )
+    return xml.encode("utf-8")
+
+
+STATIC_CSS = b"body{font-family:'Microsoft YaHei',SimSun;margin:0}a{color:#333;text-decoration:none}\n"
+STATIC_JS = b"/* jQuery stand-in for the simulator */\nwindow.jQuery=window.$=function(){return {ready:function(f){f();}}};\n"

@@ -1,0 +1,485 @@
+"""The simulated site's content: a deterministic model of every article as a function of (seed, day).
+
+Day 0 is the initial corpus (dates 2012-01 .. 2024-10-28); each later day is derived from the one
+before by a seeded random process (new articles, edits, deletions, restorations, view growth, footer
+changes). Because day D is always computed by replaying days 1..D, the state never depends on how or
+when the server was advanced: `--day 5` equals five `advance` calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from importlib import resources
+
+SITE_TZ = timezone(timedelta(hours=8))  # Asia/Shanghai has had no DST since 1991
+DAY0_DATE = date(2024, 10, 28)  # the newest date seen on the real site; the simulator's "today" at day 0
+FIRST_DATE = date(2012, 1, 13)
+
+CATEGORIES: dict[int, str] = {3: "工会新闻", 174: "基层工会动态", 175: "通知公告", 176: "劳模风采"}
+CATEGORY_WEIGHTS = (0.5, 0.2, 0.15, 0.15)
+
+TEMPLATES = ("old", "current", "nav2020")
+DELETION_KINDS = ("404", "not_exist_page", "redirect_home")
+EDIT_KINDS = ("title_fix", "paragraph_added", "paragraph_removed", "image_replaced")
+
+ICP_OLD = "赣ICP备18016234号-1"
+ICP_NEW = "赣ICP备2025061944号-1"
+POLICE_RECORD = "赣公网安备 36010802000253号"
+ORG = "江西省南昌市总工会"
+PHONE = "0791-83868027"
+EMAIL = "ncghwlzx@163.com"
+ADDRESS = "南昌市红谷滩新区会展路29号"
+POSTCODE = "330038"
+
+DISTRICTS = ("东湖区", "西湖区", "青云谱区", "青山湖区", "新建区", "红谷滩区", "南昌县", "进贤县", "安义县")
+UNITS = (
+    "青山湖区总工会", "东湖区总工会", "西湖区总工会", "青云谱区总工会", "新建区总工会", "红谷滩区总工会",
+    "南昌县总工会", "进贤县总工会", "安义县总工会", "市教育工会", "市卫生健康工会", "南昌铁路局工会",
+    "江铃集团工会", "洪都集团工会", "市城管局工会", "市交通运输局工会", "市第一医院", "市第三医院",
+)
+NAMES = (
+    "葛文利", "李志晴", "王琳", "张伟", "刘芳", "陈静", "杨勇", "黄敏", "赵强", "周丽", "吴涛", "徐明",
+    "孙霞", "胡军", "朱红", "郭峰", "何平", "罗娟", "熊亮", "万芸", "涂建华", "邓小燕",
+)
+COLUMNS = ("基层工会动态", "工会新闻", "劳模风采", "职工之家", "普惠服务", "困难帮扶", "权益保障")
+SOURCES = ("南昌市总工会", "东湖区总工会", "青山湖区总工会", "南昌日报", "江西工人报", "市总工会办公室")
+ACTIVITIES = (
+    "劳动技能竞赛", "职工运动会", "金秋助学", "送清凉", "夏送清凉", "冬送温暖", "法律知识讲座",
+    "职工读书月", "女职工健康讲座", "劳模座谈会", "工匠评选", "安康杯竞赛", "职工书画摄影展",
+    "农民工返乡送车票", "户外劳动者驿站揭牌", "困难职工走访慰问", "集体协商要约", "职工心理健康讲座",
+)
+MEETINGS = ("全委会议", "工作会议", "经审工作会议", "代表大会", "专题学习会", "工作推进会", "座谈会")
+TITLE_FIXES = (("召开", "隆重召开"), ("开展", "组织开展"), ("活动", "系列活动"), ("举办", "成功举办"))
+
+TITLE_PATTERNS = (
+    "{unit}开展{activity}活动",
+    "{unit}召开{year}年{meeting}",
+    "市总工会举办{year}年{activity}",
+    "关于开展{year}年{activity}的通知",
+    "{district}总工会{activity}活动圆满结束",
+    "{unit}组织开展{activity}",
+    "市总工会领导到{unit}调研指导工作",
+    "{unit}:{activity}温暖职工心",
+    "{year}年全市工会{meeting}在昌召开",
+)
+SENTENCE_PATTERNS = (
+    "{month}月{day}日,{unit}组织开展了{activity}活动,{n}余名职工参加。",
+    "活动中,{unit}负责同志对{activity}工作提出了具体要求。",
+    "此次{activity}活动受到了广大职工的一致好评。",
+    "{unit}相关负责人表示,将继续做好{activity}工作,切实为职工办实事、解难事。",
+    "据了解,{district}今年已累计投入资金{n}万元,惠及职工{n2}人次。",
+    "会上,与会人员认真学习了有关文件精神,并就下一步工作进行了讨论。",
+    "{month}月{day}日上午,{unit}召开{meeting},总结上一阶段工作,部署下一阶段任务。",
+    "下一步,{district}各级工会将以此次{activity}为契机,进一步增强服务职工的能力。",
+)
+CAPTION_PATTERNS = ("图为{activity}现场", "{unit}开展{activity}", "{activity}活动合影", "领导为获奖职工颁奖")
+ATTACHMENT_PATTERNS = ("关于开展{year}年{activity}的通知", "{year}年{activity}报名表", "{activity}实施方案")
+ATTACHMENT_EXTS = ("pdf", "doc", "xls")
+
+
+def day_date(day: int) -> date:
+    """The calendar date (site-local) of a simulated day."""
+    return DAY0_DATE + timedelta(days=day)
+
+
+def _rng(*parts: object) -> random.Random:
+    # str seeds are hashed with SHA-512 by random.Random: stable across runs and PYTHONHASHSEED.
+    return random.Random(":".join(str(p) for p in parts))
+
+
+def _load_sentences() -> tuple[str, ...]:
+    text = resources.files("ncgh.sim").joinpath("data/seed_body.txt").read_text("utf-8")
+    out: list[str] = []
+    for line in text.splitlines():
+        for piece in re.findall(r"[^。]+。?", line.strip()):
+            piece = piece.strip()
+            if len(piece) >= 8:
+                out.append(piece)
+    return tuple(out)
+
+
+SEED_SENTENCES = _load_sentences()
+
+
+@dataclass
+class ImageSpec:
+    path: str  # site path, e.g. /nczhghcms/upload/images/201805/1234_1.jpg
+    caption: str | None
+    after: int  # placed after this paragraph index
+
+
+@dataclass
+class AttachmentSpec:
+    path: str
+    name: str  # link text, file name with extension
+
+
+@dataclass
+class EditRecord:
+    day: int
+    kind: str
+
+
+@dataclass
+class Article:
+    """One article and its history up to the current day. Mutated only by `SiteState.step`."""
+
+    id: int
+    category: int
+    column: str | None
+    title_core: str  # title without the bracketed column prefix
+    published: date
+    created_time: str  # HH:MM:SS, site-local; the API's `created`
+    template: str
+    header_line: bool
+    source: str | None
+    author: str | None
+    paragraphs: list[str]
+    signature_lines: list[str]
+    images: list[ImageSpec]
+    attachments: list[AttachmentSpec]
+    linked: bool
+    views: int
+    first_day: int
+    paragraph_style: int  # how paragraphs are wrapped in HTML (cosmetic, fixed per article)
+    old_blank_lines: bool  # old layout: a `&nbsp;` line between paragraphs
+    quirk: str | None = None  # "body_repeated" | "star" | None
+    status: str = "live"
+    deletion_kind: str | None = None
+    edits: list[EditRecord] = field(default_factory=list)
+    deleted_days: list[int] = field(default_factory=list)
+    restored_days: list[int] = field(default_factory=list)
+    last_modified: datetime = field(default_factory=lambda: datetime(2012, 1, 1, tzinfo=UTC))
+
+    @property
+    def title(self) -> str:
+        return f"【{self.column}】{self.title_core}" if self.column else self.title_core
+
+    @property
+    def body_paragraphs(self) -> list[str]:
+        """Paragraphs as they appear on the page (the repeated-body quirk doubles them)."""
+        if self.quirk == "body_repeated":
+            return self.paragraphs + self.paragraphs
+        return list(self.paragraphs)
+
+    @property
+    def body_text(self) -> str:
+        return "\n\n".join(self.body_paragraphs)
+
+    @property
+    def signature(self) -> str | None:
+        return "\n".join(self.signature_lines) if self.signature_lines else None
+
+    @property
+    def created(self) -> str:
+        return f"{self.published.isoformat()} {self.created_time}"
+
+    def content_key(self) -> str:
+        """Hash of everything a reader sees except view counts and site chrome: drives ETag."""
+        parts = [
+            str(self.id), self.title, self.published.isoformat(), self.template, str(self.header_line),
+            self.source or "", self.author or "", "\x1e".join(self.body_paragraphs),
+            "\x1e".join(self.signature_lines), str(self.paragraph_style), str(self.old_blank_lines),
+            "\x1e".join(f"{i.path}|{i.caption}|{i.after}" for i in self.images),
+            "\x1e".join(f"{a.path}|{a.name}" for a in self.attachments),
+        ]
+        return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class FooterState:
+    org: str
+    icp: str
+    police_record: str | None
+    phone: str
+    email: str
+    address: str
+    postcode: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "org": self.org, "icp": self.icp, "police_record": self.police_record, "phone": self.phone,
+            "email": self.email, "address": self.address, "postcode": self.postcode,
+        }
+
+
+@dataclass(frozen=True)
+class TimelineParams:
+    """Rates of the daily random process (per live article per day unless noted)."""
+
+    edit_rate: float = 0.015
+    delete_rate: float = 0.006
+    restore_rate: float = 0.15  # per deleted article per day
+    new_per_day: tuple[int, int] = (2, 4)  # inclusive range of new articles per day
+    icp_switch_day: int | None = None  # None: 2 + seed % 3 (day 3 for seed 1)
+
+
+def icp_switch_day(seed: int, params: TimelineParams) -> int:
+    return params.icp_switch_day if params.icp_switch_day is not None else 2 + seed % 3
+
+
+def footer_for_day(seed: int, day: int, params: TimelineParams) -> FooterState:
+    """ICP number switches on `icp_switch_day`; the police record line appears two days later."""
+    switch = icp_switch_day(seed, params)
+    return FooterState(
+        org=ORG,
+        icp=ICP_NEW if day >= switch else ICP_OLD,
+        police_record=POLICE_RECORD if day >= switch + 2 else None,
+        phone=PHONE, email=EMAIL, address=ADDRESS, postcode=POSTCODE,
+    )
+
+
+# ---------------------------------------------------------------- text generation
+
+
+def _fill(rng: random.Random, pattern: str, year: int) -> str:
+    return pattern.format(
+        unit=rng.choice(UNITS), activity=rng.choice(ACTIVITIES), meeting=rng.choice(MEETINGS),
+        district=rng.choice(DISTRICTS), year=year, month=rng.randint(1, 12), day=rng.randint(1, 28),
+        n=rng.randint(2, 30) * 10, n2=rng.randint(100, 9000),
+    )
+
+
+def _sentence(rng: random.Random, year: int, used: set[int]) -> str:
+    """A seed sentence not yet used in this article (60%), or a filled-in event sentence."""
+    if rng.random() < 0.6 and len(used) < len(SEED_SENTENCES):
+        i = rng.randrange(len(SEED_SENTENCES))
+        while i in used:
+            i = (i + 1) % len(SEED_SENTENCES)
+        used.add(i)
+        s = SEED_SENTENCES[i]
+        return s.replace("东湖区", rng.choice(DISTRICTS)) if "东湖区" in s else s
+    return _fill(rng, rng.choice(SENTENCE_PATTERNS), year)
+
+
+def _paragraph(rng: random.Random, year: int, used: set[int] | None = None) -> str:
+    used = set() if used is None else used
+    return "".join(_sentence(rng, year, used) for _ in range(rng.choice((1, 1, 2, 2, 3))))
+
+
+def _paragraphs(rng: random.Random, year: int) -> list[str]:
+    target = int(math.exp(rng.uniform(math.log(200), math.log(4800))))
+    paras: list[str] = []
+    used: set[int] = set()
+    total = 0
+    while total < target:
+        p = _paragraph(rng, year, used)
+        if total + len(p) + 2 > 5000:
+            if total >= 200:
+                break
+            p = p[: 5000 - total - 2].rstrip(",、") + "。"
+        paras.append(p)
+        total += len(p) + 2
+    return paras
+
+
+def _signature(rng: random.Random, published: date) -> list[str]:
+    kind = rng.choices(("unit_name", "unit_colon", "name", "unit", "byline", "none"), (3, 2, 1, 1, 2, 3))[0]
+    unit, name = rng.choice(UNITS), rng.choice(NAMES)
+    if kind == "none":
+        return []
+    line = {
+        "unit_name": f"{unit} {name}", "unit_colon": f"{unit}:{name}", "name": name, "unit": unit,
+        "byline": f"({unit}{name})",
+    }[kind]
+    lines = [line]
+    if rng.random() < 0.3:
+        d = published - timedelta(days=rng.randint(0, 2))
+        lines.append(f"{d.year}年{d.month}月{d.day}日")
+    return lines
+
+
+def _template_for(published: date) -> str:
+    if published.year <= 2017:
+        return "old"
+    if published.year == 2020:
+        return "nav2020"
+    return "current"
+
+
+def _image_path(article_id: int, published: date, k: int, ext: str, rev: int | None = None) -> str:
+    suffix = f"_r{rev}" if rev is not None else ""
+    return f"/nczhghcms/upload/images/{published:%Y%m}/{article_id}_{k}{suffix}.{ext}"
+
+
+def _make_article(seed: int, article_id: int, published: date, first_day: int, linked: bool) -> Article:
+    rng = _rng(seed, "article", article_id)
+    category = rng.choices(tuple(CATEGORIES), CATEGORY_WEIGHTS)[0]
+    template = _template_for(published) if first_day == 0 else "current"
+    year = published.year
+    title_core = _fill(rng, rng.choice(TITLE_PATTERNS), year)
+    column = rng.choice(COLUMNS) if rng.random() < 0.3 else None
+    paragraphs = _paragraphs(rng, year)
+    quirk = None
+    q = rng.random()
+    if q < 0.01 and sum(map(len, paragraphs)) < 2400:
+        quirk = "body_repeated"
+    elif q < 0.02:
+        quirk = "star"
+        p0 = paragraphs[0]
+        pos = rng.randrange(len(p0))
+        paragraphs[0] = p0[:pos] + "*" + p0[pos + 1 :]
+    images: list[ImageSpec] = []
+    if rng.random() < 0.2:
+        for k in range(1, rng.randint(1, 3) + 1):
+            caption = _fill(rng, rng.choice(CAPTION_PATTERNS), year) if rng.random() < 0.6 else None
+            images.append(ImageSpec(_image_path(article_id, published, k, rng.choice(("jpg", "png"))),
+                                    caption, rng.randrange(len(paragraphs))))
+    attachments: list[AttachmentSpec] = []
+    if rng.random() < 0.1:
+        for k in range(1, rng.randint(1, 2) + 1):
+            ext = rng.choice(ATTACHMENT_EXTS)
+            name = _fill(rng, rng.choice(ATTACHMENT_PATTERNS), year) + "." + ext
+            attachments.append(AttachmentSpec(f"/nczhghcms/upload/files/{published:%Y%m}/{article_id}_{k}.{ext}", name))
+    hh, mm, ss = rng.randint(8, 18), rng.randint(0, 59), rng.randint(0, 59)
+    age = max((DAY0_DATE - published).days, 0)
+    views = int(400 + (age / 4700) * rng.uniform(1500, 45000)) if first_day == 0 else rng.randint(5, 60)
+    art = Article(
+        id=article_id, category=category, column=column, title_core=title_core, published=published,
+        created_time=f"{hh:02d}:{mm:02d}:{ss:02d}", template=template,
+        header_line=rng.random() < 0.85, source=rng.choice(SOURCES) if template == "nav2020" else None,
+        author=None, paragraphs=paragraphs, signature_lines=_signature(rng, published), images=images,
+        attachments=attachments, linked=linked, views=views, first_day=first_day,
+        paragraph_style=rng.randrange(4), old_blank_lines=rng.random() < 0.5, quirk=quirk,
+    )
+    art.last_modified = datetime(published.year, published.month, published.day, hh, mm, ss,
+                                 tzinfo=SITE_TZ).astimezone(UTC)
+    return art
+
+
+def _initial_ids(rng: random.Random, dates: list[date]) -> list[int]:
+    """Ids for articles sorted by date: three bands, one where ids fall as dates rise (site-facts)."""
+    bands: list[str] = []
+    for d in dates:
+        if d.year >= 2023:
+            bands.append("C")
+        else:
+            bands.append(rng.choices("ABC", (0.5, 0.15, 0.35))[0])
+    ranges = {"A": (3700, 10500), "B": (800, 3700), "C": (10500, 26500)}
+    ids: list[int] = [0] * len(dates)
+    for band, (lo, hi) in ranges.items():
+        idx = [i for i, b in enumerate(bands) if b == band]
+        pool = sorted(rng.sample(range(lo, hi), len(idx)))
+        if band == "A":
+            pool.reverse()  # ids fall as dates rise
+        elif band == "B":
+            rng.shuffle(pool)
+        else:  # rising, with local disorder
+            for j in range(0, len(pool) - 1, 2):
+                if rng.random() < 0.3:
+                    pool[j], pool[j + 1] = pool[j + 1], pool[j]
+        for i, v in zip(idx, pool, strict=True):
+            ids[i] = v
+    return ids
+
+
+class SiteState:
+    """All articles and the footer at `day`; `step()` moves one day forward deterministically."""
+
+    def __init__(self, articles: int, seed: int, params: TimelineParams | None = None):
+        if articles < 1:
+            raise ValueError("articles must be at least 1")
+        self.seed = seed
+        self.params = params or TimelineParams()
+        self.day = 0
+        rng = _rng(seed, "corpus")
+        span = (DAY0_DATE - FIRST_DATE).days
+        dates = sorted(FIRST_DATE + timedelta(days=rng.randrange(span)) for _ in range(articles - 1))
+        dates.append(DAY0_DATE)
+        ids = _initial_ids(rng, dates)
+        self.articles: dict[int, Article] = {}
+        for article_id, d in zip(ids, dates, strict=True):
+            self.articles[article_id] = _make_article(seed, article_id, d, 0, rng.random() >= 0.05)
+        self.footer = footer_for_day(seed, 0, self.params)
+
+    @property
+    def date(self) -> date:
+        return day_date(self.day)
+
+    def step(self) -> None:
+        """Advance one day: new articles, edits, deletions, restorations, views, footer."""
+        d = self.day + 1
+        rng = _rng(self.seed, "day", d)
+        p = self.params
+        existing = sorted(self.articles)
+        edit_time = datetime.combine(day_date(d), datetime.min.time(), SITE_TZ) + timedelta(hours=9, minutes=30)
+        for article_id in existing:
+            art = self.articles[article_id]
+            r = rng.random()
+            if art.status == "live":
+                if r < p.edit_rate:
+                    self._edit(art, d, rng)
+                    art.last_modified = edit_time.astimezone(UTC)
+                elif r < p.edit_rate + p.delete_rate:
+                    art.status = "deleted"
+                    art.deletion_kind = rng.choice(DELETION_KINDS)
+                    art.deleted_days.append(d)
+            elif r < p.restore_rate:
+                art.status = "live"
+                art.deletion_kind = None
+                art.restored_days.append(d)
+        next_id = max(self.articles) + 1
+        for _ in range(rng.randint(*p.new_per_day)):
+            next_id += rng.randint(0, 6)
+            art = _make_article(self.seed, next_id, day_date(d), d, rng.random() >= 0.05)
+            self.articles[next_id] = art
+            next_id += 1
+        for article_id in sorted(self.articles):
+            art = self.articles[article_id]
+            if art.status != "live":
+                continue
+            age = (day_date(d) - art.published).days
+            hi = 200 if age < 7 else 40 if age < 30 else 5
+            art.views += rng.randint(1, hi)
+        self.day = d
+        self.footer = footer_for_day(self.seed, d, p)
+
+    def _edit(self, art: Article, d: int, rng: random.Random) -> None:
+        kinds = ["title_fix", "paragraph_added"]
+        drop = rng.randrange(len(art.paragraphs))
+        removable = len(art.paragraphs) > 1 and len(art.body_text) - len(art.paragraphs[drop]) >= 220
+        if removable:
+            kinds.append("paragraph_removed")
+        if art.images:
+            kinds.append("image_replaced")
+        kind = rng.choice(kinds)
+        if kind == "paragraph_added" and sum(map(len, art.paragraphs)) > 4300:
+            kind = "paragraph_removed" if removable else "title_fix"
+        if kind == "title_fix":
+            for old, new in TITLE_FIXES:
+                if old in art.title_core and new not in art.title_core:
+                    art.title_core = art.title_core.replace(old, new, 1)
+                    break
+            else:
+                base = re.sub(r"\((更正|修订)\)$", "", art.title_core)
+                fixed = base + "(更正)"
+                art.title_core = fixed if fixed != art.title_core else base + "(修订)"
+        elif kind == "paragraph_added":
+            art.paragraphs.insert(rng.randint(0, len(art.paragraphs)), _paragraph(rng, d + 2024)[:600])
+        elif kind == "paragraph_removed":
+            del art.paragraphs[drop]
+            art.images = [i if i.after < len(art.paragraphs) else ImageSpec(i.path, i.caption, len(art.paragraphs) - 1)
+                          for i in art.images]
+        else:
+            k = rng.randrange(len(art.images))
+            img = art.images[k]
+            ext = img.path.rsplit(".", 1)[1]
+            art.images[k] = ImageSpec(_image_path(art.id, art.published, k + 1, ext, rev=d), img.caption, img.after)
+        art.edits.append(EditRecord(d, kind))
+
+    # ------------------------------------------------------------ views used by lists and truth
+
+    def listed(self, category: int) -> list[Article]:
+        """Live, linked articles of a category, newest first (as the site's lists order them)."""
+        arts = [a for a in self.articles.values() if a.category == category and a.linked and a.status == "live"]
+        arts.sort(key=lambda a: (a.created, a.id), reverse=True)
+        return arts
+
+    def ids_list(self, category: int) -> list[int]:
+        """What getIdsList answers: linked articles of a category (live only), newest first."""
+        return [a.id for a in self.listed(category)]
