@@ -1,0 +1,270 @@
+"""List pages and the mobile app's JSON API -> article references; article ids <-> URLs.
+
+An article's identity is its numeric id, not its URL: the same article is served under two path forms
+on four hosts, and the vendor front end adds a third form (`pc_detail.php?...&id=N`). Everything the
+crawler discovers is therefore reduced to an id here, and URLs are rebuilt from the first configured
+path pattern.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from urllib.parse import parse_qs, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+from lxml import etree
+
+from scraper.dates import parse_date
+from scraper.encoding import decode
+from scraper.records import ArticleRef, ListPage, ParseError
+
+__all__ = [
+    "DEFAULT_ARTICLE_PATHS",
+    "article_id_from_url",
+    "article_url",
+    "parse_api_ids",
+    "parse_api_list",
+    "parse_list_page",
+]
+
+DEFAULT_ARTICLE_PATHS: tuple[str, ...] = ("/nczhghcms/article/{id}", "/article/{id}")
+# The vendor (aoyacms) front end of the same organisation: /plugin/gh/ghzx/pc_detail.php?erid=34&id=N&yiid=32
+_VENDOR_PATH = re.compile(r"/pc_detail\.php$")
+_MAX_ID = 2**31 - 1
+
+
+@lru_cache(maxsize=32)
+def _path_regex(pattern: str) -> re.Pattern[str]:
+    if pattern.count("{id}") != 1:
+        raise ValueError(f"article path pattern needs exactly one {{id}}: {pattern!r}")
+    head, tail = pattern.split("{id}")
+    return re.compile(re.escape(head) + r"(\d{1,10})" + re.escape(tail) + r"/?")
+
+
+def article_id_from_url(url: str, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> int | None:
+    """The article id in an article URL of any host and path form, or None if it is not one."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    path = parts.path
+    for pattern in article_paths:
+        m = _path_regex(pattern).fullmatch(path)
+        if m:
+            value = int(m.group(1))
+            return value if 0 < value <= _MAX_ID else None
+    if _VENDOR_PATH.search(path):
+        ids = parse_qs(parts.query).get("id")
+        if ids and ids[0].isdigit() and 0 < int(ids[0]) <= _MAX_ID:
+            return int(ids[0])
+    return None
+
+
+def article_url(base_url: str, article_id: int, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> str:
+    """The canonical URL of an article: the first path pattern on `base_url`'s host."""
+    return urljoin(base_url, article_paths[0].replace("{id}", str(int(article_id))))
+
+
+# ---- HTML list pages ---------------------------------------------------------------------------
+
+_LIST_ITEMS = etree.XPath(
+    "//ul[contains(concat(' ', normalize-space(@class), ' '), ' news-list ')]/li"
+)
+_ANCHORS = etree.XPath("//a[@href]")
+_NEXT = etree.XPath(
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' pagination ')]"
+    "//a[contains(concat(' ', normalize-space(@class), ' '), ' next ')][@href]"
+)
+_NEXT_TEXT = re.compile(r"^\s*(?:下一页|下页|后一页|next|>|»|›)\s*$", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+
+
+def _text(el: etree._Element) -> str:
+    return _SPACES.sub(" ", el.text_content()).strip()
+
+
+def _root(body: bytes, content_type: str | None) -> lxml.html.HtmlElement:
+    text = decode(body, content_type).text
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)  # lxml refuses str input with an XML declaration
+    if not text.strip():
+        raise ParseError("empty page")
+    try:
+        return lxml.html.fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ParseError(f"unparseable HTML: {exc}") from exc
+
+
+def _ref_from_anchor(a, url: str, article_paths: tuple[str, ...], date_text: str | None) -> ArticleRef | None:
+    href = urljoin(url, a.get("href", "").strip())
+    article_id = article_id_from_url(href, article_paths)
+    if article_id is None:
+        return None
+    title = _text(a) or (a.get("title") or "").strip() or None
+    published = None
+    if date_text:
+        value = parse_date(date_text)
+        published = value.day if value else None
+    return ArticleRef(article_id=article_id, url=href, title=title, published=published)
+
+
+def parse_list_page(
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS,
+) -> ListPage:
+    """Article references on one HTML list page, in page order, and the next page's URL.
+
+    Items of `ul.news-list` are read first (title from the link, date from `span.date`); a page
+    without that list falls back to every link that is an article URL. Each id appears once.
+    """
+    root = _root(body, content_type)
+    refs: list[ArticleRef] = []
+    seen: set[int] = set()
+    items = _LIST_ITEMS(root)
+    if items:
+        for li in items:
+            anchors = [a for a in li.iter("a") if a.get("href")]
+            dates = [el for el in li.iter() if "date" in (el.get("class") or "").split()]
+            date_text = _text(dates[0]) if dates else _text(li)
+            for a in anchors:
+                ref = _ref_from_anchor(a, url, article_paths, date_text)
+                if ref is not None and ref.article_id not in seen:
+                    seen.add(ref.article_id)
+                    refs.append(ref)
+                    break
+    else:
+        for a in _ANCHORS(root):
+            ref = _ref_from_anchor(a, url, article_paths, None)
+            if ref is not None and ref.article_id not in seen:
+                seen.add(ref.article_id)
+                refs.append(ref)
+
+    next_url = None
+    nexts = _NEXT(root) or [a for a in _ANCHORS(root) if _NEXT_TEXT.match(_text(a))]
+    if nexts:
+        candidate = urljoin(url, nexts[0].get("href").strip())
+        if not candidate.lower().startswith("javascript:") and candidate != url:
+            next_url = candidate
+    return ListPage(refs=refs, next_url=next_url)
+
+
+# ---- JSON API ----------------------------------------------------------------------------------
+
+_DATE_KEYS = ("publishTime", "publishDate", "releaseTime", "pubDate", "created", "createTime", "createDate", "date")
+_TOTAL_KEYS = ("total", "totalCount", "count", "totalRow", "totalSize")
+
+
+def _load_api(body: bytes, url: str) -> object:
+    try:
+        payload = json.loads(decode(body, "application/json; charset=utf-8").text)
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"API answer is not JSON ({url}): {exc}") from exc
+    if isinstance(payload, dict) and "code" in payload:
+        code = payload["code"]
+        if str(code).strip() != "200":
+            message = payload.get("msg") or payload.get("message") or ""
+            raise ParseError(f"API answered code {code!r} {message}".strip())
+    return payload
+
+
+def _as_int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _query_int(url: str, key: str) -> int | None:
+    values = parse_qs(urlsplit(url).query).get(key)
+    return _as_int(values[0]) if values else None
+
+
+def _with_page(url: str, page: int) -> str:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(k == "pageNum" for k, _ in query):
+        query = [(k, str(page) if k == "pageNum" else v) for k, v in query]
+    else:
+        query.append(("pageNum", str(page)))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe=","), parts.fragment))
+
+
+def parse_api_list(body: bytes, url: str, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> ListPage:
+    """One page of `/api/cms/article/list` -> references (URLs built from ids) and the next page.
+
+    The next page exists while pageNum * pageSize < total (pageNum and pageSize from the answer, else
+    from the request URL); without a total, while the page came back full. An empty list ends it.
+    """
+    payload = _load_api(body, url)
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if isinstance(data, dict):
+        items = data.get("list")
+        if items is None:
+            items = data.get("rows") or data.get("records") or []
+    elif isinstance(data, list):
+        items, data = data, {}
+    else:
+        raise ParseError("API answer has no data.list")
+    if not isinstance(items, list):
+        raise ParseError("API data.list is not a list")
+
+    refs: list[ArticleRef] = []
+    seen: set[int] = set()
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        article_id = _as_int(item.get("id"))
+        if article_id is None or article_id <= 0 or article_id in seen:
+            continue
+        seen.add(article_id)
+        title = item.get("title")
+        published = None
+        for key in _DATE_KEYS:
+            if isinstance(item.get(key), str):
+                value = parse_date(item[key])
+                if value:
+                    published = value.day
+                    break
+        refs.append(
+            ArticleRef(
+                article_id=article_id,
+                url=article_url(url, article_id, article_paths),
+                title=title.strip() if isinstance(title, str) and title.strip() else None,
+                published=published,
+            )
+        )
+
+    page = _as_int(data.get("pageNum")) or _query_int(url, "pageNum") or 1
+    size = _as_int(data.get("pageSize")) or _query_int(url, "pageSize")
+    total = next((_as_int(data.get(k)) for k in _TOTAL_KEYS if _as_int(data.get(k)) is not None), None)
+    if not items:
+        has_next = False
+    elif total is not None and size:
+        has_next = page * size < total
+    else:
+        has_next = size is not None and len(items) >= size
+    return ListPage(refs=refs, next_url=_with_page(url, page + 1) if has_next else None)
+
+
+def parse_api_ids(body: bytes, url: str) -> list[int]:
+    """`/api/cms/article/getIdsList` -> ids in answer order, each once (objects with `id`, or bare ids)."""
+    payload = _load_api(body, url)
+    data = payload.get("data") if isinstance(payload, dict) else payload
+    if isinstance(data, dict):
+        data = data.get("list") if data.get("list") is not None else data.get("ids")
+    if not isinstance(data, list):
+        raise ParseError("API answer has no list of ids")
+    ids: list[int] = []
+    seen: set[int] = set()
+    for item in data:
+        value = _as_int(item.get("id")) if isinstance(item, dict) else _as_int(item)
+        if value is not None and value > 0 and value not in seen:
+            seen.add(value)
+            ids.append(value)
+    return ids

@@ -1,0 +1,142 @@
+"""The header line under an article title (发布时间 / 浏览量 / 来源 / 作者 ...), read by text pattern.
+
+The site and its siblings write the same few fields with many labels (`发布时间`, `发布日期`, `日期` ...),
+ASCII or full-width colons, and runs of spaces or &nbsp; between fields, in any order. Matching the
+labels rather than positions means one pattern set serves the profile (the header element's text) and
+the fallback (lines of the whole page), and a new label is one entry in a tuple below.
+
+Rules (documented in docs/parsing.md):
+- a field is `LABEL` + optional spaces + `:` or `：` + optional spaces + value;
+- a value runs to the next known label (or font-size / print control), then:
+  the date is the first date in it (scraper.dates), views the first number (`1,234` allowed),
+  source and author the first whitespace-free token (brackets and `|` end it too);
+- the first occurrence of each field wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scraper.dates import DateValue, find_dates, parse_date
+
+__all__ = ["HeaderFields", "parse_header", "find_header", "normalise_space", "HEADER_PATTERN_SOURCE"]
+
+# Longest label first inside each group, so `发布时间` wins over `时间` and `责任编辑` over `编辑`.
+DATE_LABELS = ("发布时间", "发布日期", "发表时间", "发表日期", "更新时间", "更新日期", "时间", "日期")
+VIEW_LABELS = (
+    "浏览次数", "浏览量", "浏览数", "点击次数", "点击数", "点击量", "点击率",
+    "阅读次数", "阅读次", "阅读量", "阅读数", "访问量", "访问次数", "浏览", "点击", "阅读",
+)
+SOURCE_LABELS = ("信息来源", "文章来源", "新闻来源", "稿件来源", "来源")
+AUTHOR_LABELS = ("责任编辑", "发布人", "发布者", "作者", "编辑", "审核", "撰稿", "供稿", "通讯员")
+# Not fields, but they end the value before them (`来源:本站 字体:[大 中 小]`).
+STOP_LABELS = ("字体大小", "字体", "字号", "打印", "关闭", "分享到", "分享", "收藏")
+
+_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("date", DATE_LABELS),
+    ("views", VIEW_LABELS),
+    ("source", SOURCE_LABELS),
+    ("author", AUTHOR_LABELS),
+)
+
+
+def _alternation(labels: tuple[str, ...]) -> str:
+    return "|".join(re.escape(x) for x in sorted(labels, key=len, reverse=True))
+
+
+_LABEL_OF: dict[str, str] = {label: name for name, labels in _FIELDS for label in labels}
+# A field label must be followed by a colon; a stop label need not be (`【字体大小:` / `[打印]`).
+_FIELD_RE = re.compile(r"(?P<label>" + _alternation(tuple(_LABEL_OF)) + r")[ \t\u00a0\u3000]*[:：]")
+_STOP_RE = re.compile(r"[【\[]?(?:" + _alternation(STOP_LABELS) + r")")
+_NUMBER = re.compile(r"\d{1,3}(?:[,，]\d{3})+(?!\d)|\d+")
+_TOKEN_END = re.compile(r"[\s【】\[\]|｜()（）]")
+_SPACES = re.compile(r"[\s\u00a0\u3000]+")
+
+# Part of PARSER_VERSION: a change to any label or rule above changes the version.
+HEADER_PATTERN_SOURCE = "\n".join((_FIELD_RE.pattern, _STOP_RE.pattern, _NUMBER.pattern, _TOKEN_END.pattern))
+
+
+@dataclass(frozen=True)
+class HeaderFields:
+    """What a header line says; None for each field it does not show."""
+
+    published: DateValue | None = None
+    views: int | None = None
+    source: str | None = None
+    author: str | None = None
+
+    def is_empty(self) -> bool:
+        return self.published is None and self.views is None and self.source is None and self.author is None
+
+
+def _date_in(value: str) -> DateValue | None:
+    found = parse_date(value)
+    if found is not None:
+        return found
+    dates = find_dates(value)
+    return dates[0] if dates else None
+
+
+def _token(value: str) -> str | None:
+    value = value.strip(" \t\r\n\u00a0\u3000")
+    m = _TOKEN_END.search(value)
+    if m is not None:
+        value = value[: m.start()]
+    return value or None
+
+
+def parse_header(text: str) -> HeaderFields:
+    """Every labelled field in one header text (a line, or an element's whole text)."""
+    text = text[:5000]  # a header line is short; bound the work on hostile input
+    matches = list(_FIELD_RE.finditer(text))
+    if not matches:
+        return HeaderFields()
+    found: dict[str, object] = {}
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        value = text[m.end() : end]
+        stop = _STOP_RE.search(value)
+        if stop is not None:
+            value = value[: stop.start()]
+        field = _LABEL_OF[m.group("label")]
+        if field in found:
+            continue
+        parsed: object
+        if field == "date":
+            parsed = _date_in(value)
+        elif field == "views":
+            num = _NUMBER.match(value.strip(" \t\r\n\u00a0\u3000"))
+            parsed = int(re.sub(r"[,，]", "", num.group(0))) if num else None
+        else:
+            parsed = _token(value)
+        if parsed is not None:
+            found[field] = parsed
+    return HeaderFields(
+        published=found.get("date"),  # type: ignore[arg-type]
+        views=found.get("views"),  # type: ignore[arg-type]
+        source=found.get("source"),  # type: ignore[arg-type]
+        author=found.get("author"),  # type: ignore[arg-type]
+    )
+
+
+def find_header(lines: list[str], max_lines: int = 400) -> tuple[int, HeaderFields] | None:
+    """The first line that reads as a header line: a labelled date, or labelled views plus another field.
+
+    Used by the fallback over a whole page's lines, where a lone `来源:` or `作者:` in a sidebar or the
+    body must not be taken for the article's header.
+    """
+    for index, line in enumerate(lines[:max_lines]):
+        if len(line) > 300 or not _FIELD_RE.search(line):
+            continue
+        fields = parse_header(line)
+        if fields.published is not None:
+            return index, fields
+        if fields.views is not None and (fields.source is not None or fields.author is not None):
+            return index, fields
+    return None
+
+
+def normalise_space(text: str) -> str:
+    """Collapse whitespace runs (incl. &nbsp; and the ideographic space) to one space, and strip."""
+    return _SPACES.sub(" ", text).strip()
