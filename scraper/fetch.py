@@ -459,9 +459,9 @@ class Fetcher:
                         else f"{rules.robots_url}: {rules.reason}"
                     )
                     return result(current, None, FetchErrorKind.ROBOTS_DISALLOWED, why)
-            att, attempts = self._with_retries(current, extra, attempts, body_cap or policy.max_body_bytes)
-            if att.error == FetchErrorKind.TOO_LARGE and keep_prefix:
-                att.error, att.detail = None, None  # robots.txt: rules past the cap are ignored (RFC 9309)
+            att, attempts = self._with_retries(
+                current, extra, attempts, body_cap or policy.max_body_bytes, keep_prefix
+            )
             if att.error is not None:
                 return result(current, att)
             status = att.status or 0
@@ -497,7 +497,7 @@ class Fetcher:
             return result(current, att, FetchErrorKind.HTTP_STATUS, what)
 
     def _with_retries(
-        self, url: str, extra: list[tuple[str, str]], attempts: int, cap: int
+        self, url: str, extra: list[tuple[str, str]], attempts: int, cap: int, keep_prefix: bool
     ) -> tuple[_Attempt, int]:
         """One URL (one redirect hop): request, retrying what is worth retrying."""
         policy = self.policy
@@ -507,7 +507,7 @@ class Fetcher:
             self.politeness.wait_until(not_before)
             with self.politeness.slot(host):
                 attempts += 1
-                att = self._request(url, extra, cap)
+                att = self._request(url, extra, cap, keep_prefix)
             retryable = att.error in (
                 FetchErrorKind.CONNECTION,
                 FetchErrorKind.TIMEOUT,
@@ -531,7 +531,7 @@ class Fetcher:
             not_before = self._clock() + wait
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _request(self, url: str, extra: list[tuple[str, str]], cap: int) -> _Attempt:
+    def _request(self, url: str, extra: list[tuple[str, str]], cap: int, keep_prefix: bool) -> _Attempt:
         """Send one GET and read the body within the cap; every failure becomes an _Attempt error."""
         policy = self.policy
         headers = [
@@ -574,7 +574,7 @@ class Fetcher:
             att.request_headers = [("Host", host_key(url)), *resp.request.headers.items()]
             att.status = resp.status_code
             att.headers = [(str(k), str(v)) for k, v in resp.raw.headers.items()]
-            att.body, att.error, att.detail = self._read_body(resp, cap)
+            att.body, att.error, att.detail = self._read_body(resp, cap, keep_prefix)
         finally:
             if att.error is None:
                 resp.raw.release_conn()
@@ -582,12 +582,17 @@ class Fetcher:
                 resp.close()  # drop a connection with unread or broken data
         return att
 
-    def _read_body(self, resp: requests.Response, cap: int) -> tuple[bytes, FetchErrorKind | None, str | None]:
-        """Stream the body through the bounded decoder under a whole-body deadline."""
+    def _read_body(
+        self, resp: requests.Response, cap: int, keep_prefix: bool = False
+    ) -> tuple[bytes, FetchErrorKind | None, str | None]:
+        """Stream the body through the bounded decoder under a whole-body deadline.
+
+        keep_prefix (robots.txt only): a body over the cap is cut to the cap instead of refused.
+        """
         raw = resp.raw
         decoder = _BodyDecoder(raw.headers.get("Content-Encoding"), cap)
         length = raw.headers.get("Content-Length")
-        if decoder.coding == "identity" and length and length.strip().isdigit() and int(length) > cap:
+        if not keep_prefix and decoder.coding == "identity" and length and length.strip().isdigit() and int(length) > cap:
             return b"", FetchErrorKind.TOO_LARGE, f"Content-Length {int(length)} > cap {cap}"
         # read_timeout bounds each wait for data (urllib3) and, here, the whole body: a server that
         # drips one byte at a time would otherwise hold the connection for ever.
@@ -611,6 +616,8 @@ class Fetcher:
                 return b"", FetchErrorKind.TIMEOUT, f"body not complete within {self.policy.read_timeout} s"
             body = decoder.finish()
         except _BodyTooLarge:
+            if keep_prefix:
+                return bytes(decoder.out[:cap]), None, None
             return b"", FetchErrorKind.TOO_LARGE, f"body larger than {cap} bytes (after decoding)"
         except _BodyBroken as exc:
             return b"", FetchErrorKind.TRUNCATED, str(exc)

@@ -1,0 +1,186 @@
+"""Per-host politeness and the small pure helpers of scraper.fetch, with a fake clock."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+from support_fetch import FakeClock
+
+from scraper.fetch import FetchPolicy, host_key, origin_of, parse_retry_after
+from scraper.politeness import Politeness
+
+
+def politeness(delay=1.0, concurrency=1, clock=None):
+    clock = clock or FakeClock()
+    return Politeness(delay, concurrency, clock, clock.sleep, lambda: 1.0, record_starts=True), clock
+
+
+def test_starts_to_one_host_are_spaced_by_the_delay():
+    p, clock = politeness(delay=2.0)
+    for _ in range(3):
+        with p.slot("a"):
+            pass
+    assert p.starts("a") == [1000.0, 1002.0, 1004.0]
+    assert clock.sleeps == [2.0, 2.0]
+
+
+def test_time_spent_in_the_request_counts_towards_the_delay():
+    p, clock = politeness(delay=2.0)
+    with p.slot("a"):
+        clock.now += 1.5  # the request itself took 1.5 s
+    with p.slot("a"):
+        pass
+    assert clock.sleeps == [0.5]
+
+
+def test_hosts_are_independent():
+    p, clock = politeness(delay=2.0)
+    with p.slot("a"):
+        pass
+    with p.slot("b"):
+        pass
+    assert clock.sleeps == []
+
+
+def test_defer_pauses_the_host_and_combines_with_the_delay():
+    p, clock = politeness(delay=1.0)
+    with p.slot("a"):
+        pass
+    p.defer("a", clock() + 30.0)
+    p.defer("a", clock() + 10.0)  # an earlier deadline never shortens a pause
+    with p.slot("a"):
+        pass
+    assert p.starts("a") == [1000.0, 1030.0]
+    with p.slot("a"):
+        pass
+    assert p.starts("a")[-1] == 1031.0
+
+
+def test_min_delay_from_crawl_delay_raises_but_never_lowers():
+    p, clock = politeness(delay=1.0)
+    p.set_min_delay("a", 4.0)
+    p.set_min_delay("a", 0.5)
+    for _ in range(2):
+        with p.slot("a"):
+            pass
+    assert clock.sleeps == [4.0]
+
+
+def test_wait_until_sleeps_only_for_the_future():
+    p, clock = politeness()
+    p.wait_until(999.0)
+    p.wait_until(1003.0)
+    assert clock.sleeps == [3.0]
+
+
+def test_jitter_factor_scales_each_gap():
+    clock = FakeClock()
+    factors = iter([0.5, 1.5, 1.0])
+    p = Politeness(2.0, 1, clock, clock.sleep, lambda: next(factors))
+    for _ in range(3):
+        with p.slot("a"):
+            pass
+    assert clock.sleeps == [1.0, 3.0]
+
+
+def test_semaphore_bounds_requests_in_flight_across_threads():
+    p = Politeness(0.0, 3, time.monotonic, time.sleep, lambda: 1.0)
+    seen = []
+    lock = threading.Lock()
+    current = [0]
+
+    def work():
+        for _ in range(5):
+            with p.slot("a"):
+                with lock:
+                    current[0] += 1
+                    seen.append(current[0])
+                time.sleep(0.005)
+                with lock:
+                    current[0] -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert max(seen) <= 3 and p.max_in_flight("a") <= 3 and len(seen) == 40
+
+
+def test_slot_is_released_when_the_request_raises():
+    p, _ = politeness(delay=0.0)
+    with pytest.raises(KeyError), p.slot("a"):
+        raise KeyError("boom")
+    with p.slot("a"):  # would block for ever if the slot had leaked
+        pass
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+
+NOW = datetime(2024, 1, 1, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "value,date,expected",
+    [
+        ("120", None, 120.0),
+        (" 0 ", None, 0.0),
+        ("1.5", None, 1.5),
+        ("Mon, 01 Jan 2024 12:01:00 GMT", None, 60.0),
+        ("Mon, 01 Jan 2024 12:01:00 GMT", "Mon, 01 Jan 2024 11:59:00 GMT", 120.0),
+        ("Mon, 01 Jan 2024 11:00:00 GMT", None, 0.0),  # in the past: no wait
+        ("Monday, 01-Jan-24 12:00:30 GMT", None, 30.0),  # RFC 850 form
+        ("soon", None, None),
+        ("-5", None, None),
+        ("", None, None),
+        (None, None, None),
+    ],
+)
+def test_parse_retry_after(value, date, expected):
+    assert parse_retry_after(value, date, NOW) == expected
+
+
+def test_allowed_hosts_with_and_without_port():
+    p = FetchPolicy(user_agent="x", allowed_hosts=("WWW.ncgh.org.cn", "171.34.90.220:8081"))
+    assert p.allowed_hosts == ("www.ncgh.org.cn", "171.34.90.220:8081")
+    assert p.allows_url("http://www.ncgh.org.cn/nczhghcms/article/1")
+    assert p.allows_url("https://WWW.NCGH.ORG.CN:8443/x")  # no port given: any port of that host
+    assert p.allows_url("http://171.34.90.220:8081/article/1")
+    assert not p.allows_url("http://171.34.90.220/article/1")
+    assert not p.allows_url("http://ncgh.org.cn/")
+    assert not p.allows_url("http://www.ncgh.org.cn.evil.example/")
+    assert not p.allows_url("http://evil.example/?www.ncgh.org.cn")
+    assert not p.allows_url("ftp://www.ncgh.org.cn/")
+
+
+@pytest.mark.parametrize(
+    "kw,word",
+    [
+        ({"allowed_hosts": ()}, "allowed_hosts"),
+        ({"allowed_hosts": "www.ncgh.org.cn"}, "allowed_hosts"),
+        ({"allowed_hosts": ("http://www.ncgh.org.cn",)}, "allowed_hosts"),
+        ({"allowed_hosts": ("h:notaport",)}, "allowed_hosts"),
+        ({"user_agent": ""}, "user_agent"),
+        ({"delay": -1}, "delay"),
+        ({"concurrency_per_host": 0}, "concurrency_per_host"),
+        ({"max_attempts": 0}, "max_attempts"),
+        ({"read_timeout": 0}, "read_timeout"),
+        ({"max_body_bytes": 1.5}, "max_body_bytes"),
+        ({"obey_robots": "yes"}, "obey_robots"),
+    ],
+)
+def test_policy_rejects_bad_values_naming_the_field(kw, word):
+    values = {"user_agent": "x", "allowed_hosts": ("h",)} | kw
+    with pytest.raises(ValueError, match=word):
+        FetchPolicy(**values)
+
+
+def test_host_key_and_origin():
+    assert host_key("http://WWW.ncgh.org.cn:80/a") == "www.ncgh.org.cn"
+    assert host_key("https://www.ncgh.org.cn/a") == "www.ncgh.org.cn"
+    assert host_key("http://171.34.90.220:8081/a") == "171.34.90.220:8081"
+    assert host_key("http://[::1]:8080/") == "[::1]:8080"
+    assert origin_of("HTTPS://www.ncgh.org.cn:443/a?b") == "https://www.ncgh.org.cn"
