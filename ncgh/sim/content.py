@@ -330,6 +330,7 @@ def _make_article(seed: int, article_id: int, published: date, first_day: int, l
             caption = _fill(rng, rng.choice(CAPTION_PATTERNS), year) if rng.random() < 0.6 else None
             images.append(ImageSpec(_image_path(article_id, published, k, rng.choice(("jpg", "png"))),
                                     caption, rng.randrange(len(paragraphs))))
+        images.sort(key=lambda i: i.after)  # page order
     attachments: list[AttachmentSpec] = []
     if rng.random() < 0.1:
         for k in range(1, rng.randint(1, 2) + 1):
@@ -460,11 +461,14 @@ class SiteState:
                 fixed = base + "(更正)"
                 art.title_core = fixed if fixed != art.title_core else base + "(修订)"
         elif kind == "paragraph_added":
-            art.paragraphs.insert(rng.randint(0, len(art.paragraphs)), _paragraph(rng, d + 2024)[:600])
+            pos = rng.randint(0, len(art.paragraphs))
+            art.paragraphs.insert(pos, _paragraph(rng, d + 2024)[:600])
+            art.images = [ImageSpec(i.path, i.caption, i.after + 1) if i.after >= pos else i for i in art.images]
         elif kind == "paragraph_removed":
             del art.paragraphs[drop]
-            art.images = [i if i.after < len(art.paragraphs) else ImageSpec(i.path, i.caption, len(art.paragraphs) - 1)
+            art.images = [ImageSpec(i.path, i.caption, i.after - 1) if i.after > drop or (i.after == drop > 0) else i
                           for i in art.images]
+            art.images.sort(key=lambda i: i.after)
         else:
             k = rng.randrange(len(art.images))
             img = art.images[k]
