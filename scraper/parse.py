@@ -137,6 +137,12 @@ def _tree(text: str) -> lxml.html.HtmlElement:
     return root
 
 
+def _page_body(root: lxml.html.HtmlElement) -> etree._Element:
+    """The <body> (the <head>'s <title> is not page text), or the root when there is none."""
+    body = root.find("body")
+    return body if body is not None else root
+
+
 def _first(selectors: tuple[CSSSelector, ...], root: etree._Element) -> etree._Element | None:
     for sel in selectors:
         found = sel(root)
@@ -217,18 +223,35 @@ def _is_signature(line: str) -> bool:
     return _BYLINE.match(line) is not None or _SIGNATURE.match(line) is not None
 
 
-def _signature(paragraphs: list[str]) -> str | None:
-    """The trailing unit/name line or bracketed byline; a date line after it is skipped over.
+def _split_signature(paragraphs: list[str]) -> tuple[list[str], str | None]:
+    """(body paragraphs, signature): the trailing unit/name line or bracketed byline is the signature.
 
-    The signature stays in body_text too (it is part of what the page shows); this field only names it.
-    A trailing date line alone is not a signature.
+    A date line right after it (`2012年5月21日`) belongs to the signature block, and both leave the
+    body (as the simulator's truth has it: the signature field holds the lines joined by a newline).
+    A trailing date line with no signature before it is article text and stays. A one-paragraph body
+    is the article, never its signature.
     """
-    tail = paragraphs[-2:] if len(paragraphs) >= 2 else paragraphs[:]
-    if tail and _is_date_line(tail[-1]):
-        tail = tail[:-1]
-    if len(paragraphs) < 2 or not tail:
-        return None  # a one-paragraph body is the article, not its signature
-    return tail[-1] if _is_signature(tail[-1]) else None
+    if len(paragraphs) < 2:
+        return paragraphs, None
+    date_line = _is_date_line(paragraphs[-1])
+    k = -2 if date_line else -1
+    if len(paragraphs) < 1 - k or not _is_signature(paragraphs[k]):
+        return paragraphs, None
+    return paragraphs[:k], "\n".join(paragraphs[k:])
+
+
+_ATTACHMENT_LABEL = re.compile(r"^(?:相关)?附件\s*\d*\s*[:：]?\s*")
+_LIST_SEP = re.compile(r"[\s,，、;；]+")
+
+
+def _is_attachment_line(line: str, names: list[str]) -> bool:
+    """A line that only names attachments (`附件:报名表.xls`): the attachments field holds it."""
+    rest = _ATTACHMENT_LABEL.sub("", line, count=1)
+    if not rest:
+        return False
+    for name in sorted(names, key=len, reverse=True):
+        rest = rest.replace(name, " ")
+    return not _LIST_SEP.sub("", rest)
 
 
 _DROP_TAGS = (
@@ -252,17 +275,57 @@ def _absolute(base: str | None, value: str) -> str:
         return value
 
 
-def _caption(img: etree._Element) -> str | None:
-    for anc in img.iterancestors("figure"):
-        caps = anc.findall(".//figcaption")
-        if caps:
-            return normalise_space(caps[0].text_content()) or None
-        break
+_CENTERED = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|bmp|webp)$", re.IGNORECASE)
+_CAPTION_MAX = 80
+
+
+def _caption_element(img: etree._Element) -> etree._Element | None:
+    """The element holding an image's caption text, read before attributes are sanitised.
+
+    In order: a <figcaption> of the enclosing <figure>; the next element after the image (line
+    breaks skipped) or after the image's paragraph if its class names a caption (`img-caption`);
+    the paragraph right after the image's paragraph if it is centred and short.
+    """
+    for fig in img.iterancestors("figure"):
+        caps = fig.findall(".//figcaption")
+        return caps[0] if caps else None
+    nxt = img.getnext()
+    while nxt is not None and nxt.tag == "br":
+        nxt = nxt.getnext()
+    candidates = [nxt] if nxt is not None else []
+    holder = img.getparent()
+    while holder is not None and holder.tag not in ("p", "div", "td", "center", "li"):
+        holder = holder.getparent()
+    if holder is not None and holder.tag in ("p", "div", "center"):
+        after = holder.getnext()
+        if after is not None:
+            candidates.append(after)
+    for cand in candidates:
+        if not isinstance(cand.tag, str) or cand.find(".//img") is not None:
+            continue
+        text = normalise_space(cand.text_content())
+        if not text or len(text) > _CAPTION_MAX:
+            continue
+        if "caption" in (cand.get("class") or "").lower():
+            return cand
+        if cand is not nxt and cand.tag in ("p", "div", "center") and (
+            cand.tag == "center" or cand.get("align") == "center" or _CENTERED.search(cand.get("style") or "")
+        ) and not text.endswith(("。", "!", "?", "！", "？")):
+            return cand
+    return None
+
+
+def _caption(img: etree._Element) -> tuple[str | None, bool]:
+    """(caption, shown_as_text): caption text next to the image, else its alt/title text."""
+    el = _caption_element(img)
+    if el is not None:
+        return normalise_space(el.text_content()), True
     for key in ("alt", "title"):
         value = normalise_space(img.get(key) or "")
-        if value and not re.search(r"\.(?:jpe?g|png|gif|bmp|webp)$", value, re.IGNORECASE):
-            return value
-    return None
+        if value and not _IMAGE_FILE.search(value):
+            return value, False
+    return None, False
 
 
 @dataclass
@@ -271,6 +334,7 @@ class _Body:
     html: str
     images: list[Image]
     attachments: list[Attachment]
+    caption_lines: set[str]  # caption texts shown in the body: they leave body_text for images[]
 
 
 def _body(el: etree._Element, base: str | None, strip: tuple[CSSSelector, ...]) -> _Body:
@@ -283,9 +347,14 @@ def _body(el: etree._Element, base: str | None, strip: tuple[CSSSelector, ...]) 
 
     images: list[Image] = []
     attachments: list[Attachment] = []
+    caption_lines: set[str] = set()
     seen_src: set[str] = set()
     seen_url: set[str] = set()
+    # Document order: an image's caption (a later element) still has its class and style here.
     for node in el.iter():
+        tag = node.tag
+        if tag == "img":
+            caption, shown = _caption(node)
         attrib = node.attrib
         for key in [k for k in attrib if k not in _KEEP_ATTRS]:
             del attrib[key]
@@ -293,16 +362,17 @@ def _body(el: etree._Element, base: str | None, strip: tuple[CSSSelector, ...]) 
             value = attrib.get(key)
             if value is None:
                 continue
-            if _UNSAFE_URL.match(value) and not (node.tag == "img" and value.strip().startswith("data:image/")):
+            if _UNSAFE_URL.match(value) and not (tag == "img" and value.strip().startswith("data:image/")):
                 del attrib[key]
             else:
                 attrib[key] = _absolute(base, value)
-        tag = node.tag
         if tag == "img":
             src = attrib.get("src")
             if src and src not in seen_src:
                 seen_src.add(src)
-                images.append(Image(src=src, caption=_caption(node)))
+                images.append(Image(src=src, caption=caption))
+                if caption and shown:
+                    caption_lines.add(caption)
         elif tag == "a":
             href = attrib.get("href")
             if href and href not in seen_url and (_DOC_EXT.search(href) or "download" in href.lower()):
@@ -315,7 +385,10 @@ def _body(el: etree._Element, base: str | None, strip: tuple[CSSSelector, ...]) 
     inner = html.escape(el.text or "", quote=False) + "".join(
         etree.tostring(child, encoding="unicode", method="html") for child in el
     )
-    return _Body(paragraphs=_lines(el), html=inner.strip(), images=images, attachments=attachments)
+    return _Body(
+        paragraphs=_lines(el), html=inner.strip(), images=images, attachments=attachments,
+        caption_lines=caption_lines,
+    )
 
 
 # ---- title, column, missing page -------------------------------------------------------------
@@ -385,7 +458,7 @@ def _profile_path(root, title_el, body_el, compiled: _Compiled, base: str | None
         footer = parse_footer("\n".join(_lines(footer_el)))
         footer = None if footer.is_empty() else footer
     else:
-        footer = _footer_from_lines(_lines(root)[-60:])
+        footer = _footer_from_lines(_lines(_page_body(root))[-60:])
     return _Found(title, header, body, footer, "profile")
 
 
@@ -459,7 +532,7 @@ def _drop_leading_header(block: etree._Element, title: str | None) -> None:
 
 
 def _fallback_path(root, compiled: _Compiled, base: str | None) -> _Found:
-    page_lines = _lines(root)
+    page_lines = _lines(_page_body(root))
     main = extract_main(root)
     if main is None or not main.text.strip():
         raise ParseError("no article: the profile selectors matched nothing and no main text block was found")
@@ -518,13 +591,18 @@ def parse_article(
             if message is not None:
                 raise ArticleMissing(f"page says the article does not exist: {message}")
     else:
-        message = _missing_message(_lines(root), profile.missing_patterns)
+        message = _missing_message(_lines(_page_body(root)), profile.missing_patterns)
         if message is not None:
             raise ArticleMissing(f"page says the article does not exist: {message}")
         found = _fallback_path(root, compiled, base)
 
     title, column = _title_column(found.title)
-    paragraphs = found.body.paragraphs
+    names = [a.name for a in found.body.attachments]
+    paragraphs = [
+        p for p in found.body.paragraphs
+        if p not in found.body.caption_lines and not (names and _is_attachment_line(p, names))
+    ]
+    paragraphs, signature = _split_signature(paragraphs)
     if title is None and not paragraphs:
         raise ParseError("no article: neither a title nor body text was found")
     published: DateValue | None = found.header.published
@@ -556,7 +634,7 @@ def parse_article(
         body_html=found.body.html,
         images=found.body.images,
         attachments=found.body.attachments,
-        signature=_signature(paragraphs),
+        signature=signature,
         footer=found.footer,
         encoding=decoded.encoding,
         extractor=found.extractor,
