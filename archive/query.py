@@ -633,20 +633,48 @@ class SqlResult:
 
 _WRITE_ERRORS = ("readonly", "read-only", "query_only", "attempt to write")
 
+# PRAGMAs whose argument only selects what to read; any other PRAGMA with a value sets something.
+_READING_PRAGMAS = frozenset(
+    {"table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo", "foreign_key_list",
+     "foreign_key_check", "integrity_check", "quick_check", "function_list", "pragma_list", "module_list",
+     "collation_list", "database_list", "compile_options"}
+)
+
+
+def _deny_side_doors(action: int, arg1: str | None, arg2: str | None, db: str | None, trigger: str | None) -> int:
+    """sqlite3 authorizer closing what mode=ro and query_only leave open.
+
+    ATTACH (and VACUUM INTO, which attaches) creates files elsewhere on disk; a PRAGMA with a value
+    can switch query_only off or change the journal mode.
+    """
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and arg2 is not None and (arg1 or "").lower() not in _READING_PRAGMAS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
 
 def run_sql(conn: sqlite3.Connection, sql: str, params: tuple | dict = (), max_rows: int | None = None) -> SqlResult:
     """Run one statement on a read-only connection; a write attempt raises ReadOnlyRefused."""
+    conn.set_authorizer(_deny_side_doors)
     try:
         cursor = conn.execute(sql, params)
         rows = cursor.fetchall() if max_rows is None else cursor.fetchmany(max_rows)
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
         message = str(exc)
-        if any(word in message.lower() for word in _WRITE_ERRORS):
+        low = message.lower()
+        if "authoriz" in low:
+            raise ReadOnlyRefused(
+                "refused: the archive is opened read-only; ATTACH, VACUUM INTO and PRAGMA assignments are not run"
+            ) from None
+        if any(word in low for word in _WRITE_ERRORS):
             raise ReadOnlyRefused(
                 f"refused: the archive is opened read-only, so statements that change it are not run ({message})"
             ) from None
         raise QueryError(f"SQL error: {message}") from None
-    except (sqlite3.ProgrammingError, sqlite3.DatabaseError) as exc:
+    except sqlite3.ProgrammingError as exc:
         raise QueryError(f"SQL error: {exc}") from None
+    finally:
+        conn.set_authorizer(None)
     columns = tuple(d[0] for d in cursor.description or ())
     return SqlResult(columns, tuple(tuple(r) for r in rows))

@@ -1,0 +1,132 @@
+"""What the read-side commands (search, show, history, diff, stats, sql, export, serve) share.
+
+Options --db/--config/--json mean the same everywhere; the archive is always opened read-only, and
+every expected failure (no archive, unknown article, bad date) becomes one clear line and exit 1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import sys
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archive.query import QueryError, open_readonly
+
+
+def db_options(func: Callable) -> Callable:
+    func = click.option(
+        "--config", "config_path", type=click.Path(dir_okay=False), help="config.toml ([site], [archive] db_path)."
+    )(func)
+    func = click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False), help="Archive file (default: [archive] db_path, ncgh.db)."
+    )(func)
+    return func
+
+
+def json_option(func: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(func)
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    db_path: Path
+    site: str
+    article_paths: tuple[str, ...]
+    host_aliases: tuple[str, ...]
+
+
+def read_context(db_path: str | None, config_path: str | None) -> ReadContext:
+    """The archive path and site settings from --db / --config (config errors become exit 1)."""
+    from ncgh.config import ConfigError, load_config
+
+    try:
+        cfg = load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    return ReadContext(
+        db_path=Path(db_path or cfg.archive.db_path),
+        site=cfg.site.name,
+        article_paths=tuple(cfg.site.article_paths),
+        host_aliases=tuple(cfg.site.host_aliases),
+    )
+
+
+@contextmanager
+def readonly_archive(ctx: ReadContext) -> Iterator[sqlite3.Connection]:
+    """A read-only connection; QueryError anywhere inside becomes `Error: ...` and exit code 1."""
+    try:
+        conn = open_readonly(ctx.db_path)
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        yield conn
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        conn.close()
+
+
+def to_jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2))
+
+
+def use_color() -> bool:
+    """Colour only on a terminal (and never when NO_COLOR is set)."""
+    import os
+
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def width(text: str) -> int:
+    """Columns a string takes on a terminal: CJK characters are two wide."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def clip(text: str, columns: int) -> str:
+    """Cut to at most `columns` terminal columns, with an ellipsis when cut."""
+    if width(text) <= columns:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = width(ch)
+        if used + w > columns - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))
+
+
+def table(headers: list[str], rows: list[list[str]], max_col: int = 60) -> str:
+    """A plain aligned text table that lines up Chinese text too."""
+    cells = [[clip(h, max_col) for h in headers]] + [[clip(c.replace("\n", "⏎"), max_col) for c in r] for r in rows]
+    widths = [max(width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(pad(c, widths[i]) for i, c in enumerate(row)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

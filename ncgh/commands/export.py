@@ -1,0 +1,41 @@
+"""`ncgh export FORMAT -o PATH`: the archive as csv, jsonl, parquet (article versions) or warc (raw captures)."""
+
+from __future__ import annotations
+
+import click
+
+from ncgh.commands._read import db_options, echo_json, json_option, read_context
+
+
+@click.command("export")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["csv", "jsonl", "parquet", "warc"]))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--versions", type=click.Choice(["latest", "all"]), default=None,
+              help="latest: each article's current version (tables) / last capture per URL (warc); "
+                   "all: every version / every capture. Default: latest for tables, all for warc.")
+@click.option("--since", metavar="DATE", help="Only versions first seen (warc: captures made) at or after DATE (UTC).")
+@click.option("--bom", is_flag=True, help="csv: start with a UTF-8 BOM so spreadsheet programs detect UTF-8.")
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@db_options
+@json_option
+def command(fmt: str, output: str, versions: str | None, since: str | None, bom: bool, force: bool,
+            db_path: str | None, config_path: str | None, as_json: bool) -> None:
+    """Write to a temporary file beside PATH and rename it into place; never overwrites without --force."""
+    from archive.export import ExportError, export
+    from archive.query import QueryError, parse_moment
+
+    ctx = read_context(db_path, config_path)
+    try:
+        summary = export(fmt, ctx.db_path, output, versions=versions,
+                         since=parse_moment(since, end_of_day=False) if since else None, force=force, bom=bom)
+    except (ExportError, QueryError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        echo_json(summary)
+        return
+    if fmt == "warc":
+        detail = (f"{summary.responses} responses, {summary.revisits} revisits, {summary.requests} requests"
+                  + (f"; {summary.skipped} captures without a response left out" if summary.skipped else ""))
+        click.echo(f"wrote {summary.path}: {summary.rows} WARC records ({detail}), {summary.bytes} bytes")
+    else:
+        click.echo(f"wrote {summary.path}: {summary.rows} rows, {summary.bytes} bytes")

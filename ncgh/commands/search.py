@@ -1,0 +1,40 @@
+"""`ncgh search QUERY`: ranked full-text hits over titles and bodies (Chinese included)."""
+
+from __future__ import annotations
+
+import click
+
+from ncgh.commands._read import db_options, echo_json, json_option, read_context, readonly_archive, use_color
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000), help="Hits at most.")
+@click.option("--all-versions", is_flag=True, help="Search every version, not only each article's latest.")
+@db_options
+@json_option
+def command(query: str, limit: int, all_versions: bool, db_path: str | None, config_path: str | None, as_json: bool) -> None:
+    """Full-text search; two or more Chinese characters match as a phrase, terms separated by spaces must all match."""
+    from archive.search import match_expression, search
+
+    ctx = read_context(db_path, config_path)
+    if match_expression(query) is None:
+        raise click.ClickException("the query has no searchable characters")
+    color = use_color() and not as_json
+    marks = ("\x1b[1;33m", "\x1b[0m") if color else ("[", "]")
+    with readonly_archive(ctx) as conn:
+        hits = search(conn, query, limit=limit, all_versions=all_versions, marks=marks)
+    if as_json:
+        echo_json(hits)
+        return
+    if not hits:
+        click.echo(f"no matches for {query!r}", err=True)
+        return
+    for hit in hits:
+        version = f" v{hit.version}" + ("" if hit.is_latest else " (older version)") if all_versions else ""
+        title = click.style(hit.title or "(no title)", bold=True) if color else (hit.title or "(no title)")
+        click.echo(f"{hit.article_id}{version}  {hit.published_at or '----------'}  {title}")
+        if hit.url:
+            click.echo(f"    {hit.url}")
+        click.echo(f"    {hit.snippet}")
+

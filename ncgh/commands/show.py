@@ -1,0 +1,60 @@
+"""`ncgh show ARTICLE`: an article as it stands now, at a version, or as it stood on a date."""
+
+from __future__ import annotations
+
+import click
+
+from ncgh.commands._read import db_options, echo_json, json_option, read_context, readonly_archive
+
+
+@click.command("show")
+@click.argument("article")
+@click.option("--version", "version", type=click.IntRange(1), help="Show this version number.")
+@click.option("--as-of", "as_of", metavar="DATE", help="Show the article as it stood then (YYYY-MM-DD = end of that UTC day, or ISO date-time).")
+@db_options
+@json_option
+def command(article: str, version: int | None, as_of: str | None, db_path: str | None, config_path: str | None, as_json: bool) -> None:
+    """ARTICLE is an article id or any of its URLs (any host alias, either path form)."""
+    from archive.query import parse_moment, resolve_article, show
+
+    ctx = read_context(db_path, config_path)
+    with readonly_archive(ctx) as conn:
+        ref = resolve_article(conn, article, ctx.site, ctx.article_paths)
+        view = show(conn, ref, version=version, as_of=parse_moment(as_of) if as_of else None)
+    if as_json:
+        echo_json(view)
+        return
+    a, v = view.article, view.version
+    if v is None:
+        when = f" as of {view.as_of}" if view.as_of else ""
+        click.echo(f"article {a.article_id}: no parsed version{when} (status then: {view.status_then})")
+        if view.status_then == "unseen":
+            click.echo(f"first seen {a.first_seen}")
+        return
+    click.echo(click.style(v.title or "(no title)", bold=True))
+    meta = [f"article {a.article_id}", f"version {v.version} of {view.latest_version}"]
+    if view.status_then != "live":
+        meta.append(f"status: {view.status_then}")
+    click.echo("  ".join(meta))
+    for label, value in (
+        ("column", v.column),
+        ("published", v.published_at),
+        ("source", v.source),
+        ("author", v.author),
+        ("views", f"{view.views_then} (seen {view.views_then_at})" if view.views_then is not None else None),
+        ("seen", f"{v.first_seen} .. {v.last_seen}"),
+        ("url", a.last_url),
+    ):
+        if value:
+            click.echo(f"{label + ':':<11}{value}")
+    if view.as_of:
+        click.echo(f"{'as of:':<11}{view.as_of}")
+    click.echo("")
+    click.echo(v.body_text)
+    if v.signature:
+        click.echo("")
+        click.echo(v.signature)
+    for src, caption in v.images:
+        click.echo(f"[image] {src}" + (f"  {caption}" if caption else ""))
+    for url, name in v.attachments:
+        click.echo(f"[attachment] {name}  {url}")
