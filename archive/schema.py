@@ -65,14 +65,13 @@ SCHEMA_V1 = (
     """CREATE TABLE bodies (
         sha256 TEXT PRIMARY KEY,
         size INTEGER NOT NULL,
-        codec TEXT NOT NULL CHECK (codec IN ('zstd', 'zstd-delta')),
+        codec TEXT NOT NULL CHECK (codec IN ('zstd', 'zstd-delta', 'patch')),
         base_sha256 TEXT REFERENCES bodies(sha256),
         depth INTEGER NOT NULL DEFAULT 0,
         stored_size INTEGER NOT NULL,
         data BLOB NOT NULL,
         CHECK ((codec = 'zstd') = (base_sha256 IS NULL))
     )""",
-    "CREATE INDEX bodies_base ON bodies (base_sha256)",
     """CREATE TABLE captures (
         id INTEGER PRIMARY KEY,
         run_id INTEGER REFERENCES runs(id),
@@ -106,12 +105,11 @@ SCHEMA_V1 = (
         version INTEGER,
         footer_version INTEGER
     )""",
+    # Identity of a capture (idempotent recording); leading with fetched_at it also serves time order.
     """CREATE UNIQUE INDEX captures_identity
-        ON captures (url, fetched_at, ifnull(status, -1), ifnull(body_sha256, ''))""",
+        ON captures (fetched_at, url, ifnull(status, -1), ifnull(body_sha256, ''))""",
     "CREATE INDEX captures_article ON captures (site, article_id, fetched_at)",
-    "CREATE INDEX captures_time ON captures (fetched_at, id)",
     "CREATE INDEX captures_run ON captures (run_id)",
-    "CREATE INDEX captures_body ON captures (body_sha256)",
     """CREATE TABLE articles (
         site TEXT NOT NULL,
         article_id INTEGER NOT NULL,

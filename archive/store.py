@@ -321,8 +321,8 @@ class Archive:
             raise ValueError(f"capture of {c.url}: site is empty")
         if not c.url:
             raise ValueError("capture without a URL")
-        if c.outcome == OUTCOME_OK and c.content is None:
-            raise ValueError(f"capture of {c.url}: outcome ok needs content")
+        if c.outcome == OUTCOME_OK and c.kind == "article" and c.content is None:
+            raise ValueError(f"capture of {c.url}: an article capture with outcome ok needs content")
         if c.outcome == OUTCOME_OK and c.kind == "article" and c.article_id is None:
             raise ValueError(f"capture of {c.url}: an article capture with content needs an article_id")
         if c.views is not None and (isinstance(c.views, bool) or not isinstance(c.views, int) or c.views < 0):
@@ -333,9 +333,9 @@ class Archive:
         conn = self.conn
         sha = None if c.body is None else sha256_hex(c.body)
         existing = conn.execute(
-            "SELECT id, version, footer_version, outcome FROM captures WHERE url = ? AND fetched_at = ?"
+            "SELECT id, version, footer_version, outcome FROM captures WHERE fetched_at = ? AND url = ?"
             " AND ifnull(status, -1) = ifnull(?, -1) AND ifnull(body_sha256, '') = ifnull(?, '')",
-            (c.url, fetched_at, c.status, sha),
+            (fetched_at, c.url, c.status, sha),
         ).fetchone()
         if existing is not None:
             return CaptureResult(capture_id=existing[0], duplicate=True, event=None, version=existing[1])
@@ -769,7 +769,11 @@ class Archive:
         return ArticleState(*row) if row else None
 
     # ---- re-deriving ----
-    def rebuild(self, interpret: Callable[[StoredCapture, bytes | None], CaptureIn]) -> RebuildReport:
+    def rebuild(
+        self,
+        interpret: Callable[[StoredCapture, bytes | None], CaptureIn],
+        progress: Callable[[int], None] | None = None,
+    ) -> RebuildReport:
         """Replay every capture through `interpret` and re-derive everything derived, in one transaction.
 
         The raw columns of captures and the bodies are never touched; only what `interpret` derives is
@@ -785,7 +789,7 @@ class Archive:
             conn.execute("INSERT INTO version_fts (version_fts) VALUES ('delete-all')")
             ids = [r[0] for r in conn.execute("SELECT id FROM captures ORDER BY fetched_at, id")]
             outcomes: dict[str, int] = {}
-            for capture_id in ids:
+            for done, capture_id in enumerate(ids, 1):
                 stored = _stored_from_row(
                     conn.execute(f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE id = ?", (capture_id,)).fetchone()
                 )
@@ -793,7 +797,7 @@ class Archive:
                 derived = interpret(stored, body)
                 if derived.outcome not in OUTCOMES:
                     raise ValueError(f"rebuild: interpret gave outcome {derived.outcome!r} for capture {capture_id}")
-                if derived.outcome == OUTCOME_OK and derived.content is None:
+                if derived.outcome == OUTCOME_OK and derived.kind == "article" and derived.content is None:
                     raise ValueError(f"rebuild: interpret gave outcome ok without content for capture {capture_id}")
                 merged = stored.to_capture_in(body)
                 merged.outcome = derived.outcome
@@ -812,6 +816,8 @@ class Archive:
                 result = self._derive(capture_id, merged, stored.fetched_at)
                 outcome = conn.execute("SELECT outcome FROM captures WHERE id = ?", (result.capture_id,)).fetchone()[0]
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                if progress is not None:
+                    progress(done)
             after = {
                 t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("articles", "versions", "events", "views", "footers")

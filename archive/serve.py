@@ -1,0 +1,291 @@
+"""Browse the archive in Datasette: metadata, canned queries, CJK search and an article page.
+
+This module is also the Datasette plugin (registered by `build_datasette`, or loaded by plain
+`datasette --plugins-dir archive/datasette`): it adds SQL functions that turn a user's query into the
+store's bigram FTS expression, links article ids to `/-/article/{id}`, and serves that page (a version
+rendered from its sanitised body_html, the list of versions, a diff between two versions, the view
+counts and events) plus `/-/search`. The database is opened read-only (mode=ro connections, no write
+canned queries), so browsing never touches the crawler's writes.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from datasette import hookimpl
+
+from archive import query as q
+from archive.search import highlight, match_expression
+from archive.search import search as search_versions
+
+DB_NAME = "ncgh"  # the database's name in Datasette URLs; metadata.json is keyed by it
+PACKAGE_DIR = Path(__file__).resolve().parent
+METADATA_PATH = PACKAGE_DIR / "datasette" / "metadata.json"
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
+
+# The article body is the site's HTML (sanitised by the parser); this keeps any script that slipped
+# through from running, and keeps the page from loading anything but images.
+ARTICLE_CSP = "default-src 'self'; img-src * data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-src 'none'; form-action 'self'"
+
+_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
+
+
+# --- SQL functions ----------------------------------------------------------------------------------
+
+
+def sql_match(query: str | None) -> str:
+    """ncgh_match(q): the FTS5 MATCH expression for a user query; '""' (matches nothing) when empty."""
+    return match_expression(query or "") or '""'
+
+
+def sql_snippet(text: str | None, query: str | None) -> str:
+    """ncgh_snippet(text, q): about 80 characters around the first match, matches in 【】."""
+    return highlight(text or "", query or "", ("【", "】"), 80)
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.create_function("ncgh_match", 1, sql_match, deterministic=True)
+    conn.create_function("ncgh_snippet", 2, sql_snippet, deterministic=True)
+
+
+# --- cells link to the article page -------------------------------------------------------------------
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette):
+    from markupsafe import Markup
+
+    if column != "article_id" or not isinstance(value, int) or database != archive_db_name(datasette):
+        return None
+    if table not in (None, "articles", "versions", "events", "views", "captures", "article_urls", "work_items"):
+        return None
+    href = datasette.urls.path(f"/-/article/{value}")
+    return Markup(f'<a href="{html.escape(href)}">{value}</a>')
+
+
+# --- routes -------------------------------------------------------------------------------------------
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/-/article/(?P<article_id>\d+)$", article_page),
+        (r"^/-/search$", search_page),
+    ]
+
+
+def archive_db_name(datasette) -> str:
+    """The archive's database: the one named DB_NAME, else the first file-backed database."""
+    names = [name for name, db in datasette.databases.items() if not db.is_memory and name != "_internal"]
+    if DB_NAME in names:
+        return DB_NAME
+    return names[0] if names else DB_NAME
+
+
+@dataclass(frozen=True)
+class BodyDiffBlock:
+    tag: str  # equal | insert | delete | replace
+    old_html: str
+    new_html: str
+
+
+def _char_diff_html(old: str, new: str) -> tuple[str, str]:
+    old_parts, new_parts = [], []
+    for tag, text in q.char_diff(old, new):
+        escaped = html.escape(text)
+        if tag == "equal":
+            old_parts.append(escaped)
+            new_parts.append(escaped)
+        elif tag == "delete":
+            old_parts.append(f"<del>{escaped}</del>")
+        else:
+            new_parts.append(f"<ins>{escaped}</ins>")
+    return "".join(old_parts), "".join(new_parts)
+
+
+def body_diff_blocks(diff: q.VersionDiff) -> list[BodyDiffBlock]:
+    """Paragraph blocks for the page; a replaced paragraph pair is diffed character by character."""
+    blocks: list[BodyDiffBlock] = []
+    for op in diff.body_ops:
+        if op.tag == "replace" and len(op.old) == len(op.new):
+            for a, b in zip(op.old, op.new, strict=True):
+                old_html, new_html = _char_diff_html(a, b)
+                blocks.append(BodyDiffBlock("replace", old_html, new_html))
+        else:
+            blocks.append(
+                BodyDiffBlock(
+                    op.tag,
+                    "".join(f"<p>{html.escape(p)}</p>" for p in op.old),
+                    "".join(f"<p>{html.escape(p)}</p>" for p in op.new),
+                )
+            )
+    return blocks
+
+
+def sparkline(points: tuple[q.ViewPoint, ...], width: int = 320, height: int = 48) -> str:
+    """An inline SVG polyline of the view counts (no script, no external file)."""
+    if len(points) < 2:
+        return ""
+    values = [p.views for p in points]
+    low, high = min(values), max(values)
+    span = (high - low) or 1
+    step = width / (len(values) - 1)
+    coords = " ".join(f"{i * step:.1f},{height - 4 - (v - low) / span * (height - 8):.1f}" for i, v in enumerate(values))
+    return (
+        f'<svg class="ncgh-spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img"'
+        f' aria-label="view counts from {low} to {high}"><polyline fill="none" stroke="#276890" stroke-width="2"'
+        f' points="{coords}"/></svg>'
+    )
+
+
+def _int_arg(request, name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise q.QueryError(f"{name} must be a version number, not {raw!r}")
+    return int(raw)
+
+
+def article_context(conn, article_id: int, site: str | None, version: int | None, compare: int | None) -> dict[str, Any]:
+    """Everything the article page shows, read in one go on one connection."""
+    if site is None:
+        row = conn.execute("SELECT site FROM articles WHERE article_id = ? ORDER BY site LIMIT 1", (article_id,)).fetchone()
+        site = row[0] if row else ""
+    ref = q.resolve_article(conn, article_id, site)
+    hist = q.history(conn, ref)
+    view = q.show(conn, ref, version=version)
+    diff = None
+    blocks: list[BodyDiffBlock] = []
+    if view.version is not None and len(hist.versions) > 1:
+        new = view.version.version
+        old = compare if compare is not None else (new - 1 if new > 1 else None)
+        if old is not None and old != new:
+            diff = q.diff(conn, ref, old, new)
+            blocks = body_diff_blocks(diff)
+    return {
+        "ref": ref,
+        "article": hist.article,
+        "history": hist,
+        "view": view,
+        "current": view.version,
+        "diff": diff,
+        "diff_blocks": blocks,
+        "short_changes": [c for c in diff.changes if c.field != "body_text"] if diff else [],
+        "body_changed": bool(diff and any(c.field == "body_text" for c in diff.changes)),
+        "sparkline": sparkline(hist.views),
+    }
+
+
+async def article_page(datasette, request):
+    from datasette.utils.asgi import Response
+
+    name = archive_db_name(datasette)
+    db = datasette.get_database(name)
+    article_id = int(request.url_vars["article_id"])
+    try:
+        version = _int_arg(request, "version")
+        compare = _int_arg(request, "compare")
+        context = await db.execute_fn(
+            lambda conn: article_context(conn, article_id, request.args.get("site"), version, compare)
+        )
+    except q.QueryError as exc:
+        body = await datasette.render_template(
+            "ncgh_error.html", {"message": str(exc), "database": name}, request=request
+        )
+        return Response.html(body, status=404)
+    context["database"] = name
+    context["body_html"] = _body_markup(context["current"].body_html if context["current"] else "")
+    body = await datasette.render_template("ncgh_article.html", context, request=request)
+    response = Response.html(body)
+    response.headers["Content-Security-Policy"] = ARTICLE_CSP
+    return response
+
+
+def _body_markup(body_html: str):
+    from markupsafe import Markup
+
+    return Markup(body_html)
+
+
+async def search_page(datasette, request):
+    from datasette.utils.asgi import Response
+    from markupsafe import Markup
+
+    name = archive_db_name(datasette)
+    db = datasette.get_database(name)
+    text = (request.args.get("q") or "").strip()
+    all_versions = request.args.get("all") == "1"
+    hits = []
+    if text:
+        found = await db.execute_fn(
+            lambda conn: search_versions(conn, text, limit=50, all_versions=all_versions, marks=(_MARK_OPEN, _MARK_CLOSE))
+        )
+        for hit in found:
+            snippet = html.escape(hit.snippet).replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
+            hits.append({"hit": hit, "snippet": Markup(snippet)})
+    body = await datasette.render_template(
+        "ncgh_search.html",
+        {"q": text, "all_versions": all_versions, "hits": hits, "database": name, "searched": bool(text)},
+        request=request,
+    )
+    return Response.html(body)
+
+
+# --- building the Datasette instance -----------------------------------------------------------------------
+
+
+def load_metadata(db_name: str = DB_NAME, path: Path = METADATA_PATH) -> dict:
+    """metadata.json, with its database section keyed by the name the archive is served under."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    databases = data.get("databases", {})
+    if db_name != DB_NAME and DB_NAME in databases:
+        databases[db_name] = databases.pop(DB_NAME)
+    return data
+
+
+def register_plugin() -> None:
+    """Register this module as a Datasette plugin once per process."""
+    import sys
+
+    from datasette.plugins import pm
+
+    module = sys.modules[__name__]
+    if not pm.is_registered(module) and pm.get_plugin("ncgh-archive") is None:
+        pm.register(module, name="ncgh-archive")
+
+
+def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None):
+    """A Datasette serving the archive read-only under the name DB_NAME, with this plugin."""
+    from datasette.app import Datasette
+    from datasette.database import Database
+
+    path = Path(db_path)
+    # Fail here with a clear message (missing file, not an archive, too new) rather than in a page.
+    q.open_readonly(path).close()
+    register_plugin()
+    ds = Datasette(
+        [],
+        metadata=load_metadata(),
+        template_dir=str(TEMPLATE_DIR),
+        settings={"sql_time_limit_ms": 5000, "default_page_size": 50, **(settings or {})},
+    )
+    ds.add_database(Database(ds, path=str(path.resolve()), is_mutable=True), name=DB_NAME)
+    return ds
+
+
+def serve(db_path: str | os.PathLike, host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Run the server until interrupted (as `datasette serve` does: startup hooks, then uvicorn)."""
+    import asyncio
+
+    import uvicorn
+
+    ds = build_datasette(db_path)
+    asyncio.run(ds.invoke_startup())
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)

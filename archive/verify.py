@@ -1,0 +1,278 @@
+"""Integrity check of an archive file, read-only.
+
+What it proves: every stored body decodes to bytes matching its SHA-256 (so every capture's exact
+response can still be produced), every capture's body reference resolves, every article's versions
+run 1..n with changed-field lists that are non-empty and true, article rows agree with their
+versions and events, footer versions likewise, and the full-text index holds exactly the versions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.bodies import DELTA_CODECS, MAX_DEPTH, BodyIntegrityError, BodyStore
+from archive.model import ArticleContent, FooterFields
+from archive.schema import SCHEMA_VERSION, SchemaError, connect, current_version
+from archive.search import _CJK, _WORD, match_expression
+from archive.versions import (
+    changed_fields,
+    content_hash,
+    footer_changed_fields,
+    footer_hash,
+    footer_present_fields,
+    present_fields,
+)
+
+_CJK_ONLY = re.compile(f"[{_CJK}]+")
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+    schema_version: int = 0
+    bodies: int = 0
+    body_bytes: int = 0  # sum of the original sizes
+    stored_bytes: int = 0  # sum of the compressed sizes
+    captures: int = 0
+    articles: int = 0
+    versions: int = 0
+    footer_versions: int = 0
+    events: int = 0
+    fts_rows: int = 0
+
+
+def _content(row: tuple) -> ArticleContent:
+    title, column, published_at, source, author, body_text, body_html, images, attachments, signature = row
+    return ArticleContent(
+        title=title,
+        column=column,
+        published_at=published_at,
+        source=source,
+        author=author,
+        body_text=body_text,
+        body_html=body_html,
+        images=tuple((s, c) for s, c in json.loads(images)),
+        attachments=tuple((u, n) for u, n in json.loads(attachments)),
+        signature=signature,
+    )
+
+
+def verify(path: str | Path) -> VerifyReport:
+    """Check the archive at `path`; never writes to it."""
+    path = Path(path)
+    report = VerifyReport(ok=False)
+    if not path.exists():
+        report.problems.append(f"no archive at {path}")
+        return report
+    try:
+        conn = connect(path, readonly=True)
+    except sqlite3.Error as exc:
+        report.problems.append(f"cannot open {path}: {exc}")
+        return report
+    try:
+        _verify(conn, report)
+    except (sqlite3.DatabaseError, SchemaError) as exc:
+        report.problems.append(f"cannot read {path}: {exc}")
+    finally:
+        conn.close()
+    report.ok = not report.problems
+    return report
+
+
+def _verify(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    problems = report.problems
+    report.schema_version = current_version(conn)
+    if report.schema_version != SCHEMA_VERSION:
+        problems.append(f"schema version is {report.schema_version}, this program expects {SCHEMA_VERSION}")
+        return
+    for (message,) in conn.execute("PRAGMA quick_check"):
+        if message != "ok":
+            problems.append(f"SQLite quick_check: {message}")
+    _check_bodies(conn, report)
+    _check_captures(conn, report)
+    _check_versions(conn, report)
+    _check_articles(conn, report)
+    _check_footers(conn, report)
+    _check_fts(conn, report)
+    report.events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+
+
+def _check_bodies(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    store = BodyStore(conn)
+    rows = conn.execute(
+        "SELECT b.sha256, b.size, b.codec, b.base_sha256, b.depth, b.stored_size, length(b.data), base.depth"
+        " FROM bodies b LEFT JOIN bodies base ON base.sha256 = b.base_sha256 ORDER BY b.depth, b.rowid"
+    ).fetchall()
+    for sha, size, codec, base, depth, stored_size, data_len, base_depth in rows:
+        report.bodies += 1
+        report.body_bytes += size
+        report.stored_bytes += stored_size
+        if data_len != stored_size:
+            report.problems.append(f"body {sha}: stored_size {stored_size} but data holds {data_len} bytes")
+        if codec in DELTA_CODECS:
+            if base_depth is None:
+                report.problems.append(f"body {sha}: delta base {base} is missing")
+                continue
+            if depth != base_depth + 1 or depth > MAX_DEPTH:
+                report.problems.append(f"body {sha}: delta depth {depth} inconsistent (base depth {base_depth})")
+        try:
+            store.read(sha)
+        except BodyIntegrityError as exc:
+            report.problems.append(str(exc))
+
+
+def _check_captures(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    report.captures = conn.execute("SELECT count(*) FROM captures").fetchone()[0]
+    for cid, sha, size, body_size in conn.execute(
+        "SELECT c.id, c.body_sha256, c.body_size, b.size FROM captures c"
+        " LEFT JOIN bodies b ON b.sha256 = c.body_sha256"
+        " WHERE c.body_sha256 IS NOT NULL AND (b.sha256 IS NULL OR b.size IS NOT c.body_size)"
+    ):
+        if body_size is None:
+            report.problems.append(f"capture {cid}: body {sha} is not stored")
+        else:
+            report.problems.append(f"capture {cid}: body_size {size} but body {sha} has {body_size} bytes")
+
+
+def _check_versions(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    problems = report.problems
+    previous: tuple[str, int, int, ArticleContent] | None = None
+    for row in conn.execute(
+        "SELECT v.site, v.article_id, v.version, v.content_hash, v.changed_fields, v.capture_id, c.site,"
+        " c.article_id, v.title, v.column_name, v.published_at, v.source, v.author, v.body_text, v.body_html,"
+        " v.images_json, v.attachments_json, v.signature FROM versions v LEFT JOIN captures c ON c.id = v.capture_id"
+        " ORDER BY v.site, v.article_id, v.version"
+    ):
+        site, aid, number, digest, changed_json, capture_id, c_site, c_aid = row[:8]
+        content = _content(row[8:])
+        report.versions += 1
+        name = f"article {site}/{aid} version {number}"
+        same_article = previous is not None and previous[:2] == (site, aid)
+        expected_number = previous[2] + 1 if same_article and previous else 1
+        if number != expected_number:
+            problems.append(f"{name}: expected version {expected_number} (version numbers must run 1..n)")
+        if (c_site, c_aid) != (site, aid):
+            problems.append(f"{name}: its capture {capture_id} belongs to {c_site}/{c_aid}")
+        if content_hash(content) != digest:
+            problems.append(f"{name}: content_hash does not match the stored content")
+        try:
+            stored_changed = tuple(json.loads(changed_json))
+        except json.JSONDecodeError:
+            stored_changed = ("<unreadable>",)
+        if not stored_changed:
+            problems.append(f"{name}: empty changed_fields (a version must change something)")
+        if same_article and previous is not None:
+            real = changed_fields(previous[3], content)
+            if not real:
+                problems.append(f"{name}: identical to version {previous[2]} (a version that changed nothing)")
+        else:
+            real = present_fields(content)
+        if stored_changed and real and stored_changed != real:
+            problems.append(f"{name}: changed_fields {list(stored_changed)} but the real changes are {list(real)}")
+        previous = (site, aid, number, content)
+
+
+def _check_articles(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    problems = report.problems
+    report.articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    for site, aid, version, top in conn.execute(
+        "SELECT a.site, a.article_id, a.version, (SELECT max(version) FROM versions v"
+        " WHERE v.site = a.site AND v.article_id = a.article_id) FROM articles a"
+        " WHERE a.version IS NOT top"
+    ):
+        problems.append(f"article {site}/{aid}: current version {version} but its newest version is {top}")
+    for site, aid in conn.execute(
+        "SELECT DISTINCT v.site, v.article_id FROM versions v LEFT JOIN articles a"
+        " ON a.site = v.site AND a.article_id = v.article_id WHERE a.article_id IS NULL"
+    ):
+        problems.append(f"article {site}/{aid}: has versions but no article row")
+    for site, aid, status, last_event in conn.execute(
+        "SELECT a.site, a.article_id, a.status, (SELECT e.event FROM events e WHERE e.site = a.site"
+        " AND e.article_id = a.article_id AND e.event IN ('gone', 'restored') ORDER BY e.at DESC, e.id DESC"
+        " LIMIT 1) FROM articles a"
+    ):
+        expected = "gone" if last_event == "gone" else "live"
+        if status != expected:
+            problems.append(f"article {site}/{aid}: status {status} but its last gone/restored event says {expected}")
+
+
+def _check_footers(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    previous: tuple[str, int, FooterFields] | None = None
+    for site, number, digest, changed_json, *values in conn.execute(
+        "SELECT site, version, content_hash, changed_fields, org, icp, police_record, phone, email, address,"
+        " postcode FROM footers ORDER BY site, version"
+    ):
+        report.footer_versions += 1
+        footer = FooterFields(*values)
+        name = f"footer {site} version {number}"
+        same_site = previous is not None and previous[0] == site
+        expected = previous[1] + 1 if same_site and previous else 1
+        if number != expected:
+            report.problems.append(f"{name}: expected version {expected} (version numbers must run 1..n)")
+        if footer_hash(footer) != digest:
+            report.problems.append(f"{name}: content_hash does not match the stored fields")
+        real = footer_changed_fields(previous[2], footer) if same_site and previous else footer_present_fields(footer)
+        if not real or tuple(json.loads(changed_json)) != real:
+            report.problems.append(f"{name}: changed_fields {changed_json} but the real changes are {list(real)}")
+        previous = (site, number, footer)
+
+
+def _check_fts(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    problems = report.problems
+    indexed = {r[0] for r in conn.execute("SELECT rowid FROM version_fts")}
+    report.fts_rows = len(indexed)
+    ids = {r[0] for r in conn.execute("SELECT id FROM versions")}
+    for missing in sorted(ids - indexed)[:50]:
+        problems.append(f"full-text index: version row {missing} is not indexed")
+    for extra in sorted(indexed - ids)[:50]:
+        problems.append(f"full-text index: row {extra} indexes no version")
+    # The index is contentless, so prove its content by searching each version for pieces of itself.
+    for vid, title, body in conn.execute("SELECT id, title, body_text FROM versions ORDER BY id"):
+        if vid not in indexed:
+            continue
+        words = _probe_words(title) + _probe_words(body)
+        for piece in words[:3], words[-3:]:
+            expression = match_expression(" ".join(piece))
+            if expression is None:
+                continue
+            hit = conn.execute(
+                "SELECT 1 FROM version_fts WHERE version_fts MATCH ? AND rowid = ?", (expression, vid)
+            ).fetchone()
+            if hit is None:
+                problems.append(f"full-text index: version row {vid} is not found by its own text {piece!r}")
+                break
+
+
+def _probe_words(text: str | None) -> list[str]:
+    """Whole words (never cut inside a non-CJK word) and at most 16-character CJK runs of a text."""
+    out = []
+    for word in _WORD.findall(text or ""):
+        if len(word) <= 16:
+            out.append(word)
+        elif _CJK_ONLY.fullmatch(word[:16]):
+            out.append(word[:16])
+    return out
+
+
+def format_report(report: VerifyReport, path: str | Path, max_problems: int = 200) -> str:
+    """The human-readable report `ncgh verify` prints."""
+    ratio = f"{report.stored_bytes / report.body_bytes:.1%}" if report.body_bytes else "n/a"
+    lines = [
+        f"archive: {path} (schema version {report.schema_version})",
+        f"bodies: {report.bodies} ({report.body_bytes} bytes raw, {report.stored_bytes} stored, {ratio})",
+        f"captures: {report.captures}  articles: {report.articles}  versions: {report.versions}"
+        f"  footer versions: {report.footer_versions}  events: {report.events}  indexed: {report.fts_rows}",
+    ]
+    if report.ok:
+        lines.append("OK: every body matches its hash, every version chain is consistent, the index is in sync")
+    else:
+        lines.append(f"PROBLEMS: {len(report.problems)}")
+        lines.extend(f"  - {p}" for p in report.problems[:max_problems])
+        if len(report.problems) > max_problems:
+            lines.append(f"  ... and {len(report.problems) - max_problems} more")
+    return "\n".join(lines)

@@ -1,0 +1,46 @@
+"""`ncgh reparse`: re-derive versions, events, views and footers from the stored bodies.
+
+Runs today's parser over every stored capture (in capture order) through the same classification
+as a live crawl (`ncgh.pipeline.interpret_stored`). Raw captures and bodies are never changed, and the
+whole rebuild is one transaction: an error leaves the archive exactly as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("reparse")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Archive file (default: [archive] db_path).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="config.toml ([parse], [site]).")
+def command(db_path: str | None, config_path: str | None) -> None:
+    """Re-run the current parser over every stored body and rebuild the derived tables."""
+    from archive.store import Archive
+    from ncgh.config import ConfigError, load_config, to_site_profile
+    from ncgh.pipeline import interpret_stored
+
+    try:
+        cfg = load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    path = Path(db_path or cfg.archive.db_path)
+    if not path.exists():
+        raise click.ClickException(f"no archive at {path}")
+    profile = to_site_profile(cfg)
+    article_paths = tuple(cfg.site.article_paths)
+
+    def interpret(stored, body):
+        return interpret_stored(stored, body, profile, article_paths)
+
+    with Archive(path, gone_after=cfg.archive.gone_after) as archive:
+        total = archive.conn.execute("SELECT count(*) FROM captures").fetchone()[0]
+        with click.progressbar(length=total, label="reparsing", file=click.get_text_stream("stderr")) as bar:
+            report = archive.rebuild(interpret, progress=lambda done: bar.update(1))
+    click.echo(f"captures replayed: {report.captures}")
+    click.echo(f"articles: {report.articles}")
+    click.echo(f"versions: {report.versions_before} -> {report.versions}")
+    click.echo(f"events: {report.events_before} -> {report.events}")
+    click.echo(f"footer versions: {report.footer_versions_before} -> {report.footer_versions}")
+    click.echo("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items())))
