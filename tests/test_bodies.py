@@ -6,11 +6,11 @@ import random
 from pathlib import Path
 
 import pytest
+from support_archive import capture, content, page_html
 
 from archive.bodies import MAX_DEPTH, BodyIntegrityError, BodyStore, read_body, sha256_hex
 from archive.schema import connect, migrate
 from archive.store import Archive
-from support_archive import capture, content, page_html
 
 REALPAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
 

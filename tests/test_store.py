@@ -330,7 +330,7 @@ def test_list_page_captures_are_stored_without_article_logic(archive):
         status=200,
         outcome="ok",
         kind="list",
-        body="<ul class='news-list'></ul>".encode(),
+        body=b"<ul class='news-list'></ul>",
     )
     result = archive.record_capture(page)
     assert result.version is None and result.event is None
