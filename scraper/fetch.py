@@ -18,8 +18,11 @@ kept, so every fetch is independent of which thread made it and of what was fetc
 from __future__ import annotations
 
 import contextlib
+import heapq
 import http.client
 import http.cookiejar
+import itertools
+import os
 import random
 import threading
 import time
@@ -275,6 +278,52 @@ class _BodyDecoder:
         return bytes(self.out)
 
 
+class _Watchdog:
+    """One daemon thread that runs callbacks at deadlines (real time): cheaper than a Timer thread
+    per request, which costs a thread start on every fetch."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._cancelled: set[int] = set()
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, seconds: float, fn: Callable[[], None]) -> int:
+        ticket = next(self._seq)
+        with self._cond:
+            heapq.heappush(self._heap, (time.monotonic() + seconds, ticket, fn))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="ncgh-fetch-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return ticket
+
+    def cancel(self, ticket: int) -> None:
+        with self._cond:
+            self._cancelled.add(ticket)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    while self._heap and self._heap[0][1] in self._cancelled:
+                        self._cancelled.discard(heapq.heappop(self._heap)[1])
+                    if not self._heap:
+                        self._cond.wait()
+                        continue
+                    wait = self._heap[0][0] - time.monotonic()
+                    if wait <= 0:
+                        _, ticket, fn = heapq.heappop(self._heap)
+                        break
+                    self._cond.wait(wait)
+            with contextlib.suppress(Exception):  # a failing callback must not stop the watchdog
+                fn()
+
+
+_WATCHDOG = _Watchdog()
+
+
 @dataclass
 class _Attempt:
     """One request/response exchange, internal to the fetcher."""
@@ -333,6 +382,7 @@ class Fetcher:
         self._robots_locks: dict[str, threading.Lock] = {}
         self._robots_lock = threading.Lock()
         self._closed = False
+        self._proxies: dict[str, dict[str, str]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -355,6 +405,10 @@ class Fetcher:
         if session is None:
             session = requests.Session()
             session.headers.clear()  # we send exactly the headers we record
+            # Environment proxies and CA bundle are read once per origin / once (see _proxies_for)
+            # instead of on every request, which costs more than the request itself on loopback.
+            session.trust_env = False
+            session.verify = _env_ca_bundle()
             session.cookies.set_policy(_NoCookies())
             adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
             session.mount("http://", adapter)
@@ -366,6 +420,15 @@ class Fetcher:
                 self._sessions.append(session)
             self._local.session = session
         return session
+
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        """The environment's proxies for this origin (honours no_proxy), cached per origin."""
+        origin = origin_of(url)
+        proxies = self._proxies.get(origin)
+        if proxies is None:
+            proxies = dict(requests.utils.get_environ_proxies(origin + "/"))
+            self._proxies[origin] = proxies
+        return proxies
 
     def _uniform(self, low: float, high: float) -> float:
         with self._rng_lock:
@@ -548,6 +611,7 @@ class Fetcher:
                 headers=dict(headers),
                 allow_redirects=False,
                 stream=True,
+                proxies=self._proxies_for(url),
                 timeout=(policy.connect_timeout, policy.read_timeout),
             )
         except requests.exceptions.Timeout as exc:
@@ -604,9 +668,7 @@ class Fetcher:
             with contextlib.suppress(Exception):
                 raw.shutdown()
 
-        timer = threading.Timer(self.policy.read_timeout, expire)
-        timer.daemon = True
-        timer.start()
+        ticket = _WATCHDOG.schedule(self.policy.read_timeout, expire)
         try:
             for chunk in raw.stream(_CHUNK, decode_content=False):
                 decoder.feed(chunk)
@@ -628,8 +690,13 @@ class Fetcher:
                 return b"", FetchErrorKind.TIMEOUT, f"body not complete within {self.policy.read_timeout} s"
             return b"", FetchErrorKind.TRUNCATED, _describe(exc)
         finally:
-            timer.cancel()
+            _WATCHDOG.cancel(ticket)
         return body, None, None
+
+
+def _env_ca_bundle() -> str | bool:
+    """requests' own rule for a CA bundle from the environment (it is skipped with trust_env off)."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
