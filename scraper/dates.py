@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
-__all__ = ["DateValue", "find_dates", "normalise_digits", "parse_date", "MIN_YEAR", "MAX_YEAR"]
+__all__ = ["DateValue", "find_dates", "find_month_dates", "normalise_digits", "parse_date", "MIN_YEAR", "MAX_YEAR"]
 
 MIN_YEAR = 1990
 MAX_YEAR = 2100
@@ -24,9 +24,10 @@ SITE_OFFSET = "+08:00"
 class DateValue:
     """A date found in text: ISO form, the text it came from, and whether a time was given."""
 
-    iso: str  # "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM(:SS)+08:00"
+    iso: str  # "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM(:SS)+08:00" ("YYYY-MM" only from find_month_dates)
     raw: str  # the matched substring of the original text
     has_time: bool
+    precision: str = "day"  # "day" (or finer, see has_time); "month" only from find_month_dates
 
     @property
     def day(self) -> str:
@@ -63,15 +64,19 @@ def normalise_digits(text: str) -> str:
 _YEAR = r"(?<![\d])(?P<y>\d{4})"
 _TIME = (
     r"(?:[ \t]{0,3}|T|[ \t]{0,3}[\r\n]{1,2}[ \t]{0,3})"
+    r"(?P<ap0>上午|下午|晚上|早上)?[ \t]{0,2}"
     r"(?:(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?![\d:])"
     r"(?:\.\d{1,6})?(?P<tz>Z|[+-](?:0\d|1[0-4]):?[0-5]\d)?(?![\d])"
     r"|(?P<hc>\d{1,2})[时點点](?P<mic>\d{1,2})分(?:(?P<sc>\d{1,2})秒)?)"
+    r"(?:[ \t]?(?P<ap>[AaPp]\.?[Mm]\.?(?![A-Za-z])))?"
 )
 _DATE = re.compile(
     r"(?:"
     + _YEAR
     + r"(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d])(?!\.\d)"
     + r"|(?<![\d])(?P<y2>\d{4})\s{0,2}年\s{0,2}(?P<m2>\d{1,2})\s{0,2}月\s{0,2}(?P<d2>\d{1,2})(?![\d])\s{0,2}[日号]?"
+    # M/D/YYYY, as ASP pages print it ("7/5/2005 9:23:57 PM"); Chinese pages never write D/M/YYYY.
+    + r"|(?<![\d/.])(?P<m3>\d{1,2})/(?P<d3>\d{1,2})/(?P<y3>\d{4})(?![\d/])"
     + r")"
     + r"(?:"
     + _TIME
@@ -87,15 +92,23 @@ def _time_part(m: re.Match[str]) -> tuple[int, int, int | None] | None:
         return None
     hour, minute = int(h), int(mi)
     second = int(s) if s is not None else None
+    ampm = (m.group("ap") or m.group("ap0") or "").lower()
+    if ampm:
+        if hour > 12 and ampm[0] in "a上早":
+            return None
+        if ampm[0] in "p下晚" and hour < 12:
+            hour += 12
+        elif ampm[0] in "a上早" and hour == 12:
+            hour = 0
     if hour > 23 or minute > 59 or (second is not None and second > 59):
         return None
     return hour, minute, second
 
 
 def _from_match(m: re.Match[str], original: str) -> DateValue | None:
-    y = m.group("y") or m.group("y2")
-    mo = m.group("m") or m.group("m2")
-    d = m.group("d") or m.group("d2")
+    y = m.group("y") or m.group("y2") or m.group("y3")
+    mo = m.group("m") or m.group("m2") or m.group("m3")
+    d = m.group("d") or m.group("d2") or m.group("d3")
     year, month, day = int(y), int(mo), int(d)
     if not MIN_YEAR <= year <= MAX_YEAR:
         return None
@@ -107,7 +120,7 @@ def _from_match(m: re.Match[str], original: str) -> DateValue | None:
     time = _time_part(m)
     if time is None:
         # Cut the raw text where the date itself ends (a rejected time is not part of it).
-        end = m.end("d") if m.group("d") is not None else m.end("d2")
+        end = max(m.end(g) for g in ("d", "d2", "y3"))
         rest = m.string[end : m.end()]
         tail = re.match(r"\s{0,2}[日号]?", rest)
         end += tail.end() if tail and ("日" in tail.group(0) or "号" in tail.group(0)) else 0
@@ -153,6 +166,23 @@ def find_dates(text: str) -> list[DateValue]:
             pos = m.end()
         else:
             pos = m.start() + 1  # "12018-10-12" style junk: retry one character on
+
+
+_MONTH_ONLY = re.compile(r"(?<![\d])(?P<y>\d{4})\s{0,2}年\s{0,2}(?P<m>\d{1,2})\s{0,2}月(?!\s{0,2}\d)")
+
+
+def find_month_dates(text: str) -> list[DateValue]:
+    """Month-precision dates (1998年3月, 《北京之春》1998年3月号), iso "YYYY-MM", in reading order.
+
+    Never returned by `find_dates`/`parse_date`: a page's header date is a day. Only a caller that
+    has found no day at all may fall back to these (magazine issues are dated by month).
+    """
+    found: list[DateValue] = []
+    for m in _MONTH_ONLY.finditer(normalise_digits(text or "")):
+        year, month = int(m.group("y")), int(m.group("m"))
+        if MIN_YEAR <= year <= MAX_YEAR and 1 <= month <= 12:
+            found.append(DateValue(f"{year:04d}-{month:02d}", text[m.start() : m.end()], False, "month"))
+    return found
 
 
 def parse_date(text: str) -> DateValue | None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from lxml import html as lxml_html
 
-from scraper.dates import DateValue, find_dates, parse_date
+from scraper.dates import DateValue, find_dates, find_month_dates, parse_date
 
 __all__ = ["MainText", "clean_copy", "extract_main", "guess_publication_date", "is_noise_element"]
 
@@ -79,6 +79,8 @@ _NOISE_TOKENS = frozenset(
 )  # fmt: skip
 # Never noise, whatever else the class says ("article-content-side" is still content).
 _CONTENT_TOKENS = frozenset({"content", "article", "main", "body", "text", "zoom", "detail", "post", "entry"})
+# ...except these, which stay noise whatever else the class says ("comment-text", "article-footer").
+_STRONG_NOISE = ("comment", "footer", "sidebar", "breadcrumb", "copyright", "share", "related", "recommend")
 
 _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 _PUNCT = re.compile(r"[。，！？；：、“”‘’（）《》,;!?]")
@@ -123,7 +125,11 @@ def is_noise_element(el: lxml_html.HtmlElement) -> bool:
     if style and re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", style, re.IGNORECASE):
         return True
     tokens = _tokens(el)
-    if not tokens or any(t in _CONTENT_TOKENS for t in tokens):
+    if not tokens:
+        return False
+    if any(s in t for t in tokens for s in _STRONG_NOISE):
+        return True
+    if any(t in _CONTENT_TOKENS for t in tokens):
         return False
     return any(t in _NOISE_TOKENS or any(s in t for s in _NOISE_SUBSTRINGS) for t in tokens)
 
@@ -179,10 +185,15 @@ def _noise_map(root: lxml_html.HtmlElement, elements: list[lxml_html.HtmlElement
             continue
         tag = _tag(el)
         soft = tag in SOFT_NOISE_TAGS or tag not in NOISE_TAGS
+        if soft and any("comment" in t for t in _tokens(el)):
+            soft = False  # readers' comments can outweigh a short article; they are never the article
         if soft and punct[id(el)] >= 20 and punct[id(el)] >= 0.5 * page_punct:
             continue  # it holds most of the prose: bad markup, not a navigation block
         noise.add(id(el))
     return noise
+
+
+SHORT_BLOCK = 50
 
 
 def _block_weight(length: int, link: int, punct: int, heading_noise: bool) -> float:
@@ -194,16 +205,38 @@ def _block_weight(length: int, link: int, punct: int, heading_noise: bool) -> fl
         return -float(length)
     if link * 2 > length:
         return -float(length)
+    if link * 100 >= 15 * length and plain < 120:
+        return -0.5 * length  # a teaser: a linked title with a line of text (comment lists, related)
     if punct == 0 and plain < 40:
-        return -0.5 * length  # labels, dates, menu items without links
+        return -0.2 * length  # labels, dates, menu items without links
     density = punct / max(1, plain)
-    return plain * (1.0 + min(density * 10.0, 1.0)) - link * 2.0
+    weight = plain * (1.0 + min(density * 10.0, 1.0)) - link * 2.0
+    if plain < SHORT_BLOCK:
+        weight *= plain / SHORT_BLOCK  # comment snippets and teasers: prose-like, but not an article
+    return weight
+
+
+def _repeated_blocks(elements: list[lxml_html.HtmlElement], noise: set[int]) -> set[int]:
+    """Blocks whose text repeats an earlier block's (print/mobile copies of the article)."""
+    seen: set[str] = set()
+    repeated: set[int] = set()
+    for el in elements:
+        if id(el) in noise or _tag(el) not in ("p", "li", "h1", "h2", "h3", "h4", "td", "div"):
+            continue
+        own = "".join((el.text or "").split())
+        if len(own) < 20:
+            continue
+        if own in seen:
+            repeated.add(id(el))
+        seen.add(own)
+    return repeated
 
 
 def _stats(
     root: lxml_html.HtmlElement, elements: list[lxml_html.HtmlElement], noise: set[int]
 ) -> dict[int, _Stats]:
     stats: dict[int, _Stats] = {}
+    repeated = _repeated_blocks(elements, noise)
     for el in reversed(elements):
         if id(el) in noise:
             continue
@@ -241,7 +274,8 @@ def _stats(
             heading_noise = False
             if tag in HEADING_TAGS or s.own_len < 12:
                 heading_noise = bool(_NOISE_HEADING.match(el.text_content()[:40] if s.own_len else ""))
-            s.weight += _block_weight(s.own_len, s.own_link, s.own_punct, heading_noise)
+            if id(el) not in repeated:  # a second copy adds nothing: going up to take it in must not pay
+                s.weight += _block_weight(s.own_len, s.own_link, s.own_punct, heading_noise)
         stats[id(el)] = s
     # Inline elements never stand alone: their own text was counted by their block ancestor.
     return stats
@@ -303,6 +337,25 @@ def _clean_lines(lines: list[str]) -> list[str]:
     return out
 
 
+DESCEND_SHARE = 0.85
+
+
+def _descend(best: lxml_html.HtmlElement, stats: dict[int, _Stats]) -> lxml_html.HtmlElement:
+    """Step into a child that carries nearly all of the weight (a sidebar with a few positive lines
+    must not pull the choice up to the row that holds both)."""
+    while True:
+        total = stats[id(best)].weight
+        heavy = None
+        for child in best:
+            cs = stats.get(id(child)) if isinstance(child.tag, str) else None
+            if cs is not None and _tag(child) in BLOCK_TAGS and cs.weight >= DESCEND_SHARE * total:
+                heavy = child
+                break
+        if heavy is None:
+            return best
+        best = heavy
+
+
 def extract_main(root: lxml_html.HtmlElement) -> MainText | None:
     """The page's main text block, or None when the page has no prose to speak of."""
     try:
@@ -329,6 +382,7 @@ def _extract_main(root: lxml_html.HtmlElement) -> MainText | None:
             best, best_score = el, s.weight
     if best is None:
         return None
+    best = _descend(best, stats)
     paragraphs = _clean_lines(_paragraphs(best, noise, stats))
     if not paragraphs:
         return None
@@ -360,9 +414,15 @@ _META_DATE_KEYS = (
 )  # fmt: skip
 _META_RANK = {k: i for i, k in enumerate(_META_DATE_KEYS)}
 
-_DATE_LABEL = re.compile(
-    r"(?:发布时间|发布日期|发表时间|发表日期|发稿时间|更新时间|上传时间|录入时间|时间|日期|发布于|发表于|Published|Date)"
-    r"\s*[:：]?\s*$"
+# A label right before a date: strong ones name publication, weak ones are generic.
+_STRONG_LABEL = re.compile(
+    r"(?:发布时间|发布日期|发表时间|发表日期|发稿时间|发布于|发表于|出版日期|刊发时间|Published|Posted)"
+    r"\s*(?:on|at)?\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+_WEAK_LABEL = re.compile(
+    r"(?:^|[^\u4e00-\u9fff])(?:(?:时间|日期|更新时间|更新日期|录入时间|上传时间)\s*[:：]?|(?:Date|Time)\s*[:：])\s*$",
+    re.IGNORECASE,
 )
 
 
@@ -388,22 +448,34 @@ def _meta_date(root: lxml_html.HtmlElement) -> DateValue | None:
     return found[0][1]
 
 
-def _reading_text(root: lxml_html.HtmlElement, stop: lxml_html.HtmlElement | None) -> tuple[str, int]:
-    """Visible page text (noise tags out), and the offset where `stop` (the main block) begins."""
+@dataclass
+class _PageText:
+    text: str
+    main_start: int  # -1 when there is no main element
+    main_end: int
+    link_spans: list[tuple[int, int]]
+
+
+def _reading_text(root: lxml_html.HtmlElement, main: lxml_html.HtmlElement | None) -> _PageText:
+    """Visible page text (scripts, styles and head out), where the main block lies, and link spans."""
     parts: list[str] = []
-    stop_at = -1
-    stack: list[tuple[str, lxml_html.HtmlElement]] = [("open", root)]
     length = 0
+    main_start = main_end = -1
+    links: list[tuple[int, int]] = []
+    link_open: dict[int, int] = {}
+    stack: list[tuple[str, lxml_html.HtmlElement]] = [("open", root)]
     while stack:
         kind, node = stack.pop()
-        if kind == "tail":
+        if kind == "close":
+            if node is main:
+                main_end = length
+            if id(node) in link_open:
+                links.append((link_open.pop(id(node)), length))
             if node is not root and node.tail:
                 parts.append(node.tail)
                 length += len(node.tail)
             continue
         tag = _tag(node)
-        if node is stop:
-            stop_at = length
         if not isinstance(node.tag, str) or tag in ("script", "style", "noscript", "head", "title", "template"):
             if node is not root and node.tail:
                 parts.append(node.tail)
@@ -412,69 +484,89 @@ def _reading_text(root: lxml_html.HtmlElement, stop: lxml_html.HtmlElement | Non
         if tag in BLOCK_TAGS or tag == "br":
             parts.append("\n")
             length += 1
+        if node is main:
+            main_start = length
+        if tag == "a":
+            link_open[id(node)] = length
         if node.text:
             parts.append(node.text)
             length += len(node.text)
-        stack.append(("tail", node))
+        stack.append(("close", node))
         for child in reversed(node):
             stack.append(("open", child))
-    return "".join(parts), stop_at
+    return _PageText("".join(parts), main_start, main_end, links)
 
 
-def _link_text_spans(root: lxml_html.HtmlElement) -> list[str]:
-    return [a.text_content() for a in root.iter("a")]
-
-
-def guess_publication_date(root: lxml_html.HtmlElement, text: str | None = None) -> DateValue | None:
+def guess_publication_date(
+    root: lxml_html.HtmlElement, text: str | None = None, *, allow_month: bool = False
+) -> DateValue | None:
     """Publication date of an unknown page: meta tags, labelled date, date near the title, any date.
 
-    `text` is the main text already extracted (optional): dates inside it are the article's
-    subject matter, not its publication date, and are used only as a last resort.
+    With `allow_month`, a page that shows no day at all may yield a month-precision value
+    (`precision == "month"`, iso "YYYY-MM"), e.g. a magazine issue line 《北京之春》1998年3月号.
+
+    `text` (the main text, if already extracted) is accepted for callers that have it; the main
+    block is located again here because positions matter: a date just before the main text is the
+    header line under the title, a date deep inside it is the article's subject matter.
     """
     try:
-        return _guess_date(root, text)
+        return _guess_date(root, allow_month)
     except (ValueError, TypeError, RecursionError):
         return None
 
 
-def _guess_date(root: lxml_html.HtmlElement, text: str | None) -> DateValue | None:
+def _date_score(at: int, value: DateValue, page: _PageText) -> float:
+    text = page.text
+    before = text[max(0, at - 16) : at]
+    score = 0.0
+    if _STRONG_LABEL.search(before):
+        score += 100
+    elif _WEAK_LABEL.search(before):
+        score += 60
+    if any(a <= at < b for a, b in page.link_spans):
+        score -= 100  # related-article lists, archives, calendars
+    if page.main_start >= 0:
+        gap = page.main_start - at
+        if 0 < gap <= 600:
+            score += 50 - gap / 20  # the header line between the title and the body
+        elif -200 <= gap <= 0:
+            score += 40  # the header line inside the main block
+        elif page.main_start + 200 < at < page.main_end:
+            score -= 30  # a date the article talks about
+    if value.has_time:
+        score += 15
+    score -= 10 * at / max(1, len(text))
+    return score
+
+
+def _guess_date(root: lxml_html.HtmlElement, allow_month: bool) -> DateValue | None:
     if root is None or not isinstance(root.tag, str):
         return None
     meta = _meta_date(root)
     if meta is not None:
         return meta
     main = extract_main(root)
-    page, main_at = _reading_text(root, main.element if main else None)
-    dates = []
-    for value in find_dates(page):
-        dates.append(value)
-    if not dates:
-        return None
-    # Positions of each date in the page text, in order.
-    positioned: list[tuple[int, DateValue]] = []
+    page = _reading_text(root, main.element if main else None)
+    scored: list[tuple[float, int, DateValue]] = []
     pos = 0
-    for value in dates:
-        at = page.find(value.raw, pos)
+    for value in find_dates(page.text):
+        at = page.text.find(value.raw, pos)
         if at < 0:
             at = pos
-        positioned.append((at, value))
         pos = at + len(value.raw)
-    link_texts = " ".join(_link_text_spans(root))
-    # 1. A labelled date (发布时间: ...), not inside a link.
-    for at, value in positioned:
-        before = page[max(0, at - 12) : at]
-        if _DATE_LABEL.search(before) and value.raw not in link_texts:
-            return value
-    # 2. The date closest before the main text (the header line under the title).
-    if main_at >= 0:
-        before_main = [(at, v) for at, v in positioned if main_at - 600 <= at < main_at and v.raw not in link_texts]
-        if before_main:
-            with_time = [p for p in before_main if p[1].has_time]
-            return (with_time or before_main)[-1][1]
-    # 3. Any date outside links and outside the main text, preferring one with a time.
-    main_text = text if text is not None else (main.text if main else "")
-    candidates = [v for _, v in positioned if v.raw not in link_texts and v.raw not in main_text]
-    if not candidates:
-        candidates = [v for _, v in positioned if v.raw not in link_texts] or [v for _, v in positioned]
-    with_time = [v for v in candidates if v.has_time]
-    return (with_time or candidates)[0]
+        scored.append((_date_score(at, value, page), -at, value))
+    if scored:
+        return max(scored, key=lambda t: (t[0], t[1]))[2]
+    # Nothing visible: some pages print the date from a small inline script (showDate("2020/04/17")).
+    body = root.find(".//body")
+    for script in (body if body is not None else root).iter("script"):
+        code = script.text or ""
+        if len(code) <= 300:
+            value = parse_date(code)
+            if value is not None:
+                return value
+    if allow_month:
+        months = [v for v in find_month_dates(page.text)]
+        if months:
+            return months[0]
+    return None
