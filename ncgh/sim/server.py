@@ -29,6 +29,7 @@ REASONS = {
 }
 SIM_PREFIX = "/__sim__/"
 MAX_BIG = 200_000_000
+MAX_LOG = 200_000  # request_log keeps at most this many entries (the newest)
 
 
 class _Server(ThreadingHTTPServer):
@@ -236,6 +237,8 @@ class SimServer:
     def _log(self, method: str, path: str, status: int | None, headers: dict[str, str]) -> None:
         with self._log_lock:
             self.request_log.append((method, path, status, headers))
+            if len(self.request_log) > MAX_LOG:  # a long `ncgh sim` run must not grow without bound
+                del self.request_log[: MAX_LOG // 2]
 
     def _record_fault(self, n: int, path: str, kind: str) -> None:
         with self._log_lock:
