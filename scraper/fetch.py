@@ -208,6 +208,7 @@ class _BodyDecoder:
         self._obj = None
         self._pending_deflate = b""  # first bytes of a deflate body, to tell zlib from raw deflate
         self._finished = False  # saw end of stream of the (last) gzip member
+        self._fed = 0  # encoded bytes seen; an empty body is empty whatever the header says
         if coding in ("gzip", "x-gzip"):
             self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif coding == "deflate":
@@ -241,6 +242,7 @@ class _BodyDecoder:
     def feed(self, data: bytes) -> None:
         if not data:
             return
+        self._fed += len(data)
         if self.coding in ("gzip", "x-gzip"):
             if self._finished:
                 return
@@ -269,7 +271,7 @@ class _BodyDecoder:
 
     def finish(self) -> bytes:
         """The decoded body; _BodyBroken when a compressed stream ended early."""
-        if self.coding in ("gzip", "x-gzip", "deflate"):
+        if self.coding in ("gzip", "x-gzip", "deflate") and self._fed:
             started = self._obj is not None or self._pending_deflate
             if self._pending_deflate:
                 raise _BodyBroken(f"{self.coding} stream of {len(self._pending_deflate)} byte ends early")
@@ -661,12 +663,16 @@ class Fetcher:
         # read_timeout bounds each wait for data (urllib3) and, here, the whole body: a server that
         # drips one byte at a time would otherwise hold the connection for ever.
         expired = threading.Event()
+        done_lock = threading.Lock()
+        done = False
 
         def expire() -> None:
-            expired.set()
-            # Already closed or released: nothing left to cut.
-            with contextlib.suppress(Exception):
-                raw.shutdown()
+            with done_lock:  # never cut a connection that is already finished (and maybe reused)
+                if done:
+                    return
+                expired.set()
+                with contextlib.suppress(Exception):  # already closed: nothing left to cut
+                    raw.shutdown()
 
         ticket = _WATCHDOG.schedule(self.policy.read_timeout, expire)
         try:
@@ -690,6 +696,8 @@ class Fetcher:
                 return b"", FetchErrorKind.TIMEOUT, f"body not complete within {self.policy.read_timeout} s"
             return b"", FetchErrorKind.TRUNCATED, _describe(exc)
         finally:
+            with done_lock:
+                done = True
             _WATCHDOG.cancel(ticket)
         return body, None, None
 

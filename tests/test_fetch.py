@@ -95,6 +95,21 @@ def test_conditional_request_gives_304_without_body(server):
     assert ("If-Modified-Since", "Thu, 11 Oct 2018 00:00:00 GMT") in again.request_headers
 
 
+def test_304_or_empty_body_with_a_gzip_header_is_not_broken(server):
+    @server.route("/nm")
+    def _(h):
+        if h.headers.get("If-None-Match"):
+            send(h, 304, b"", [("Content-Encoding", "gzip"), ("ETag", '"e"')], content_length=False)
+        else:
+            send(h, 200, b"", [("Content-Encoding", "gzip")])
+
+    with make(server) as f:
+        empty = f.fetch(server.base + "/nm")
+        same = f.fetch(server.base + "/nm", etag='"e"')
+    assert empty.ok and empty.body == b""
+    assert same.not_modified and same.body == b""
+
+
 @pytest.mark.parametrize("status", [404, 410, 403])
 def test_final_client_error_keeps_body_and_is_not_retried(server, status):
     @server.route("/gone")
