@@ -1,0 +1,24 @@
+"""`ncgh serve`: browse the archive in Datasette (read-only) with search and article pages."""
+
+from __future__ import annotations
+
+import click
+
+from ncgh.commands._read import db_options, read_context
+
+
+@click.command("serve")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 exposes it to the network).")
+@db_options
+def command(port: int, host: str, db_path: str | None, config_path: str | None) -> None:
+    """Open http://HOST:PORT/ for tables and canned queries, /-/search, and /-/article/ID for an article."""
+    from archive.query import QueryError
+    from archive.serve import serve
+
+    ctx = read_context(db_path, config_path)
+    click.echo(f"serving {ctx.db_path} read-only at http://{host}:{port}/  (search: /-/search, article: /-/article/ID)")
+    try:
+        serve(ctx.db_path, host=host, port=port)
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
