@@ -77,8 +77,8 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         if self.path.startswith(SIM_PREFIX):
             resp = sim._sim_endpoint(self.command, self.path, headers)
+            sim._log(self.command, self.path, resp.status, headers)  # logged before sending: no race for tests
             self._send(resp, headers, head)
-            sim._log(self.command, self.path, resp.status, headers)
             return
         n, fault = sim.faults.next()
         if fault is not None:
@@ -104,8 +104,8 @@ class _Handler(BaseHTTPRequestHandler):
                 resp = Response(405, b"method not allowed\n", "text/plain", headers=[("Allow", "GET, HEAD")])
             else:
                 resp = sim.site.handle(self.command, self.path, headers)
-        self._send(resp, headers, head, truncate=fault == "truncate")
         sim._log(self.command, self.path, resp.status, headers)
+        self._send(resp, headers, head, truncate=fault == "truncate")
 
     def _send(self, resp: Response, req_headers: dict[str, str], head: bool, truncate: bool = False) -> None:
         body = resp.body
