@@ -133,7 +133,7 @@ def run(root: Path, verbose: bool) -> dict[str, Tally]:
             tree = parse_html(decode(raw).text)
             main = extract_main(tree)
             pred = main.text if main else ""
-            date = guess_publication_date(tree, pred, allow_month=True)
+            date = guess_publication_date(tree, allow_month=True, main=main)
             tally.seconds += time.perf_counter() - started
             tally.pages += 1
             notes = []

@@ -77,7 +77,7 @@ _NOISE_TOKENS = frozenset(
         "aside", "more", "dibu", "daohang", "bq", "lm",
     }
 )  # fmt: skip
-# Never noise, whatever else the class says ("article-content-side" is still content).
+# A class or id whose last word is one of these is content ("header-content", "news_detail").
 _CONTENT_TOKENS = frozenset({"content", "article", "main", "body", "text", "zoom", "detail", "post", "entry"})
 # ...except these, which stay noise whatever else the class says ("comment-text", "article-footer").
 _STRONG_NOISE = ("comment", "footer", "sidebar", "breadcrumb", "copyright", "share", "related", "recommend")
@@ -102,13 +102,17 @@ _NOISE_HEADING = re.compile(
 )
 
 
+def _names(el: lxml_html.HtmlElement) -> list[str]:
+    """The element's class names and id."""
+    names = (el.get("class") or "")[:300].split()
+    ident = el.get("id")
+    if ident:
+        names.append(ident[:100])
+    return names
+
+
 def _tokens(el: lxml_html.HtmlElement) -> list[str]:
-    out: list[str] = []
-    for attr in ("class", "id"):
-        value = el.get(attr)
-        if value:
-            out.extend(t.lower() for t in _TOKEN_SPLIT.split(value[:200]) if t)
-    return out
+    return [t.lower() for name in _names(el) for t in _TOKEN_SPLIT.split(name) if t]
 
 
 def is_noise_element(el: lxml_html.HtmlElement) -> bool:
@@ -124,14 +128,18 @@ def is_noise_element(el: lxml_html.HtmlElement) -> bool:
     style = el.get("style")
     if style and re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", style, re.IGNORECASE):
         return True
-    tokens = _tokens(el)
-    if not tokens:
-        return False
-    if any(s in t for t in tokens for s in _STRONG_NOISE):
-        return True
-    if any(t in _CONTENT_TOKENS for t in tokens):
-        return False
-    return any(t in _NOISE_TOKENS or any(s in t for s in _NOISE_SUBSTRINGS) for t in tokens)
+    noise = content = False
+    for name in _names(el):
+        tokens = [t.lower() for t in _TOKEN_SPLIT.split(name) if t]
+        if not tokens:
+            continue
+        if any(s in t for t in tokens for s in _STRONG_NOISE):
+            return True
+        if tokens[-1] in _CONTENT_TOKENS:
+            content = True  # "header-content", "news_detail": the last word says what it is
+        elif any(t in _NOISE_TOKENS or any(s in t for s in _NOISE_SUBSTRINGS) for t in tokens):
+            noise = True
+    return noise and not content
 
 
 def _visible_len(s: str | None) -> int:
@@ -498,19 +506,23 @@ def _reading_text(root: lxml_html.HtmlElement, main: lxml_html.HtmlElement | Non
 
 
 def guess_publication_date(
-    root: lxml_html.HtmlElement, text: str | None = None, *, allow_month: bool = False
+    root: lxml_html.HtmlElement,
+    text: str | None = None,
+    *,
+    allow_month: bool = False,
+    main: MainText | None = None,
 ) -> DateValue | None:
     """Publication date of an unknown page: meta tags, labelled date, date near the title, any date.
 
     With `allow_month`, a page that shows no day at all may yield a month-precision value
     (`precision == "month"`, iso "YYYY-MM"), e.g. a magazine issue line 《北京之春》1998年3月号.
 
-    `text` (the main text, if already extracted) is accepted for callers that have it; the main
-    block is located again here because positions matter: a date just before the main text is the
-    header line under the title, a date deep inside it is the article's subject matter.
+    Positions matter: a date just before the main block is the header line under the title, a
+    date deep inside it is the article's subject matter. Pass `main` (from `extract_main(root)`)
+    to save extracting it again; `text` is accepted for compatibility and not needed.
     """
     try:
-        return _guess_date(root, allow_month)
+        return _guess_date(root, allow_month, main)
     except (ValueError, TypeError, RecursionError):
         return None
 
@@ -539,13 +551,14 @@ def _date_score(at: int, value: DateValue, page: _PageText) -> float:
     return score
 
 
-def _guess_date(root: lxml_html.HtmlElement, allow_month: bool) -> DateValue | None:
+def _guess_date(root: lxml_html.HtmlElement, allow_month: bool, main: MainText | None) -> DateValue | None:
     if root is None or not isinstance(root.tag, str):
         return None
     meta = _meta_date(root)
     if meta is not None:
         return meta
-    main = extract_main(root)
+    if main is None:
+        main = extract_main(root)
     page = _reading_text(root, main.element if main else None)
     scored: list[tuple[float, int, DateValue]] = []
     pos = 0
