@@ -7,9 +7,19 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support_fetch import FakeClock
 
-from scraper.fetch import FetchPolicy, host_key, origin_of, parse_retry_after
+from scraper.fetch import (
+    FetchPolicy,
+    _BodyBroken,
+    _BodyDecoder,
+    _BodyTooLarge,
+    host_key,
+    origin_of,
+    parse_retry_after,
+)
 from scraper.politeness import Politeness
 
 
@@ -184,3 +194,33 @@ def test_host_key_and_origin():
     assert host_key("http://171.34.90.220:8081/a") == "171.34.90.220:8081"
     assert host_key("http://[::1]:8080/") == "[::1]:8080"
     assert origin_of("HTTPS://www.ncgh.org.cn:443/a?b") == "https://www.ncgh.org.cn"
+
+
+# -- hostile input --------------------------------------------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.from_regex(r"[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{1,6} \d\d:\d\d:\d\d GMT")))
+def test_retry_after_never_raises_and_is_never_negative(value):
+    got = parse_retry_after(value, value, NOW)
+    assert got is None or got >= 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["gzip", "deflate", "identity", "br"]),
+    st.lists(st.binary(max_size=200), max_size=5),
+    st.booleans(),
+)
+def test_body_decoder_only_ever_gives_bytes_or_its_own_errors(coding, chunks, real):
+    import gzip as _gzip
+
+    if real and coding == "gzip":
+        chunks = [_gzip.compress(b"".join(chunks))[i : i + 7] for i in range(0, 2000, 7)]
+    decoder = _BodyDecoder(coding, limit=500)
+    try:
+        for chunk in chunks:
+            decoder.feed(chunk)
+        body = decoder.finish()
+    except (_BodyBroken, _BodyTooLarge):
+        return
+    assert isinstance(body, bytes) and len(body) <= 500
