@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ def tallies() -> dict:
     spec = importlib.util.spec_from_file_location("accuracy_realpages", BENCH)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules["accuracy_realpages"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     result = module.run(REALPAGES, verbose=False)
     total = module.Tally()
