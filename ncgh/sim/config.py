@@ -27,6 +27,7 @@ class SimConfig:
     restore_rate: float = 0.15
     new_per_day: tuple[int, int] = (2, 4)
     icp_switch_day: int | None = None  # None: 2 + seed % 3 (day 3 for seed 1)
+    id_range: tuple[int, int] = (800, 26500)  # initial article ids (the real site's bands, scaled)
 
     def __post_init__(self) -> None:
         if self.articles < 1:
@@ -50,5 +51,8 @@ class SimConfig:
         lo, hi = self.new_per_day
         if not 0 <= lo <= hi:
             raise ValueError(f"new_per_day must be (low, high) with 0 <= low <= high, got {self.new_per_day}")
+        low, high = self.id_range
+        if low < 1 or high - low < 10 * self.articles:
+            raise ValueError(f"id_range must be (low, high) with low >= 1 and room for 10 ids per article, got {self.id_range}")
         if self.fault_timeout_seconds < 0 or self.retry_after_seconds < 0:
             raise ValueError("fault_timeout_seconds and retry_after_seconds must be >= 0")

@@ -217,6 +217,7 @@ class TimelineParams:
     restore_rate: float = 0.15  # per deleted article per day
     new_per_day: tuple[int, int] = (2, 4)  # inclusive range of new articles per day
     icp_switch_day: int | None = None  # None: 2 + seed % 3 (day 3 for seed 1)
+    id_range: tuple[int, int] = (800, 26500)  # initial ids; the real site's bands scaled into it
 
 
 def icp_switch_day(seed: int, params: TimelineParams) -> int:
@@ -266,13 +267,13 @@ def _paragraphs(rng: random.Random, year: int) -> list[str]:
     target = int(math.exp(rng.uniform(math.log(200), math.log(4800))))
     paras: list[str] = []
     used: set[int] = set()
-    total = 0
+    total = -2  # length of "\n\n".join(paras): no separator before the first paragraph
     while total < target:
         p = _paragraph(rng, year, used)
         if total + len(p) + 2 > 5000:
             if total >= 200:
                 break
-            p = p[: 5000 - total - 2].rstrip(",、") + "。"
+            p = p[: 5000 - total - 3].rstrip(",、") + "。"
         paras.append(p)
         total += len(p) + 2
     return paras
@@ -353,15 +354,23 @@ def _make_article(seed: int, article_id: int, published: date, first_day: int, l
     return art
 
 
-def _initial_ids(rng: random.Random, dates: list[date]) -> list[int]:
-    """Ids for articles sorted by date: three bands, one where ids fall as dates rise (site-facts)."""
+def _initial_ids(rng: random.Random, dates: list[date], id_range: tuple[int, int] = (800, 26500)) -> list[int]:
+    """Ids for articles sorted by date: three bands, one where ids fall as dates rise (site-facts).
+
+    The bands are the real site's, scaled linearly into `id_range` (a small range keeps the id walk of
+    `ncgh crawl --mode full` short in tests and the demo; the default reproduces the real bands)."""
     bands: list[str] = []
     for d in dates:
         if d.year >= 2023:
             bands.append("C")
         else:
             bands.append(rng.choices("ABC", (0.5, 0.15, 0.35))[0])
-    ranges = {"A": (3700, 10500), "B": (800, 3700), "C": (10500, 26500)}
+    low, high = id_range
+
+    def scale(v: int) -> int:
+        return low + (v - 800) * (high - low) // (26500 - 800)
+
+    ranges = {"A": (scale(3700), scale(10500)), "B": (scale(800), scale(3700)), "C": (scale(10500), scale(26500))}
     ids: list[int] = [0] * len(dates)
     for band, (lo, hi) in ranges.items():
         idx = [i for i, b in enumerate(bands) if b == band]
@@ -392,7 +401,7 @@ class SiteState:
         span = (DAY0_DATE - FIRST_DATE).days
         dates = sorted(FIRST_DATE + timedelta(days=rng.randrange(span)) for _ in range(articles - 1))
         dates.append(DAY0_DATE)
-        ids = _initial_ids(rng, dates)
+        ids = _initial_ids(rng, dates, self.params.id_range)
         self.articles: dict[int, Article] = {}
         for article_id, d in zip(ids, dates, strict=True):
             self.articles[article_id] = _make_article(seed, article_id, d, 0, rng.random() >= 0.05)
@@ -449,7 +458,7 @@ class SiteState:
         if art.images:
             kinds.append("image_replaced")
         kind = rng.choice(kinds)
-        if kind == "paragraph_added" and sum(map(len, art.paragraphs)) > 4300:
+        if kind == "paragraph_added" and len("\n\n".join(art.paragraphs)) > 4390:  # stay within 5000
             kind = "paragraph_removed" if removable else "title_fix"
         if kind == "title_fix":
             for old, new in TITLE_FIXES:

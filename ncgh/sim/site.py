@@ -86,7 +86,7 @@ class SimSite:
         self.config = config
         params = TimelineParams(
             edit_rate=config.edit_rate, delete_rate=config.delete_rate, restore_rate=config.restore_rate,
-            new_per_day=config.new_per_day, icp_switch_day=config.icp_switch_day,
+            new_per_day=config.new_per_day, icp_switch_day=config.icp_switch_day, id_range=config.id_range,
         )
         self.state = SiteState(config.articles, config.seed, params)
         self._lock = threading.RLock()
