@@ -1,0 +1,165 @@
+"""archive.query over an archive written through the store: resolve, show, history, diff, stats, SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from archive import query as q
+from tests.support_query import SITE, BuiltArchive, build_archive
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltArchive:
+    return build_archive(tmp_path_factory.mktemp("query") / "ncgh.db")
+
+
+@pytest.fixture
+def conn(built: BuiltArchive):
+    c = q.open_readonly(built.path)
+    yield c
+    c.close()
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "1001",
+        1001,
+        "http://www.ncgh.org.cn/nczhghcms/article/1001",
+        "https://ncgh.org.cn/article/1001",
+        "http://171.34.90.220:8081/nczhghcms/article/1001/",
+        "12351.ncszgh.gov.cn/article/1001",
+        "/article/1001",
+    ],
+)
+def test_resolve_by_id_or_any_url(conn, ref) -> None:
+    assert q.resolve_article(conn, ref, SITE) == q.ArticleRef(SITE, 1001)
+
+
+def test_resolve_errors_say_why(conn) -> None:
+    with pytest.raises(q.QueryError, match="not in the archive"):
+        q.resolve_article(conn, "99999", SITE)
+    with pytest.raises(q.QueryError, match="never found on the site"):
+        q.resolve_article(conn, "1004", SITE)  # only a fetch error was recorded for it
+    with pytest.raises(q.QueryError, match="neither an article id nor an article URL"):
+        q.resolve_article(conn, "http://www.ncgh.org.cn/about.html", SITE)
+
+
+def test_show_latest_version_and_as_of(conn) -> None:
+    ref = q.ArticleRef(SITE, 1001)
+    now = q.show(conn, ref)
+    assert now.version is not None and now.version.version == 3
+    assert now.version.body_text.endswith("会后举行了表彰仪式。")
+    assert now.views_then == 1500 and now.status_then == "live"
+    then = q.show(conn, ref, as_of=q.parse_moment("2026-11-21"))
+    assert then.version is not None and then.version.version == 1
+    assert then.version.title == "市总工会召开职工代表大会"
+    assert then.views_then == 650
+    before = q.show(conn, ref, as_of=q.parse_moment("2026-11-19"))
+    assert before.version is None and before.status_then == "unseen"
+    v2 = q.show(conn, ref, version=2)
+    assert v2.version is not None and v2.version.changed_fields == ("title",)
+    with pytest.raises(q.QueryError, match="no version 7"):
+        q.show(conn, ref, version=7)
+
+
+def test_show_gone_article_status_at_a_time(conn) -> None:
+    ref = q.ArticleRef(SITE, 1002)
+    assert q.show(conn, ref).status_then == "gone"
+    assert q.show(conn, ref, as_of=q.parse_moment("2026-11-22")).status_then == "live"
+
+
+def test_history_lists_versions_views_events(conn) -> None:
+    h = q.history(conn, q.ArticleRef(SITE, 1001))
+    assert [v.version for v in h.versions] == [1, 2, 3]
+    assert [v.changed_fields for v in h.versions][1:] == [("title",), ("body_text",)]
+    assert [p.views for p in h.views] == [400, 650, 900, 900, 1500]
+    assert [e.event for e in h.events] == ["new", "edited", "edited"]
+    assert set(h.article.urls) == {"http://www.ncgh.org.cn/nczhghcms/article/1001", "http://ncgh.org.cn/article/1001"}
+    gone = q.history(conn, q.ArticleRef(SITE, 1002))
+    assert [e.event for e in gone.events] == ["new", "gone"]
+    assert [c.status for c in gone.captures] == [200, 404, 404]
+
+
+def test_diff_defaults_to_last_two_and_is_paragraph_aware(conn) -> None:
+    d = q.diff(conn, q.ArticleRef(SITE, 1001))
+    assert (d.old.version, d.new.version) == (2, 3)
+    assert [c.field for c in d.changes] == ["body_text"]
+    assert "-南昌市总工会召开职工代表大会。" in d.unified
+    assert "+南昌市总工会召开第二届职工代表大会。" in d.unified
+    assert "+会后举行了表彰仪式。" in d.unified
+    assert [op.tag for op in d.body_ops] == ["replace", "equal", "insert"]
+    d13 = q.diff(conn, q.ArticleRef(SITE, 1001), 1, 3)
+    assert [c.field for c in d13.changes] == ["title", "body_text"]
+    with pytest.raises(q.QueryError, match="two version numbers"):
+        q.diff(conn, q.ArticleRef(SITE, 1001), 1, None)
+
+
+def test_char_diff_marks_inserted_characters() -> None:
+    assert q.char_diff("召开职工代表大会", "召开第二届职工代表大会") == [
+        ("equal", "召开"),
+        ("insert", "第二届"),
+        ("equal", "职工代表大会"),
+    ]
+
+
+def test_stats_counts(conn, built: BuiltArchive) -> None:
+    s = q.stats(conn, built.path)
+    assert (s.articles, s.live, s.gone, s.versions, s.edited_articles) == (3, 2, 1, 5, 1)
+    assert s.captures == len(built.capture_ids) == 13
+    assert dict((c.name, c.count) for c in s.captures_by_outcome) == {
+        "ok": 9,
+        "missing": 2,
+        "not_modified": 1,
+        "fetch_error": 1,
+    }
+    assert s.bodies == len(set(built.bodies.values()))
+    assert s.body_bytes == sum(len(b) for b in set(built.bodies.values()))
+    assert s.stored_bytes > 0 and s.file_bytes > 0
+
+
+def test_parse_moment() -> None:
+    assert q.parse_moment("2026-11-21") == "2026-11-21T23:59:59.999999+00:00"
+    assert q.parse_moment("2026-11-21", end_of_day=False) == "2026-11-21T00:00:00.000000+00:00"
+    assert q.parse_moment("2026-11-21T10:00:00+08:00") == "2026-11-21T02:00:00.000000+00:00"
+    with pytest.raises(q.QueryError, match="not a date"):
+        q.parse_moment("yesterday")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM articles",
+        "UPDATE versions SET title = 'x'",
+        "CREATE TABLE t (a)",
+        "PRAGMA query_only = 0",
+        "ATTACH DATABASE 'elsewhere.db' AS e",
+        "VACUUM INTO 'copy.db'",
+    ],
+)
+def test_run_sql_refuses_writes(conn, built: BuiltArchive, sql: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(q.ReadOnlyRefused, match="refused"):
+        q.run_sql(conn, sql)
+    assert list(tmp_path.iterdir()) == []  # nothing created beside
+    check = sqlite3.connect(built.path)
+    assert check.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
+    check.close()
+
+
+def test_run_sql_reads(conn) -> None:
+    result = q.run_sql(conn, "SELECT article_id, title FROM articles WHERE article_id = :a", {"a": 1003})
+    assert result.columns == ("article_id", "title")
+    assert result.rows == ((1003, "Python workshop 培训"),)
+    assert q.run_sql(conn, "PRAGMA table_info(articles)").rows
+
+
+def test_open_readonly_errors(tmp_path: Path) -> None:
+    with pytest.raises(q.ArchiveNotFound, match="no archive at"):
+        q.open_readonly(tmp_path / "missing.db")
+    (tmp_path / "junk.db").write_bytes(b"not sqlite at all" * 100)
+    with pytest.raises(q.QueryError, match="not a readable SQLite archive"):
+        q.open_readonly(tmp_path / "junk.db")
