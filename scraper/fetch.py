@@ -282,19 +282,22 @@ class _BodyDecoder:
 
 class _Watchdog:
     """One daemon thread that runs callbacks at deadlines (real time): cheaper than a Timer thread
-    per request, which costs a thread start on every fetch."""
+    per request, which costs a thread start on every fetch. Cancelled entries drop their callback at
+    once (so finished responses are not kept alive) and the heap is compacted when mostly dead."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, Callable[[], None]]] = []
-        self._cancelled: set[int] = set()
+        self._heap: list[list] = []  # [deadline, ticket, callback or None when cancelled]
+        self._live: dict[int, list] = {}
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
 
     def schedule(self, seconds: float, fn: Callable[[], None]) -> int:
         ticket = next(self._seq)
+        entry = [time.monotonic() + seconds, ticket, fn]
         with self._cond:
-            heapq.heappush(self._heap, (time.monotonic() + seconds, ticket, fn))
+            heapq.heappush(self._heap, entry)
+            self._live[ticket] = entry
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="ncgh-fetch-watchdog", daemon=True)
                 self._thread.start()
@@ -303,20 +306,32 @@ class _Watchdog:
 
     def cancel(self, ticket: int) -> None:
         with self._cond:
-            self._cancelled.add(ticket)
+            entry = self._live.pop(ticket, None)
+            if entry is not None:
+                entry[2] = None
+            if len(self._heap) > 1000 and len(self._heap) > 4 * len(self._live):
+                self._heap = [e for e in self._heap if e[2] is not None]
+                heapq.heapify(self._heap)
+
+    def pending(self) -> int:
+        """Callbacks still scheduled (for tests)."""
+        with self._cond:
+            return len(self._live)
 
     def _run(self) -> None:
         while True:
             with self._cond:
                 while True:
-                    while self._heap and self._heap[0][1] in self._cancelled:
-                        self._cancelled.discard(heapq.heappop(self._heap)[1])
+                    while self._heap and self._heap[0][2] is None:
+                        heapq.heappop(self._heap)
                     if not self._heap:
                         self._cond.wait()
                         continue
                     wait = self._heap[0][0] - time.monotonic()
                     if wait <= 0:
-                        _, ticket, fn = heapq.heappop(self._heap)
+                        entry = heapq.heappop(self._heap)
+                        fn = entry[2]
+                        self._live.pop(entry[1], None)
                         break
                     self._cond.wait(wait)
             with contextlib.suppress(Exception):  # a failing callback must not stop the watchdog
