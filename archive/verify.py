@@ -123,7 +123,10 @@ def _check_bodies(conn: sqlite3.Connection, report: VerifyReport) -> None:
         try:
             store.read(sha)
         except BodyIntegrityError as exc:
-            report.problems.append(str(exc))
+            message = str(exc)
+            if not message.startswith(f"body {sha}"):
+                message = f"body {sha}: cannot be rebuilt from its delta chain: {message}"
+            report.problems.append(message)
 
 
 def _check_captures(conn: sqlite3.Connection, report: VerifyReport) -> None:
@@ -181,9 +184,9 @@ def _check_articles(conn: sqlite3.Connection, report: VerifyReport) -> None:
     problems = report.problems
     report.articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     for site, aid, version, top in conn.execute(
-        "SELECT a.site, a.article_id, a.version, (SELECT max(version) FROM versions v"
-        " WHERE v.site = a.site AND v.article_id = a.article_id) FROM articles a"
-        " WHERE a.version IS NOT top"
+        "SELECT * FROM (SELECT a.site, a.article_id, a.version, (SELECT max(version) FROM versions v"
+        " WHERE v.site = a.site AND v.article_id = a.article_id) AS top FROM articles a)"
+        " WHERE version IS NOT top"
     ):
         problems.append(f"article {site}/{aid}: current version {version} but its newest version is {top}")
     for site, aid in conn.execute(

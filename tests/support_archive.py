@@ -7,6 +7,7 @@ footer) with deterministic pseudo-Chinese text, so compression numbers are not f
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -190,3 +191,76 @@ def snapshot(conn, tables=DERIVED_TABLES, with_captures: bool = True) -> dict[st
         out["bodies"] = conn.execute("SELECT sha256, size, codec, base_sha256, depth FROM bodies ORDER BY sha256").fetchall()
     out["fts"] = conn.execute("SELECT rowid FROM version_fts ORDER BY rowid").fetchall()
     return out
+
+
+# ---- a tiny parser of page_html pages, so rebuild tests really re-parse stored bytes ----
+_TITLE = re.compile(r'<h2 class="detail-title">(.*?)</h2>', re.S)
+_INFO = re.compile(r"发布时间:(\S+) 浏览量:(\d+)")
+_ZOOM = re.compile(r'<div id="zoom" class="detail-content">(.*?)</div>', re.S)
+_FOOTER = re.compile(
+    r'<div class="footer"><p>(\S+) (\S+)</p><p>电话:(\S+) 邮箱:(\S+)</p><p>地址:(\S+) 邮编:(\S+)</p></div>'
+)
+
+
+def parse_page(body: bytes, column_from_title: bool = False) -> tuple[ArticleContent | None, int | None, FooterFields | None, str]:
+    """(content, views, footer, encoding) of a page made by page_html; content None when unparsable."""
+    try:
+        html, encoding = body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        html, encoding = body.decode("gb18030"), "gbk"
+    title_m, info_m, zoom_m, foot_m = _TITLE.search(html), _INFO.search(html), _ZOOM.search(html), _FOOTER.search(html)
+    footer = FooterFields(
+        org=foot_m[1], icp=foot_m[2], phone=foot_m[3], email=foot_m[4], address=foot_m[5], postcode=foot_m[6]
+    ) if foot_m else None
+    if not title_m and not zoom_m:
+        return None, None, footer, encoding
+    paras = re.findall(r"<p>(.*?)</p>", zoom_m[1]) if zoom_m else []
+    title = (title_m[1] if title_m else "") or None
+    column = None
+    if column_from_title and title and title.startswith("【") and "】" in title:
+        column, title = title[1 : title.index("】")], title[title.index("】") + 1 :]
+    c = ArticleContent(
+        title=title,
+        column=column,
+        published_at=info_m[1] if info_m else None,
+        source=None,
+        author=None,
+        body_text="\n\n".join(paras),
+        body_html="".join(f"<p>{p}</p>" for p in paras),
+        images=(),
+        attachments=(),
+        signature=None,
+    )
+    return c, int(info_m[2]) if info_m else None, footer, encoding
+
+
+def make_interpret(parser_version: str = "test-1", column_from_title: bool = False):
+    """An interpret(stored, body) in the manner of ncgh.pipeline.interpret_stored, over parse_page."""
+
+    def interpret(stored, body: bytes | None) -> CaptureIn:
+        c = stored.to_capture_in(body)
+        c.content = c.footer = c.views = c.missing_reason = c.parse_error = None
+        c.encoding = c.parser_version = None
+        c.outcome = "fetch_error"
+        if stored.status in (404, 410) and stored.kind == "article":
+            c.outcome, c.missing_reason = "missing", "http_404" if stored.status == 404 else "http_410"
+        elif stored.error is not None or stored.status is None:
+            c.outcome = "fetch_error"
+        elif stored.status == 304:
+            c.outcome = "not_modified"
+        elif stored.kind != "article":
+            c.outcome = "ok"
+        elif stored.final_url != stored.url and "/article/" not in stored.final_url:
+            c.outcome, c.missing_reason = "missing", "redirect_home"
+        elif body is not None and b"no-article" in body:
+            c.outcome, c.missing_reason = "missing", "not_exist_page"
+        else:
+            content, views, footer, encoding = parse_page(body or b"", column_from_title)
+            c.encoding, c.parser_version = encoding, parser_version
+            if content is None:
+                c.outcome, c.parse_error = "parse_error", "no title or body element"
+            else:
+                c.outcome, c.content, c.views, c.footer = "ok", content, views, footer
+        return c
+
+    return interpret
