@@ -340,9 +340,45 @@ def _paragraphs(el: lxml_html.HtmlElement, noise: set[int], stats: dict[int, _St
     return lines
 
 
-def _clean_lines(lines: list[str]) -> list[str]:
-    out = [ln for ln in lines if not _BOILERPLATE_LINE.match(ln)]
-    return out
+# A line that opens what follows an article (related links, a copyright notice): cut there, once
+# most of the text has been seen.
+_TAIL_SECTION = re.compile(
+    r"^\s*[【\[]?\s*(?:相关报道|相关新闻|相关阅读|相关文章|相关链接|延伸阅读|推荐阅读|热门推荐|热点推荐|猜你喜欢"
+    r"|反侵权公告|版权声明|免责声明|网友评论|我要评论|发表评论)\s*[】\]]?\s*[:：]?\s*$"
+)
+# Header-line furniture that precedes the body inside many containers.
+_HEADER_LABEL = re.compile(r"(?:来源|作者|发布|浏览|点击|编辑|责编|记者|字号|字体|阅读|时间|日期)\s*[:：]")
+
+
+def _clean_lines(lines: list[str], title: str) -> list[str]:
+    lines = [ln for ln in lines if not _BOILERPLATE_LINE.match(ln)]
+    total = sum(len(ln) for ln in lines)
+    seen = 0
+    for i, line in enumerate(lines):
+        if seen >= total * 0.5 and _TAIL_SECTION.match(line):
+            lines = lines[:i]
+            break
+        seen += len(line)
+    # The title and the header line above the body: short, no sentence end, and either a date, a
+    # header label, or the page title itself.
+    trimmed = 0
+    while lines and trimmed < 4:
+        first = lines[0]
+        if len(first) > 80 or _SENTENCE_END.search(first):
+            break
+        squashed = "".join(first.split())
+        is_title = len(squashed) >= 4 and squashed in title
+        if not (is_title or _HEADER_LABEL.search(first) or find_dates(first)):
+            break
+        lines = lines[1:]
+        trimmed += 1
+    return lines
+
+
+def _page_title(el: lxml_html.HtmlElement) -> str:
+    root = el.getroottree().getroot()
+    parts = [t.text_content() for t in root.iter("title", "h1")]
+    return "".join("".join(parts).split())
 
 
 DESCEND_SHARE = 0.85
@@ -391,7 +427,7 @@ def _extract_main(root: lxml_html.HtmlElement) -> MainText | None:
     if best is None:
         return None
     best = _descend(best, stats)
-    paragraphs = _clean_lines(_paragraphs(best, noise, stats))
+    paragraphs = _clean_lines(_paragraphs(best, noise, stats), _page_title(root))
     if not paragraphs:
         return None
     return MainText(element=best, text="\n\n".join(paragraphs), paragraphs=paragraphs, score=best_score)
