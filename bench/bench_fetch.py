@@ -30,6 +30,7 @@ def run(url: str, urls: list[str], concurrency: int, seconds: float) -> dict:
         backoff_base=0.05,
         backoff_max=0.5,
         retry_after_max=0.5,
+        read_timeout=2.0,  # a simulated "timeout" fault then costs 2 s, not 30
     )
     latencies: list[float] = []
     errors = 0
@@ -81,7 +82,10 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
     ap.add_argument("--faults", default=None, help='simulator fault spec, e.g. "500=0.05,429=0.02"')
     args = ap.parse_args()
-    with SimServer(SimConfig(articles=args.articles, seed=1, faults=args.faults, retry_after_seconds=0)) as sim:
+    config = SimConfig(
+        articles=args.articles, seed=1, faults=args.faults, retry_after_seconds=0, fault_timeout_seconds=3.0
+    )
+    with SimServer(config) as sim:
         urls = [a["url"] for a in sim.truth()["articles"] if a["status"] == "live"]
         for url in urls:  # warm the simulator's page cache so its rendering is not measured
             sim.site.handle("GET", url[len(sim.url) :], {})

@@ -654,7 +654,7 @@ class Fetcher:
         try:
             att.request_headers = [("Host", host_key(url)), *resp.request.headers.items()]
             att.status = resp.status_code
-            att.headers = [(str(k), str(v)) for k, v in resp.raw.headers.items()]
+            att.headers = _received_headers(resp.raw)
             att.body, att.error, att.detail = self._read_body(resp, cap, keep_prefix)
         finally:
             if att.error is None:
@@ -715,6 +715,20 @@ class Fetcher:
                 done = True
             _WATCHDOG.cancel(ticket)
         return body, None, None
+
+
+def _received_headers(raw) -> list[tuple[str, str]]:
+    """Response headers exactly as received: wire order, duplicates and name casing kept.
+
+    urllib3's HTTPHeaderDict groups repeated names together (A:1, B:2, A:3 comes back as A:1, A:3,
+    B:2), so the http.client message underneath it is read when there is one; an archive that exports
+    WARC records wants the order the server sent.
+    """
+    original = getattr(raw, "_original_response", None)
+    msg = getattr(original, "msg", None)
+    if msg is not None and hasattr(msg, "raw_items"):
+        return [(str(k), str(v)) for k, v in msg.raw_items()]
+    return [(str(k), str(v)) for k, v in raw.headers.items()]
 
 
 def _env_ca_bundle() -> str | bool:
