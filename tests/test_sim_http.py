@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import signal
 import subprocess
@@ -172,7 +171,7 @@ def test_request_log_records_method_path_status_and_headers(sim):
 def test_cli_prints_url_serves_and_stops_on_sigterm():
     proc = subprocess.Popen(
         [sys.executable, "-m", "ncgh.cli", "sim", "--port", "0", "--articles", "30", "--seed", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,  # the URL line must arrive unbuffered
     )
     try:
         line = proc.stdout.readline()
@@ -188,3 +187,19 @@ def test_cli_prints_url_serves_and_stops_on_sigterm():
     bad = subprocess.run([sys.executable, "-m", "ncgh.cli", "sim", "--faults", "500=2"],
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2 and "between 0 and 1" in bad.stderr
+
+
+def test_absolute_form_request_target_is_served(sim):
+    conn = http.client.HTTPConnection("127.0.0.1", sim.port, timeout=5)
+    conn.request("GET", sim.url + "/robots.txt")
+    resp = conn.getresponse()
+    assert resp.status == 200 and b"Disallow: /nczhghcms/admin/" in resp.read()
+    conn.close()
+
+
+def test_page_cache_is_bounded_and_stays_correct(sim, monkeypatch):
+    monkeypatch.setattr("ncgh.sim.site.MAX_CACHED", 5)
+    arts = sim.truth()["articles"][:12]
+    first = [get(a["url"]).content for a in arts]
+    assert len(sim.site._cache) <= 5
+    assert [get(a["url"]).content for a in arts] == first

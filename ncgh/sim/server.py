@@ -75,6 +75,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, head: bool) -> None:
         sim = self.server.sim
         headers = {k.lower(): v for k, v in self.headers.items()}
+        if self.path.startswith(("http://", "https://")):  # absolute-form request target (RFC 9112 3.2.2)
+            rest = self.path.split("/", 3)
+            self.path = "/" + (rest[3] if len(rest) > 3 else "")
         if self.path.startswith(SIM_PREFIX):
             resp = sim._sim_endpoint(self.command, self.path, headers)
             sim._log(self.command, self.path, resp.status, headers)  # logged before sending: no race for tests

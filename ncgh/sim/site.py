@@ -29,6 +29,7 @@ API_IDS = "/nczhgh.interface/api/cms/article/getIdsList"
 ROBOTS = b"User-agent: *\nDisallow: /nczhghcms/admin/\nDisallow: /nczhgh.interface/api/admin/\n"
 OTHER_CHARSET = {"utf-8": "gbk", "gbk": "utf-8"}
 SIDEBAR_SIZE = 8
+MAX_CACHED = 4096  # rendered responses kept per day (about 20 KB each with gzip)
 
 
 @dataclass
@@ -203,6 +204,8 @@ class SimSite:
                 resp = self._cache.get(key)
                 if resp is None:
                     resp = build()
+                    if len(self._cache) >= MAX_CACHED:  # bounded memory for big corpora; renders are cheap
+                        self._cache.clear()
                     self._cache[key] = resp
         return resp
 
