@@ -193,14 +193,14 @@ class SimServer:
 
     def start(self) -> SimServer:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
+            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
                                             name=f"ncgh-sim-{self.port}", daemon=True)
             self._thread.start()
         return self
 
     def serve_forever(self) -> None:
         """Serve on the calling thread until stop() is called from elsewhere (the CLI's way)."""
-        self._httpd.serve_forever(poll_interval=0.1)
+        self._httpd.serve_forever(poll_interval=0.05)
 
     def stop(self) -> None:
         self._stopping.set()
