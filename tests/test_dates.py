@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scraper.dates import DateValue, find_dates, normalise_digits, parse_date
+from scraper.dates import DateValue, find_dates, find_month_dates, normalise_digits, parse_date
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,12 @@ from scraper.dates import DateValue, find_dates, normalise_digits, parse_date
         ("1990-01-01", "1990-01-01"),
         ("2100-12-31", "2100-12-31"),
         ("2018-10-12 25:61", "2018-10-12"),  # an impossible time is dropped, the date kept
+        ("发布日期： 7/5/2005 9:23:57 PM", "2005-07-05T21:23:57+08:00"),  # ASP's M/D/YYYY
+        ("9/17/2004 5:54:13 AM", "2004-09-17T05:54:13+08:00"),
+        ("2018-10-12 12:00 am", "2018-10-12T00:00+08:00"),
+        ("（2005-04-03 17:19PM）", "2005-04-03T17:19+08:00"),
+        ("2005年4月5日 下午3:20", "2005-04-05T15:20+08:00"),
+        ("2019-09-07T13:43:45.123-05:00", "2019-09-08T02:43:45+08:00"),
     ],
 )
 def test_formats(text: str, iso: str) -> None:
@@ -45,7 +51,8 @@ def test_formats(text: str, iso: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["2018-13-01", "2018-02-30", "2019-02-29", "1989-12-31", "2101-01-01", "2018-10/12", "12018-10-12",
-     "v2018.10.12.1", "0791-83868027", "赣ICP备18016234号-1", "", "浏览量:49931", "2018年13月1日"],
+     "v2018.10.12.1", "0791-83868027", "赣ICP备18016234号-1", "", "浏览量:49931", "2018年13月1日",
+     "13/5/2005", "1998年3月号"],
 )
 def test_rejects(text: str) -> None:
     assert parse_date(text) is None
@@ -61,6 +68,12 @@ def test_raw_is_original_text() -> None:
 def test_find_dates_reading_order() -> None:
     text = "青山湖区总工会 2012年5月21日\n上一篇 2011-03-04 下一篇 2013/1/2 08:00"
     assert [d.iso for d in find_dates(text)] == ["2012-05-21", "2011-03-04", "2013-01-02T08:00+08:00"]
+
+
+def test_month_dates_only_on_request() -> None:
+    assert find_dates("——《北京之春》1998年3月号") == []
+    months = find_month_dates("——《北京之春》1998年3月号；2018年10月12日")
+    assert [(m.iso, m.precision) for m in months] == [("1998-03", "month")]
 
 
 def test_normalise_keeps_length() -> None:
