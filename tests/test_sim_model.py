@@ -6,6 +6,9 @@ import re
 import struct
 import zlib
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ncgh.sim.assets import jpeg_bytes, pdf_bytes, png_bytes
 from ncgh.sim.content import SiteState, TimelineParams, footer_for_day
 
@@ -79,3 +82,32 @@ def test_images_and_pdf_are_structurally_valid():
     assert len(offsets) == 6
     for n, off in enumerate(offsets, start=1):
         assert pdf[off:].startswith(f"{n} 0 obj".encode())
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), articles=st.integers(1, 60), days=st.integers(0, 8))
+def test_timeline_invariants_hold_for_any_seed(seed, articles, days):
+    params = TimelineParams(edit_rate=0.1, delete_rate=0.1, restore_rate=0.3)
+    state = SiteState(articles, seed, params)
+    assert len(state.articles) == articles
+    for day in range(1, days + 1):
+        views = {i: a.views for i, a in state.articles.items()}
+        state.step()
+        for i, before in views.items():
+            a = state.articles[i]
+            if a.status == "live":
+                assert a.views > before  # every live article gains views daily
+            else:
+                assert a.views == before
+        new = [a for a in state.articles.values() if a.first_day == day]
+        assert 2 <= len(new) <= 4 and all(a.id > max(views) for a in new)
+    replay = SiteState(articles, seed, params)
+    for _ in range(days):
+        replay.step()
+    for i, a in state.articles.items():
+        b = replay.articles[i]
+        assert (a.content_key(), a.views, a.status, a.deletion_kind) == (b.content_key(), b.views, b.status, b.deletion_kind)
+        assert (a.status == "deleted") == (a.deletion_kind is not None)
+        assert len(a.deleted_days) - len(a.restored_days) == (1 if a.status == "deleted" else 0)
+        events = sorted([(d, "del") for d in a.deleted_days] + [(d, "res") for d in a.restored_days])
+        assert [k for _, k in events] == ["del", "res"] * len(a.restored_days) + ["del"] * (a.status == "deleted")
