@@ -47,7 +47,10 @@ def sha256_hex(data: bytes) -> str:
 
 
 def _level(size: int) -> int:
-    return 19 if size < _LARGE else 6
+    """Strong compression for ordinary pages, faster levels where level 19 would take long."""
+    if size < 128_000:
+        return 19
+    return 12 if size < _LARGE else 6
 
 
 def _dict(base: bytes) -> zstandard.ZstdCompressionDict:
@@ -223,23 +226,28 @@ class BodyStore:
         if self.exists(sha):
             return sha
         level = _level(len(data))
-        full = zstandard.ZstdCompressor(level=level).compress(data)
-        codec, blob, base, depth = "zstd", full, None, 0
+        codec, blob, base, depth = "zstd", b"", None, 0
         if base_sha is not None and base_sha != sha and data:
             base_info = self.info(base_sha)
             if base_info is not None and base_info.depth >= MAX_DEPTH:
                 base_info = self._root(base_info)
             if base_info is not None and base_info.depth < MAX_DEPTH and base_info.size:
-                base_sha = base_info.sha256
-                base_bytes = self.read(base_sha)
+                base_bytes = self.read(base_info.sha256)
                 patch = make_patch(base_bytes, data)
-                if len(patch) <= _PATCH_MAX:
-                    delta, delta_codec = patch, "patch"
+                if len(patch) <= _PATCH_MAX and len(data) > 4 * _PATCH_MAX:
+                    # The common case (only the view counter changed): no need to compress at all.
+                    codec, blob, base, depth = "patch", patch, base_info.sha256, base_info.depth + 1
                 else:
+                    full = zstandard.ZstdCompressor(level=level).compress(data)
                     delta = zstandard.ZstdCompressor(level=level, dict_data=_dict(base_bytes)).compress(data)
-                    delta_codec = "zstd-delta"
-                if len(delta) < len(full):
-                    codec, blob, base, depth = delta_codec, delta, base_sha, base_info.depth + 1
+                    codec, blob = "zstd", full
+                    # A dependency on a base is only worth it when it saves a real share of the size.
+                    limit = 0.9 * len(full)
+                    for candidate, name in ((patch, "patch"), (delta, "zstd-delta")):
+                        if len(candidate) < min(limit, len(blob)):
+                            codec, blob, base, depth = name, candidate, base_info.sha256, base_info.depth + 1
+        if not blob and codec == "zstd":
+            blob = zstandard.ZstdCompressor(level=level).compress(data)
         self.conn.execute(
             "INSERT INTO bodies (sha256, size, codec, base_sha256, depth, stored_size, data)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",

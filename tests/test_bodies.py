@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support_archive import capture, content, page_html
 
-from archive.bodies import MAX_DEPTH, BodyIntegrityError, BodyStore, read_body, sha256_hex
+from archive.bodies import (
+    MAX_DEPTH,
+    BodyIntegrityError,
+    BodyStore,
+    apply_patch,
+    make_patch,
+    read_body,
+    sha256_hex,
+)
 from archive.schema import connect, migrate
 from archive.store import Archive
 
@@ -159,3 +170,39 @@ def test_large_body_round_trip(store):
     reader = fresh(store)
     assert reader.read(a) == data
     assert reader.read(b) == data[:-3] + "新".encode()
+
+
+def test_edited_page_is_a_zstd_delta_much_smaller_than_a_full_frame(store):
+    c = content()
+    first = page_html(c, 100).encode()
+    edited = page_html(replace(c, body_html=c.body_html.replace("</p>", "(更正)</p>", 3)), 101).encode()
+    a = store.put(first)
+    b = store.put(edited, base_sha=a)
+    assert store.info(b).codec == "zstd-delta"
+    assert store.info(b).stored_size < 0.1 * store.info(a).stored_size
+    assert fresh(store).read(b) == edited
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=600), st.binary(max_size=40), st.integers(0, 600), st.integers(0, 600))
+def test_patch_round_trip_property(base, middle, cut_a, cut_b):
+    data = base[: min(cut_a, cut_b)] + middle + base[max(cut_a, cut_b) :]
+    assert apply_patch(base, make_patch(base, data)) == data
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.binary(max_size=3000), min_size=1, max_size=6))
+def test_any_sequence_of_bodies_round_trips(tmp_path_factory, bodies):
+    conn = connect(tmp_path_factory.mktemp("prop") / "p.db")
+    migrate(conn)
+    conn.execute("BEGIN")
+    store = BodyStore(conn)
+    base = None
+    shas = []
+    for data in bodies:
+        base = store.put(data, base_sha=base)
+        shas.append(base)
+    reader = BodyStore(conn, cache_bytes=0)
+    assert [reader.read(s) for s in shas] == bodies
+    conn.execute("ROLLBACK")
+    conn.close()
