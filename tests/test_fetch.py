@@ -642,3 +642,39 @@ def test_fetched_at_comes_from_the_injected_utc_clock(server):
     policy = FetchPolicy(user_agent=UA, allowed_hosts=("127.0.0.1",), delay=0, obey_robots=False)
     with Fetcher(policy, clock=clock, sleep=clock.sleep, rng=MidRng(), utcnow=lambda: when) as f:
         assert f.fetch(server.base + "/w").fetched_at == when
+
+
+def test_retry_after_pauses_the_host_for_all_threads_in_real_time(server):
+    """With real threads and clock: after a 429 with Retry-After: 1 is sent, only requests already
+    in flight (at most concurrency - 1 others) may reach the server during the next second."""
+    arrivals: list[float] = []
+    sent_429: list[float] = []
+    lock = threading.Lock()
+
+    @server.route("/p")
+    def _(h):
+        now = time.monotonic()
+        with lock:
+            arrivals.append(now)
+            first = not sent_429
+            if first:
+                sent_429.append(now)
+        if first:
+            send(h, 429, b"", [("Retry-After", "1")])
+        else:
+            time.sleep(0.01)
+            send(h, 200, b"ok")
+
+    policy = FetchPolicy(
+        user_agent=UA, allowed_hosts=("127.0.0.1",), delay=0, concurrency_per_host=2, obey_robots=False
+    )
+    with Fetcher(policy) as f:
+        threads = [threading.Thread(target=lambda: [f.fetch(server.base + "/p") for _ in range(3)]) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    t0 = sent_429[0]
+    during_pause = [t for t in arrivals if t0 < t < t0 + 1.0]
+    assert len(during_pause) <= 1  # concurrency 2: one other request may already have been on its way
+    assert len(arrivals) == 13  # 12 fetches + the one retry of the 429
