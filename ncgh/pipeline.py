@@ -119,6 +119,14 @@ def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple
             encoding=encoding,
             encoding_source=encoding_source,
         )
+    except Exception as exc:  # a parser bug on odd input must not stop a crawl or lose the capture
+        return _Verdict(
+            OUTCOME_PARSE_ERROR,
+            article_id,
+            parse_error=f"parser failed: {type(exc).__name__}: {exc}",
+            encoding=encoding,
+            encoding_source=encoding_source,
+        )
     if article_id is None:
         article_id = record.article_id
     return _Verdict(

@@ -1,0 +1,75 @@
+"""`ncgh crawl`: the job cron runs. Exit codes: 0 done, 1 some pages failed, 2 usage or config error,
+3 site unreachable, 75 another crawl holds the lock (130 interrupted; the next crawl resumes)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from urllib.parse import urlsplit
+
+import click
+
+from ncgh.config import ConfigError, load_config
+from ncgh.crawl import EXIT_LOCKED, EXIT_USAGE, MODES, run_crawl
+from ncgh.lock import LockHeld
+from ncgh.report import make_reporter
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"ncgh crawl: {message}", err=True)
+    raise SystemExit(code)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # systemd and `kill` send SIGTERM: stop like Ctrl-C, recording what is in flight.
+    raise KeyboardInterrupt
+
+
+@click.command("crawl")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="config.toml (default: built-in).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Archive file (default: [archive] db_path).")
+@click.option("--base-url", help="Crawl this host instead of [site] base_url (e.g. the simulator).")
+@click.option("--mode", type=click.Choice(MODES), default="incremental", show_default=True,
+              help="incremental: new articles and due revisits; full: every list page and the id walk.")
+@click.option("--max-requests", type=click.IntRange(min=0), help="Stop after this many requests (resumed next time).")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (overrides [fetch] delay).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+def command(
+    config_path: str | None,
+    db_path: str | None,
+    base_url: str | None,
+    mode: str,
+    max_requests: int | None,
+    delay: float | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Crawl the site into the archive; safe to run from cron (locked, resumable, quiet when asked).
+
+    Exit codes: 0 done; 1 done, but some pages failed after retries; 2 usage or configuration error;
+    3 the site could not be reached at all; 75 another crawl is running on this archive.
+    """
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    if base_url is not None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            _fail(f"--base-url must be an http:// or https:// URL, got {base_url!r}", EXIT_USAGE)
+    path = db_path or config.archive.db_path
+    reporter = make_reporter(sys.stderr, quiet=quiet)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        summary = run_crawl(
+            config, path, base_url=base_url, mode=mode, max_requests=max_requests, delay=delay, reporter=reporter
+        )
+    except LockHeld as exc:
+        reporter.close()
+        _fail(str(exc), EXIT_LOCKED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if as_json:
+        click.echo(summary.to_json())
+    raise SystemExit(summary.exit_code)

@@ -1,0 +1,524 @@
+"""The crawl engine behind `ncgh crawl`: plan a run, work through its queue, record every capture.
+
+A run's whole plan lives in the archive's work queue (`work_items`), written before anything is
+fetched; each capture is recorded in one transaction together with marking its item done. A crawl
+killed at any point (kill -9 included) is therefore resumed by the next invocation, which finds the
+unfinished run and continues its pending items; repeating the one item that was in flight cannot
+create a second version because record_capture is idempotent and versions follow content.
+
+Fetching uses a small thread pool (the fetcher enforces the per-host delay and concurrency); parsing
+happens in the fetching thread; SQLite is written from the calling thread only.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from archive.model import (
+    OUTCOME_FETCH_ERROR,
+    OUTCOME_MISSING,
+    OUTCOME_NOT_MODIFIED,
+    OUTCOME_OK,
+    OUTCOME_PARSE_ERROR,
+    CaptureIn,
+    CaptureResult,
+)
+from archive.store import Archive, WorkItem
+from ncgh.config import Config, to_fetch_policy, to_site_profile
+from ncgh.discovery import (
+    ARTICLE_KINDS,
+    DISCOVERY_KINDS,
+    KIND_API,
+    KIND_LIST,
+    KIND_PROBE,
+    KIND_REVISIT,
+    Discovery,
+)
+from ncgh.lock import CrawlLock
+from ncgh.pipeline import interpret, iso_utc
+from ncgh.report import Reporter
+from ncgh.schedule import ArticleFacts, plan_revisits
+from scraper.discover import parse_api_ids, parse_api_list, parse_list_page
+from scraper.fetch import Fetcher
+from scraper.records import FetchResult, ListPage, ParseError
+
+MODES = ("incremental", "full")
+
+EXIT_OK = 0
+EXIT_ERRORS = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+EXIT_LOCKED = 75
+EXIT_INTERRUPTED = 130
+
+# A run whose first fetches all got no answer at all stops early: the site (or network) is down,
+# and trying every queued page with retries and backoff would only take hours to say so.
+UNREACHABLE_AFTER = 8
+REFILL = 64  # pending items read from the queue at a time
+
+STATUS_FINISHED = "finished"
+STATUS_PAUSED = "paused"  # --max-requests reached; the run stays open and the next crawl resumes it
+STATUS_INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM; resumable like a crash
+STATUS_UNREACHABLE = "unreachable"
+
+
+@dataclass
+class CrawlSummary:
+    """The outcome of one invocation; counters cover the whole run (earlier, killed parts included)."""
+
+    run_id: int | None
+    mode: str
+    status: str
+    resumed: bool = False
+    requests: int = 0  # work items fetched (each one fetch, retries inside it not counted)
+    fetched: int = 0  # answers 2xx
+    not_modified: int = 0
+    new_articles: int = 0
+    new_versions: int = 0  # later versions of known articles (edits); new articles not included
+    unchanged: int = 0  # article captures that matched the current version
+    gone: int = 0
+    restored: int = 0
+    missing: int = 0  # article captures showing the article missing (gone after a streak)
+    errors: int = 0  # fetch_errors + parse_errors
+    fetch_errors: int = 0
+    parse_errors: int = 0
+    footer_changes: int = 0
+    discovered: int = 0  # new article ids found by lists, the API and the id walk
+    revisits: int = 0  # known articles planned for a revisit
+    probes: int = 0  # ids probed by the id walk
+    pending: int = 0  # work items left (non-zero only for a paused or interrupted run)
+    started_at: str = ""
+    finished_at: str = ""
+    elapsed: float = 0.0
+    exit_code: int = 0
+    message: str | None = None
+    changes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("changes")
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    def one_line(self) -> str:
+        text = (
+            f"crawl: run {self.run_id} {self.mode} {self.status}: {self.requests} requests, "
+            f"{self.fetched} fetched, {self.not_modified} not modified, {self.new_articles} new, "
+            f"{self.new_versions} edited, {self.unchanged} unchanged, {self.gone} gone, "
+            f"{self.restored} restored, {self.errors} errors"
+        )
+        if self.footer_changes:
+            text += f", footer changed {self.footer_changes}x"
+        if self.pending:
+            text += f", {self.pending} left for the next crawl"
+        text += f" ({self.elapsed:.1f}s)"
+        if self.message:
+            text += f" - {self.message}"
+        return text
+
+
+@dataclass
+class _Done:
+    """A fetched work item, interpreted in the worker thread."""
+
+    item: WorkItem
+    fetch: FetchResult
+    capture: CaptureIn
+    page: ListPage | None = None
+    ids: list[int] | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _run_stats(archive: Archive, run_id: int) -> dict[str, int]:
+    """The run's counters from what is stored, so a resumed run's summary covers all its parts."""
+    conn = archive.conn
+    one = lambda sql: int(conn.execute(sql, (run_id,)).fetchone()[0] or 0)  # noqa: E731
+    stats = {
+        "requests": one("SELECT count(*) FROM work_items WHERE run_id = ? AND state != 'pending'"),
+        "pending": one("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'pending'"),
+        "fetched": one("SELECT count(*) FROM captures WHERE run_id = ? AND status BETWEEN 200 AND 299"),
+        "not_modified": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_NOT_MODIFIED}'"),
+        "fetch_errors": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_FETCH_ERROR}'"),
+        "parse_errors": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_PARSE_ERROR}'"),
+        "missing": one(
+            f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_MISSING}' AND kind = 'article'"
+        ),
+        "footer_changes": one(
+            "SELECT count(*) FROM footers f JOIN captures c ON c.id = f.capture_id WHERE c.run_id = ?"
+        ),
+        "unchanged": one(
+            "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = 'article'"
+            f" AND c.outcome IN ('{OUTCOME_OK}', '{OUTCOME_NOT_MODIFIED}') AND NOT EXISTS"
+            " (SELECT 1 FROM events e WHERE e.capture_id = c.id AND e.event IN ('new', 'edited'))"
+        ),
+    }
+    for event, key in (("new", "new_articles"), ("edited", "new_versions"), ("gone", "gone"), ("restored", "restored")):
+        stats[key] = int(
+            conn.execute(
+                "SELECT count(*) FROM events e JOIN captures c ON c.id = e.capture_id WHERE c.run_id = ? AND e.event = ?",
+                (run_id, event),
+            ).fetchone()[0]
+        )
+    stats["errors"] = stats["fetch_errors"] + stats["parse_errors"]
+    stats["discovered"] = one("SELECT count(*) FROM work_items WHERE run_id = ? AND kind = 'article'") + one(
+        "SELECT count(*) FROM work_items w JOIN captures c ON c.work_item_id = w.id WHERE w.run_id = ?"
+        f" AND w.kind = 'probe' AND c.outcome IN ('{OUTCOME_OK}', '{OUTCOME_PARSE_ERROR}', '{OUTCOME_NOT_MODIFIED}')"
+    )
+    for kind, key in ((KIND_PROBE, "probes"), (KIND_REVISIT, "revisits")):
+        stats[key] = one(f"SELECT count(*) FROM work_items WHERE run_id = ? AND kind = '{kind}'")
+    return stats
+
+
+def _failed_items_of_last_run(archive: Archive) -> list[WorkItem]:
+    """Work that failed in the previous finished run and that no revisit would redo on its own.
+
+    Pages of articles not yet archived and list pages leave a gap when their fetch fails; carrying
+    them into the next run fills it (known articles are retried by the revisit schedule anyway).
+    """
+    row = archive.conn.execute(
+        "SELECT id FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return []
+    rows = archive.conn.execute(
+        "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state = 'failed'",
+        (row[0],),
+    ).fetchall()
+    return [WorkItem(url, kind, article_id, priority) for url, kind, article_id, priority in rows]
+
+
+def _views_seen_at(archive: Archive, site: str) -> dict[int, str]:
+    rows = archive.conn.execute(
+        "SELECT article_id, views_at FROM articles WHERE site = ? AND views_at IS NOT NULL", (site,)
+    )
+    return {article_id: at for article_id, at in rows}
+
+
+class _Crawl:
+    """One invocation's state; run_crawl() is the public entry point."""
+
+    def __init__(
+        self,
+        config: Config,
+        archive: Archive,
+        base_url: str,
+        mode: str,
+        max_requests: int | None,
+        delay: float | None,
+        reporter: Reporter,
+        now: datetime,
+        fetcher_factory: Callable[..., Fetcher],
+    ):
+        self.cfg = config
+        self.archive = archive
+        self.base_url = base_url
+        self.mode = mode
+        self.max_requests = max_requests
+        self.delay = delay
+        self.reporter = reporter
+        self.now = now
+        self.fetcher_factory = fetcher_factory
+        self.site = config.site.name
+        self.profile = to_site_profile(config)
+        self.paths = config.site.article_paths
+        self.requests = 0
+        self.responses = 0
+        self.no_response_streak = 0
+        self._marks: list[int] = []
+        self._dirty = True
+
+    # ---- planning ----
+    def _facts(self) -> list[ArticleFacts]:
+        views_at = _views_seen_at(self.archive, self.site)
+        return [
+            ArticleFacts(
+                article_id=s.article_id,
+                status=s.status,
+                first_seen=s.first_seen,
+                last_seen=s.last_seen,
+                last_capture_at=s.last_capture_at,
+                last_change_at=s.last_change_at,
+                published_at=s.published_at,
+                etag=s.etag,
+                last_modified=s.last_modified,
+                missing_streak=s.missing_streak,
+                version=s.version,
+                views_at=views_at.get(s.article_id),
+            )
+            for s in self.archive.article_states(self.site)
+        ]
+
+    def setup(self, run_id: int, run_started_at: str, fresh: bool) -> int:
+        """Build discovery state; for a fresh run (or one killed while planning) queue the plan."""
+        facts = self._facts()
+        all_ids = {f.article_id for f in facts}
+        known = {f.article_id for f in facts if f.first_seen < run_started_at}
+        gone = {f.article_id for f in facts if f.status == "gone"}
+        self.disc = Discovery(self.cfg, self.base_url, self.mode, known, gone)
+        self.all_ids = all_ids
+        self.disc.probe_ceiling = self.disc.initial_probe_ceiling(all_ids)
+        if not fresh:
+            return 0
+        items = self.disc.seeds()
+        revisits = plan_revisits(facts, self.cfg.revisit, self.now, ZoneInfo(self.cfg.site.timezone))
+        for r in revisits:
+            item = self.disc.article_item(r.article_id, priority=r.priority, kind=KIND_REVISIT)
+            item.etag, item.last_modified = r.etag, r.last_modified
+            items.append(item)
+        items += _failed_items_of_last_run(self.archive)
+        if self.mode == "full":
+            lo = self.cfg.discovery.id_range[0]
+            items += self.disc.probes(all_ids, lo, self.disc.probe_ceiling)
+        return self.archive.enqueue(run_id, items)
+
+    # ---- worker thread ----
+    def _work(self, fetcher: Fetcher, item: WorkItem, run_id: int) -> _Done:
+        fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
+        capture_kind = "article" if item.kind in ARTICLE_KINDS else item.kind
+        capture = interpret(
+            self.site, item.url, fetch, self.profile, self.paths, kind=capture_kind, run_id=run_id,
+            work_item_id=item.id,
+        )
+        done = _Done(item, fetch, capture)
+        if item.kind in DISCOVERY_KINDS and capture.outcome == OUTCOME_OK:
+            try:
+                if item.kind == KIND_LIST:
+                    done.page = parse_list_page(fetch.body, fetch.final_url, fetch.header("Content-Type"), self.paths)
+                elif item.kind == KIND_API:
+                    done.page = parse_api_list(fetch.body, fetch.final_url, self.paths)
+                else:
+                    done.ids = parse_api_ids(fetch.body, fetch.final_url)
+            except ParseError as exc:
+                capture.outcome = OUTCOME_PARSE_ERROR
+                capture.parse_error = exc.reason
+            except Exception as exc:  # a discovery parser bug: record the page, keep crawling
+                capture.outcome = OUTCOME_PARSE_ERROR
+                capture.parse_error = f"list parser failed: {type(exc).__name__}: {exc}"
+        return done
+
+    # ---- main thread ----
+    def _handle(self, run_id: int, done: _Done, summary: CrawlSummary) -> None:
+        item, capture, fetch = done.item, done.capture, done.fetch
+        if fetch.status is None:
+            self.no_response_streak += 1
+        else:
+            self.responses += 1
+            self.no_response_streak = 0
+        children: list[WorkItem] = []
+        if done.page is not None or done.ids is not None:
+            outcome = self.disc.after_page(item.kind, item.url, done.page, done.ids)
+            children += outcome.items
+            for article_id in outcome.new_ids:
+                children += self.disc.after_hit(article_id, self.all_ids)
+        if item.kind == KIND_PROBE and capture.outcome in (OUTCOME_OK, OUTCOME_PARSE_ERROR, OUTCOME_NOT_MODIFIED):
+            children += self.disc.after_hit(item.article_id or 0, self.all_ids)
+        if children:
+            added = self.archive.enqueue(run_id, children)
+            if added:
+                self._dirty = True
+                self.reporter.queued(added)
+        if item.kind == KIND_PROBE and capture.outcome == OUTCOME_MISSING:
+            # An id that does not exist: nothing to archive (the queue remembers it was tried).
+            self._marks.append(item.id)
+            self.reporter.done(item.url, capture.outcome)
+            return
+        result = self.archive.record_capture(capture)
+        if capture.outcome == OUTCOME_FETCH_ERROR:
+            self.archive.mark_done(item.id, "failed")
+            self.reporter.error(f"{item.url}: {capture.error} {capture.error_detail or ''}".rstrip())
+        elif capture.outcome == OUTCOME_PARSE_ERROR:
+            self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
+        self._report_change(capture, result, summary)
+        self.reporter.done(item.url, capture.outcome)
+
+    def _report_change(self, capture: CaptureIn, result: CaptureResult, summary: CrawlSummary) -> None:
+        if result.duplicate:
+            return
+        title = capture.content.title if capture.content is not None else None
+        aid = capture.article_id
+        message = None
+        if result.event == "new":
+            message = f"new article {aid}: {title}"
+        elif result.event == "edited":
+            message = f"edited article {aid} (v{result.version}): {', '.join(result.changed_fields)}"
+        elif result.event == "gone":
+            message = f"article {aid} gone ({capture.missing_reason})"
+        elif result.event == "restored":
+            message = f"article {aid} restored"
+            if result.changed_fields:
+                message += f" and edited (v{result.version}): {', '.join(result.changed_fields)}"
+        if message:
+            summary.changes.append(message)
+            self.reporter.change(message)
+        if result.footer_changed:
+            message = f"site footer changed (seen on {capture.url})"
+            summary.changes.append(message)
+            self.reporter.change(message)
+
+    def _flush_marks(self) -> None:
+        """Mark the batched probe misses done, in one transaction (one fsync instead of hundreds).
+
+        Losing a batch to a crash only means probing those ids again: a miss records nothing.
+        """
+        if not self._marks:
+            return
+        conn = self.archive.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for item_id in self._marks:
+                self.archive.mark_done(item_id, "missing")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self._marks.clear()
+
+    def _refill(self, run_id: int, inflight: dict[int, Future[_Done]], buffer: deque[WorkItem]) -> None:
+        self._flush_marks()
+        buffer.clear()
+        for item in self.archive.pending(run_id, limit=len(inflight) + REFILL):
+            if item.id not in inflight:
+                buffer.append(item)
+        self._dirty = False
+
+    def work(self, run_id: int, summary: CrawlSummary) -> str:
+        """Fetch and record until the queue is empty; returns the invocation's status."""
+        policy = to_fetch_policy(self.cfg, self.base_url, delay=self.delay)
+        workers = max(1, self.cfg.fetch.concurrency_per_host)
+        status = STATUS_FINISHED
+        inflight: dict[int, Future[_Done]] = {}
+        buffer: deque[WorkItem] = deque()
+        self._dirty = True
+
+        def limited() -> bool:
+            return self.max_requests is not None and self.requests >= self.max_requests
+
+        with self.fetcher_factory(policy) as fetcher, ThreadPoolExecutor(workers, "ncgh-fetch") as pool:
+            try:
+                while True:
+                    while status == STATUS_FINISHED and not limited() and len(inflight) < 2 * workers:
+                        if self._dirty or not buffer:
+                            self._refill(run_id, inflight, buffer)
+                        if not buffer:
+                            break
+                        item = buffer.popleft()
+                        inflight[item.id] = pool.submit(self._work, fetcher, item, run_id)
+                        self.requests += 1
+                    if not inflight:
+                        self._flush_marks()
+                        if status == STATUS_FINISHED and limited() and self.archive.pending(run_id, limit=1):
+                            status = STATUS_PAUSED
+                        break
+                    finished, _ = wait(list(inflight.values()), return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        done = future.result()
+                        del inflight[done.item.id]
+                        self._handle(run_id, done, summary)
+                    if status == STATUS_FINISHED and self.responses == 0 and self.no_response_streak >= UNREACHABLE_AFTER:
+                        status = STATUS_UNREACHABLE  # stop submitting; what is in flight is still recorded
+            except KeyboardInterrupt:
+                status = STATUS_INTERRUPTED
+                for future in inflight.values():
+                    future.cancel()
+                # What is already fetched is recorded; the rest stays pending for the next crawl.
+                for future in inflight.values():
+                    if future.cancelled():
+                        continue
+                    try:
+                        done = future.result()
+                    except (KeyboardInterrupt, CancelledError):
+                        continue
+                    self._handle(run_id, done, summary)
+                self._flush_marks()
+        if status == STATUS_FINISHED and self.requests > 0 and self.responses == 0:
+            status = STATUS_UNREACHABLE
+        return status
+
+
+def run_crawl(
+    config: Config,
+    db_path: str | Path,
+    base_url: str | None = None,
+    mode: str = "incremental",
+    max_requests: int | None = None,
+    delay: float | None = None,
+    reporter: Reporter | None = None,
+    now: datetime | None = None,
+    fetcher_factory: Callable[..., Fetcher] = Fetcher,
+) -> CrawlSummary:
+    """Crawl `config`'s site (or `base_url`) into the archive at `db_path`; never two at once.
+
+    Resumes the archive's unfinished run if there is one (its mode and base URL win). `now` is the
+    clock the revisit schedule plans with (captures always carry the real fetch time). Raises
+    ncgh.lock.LockHeld when another crawl holds the archive.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if max_requests is not None and max_requests < 0:
+        raise ValueError("max_requests must be >= 0")
+    reporter = reporter or Reporter()
+    started = time.monotonic()
+    base = (base_url or config.site.base_url).rstrip("/")
+    with CrawlLock(db_path), Archive(db_path, gone_after=config.archive.gone_after) as archive:
+        run = archive.unfinished_run()
+        resumed = run is not None
+        if run is not None:
+            run_id, mode = run.run_id, run.mode
+            run_started_at = run.started_at
+            try:
+                stored = json.loads(run.config_json)
+                base = stored.get("base_url", base).rstrip("/")
+            except (ValueError, AttributeError):
+                pass
+            fresh = not archive.queue_counts(run_id)  # killed while planning: plan again
+        else:
+            run_started_at = iso_utc(_now())
+            run_config = json.loads(config.to_json())
+            run_config.update({"base_url": base, "mode": mode, "max_requests": max_requests, "delay": delay})
+            run_id = archive.start_run(mode, run_started_at, json.dumps(run_config, ensure_ascii=False))
+            run_started_at = archive.run_info(run_id).started_at
+            fresh = True
+        crawl = _Crawl(
+            config, archive, base, mode, max_requests, delay, reporter, now or _now(), fetcher_factory
+        )
+        summary = CrawlSummary(run_id=run_id, mode=mode, status="running", resumed=resumed, started_at=run_started_at)
+        crawl.setup(run_id, run_started_at, fresh)
+        counts = archive.queue_counts(run_id)
+        reporter.start(run_id, mode, resumed, counts.get("pending", 0))
+        try:
+            status = crawl.work(run_id, summary)
+        finally:
+            reporter.close()
+        stats = _run_stats(archive, run_id)
+        for key, value in stats.items():
+            setattr(summary, key, value)
+        summary.status = status
+        summary.finished_at = iso_utc(_now())
+        summary.elapsed = round(time.monotonic() - started, 3)
+        if status == STATUS_UNREACHABLE:
+            summary.exit_code = EXIT_UNREACHABLE
+            summary.message = f"the site could not be reached ({base})"
+        elif status == STATUS_INTERRUPTED:
+            summary.exit_code = EXIT_INTERRUPTED
+            summary.message = "interrupted; the next crawl resumes this run"
+        else:
+            summary.exit_code = EXIT_ERRORS if summary.errors else EXIT_OK
+            if status == STATUS_PAUSED:
+                summary.message = "--max-requests reached; the next crawl resumes this run"
+        if status in (STATUS_FINISHED, STATUS_UNREACHABLE):
+            archive.finish_run(run_id, summary.finished_at, status, summary.to_json())
+        reporter.finish(summary)
+        return summary

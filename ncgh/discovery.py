@@ -1,0 +1,181 @@
+"""Finding articles: list pages and the JSON API newest first, and (full mode) the id walk.
+
+Discovery only produces work items; the crawl engine fetches them. Everything found is queued in
+the archive before the page that revealed it is marked done, so a crash between the two repeats a
+page but never loses what it showed.
+
+Incremental mode walks each category's list (and API) pages newest first and stops a category after
+`stop_after_known` consecutive articles that were already archived before this run. Full mode walks
+every page, asks the API for each category's id list, and probes every id of `id_range` that the
+archive does not know, continuing past the highest id seen until `id_gap_tolerance` ids in a row
+turned out not to exist (unlinked articles exist, and ids are not in date order).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from archive.store import WorkItem
+from ncgh.config import Config
+from scraper.discover import article_url
+from scraper.records import ListPage
+
+KIND_LIST = "list"  # HTML list page
+KIND_API = "api"  # JSON API list page
+KIND_IDS = "api_ids"  # JSON API id list of a category
+KIND_ARTICLE = "article"  # an article to fetch: newly found, a revisit, or a recheck
+KIND_PROBE = "probe"  # id walk: an id nobody linked to; a miss is not recorded
+KIND_REVISIT = "revisit"  # a known article due under the revisit schedule
+ARTICLE_KINDS = (KIND_ARTICLE, KIND_PROBE, KIND_REVISIT)  # all captured as kind "article"
+DISCOVERY_KINDS = (KIND_LIST, KIND_API, KIND_IDS)
+
+PRIORITY_DISCOVERY = 300
+PRIORITY_NEW = 150
+PRIORITY_PROBE = 10
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    """A regex matching the path+query of URLs made from a template, capturing its placeholders."""
+    parts = re.split(r"\{(\w+)\}", template)
+    pattern = ""
+    for i, part in enumerate(parts):
+        pattern += re.escape(part) if i % 2 == 0 else rf"(?P<{part}>\d+)"
+    return re.compile(pattern)
+
+
+@dataclass
+class PageOutcome:
+    """What one list/API page added to the queue, and whether its category walk goes on."""
+
+    items: list[WorkItem]
+    new_ids: list[int]
+    stopped: bool
+    reason: str | None = None
+
+
+@dataclass
+class Discovery:
+    cfg: Config
+    base_url: str
+    mode: str  # incremental | full
+    known: set[int]  # articles archived before this run started (the stop rule counts these)
+    gone: set[int] = field(default_factory=set)  # of those, the ones marked gone
+    _streak: dict[tuple[str, int], int] = field(default_factory=dict)
+    _pages: dict[str, int] = field(default_factory=dict)
+    probe_ceiling: int = 0
+
+    def __post_init__(self) -> None:
+        d = self.cfg.discovery
+        self._list_re = _template_regex(d.list_url_template)
+        self._api_re = _template_regex(d.api_list_template)
+
+    # ---- URLs ----
+    def _url(self, path: str) -> str:
+        return urljoin(self.base_url + "/", path.lstrip("/"))
+
+    def list_url(self, category: int, page: int) -> str:
+        return self._url(self.cfg.discovery.list_url_template.format(category=category, page=page))
+
+    def api_url(self, category: int, page: int) -> str:
+        d = self.cfg.discovery
+        return self._url(d.api_list_template.format(category=category, page=page, page_size=d.api_page_size))
+
+    def ids_url(self, category: int) -> str:
+        return self._url(self.cfg.discovery.api_ids_template.format(category=category))
+
+    def article_url(self, article_id: int) -> str:
+        return article_url(self.base_url + "/", article_id, self.cfg.site.article_paths)
+
+    def position(self, kind: str, url: str) -> tuple[int | None, int]:
+        """(category, page) of a list or API page URL; page 1 and no category when unrecognised."""
+        parts = urlsplit(url)
+        target = parts.path + ("?" + parts.query if parts.query else "")
+        regex = self._list_re if kind == KIND_LIST else self._api_re
+        m = regex.search(target)
+        if m:
+            groups = m.groupdict()
+            category = int(groups["category"]) if groups.get("category") else None
+            return category, int(groups.get("page") or self._pages.get(url, 1))
+        return None, self._pages.get(url, 1)
+
+    # ---- seeds ----
+    def seeds(self) -> list[WorkItem]:
+        """The first pages of every source this mode uses."""
+        d = self.cfg.discovery
+        sources = set(d.sources) | ({"list"} if self.mode == "full" else set())
+        items: list[WorkItem] = []
+        for category in d.categories:
+            if "list" in sources:
+                items.append(WorkItem(self.list_url(category, 1), KIND_LIST, priority=PRIORITY_DISCOVERY))
+            if "api" in sources:
+                items.append(WorkItem(self.api_url(category, 1), KIND_API, priority=PRIORITY_DISCOVERY))
+                if self.mode == "full":
+                    items.append(WorkItem(self.ids_url(category), KIND_IDS, priority=PRIORITY_DISCOVERY))
+        return items
+
+    def article_item(self, article_id: int, priority: int = PRIORITY_NEW, kind: str = KIND_ARTICLE) -> WorkItem:
+        return WorkItem(self.article_url(article_id), kind, article_id=article_id, priority=priority)
+
+    # ---- the id walk ----
+    def initial_probe_ceiling(self, all_ids: set[int]) -> int:
+        d = self.cfg.discovery
+        highest = max(all_ids, default=d.id_range[0] - 1)
+        return max(d.id_range[1], highest + d.id_gap_tolerance)
+
+    def probes(self, all_ids: set[int], low: int, high: int) -> list[WorkItem]:
+        """Probe items for the ids in [low, high] the archive does not hold."""
+        return [
+            WorkItem(self.article_url(i), KIND_PROBE, article_id=i, priority=PRIORITY_PROBE)
+            for i in range(low, high + 1)
+            if i not in all_ids
+        ]
+
+    def after_hit(self, article_id: int, all_ids: set[int]) -> list[WorkItem]:
+        """A probe or discovery found `article_id`: keep walking `id_gap_tolerance` ids past it."""
+        if self.mode != "full":
+            return []
+        want = article_id + self.cfg.discovery.id_gap_tolerance
+        if want <= self.probe_ceiling:
+            return []
+        low, self.probe_ceiling = self.probe_ceiling + 1, want
+        return self.probes(all_ids, low, want)
+
+    # ---- list pages ----
+    def after_page(self, kind: str, url: str, page: ListPage | None, ids: list[int] | None = None) -> PageOutcome:
+        """Queue what a list/API page (or id list) showed and, unless the walk stops, its next page."""
+        if kind == KIND_IDS:
+            new_ids = [i for i in (ids or []) if i not in self.known]
+            items = [self.article_item(i) for i in new_ids]
+            items += [self.article_item(i) for i in (ids or []) if i in self.gone]
+            return PageOutcome(items, new_ids, stopped=True, reason="id list")
+        assert page is not None
+        category, number = self.position(kind, url)
+        key = (kind, category if category is not None else -1)
+        streak = self._streak.get(key, 0)
+        limit = self.cfg.discovery.stop_after_known
+        items: list[WorkItem] = []
+        new_ids: list[int] = []
+        stopped_by_known = False
+        for ref in page.refs:
+            if ref.article_id in self.known:
+                streak += 1
+                if ref.article_id in self.gone:  # listed again: probably restored
+                    items.append(self.article_item(ref.article_id))
+                if self.mode != "full" and streak >= limit:
+                    stopped_by_known = True
+            else:
+                streak = 0
+                new_ids.append(ref.article_id)
+                items.append(self.article_item(ref.article_id))
+        self._streak[key] = streak
+        if stopped_by_known:
+            return PageOutcome(items, new_ids, True, f"{limit} known articles in a row")
+        if page.next_url is None:
+            return PageOutcome(items, new_ids, True, "last page")
+        if number >= self.cfg.discovery.max_list_pages:
+            return PageOutcome(items, new_ids, True, f"max_list_pages ({number}) reached")
+        self._pages[page.next_url] = number + 1
+        items.append(WorkItem(page.next_url, kind, priority=PRIORITY_DISCOVERY))
+        return PageOutcome(items, new_ids, False)

@@ -1,0 +1,138 @@
+"""Which known articles to fetch again this run: the revisit schedule of `[revisit]`.
+
+An article is due when the time since its last capture reaches its interval:
+- live articles: the interval of the first `schedule` row whose max_age_days is >= the article's age
+  (today minus its publication date, or minus first_seen when the page shows no date); an article
+  whose content changed within `recently_changed_days` is revisited every `days_for_recently_changed`
+  days whatever its age (edits come in bursts);
+- an article whose last capture showed it missing but which is not yet gone: every run, so a deletion
+  is confirmed (`[archive] gone_after` captures in a row) or refuted quickly;
+- an article whose last capture failed (fetch or parse error) or that was never parsed: every run;
+- gone articles: every `gone_recheck_days` days, to notice restorations.
+Each interval is shortened by SLACK_DAYS so a daily cron job whose start drifts by minutes still
+revisits a daily article every day. Due articles are ranked (confirmations and retries first, then
+by how overdue they are) and at most `budget` are taken.
+
+Validators: with `conditional = true` a revisit sends If-None-Match / If-Modified-Since from the last
+answer, except when the article's view count was last seen `unconditional_every_days` ago or more:
+a 304 carries no view count, so without this the view-count series of a stable article would stop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from ncgh.config import RevisitConfig
+
+SLACK_DAYS = 0.25
+
+# Reasons, most urgent first; also the order of their queue priorities.
+CONFIRM = "confirm_missing"
+RETRY = "retry"
+DUE = "due"
+GONE_RECHECK = "gone_recheck"
+
+PRIORITY = {CONFIRM: 190, RETRY: 180, DUE: 100, GONE_RECHECK: 90}
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    """What the schedule needs to know of one archived article (from archive.store.ArticleState)."""
+
+    article_id: int
+    status: str  # live | gone
+    first_seen: str
+    last_seen: str | None
+    last_capture_at: str
+    last_change_at: str | None
+    published_at: str | None
+    etag: str | None
+    last_modified: str | None
+    missing_streak: int
+    version: int | None
+    views_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Revisit:
+    article_id: int
+    reason: str
+    priority: int
+    overdue: float  # days since last capture / interval (>= 1 when due)
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def _utc(value: str) -> datetime:
+    dt = datetime.fromisoformat(value)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _days(a: datetime, b: datetime) -> float:
+    return (a - b).total_seconds() / 86400.0
+
+
+def _published_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def age_days(facts: ArticleFacts, now: datetime, tz: ZoneInfo) -> float:
+    """Days since publication (site-local calendar), or since first seen when undated."""
+    published = _published_date(facts.published_at)
+    if published is not None:
+        return float((now.astimezone(tz).date() - published).days)
+    return _days(now, _utc(facts.first_seen))
+
+
+def interval_days(facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: ZoneInfo) -> float:
+    """The revisit interval of a live article (see the module docstring)."""
+    age = age_days(facts, now, tz)
+    interval = cfg.schedule[-1][1]
+    for max_age, days in cfg.schedule:
+        if age <= max_age:
+            interval = days
+            break
+    edited = bool(facts.last_change_at) and (facts.version or 0) > 1
+    if edited and _days(now, _utc(facts.last_change_at)) <= cfg.recently_changed_days:
+        interval = min(interval, cfg.days_for_recently_changed)
+    return interval
+
+
+def classify(facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: ZoneInfo) -> Revisit | None:
+    """This article's revisit for a run at `now`, or None when it is not due."""
+    since = _days(now, _utc(facts.last_capture_at))
+    if facts.status == "gone":
+        interval, reason = cfg.gone_recheck_days, GONE_RECHECK
+    elif facts.missing_streak > 0:
+        interval, reason = 0.0, CONFIRM
+    elif facts.version is None or facts.last_seen is None or facts.last_seen < facts.last_capture_at:
+        interval, reason = 0.0, RETRY
+    else:
+        interval, reason = interval_days(facts, cfg, now, tz), DUE
+    if since < interval - SLACK_DAYS:
+        return None
+    overdue = since / interval if interval > 0 else float("inf")
+    etag = last_modified = None
+    if reason == DUE and cfg.conditional and (facts.etag or facts.last_modified):
+        views_age = _days(now, _utc(facts.views_at)) if facts.views_at else float("inf")
+        if cfg.unconditional_every_days <= 0 or views_age < cfg.unconditional_every_days - SLACK_DAYS:
+            etag, last_modified = facts.etag, facts.last_modified
+    return Revisit(facts.article_id, reason, PRIORITY[reason], overdue, etag, last_modified)
+
+
+def plan_revisits(
+    articles: list[ArticleFacts], cfg: RevisitConfig, now: datetime, tz: ZoneInfo | str = "Asia/Shanghai"
+) -> list[Revisit]:
+    """The due revisits of a run, most urgent first, at most `cfg.budget` of them."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    due = [r for r in (classify(a, cfg, now, zone) for a in articles) if r is not None]
+    due.sort(key=lambda r: (-r.priority, -r.overdue, r.article_id))
+    return due[: cfg.budget]
+

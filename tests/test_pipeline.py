@@ -1,0 +1,187 @@
+"""ncgh.pipeline: how a fetch becomes a capture (outcome, missing reason, content), live and stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from archive.model import (
+    MISSING_404,
+    MISSING_410,
+    MISSING_PAGE,
+    MISSING_REDIRECT_HOME,
+    OUTCOME_FETCH_ERROR,
+    OUTCOME_MISSING,
+    OUTCOME_NOT_MODIFIED,
+    OUTCOME_OK,
+    OUTCOME_PARSE_ERROR,
+)
+from archive.store import Archive
+from ncgh import pipeline
+from ncgh.config import load_config, to_fetch_policy, to_site_profile
+from ncgh.pipeline import interpret, interpret_stored
+from scraper.fetch import Fetcher
+from scraper.records import FetchErrorKind, FetchResult, RedirectHop
+
+CFG = load_config()
+PROFILE = to_site_profile(CFG)
+PATHS = CFG.site.article_paths
+URL = "http://www.ncgh.org.cn/nczhghcms/article/1234"
+WHEN = datetime(2026, 11, 26, 13, 0, 0, tzinfo=timezone(timedelta(hours=8)))
+
+MISSING_HTML = (
+    "<html><head><meta charset='utf-8'><title>南昌市总工会</title></head><body>"
+    "<div class='detail-wrap'><p class='no-article'>该文章不存在或已被删除!</p></div>"
+    "<div class='footer'><p>主办:江西省南昌市总工会</p></div></body></html>"
+).encode()
+
+
+def result(status=200, body=b"", error=None, final_url=URL, redirects=(), headers=None) -> FetchResult:
+    return FetchResult(
+        url=URL,
+        final_url=final_url,
+        status=status,
+        headers=headers if headers is not None else [("Content-Type", "text/html; charset=utf-8")],
+        body=body,
+        fetched_at=WHEN,
+        elapsed=0.01,
+        attempts=1,
+        redirects=list(redirects),
+        error=error,
+        error_detail=None if error is None else "detail",
+    )
+
+
+def classify(fetch: FetchResult, kind: str = "article"):
+    return interpret("ncgh", URL, fetch, PROFILE, PATHS, kind=kind, run_id=3, work_item_id=9)
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"), [(404, MISSING_404), (410, MISSING_410)]
+)
+def test_404_and_410_are_missing(status, reason):
+    capture = classify(result(status, b"<html>not found</html>", error=FetchErrorKind.HTTP_STATUS))
+    assert capture.outcome == OUTCOME_MISSING
+    assert capture.missing_reason == reason
+    assert capture.article_id == 1234
+    assert capture.content is None
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (500, FetchErrorKind.HTTP_STATUS),
+        (503, FetchErrorKind.HTTP_STATUS),
+        (429, FetchErrorKind.HTTP_STATUS),
+        (None, FetchErrorKind.TIMEOUT),
+        (None, FetchErrorKind.CONNECTION),
+        (200, FetchErrorKind.TOO_LARGE),
+        (200, FetchErrorKind.TRUNCATED),
+        (302, FetchErrorKind.OFF_SITE_REDIRECT),
+    ],
+)
+def test_fetch_trouble_is_never_missing(status, error):
+    capture = classify(result(status, b"", error=error))
+    assert capture.outcome == OUTCOME_FETCH_ERROR
+    assert capture.error == error.value
+    assert capture.missing_reason is None
+
+
+def test_304_is_not_modified():
+    capture = classify(result(304, b"", headers=[("ETag", '"abc"')]))
+    assert capture.outcome == OUTCOME_NOT_MODIFIED
+    assert capture.body is None
+    assert capture.headers == [("ETag", '"abc"')]
+
+
+def test_redirect_to_home_is_missing():
+    hop = RedirectHop(URL, 302, "/")
+    capture = classify(result(200, b"<html><body>home</body></html>", final_url="http://www.ncgh.org.cn/", redirects=[hop]))
+    assert capture.outcome == OUTCOME_MISSING
+    assert capture.missing_reason == MISSING_REDIRECT_HOME
+    assert capture.redirects == [(URL, 302, "/")]
+
+
+def test_not_exist_page_is_missing():
+    capture = classify(result(200, MISSING_HTML))
+    assert capture.outcome == OUTCOME_MISSING
+    assert capture.missing_reason == MISSING_PAGE
+    assert capture.parser_version
+
+
+def test_unparseable_page_is_a_parse_error_not_an_edit():
+    capture = classify(result(200, b"<html><body></body></html>"))
+    assert capture.outcome == OUTCOME_PARSE_ERROR
+    assert capture.parse_error
+    assert capture.content is None
+
+
+def test_parser_crash_becomes_a_parse_error(monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("selector exploded")
+
+    monkeypatch.setattr(pipeline, "parse_article", boom)
+    capture = classify(result(200, b"<html><body><p>x</p></body></html>"))
+    assert capture.outcome == OUTCOME_PARSE_ERROR
+    assert "RuntimeError: selector exploded" in capture.parse_error
+
+
+def test_list_pages_are_ok_without_article_fields():
+    capture = classify(result(200, b"<html><ul class='news-list'></ul></html>"), kind="list")
+    assert capture.outcome == OUTCOME_OK
+    assert capture.kind == "list"
+    assert capture.article_id is None and capture.content is None
+    failed = classify(result(404, b"", error=FetchErrorKind.HTTP_STATUS), kind="list")
+    assert failed.outcome == OUTCOME_FETCH_ERROR  # a missing list page is not a missing article
+
+
+def test_fetched_at_is_iso_utc_and_ids_are_carried():
+    capture = classify(result(304))
+    assert capture.fetched_at == "2026-11-26T05:00:00+00:00"
+    assert capture.run_id == 3 and capture.work_item_id == 9
+    assert pipeline.iso_utc(datetime(2026, 1, 1, 12, 0)) == "2026-01-01T12:00:00+00:00"
+
+
+def test_real_article_from_the_simulator_maps_every_field(sim, tmp_path):
+    truth = sim.truth(full=True)
+    live = [a for a in truth["articles"] if a["status"] == "live" and a["images"]]
+    art = live[0]
+    url = f"{sim.url}/nczhghcms/article/{art['id']}"
+    with Fetcher(to_fetch_policy(CFG, sim.url, delay=0)) as fetcher:
+        fetch = fetcher.fetch(url)
+    capture = interpret("ncgh", url, fetch, PROFILE, PATHS)
+    assert capture.outcome == OUTCOME_OK, capture.parse_error
+    assert capture.article_id == art["id"]
+    shown = f"【{capture.content.column}】{capture.content.title}" if capture.content.column else capture.content.title
+    assert shown == art["title"]
+    assert capture.content.published_at.startswith(art["published"])
+    assert capture.views == art["views"]
+    assert capture.footer is not None and capture.footer.icp == truth["footer"]["icp"]
+    assert capture.content.images and all(isinstance(i, tuple) and len(i) == 2 for i in capture.content.images)
+    assert capture.encoding and capture.extractor in ("profile", "fallback")
+    assert datetime.fromisoformat(capture.fetched_at).tzinfo == UTC or capture.fetched_at.endswith("+00:00")
+
+    # The same capture stored and re-interpreted gives the same judgement (what `ncgh reparse` relies on).
+    with Archive(tmp_path / "a.db") as archive:
+        recorded = archive.record_capture(capture)
+        assert recorded.event == "new"
+        stored = archive.stored_capture(recorded.capture_id)
+        body = archive.read_body(stored.body_sha256)
+        again = interpret_stored(stored, body, PROFILE, PATHS)
+    assert again.outcome == capture.outcome
+    assert again.content == capture.content
+    assert again.views == capture.views
+    assert again.footer == capture.footer
+    assert again.article_id == capture.article_id
+
+
+def test_interpret_stored_keeps_a_stored_missing_judgement(tmp_path):
+    capture = classify(result(404, b"gone", error=FetchErrorKind.HTTP_STATUS))
+    capture.run_id = capture.work_item_id = None
+    with Archive(tmp_path / "a.db") as archive:
+        capture_id = archive.record_capture(capture).capture_id
+        stored = archive.stored_capture(capture_id)
+        again = interpret_stored(stored, archive.read_body(stored.body_sha256), PROFILE, PATHS)
+    assert again.outcome == OUTCOME_MISSING and again.missing_reason == MISSING_404
+    assert again.article_id == 1234
