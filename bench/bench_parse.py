@@ -1,0 +1,70 @@
+"""Parser throughput on the simulator's article pages, against the floor of a bare lxml parse.
+
+    python3 bench/bench_parse.py [--articles 300] [--rounds 3] [--encoding utf-8|gbk]
+
+Pages are rendered by the simulator (ncgh.sim.site.SimSite, no sockets) for every live article of a
+seeded corpus, so all templates and eras are in the mix. Prints pages/s for `parse_article` on one
+core, pages/s for bare `lxml.html.fromstring` on the same bytes, and their ratio (targets: at least
+300 pages/s, within 2.5x of bare lxml). Best of `--rounds` timed passes (process CPU time, so
+other load on the machine distorts less); one warm-up pass first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections import Counter
+
+import lxml.html
+
+from ncgh.sim.config import SimConfig
+from ncgh.sim.site import SimSite
+from scraper.parse import parse_article
+
+
+def pages(articles: int, encoding: str) -> list[tuple[str, bytes, str | None]]:
+    site = SimSite(SimConfig(articles=articles, seed=11, encoding=encoding))
+    out = []
+    for article_id in sorted(site.state.articles):
+        resp = site.handle("GET", f"/nczhghcms/article/{article_id}", {})
+        if resp.status == 200:
+            out.append((f"http://www.ncgh.org.cn/nczhghcms/article/{article_id}", resp.body, resp.content_type))
+    return out
+
+
+def timed(fn, items, rounds: int) -> float:
+    """Best wall time of `rounds` passes over items (after one warm-up pass)."""
+    for item in items:
+        fn(item)
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.process_time()
+        for item in items:
+            fn(item)
+        best = min(best, time.process_time() - t0)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--encoding", default="utf-8", choices=("utf-8", "gbk"))
+    args = ap.parse_args()
+
+    items = pages(args.articles, args.encoding)
+    sizes = [len(b) for _, b, _ in items]
+    extractors = Counter(parse_article(b, u, c).extractor for u, b, c in items)
+    t_parse = timed(lambda it: parse_article(it[1], it[0], it[2]), items, args.rounds)
+    t_lxml = timed(lambda it: lxml.html.fromstring(it[1]), items, args.rounds)
+    n = len(items)
+    print(f"pages: {n} simulator article pages ({args.encoding}), median {statistics.median(sizes) / 1024:.1f} KB, "
+          f"extractors {dict(extractors)}")
+    print(f"parse_article:        {n / t_parse:8.0f} pages/s  ({1000 * t_parse / n:.2f} ms/page)")
+    print(f"lxml.html.fromstring: {n / t_lxml:8.0f} pages/s  ({1000 * t_lxml / n:.2f} ms/page)")
+    print(f"ratio parse_article / bare lxml: {t_parse / t_lxml:.2f}x  (targets: >= 300 pages/s, <= 2.5x)")
+
+
+if __name__ == "__main__":
+    main()
