@@ -98,3 +98,11 @@ def test_reparse_with_the_same_parser_is_identical_and_verifies(db):
 def test_reparse_without_an_archive_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(cli, ["reparse", "--db", str(tmp_path / "missing.db")])
     assert result.exit_code != 0 and "no archive at" in result.output
+
+
+def test_reparse_refuses_to_run_alongside_a_crawl(db):
+    from ncgh.lock import CrawlLock
+
+    with CrawlLock(db):
+        result = CliRunner().invoke(cli, ["reparse", "--db", str(db)])
+    assert result.exit_code != 0 and "another crawl" in result.output

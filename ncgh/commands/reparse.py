@@ -19,6 +19,7 @@ def command(db_path: str | None, config_path: str | None) -> None:
     """Re-run the current parser over every stored body and rebuild the derived tables."""
     from archive.store import Archive
     from ncgh.config import ConfigError, load_config, to_site_profile
+    from ncgh.lock import CrawlLock, LockHeld
     from ncgh.pipeline import interpret_stored
 
     try:
@@ -34,10 +35,14 @@ def command(db_path: str | None, config_path: str | None) -> None:
     def interpret(stored, body):
         return interpret_stored(stored, body, profile, article_paths)
 
-    with Archive(path, gone_after=cfg.archive.gone_after) as archive:
-        total = archive.conn.execute("SELECT count(*) FROM captures").fetchone()[0]
-        with click.progressbar(length=total, label="reparsing", file=click.get_text_stream("stderr")) as bar:
-            report = archive.rebuild(interpret, progress=lambda done: bar.update(1))
+    # A rebuild holds the write lock for its whole run: never alongside a crawl of the same archive.
+    try:
+        with CrawlLock(path), Archive(path, gone_after=cfg.archive.gone_after) as archive:
+            total = archive.conn.execute("SELECT count(*) FROM captures").fetchone()[0]
+            with click.progressbar(length=total, label="reparsing", file=click.get_text_stream("stderr")) as bar:
+                report = archive.rebuild(interpret, progress=lambda done: bar.update(1))
+    except LockHeld as exc:
+        raise click.ClickException(f"{exc}; run reparse when it has finished") from None
     click.echo(f"captures replayed: {report.captures}")
     click.echo(f"articles: {report.articles}")
     click.echo(f"versions: {report.versions_before} -> {report.versions}")
