@@ -93,6 +93,7 @@ class BodyDiffBlock:
     tag: str  # equal | insert | delete | replace
     old_html: str
     new_html: str
+    paragraphs: int = 1  # how many paragraphs the block spans (equal runs are shown folded)
 
 
 def _char_diff_html(old: str, new: str) -> tuple[str, str]:
@@ -123,6 +124,7 @@ def body_diff_blocks(diff: q.VersionDiff) -> list[BodyDiffBlock]:
                     op.tag,
                     "".join(f"<p>{html.escape(p)}</p>" for p in op.old),
                     "".join(f"<p>{html.escape(p)}</p>" for p in op.new),
+                    max(len(op.old), len(op.new)),
                 )
             )
     return blocks
@@ -180,6 +182,10 @@ def article_context(conn, article_id: int, site: str | None, version: int | None
         "short_changes": [c for c in diff.changes if c.field != "body_text"] if diff else [],
         "body_changed": bool(diff and any(c.field == "body_text" for c in diff.changes)),
         "sparkline": sparkline(hist.views),
+        # body_html usually holds the signature already; show it apart only when it does not.
+        "show_signature": bool(
+            view.version and view.version.signature and view.version.signature not in _text_of(view.version.body_html)
+        ),
     }
 
 
@@ -206,6 +212,12 @@ async def article_page(datasette, request):
     response = Response.html(body)
     response.headers["Content-Security-Policy"] = ARTICLE_CSP
     return response
+
+
+def _text_of(body_html: str) -> str:
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", body_html))
 
 
 def _body_markup(body_html: str):
