@@ -119,7 +119,64 @@ def mean(xs: list[float] | list[bool]) -> str:
     return f"{sum(xs) / len(xs):.3f} (n={len(xs)})" if xs else "-"
 
 
-def run(root: Path, verbose: bool) -> dict[str, Tally]:
+@dataclass
+class Guess:
+    """One extractor's answer for a page: body text and publication date (None when it has none)."""
+
+    body: str
+    day: str | None  # "YYYY-MM-DD" or "YYYY-MM" (month precision)
+    iso: str | None
+    day_precision: bool
+
+
+def ours(text: str) -> Guess:
+    tree = parse_html(text)
+    main = extract_main(tree)
+    date = guess_publication_date(tree, allow_month=True, main=main)
+    return Guess(main.text if main else "", date.day if date else None, date.iso if date else None,
+                 date is not None and date.precision == "day")
+
+
+def baselines() -> dict[str, object]:
+    """General-purpose extractors for comparison, when installed (they are not project dependencies):
+    trafilatura (body and date, Chinese-aware settings off by default) and readability-lxml (body)
+    with htmldate (date)."""
+    found: dict[str, object] = {}
+    try:
+        import trafilatura
+
+        def traf(text: str) -> Guess:
+            body = trafilatura.extract(text, include_comments=False, include_tables=True) or ""
+            meta = trafilatura.extract_metadata(text)
+            day = meta.date if meta and meta.date else None
+            return Guess(body, day, day, day is not None)
+
+        found["trafilatura"] = traf
+    except ImportError:
+        pass
+    try:
+        from htmldate import find_date
+        from readability import Document
+
+        def readab(text: str) -> Guess:
+            try:
+                summary = Document(text).summary(html_partial=True)
+                body = lxml.html.fragment_fromstring(summary, create_parent="div").text_content()
+            except Exception:
+                body = ""
+            try:
+                day = find_date(text, original_date=True)
+            except Exception:
+                day = None
+            return Guess(body, day, day, day is not None)
+
+        found["readability+htmldate"] = readab
+    except ImportError:
+        pass
+    return found
+
+
+def run(root: Path, verbose: bool, extractor=ours) -> dict[str, Tally]:  # noqa: ANN001
     tallies: dict[str, Tally] = {}
     for gt in sorted(root.glob("*/ground_truth.jsonl")):
         folder = gt.parent
@@ -130,10 +187,8 @@ def run(root: Path, verbose: bool) -> dict[str, Tally]:
             row = json.loads(line)
             raw = (folder / row["file"]).read_bytes()
             started = time.perf_counter()
-            tree = parse_html(decode(raw).text)
-            main = extract_main(tree)
-            pred = main.text if main else ""
-            date = guess_publication_date(tree, allow_month=True, main=main)
+            guess = extractor(decode(raw).text)
+            pred = guess.body
             tally.seconds += time.perf_counter() - started
             tally.pages += 1
             notes = []
@@ -163,11 +218,10 @@ def run(root: Path, verbose: bool) -> dict[str, Tally]:
             label = row.get("publish_date")
             parsed = truth_date(label) if label else None
             if parsed is not None:
-                ok = date is not None and date_matches(parsed[0], parsed[1], date.day)
+                ok = guess.day is not None and date_matches(parsed[0], parsed[1], guess.day)
                 tally.dates.append(ok)
-                day_only = ok and date is not None and date.precision == "day"
-                tally.dates_day.append(day_only)
-                notes.append(f"date {'ok' if ok else 'MISS'} truth={label} got={date.iso if date else None}")
+                tally.dates_day.append(ok and guess.day_precision)
+                notes.append(f"date {'ok' if ok else 'MISS'} truth={label} got={guess.iso}")
             if verbose:
                 print(f"  {folder.name}/{row['file']}: {'; '.join(notes)}")
         tallies[folder.name] = tally
@@ -178,11 +232,23 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("root", nargs="?", type=Path, default=DEFAULT_ROOT)
     ap.add_argument("--verbose", "-v", action="store_true", help="one line per page")
+    ap.add_argument("--compare", action="store_true", help="also run trafilatura / readability+htmldate if installed")
     args = ap.parse_args(argv)
     if not args.root.is_dir():
         print(f"no realpages at {args.root}", file=sys.stderr)
         return 2
-    tallies = run(args.root, args.verbose)
+    report("scraper.extract (ncgh fallback)", run(args.root, args.verbose))
+    if args.compare:
+        others = baselines()
+        if not others:
+            print("\n--compare: neither trafilatura nor readability-lxml+htmldate is installed")
+        for name, fn in others.items():
+            report(name, run(args.root, args.verbose, fn))
+    return 0
+
+
+def report(title: str, tallies: dict[str, Tally]) -> None:
+    print(f"\n== {title}")
     total = Tally()
     header = f"{'folder':42} {'pages':>5} {'body F1':>16} {'bigram F1':>16} {'excerpts':>16} {'snippets':>16} {'date acc':>16}"
     print(header)
@@ -193,7 +259,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"date accuracy counting month-precision guesses (allow_month) as misses: {mean(total.dates_day)}")
     print(f"body precision {mean(total.precision)}, recall {mean(total.recall)}; "
           f"{total.pages / max(total.seconds, 1e-9):.1f} pages/s (decode + parse + extract + date)")
-    return 0
 
 
 if __name__ == "__main__":
