@@ -263,6 +263,22 @@ VERSION_CONTENT_COLUMNS = (
 )
 
 
+@dataclass
+class _Derived:
+    """What derivation decided about one capture, filled in step by step."""
+
+    outcome: str
+    parse_error: str | None
+    content: ArticleContent | None = None
+    events: list[tuple[str, int | None, str | None]] = field(default_factory=list)  # (event, version, detail)
+    changed: tuple[str, ...] = ()
+    shown_version: int | None = None
+
+    def fail(self, reason: str) -> None:
+        """The page is a parse failure: no content, no version."""
+        self.outcome, self.parse_error, self.content = OUTCOME_PARSE_ERROR, reason, None
+
+
 class Archive:
     """One archive file. Not thread-safe: one Archive per thread or process (SQLite handles the rest)."""
 
@@ -271,6 +287,8 @@ class Archive:
             raise ValueError(f"gone_after must be at least 1, got {gone_after}")
         self.path = Path(path)
         self.gone_after = gone_after
+        if not self.path.parent.is_dir():
+            raise FileNotFoundError(f"cannot create the archive {self.path}: directory {self.path.parent} does not exist")
         self.conn = connect(self.path)
         try:
             migrate(self.conn)
@@ -401,162 +419,156 @@ class Archive:
 
     # ---- derivation (shared by record_capture and rebuild) ----
     def _derive(self, capture_id: int, c: CaptureIn, at: str) -> CaptureResult:
-        conn = self.conn
-        outcome = c.outcome
-        parse_error = c.parse_error
-        content = normalize_content(c.content) if (outcome == OUTCOME_OK and c.content is not None) else None
-        if content is not None and is_blank(content):
-            outcome, parse_error, content = OUTCOME_PARSE_ERROR, parse_error or BLANK_PARSE, None
-
-        events: list[tuple[str, int | None, str | None]] = []  # (event, version, detail)
-        version: int | None = None
-        changed: tuple[str, ...] = ()
-        is_article = c.kind == "article" and c.article_id is not None
-        if is_article:
-            key = (c.site, c.article_id)
-            art = conn.execute(
-                "SELECT status, missing_streak, version FROM articles WHERE site = ? AND article_id = ?", key
-            ).fetchone()
-            current = None
-            if art is not None and art[2] is not None:
-                row = conn.execute(
-                    f"SELECT id, {VERSION_CONTENT_COLUMNS} FROM versions"
-                    " WHERE site = ? AND article_id = ? AND version = ?",
-                    (*key, art[2]),
-                ).fetchone()
-                current = (row[0], _content_from_version_row(row[1:]))
-            if (
-                content is not None
-                and current is not None
-                and has_title_and_body(current[1])
-                and not has_title_and_body(content)
-            ):
-                outcome, parse_error, content = OUTCOME_PARSE_ERROR, PARSE_REGRESSION, None
-
-            shows_article = outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED, OUTCOME_PARSE_ERROR)
-            present = outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED)
-            if art is None and shows_article:
-                conn.execute(
-                    "INSERT INTO articles (site, article_id, status, first_seen, last_capture_at, missing_streak)"
-                    " VALUES (?, ?, 'live', ?, ?, 0)",
-                    (*key, at, at),
-                )
-                art = ("live", 0, None)
-            if art is not None:
-                status, streak, version = art
-                conn.execute(
-                    "UPDATE articles SET last_capture_at = max(last_capture_at, ?) WHERE site = ? AND article_id = ?",
-                    (at, *key),
-                )
-                if outcome == OUTCOME_MISSING:
-                    streak += 1
-                    if status == "live" and streak >= self.gone_after:
-                        status = "gone"
-                        events.append(("gone", version, c.missing_reason))
-                    conn.execute(
-                        "UPDATE articles SET missing_streak = ?, status = ? WHERE site = ? AND article_id = ?",
-                        (streak, status, *key),
-                    )
-                elif present:
-                    if status == "gone":
-                        events.append(("restored", version, None))
-                    validators = self._validators(c)
-                    conn.execute(
-                        "UPDATE articles SET missing_streak = 0, status = 'live', last_seen = ?, last_url = ?"
-                        " WHERE site = ? AND article_id = ?",
-                        (at, c.final_url or c.url, *key),
-                    )
-                    if validators is not None:
-                        conn.execute(
-                            "UPDATE articles SET etag = ?, last_modified = ? WHERE site = ? AND article_id = ?",
-                            (*validators, *key),
-                        )
-                if content is not None:
-                    if current is None:
-                        changed = present_fields(content)
-                    else:
-                        changed = changed_fields(current[1], content)
-                    if changed:
-                        version = (version or 0) + 1
-                        self._insert_version(capture_id, c, at, version, content, changed)
-                        events.append(("new" if version == 1 else "edited", version, _json(list(changed))))
-                        conn.execute(
-                            "UPDATE articles SET version = ?, last_change_at = ?, published_at = ?, title = ?"
-                            " WHERE site = ? AND article_id = ?",
-                            (version, at, content.published_at, content.title, *key),
-                        )
-                    elif current is not None:
-                        self._touch_version(current[0], capture_id, at)
-                elif outcome == OUTCOME_NOT_MODIFIED and current is not None:
-                    self._touch_version(current[0], capture_id, at)
-                if c.views is not None and outcome in (OUTCOME_OK, OUTCOME_PARSE_ERROR, OUTCOME_NOT_MODIFIED):
-                    conn.execute(
-                        "INSERT INTO views (capture_id, site, article_id, at, views) VALUES (?, ?, ?, ?, ?)",
-                        (capture_id, *key, at, c.views),
-                    )
-                    conn.execute(
-                        "UPDATE articles SET views = ?, views_at = ? WHERE site = ? AND article_id = ?"
-                        " AND (views_at IS NULL OR views_at <= ?)",
-                        (c.views, at, *key, at),
-                    )
-                self._note_url(key, c.url, at)
-                if shows_article and c.final_url and c.final_url != c.url:
-                    self._note_url(key, c.final_url, at)
-                for event, ev_version, detail in events:
-                    conn.execute(
-                        "INSERT INTO events (site, article_id, event, at, capture_id, version, detail)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (*key, event, at, capture_id, ev_version, detail),
-                    )
-                shown_version = version if outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED) else None
-            else:
-                shown_version = None
-        else:
-            shown_version = None
-
+        """Everything a capture implies; the capture row itself already exists."""
+        d = _Derived(outcome=c.outcome, parse_error=c.parse_error)
+        if c.outcome == OUTCOME_OK and c.content is not None:
+            d.content = normalize_content(c.content)
+            if is_blank(d.content):
+                d.fail(c.parse_error or BLANK_PARSE)
+        if c.kind == "article" and c.article_id is not None:
+            self._derive_article(capture_id, c, at, d)
         footer_version, footer_changed = self._footer(capture_id, c, at)
-        conn.execute(
+        self.conn.execute(
             "UPDATE captures SET outcome = ?, missing_reason = ?, encoding = ?, encoding_source = ?,"
             " parser_version = ?, extractor = ?, warnings_json = ?, parse_error = ?, views = ?, version = ?,"
             " footer_version = ?, article_id = ?, kind = ? WHERE id = ?",
             (
-                outcome,
-                c.missing_reason if outcome == OUTCOME_MISSING else None,
+                d.outcome,
+                c.missing_reason if d.outcome == OUTCOME_MISSING else None,
                 c.encoding,
                 c.encoding_source,
                 c.parser_version,
                 c.extractor,
                 _json(list(c.warnings)),
-                parse_error,
+                d.parse_error,
                 c.views,
-                shown_version,
+                d.shown_version,
                 footer_version,
                 c.article_id,
                 c.kind,
                 capture_id,
             ),
         )
-        names = [e[0] for e in events]
-        event = next((e for e in ("restored", "new", "edited", "gone") if e in names), None)
+        names = [e[0] for e in d.events]
         return CaptureResult(
             capture_id=capture_id,
             duplicate=False,
-            event=event,
-            version=shown_version,
-            changed_fields=changed if any(e in ("new", "edited") for e in names) else (),
+            event=next((e for e in ("restored", "new", "edited", "gone") if e in names), None),
+            version=d.shown_version,
+            changed_fields=d.changed if any(e in ("new", "edited") for e in names) else (),
             footer_changed=footer_changed,
         )
 
-    @staticmethod
-    def _validators(c: CaptureIn) -> tuple[str | None, str | None] | None:
-        """ETag / Last-Modified to remember: a 200 replaces both, a 304 only refreshes what it carries."""
+    def _derive_article(self, capture_id: int, c: CaptureIn, at: str, d: _Derived) -> None:
+        conn = self.conn
+        key = (c.site, c.article_id)
+        art = conn.execute(
+            "SELECT status, missing_streak, version FROM articles WHERE site = ? AND article_id = ?", key
+        ).fetchone()
+        current: tuple[int, ArticleContent] | None = None
+        if art is not None and art[2] is not None:
+            row = conn.execute(
+                f"SELECT id, {VERSION_CONTENT_COLUMNS} FROM versions WHERE site = ? AND article_id = ? AND version = ?",
+                (*key, art[2]),
+            ).fetchone()
+            current = (row[0], _content_from_version_row(row[1:]))
+        # A parser that loses the title or body of a fully parsed article has failed; the article has not changed.
+        if (
+            d.content is not None
+            and current is not None
+            and has_title_and_body(current[1])
+            and not has_title_and_body(d.content)
+        ):
+            d.fail(PARSE_REGRESSION)
+
+        shows_article = d.outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED, OUTCOME_PARSE_ERROR)
+        if art is None:
+            if not shows_article:
+                return  # an id that was never seen: the capture alone records the attempt
+            conn.execute(
+                "INSERT INTO articles (site, article_id, status, first_seen, last_capture_at, missing_streak)"
+                " VALUES (?, ?, 'live', ?, ?, 0)",
+                (*key, at, at),
+            )
+            art = ("live", 0, None)
+        status, streak, version = art
+        conn.execute(
+            "UPDATE articles SET last_capture_at = max(last_capture_at, ?) WHERE site = ? AND article_id = ?",
+            (at, *key),
+        )
+        if d.outcome == OUTCOME_MISSING:
+            streak += 1
+            if status == "live" and streak >= self.gone_after:
+                status = "gone"
+                d.events.append(("gone", version, c.missing_reason))
+            conn.execute(
+                "UPDATE articles SET missing_streak = ?, status = ? WHERE site = ? AND article_id = ?",
+                (streak, status, *key),
+            )
+        elif d.outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED):
+            if status == "gone":
+                d.events.append(("restored", version, None))
+            conn.execute(
+                "UPDATE articles SET missing_streak = 0, status = 'live', last_seen = ?, last_url = ?"
+                " WHERE site = ? AND article_id = ?",
+                (at, c.final_url or c.url, *key),
+            )
+            self._remember_validators(key, c)
+        # fetch and parse errors fall through: they neither count as missing nor reset the streak
+
+        if d.content is not None:
+            d.changed = changed_fields(current[1], d.content) if current else present_fields(d.content)
+            if d.changed:
+                version = (version or 0) + 1
+                self._insert_version(capture_id, c, at, version, d.content, d.changed)
+                d.events.append(("new" if version == 1 else "edited", version, _json(list(d.changed))))
+                conn.execute(
+                    "UPDATE articles SET version = ?, last_change_at = ?, published_at = ?, title = ?"
+                    " WHERE site = ? AND article_id = ?",
+                    (version, at, d.content.published_at, d.content.title, *key),
+                )
+            elif current is not None:
+                self._touch_version(current[0], capture_id, at)
+        elif d.outcome == OUTCOME_NOT_MODIFIED and current is not None:
+            self._touch_version(current[0], capture_id, at)
+
+        if c.views is not None and d.outcome in (OUTCOME_OK, OUTCOME_PARSE_ERROR, OUTCOME_NOT_MODIFIED):
+            conn.execute(
+                "INSERT INTO views (capture_id, site, article_id, at, views) VALUES (?, ?, ?, ?, ?)",
+                (capture_id, *key, at, c.views),
+            )
+            conn.execute(
+                "UPDATE articles SET views = ?, views_at = ? WHERE site = ? AND article_id = ?"
+                " AND (views_at IS NULL OR views_at <= ?)",
+                (c.views, at, *key, at),
+            )
+        self._note_url(key, c.url, at)
+        if shows_article and c.final_url and c.final_url != c.url:
+            self._note_url(key, c.final_url, at)
+        for event, ev_version, detail in d.events:
+            conn.execute(
+                "INSERT INTO events (site, article_id, event, at, capture_id, version, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*key, event, at, capture_id, ev_version, detail),
+            )
+        d.shown_version = version if d.outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED) else None
+
+    def _remember_validators(self, key: tuple[str, int], c: CaptureIn) -> None:
+        """ETag / Last-Modified for the next conditional request: a 200 replaces both, a 304 refreshes
+        only what it carries."""
         etag = next((v for k, v in c.headers if k.lower() == "etag"), None)
         modified = next((v for k, v in c.headers if k.lower() == "last-modified"), None)
         if c.status == 200:
-            return etag, modified
-        if c.status == 304 and (etag or modified):
-            return etag, modified
-        return None
+            self.conn.execute(
+                "UPDATE articles SET etag = ?, last_modified = ? WHERE site = ? AND article_id = ?",
+                (etag, modified, *key),
+            )
+        elif c.status == 304:
+            self.conn.execute(
+                "UPDATE articles SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified)"
+                " WHERE site = ? AND article_id = ?",
+                (etag, modified, *key),
+            )
 
     def _note_url(self, key: tuple[str, int], url: str, at: str) -> None:
         self.conn.execute(

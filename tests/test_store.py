@@ -385,3 +385,13 @@ def test_article_states_for_planning(archive):
     assert set(states) == {1, 2}
     assert states[1].status == "live" and states[2].status == "gone"
     assert archive.article_states("other-site") is not None and list(archive.article_states("other-site")) == []
+
+
+def test_a_304_refreshes_only_the_validators_it_carries(archive):
+    archive.record_capture(capture(day=0, headers=[("ETag", '"a"'), ("Last-Modified", "Mon, 01 Jan 2026 00:00:00 GMT")]))
+    url = "http://www.ncgh.org.cn/nczhghcms/article/1001"
+    nm = CaptureIn(site=SITE, url=url, final_url=url, fetched_at=at(1), status=304, outcome="not_modified",
+                   article_id=1001, headers=[("ETag", '"b"')])  # fmt: skip
+    archive.record_capture(nm)
+    state = archive.article_state(SITE, 1001)
+    assert (state.etag, state.last_modified) == ('"b"', "Mon, 01 Jan 2026 00:00:00 GMT")
