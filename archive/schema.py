@@ -161,14 +161,11 @@ SCHEMA_V1 = (
         parser_version TEXT,
         UNIQUE (site, article_id, version)
     )""",
-    """CREATE TABLE views (
-        capture_id INTEGER PRIMARY KEY REFERENCES captures(id),
-        site TEXT NOT NULL,
-        article_id INTEGER NOT NULL,
-        at TEXT NOT NULL,
-        views INTEGER NOT NULL
-    )""",
-    "CREATE INDEX views_article ON views (site, article_id, at)",
+    # The view-count time series is a view over captures: no second copy of every capture's time.
+    """CREATE VIEW views AS
+        SELECT id AS capture_id, site, article_id, fetched_at AS at, views FROM captures
+        WHERE kind = 'article' AND article_id IS NOT NULL AND views IS NOT NULL
+          AND outcome IN ('ok', 'parse_error', 'not_modified')""",
     """CREATE TABLE footers (
         id INTEGER PRIMARY KEY,
         site TEXT NOT NULL,

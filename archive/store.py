@@ -533,10 +533,7 @@ class Archive:
             self._touch_version(current[0], capture_id, at)
 
         if c.views is not None and d.outcome in (OUTCOME_OK, OUTCOME_PARSE_ERROR, OUTCOME_NOT_MODIFIED):
-            conn.execute(
-                "INSERT INTO views (capture_id, site, article_id, at, views) VALUES (?, ?, ?, ?, ?)",
-                (capture_id, *key, at, c.views),
-            )
+            # the series itself is the `views` view over captures.views
             conn.execute(
                 "UPDATE articles SET views = ?, views_at = ? WHERE site = ? AND article_id = ?"
                 " AND (views_at IS NULL OR views_at <= ?)",
@@ -796,7 +793,7 @@ class Archive:
         self._begin()
         try:
             before = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("versions", "events", "footers")}
-            for table in ("events", "views", "versions", "footers", "article_urls", "articles"):
+            for table in ("events", "versions", "footers", "article_urls", "articles"):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("INSERT INTO version_fts (version_fts) VALUES ('delete-all')")
             ids = [r[0] for r in conn.execute("SELECT id FROM captures ORDER BY fetched_at, id")]

@@ -185,7 +185,7 @@ DERIVED_TABLES = ("articles", "article_urls", "versions", "views", "footers", "e
 
 def snapshot(conn, tables=DERIVED_TABLES, with_captures: bool = True) -> dict[str, list[tuple]]:
     """Every row of the derived tables (and captures), for exact before/after comparisons."""
-    out = {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
+    out = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3, 4").fetchall() for t in tables}
     if with_captures:
         out["captures"] = conn.execute("SELECT * FROM captures ORDER BY id").fetchall()
         out["bodies"] = conn.execute("SELECT sha256, size, codec, base_sha256, depth FROM bodies ORDER BY sha256").fetchall()

@@ -31,7 +31,7 @@ def test_every_table_and_column_is_documented(tmp_path):
     doc = (Path(__file__).resolve().parents[1] / "docs" / "schema.md").read_text(encoding="utf-8")
     conn = connect(tmp_path / "d.db")
     migrate(conn)
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'version_fts_%'")]
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'version_fts_%'")]
     for table in tables:
         assert f"`{table}`" in doc, f"table {table} is not documented"
         if table == "version_fts":
