@@ -46,7 +46,7 @@ class MainText:
 NOISE_TAGS = frozenset(
     {
         "script", "style", "noscript", "iframe", "nav", "footer", "aside", "header", "select", "option",
-        "button", "input", "textarea", "head", "svg", "canvas", "object", "embed", "template", "link",
+        "button", "input", "textarea", "svg", "canvas", "object", "embed", "template", "link",
         "meta", "title", "map", "audio", "video", "form-hidden",
     }
 )  # fmt: skip
@@ -58,7 +58,7 @@ BLOCK_TAGS = frozenset(
         "p", "div", "td", "th", "li", "ul", "ol", "dl", "dd", "dt", "table", "tbody", "thead", "tfoot",
         "tr", "section", "article", "main", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
         "body", "html", "center", "form", "fieldset", "address", "figure", "figcaption", "hr", "caption",
-        "text", "details", "summary", "legend",
+        "text", "details", "summary", "legend", "head",
     }
 )  # fmt: skip
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -193,8 +193,10 @@ def _noise_map(root: lxml_html.HtmlElement, elements: list[lxml_html.HtmlElement
             continue
         tag = _tag(el)
         soft = tag in SOFT_NOISE_TAGS or tag not in NOISE_TAGS
-        if soft and any("comment" in t for t in _tokens(el)):
-            soft = False  # readers' comments can outweigh a short article; they are never the article
+        if soft and any(s in t for t in _tokens(el) for s in _STRONG_NOISE):
+            # Never overruled: readers' comments can outweigh a short article, and a page of only a
+            # footer has no article at all.
+            soft = False
         if soft and punct[id(el)] >= 20 and punct[id(el)] >= 0.5 * page_punct:
             continue  # it holds most of the prose: bad markup, not a navigation block
         noise.add(id(el))

@@ -117,6 +117,22 @@ def test_comment_section_is_not_the_article() -> None:
     assert_clean(main)
 
 
+def test_page_of_only_a_footer_has_no_article() -> None:
+    footer = (
+        '<div class="footer"><p>主办：江西省南昌市总工会 赣ICP备18016234号-1 赣公网安备 36010802000253号</p>'
+        "<p>地址：南昌市红谷滩新区会展路29号，邮编：330038，电话：0791-83868027，邮箱：ncghwlzx@163.com。"
+        "版权所有，未经许可，不得转载；如有问题，请与我们联系，谢谢！欢迎访问，敬请关注，提出宝贵意见。</p></div>"
+    )
+    assert extract_main(parse(f"<html><body>{footer}</body></html>")) is None
+
+
+def test_header_wrapping_the_whole_page_is_not_noise() -> None:
+    """Broken markup: an unclosed <div id="header"> swallows the article."""
+    paras = "".join(f"<p>{p}</p>" for p in PARAS)
+    html = f'<html><body><div id="header"><a href="/">首页</a><div class="text">{paras}</div></div></body></html>'
+    assert_clean(extract_main(parse(html)))
+
+
 def test_caller_tree_is_not_modified() -> None:
     root = parse(current_layout())
     before = lxml.html.tostring(root)
