@@ -197,7 +197,7 @@ def _noise_map(root: lxml_html.HtmlElement, elements: list[lxml_html.HtmlElement
             # Never overruled: readers' comments can outweigh a short article, and a page of only a
             # footer has no article at all.
             soft = False
-        if soft and punct[id(el)] >= 20 and punct[id(el)] >= 0.5 * page_punct:
+        if soft and punct[id(el)] >= 10 and punct[id(el)] >= 0.5 * page_punct:
             continue  # it holds most of the prose: bad markup, not a navigation block
         noise.add(id(el))
     return noise
