@@ -292,12 +292,32 @@ def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None)
     return ds
 
 
-def serve(db_path: str | os.PathLike, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Run the server until interrupted (as `datasette serve` does: startup hooks, then uvicorn)."""
+def port_free(host: str, port: int) -> bool:
+    """Whether (host, port) can be bound now, so a busy port is reported in one clear line."""
+    import socket
+
+    if port == 0:
+        return True
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def run_server(ds, host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Run a built Datasette until interrupted (as `datasette serve` does: startup hooks, then uvicorn)."""
     import asyncio
 
     import uvicorn
 
-    ds = build_datasette(db_path)
     asyncio.run(ds.invoke_startup())
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
+
+
+def serve(db_path: str | os.PathLike, host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Serve the archive at db_path until interrupted."""
+    run_server(build_datasette(db_path), host, port)

@@ -215,3 +215,18 @@ def test_serve_search_and_canned_query_in_browser(server: str, tmp_path: Path) -
     gone = html.fromstring(dump_dom(server + f"/{DB_NAME}/gone", tmp_path))
     cells = [td.text_content().strip() for td in gone.cssselect("table.rows-and-columns td")]
     assert "1002" in cells and "送温暖活动" in cells
+
+
+def test_serve_command_errors_are_one_line(built: BuiltArchive, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ncgh.cli import cli
+
+    missing = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 1 and "no archive at" in missing.output
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        taken = CliRunner().invoke(cli, ["serve", "--db", str(built.path), "--port", str(port)])
+    assert taken.exit_code == 1 and f"port {port} on 127.0.0.1 is already in use" in taken.output

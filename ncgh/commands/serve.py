@@ -14,11 +14,15 @@ from ncgh.commands._read import db_options, read_context
 def command(port: int, host: str, db_path: str | None, config_path: str | None) -> None:
     """Open http://HOST:PORT/ for tables and canned queries, /-/search, and /-/article/ID for an article."""
     from archive.query import QueryError
-    from archive.serve import serve
+    from archive.serve import build_datasette, port_free, run_server
 
     ctx = read_context(db_path, config_path)
-    click.echo(f"serving {ctx.db_path} read-only at http://{host}:{port}/  (search: /-/search, article: /-/article/ID)")
     try:
-        serve(ctx.db_path, host=host, port=port)
+        ds = build_datasette(ctx.db_path)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
+    if not port_free(host, port):
+        raise click.ClickException(f"port {port} on {host} is already in use; choose another with --port")
+    click.echo(f"serving {ctx.db_path} read-only at http://{host}:{port}/  (search: /-/search, article: /-/article/ID)")
+    click.echo("press Ctrl+C to stop")
+    run_server(ds, host=host, port=port)
