@@ -19,8 +19,6 @@ from urllib.parse import unquote, urlsplit
 
 DEFAULT_ARTICLE_PATHS = ("/nczhghcms/article/{id}", "/article/{id}")
 
-# Fields of a version in the order they are shown and diffed (body_text last: it is the long one).
-VERSION_FIELDS = ("title", "column", "published_at", "source", "author", "signature", "images", "attachments", "body_text")
 
 
 class QueryError(Exception):
@@ -473,14 +471,36 @@ def paragraphs(text: str) -> list[str]:
     return [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] if text.strip() else []
 
 
+def _content(v: VersionInfo):
+    from archive.model import ArticleContent
+
+    return ArticleContent(
+        title=v.title,
+        column=v.column,
+        published_at=v.published_at,
+        source=v.source,
+        author=v.author,
+        body_text=v.body_text,
+        body_html=v.body_html,
+        images=v.images,
+        attachments=v.attachments,
+        signature=v.signature,
+    )
+
+
 def diff_versions(old: VersionInfo, new: VersionInfo) -> tuple[tuple[FieldChange, ...], tuple[DiffOp, ...], tuple[str, ...]]:
-    """Field changes, paragraph opcodes of the body and a unified diff between two versions."""
+    """Field changes, paragraph opcodes of the body and a unified diff between two versions.
+
+    Which fields changed is decided exactly as the store decides a new version
+    (archive.versions.changed_fields: normalised values, image URLs without their host), so a diff
+    never reports a difference the archive did not count as an edit.
+    """
+    from archive.versions import changed_fields
+
     changes: list[FieldChange] = []
     unified: list[str] = []
-    for name in VERSION_FIELDS:
+    for name in changed_fields(_content(old), _content(new)):
         a, b = old.field_value(name), new.field_value(name)
-        if a == b:
-            continue
         changes.append(FieldChange(name, a, b))
         a_lines = paragraphs(a) if name == "body_text" else a.splitlines()
         b_lines = paragraphs(b) if name == "body_text" else b.splitlines()

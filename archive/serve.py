@@ -90,7 +90,7 @@ def archive_db_name(datasette) -> str:
 
 @dataclass(frozen=True)
 class BodyDiffBlock:
-    tag: str  # equal | insert | delete | replace
+    tag: str  # equal | insert | delete | replace (whole paragraphs) | changed (one paragraph, marked inside)
     old_html: str
     new_html: str
     paragraphs: int = 1  # how many paragraphs the block spans (equal runs are shown folded)
@@ -117,7 +117,7 @@ def body_diff_blocks(diff: q.VersionDiff) -> list[BodyDiffBlock]:
         if op.tag == "replace" and len(op.old) == len(op.new):
             for a, b in zip(op.old, op.new, strict=True):
                 old_html, new_html = _char_diff_html(a, b)
-                blocks.append(BodyDiffBlock("replace", old_html, new_html))
+                blocks.append(BodyDiffBlock("changed", old_html, new_html))
         else:
             blocks.append(
                 BodyDiffBlock(

@@ -163,3 +163,21 @@ def test_open_readonly_errors(tmp_path: Path) -> None:
     (tmp_path / "junk.db").write_bytes(b"not sqlite at all" * 100)
     with pytest.raises(q.QueryError, match="not a readable SQLite archive"):
         q.open_readonly(tmp_path / "junk.db")
+
+
+def test_diff_versions_counts_changes_as_the_store_does(conn) -> None:
+    from dataclasses import replace
+
+    v1 = q.get_version(conn, q.ArticleRef(SITE, 1003), 1)
+    moved = replace(
+        v1,
+        version=2,
+        images=tuple((src.replace("www.ncgh.org.cn", "12351.ncszgh.gov.cn"), cap) for src, cap in v1.images),
+        body_text=v1.body_text.replace("。", "。 "),  # whitespace only
+        body_html="<div>" + v1.body_html + "</div>",  # layout only
+    )
+    assert q.diff_versions(v1, moved)[0] == ()
+    retitled = replace(v1, version=2, title="新标题")
+    changes, ops, unified = q.diff_versions(v1, retitled)
+    assert [c.field for c in changes] == ["title"] and unified[-2:] == ("-Python workshop 培训", "+新标题")
+    assert {op.tag for op in ops} == {"equal"}
