@@ -759,6 +759,19 @@ class Archive:
         ).fetchall()
         return {state: n for state, n in rows}
 
+    def prune_queue(self, run_id: int) -> int:
+        """Delete the work list of a finished run; returns the rows deleted.
+
+        The queue only exists to resume an interrupted run, and a full crawl's id walk queues tens of
+        thousands of URLs (about 150 bytes each). Captures keep their `work_item_id` for reference.
+        """
+        row = self.conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise ValueError(f"no run with id {run_id}")
+        if row[0] == "running":
+            raise ValueError(f"run {run_id} is still running: its work list is needed to resume it")
+        return self.conn.execute("DELETE FROM work_items WHERE run_id = ?", (run_id,)).rowcount
+
     # ---- what the crawler plans with ----
     _STATE_SQL = (
         "SELECT article_id, status, first_seen, last_seen, last_capture_at, last_change_at, published_at,"

@@ -92,3 +92,15 @@ def test_queue_survives_reopening(tmp_path):
     with Archive(path) as archive:
         assert archive.unfinished_run().run_id == run_id
         assert [i.article_id for i in archive.pending(run_id)] == [1, 2]
+
+
+def test_prune_queue_only_for_finished_runs(archive):
+    run_id = archive.start_run("full", "2026-01-01T02:00:00+00:00", "{}")
+    archive.enqueue(run_id, [WorkItem(f"http://h/article/{i}", "article", article_id=i) for i in range(5)])
+    with pytest.raises(ValueError, match="still running"):
+        archive.prune_queue(run_id)
+    archive.finish_run(run_id, "2026-01-01T03:00:00+00:00", "finished", "{}")
+    assert archive.prune_queue(run_id) == 5
+    assert archive.queue_counts(run_id) == {}
+    with pytest.raises(ValueError, match="no run"):
+        archive.prune_queue(run_id + 1)
