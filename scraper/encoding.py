@@ -188,7 +188,8 @@ class _Body:
     def gb_loose(self) -> str | None:
         """GB18030 allowing the few broken sequences `_tolerant` accepts."""
         if self._gb_loose is False:
-            self._gb_loose = self.gb if self.gb is not None else _tolerant(self.body, "gb18030")
+            loose = _tolerant(self.body, "gb18030") if self.gb is None else None
+            self._gb_loose = self.gb if self.gb is not None else (loose[0] if loose else None)
         return self._gb_loose  # type: ignore[return-value]
 
     def convincing_utf8(self) -> bool:
@@ -244,14 +245,17 @@ def _count_broken(err: UnicodeError) -> tuple[str, int]:
 codecs.register_error("ncgh-tolerant", _count_broken)
 
 
-def _tolerant(body: bytes, codec: str) -> str | None:
-    """Decode allowing a few broken sequences (a truncated character, a cut-off last byte)."""
+def _tolerant(body: bytes, codec: str) -> tuple[str, int] | None:
+    """Decode allowing a few broken sequences (a truncated character, a cut-off last byte);
+    the text and how many sequences were broken, or None when there were too many."""
     non_ascii = len(body.translate(None, _ASCII_BYTES))
-    _tolerance.left = min(MAX_BROKEN, max(MIN_BROKEN, non_ascii // BROKEN_RATIO))
+    budget = min(MAX_BROKEN, max(MIN_BROKEN, non_ascii // BROKEN_RATIO))
+    _tolerance.left = budget
     try:
-        return body.decode(codec, errors="ncgh-tolerant")
+        text = body.decode(codec, errors="ncgh-tolerant")
     except (UnicodeDecodeError, LookupError):
         return None
+    return text, budget - _tolerance.left
 
 
 def _detect(body: bytes) -> Decoded | None:
@@ -298,14 +302,19 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
 
     candidates = [(c, s) for c, s in declared if _MULTIBYTE.match(c)]
     candidates += [("utf-8", "utf-8"), ("gb18030", "gb18030")]
+    # The candidate with the fewest broken sequences wins (declared first on a tie): UTF-8 bytes
+    # with a stray byte can also pass as GB18030 with few errors, never the other way round.
     seen: set[str] = set()
+    best: tuple[int, str, str, str] | None = None
     for codec, source in candidates:
         if codec in seen:
             continue
         seen.add(codec)
-        text = _tolerant(body, codec)
-        if text is not None:
-            return Decoded(text, codec, source)
+        result = _tolerant(body, codec)
+        if result is not None and (best is None or result[1] < best[0]):
+            best = (result[1], result[0], codec, source)
+    if best is not None:
+        return Decoded(best[1], best[2], best[3])
 
     detected = _detect(body)
     if detected is not None:

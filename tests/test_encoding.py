@@ -108,6 +108,22 @@ def test_few_broken_sequences_keep_declared_charset() -> None:
     assert "南昌市总工会" in d.text
 
 
+def test_utf8_with_stray_bytes_under_lying_gb2312_meta() -> None:
+    """Tolerant step: UTF-8 with two broken bytes beats GB18030 with many, whatever the meta says."""
+    para = "南昌市总工会举办职工运动会，全市职工踊跃参加，场面热烈"
+    html = '<html><head><meta charset="gb2312"></head><body>' + "".join(f"<p>{para}{i}</p>" for i in range(200))
+    raw = html.encode("utf-8")
+    raw = raw[:500] + b"\xff" + raw[500:2000] + b"\xfe" + raw[2000:]
+    d = decode(raw)
+    assert d.encoding == "utf-8" and 2 <= d.text.count("\ufffd") <= 6 and f"{para}199" in d.text
+
+
+def test_too_many_broken_sequences_go_to_the_detector() -> None:
+    raw = ("南昌市总工会举办职工运动会。" * 50).encode("gbk") + b"\xff" * 200
+    d = decode(raw)
+    assert d.source in ("detector", "fallback")
+
+
 def test_truncated_last_character() -> None:
     raw = page(body=ARTICLE).encode("utf-8")[:-1] + "中".encode()[:2]
     d = decode(raw)
