@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
-from archive.bodies import BodyStore
+from archive.bodies import BodyIntegrityError, BodyStore
 from archive.query import open_readonly
 
 FORMATS = ("csv", "jsonl", "parquet", "warc")
@@ -189,10 +189,21 @@ def row_to_json(row: ExportRow) -> dict:
 # --- table formats ----------------------------------------------------------------------------------
 
 
-def _open(db: str | os.PathLike | sqlite3.Connection) -> tuple[sqlite3.Connection, bool]:
-    if isinstance(db, sqlite3.Connection):
-        return db, False
-    return open_readonly(db), True
+@contextmanager
+def _snapshot(db: str | os.PathLike | sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A read-only connection inside one read transaction: the export is one consistent snapshot
+    even while a crawl keeps committing (WAL readers see the state at their first read)."""
+    conn = db if isinstance(db, sqlite3.Connection) else open_readonly(db)
+    began = not conn.in_transaction
+    if began:
+        conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        if began and conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if conn is not db:
+            conn.close()
 
 
 def _summary(fmt: str, path: Path, rows: int, **kw: int) -> ExportSummary:
@@ -209,29 +220,24 @@ def export_csv(
     force: bool = False,
 ) -> ExportSummary:
     """UTF-8 CSV (with a BOM when asked, for spreadsheet programs); list cells hold JSON."""
-    conn, owned = _open(db)
     count = 0
-    try:
-        with atomic_output(out_path, force) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig" if bom else "utf-8", newline="")
-            writer = csv.writer(text)
-            writer.writerow(COLUMNS)
-            for row in iter_rows(conn, versions, since):
-                data = row_to_json(row)
-                writer.writerow(
-                    [
-                        json.dumps(v, ensure_ascii=False)
-                        if isinstance(v, list)
-                        else ("true" if v is True else "false" if v is False else ("" if v is None else v))
-                        for v in (data[c] for c in COLUMNS)
-                    ]
-                )
-                count += 1
-            text.flush()
-            text.detach()
-    finally:
-        if owned:
-            conn.close()
+    with _snapshot(db) as conn, atomic_output(out_path, force) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig" if bom else "utf-8", newline="")
+        writer = csv.writer(text)
+        writer.writerow(COLUMNS)
+        for row in iter_rows(conn, versions, since):
+            data = row_to_json(row)
+            writer.writerow(
+                [
+                    json.dumps(v, ensure_ascii=False)
+                    if isinstance(v, list)
+                    else ("true" if v is True else "false" if v is False else ("" if v is None else v))
+                    for v in (data[c] for c in COLUMNS)
+                ]
+            )
+            count += 1
+        text.flush()
+        text.detach()
     return _summary("csv", Path(out_path), count)
 
 
@@ -244,16 +250,11 @@ def export_jsonl(
     force: bool = False,
 ) -> ExportSummary:
     """One JSON object per line, Chinese as real characters (ensure_ascii=False)."""
-    conn, owned = _open(db)
     count = 0
-    try:
-        with atomic_output(out_path, force) as raw:
-            for row in iter_rows(conn, versions, since):
-                raw.write(json.dumps(row_to_json(row), ensure_ascii=False).encode("utf-8") + b"\n")
-                count += 1
-    finally:
-        if owned:
-            conn.close()
+    with _snapshot(db) as conn, atomic_output(out_path, force) as raw:
+        for row in iter_rows(conn, versions, since):
+            raw.write(json.dumps(row_to_json(row), ensure_ascii=False).encode("utf-8") + b"\n")
+            count += 1
     return _summary("jsonl", Path(out_path), count)
 
 
@@ -303,31 +304,26 @@ def export_parquet(
     import pyarrow.parquet as pq
 
     schema = parquet_schema()
-    conn, owned = _open(db)
     count = 0
-    try:
-        with atomic_output(out_path, force) as raw:
-            writer = pq.ParquetWriter(raw, schema, compression="zstd")
-            batch: list[dict] = []
+    with _snapshot(db) as conn, atomic_output(out_path, force) as raw:
+        writer = pq.ParquetWriter(raw, schema, compression="zstd")
+        batch: list[dict] = []
 
-            def flush() -> None:
-                if batch:
-                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                    batch.clear()
+        def flush() -> None:
+            if batch:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                batch.clear()
 
-            for row in iter_rows(conn, versions, since):
-                data = row_to_json(row)
-                data["first_seen"] = datetime.fromisoformat(row.first_seen)
-                data["last_seen"] = datetime.fromisoformat(row.last_seen)
-                batch.append(data)
-                count += 1
-                if len(batch) >= batch_rows:
-                    flush()
-            flush()
-            writer.close()
-    finally:
-        if owned:
-            conn.close()
+        for row in iter_rows(conn, versions, since):
+            data = row_to_json(row)
+            data["first_seen"] = datetime.fromisoformat(row.first_seen)
+            data["last_seen"] = datetime.fromisoformat(row.last_seen)
+            batch.append(data)
+            count += 1
+            if len(batch) >= batch_rows:
+                flush()
+        flush()
+        writer.close()
     return _summary("parquet", Path(out_path), count)
 
 
@@ -431,8 +427,6 @@ def export_warc(
     target = Path(out_path)
     if gzip is None:
         gzip = target.name.endswith(".gz")
-    conn, owned = _open(db)
-    bodies = BodyStore(conn, cache_bytes=32_000_000)
     first_by_sha: dict[str, _FirstRecord] = {}
     responses = revisits = requests = skipped = 0
     where = ["1 = 1"]
@@ -449,84 +443,87 @@ def export_warc(
         "SELECT id, url, final_url, fetched_at, status, headers_json, request_headers_json, body_sha256"
         f" FROM captures WHERE {' AND '.join(where)} ORDER BY fetched_at, id"
     )
-    try:
-        with atomic_output(target, force) as raw:
-            writer = WARCWriter(raw, gzip=gzip, warc_version="1.1")
-            info = writer.create_warcinfo_record(
-                target.name,
-                {
-                    "software": "ncgh-archive (archive.export.export_warc) with warcio",
-                    "format": "WARC File Format 1.1",
-                    "description": "Raw captures of the ncgh archive; response bodies have content-coding removed"
-                    " (original Content-Encoding/Transfer-Encoding/Content-Length kept as X-Archive-Orig-*)",
-                    "isPartOf": "ncgh-archive",
-                },
-            )
-            writer.write_record(info)
-            info_id = info.rec_headers.get_header("WARC-Record-ID")
-            for cid, url, final_url, fetched_at, status, headers_json, req_json, sha in conn.execute(sql, params):
-                if status is None:
-                    skipped += 1
-                    continue
-                uri = final_url or url
-                date = _warc_date(fetched_at)
+    with _snapshot(db) as conn, atomic_output(target, force) as raw:
+        bodies = BodyStore(conn, cache_bytes=32_000_000)
+        writer = WARCWriter(raw, gzip=gzip, warc_version="1.1")
+        info = writer.create_warcinfo_record(
+            target.name,
+            {
+                "software": "ncgh-archive (archive.export.export_warc) with warcio",
+                "format": "WARC File Format 1.1",
+                "description": "Raw captures of the ncgh archive; response bodies have content-coding removed"
+                " (original Content-Encoding/Transfer-Encoding/Content-Length kept as X-Archive-Orig-*)",
+                "isPartOf": "ncgh-archive",
+            },
+        )
+        writer.write_record(info)
+        info_id = info.rec_headers.get_header("WARC-Record-ID")
+        for cid, url, final_url, fetched_at, status, headers_json, req_json, sha in conn.execute(sql, params):
+            if status is None:
+                skipped += 1
+                continue
+            uri = final_url or url
+            date = _warc_date(fetched_at)
+            try:
                 body = bodies.read(sha) if sha and sha not in first_by_sha else b""
-                size = len(body)
-                if sha and sha in first_by_sha:
-                    size = conn.execute("SELECT size FROM bodies WHERE sha256 = ?", (sha,)).fetchone()[0]
-                headers = [(str(k), str(v)) for k, v in json.loads(headers_json or "[]")]
-                http_headers = StatusAndHeaders(
-                    _status_line(int(status)), replay_headers(headers, size, int(status)), protocol="HTTP/1.1"
-                )
-                warc_fields = {
-                    "WARC-Date": date,
-                    "WARC-Warcinfo-ID": info_id,
-                    "X-Ncgh-Capture-ID": str(cid),
-                }
-                first = first_by_sha.get(sha) if sha else None
-                if first is not None:
-                    warc_fields["WARC-Refers-To"] = first.record_id
-                    record = writer.create_revisit_record(
-                        uri,
-                        first.digest,
-                        first.uri,
-                        first.date,
-                        http_headers=http_headers,
-                        warc_headers_dict=warc_fields,
-                    )
-                    revisits += 1
-                else:
-                    record = writer.create_warc_record(
-                        uri,
-                        "response",
-                        payload=io.BytesIO(body),
-                        length=len(body),
-                        http_headers=http_headers,
-                        warc_headers_dict=warc_fields,
-                    )
-                    responses += 1
-                    if sha and body:
-                        first_by_sha[sha] = _FirstRecord(
-                            record.rec_headers.get_header("WARC-Record-ID"),
-                            uri,
-                            date,
-                            record.rec_headers.get_header("WARC-Payload-Digest"),
-                        )
-                target_path, host = _request_target(uri)
-                req_headers = [(str(k), str(v)) for k, v in json.loads(req_json or "[]")]
-                if not any(k.lower() == "host" for k, _ in req_headers):
-                    req_headers.insert(0, ("Host", host))
-                request = writer.create_warc_record(
+            except BodyIntegrityError as exc:
+                raise ExportError(
+                    f"capture {cid} ({uri}): its stored body is damaged ({exc}); nothing was written."
+                    " Run `ncgh verify` to see what else is affected"
+                ) from None
+            size = len(body)
+            if sha and sha in first_by_sha:
+                size = conn.execute("SELECT size FROM bodies WHERE sha256 = ?", (sha,)).fetchone()[0]
+            headers = [(str(k), str(v)) for k, v in json.loads(headers_json or "[]")]
+            http_headers = StatusAndHeaders(
+                _status_line(int(status)), replay_headers(headers, size, int(status)), protocol="HTTP/1.1"
+            )
+            warc_fields = {
+                "WARC-Date": date,
+                "WARC-Warcinfo-ID": info_id,
+                "X-Ncgh-Capture-ID": str(cid),
+            }
+            first = first_by_sha.get(sha) if sha else None
+            if first is not None:
+                warc_fields["WARC-Refers-To"] = first.record_id
+                record = writer.create_revisit_record(
                     uri,
-                    "request",
-                    http_headers=StatusAndHeaders(f"GET {target_path} HTTP/1.1", req_headers, is_http_request=True),
-                    warc_headers_dict={"WARC-Date": date, "WARC-Warcinfo-ID": info_id},
+                    first.digest,
+                    first.uri,
+                    first.date,
+                    http_headers=http_headers,
+                    warc_headers_dict=warc_fields,
                 )
-                writer.write_request_response_pair(request, record)
-                requests += 1
-    finally:
-        if owned:
-            conn.close()
+                revisits += 1
+            else:
+                record = writer.create_warc_record(
+                    uri,
+                    "response",
+                    payload=io.BytesIO(body),
+                    length=len(body),
+                    http_headers=http_headers,
+                    warc_headers_dict=warc_fields,
+                )
+                responses += 1
+                if sha and body:
+                    first_by_sha[sha] = _FirstRecord(
+                        record.rec_headers.get_header("WARC-Record-ID"),
+                        uri,
+                        date,
+                        record.rec_headers.get_header("WARC-Payload-Digest"),
+                    )
+            target_path, host = _request_target(uri)
+            req_headers = [(str(k), str(v)) for k, v in json.loads(req_json or "[]")]
+            if not any(k.lower() == "host" for k, _ in req_headers):
+                req_headers.insert(0, ("Host", host))
+            request = writer.create_warc_record(
+                uri,
+                "request",
+                http_headers=StatusAndHeaders(f"GET {target_path} HTTP/1.1", req_headers, is_http_request=True),
+                warc_headers_dict={"WARC-Date": date, "WARC-Warcinfo-ID": info_id},
+            )
+            writer.write_request_response_pair(request, record)
+            requests += 1
     total = 1 + responses + revisits + requests
     return _summary("warc", target, total, responses=responses, revisits=revisits, requests=requests, skipped=skipped)
 

@@ -233,3 +233,21 @@ def test_warc_latest_keeps_last_capture_per_url(built: BuiltArchive, tmp_path: P
             if r.rec_type in ("response", "revisit")
         ]
     assert len(uris) == len(set(uris)) == summary.responses + summary.revisits == 6
+
+
+def test_warc_refuses_damaged_body_and_writes_nothing(built: BuiltArchive, tmp_path: Path) -> None:
+    import sqlite3
+
+    damaged = tmp_path / "damaged.db"
+    source = sqlite3.connect(built.path)
+    source.backup(target := sqlite3.connect(damaged))
+    source.close()
+    sha = target.execute("SELECT body_sha256 FROM captures WHERE id = 3").fetchone()[0]
+    target.execute("UPDATE bodies SET data = ? WHERE sha256 = ?", (b"\x00" * 16, sha))
+    target.commit()
+    target.close()
+    out = tmp_path / "out" / "d.warc.gz"
+    out.parent.mkdir()
+    with pytest.raises(ex.ExportError, match=r"capture 3 .*damaged.*ncgh verify"):
+        ex.export_warc(damaged, out)
+    assert list(out.parent.iterdir()) == []
