@@ -246,19 +246,21 @@ def current_version(conn: sqlite3.Connection) -> int:
     return int(row[0] or 0)
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the schema up to SCHEMA_VERSION, one transaction per migration; returns the version.
+def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """Bring the schema up to the last of `migrations`, one transaction per migration; returns the version.
 
     Safe when several processes open a new archive at once: the version is re-read after the
-    write lock is taken, so each migration runs exactly once.
+    write lock is taken, so each migration runs exactly once. A failing migration is rolled back
+    whole, leaving the file at the previous version.
     """
+    target = migrations[-1].version
     version = current_version(conn)
-    if version > SCHEMA_VERSION:
+    if version > target:
         raise SchemaError(
-            f"archive schema version {version} is newer than this program understands ({SCHEMA_VERSION}); "
+            f"archive schema version {version} is newer than this program understands ({target}); "
             "upgrade ncgh-archive"
         )
-    for migration in MIGRATIONS:
+    for migration in migrations:
         if migration.version <= version:
             continue
         conn.execute("BEGIN IMMEDIATE")

@@ -8,7 +8,15 @@ import threading
 import pytest
 from support_archive import capture, content
 
-from archive.schema import MIGRATIONS, SCHEMA_VERSION, SchemaError, connect, current_version, migrate
+from archive.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Migration,
+    SchemaError,
+    connect,
+    current_version,
+    migrate,
+)
 from archive.search import search
 from archive.store import Archive
 
@@ -106,3 +114,30 @@ def test_readers_and_a_second_writer_wait_instead_of_failing(tmp_path):
         writer.conn.execute("COMMIT")
         thread.join(30)
         assert len(done) == 1 and done[0].event == "new"
+
+
+def test_a_later_migration_applies_once_on_an_existing_archive(tmp_path):
+    path = tmp_path / "old.db"
+    with Archive(path) as archive:
+        archive.record_capture(capture(1, 0))
+    v2 = Migration(2, "test: a note per article", ("ALTER TABLE articles ADD COLUMN note TEXT",))
+    conn = connect(path)
+    assert migrate(conn, (*MIGRATIONS, v2)) == 2
+    assert migrate(conn, (*MIGRATIONS, v2)) == 2
+    assert conn.execute("SELECT article_id, note FROM articles").fetchall() == [(1, None)]
+    assert [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2]
+    conn.close()
+    with pytest.raises(SchemaError, match="newer"):
+        Archive(path)  # this program only knows version 1
+
+
+def test_a_failing_migration_leaves_the_previous_version(tmp_path):
+    path = tmp_path / "fail.db"
+    Archive(path).close()
+    bad = Migration(2, "test: broken", ("ALTER TABLE articles ADD COLUMN note TEXT", "THIS IS NOT SQL"))
+    conn = connect(path)
+    with pytest.raises(sqlite3.OperationalError):
+        migrate(conn, (*MIGRATIONS, bad))
+    assert current_version(conn) == 1
+    assert "note" not in [r[1] for r in conn.execute("PRAGMA table_info(articles)")]
+    conn.close()
