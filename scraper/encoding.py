@@ -300,21 +300,18 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
     if b.gb is not None:
         return Decoded(b.gb, "gb18030", "gb18030")
 
-    candidates = [(c, s) for c, s in declared if _MULTIBYTE.match(c)]
-    candidates += [("utf-8", "utf-8"), ("gb18030", "gb18030")]
-    # The candidate with the fewest broken sequences wins (declared first on a tie): UTF-8 bytes
-    # with a stray byte can also pass as GB18030 with few errors, never the other way round.
+    # UTF-8 first: text in any other encoding breaks as UTF-8 at nearly every character, so UTF-8
+    # within the budget is decisive, while UTF-8 bytes with a stray byte can pass as GB18030.
+    candidates = [("utf-8", "utf-8")] + [(c, s) for c, s in declared if _MULTIBYTE.match(c)]
+    candidates.append(("gb18030", "gb18030"))
     seen: set[str] = set()
-    best: tuple[int, str, str, str] | None = None
     for codec, source in candidates:
         if codec in seen:
             continue
         seen.add(codec)
         result = _tolerant(body, codec)
-        if result is not None and (best is None or result[1] < best[0]):
-            best = (result[1], result[0], codec, source)
-    if best is not None:
-        return Decoded(best[1], best[2], best[3])
+        if result is not None:
+            return Decoded(result[0], codec, source)
 
     detected = _detect(body)
     if detected is not None:

@@ -109,7 +109,7 @@ def test_few_broken_sequences_keep_declared_charset() -> None:
 
 
 def test_utf8_with_stray_bytes_under_lying_gb2312_meta() -> None:
-    """Tolerant step: UTF-8 with two broken bytes beats GB18030 with many, whatever the meta says."""
+    """Tolerant step: UTF-8 with two stray bytes stays UTF-8, whatever the meta says."""
     para = "南昌市总工会举办职工运动会，全市职工踊跃参加，场面热烈"
     html = '<html><head><meta charset="gb2312"></head><body>' + "".join(f"<p>{para}{i}</p>" for i in range(200))
     raw = html.encode("utf-8")
