@@ -45,7 +45,7 @@ from ncgh.discovery import (
 from ncgh.lock import CrawlLock
 from ncgh.pipeline import interpret, iso_utc
 from ncgh.report import Reporter
-from ncgh.schedule import ArticleFacts, plan_revisits
+from ncgh.schedule import GONE_RECHECK, PRIORITY, ArticleFacts, plan_revisits
 from scraper.discover import parse_api_ids, parse_api_list, parse_list_page
 from scraper.fetch import Fetcher
 from scraper.records import FetchResult, ListPage, ParseError
@@ -152,7 +152,8 @@ def _run_stats(archive: Archive, run_id: int) -> dict[str, int]:
         "fetched": one("SELECT count(*) FROM captures WHERE run_id = ? AND status BETWEEN 200 AND 299"),
         "not_modified": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_NOT_MODIFIED}'"),
         "fetch_errors": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_FETCH_ERROR}'"),
-        "parse_errors": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_PARSE_ERROR}'"),
+        "parse_errors": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_PARSE_ERROR}'")
+        + one("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'failed' AND capture_id IS NULL"),
         "missing": one(
             f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_MISSING}' AND kind = 'article'"
         ),
@@ -280,6 +281,13 @@ class _Crawl:
             items.append(item)
         items += _failed_items_of_last_run(self.archive)
         if self.mode == "full":
+            # A full crawl also rechecks every gone article: unlinked ones are restored silently.
+            planned = {r.article_id for r in revisits}
+            items += [
+                self.disc.article_item(f.article_id, priority=PRIORITY[GONE_RECHECK], kind=KIND_REVISIT)
+                for f in facts
+                if f.status == "gone" and f.article_id not in planned
+            ]
             lo = self.cfg.discovery.id_range[0]
             items += self.disc.probes(all_ids, lo, self.disc.probe_ceiling)
         return self.archive.enqueue(run_id, items)
@@ -333,6 +341,13 @@ class _Crawl:
         if item.kind == KIND_PROBE and capture.outcome == OUTCOME_MISSING:
             # An id that does not exist: nothing to archive (the queue remembers it was tried).
             self._marks.append(item.id)
+            self.reporter.done(item.url, capture.outcome)
+            return
+        if item.kind == KIND_PROBE and capture.outcome == OUTCOME_PARSE_ERROR:
+            # An unlinked id answering with something unparseable is no evidence that an article
+            # exists there: recording it would make a phantom article. Retried in the next run.
+            self.archive.mark_done(item.id, "failed")
+            self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
             self.reporter.done(item.url, capture.outcome)
             return
         result = self.archive.record_capture(capture)

@@ -12,7 +12,8 @@ Classification, in order:
 - any other non-2xx status -> fetch_error;
 - an article URL redirected to a non-article URL (the site's home page) -> missing (redirect_home);
 - a page the parser says "does not exist" (ArticleMissing) -> missing (not_exist_page);
-- any other ParseError -> parse_error: never an edit;
+- any other ParseError, a parser crash, a page without any title (unless the site profile matched)
+  or with mostly undecodable text -> parse_error: never an edit;
 - otherwise ok, with the parsed content, views and footer.
 List, API and robots captures are stored as fetched (ok / fetch_error) without article parsing.
 """
@@ -127,6 +128,11 @@ def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple
             encoding=encoding,
             encoding_source=encoding_source,
         )
+    problem = _not_an_article(record)
+    if problem is not None:
+        return _Verdict(
+            OUTCOME_PARSE_ERROR, article_id, parse_error=problem, encoding=encoding, encoding_source=encoding_source
+        )
     if article_id is None:
         article_id = record.article_id
     return _Verdict(
@@ -136,6 +142,23 @@ def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple
         encoding=record.encoding or encoding,
         encoding_source=encoding_source,
     )
+
+
+REPLACEMENT_SHARE = 0.02
+
+
+def _not_an_article(record: ArticleRecord) -> str | None:
+    """Why a parsed record is no article after all (garbage bytes, an error page), or None.
+
+    Every article of the site has a title; a page where neither the site profile nor the fallback
+    found one, or whose text is mostly undecodable, is a parse error: never a version.
+    """
+    text = (record.title or "") + record.body_text
+    if text and text.count("\ufffd") / len(text) > REPLACEMENT_SHARE:
+        return "body is not text in any known encoding (garbage or binary)"
+    if not (record.title or "").strip() and record.extractor != "profile":
+        return "no title found: the page does not look like an article"
+    return None
 
 
 def to_content(record: ArticleRecord) -> ArticleContent:
