@@ -49,7 +49,7 @@ _LABEL_OF: dict[str, str] = {label: name for name, labels in _FIELDS for label i
 # A field label must be followed by a colon; a stop label need not be (`【字体大小:` / `[打印]`).
 _FIELD_RE = re.compile(r"(?P<label>" + _alternation(tuple(_LABEL_OF)) + r")[ \t\u00a0\u3000]*[:：]")
 _STOP_RE = re.compile(r"[【\[]?(?:" + _alternation(STOP_LABELS) + r")")
-_NUMBER = re.compile(r"\d{1,3}(?:[,，]\d{3})+(?!\d)|\d+")
+_NUMBER = re.compile(r"\d{1,3}(?:[,，]\d{3}){1,5}(?!\d)|\d{1,15}(?!\d)")  # bounded: int() of a 5000-digit run raises
 _TOKEN_END = re.compile(r"[\s【】\[\]|｜()（）]")
 _SPACES = re.compile(r"[\s\u00a0\u3000]+")
 

@@ -62,9 +62,8 @@ class SiteProfile:
             if isinstance(value, str) or not all(isinstance(v, str) for v in value):
                 raise ValueError(f"[parse] {f.name} must be a list of strings, got {value!r}")
             object.__setattr__(self, f.name, tuple(value))
+        _compile(self)  # a bad selector fails here, naming its key, not at the first page parsed
 
-
-DEFAULT_PROFILE = SiteProfile()
 
 
 @dataclass(frozen=True)
@@ -230,6 +229,9 @@ def _select_all(group: _Group, root: etree._Element, candidates: list[etree._Ele
     return out
 
 
+DEFAULT_PROFILE = SiteProfile()
+
+
 _VERSIONED_MODULES = ("parse.py", "header.py", "footer.py", "extract.py", "dates.py", "encoding.py", "discover.py")
 
 
@@ -255,8 +257,11 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ue000]")
 # A plain etree parser on UTF-8 bytes parses twice as fast as lxml.html on str (no Python element
 # classes, no UCS-4 input); lxml.html trees are built only for the fallback, which needs them.
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
-_HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+# huge_tree lifts libxml2's depth limit of 256 (past it, text is silently dropped) and its 10 MB text
+# node limit; bodies are capped at 10 MB by the fetcher anyway.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
+_HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
+                                    huge_tree=True)
 
 
 def _utf8(body: bytes, decoded: Decoded) -> bytes:
@@ -699,6 +704,13 @@ def _precedes(a: etree._Element, b: etree._Element) -> bool:
     return False
 
 
+_PROSE = re.compile(r"[。！？!?，,；;]")
+
+
+def _is_footer_line(line: str) -> bool:
+    return FOOTER_MARKER.search(line) is not None or (len(line) < 120 and _CONTACT.search(line) is not None)
+
+
 def _is_header_line(line: str) -> bool:
     return len(line) <= 300 and find_header([line]) is not None
 
@@ -736,6 +748,10 @@ def _fallback_path(root, compiled: _Compiled, base: str | None) -> _Found:
     body.paragraphs = list(main.paragraphs)
     while body.paragraphs and (body.paragraphs[0] == title or _is_header_line(body.paragraphs[0])):
         del body.paragraphs[0]  # the block chosen may start with the title and header line
+    while body.paragraphs and _is_footer_line(body.paragraphs[-1]):
+        del body.paragraphs[-1]  # on a small page the block chosen may run into the site footer
+    if title is None and not any(_PROSE.search(p) for p in body.paragraphs):
+        raise ParseError("no article: no title and no prose in the main text block (fallback)")
 
     # Header: the lines between the title and the main text, else the first header-like line anywhere.
     start = next((i for i, line in enumerate(page_lines) if title and title in line), 0)

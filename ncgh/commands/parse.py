@@ -1,0 +1,105 @@
+"""`ncgh parse FILE... [--url URL] [--json]`: parse saved pages with the archive's parser and print the records.
+
+For checking what the parser makes of a page (a saved real page, a simulator page, a page that went
+wrong in a crawl) without touching an archive. The exit code is 1 when any page failed, so scripts can
+tell; with --json every file still gives exactly one line, in the order given.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+
+def _human(name: str, data: dict) -> str:
+    footer = data["footer"] or {}
+    lines = [
+        f"== {name}",
+        f"url:          {data['url']}",
+        f"article_id:   {data['article_id']}",
+        f"title:        {data['title']}",
+        f"column:       {data['column']}",
+        f"published:    {data['published_at']}  (as shown: {data['published_raw']})",
+        f"views:        {data['views']}",
+        f"source:       {data['source']}",
+        f"author:       {data['author']}",
+        f"signature:    {data['signature']!r}" if data["signature"] else "signature:    None",
+        f"images:       {len(data['images'])}" + "".join(f"\n  {i['src']}  {i['caption'] or ''}" for i in data["images"]),
+        f"attachments:  {len(data['attachments'])}"
+        + "".join(f"\n  {a['url']}  {a['name']}" for a in data["attachments"]),
+        "footer:       " + (", ".join(f"{k}={v}" for k, v in footer.items() if v is not None) or "None"),
+        f"encoding:     {data['encoding']}",
+        f"extractor:    {data['extractor']}",
+        f"warnings:     {', '.join(data['warnings']) or '-'}",
+        f"parser:       {data['parser_version']}",
+        f"body ({len(data['body_text'])} characters):",
+        data["body_text"],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+@click.command(name="parse")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--url", default=None, metavar="URL",
+              help="URL the page(s) came from: gives the article id and makes links absolute.")
+@click.option("--content-type", default=None, metavar="VALUE",
+              help='The HTTP Content-Type the page was served with, e.g. "text/html; charset=gbk".')
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line (UTF-8, not escaped).")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False, exists=True),
+              help="config.toml whose [parse] profile to use (default: the built-in one).")
+def command(files: tuple[str, ...], url: str | None, content_type: str | None, as_json: bool,
+            config_path: str | None) -> None:
+    """Parse saved article pages (FILE may be - for stdin) and print the records."""
+    from scraper.parse import DEFAULT_PROFILE, parse_article
+    from scraper.records import ArticleMissing, ParseError
+
+    profile = DEFAULT_PROFILE
+    if config_path is not None:
+        from ncgh.config import ConfigError, load_config, to_site_profile
+
+        try:
+            profile = to_site_profile(load_config(config_path))
+        except (ConfigError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    failed = 0
+    for name in files:
+        try:
+            if name == "-":
+                body = sys.stdin.buffer.read()
+            else:
+                with open(name, "rb") as fh:
+                    body = fh.read()
+        except OSError as exc:
+            failed += 1
+            _emit_error(name, f"cannot read file: {exc.strerror or exc}", "unreadable", as_json)
+            continue
+        try:
+            record = parse_article(body, url, content_type, profile)
+        except ArticleMissing as exc:
+            failed += 1
+            _emit_error(name, exc.reason, "article_missing", as_json)
+            continue
+        except ParseError as exc:
+            failed += 1
+            _emit_error(name, exc.reason, "parse_error", as_json)
+            continue
+        data = record.to_dict()
+        if as_json:
+            click.echo(json.dumps({"file": name, **data}, ensure_ascii=False))
+        else:
+            click.echo(_human(name, data))
+    if failed:
+        if not as_json:
+            click.echo(f"{failed} of {len(files)} page(s) could not be parsed", err=True)
+        sys.exit(1)
+
+
+def _emit_error(name: str, reason: str, kind: str, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"file": name, "error": reason, "error_kind": kind}, ensure_ascii=False))
+    else:
+        click.echo(f"== {name}\nerror ({kind}): {reason}\n", err=True)
