@@ -69,6 +69,14 @@ def render_cell(value, column, table, database, datasette):
     return Markup(f'<a href="{html.escape(href)}">{value}</a>')
 
 
+@hookimpl
+def menu_links(datasette):
+    return [
+        {"href": datasette.urls.path("/-/search"), "label": "Search the archive"},
+        {"href": datasette.urls.database(archive_db_name(datasette)), "label": "Tables and canned queries"},
+    ]
+
+
 # --- routes -------------------------------------------------------------------------------------------
 
 

@@ -55,6 +55,7 @@ def test_metadata_documents_tables_and_queries() -> None:
 def test_index_and_tables_render(ds) -> None:
     index = get(ds, "/")
     assert index.status_code == 200 and "ncgh-archive" in index.text
+    assert '<a href="/-/search">Search the archive</a>' in index.text  # in the navigation menu
     db = get(ds, f"/{DB_NAME}")
     assert db.status_code == 200
     for name in ("Latest articles", "Recently edited", "Gone articles", "Most viewed", "Fastest-growing view counts"):
