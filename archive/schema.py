@@ -109,6 +109,8 @@ SCHEMA_V1 = (
     """CREATE UNIQUE INDEX captures_identity
         ON captures (fetched_at, url, ifnull(status, -1), ifnull(body_sha256, ''))""",
     "CREATE INDEX captures_article ON captures (site, article_id, fetched_at)",
+    # Non-article captures (list pages, API) by URL: the delta base of the next capture of that URL.
+    "CREATE INDEX captures_url ON captures (url, fetched_at) WHERE article_id IS NULL",
     "CREATE INDEX captures_run ON captures (run_id)",
     """CREATE TABLE articles (
         site TEXT NOT NULL,

@@ -411,8 +411,8 @@ class Archive:
             ).fetchone()
         else:
             row = self.conn.execute(
-                "SELECT body_sha256 FROM captures WHERE url = ? AND body_sha256 IS NOT NULL AND body_size > 0"
-                " ORDER BY fetched_at DESC, id DESC LIMIT 1",
+                "SELECT body_sha256 FROM captures WHERE url = ? AND article_id IS NULL AND body_sha256 IS NOT NULL"
+                " AND body_size > 0 ORDER BY fetched_at DESC, id DESC LIMIT 1",
                 (c.url,),
             ).fetchone()
         return row[0] if row else None
