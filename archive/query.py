@@ -210,15 +210,28 @@ def article_id_from_path(url: str, article_paths: tuple[str, ...] = DEFAULT_ARTI
     return None
 
 
+def _host_known(conn: sqlite3.Connection, host: str, host_aliases: tuple[str, ...]) -> bool:
+    """A configured alias of the site, or a host the archive has fetched articles from (the simulator)."""
+    if host in (h.lower() for h in host_aliases):
+        return True
+    return any(
+        conn.execute("SELECT 1 FROM article_urls WHERE substr(url, 1, ?) = ? LIMIT 1", (len(prefix), prefix)).fetchone()
+        for prefix in (f"http://{host}/", f"https://{host}/")
+    )
+
+
 def resolve_article(
     conn: sqlite3.Connection,
     ref: str | int,
     site: str,
     article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS,
+    host_aliases: tuple[str, ...] | None = None,
 ) -> ArticleRef:
     """An article id, or any URL it was (or could be) fetched under, -> its identity in the archive.
 
-    Raises QueryError naming what was looked for when the archive does not hold the article.
+    A URL may use any of the site's hosts (host_aliases, or any host the archive fetched articles
+    from) and either path form; with host_aliases None the host is not checked. Raises QueryError
+    naming what was looked for when the archive does not hold the article.
     """
     text = str(ref).strip()
     article_id: int | None = None
@@ -233,6 +246,11 @@ def resolve_article(
         article_id = article_id_from_path(text, article_paths)
         if article_id is None:
             raise QueryError(f"{text!r} is neither an article id nor an article URL (paths: {', '.join(article_paths)})")
+        host = urlsplit(text if "://" in text or text.startswith("/") else "http://" + text).netloc.lower()
+        if host and host_aliases is not None and not _host_known(conn, host, host_aliases):
+            raise QueryError(
+                f"{host} is not a host of this site ({', '.join(host_aliases)}); give the article id instead"
+            )
     row = conn.execute(
         "SELECT site FROM articles WHERE article_id = ? ORDER BY site = ? DESC LIMIT 1", (article_id, site)
     ).fetchone()

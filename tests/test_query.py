@@ -39,6 +39,17 @@ def test_resolve_by_id_or_any_url(conn, ref) -> None:
     assert q.resolve_article(conn, ref, SITE) == q.ArticleRef(SITE, 1001)
 
 
+def test_resolve_checks_the_host_when_aliases_are_given(conn) -> None:
+    aliases = ("www.ncgh.org.cn", "ncgh.org.cn", "171.34.90.220:8081", "12351.ncszgh.gov.cn")
+    ref = q.ArticleRef(SITE, 1001)
+    assert q.resolve_article(conn, "https://12351.ncszgh.gov.cn/nczhghcms/article/1001", SITE, host_aliases=aliases) == ref
+    assert q.resolve_article(conn, "/article/1001", SITE, host_aliases=aliases) == ref
+    # A host the archive fetched articles from counts too (the simulator is not an alias).
+    assert q.resolve_article(conn, "http://ncgh.org.cn/article/1001", SITE, host_aliases=()) == ref
+    with pytest.raises(q.QueryError, match="example.com is not a host of this site"):
+        q.resolve_article(conn, "http://example.com/article/1001", SITE, host_aliases=aliases)
+
+
 def test_resolve_errors_say_why(conn) -> None:
     with pytest.raises(q.QueryError, match="not in the archive"):
         q.resolve_article(conn, "99999", SITE)

@@ -22,7 +22,7 @@ def command(article: str, a: int | None, b: int | None, color: bool | None, db_p
         raise click.UsageError("give two version numbers A B, or none for the last two")
     ctx = read_context(db_path, config_path)
     with readonly_archive(ctx) as conn:
-        ref = resolve_article(conn, article, ctx.site, ctx.article_paths)
+        ref = resolve_article(conn, article, ctx.site, ctx.article_paths, ctx.host_aliases)
         d = diff(conn, ref, a, b)
     if as_json:
         echo_json(d)

@@ -18,7 +18,7 @@ def command(article: str, show_captures: bool, db_path: str | None, config_path:
 
     ctx = read_context(db_path, config_path)
     with readonly_archive(ctx) as conn:
-        ref = resolve_article(conn, article, ctx.site, ctx.article_paths)
+        ref = resolve_article(conn, article, ctx.site, ctx.article_paths, ctx.host_aliases)
         h = history(conn, ref)
     if as_json:
         echo_json(h)

@@ -19,7 +19,7 @@ def command(article: str, version: int | None, as_of: str | None, db_path: str |
 
     ctx = read_context(db_path, config_path)
     with readonly_archive(ctx) as conn:
-        ref = resolve_article(conn, article, ctx.site, ctx.article_paths)
+        ref = resolve_article(conn, article, ctx.site, ctx.article_paths, ctx.host_aliases)
         view = show(conn, ref, version=version, as_of=parse_moment(as_of) if as_of else None)
     if as_json:
         echo_json(view)
