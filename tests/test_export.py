@@ -185,7 +185,9 @@ def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None
             headers = record.rec_headers
             records[headers.get_header("WARC-Record-ID")] = record.rec_type
             if record.rec_type == "response":
-                by_capture[int(headers.get_header("X-Ncgh-Capture-ID"))] = record.content_stream().read()
+                payload = record.content_stream().read()
+                by_capture[int(headers.get_header("X-Ncgh-Capture-ID"))] = payload
+                assert headers.get_header("WARC-Payload-Digest") == ex.sha1_payload_digest(payload)
                 assert record.http_headers.get_header("Content-Encoding") is None
                 assert record.http_headers.get_header("Transfer-Encoding") is None
             elif record.rec_type == "revisit":
