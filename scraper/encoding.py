@@ -170,6 +170,7 @@ class _Body:
         self._utf8: str | None | bool = False
         self._gb: str | None | bool = False
         self._gb_loose: str | None | bool = False
+        self._utf8_loose: tuple[str, int] | None | bool = False
         self.ascii = body.isascii()
 
     @property
@@ -192,14 +193,28 @@ class _Body:
             self._gb_loose = self.gb if self.gb is not None else (loose[0] if loose else None)
         return self._gb_loose  # type: ignore[return-value]
 
+    @property
+    def utf8_loose(self) -> tuple[str, int] | None:
+        """UTF-8 allowing the few broken sequences `_tolerant` accepts, and how many there were."""
+        if self._utf8_loose is False:
+            self._utf8_loose = (self.utf8, 0) if self.utf8 is not None else _tolerant(self.body, "utf-8")
+        return self._utf8_loose  # type: ignore[return-value]
+
     def convincing_utf8(self) -> bool:
-        """Valid UTF-8 with enough multi-byte sequences that coincidence is implausible."""
-        if self.ascii or self.utf8 is None:
+        """UTF-8 (strict, or with a stray byte or a truncated last character) with enough multi-byte
+        sequences that coincidence is implausible."""
+        if self.ascii or self.utf8_loose is None:
             return False
+        text, broken = self.utf8_loose
+        if broken:
+            # Ten good 3/4-byte characters per broken sequence: GBK read as UTF-8 breaks at nearly
+            # every character and forms almost no valid 3-byte sequence.
+            wide = len(_WIDE.findall(text, 0, 1_000_000))
+            return wide >= 10 * broken
         # One 3- or 4-byte sequence is enough: GBK or latin-1 bytes almost never form one.
-        if _WIDE.search(self.utf8):
+        if _WIDE.search(text):
             return True
-        return len(_TWO_BYTE.findall(self.utf8, 0, 1_000_000)) >= 3
+        return len(_TWO_BYTE.findall(text, 0, 1_000_000)) >= 3
 
     def cjk_gb18030(self) -> bool:
         """Decodes as GB18030 (a few broken bytes allowed) into overwhelmingly CJK text."""
@@ -210,7 +225,7 @@ class _Body:
         return cjk >= 2 and cjk >= 0.9 * non_ascii
 
 
-_WIDE = re.compile("[\u0800-\U0010ffff]")
+_WIDE = re.compile("[\u0800-\ufffc\ufffe-\U0010ffff]")  # U+FFFD (a broken sequence) excluded
 _TWO_BYTE = re.compile("[\u0080-\u07ff]")
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 # CJK ideographs (incl. extension A), CJK punctuation, full-width forms, general punctuation.
@@ -297,6 +312,8 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
 
     if b.utf8 is not None:
         return Decoded(b.utf8, "utf-8", "utf-8")
+    if b.convincing_utf8() and b.utf8_loose is not None:
+        return Decoded(b.utf8_loose[0], "utf-8", "utf-8")  # truncated or with a stray byte
     if b.gb is not None:
         return Decoded(b.gb, "gb18030", "gb18030")
 

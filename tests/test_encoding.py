@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -116,6 +117,29 @@ def test_utf8_with_stray_bytes_under_lying_gb2312_meta() -> None:
     raw = raw[:500] + b"\xff" + raw[500:2000] + b"\xfe" + raw[2000:]
     d = decode(raw)
     assert d.encoding == "utf-8" and 2 <= d.text.count("\ufffd") <= 6 and f"{para}199" in d.text
+
+
+def _utf8_that_passes_as_gb18030_when_truncated() -> bytes:
+    """UTF-8 Chinese text cut mid-character whose bytes also form valid GB18030 (the trap)."""
+    rng = random.Random(7)
+    pool = "南昌市总工会举办职工运动会全市踊跃参加场面热烈欢迎"
+    for _ in range(10_000):
+        text = "".join(rng.choice(pool) for _ in range(40))
+        raw = ("<p>" + text + "</p>").encode("utf-8") + "中".encode()[:2]
+        try:
+            raw.decode("gb18030")
+        except UnicodeDecodeError:
+            continue
+        return raw
+    raise AssertionError("no example found")
+
+
+def test_truncated_utf8_is_not_read_as_gb18030() -> None:
+    raw = _utf8_that_passes_as_gb18030_when_truncated()
+    d = decode(raw)
+    assert d.encoding == "utf-8" and d.text.endswith("</p>\ufffd")
+    d = decode(raw, "text/html; charset=gbk")
+    assert d.encoding == "utf-8"
 
 
 def test_too_many_broken_sequences_go_to_the_detector() -> None:
