@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import cssselect
 import lxml.html
@@ -447,6 +447,31 @@ def _absolute(base: str | None, value: str) -> str:
         return value
 
 
+class _Absolutizer:
+    """`_absolute` for one base URL, with fast paths for the common forms (urljoin costs ~2 us)."""
+
+    def __init__(self, base: str | None):
+        self.base = base
+        self.origin = None
+        if base:
+            try:
+                parts = urlsplit(base)
+            except ValueError:
+                parts = None
+            if parts is not None and parts.scheme in ("http", "https") and parts.netloc:
+                self.origin = f"{parts.scheme}://{parts.netloc}"
+                self.scheme = parts.scheme
+
+    def __call__(self, value: str) -> str:
+        value = value.strip()
+        if self.origin is not None and "/." not in value and "\\" not in value:
+            if value.startswith(("http://", "https://")):
+                return value
+            if value.startswith("/") and not value.startswith("//"):
+                return self.origin + value
+        return _absolute(self.base, value)
+
+
 _CENTERED = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 _IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|bmp|webp)$", re.IGNORECASE)
 _CAPTION_MAX = 80
@@ -510,7 +535,6 @@ class _Body:
 
 
 _ALL_ATTRIBUTES = etree.XPath("descendant-or-self::*/@*")
-_WITH_URL = etree.XPath("descendant-or-self::*[@href or @src]")
 
 
 def _body(el: etree._Element, base: str | None, compiled: _Compiled) -> _Body:
@@ -522,47 +546,77 @@ def _body(el: etree._Element, base: str | None, compiled: _Compiled) -> _Body:
 
     # Captions first: they are found by class and style, which sanitising removes.
     captions = {img: _caption(img) for img in el.iter("img")}
-    names = {str(a.attrname) for a in _ALL_ATTRIBUTES(el)}
+    # One XPath gives every attribute (name, value, element) in document order: the names to strip,
+    # and the links to check and make absolute.
+    names: set[str] = set()
+    links: list[tuple[etree._Element, str, str]] = []
+    for attr in _ALL_ATTRIBUTES(el):
+        name = attr.attrname
+        names.add(name)
+        if name == "href" or name == "src":
+            links.append((attr.getparent(), name, str(attr)))
     unwanted = names - _KEEP_ATTRS
     if unwanted:
         etree.strip_attributes(el, *unwanted)  # on* handlers, style, class, id ... in one C call
 
+    absolute = _Absolutizer(base)
     images: list[Image] = []
     attachments: list[Attachment] = []
     caption_lines: set[str] = set()
     seen_src: set[str] = set()
     seen_url: set[str] = set()
-    for node in (_WITH_URL(el) if names & {"href", "src"} else ()):
+    for node, key, value in links:
         tag = node.tag
-        for key in ("href", "src"):
-            value = node.get(key)
-            if value is None:
-                continue
-            if _UNSAFE_URL.match(value) and not (tag == "img" and value.strip().startswith("data:image/")):
-                del node.attrib[key]
-            else:
-                node.set(key, _absolute(base, value))
-        if tag == "img":
-            src = node.get("src")
-            if src and src not in seen_src:
-                seen_src.add(src)
+        if _UNSAFE_URL.match(value) and not (tag == "img" and value.strip().startswith("data:image/")):
+            del node.attrib[key]
+            continue
+        value = absolute(value)
+        node.set(key, value)
+        if tag == "img" and key == "src":
+            if value and value not in seen_src:
+                seen_src.add(value)
                 caption, shown = captions.get(node, (None, False))
-                images.append(Image(src=src, caption=caption))
+                images.append(Image(src=value, caption=caption))
                 if caption and shown:
                     caption_lines.add(caption)
-        elif tag == "a":
-            href = node.get("href")
-            if href and href not in seen_url and (_DOC_EXT.search(href) or "download" in href.lower()):
-                seen_url.add(href)
-                name = normalise_space(_text(node)) or (node.get("title") or "").strip()
-                if not name:
-                    name = href.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
-                attachments.append(Attachment(url=href, name=name))
+        elif (tag == "a" and key == "href" and value and value not in seen_url
+              and (_DOC_EXT.search(value) or "download" in value.lower())):
+            seen_url.add(value)
+            name = normalise_space(_text(node)) or (node.get("title") or "").strip()
+            if not name:
+                name = value.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+            attachments.append(Attachment(url=value, name=name))
 
+    inner = _inner_html(el)
     return _Body(
-        paragraphs=_lines(el), html=_inner_html(el), images=images, attachments=attachments,
+        paragraphs=_lines_of_html(inner), html=inner, images=images, attachments=attachments,
         caption_lines=caption_lines,
     )
+
+
+_BLOCK_TAG_RE = re.compile(
+    r"</?(?:" + "|".join(sorted(_BLOCK_TAGS, key=len, reverse=True)) + r")\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>"
+)
+_ANY_TAG_RE = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+
+
+def _lines_of_html(markup: str) -> list[str]:
+    """`_lines` for serialised, sanitised HTML (no comments, scripts or styles left): the same lines.
+
+    The body's HTML is serialised anyway; splitting it with two regexes is twice as fast as walking
+    the tree again (tests/test_parse.py checks both give the same lines on every fixture).
+    """
+    text = _ANY_TAG_RE.sub("", _BLOCK_TAG_RE.sub(_MARK, markup))
+    if "&" in text:
+        text = html.unescape(text)
+    if "\u200b" in text or "\ufeff" in text:
+        text = text.replace("\u200b", "").replace("\ufeff", "")
+    out = []
+    for line in text.split(_MARK):
+        line = " ".join(line.split())
+        if line:
+            out.append(line)
+    return out
 
 
 def _inner_html(el: etree._Element) -> str:

@@ -236,3 +236,18 @@ def test_a_profile_with_complex_selectors() -> None:
     assert (r.extractor, r.title, r.views, r.body_text, r.signature) == (
         "profile", "全区工会工作会议召开", 77, f"{P1}\n\n{P2}", None)
     assert r.footer is not None and r.footer.phone == "0791-12345678"
+
+
+def test_body_lines_from_html_match_the_tree_walk() -> None:
+    """The body's lines are cut from its serialised HTML (faster); they must equal the tree walk's."""
+    import lxml.html
+
+    from scraper.parse import _lines, _lines_of_html
+    from support_parse import fixtures
+
+    for fx in fixtures():
+        root = lxml.html.fromstring(fx.path.read_bytes())
+        for el in root.iter("div", "td", "p"):
+            markup = lxml.html.tostring(el, encoding="unicode", with_tail=False)  # a block: adds only empty lines
+            if "<script" not in markup and "<style" not in markup:
+                assert _lines_of_html(markup) == _lines(el), fx.id
