@@ -241,9 +241,9 @@ def test_a_profile_with_complex_selectors() -> None:
 def test_body_lines_from_html_match_the_tree_walk() -> None:
     """The body's lines are cut from its serialised HTML (faster); they must equal the tree walk's."""
     import lxml.html
+    from support_parse import fixtures
 
     from scraper.parse import _lines, _lines_of_html
-    from support_parse import fixtures
 
     for fx in fixtures():
         root = lxml.html.fromstring(fx.path.read_bytes())
