@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -476,9 +476,10 @@ def run_crawl(
 ) -> CrawlSummary:
     """Crawl `config`'s site (or `base_url`) into the archive at `db_path`; never two at once.
 
-    Resumes the archive's unfinished run if there is one (its mode and base URL win). `now` is the
-    clock the revisit schedule plans with (captures always carry the real fetch time). Raises
-    ncgh.lock.LockHeld when another crawl holds the archive.
+    Resumes the archive's unfinished run if there is one (its mode and base URL win). `now` (default:
+    the real time) is the run's start time and the moment the revisit schedule plans for; captures
+    carry the fetcher's time, so a simulated timeline passes a fetcher_factory whose Fetcher has a
+    matching `utcnow` (see ncgh.demo). Raises ncgh.lock.LockHeld when another crawl holds the archive.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -486,6 +487,7 @@ def run_crawl(
         raise ValueError("max_requests must be >= 0")
     reporter = reporter or Reporter()
     started = time.monotonic()
+    clock_start = now or _now()
     base = (base_url or config.site.base_url).rstrip("/")
     with CrawlLock(db_path), Archive(db_path, gone_after=config.archive.gone_after) as archive:
         run = archive.unfinished_run()
@@ -500,14 +502,14 @@ def run_crawl(
                 pass
             fresh = not archive.queue_counts(run_id)  # killed while planning: plan again
         else:
-            run_started_at = iso_utc(_now())
+            run_started_at = iso_utc(clock_start)
             run_config = json.loads(config.to_json())
             run_config.update({"base_url": base, "mode": mode, "max_requests": max_requests, "delay": delay})
             run_id = archive.start_run(mode, run_started_at, json.dumps(run_config, ensure_ascii=False))
             run_started_at = archive.run_info(run_id).started_at
             fresh = True
         crawl = _Crawl(
-            config, archive, base, mode, max_requests, delay, reporter, now or _now(), fetcher_factory
+            config, archive, base, mode, max_requests, delay, reporter, clock_start, fetcher_factory
         )
         summary = CrawlSummary(run_id=run_id, mode=mode, status="running", resumed=resumed, started_at=run_started_at)
         crawl.setup(run_id, run_started_at, fresh)
@@ -521,8 +523,8 @@ def run_crawl(
         for key, value in stats.items():
             setattr(summary, key, value)
         summary.status = status
-        summary.finished_at = iso_utc(_now())
         summary.elapsed = round(time.monotonic() - started, 3)
+        summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
         if status == STATUS_UNREACHABLE:
             summary.exit_code = EXIT_UNREACHABLE
             summary.message = f"the site could not be reached ({base})"

@@ -1,0 +1,45 @@
+"""`ncgh demo`: offline, fast, and everything it claims is checked against the simulator's truth."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+
+from click.testing import CliRunner
+
+from ncgh.cli import cli
+from ncgh.demo import run_demo
+
+
+def test_demo_crawls_several_days_and_reports_what_it_learned(tmp_path):
+    out = io.StringIO()
+    db = tmp_path / "demo.db"
+    result = run_demo(db, articles=60, days=5, out=out)
+    text = out.getvalue()
+    assert result.checks and all(result.checks.values()), result.checks
+    assert [s.mode for s in result.summaries] == ["full"] + ["incremental"] * 5
+    assert all(s.exit_code == 0 for s in result.summaries)
+    assert result.summaries[0].new_articles == 60
+    for heading in ("articles archived:", "found only by the id walk", "new since the first crawl:", "edits:",
+                    "deleted (marked gone):", "restored:", "view counts:", "site footer: 3 version(s)"):
+        assert heading in text, heading
+    assert f"ncgh search 工会 --db {db}" in text
+    assert f"--db {db}" in text and "ncgh sql" in text
+    conn = sqlite3.connect(db)
+    edited = conn.execute("SELECT count(*) FROM events WHERE event = 'edited'").fetchone()[0]
+    truth_edits = sum(len(a["edited_days"]) for a in result.truth["articles"])
+    assert edited == truth_edits > 0
+    assert f"edits: {edited} " in text
+    # The archive lives on the simulated calendar: the last run started five days after the first.
+    starts = [r[0] for r in conn.execute("SELECT started_at FROM runs ORDER BY id")]
+    assert starts[-1][:10] > starts[0][:10]
+    conn.close()
+
+
+def test_demo_refuses_an_existing_archive(tmp_path):
+    db = tmp_path / "taken.db"
+    db.write_bytes(b"precious")
+    result = CliRunner().invoke(cli, ["demo", "--db", str(db), "--articles", "5"])
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+    assert db.read_bytes() == b"precious"
