@@ -140,6 +140,16 @@ def _check_captures(conn: sqlite3.Connection, report: VerifyReport) -> None:
             report.problems.append(f"capture {cid}: body {sha} is not stored")
         else:
             report.problems.append(f"capture {cid}: body_size {size} but body {sha} has {body_size} bytes")
+    for cid, site, aid, version in conn.execute(
+        "SELECT c.id, c.site, c.article_id, c.version FROM captures c WHERE c.version IS NOT NULL AND NOT EXISTS"
+        " (SELECT 1 FROM versions v WHERE v.site = c.site AND v.article_id = c.article_id AND v.version = c.version)"
+    ):
+        report.problems.append(f"capture {cid}: shows version {version} of {site}/{aid}, which does not exist")
+    for cid, site, version in conn.execute(
+        "SELECT c.id, c.site, c.footer_version FROM captures c WHERE c.footer_version IS NOT NULL AND NOT EXISTS"
+        " (SELECT 1 FROM footers f WHERE f.site = c.site AND f.version = c.footer_version)"
+    ):
+        report.problems.append(f"capture {cid}: shows footer version {version} of {site}, which does not exist")
 
 
 def _check_versions(conn: sqlite3.Connection, report: VerifyReport) -> None:

@@ -123,3 +123,10 @@ def test_cli_exit_codes(db):
     assert result.exit_code == 1
     assert "PROBLEMS:" in result.output and "cannot decompress" in result.output
     assert "cannot be rebuilt from its delta chain" in result.output  # the bodies coded against it
+
+
+def test_dangling_version_references_are_reported(db):
+    damage(db, "UPDATE captures SET version = 9 WHERE id = 1", "UPDATE captures SET footer_version = 4 WHERE id = 2")
+    problems = verify(db).problems
+    assert any(p.startswith("capture 1: shows version 9") for p in problems)
+    assert any(p.startswith("capture 2: shows footer version 4") for p in problems)
