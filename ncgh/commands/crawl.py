@@ -1,9 +1,11 @@
 """`ncgh crawl`: the job cron runs. Exit codes: 0 done, 1 some pages failed, 2 usage or config error,
-3 site unreachable, 75 another crawl holds the lock (130 interrupted; the next crawl resumes)."""
+3 site unreachable, 74 the archive cannot be written (read-only, disk full), 75 another crawl holds the
+lock (130 interrupted; the next crawl resumes)."""
 
 from __future__ import annotations
 
 import signal
+import sqlite3
 import sys
 from urllib.parse import urlsplit
 
@@ -13,6 +15,8 @@ from ncgh.config import ConfigError, load_config
 from ncgh.crawl import EXIT_LOCKED, EXIT_USAGE, MODES, run_crawl
 from ncgh.lock import LockHeld
 from ncgh.report import make_reporter
+
+EXIT_STORAGE = 74  # sysexits EX_IOERR
 
 
 def _fail(message: str, code: int) -> None:
@@ -48,7 +52,8 @@ def command(
     """Crawl the site into the archive; safe to run from cron (locked, resumable, quiet when asked).
 
     Exit codes: 0 done; 1 done, but some pages failed after retries; 2 usage or configuration error;
-    3 the site could not be reached at all; 75 another crawl is running on this archive.
+    3 the site could not be reached at all; 74 the archive cannot be written (read-only or full disk);
+    75 another crawl is running on this archive.
     """
     try:
         config = load_config(config_path)
@@ -68,6 +73,12 @@ def command(
     except LockHeld as exc:
         reporter.close()
         _fail(str(exc), EXIT_LOCKED)
+    except (sqlite3.Error, OSError) as exc:
+        # A read-only or full disk: every capture is its own transaction, so what was recorded stays.
+        reporter.close()
+        reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.strerror else str(exc)
+        _fail(f"cannot write the archive {path}: {reason} (what is archived is intact; the next crawl resumes)",
+              EXIT_STORAGE)
     finally:
         signal.signal(signal.SIGTERM, previous)
     if as_json:
