@@ -1,0 +1,291 @@
+"""The crawl's pure parts: revisit schedule, discovery bookkeeping, the lock, the reporters."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ncgh.config import config_from_dict, load_config
+from ncgh.discovery import KIND_API, KIND_ARTICLE, KIND_IDS, KIND_LIST, KIND_PROBE, Discovery
+from ncgh.lock import CrawlLock, LockHeld, lock_path_for
+from ncgh.report import LogReporter, ProgressReporter, make_reporter
+from ncgh.schedule import CONFIRM, DUE, GONE_RECHECK, RETRY, ArticleFacts, classify, plan_revisits
+from scraper.records import ArticleRef, ListPage
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+REVISIT = load_config().revisit  # schedule [[7, 1], [30, 3], [365, 14], [100000, 60]]
+
+
+def iso(days_ago: float) -> str:
+    return (NOW - timedelta(days=days_ago)).isoformat()
+
+
+def facts(article_id=1, published_days_ago=100, captured_days_ago=1.0, **kw) -> ArticleFacts:
+    published = (NOW.astimezone(TZ) - timedelta(days=published_days_ago)).date().isoformat()
+    base = dict(
+        article_id=article_id,
+        status="live",
+        first_seen=iso(published_days_ago),
+        last_seen=iso(captured_days_ago),
+        last_capture_at=iso(captured_days_ago),
+        last_change_at=iso(published_days_ago),
+        published_at=published,
+        etag='"e1"',
+        last_modified="Wed, 01 Jan 2025 00:00:00 GMT",
+        missing_streak=0,
+        version=1,
+        views_at=iso(captured_days_ago),
+    )
+    base.update(kw)
+    return ArticleFacts(**base)
+
+
+# ---- the revisit schedule -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("age", "captured", "due"),
+    [
+        (3, 1.0, True),  # a week-old article: daily
+        (3, 0.5, False),
+        (20, 2.0, False),  # a month-old one: every 3 days
+        (20, 3.0, True),
+        (200, 10, False),  # a year-old one: every 14 days
+        (200, 14, True),
+        (2000, 45, False),  # older: every 60 days
+        (2000, 60, True),
+    ],
+)
+def test_interval_follows_the_age_of_the_article(age, captured, due):
+    revisit = classify(facts(published_days_ago=age, captured_days_ago=captured), REVISIT, NOW, TZ)
+    assert (revisit is not None) == due
+    if due:
+        assert revisit.reason == DUE
+
+
+def test_slack_keeps_a_drifting_daily_cron_daily():
+    assert classify(facts(published_days_ago=2, captured_days_ago=0.98), REVISIT, NOW, TZ) is not None
+
+
+def test_undated_article_ages_from_first_seen():
+    undated = facts(published_days_ago=3, captured_days_ago=1, published_at=None)
+    assert classify(undated, REVISIT, NOW, TZ) is not None
+    old_undated = facts(published_days_ago=400, captured_days_ago=1, published_at=None)
+    assert classify(old_undated, REVISIT, NOW, TZ) is None
+
+
+def test_recently_edited_old_article_is_revisited_daily():
+    edited = facts(published_days_ago=2000, captured_days_ago=1, version=2, last_change_at=iso(5))
+    assert classify(edited, REVISIT, NOW, TZ).reason == DUE
+    long_ago = facts(published_days_ago=2000, captured_days_ago=1, version=2, last_change_at=iso(40))
+    assert classify(long_ago, REVISIT, NOW, TZ) is None
+    first_version = facts(published_days_ago=2000, captured_days_ago=1, version=1, last_change_at=iso(5))
+    assert classify(first_version, REVISIT, NOW, TZ) is None  # being new is not being edited
+
+
+def test_missing_once_is_confirmed_at_the_next_run_without_validators():
+    r = classify(facts(captured_days_ago=0.01, missing_streak=1, last_seen=iso(1)), REVISIT, NOW, TZ)
+    assert r.reason == CONFIRM and r.etag is None and r.last_modified is None
+
+
+def test_failed_or_unparsed_capture_is_retried_at_the_next_run():
+    failed = facts(captured_days_ago=0.01, last_seen=iso(1))
+    assert classify(failed, REVISIT, NOW, TZ).reason == RETRY
+    unparsed = facts(captured_days_ago=0.01, version=None)
+    assert classify(unparsed, REVISIT, NOW, TZ).reason == RETRY
+
+
+def test_gone_articles_are_rechecked_rarely():
+    assert classify(facts(status="gone", captured_days_ago=10, missing_streak=2), REVISIT, NOW, TZ) is None
+    r = classify(facts(status="gone", captured_days_ago=31, missing_streak=2), REVISIT, NOW, TZ)
+    assert r.reason == GONE_RECHECK and r.etag is None
+
+
+def test_budget_takes_the_most_urgent_first():
+    cfg = config_from_dict({"revisit": {"budget": 3}}).revisit
+    items = [
+        facts(1, published_days_ago=2000, captured_days_ago=61),  # barely due
+        facts(2, published_days_ago=2000, captured_days_ago=300),  # long overdue
+        facts(3, captured_days_ago=0.01, missing_streak=1),  # confirm a deletion
+        facts(4, published_days_ago=2000, captured_days_ago=100),
+        facts(5, published_days_ago=2000, captured_days_ago=1),  # not due
+    ]
+    plan = plan_revisits(items, cfg, NOW, TZ)
+    assert [r.article_id for r in plan] == [3, 2, 4]
+    assert plan_revisits(items, config_from_dict({"revisit": {"budget": 0}}).revisit, NOW, TZ) == []
+
+
+def test_validators_unless_view_counts_are_stale():
+    fresh_views = facts(published_days_ago=3, captured_days_ago=1, views_at=iso(1))
+    r = classify(fresh_views, REVISIT, NOW, TZ)
+    assert r.etag == '"e1"' and r.last_modified
+    stale_views = facts(published_days_ago=3, captured_days_ago=1, views_at=iso(3))
+    assert classify(stale_views, REVISIT, NOW, TZ).etag is None  # a 304 would hide view growth
+    never = config_from_dict({"revisit": {"conditional": False}}).revisit
+    assert classify(fresh_views, never, NOW, TZ).etag is None
+    always = config_from_dict({"revisit": {"unconditional_every_days": 0}}).revisit
+    assert classify(stale_views, always, NOW, TZ).etag == '"e1"'
+
+
+# ---- discovery ------------------------------------------------------------------------------------
+
+BASE = "http://127.0.0.1:8000"
+
+
+def disc(mode="incremental", known=(), gone=(), **discovery) -> Discovery:
+    cfg = config_from_dict({"discovery": {"stop_after_known": 3, **discovery}})
+    return Discovery(cfg, BASE, mode, set(known), set(gone))
+
+
+def page(ids, next_url=None) -> ListPage:
+    return ListPage([ArticleRef(i, f"{BASE}/nczhghcms/article/{i}") for i in ids], next_url)
+
+
+def test_seeds_per_mode_and_sources():
+    inc = disc().seeds()
+    assert [i.kind for i in inc].count(KIND_LIST) == 4 and [i.kind for i in inc].count(KIND_API) == 4
+    assert inc[0].url == f"{BASE}/nczhghcms/category/3?pageNum=1"
+    assert "pageSize=12&categoryId=3" in inc[1].url
+    full = disc("full").seeds()
+    assert [i.kind for i in full].count(KIND_IDS) == 4
+    assert disc(sources=[]).seeds() == []
+    assert {i.kind for i in disc("full", sources=[]).seeds()} == {KIND_LIST}  # full always walks lists
+
+
+def test_position_reads_category_and_page_from_urls():
+    d = disc()
+    assert d.position(KIND_LIST, f"{BASE}/nczhghcms/category/175?pageNum=7") == (175, 7)
+    assert d.position(KIND_API, d.api_url(174, 3)) == (174, 3)
+
+
+def test_incremental_stops_after_consecutive_known_articles_across_pages():
+    d = disc(known={1, 2, 3, 4, 5})
+    first = d.after_page(KIND_LIST, d.list_url(3, 1), page([9, 8, 1, 2], d.list_url(3, 2)))
+    assert first.new_ids == [9, 8] and not first.stopped
+    assert [i.url for i in first.items if i.kind == KIND_LIST] == [d.list_url(3, 2)]
+    assert all(i.kind == KIND_ARTICLE and i.url == d.article_url(i.article_id) for i in first.items[:2])
+    second = d.after_page(KIND_LIST, d.list_url(3, 2), page([3, 7, 4], d.list_url(3, 3)))
+    assert second.stopped and "known" in second.reason  # 1, 2, 3 in a row
+    assert second.new_ids == [7]  # the rest of the page is still taken: it cost nothing
+    # Another category keeps its own count.
+    other = d.after_page(KIND_LIST, d.list_url(174, 1), page([5, 6], d.list_url(174, 2)))
+    assert not other.stopped
+
+
+def test_full_mode_walks_every_page_up_to_the_ceiling():
+    d = disc("full", known={1, 2, 3, 4, 5}, max_list_pages=2)
+    first = d.after_page(KIND_LIST, d.list_url(3, 1), page([1, 2, 3, 4, 5], d.list_url(3, 2)))
+    assert not first.stopped
+    second = d.after_page(KIND_LIST, d.list_url(3, 2), page([6], d.list_url(3, 3)))
+    assert second.stopped and "max_list_pages" in second.reason
+    last = d.after_page(KIND_LIST, d.list_url(175, 1), page([7], None))
+    assert last.stopped and last.reason == "last page"
+
+
+def test_a_gone_article_listed_again_is_rechecked():
+    d = disc(known={1, 2}, gone={2})
+    out = d.after_page(KIND_LIST, d.list_url(3, 1), page([2, 1]))
+    assert [i.article_id for i in out.items] == [2] and out.new_ids == []
+
+
+def test_id_list_queues_unknown_and_gone_ids():
+    d = disc("full", known={1, 2}, gone={2})
+    out = d.after_page(KIND_IDS, d.ids_url(3), None, [1, 2, 3])
+    assert sorted(i.article_id for i in out.items) == [2, 3] and out.new_ids == [3]
+
+
+def test_id_walk_skips_known_ids_and_extends_past_the_highest_hit():
+    d = disc("full", known={801}, id_range=[800, 810], id_gap_tolerance=5)
+    d.probe_ceiling = d.initial_probe_ceiling({801})
+    assert d.probe_ceiling == 810
+    probes = d.probes({801}, 800, d.probe_ceiling)
+    assert [p.article_id for p in probes] == [800, *range(802, 811)]
+    assert all(p.kind == KIND_PROBE for p in probes)
+    assert d.after_hit(805, {801}) == []  # 805 + 5 is within the range
+    more = d.after_hit(809, {801})
+    assert [p.article_id for p in more] == [811, 812, 813, 814]
+    assert d.probe_ceiling == 814
+    assert disc("incremental").after_hit(5000, set()) == []
+
+
+# ---- the lock -------------------------------------------------------------------------------------
+
+
+def test_second_lock_fails_at_once_naming_the_holder(tmp_path):
+    db = tmp_path / "x.db"
+    with CrawlLock(db):
+        with pytest.raises(LockHeld) as info:
+            CrawlLock(db).acquire()
+        assert info.value.pid is not None
+        assert f"process {info.value.pid}" in str(info.value)
+    with CrawlLock(db):  # free again
+        pass
+
+
+def test_lock_of_a_killed_process_is_free(tmp_path):
+    db = tmp_path / "y.db"
+    code = f"from ncgh.lock import CrawlLock; CrawlLock({str(db)!r}).acquire(); print('held', flush=True); input()"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        with pytest.raises(LockHeld) as info:
+            CrawlLock(db).acquire()
+        assert info.value.pid == proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
+    with CrawlLock(db):
+        assert lock_path_for(db).exists()
+
+
+# ---- reporters ------------------------------------------------------------------------------------
+
+
+class FakeSummary:
+    def one_line(self) -> str:
+        return "crawl: summary"
+
+
+def test_log_reporter_lines_and_quiet():
+    out = io.StringIO()
+    r = LogReporter(out)
+    r.start(1, "incremental", False, 10)
+    r.done("u", "ok")  # per page: nothing
+    r.change("new article 5: x")
+    r.error("http://x: timeout")
+    r.finish(FakeSummary())
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 4
+    assert lines[1].endswith("new article 5: x") and "ERROR http://x: timeout" in lines[2]
+    quiet = io.StringIO()
+    q = LogReporter(quiet, quiet=True)
+    q.start(1, "incremental", False, 10)
+    q.change("new article")
+    q.error("broken")
+    q.finish(FakeSummary())
+    assert quiet.getvalue().count("\n") == 1 and "ERROR broken" in quiet.getvalue()
+
+
+def test_progress_bar_only_on_a_terminal():
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert isinstance(make_reporter(io.StringIO()), LogReporter)
+    assert not isinstance(make_reporter(io.StringIO()), ProgressReporter)
+    tty = Tty()
+    bar = make_reporter(tty)
+    assert isinstance(bar, ProgressReporter)
+    bar.start(1, "full", False, 3)
+    bar.queued(2)
+    bar.done("u", "ok")
+    bar.change("edited article 3")
+    bar.finish(FakeSummary())
+    assert "edited article 3" in tty.getvalue() and "crawl: summary" in tty.getvalue()
+    assert not isinstance(make_reporter(tty, quiet=True), ProgressReporter)
