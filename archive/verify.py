@@ -75,10 +75,14 @@ def verify(path: str | Path) -> VerifyReport:
         report.problems.append(f"cannot open {path}: {exc}")
         return report
     try:
+        # One read transaction: every check sees the same snapshot even while a crawl writes (WAL).
+        conn.execute("BEGIN")
         _verify(conn, report)
     except (sqlite3.DatabaseError, SchemaError) as exc:
         report.problems.append(f"cannot read {path}: {exc}")
     finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         conn.close()
     report.ok = not report.problems
     return report

@@ -130,3 +130,21 @@ def test_dangling_version_references_are_reported(db):
     problems = verify(db).problems
     assert any(p.startswith("capture 1: shows version 9") for p in problems)
     assert any(p.startswith("capture 2: shows footer version 4") for p in problems)
+
+
+def test_verify_reads_one_snapshot_while_a_crawl_writes(db, monkeypatch):
+    import archive.verify as verify_module
+
+    original = verify_module._check_fts
+    writer = Archive(db)
+
+    def write_in_between(conn, report):
+        # a crawl commits a new version between the version checks and the index check
+        writer.record_capture(capture(3, 5, content(seed=33, title="新文章")))
+        original(conn, report)
+
+    monkeypatch.setattr(verify_module, "_check_fts", write_in_between)
+    report = verify(db)
+    writer.close()
+    assert report.ok, report.problems
+    assert report.versions == report.fts_rows == 3
