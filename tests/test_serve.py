@@ -132,8 +132,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.skip("headless Chromium is not installed (apt-get install chromium; .ci/run installs it)")
+
+
 @pytest.fixture(scope="module")
 def server(built: BuiltArchive):
+    chromium()  # skips the browser tests before starting anything when there is no browser
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ncgh.cli", "serve", "--db", str(built.path), "--port", str(port)],
@@ -157,14 +166,6 @@ def server(built: BuiltArchive):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-
-
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.skip("headless Chromium is not installed (apt-get install chromium; .ci/run installs it)")
 
 
 def dump_dom(url: str, tmp_path: Path) -> str:
