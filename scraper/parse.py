@@ -648,6 +648,9 @@ def _title_column(raw: str | None) -> tuple[str | None, str | None]:
     return (title or None), None
 
 
+_MISSING_MAX_PROSE = 200  # characters of other body text that make a "does not exist" page an article
+
+
 def _missing_message(lines: list[str], patterns: tuple[str, ...]) -> str | None:
     """A short line saying the article does not exist (long lines are article text mentioning it)."""
     for line in lines:
@@ -815,7 +818,7 @@ def _fallback_path(root, compiled: _Compiled, base: str | None) -> _Found:
     found = find_header(page_lines[start : max(end, start + 1)]) or find_header(page_lines)
     header = found[1] if found else HeaderFields()
     if header.published is None:
-        guessed = guess_publication_date(root, main.text)
+        guessed = guess_publication_date(root, main=main)
         if guessed is not None:
             header = HeaderFields(published=guessed, views=header.views, source=header.source,
                                   author=header.author)
@@ -858,10 +861,18 @@ def parse_article(
                 raise ArticleMissing(f"page says the article does not exist: {message}")
     else:
         message = _missing_message(_lines(_page_body(root)), profile.missing_patterns)
-        if message is not None:
-            raise ArticleMissing(f"page says the article does not exist: {message}")
         # The fallback extractor works on lxml.html elements: parse again, into those.
-        found = _fallback_path(_tree(data, html_elements=True), compiled, base)
+        try:
+            found = _fallback_path(_tree(data, html_elements=True), compiled, base)
+        except ParseError:
+            if message is not None:
+                raise ArticleMissing(f"page says the article does not exist: {message}") from None
+            raise
+        # A page saying "does not exist" is missing unless the fallback found an article of some
+        # length elsewhere on it (a widget's "内容不存在" on a real article page).
+        prose = sum(len(p) for p in found.body.paragraphs if message is None or message not in p)
+        if message is not None and prose < _MISSING_MAX_PROSE:
+            raise ArticleMissing(f"page says the article does not exist: {message}")
 
     title, column = _title_column(found.title)
     names = [a.name for a in found.body.attachments]
