@@ -201,6 +201,26 @@ def _failed_items_of_last_run(archive: Archive) -> list[WorkItem]:
     return [WorkItem(url, kind, article_id, priority) for url, kind, article_id, priority in rows]
 
 
+def _prune_probe_misses(archive: Archive, run_id: int) -> None:
+    """Forget the ids earlier full crawls found empty (tens of thousands of rows per full crawl).
+
+    They hold nothing but "this id did not exist then"; the run rows keep the counts. Items with a
+    capture, and everything of the current run, are kept.
+    """
+    conn = archive.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "DELETE FROM work_items WHERE state = 'missing' AND capture_id IS NULL AND run_id != ?"
+            " AND run_id IN (SELECT id FROM runs WHERE status != 'running')",
+            (run_id,),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
 def _views_seen_at(archive: Archive, site: str) -> dict[int, str]:
     rows = archive.conn.execute(
         "SELECT article_id, views_at FROM articles WHERE site = ? AND views_at IS NOT NULL", (site,)
@@ -273,6 +293,7 @@ class _Crawl:
         self.disc.probe_ceiling = self.disc.initial_probe_ceiling(all_ids)
         if not fresh:
             return 0
+        _prune_probe_misses(self.archive, run_id)
         items = self.disc.seeds()
         revisits = plan_revisits(facts, self.cfg.revisit, self.now, ZoneInfo(self.cfg.site.timezone))
         for r in revisits:

@@ -1,0 +1,109 @@
+"""Crawl throughput and the cost of a daily crawl, against the simulator (delay 0).
+
+1. Pages per second of a full crawl (list pages, API, the id walk over the real site's id bands,
+   every article) of a 2,000-article simulated site, at concurrency 1 and 4, each crawl in its own
+   process (`python3 -m ncgh.cli crawl --mode full`) so its peak RSS is its own; the simulator runs
+   in this process. Every number is a floor: crawler and simulator share the machine's cores.
+2. Requests made by daily incremental crawls with the default revisit schedule, on the simulated
+   calendar (run and capture times follow the simulated days, so article ages are real ages).
+
+    python3 bench/bench_crawl.py [--articles 2000] [--days 3] [--skip-full]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from ncgh.config import config_from_dict
+from ncgh.crawl import run_crawl
+from ncgh.sim import SimConfig, SimServer
+from scraper.fetch import Fetcher
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def full_crawl_process(url: str, db: Path, concurrency: int) -> tuple[dict, float, int]:
+    """(summary, seconds, peak RSS in KiB) of one full crawl in a child process."""
+    config = db.with_suffix(".toml")
+    config.write_text(f"[fetch]\ndelay = 0\nconcurrency_per_host = {concurrency}\n", encoding="utf-8")
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ncgh.cli", "crawl", "--mode", "full", "--quiet", "--json",
+         "--db", str(db), "--config", str(config), "--base-url", url],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    # wait4 gives this child's own rusage (ru_maxrss in KiB on Linux).
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - started
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"crawl failed ({proc.returncode}): {err}")
+    return json.loads(out), seconds, usage.ru_maxrss
+
+
+def daily_incremental(articles: int, days: int, workdir: Path) -> list[dict]:
+    """Full crawl on day 0, then one default incremental crawl per simulated day."""
+    cfg = config_from_dict({"fetch": {"delay": 0, "concurrency_per_host": 4}})
+    db = workdir / "daily.db"
+    results = []
+    with SimServer(SimConfig(articles=articles, seed=1)) as srv:
+        for day in range(days + 1):
+            if day:
+                srv.advance()
+            sim_date = datetime.fromisoformat(srv.truth()["date"])
+            # 10:00 site time on the simulated day; captures get the same shift.
+            moment = datetime(sim_date.year, sim_date.month, sim_date.day, 2, 0, tzinfo=UTC)
+            offset = moment - datetime.now(UTC)
+            summary = run_crawl(
+                cfg, db, base_url=srv.url, mode="full" if day == 0 else "incremental", now=moment,
+                fetcher_factory=partial(Fetcher, utcnow=lambda offset=offset: datetime.now(UTC) + offset),
+            )
+            results.append({"day": day, **summary.to_dict()})
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--skip-full", action="store_true", help="Only the daily incremental part.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
+        workdir = Path(tmp)
+        if not args.skip_full:
+            print(f"full crawl of a {args.articles}-article simulated site (real id bands 800-26500), delay 0")
+            with SimServer(SimConfig(articles=args.articles, seed=1)) as srv:
+                for concurrency in (1, 4):
+                    db = workdir / f"full-{concurrency}.db"
+                    summary, seconds, rss = full_crawl_process(srv.url, db, concurrency)
+                    size = sum(p.stat().st_size for p in workdir.glob(f"full-{concurrency}.db*"))
+                    print(
+                        f"  concurrency {concurrency}: {summary['requests']} requests in {seconds:.1f}s ="
+                        f" {summary['requests'] / seconds:.0f} pages/s; {summary['new_articles']} articles,"
+                        f" {summary['probes']} id probes; peak RSS {rss / 1024:.0f} MiB; archive {size / 1e6:.1f} MB"
+                    )
+        print(f"daily incremental crawls, default [revisit] schedule, {args.articles} articles")
+        for r in daily_incremental(args.articles, args.days, workdir):
+            if r["day"] == 0:
+                print(f"  day 0 full: {r['requests']} requests ({r['elapsed']:.1f}s)")
+            else:
+                print(
+                    f"  day {r['day']}: {r['requests']} requests ({r['revisits']} revisits,"
+                    f" {r['discovered']} new found; {r['not_modified']} not modified, {r['new_versions']} edits"
+                    f" caught, {r['gone']} gone) in {r['elapsed']:.1f}s"
+                )
+
+
+if __name__ == "__main__":
+    main()
