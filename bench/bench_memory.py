@@ -1,0 +1,86 @@
+"""Peak memory of a full crawl as the site grows: 1,000, 3,000 and 10,000 articles.
+
+Each crawl is `python3 -m ncgh.cli crawl --mode full` in its own process (delay 0) against the
+simulator running in this process; os.wait4 gives that child's own peak RSS (ru_maxrss), so the
+simulator's memory is not counted. The simulated ids are spread over 10 ids per article (the real
+site's bands, scaled), and the crawler's [discovery] id_range covers them, so the id walk grows with
+the site too (about 10 probes per article): the work queue, not memory, must absorb it.
+
+    python3 bench/bench_memory.py [--sizes 1000,3000,10000] [--concurrency 2] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ncgh.sim import SimConfig, SimServer
+
+ROOT = Path(__file__).resolve().parents[1]
+ID_LOW = 800
+
+
+def crawl(url: str, db: Path, articles: int, concurrency: int) -> tuple[dict, float, int]:
+    """(summary, seconds, peak RSS in KiB) of one full crawl in a child process."""
+    config = db.with_suffix(".toml")
+    config.write_text(
+        f"[fetch]\ndelay = 0\nconcurrency_per_host = {concurrency}\n"
+        f"[discovery]\nid_range = [{ID_LOW}, {ID_LOW + 10 * articles + 100}]\n",
+        encoding="utf-8",
+    )
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ncgh.cli", "crawl", "--mode", "full", "--quiet", "--json",
+         "--db", str(db), "--config", str(config), "--base-url", url],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    out, err = proc.stdout.read(), proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage; ru_maxrss is KiB on Linux
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - started
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"crawl of {articles} articles failed ({proc.returncode}): {err[-2000:]}")
+    return json.loads(out), seconds, usage.ru_maxrss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,3000,10000", help="Comma-separated article counts.")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="Keep the archives in this directory.")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"full crawl, delay 0, concurrency {args.concurrency}; peak RSS of the crawl process (wait4 ru_maxrss)")
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        rows = []
+        for articles in sizes:
+            sim = SimConfig(articles=articles, seed=1, id_range=(ID_LOW, ID_LOW + 10 * articles + 50))
+            with SimServer(sim) as srv:
+                db = workdir / f"memory-{articles}.db"
+                summary, seconds, rss = crawl(srv.url, db, articles, args.concurrency)
+            size = sum(p.stat().st_size for p in workdir.glob(db.name + "*") if not p.name.endswith(".lock"))
+            rows.append((articles, rss))
+            print(
+                f"  {articles:6d} articles: peak RSS {rss / 1024:6.1f} MiB; {summary['requests']} requests"
+                f" ({summary['probes']} id probes), {summary['new_articles']} archived, {summary['errors']} errors,"
+                f" {seconds:.0f}s = {summary['requests'] / seconds:.0f} requests/s; archive {size / 1e6:.1f} MB",
+                flush=True,
+            )
+        if len(rows) > 1:
+            (small, small_rss), (large, large_rss) = rows[0], rows[-1]
+            print(
+                f"  growth: {large / small:.0f}x the articles -> {large_rss / small_rss:.2f}x the peak RSS"
+                f" (+{(large_rss - small_rss) / 1024:.1f} MiB)"
+            )
+
+
+if __name__ == "__main__":
+    main()
