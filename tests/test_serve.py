@@ -77,10 +77,12 @@ def test_canned_queries_answer(ds) -> None:
     growth = rows("fastest_growing")
     assert growth[0]["article_id"] == 1001 and growth[0]["views_per_day"] == 275.0
     assert {r["article_id"] for r in rows("latest_articles")} == {1001, 1002, 1003}
-    found = rows("search", "&q=职工代表")
-    assert {(r["article_id"], r["version"]) for r in found} == {(1001, 1), (1001, 2), (1001, 3)}
+    found = rows("search", "&q=职工代表&all_versions=")
+    assert [(r["article_id"], r["version"]) for r in found] == [(1001, 3)]
     assert "【职工代表】" in found[0]["snippet"]
-    assert rows("search", "&q=") == []
+    every = rows("search", "&q=职工代表&all_versions=1")
+    assert {(r["article_id"], r["version"]) for r in every} == {(1001, 1), (1001, 2), (1001, 3)}
+    assert rows("search", "&q=&all_versions=") == []
 
 
 def test_sql_match_function() -> None:
