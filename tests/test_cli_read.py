@@ -87,6 +87,8 @@ def test_diff_default_and_explicit(built: BuiltArchive) -> None:
     assert "\x1b[31m-市总工会召开职工代表大会" in colored and "\x1b[32m+南昌市总工会召开职工代表大会" in colored
     data = json.loads(run("diff", "1001", "1", "3", "--json", "--db", str(built.path)).output)
     assert [c["field"] for c in data["changes"]] == ["title", "body_text"]
+    single = run("diff", "1003", "--db", str(built.path)).output
+    assert "has a single version" in single
     one = run("diff", "1001", "2", "--db", str(built.path), ok=False)
     assert one.exit_code != 0 and "two version numbers" in one.output
 

@@ -28,6 +28,9 @@ def command(article: str, a: int | None, b: int | None, color: bool | None, db_p
         echo_json(d)
         return
     colored = use_color() if color is None else color
+    if d.old.version == d.new.version and a is None:
+        click.echo(f"article {d.article.article_id} has a single version (seen {d.new.first_seen}); nothing to compare")
+        return
     click.echo(f"article {d.article.article_id}: version {d.old.version} ({d.old.first_seen}) -> "
                f"version {d.new.version} ({d.new.first_seen})")
     if not d.changes:
