@@ -20,7 +20,10 @@ from ncgh.commands._read import db_options, echo_json, json_option, read_context
 @json_option
 def command(fmt: str, output: str, versions: str | None, since: str | None, bom: bool, force: bool,
             db_path: str | None, config_path: str | None, as_json: bool) -> None:
-    """Write to a temporary file beside PATH and rename it into place; never overwrites without --force."""
+    """Export FORMAT: csv, jsonl, parquet (one row per article version) or warc (the raw captures).
+
+    Writes a temporary file beside PATH and renames it into place; never overwrites without --force.
+    """
     from archive.export import ExportError, export
     from archive.query import QueryError, parse_moment
 
