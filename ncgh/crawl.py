@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPo
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from archive.model import (
@@ -132,10 +133,11 @@ class _Done:
     """A fetched work item, interpreted in the worker thread."""
 
     item: WorkItem
-    fetch: FetchResult
-    capture: CaptureIn
+    fetch: FetchResult | None
+    capture: CaptureIn | None
     page: ListPage | None = None
     ids: list[int] | None = None
+    crash: str | None = None  # an unexpected exception while fetching or interpreting
 
 
 def _now() -> datetime:
@@ -183,11 +185,18 @@ def _run_stats(archive: Archive, run_id: int) -> dict[str, int]:
     return stats
 
 
-def _failed_items_of_last_run(archive: Archive) -> list[WorkItem]:
+def _rebase(url: str, base_url: str) -> str:
+    """The same path and query on the current base URL's scheme and host."""
+    parts, base = urlsplit(url), urlsplit(base_url)
+    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
+
+
+def _failed_items_of_last_run(archive: Archive, base_url: str) -> list[WorkItem]:
     """Work that failed in the previous finished run and that no revisit would redo on its own.
 
     Pages of articles not yet archived and list pages leave a gap when their fetch fails; carrying
     them into the next run fills it (known articles are retried by the revisit schedule anyway).
+    They are moved onto the current base URL, which may differ from the last run's.
     """
     row = archive.conn.execute(
         "SELECT id FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1"
@@ -198,7 +207,7 @@ def _failed_items_of_last_run(archive: Archive) -> list[WorkItem]:
         "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state = 'failed'",
         (row[0],),
     ).fetchall()
-    return [WorkItem(url, kind, article_id, priority) for url, kind, article_id, priority in rows]
+    return [WorkItem(_rebase(url, base_url), kind, article_id, priority) for url, kind, article_id, priority in rows]
 
 
 def _prune_probe_misses(archive: Archive, run_id: int) -> None:
@@ -217,7 +226,8 @@ def _prune_probe_misses(archive: Archive, run_id: int) -> None:
         )
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have rolled back already (disk full): keep the first error
+            conn.execute("ROLLBACK")
         raise
 
 
@@ -259,6 +269,7 @@ class _Crawl:
         self.responses = 0
         self.no_response_streak = 0
         self._marks: list[int] = []
+        self.last_failure: str | None = None
         self._dirty = True
 
     # ---- planning ----
@@ -300,7 +311,7 @@ class _Crawl:
             item = self.disc.article_item(r.article_id, priority=r.priority, kind=KIND_REVISIT)
             item.etag, item.last_modified = r.etag, r.last_modified
             items.append(item)
-        items += _failed_items_of_last_run(self.archive)
+        items += _failed_items_of_last_run(self.archive, self.base_url)
         if self.mode == "full":
             # A full crawl also rechecks every gone article: unlinked ones are restored silently.
             planned = {r.article_id for r in revisits}
@@ -315,6 +326,12 @@ class _Crawl:
 
     # ---- worker thread ----
     def _work(self, fetcher: Fetcher, item: WorkItem, run_id: int) -> _Done:
+        try:
+            return self._fetch_and_interpret(fetcher, item, run_id)
+        except Exception as exc:  # a bug must not wedge the run: the item fails, the crawl goes on
+            return _Done(item, None, None, crash=f"{type(exc).__name__}: {exc}")
+
+    def _fetch_and_interpret(self, fetcher: Fetcher, item: WorkItem, run_id: int) -> _Done:
         fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
         capture_kind = "article" if item.kind in ARTICLE_KINDS else item.kind
         capture = interpret(
@@ -341,8 +358,14 @@ class _Crawl:
     # ---- main thread ----
     def _handle(self, run_id: int, done: _Done, summary: CrawlSummary) -> None:
         item, capture, fetch = done.item, done.capture, done.fetch
-        if fetch.status is None:
+        if done.crash is not None or capture is None or fetch is None:
+            self.archive.mark_done(item.id, "failed")
+            self.reporter.error(f"{item.url}: internal error: {done.crash}")
+            self.reporter.done(item.url, "crash")
+            return
+        if fetch.status is None:  # no answer at all (robots.txt unreachable counts: nothing may be fetched)
             self.no_response_streak += 1
+            self.last_failure = f"{fetch.error}: {fetch.error_detail}"
         else:
             self.responses += 1
             self.no_response_streak = 0
@@ -371,7 +394,13 @@ class _Crawl:
             self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
             self.reporter.done(item.url, capture.outcome)
             return
-        result = self.archive.record_capture(capture)
+        try:
+            result = self.archive.record_capture(capture)
+        except ValueError as exc:  # the archive refused this capture: say so, keep the rest going
+            self.archive.mark_done(item.id, "failed")
+            self.reporter.error(f"{item.url}: not recorded: {exc}")
+            self.reporter.done(item.url, "refused")
+            return
         if capture.outcome == OUTCOME_FETCH_ERROR:
             self.archive.mark_done(item.id, "failed")
             self.reporter.error(f"{item.url}: {capture.error} {capture.error_detail or ''}".rstrip())
@@ -418,7 +447,8 @@ class _Crawl:
                 self.archive.mark_done(item_id, "missing")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (disk full): keep the first error
+                conn.execute("ROLLBACK")
             raise
         self._marks.clear()
 
@@ -548,7 +578,7 @@ def run_crawl(
         summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
         if status == STATUS_UNREACHABLE:
             summary.exit_code = EXIT_UNREACHABLE
-            summary.message = f"the site could not be reached ({base})"
+            summary.message = f"the site could not be reached ({base}); last error: {crawl.last_failure}"
         elif status == STATUS_INTERRUPTED:
             summary.exit_code = EXIT_INTERRUPTED
             summary.message = "interrupted; the next crawl resumes this run"

@@ -347,3 +347,26 @@ def test_cli_output_modes(sim_factory, tmp_path, flag):
         assert data["new_articles"] == len([a for a in srv.truth()["articles"] if a["linked"]])
         stored = rows(tmp_path / "o.db", "SELECT summary_json, new_articles FROM runs")[0]
         assert json.loads(stored[0])["new_articles"] == stored[1] == data["new_articles"]
+
+
+def test_an_internal_error_fails_one_item_not_the_crawl(sim_factory, tmp_path, monkeypatch):
+    import ncgh.crawl as crawl_module
+
+    srv = sim_factory(articles=20, seed=8, id_range=ID_RANGE)
+    victim = next(a["id"] for a in srv.truth()["articles"] if a["linked"])
+    real = crawl_module.interpret
+
+    def flaky(site, url, *args, **kwargs):
+        if url.endswith(f"/article/{victim}"):
+            raise RuntimeError("boom")
+        return real(site, url, *args, **kwargs)
+
+    monkeypatch.setattr(crawl_module, "interpret", flaky)
+    db = tmp_path / "i.db"
+    first = run_crawl(crawl_config(), db, base_url=srv.url)
+    assert first.status == "finished" and first.exit_code == 1 and first.errors == 1
+    assert rows(db, f"SELECT count(*) FROM articles WHERE article_id = {victim}") == [(0,)]
+    monkeypatch.setattr(crawl_module, "interpret", real)
+    second = run_crawl(crawl_config(), db, base_url=srv.url)  # the failed item is carried over
+    assert second.exit_code == 0 and second.new_articles == 1
+    assert rows(db, f"SELECT version FROM articles WHERE article_id = {victim}") == [(1,)]

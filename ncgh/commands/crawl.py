@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 
 import click
 
+from archive.schema import SchemaError
 from ncgh.config import ConfigError, load_config
-from ncgh.crawl import EXIT_LOCKED, EXIT_USAGE, MODES, run_crawl
+from ncgh.crawl import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE, MODES, run_crawl
 from ncgh.lock import LockHeld
 from ncgh.report import make_reporter
 
@@ -73,6 +74,12 @@ def command(
     except LockHeld as exc:
         reporter.close()
         _fail(str(exc), EXIT_LOCKED)
+    except KeyboardInterrupt:
+        reporter.close()
+        _fail("interrupted; the next crawl resumes this run", EXIT_INTERRUPTED)
+    except SchemaError as exc:  # an archive written by a newer ncgh, or not an archive at all
+        reporter.close()
+        _fail(f"cannot use the archive {path}: {exc}", EXIT_USAGE)
     except (sqlite3.Error, OSError) as exc:
         # A read-only or full disk: every capture is its own transaction, so what was recorded stays.
         reporter.close()
