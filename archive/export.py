@@ -76,6 +76,7 @@ class ExportSummary:
     responses: int = 0  # WARC: response records
     revisits: int = 0  # WARC: revisit records (payload identical to an earlier one)
     requests: int = 0  # WARC: request records
+    metadata: int = 0  # WARC: metadata records telling the redirects that led to a response
     skipped: int = 0  # WARC: captures without any response (fetch errors), not written
 
 
@@ -416,7 +417,8 @@ def export_warc(
     `replay_headers`), WARC-Date is the capture time, and every record has block and payload
     digests. A payload identical to one already written becomes a revisit record
     (identical-payload-digest) pointing at the first. versions="latest" keeps only the last capture
-    of each URL; `since` keeps captures at or after that UTC moment. gzip defaults to the file name
+    of each final URL; a capture reached through redirects also gets a metadata record naming the
+    URL requested and each hop. `since` keeps captures at or after that UTC moment. gzip defaults to the file name
     ending in .gz (one gzip member per record, as the WARC spec and warcio expect).
     """
     from warcio.statusandheaders import StatusAndHeaders
@@ -428,7 +430,7 @@ def export_warc(
     if gzip is None:
         gzip = target.name.endswith(".gz")
     first_by_sha: dict[str, _FirstRecord] = {}
-    responses = revisits = requests = skipped = 0
+    responses = revisits = requests = metadata = skipped = 0
     where = ["1 = 1"]
     params: list = []
     if since is not None:
@@ -436,11 +438,11 @@ def export_warc(
         params.append(since)
     if versions == "latest":
         where.append(
-            "id IN (SELECT (SELECT c2.id FROM captures c2 WHERE c2.url = c1.url AND c2.status IS NOT NULL"
-            " ORDER BY c2.fetched_at DESC, c2.id DESC LIMIT 1) FROM captures c1 GROUP BY c1.url)"
+            "id IN (SELECT (SELECT c2.id FROM captures c2 WHERE c2.final_url = c1.final_url AND c2.status IS NOT NULL"
+            " ORDER BY c2.fetched_at DESC, c2.id DESC LIMIT 1) FROM captures c1 GROUP BY c1.final_url)"
         )
     sql = (
-        "SELECT id, url, final_url, fetched_at, status, headers_json, request_headers_json, body_sha256"
+        "SELECT id, url, final_url, fetched_at, status, headers_json, request_headers_json, body_sha256, redirects_json"
         f" FROM captures WHERE {' AND '.join(where)} ORDER BY fetched_at, id"
     )
     with _snapshot(db) as conn, atomic_output(target, force) as raw:
@@ -458,7 +460,9 @@ def export_warc(
         )
         writer.write_record(info)
         info_id = info.rec_headers.get_header("WARC-Record-ID")
-        for cid, url, final_url, fetched_at, status, headers_json, req_json, sha in conn.execute(sql, params):
+        for cid, url, final_url, fetched_at, status, headers_json, req_json, sha, redirects_json in conn.execute(
+            sql, params
+        ):
             if status is None:
                 skipped += 1
                 continue
@@ -524,8 +528,38 @@ def export_warc(
             )
             writer.write_request_response_pair(request, record)
             requests += 1
-    total = 1 + responses + revisits + requests
-    return _summary("warc", target, total, responses=responses, revisits=revisits, requests=requests, skipped=skipped)
+            hops = json.loads(redirects_json or "[]")
+            if hops or url != uri:
+                # Only the final response was kept, so the way there is told, not replayed: a
+                # metadata record beside the response (no redirect response is invented).
+                lines = [f"via: {url}"] + [f"redirect: {hop[1]} {hop[0]} -> {hop[2]}" for hop in hops]
+                text = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+                writer.write_record(
+                    writer.create_warc_record(
+                        uri,
+                        "metadata",
+                        payload=io.BytesIO(text),
+                        length=len(text),
+                        warc_content_type="application/warc-fields",
+                        warc_headers_dict={
+                            "WARC-Date": date,
+                            "WARC-Warcinfo-ID": info_id,
+                            "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID"),
+                        },
+                    )
+                )
+                metadata += 1
+    total = 1 + responses + revisits + requests + metadata
+    return _summary(
+        "warc",
+        target,
+        total,
+        responses=responses,
+        revisits=revisits,
+        requests=requests,
+        metadata=metadata,
+        skipped=skipped,
+    )
 
 
 def export(

@@ -5,7 +5,7 @@ What it holds (site "ncgh", capture times in November 2026):
   host aliases and both path forms; its first response was gzip-coded and chunked, so the WARC
   export has headers to fix; an unchanged re-fetch repeats the exact bytes of an earlier one (a revisit);
 - article 1002: one version, then 404 twice: gone;
-- article 1003: one version with a Latin-script word, fetched once, then a 304 Not Modified;
+- article 1003: one version with a Latin-script word, fetched once through a redirect, then a 304;
 - a list page capture, a robots.txt capture, and a fetch error (no response at all).
 """
 
@@ -151,7 +151,11 @@ def build_archive(path: Path) -> BuiltArchive:
         u1 = "http://www.ncgh.org.cn/nczhghcms/article/1001"
         rec(article(1001, u1, "2026-11-20T02:00:01.250000+00:00", "市总工会召开职工代表大会", 400, P1, gzip=True, chunked=True))
         rec(article(1002, "http://www.ncgh.org.cn/nczhghcms/article/1002", "2026-11-20T02:00:02+00:00", "送温暖活动", 90, P2))
-        rec(article(1003, "http://ncgh.org.cn/article/1003", "2026-11-20T02:00:03+00:00", "Python workshop 培训", 12, P3))
+        # Requested on one alias, redirected to another: the WARC tells the hop in a metadata record.
+        redirected = article(1003, "http://ncgh.org.cn/article/1003", "2026-11-20T02:00:03+00:00", "Python workshop 培训", 12, P3)
+        redirected.url = "http://171.34.90.220:8081/article/1003"
+        redirected.redirects = [("http://171.34.90.220:8081/article/1003", 302, "http://ncgh.org.cn/article/1003")]
+        rec(redirected)
         rec(article(1001, "http://ncgh.org.cn/article/1001", "2026-11-21T02:00:00+00:00", "市总工会召开职工代表大会", 650, P1))
         rec(article(1001, u1, "2026-11-22T02:00:00+00:00", "南昌市总工会召开职工代表大会", 900, P1))
         # The same bytes again a day later (the page did not change, counter included): a WARC revisit.

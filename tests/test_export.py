@@ -162,10 +162,11 @@ def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None
     summary = ex.export_warc(built.path, out)
     # 12 captures with a response (one fetch error has none): 10 distinct payloads + 2 repeats.
     assert (summary.responses, summary.revisits, summary.requests, summary.skipped) == (10, 2, 12, 1)
+    assert summary.metadata == 1  # the redirected capture
 
     check = warcio_cli("check", "-v", str(out))
     assert check.returncode == 0, check.stdout + check.stderr
-    assert check.stdout.count("digest pass") == 23  # every record but the 2 revisits, whose payload is elsewhere
+    assert check.stdout.count("digest pass") == 24  # every record but the 2 revisits, whose payload is elsewhere
 
     index = warcio_cli("index", "-f", "warc-type,warc-target-uri,http:status,warc-date", str(out))
     assert index.returncode == 0, index.stderr
@@ -173,6 +174,7 @@ def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None
     assert [e["warc-type"] for e in entries].count("response") == 10
     assert [e["warc-type"] for e in entries].count("revisit") == 2
     assert [e["warc-type"] for e in entries].count("request") == 12
+    assert [e["warc-type"] for e in entries].count("metadata") == 1
     assert entries[0]["warc-type"] == "warcinfo"
     first_article = next(e for e in entries if e.get("warc-target-uri", "").endswith("/article/1001"))
     assert first_article["warc-date"] == "2026-11-20T02:00:01.250000Z"  # the capture time
@@ -190,6 +192,13 @@ def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None
                 assert headers.get_header("WARC-Payload-Digest") == ex.sha1_payload_digest(payload)
                 assert record.http_headers.get_header("Content-Encoding") is None
                 assert record.http_headers.get_header("Transfer-Encoding") is None
+            elif record.rec_type == "metadata":
+                assert record.content_stream().read().decode().splitlines() == [
+                    "via: http://171.34.90.220:8081/article/1003",
+                    "redirect: 302 http://171.34.90.220:8081/article/1003 -> http://ncgh.org.cn/article/1003",
+                ]
+                assert records[headers.get_header("WARC-Concurrent-To")] == "response"
+                assert headers.get_header("WARC-Target-URI") == "http://ncgh.org.cn/article/1003"
             elif record.rec_type == "revisit":
                 assert headers.get_header("WARC-Profile").endswith("/revisit/identical-payload-digest")
                 assert records[headers.get_header("WARC-Refers-To")] == "response"
