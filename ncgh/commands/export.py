@@ -11,7 +11,7 @@ from ncgh.commands._read import db_options, echo_json, json_option, read_context
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(["csv", "jsonl", "parquet", "warc"]))
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @click.option("--versions", type=click.Choice(["latest", "all"]), default=None,
-              help="latest: each article's current version (tables) / last capture per URL (warc); "
+              help="latest: each article's current version (tables) / last capture per final URL (warc); "
                    "all: every version / every capture. Default: latest for tables, all for warc.")
 @click.option("--since", metavar="DATE", help="Only versions first seen (warc: captures made) at or after DATE (UTC).")
 @click.option("--bom", is_flag=True, help="csv: start with a UTF-8 BOM so spreadsheet programs detect UTF-8.")
@@ -38,6 +38,7 @@ def command(fmt: str, output: str, versions: str | None, since: str | None, bom:
         return
     if fmt == "warc":
         detail = (f"{summary.responses} responses, {summary.revisits} revisits, {summary.requests} requests"
+                  + (f", {summary.metadata} redirect notes" if summary.metadata else "")
                   + (f"; {summary.skipped} captures without a response left out" if summary.skipped else ""))
         click.echo(f"wrote {summary.path}: {summary.rows} WARC records ({detail}), {summary.bytes} bytes")
     else:
