@@ -25,6 +25,9 @@ from pathlib import Path
 
 from ncgh.sim import SimConfig, SimServer
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support_parse import label_from_truth  # noqa: E402
+
 OUT = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "pages" / "sim"
 BASE = "http://www.ncgh.org.cn"
 
@@ -62,48 +65,12 @@ def features(a: dict) -> set[tuple[str, str, str]]:
     return {(t, k, v) for k, v in feats.items()}
 
 
-def rebase(url: str, base: str) -> str:
-    return BASE + url[len(base):] if url.startswith(base) else url
-
-
 def label(a: dict, base: str, footer: dict, encoding: str, content_type: str | None, vendor: bool = False) -> dict:
-    shown = a["header_line"] or vendor
-    title = a["title"]
-    if a["column"]:
-        prefix = f"【{a['column']}】"
-        assert title.startswith(prefix), title
-        title = title[len(prefix):]
-    url = (f"{BASE}/plugin/gh/ghzx/pc_detail.php?erid=34&id={a['id']}&yiid=32" if vendor
-           else f"{BASE}/nczhghcms/article/{a['id']}")
-    warnings = []
-    if not shown:
-        warnings += ["missing_date", "missing_views"]
-    if vendor:
-        warnings.append("fallback_used")
-        footer = dict(footer, email=None, police_record=None)
-    return {
-        "url": url,
-        "content_type": content_type,
-        "article_id": a["id"],
-        "title": title,
-        "column": a["column"],
-        "published_at": a["published"] if shown else None,
-        "published_raw": a["published"] if shown else None,
-        "views": a["views"] if shown else None,
-        "source": a["source"] if (shown and a["template"] == "nav2020" and not vendor) else None,
-        "author": a["author"],
-        "body_text": a["body_text"],
-        "images": [{"src": rebase(i["src"], base), "caption": None if vendor else i["caption"]} for i in a["images"]],
-        "attachments": [] if vendor else [{"url": rebase(t["url"], base), "name": t["name"]} for t in a["attachments"]],
-        "signature": a["signature"],
-        "footer": footer,
-        "encoding": encoding,
-        "extractor": "fallback" if vendor else "profile",
-        "warnings": warnings,
-        "html_contains": [],
-        "html_excludes": ["<script", "字体大小", "分享到", "上一篇", "javascript:", "style=", "ICP备"],
-        "sim": {"template": "vendor" if vendor else a["template"], "quirk": a["quirk"]},
-    }
+    lab = label_from_truth(a, base, BASE, footer, encoding, content_type, vendor)
+    lab["html_contains"] = []
+    lab["html_excludes"] = ["<script", "字体大小", "分享到", "上一篇", "javascript:", "style=", "ICP备"]
+    lab["sim"] = {"template": "vendor" if vendor else a["template"], "quirk": a["quirk"]}
+    return lab
 
 
 def pick(articles: list[dict]) -> list[dict]:

@@ -89,3 +89,50 @@ def labelled_fields(fx: Fixture) -> list[str]:
     if fx.label.get("html_contains") or fx.label.get("html_excludes"):
         keys.append("body_html")
     return keys
+
+
+def label_from_truth(a: dict, truth_base: str, page_base: str, footer: dict, encoding: str,
+                     content_type: str | None, vendor: bool = False) -> dict:
+    """The label of a simulator page from its article's `/__sim__/truth?full=1` entry: what the page *shows*.
+
+    Title without its `【column】` prefix; date and views only with a header line (the vendor front end
+    always shows them); source only on the 2020 layout's header line; the vendor page shows no image
+    captions, no attachments, and a footer without e-mail or police record. URLs are moved from the
+    simulator's base (`truth_base`) to the base the page is parsed with (`page_base`).
+    """
+    shown = a["header_line"] or vendor
+
+    def rebase(url: str) -> str:
+        return page_base + url[len(truth_base):] if url.startswith(truth_base) else url
+
+    title = a["title"]
+    if a["column"]:
+        prefix = f"【{a['column']}】"
+        assert title.startswith(prefix), title
+        title = title[len(prefix):]
+    url = (f"{page_base}/plugin/gh/ghzx/pc_detail.php?erid=34&id={a['id']}&yiid=32" if vendor
+           else f"{page_base}/nczhghcms/article/{a['id']}")
+    warnings = [] if shown else ["missing_date", "missing_views"]
+    if vendor:
+        warnings.append("fallback_used")
+        footer = dict(footer, email=None, police_record=None)
+    return {
+        "url": url,
+        "content_type": content_type,
+        "article_id": a["id"],
+        "title": title,
+        "column": a["column"],
+        "published_at": a["published"] if shown else None,
+        "published_raw": a["published"] if shown else None,
+        "views": a["views"] if shown else None,
+        "source": a["source"] if (shown and a["template"] == "nav2020" and not vendor) else None,
+        "author": a["author"],
+        "body_text": a["body_text"],
+        "images": [{"src": rebase(i["src"]), "caption": None if vendor else i["caption"]} for i in a["images"]],
+        "attachments": [] if vendor else [{"url": rebase(t["url"]), "name": t["name"]} for t in a["attachments"]],
+        "signature": a["signature"],
+        "footer": footer,
+        "encoding": encoding,
+        "extractor": "fallback" if vendor else "profile",
+        "warnings": warnings,
+    }
