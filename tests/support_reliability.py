@@ -103,6 +103,8 @@ def crawl_with_kills(argv: list[str], db: Path, targets: list[int], timeout: flo
     """Start the crawl once per target and SIGKILL it when progress reaches the target."""
     kills: list[Kill] = []
     for target in targets:
+        if target > 0:
+            target = max(target, progress(db) + 1)  # this process must do some work before it dies
         proc = start(argv)
         began = time.monotonic()
         seen = -1
