@@ -544,6 +544,8 @@ def run_crawl(
         run = archive.unfinished_run()
         resumed = run is not None
         if run is not None:
+            if mode != run.mode:
+                reporter.info(f"crawl: --mode {mode} ignored: resuming the unfinished {run.mode} run {run.run_id}")
             run_id, mode = run.run_id, run.mode
             run_started_at = run.started_at
             try:
