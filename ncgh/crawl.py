@@ -306,7 +306,12 @@ class _Crawl:
             return 0
         _prune_probe_misses(self.archive, run_id)
         items = self.disc.seeds()
-        revisits = plan_revisits(facts, self.cfg.revisit, self.now, ZoneInfo(self.cfg.site.timezone))
+        first_run = self.archive.conn.execute(
+            "SELECT finished_at FROM runs WHERE finished_at IS NOT NULL ORDER BY id LIMIT 1"
+        ).fetchone()
+        revisits = plan_revisits(
+            facts, self.cfg.revisit, self.now, ZoneInfo(self.cfg.site.timezone), first_run[0] if first_run else None
+        )
         for r in revisits:
             item = self.disc.article_item(r.article_id, priority=r.priority, kind=KIND_REVISIT)
             item.etag, item.last_modified = r.etag, r.last_modified

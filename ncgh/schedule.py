@@ -2,7 +2,8 @@
 
 An article is due when the time since its last capture reaches its interval:
 - live articles: the interval of the first `schedule` row whose max_age_days is >= the article's age
-  (today minus its publication date, or minus first_seen when the page shows no date); an article
+  (today minus its publication date; for a page without a date, minus first_seen, unless the
+  archive's first run found it: then its age is unknown and it counts as old); an article
   whose content changed within `recently_changed_days` is revisited every `days_for_recently_changed`
   days whatever its age (edits come in bursts);
 - an article whose last capture showed it missing but which is not yet gone: every run, so a deletion
@@ -83,17 +84,25 @@ def _published_date(value: str | None) -> date | None:
         return None
 
 
-def age_days(facts: ArticleFacts, now: datetime, tz: ZoneInfo) -> float:
-    """Days since publication (site-local calendar), or since first seen when undated."""
+def age_days(facts: ArticleFacts, now: datetime, tz: ZoneInfo, backfill_until: str | None = None) -> float:
+    """Days since publication (site-local calendar); for an undated page, days since first seen.
+
+    An undated page first seen by the archive's first run (the backfill of an existing site) is of
+    unknown age, most likely old: it counts as older than every schedule row rather than as new.
+    """
     published = _published_date(facts.published_at)
     if published is not None:
         return float((now.astimezone(tz).date() - published).days)
+    if backfill_until is not None and facts.first_seen <= backfill_until:
+        return float("inf")
     return _days(now, _utc(facts.first_seen))
 
 
-def interval_days(facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: ZoneInfo) -> float:
+def interval_days(
+    facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: ZoneInfo, backfill_until: str | None = None
+) -> float:
     """The revisit interval of a live article (see the module docstring)."""
-    age = age_days(facts, now, tz)
+    age = age_days(facts, now, tz, backfill_until)
     interval = cfg.schedule[-1][1]
     for max_age, days in cfg.schedule:
         if age <= max_age:
@@ -105,7 +114,9 @@ def interval_days(facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: Zo
     return interval
 
 
-def classify(facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: ZoneInfo) -> Revisit | None:
+def classify(
+    facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: ZoneInfo, backfill_until: str | None = None
+) -> Revisit | None:
     """This article's revisit for a run at `now`, or None when it is not due."""
     since = _days(now, _utc(facts.last_capture_at))
     if facts.status == "gone":
@@ -115,7 +126,7 @@ def classify(facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: ZoneInf
     elif facts.version is None or facts.last_seen is None or facts.last_seen < facts.last_capture_at:
         interval, reason = 0.0, RETRY
     else:
-        interval, reason = interval_days(facts, cfg, now, tz), DUE
+        interval, reason = interval_days(facts, cfg, now, tz, backfill_until), DUE
     if since < interval - SLACK_DAYS:
         return None
     overdue = since / interval if interval > 0 else float("inf")
@@ -128,11 +139,18 @@ def classify(facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: ZoneInf
 
 
 def plan_revisits(
-    articles: list[ArticleFacts], cfg: RevisitConfig, now: datetime, tz: ZoneInfo | str = "Asia/Shanghai"
+    articles: list[ArticleFacts],
+    cfg: RevisitConfig,
+    now: datetime,
+    tz: ZoneInfo | str = "Asia/Shanghai",
+    backfill_until: str | None = None,
 ) -> list[Revisit]:
-    """The due revisits of a run, most urgent first, at most `cfg.budget` of them."""
+    """The due revisits of a run, most urgent first, at most `cfg.budget` of them.
+
+    `backfill_until`: when the archive's first run finished (ISO UTC), see age_days().
+    """
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    due = [r for r in (classify(a, cfg, now, zone) for a in articles) if r is not None]
+    due = [r for r in (classify(a, cfg, now, zone, backfill_until) for a in articles) if r is not None]
     due.sort(key=lambda r: (-r.priority, -r.overdue, r.article_id))
     return due[: cfg.budget]
 

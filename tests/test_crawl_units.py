@@ -289,3 +289,11 @@ def test_progress_bar_only_on_a_terminal():
     bar.finish(FakeSummary())
     assert "edited article 3" in tty.getvalue() and "crawl: summary" in tty.getvalue()
     assert not isinstance(make_reporter(tty, quiet=True), ProgressReporter)
+
+
+def test_undated_pages_of_the_first_backfill_count_as_old():
+    backfill_end = iso(30)
+    old_page = facts(published_days_ago=40, captured_days_ago=2, published_at=None)  # first seen 40 days ago
+    assert classify(old_page, REVISIT, NOW, TZ, backfill_until=backfill_end) is None  # 60-day interval
+    new_page = facts(published_days_ago=3, captured_days_ago=1, published_at=None)  # found after the backfill
+    assert classify(new_page, REVISIT, NOW, TZ, backfill_until=backfill_end).reason == DUE
