@@ -54,6 +54,20 @@ def prepare_connection(conn):
     conn.create_function("ncgh_snippet", 2, sql_snippet, deterministic=True)
 
 
+def short_time(value: str | None) -> str:
+    """'2026-11-24T02:00:00.000000+00:00' -> '2026-11-24 02:00 UTC' for people; full value in a title."""
+    if not value:
+        return ""
+    if len(value) >= 16 and value[10] == "T" and value.endswith("+00:00"):
+        return value[:10] + " " + value[11:16] + " UTC"
+    return value
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters["ncgh_time"] = short_time
+
+
 # --- cells link to the article page -------------------------------------------------------------------
 
 
@@ -190,6 +204,9 @@ def article_context(conn, article_id: int, site: str | None, version: int | None
         "short_changes": [c for c in diff.changes if c.field != "body_text"] if diff else [],
         "body_changed": bool(diff and any(c.field == "body_text" for c in diff.changes)),
         "sparkline": sparkline(hist.views),
+        "gone_event": next((e for e in reversed(hist.events) if e.event == "gone"), None)
+        if hist.article.status == "gone"
+        else None,
         # body_html usually holds the signature already; show it apart only when it does not.
         "show_signature": bool(
             view.version and view.version.signature and view.version.signature not in _text_of(view.version.body_html)

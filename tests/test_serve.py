@@ -117,6 +117,8 @@ def test_article_page_shows_body_versions_and_diff(ds) -> None:
     assert "script-src 'self'" in response.headers["content-security-policy"]
     older = get(ds, "/-/article/1001?version=2&compare=1").text
     assert "Changes from version 1 to version 2" in older and "南昌市总工会召开职工代表大会" in older
+    gone = get(ds, "/-/article/1002").text
+    assert "Gone from the site since 2026-11-24 02:00 UTC (http_404)" in gone and "送温暖活动" in gone
     assert get(ds, "/-/article/9999").status_code == 404
     assert get(ds, "/-/article/1001?version=x").status_code == 404
 

@@ -2,4 +2,13 @@
 --template-dir archive/templates -m archive/datasette/metadata.json`; `ncgh serve` does all of this itself.
 """
 
-from archive.serve import menu_links, prepare_connection, register_routes, render_cell  # noqa: F401  (pluggy finds the hookimpls)
+# pluggy finds the hook implementations among this module's attributes.
+from archive.serve import (  # noqa: F401
+    menu_links,
+    prepare_connection,
+    prepare_jinja2_environment,
+    register_routes,
+    render_cell,
+)
+
+__all__ = ["menu_links", "prepare_connection", "prepare_jinja2_environment", "register_routes", "render_cell"]
