@@ -21,6 +21,7 @@ import lxml.html
 
 from ncgh.sim.config import SimConfig
 from ncgh.sim.site import SimSite
+from scraper.encoding import decode
 from scraper.parse import parse_article
 
 
@@ -63,12 +64,14 @@ def main() -> None:
     extractors = Counter(parse_article(b, u, c).extractor for u, b, c in items)
     t_parse = timed(lambda it: parse_article(it[1], it[0], it[2]), items, args.rounds)
     t_lxml = timed(lambda it: lxml.html.fromstring(it[1]), items, args.rounds)
+    t_decode = timed(lambda it: decode(it[1], it[2]), items, args.rounds)
     n = len(items)
     print(f"pages: {n} simulator article pages ({args.encoding}), median {statistics.median(sizes) / 1024:.1f} KB, "
           f"extractors {dict(extractors)}")
     print(f"parse_article:        {n / t_parse:8.0f} pages/s  ({1000 * t_parse / n:.2f} ms/page)")
     print(f"lxml.html.fromstring: {n / t_lxml:8.0f} pages/s  ({1000 * t_lxml / n:.2f} ms/page)")
     print(f"ratio parse_article / bare lxml: {t_parse / t_lxml:.2f}x  (targets: >= 300 pages/s, <= 2.5x)")
+    print(f"of which scraper.encoding.decode alone: {1000 * t_decode / n:.2f} ms/page = {t_decode / t_lxml:.2f}x bare lxml")
 
 
 if __name__ == "__main__":
