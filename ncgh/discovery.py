@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from archive.store import WorkItem
 from ncgh.config import Config
@@ -74,6 +74,11 @@ class Discovery:
     # ---- URLs ----
     def _url(self, path: str) -> str:
         return urljoin(self.base_url + "/", path.lstrip("/"))
+
+    def on_base(self, url: str) -> str:
+        """`url`'s path and query on the crawled host (list pages may link another alias)."""
+        parts, base = urlsplit(url), urlsplit(self.base_url)
+        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
 
     def list_url(self, category: int, page: int) -> str:
         return self._url(self.cfg.discovery.list_url_template.format(category=category, page=page))
@@ -176,6 +181,8 @@ class Discovery:
             return PageOutcome(items, new_ids, True, "last page")
         if number >= self.cfg.discovery.max_list_pages:
             return PageOutcome(items, new_ids, True, f"max_list_pages ({number}) reached")
-        self._pages[page.next_url] = number + 1
-        items.append(WorkItem(page.next_url, kind, priority=PRIORITY_DISCOVERY))
+        # Keep the walk on the host being crawled even when the site links its canonical host.
+        next_url = self.on_base(page.next_url)
+        self._pages[next_url] = number + 1
+        items.append(WorkItem(next_url, kind, priority=PRIORITY_DISCOVERY))
         return PageOutcome(items, new_ids, False)

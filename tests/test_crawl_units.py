@@ -297,3 +297,9 @@ def test_undated_pages_of_the_first_backfill_count_as_old():
     assert classify(old_page, REVISIT, NOW, TZ, backfill_until=backfill_end) is None  # 60-day interval
     new_page = facts(published_days_ago=3, captured_days_ago=1, published_at=None)  # found after the backfill
     assert classify(new_page, REVISIT, NOW, TZ, backfill_until=backfill_end).reason == DUE
+
+
+def test_next_page_stays_on_the_crawled_host():
+    d = disc()
+    out = d.after_page(KIND_LIST, d.list_url(3, 1), page([9], "http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=2"))
+    assert out.items[-1].url == f"{BASE}/nczhghcms/category/3?pageNum=2"
