@@ -749,13 +749,23 @@ class _Found:
 
 def _profile_path(root, found: dict[str, etree._Element | None], compiled: _Compiled, base: str | None) -> _Found:
     info_el = found["info"]
-    header = parse_header(" ".join(_lines(info_el))) if info_el is not None else HeaderFields()
     title = normalise_space(_text(found["title"])) or None
     footer_el = found["footer"]
     if footer_el is not None and found["body"] in footer_el.iterancestors():
         footer_el = None  # a footer selector that matched around the body is not the site footer
-    footer = _footer(footer_el, [] if footer_el is not None else _lines(_page_body(root)))
+    page_lines = _lines(_page_body(root)) if info_el is None or footer_el is None else []
+    footer = _footer(footer_el, page_lines)
     body = _body(found["body"], base, compiled)
+    if info_el is not None:
+        header = parse_header(" ".join(_lines(info_el)))
+    else:
+        # No header element: a header line may still stand between the title and the body (a
+        # template variant the info selectors do not name); only there, never in the body or sidebar.
+        start = next((i for i, line in enumerate(page_lines) if title and line == title), None)
+        first = body.paragraphs[0] if body.paragraphs else None
+        end = next((i for i, line in enumerate(page_lines) if line == first), len(page_lines))
+        hit = find_header(page_lines[start + 1 : end]) if start is not None and start < end else None
+        header = hit[1] if hit else HeaderFields()
     return _Found(title, header, body, footer, "profile")
 
 

@@ -251,3 +251,13 @@ def test_body_lines_from_html_match_the_tree_walk() -> None:
             markup = lxml.html.tostring(el, encoding="unicode", with_tail=False)  # a block: adds only empty lines
             if "<script" not in markup and "<style" not in markup:
                 assert _lines_of_html(markup) == _lines(el), fx.id
+
+
+def test_a_header_line_outside_the_info_selectors_is_found_between_title_and_body() -> None:
+    data = page(f"<p>{P1}</p><p>时间:2001-01-01 浏览量:1</p>", info=None).replace(
+        b'<div class="detail-font">', '<p class="meta">发布日期：2018-10-12　点击数：33</p><div class="detail-font">'.encode())
+    r = parse_article(data, URL)
+    assert (r.published_at, r.views, r.warnings) == ("2018-10-12", 33, [])
+    # ... but a header-like line inside the body or the sidebar is not the article's header
+    r = parse_article(page(f"<p>{P1}</p><p>时间:2001-01-01 浏览量:1</p>", info=None), URL)
+    assert (r.published_at, r.views) == (None, None)
