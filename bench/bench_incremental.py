@@ -14,6 +14,9 @@ edits the archive caught, against the same numbers for the day-0 full crawl.
 bench/bench_crawl.py's daily part is the same crawl with the simulator's default rates (1.5% edits,
 deletions, new articles) and counts requests only.
 
+It also prints the database size (pages in use) after the full crawl and after the last day, and the
+bytes each later capture added: `--days 30` gives the storage cost of a month of daily crawls.
+
     python3 bench/bench_incremental.py [--articles 2000] [--days 5] [--change 0.01]
 """
 
@@ -37,6 +40,17 @@ POLICIES = {
     "default": {},
     "daily": {"revisit": {"schedule": [[100000, 1]], "unconditional_every_days": 0}},  # budget: all articles
 }
+
+
+def used_bytes(db: Path) -> tuple[int, int]:
+    """(bytes of database pages in use, captures stored): pages read through the WAL, free pages excluded."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        pages = conn.execute("PRAGMA page_count").fetchone()[0] - conn.execute("PRAGMA freelist_count").fetchone()[0]
+        captures = conn.execute("SELECT count(*) FROM captures").fetchone()[0]
+        return pages * conn.execute("PRAGMA page_size").fetchone()[0], captures
+    finally:
+        conn.close()
 
 
 def run_bytes(db: Path, run_id: int) -> tuple[Counter, int, int]:
@@ -79,7 +93,9 @@ def crawl_days(policy: str, articles: int, days: int, change: float, workdir: Pa
                 fetcher_factory=partial(Fetcher, utcnow=lambda offset=offset: datetime.now(UTC) + offset),
             )
             statuses, wire, decoded = run_bytes(db, summary.run_id)
+            size, captures = used_bytes(db)
             rows.append({
+                "size": size, "captures": captures,
                 "day": day, "requests": summary.requests, "statuses": statuses, "wire": wire, "decoded": decoded,
                 "edited": edited_today, "caught": summary.new_versions, "revisits": summary.revisits,
                 "elapsed": summary.elapsed,
@@ -121,6 +137,13 @@ def main() -> None:
                     f"    mean daily crawl: {req:.0f} requests ({req / first['requests']:.1%} of the full crawl),"
                     f" {wire / 1e3:.1f} kB on the wire ({wire / max(1, first['wire']):.1%});"
                     f" {caught} of the {edited} edits of days 1-{later[-1]['day']} archived by then"
+                )
+                last = later[-1]
+                added = last["captures"] - first["captures"]
+                print(
+                    f"    storage: {first['size'] / 1e6:.1f} MB after the full crawl ({first['captures']} captures),"
+                    f" {last['size'] / 1e6:.1f} MB after day {last['day']} = {last['size'] / first['size']:.2f}x;"
+                    f" {(last['size'] - first['size']) / max(1, added):.0f} bytes per capture added ({added} captures)"
                 )
 
 
