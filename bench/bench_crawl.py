@@ -1,7 +1,8 @@
 """Crawl throughput and the cost of a daily crawl, against the simulator (delay 0).
 
 1. Pages per second of a full crawl (list pages, API, the id walk over the real site's id bands,
-   every article) of a 2,000-article simulated site, at concurrency 1 and 4, each crawl in its own
+   every article) of a 2,000-article simulated site, and of a first incremental crawl (list pages
+   and articles only: parse-bound), at concurrency 1 and 4, each crawl in its own
    process (`python3 -m ncgh.cli crawl --mode full`) so its peak RSS is its own; the simulator runs
    in this process. Every number is a floor: crawler and simulator share the machine's cores.
 2. Requests made by daily incremental crawls with the default revisit schedule, on the simulated
@@ -31,13 +32,13 @@ from scraper.fetch import Fetcher
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def full_crawl_process(url: str, db: Path, concurrency: int) -> tuple[dict, float, int]:
-    """(summary, seconds, peak RSS in KiB) of one full crawl in a child process."""
+def crawl_process(url: str, db: Path, concurrency: int, mode: str = "full") -> tuple[dict, float, int]:
+    """(summary, seconds, peak RSS in KiB) of one crawl in a child process."""
     config = db.with_suffix(".toml")
     config.write_text(f"[fetch]\ndelay = 0\nconcurrency_per_host = {concurrency}\n", encoding="utf-8")
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ncgh.cli", "crawl", "--mode", "full", "--quiet", "--json",
+        [sys.executable, "-m", "ncgh.cli", "crawl", "--mode", mode, "--quiet", "--json",
          "--db", str(db), "--config", str(config), "--base-url", url],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
@@ -86,12 +87,21 @@ def main() -> None:
             with SimServer(SimConfig(articles=args.articles, seed=1)) as srv:
                 for concurrency in (1, 4):
                     db = workdir / f"full-{concurrency}.db"
-                    summary, seconds, rss = full_crawl_process(srv.url, db, concurrency)
+                    summary, seconds, rss = crawl_process(srv.url, db, concurrency)
                     size = sum(p.stat().st_size for p in workdir.glob(f"full-{concurrency}.db*"))
                     print(
                         f"  concurrency {concurrency}: {summary['requests']} requests in {seconds:.1f}s ="
                         f" {summary['requests'] / seconds:.0f} pages/s; {summary['new_articles']} articles,"
                         f" {summary['probes']} id probes; peak RSS {rss / 1024:.0f} MiB; archive {size / 1e6:.1f} MB"
+                    )
+                print("first incremental crawl of the same site (list pages and articles, no id walk)")
+                for concurrency in (1, 4):
+                    db = workdir / f"inc-{concurrency}.db"
+                    summary, seconds, rss = crawl_process(srv.url, db, concurrency, mode="incremental")
+                    print(
+                        f"  concurrency {concurrency}: {summary['requests']} requests in {seconds:.1f}s ="
+                        f" {summary['requests'] / seconds:.0f} pages/s ({summary['new_articles']} articles parsed"
+                        f" and stored); peak RSS {rss / 1024:.0f} MiB"
                     )
         print(f"daily incremental crawls, default [revisit] schedule, {args.articles} articles")
         for r in daily_incremental(args.articles, args.days, workdir):
