@@ -63,12 +63,16 @@ EXIT_INTERRUPTED = 130
 # A run whose first fetches all got no answer at all stops early: the site (or network) is down,
 # and trying every queued page with retries and backoff would only take hours to say so.
 UNREACHABLE_AFTER = 8
+# A site that stops answering mid-run: after this many fetches in a row without any answer the run
+# ends (exit 1) instead of spending hours on retries; its failures are carried into the next run.
+LOST_AFTER = 30
 REFILL = 64  # pending items read from the queue at a time
 
 STATUS_FINISHED = "finished"
 STATUS_PAUSED = "paused"  # --max-requests reached; the run stays open and the next crawl resumes it
 STATUS_INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM; resumable like a crash
 STATUS_UNREACHABLE = "unreachable"
+STATUS_LOST = "lost"  # the site stopped answering during the run
 
 
 @dataclass
@@ -120,7 +124,7 @@ class CrawlSummary:
         )
         if self.footer_changes:
             text += f", footer changed {self.footer_changes}x"
-        if self.pending:
+        if self.pending and self.status in (STATUS_PAUSED, STATUS_INTERRUPTED):
             text += f", {self.pending} left for the next crawl"
         text += f" ({self.elapsed:.1f}s)"
         if self.message:
@@ -500,6 +504,8 @@ class _Crawl:
                         self._handle(run_id, done, summary)
                     if status == STATUS_FINISHED and self.responses == 0 and self.no_response_streak >= UNREACHABLE_AFTER:
                         status = STATUS_UNREACHABLE  # stop submitting; what is in flight is still recorded
+                    elif status == STATUS_FINISHED and self.no_response_streak >= LOST_AFTER:
+                        status = STATUS_LOST
             except KeyboardInterrupt:
                 status = STATUS_INTERRUPTED
                 for future in inflight.values():
@@ -593,7 +599,12 @@ def run_crawl(
             summary.exit_code = EXIT_ERRORS if summary.errors else EXIT_OK
             if status == STATUS_PAUSED:
                 summary.message = "--max-requests reached; the next crawl resumes this run"
-        if status in (STATUS_FINISHED, STATUS_UNREACHABLE):
+        if status == STATUS_LOST:
+            summary.message = (
+                f"the site stopped answering ({crawl.no_response_streak} requests in a row without an answer);"
+                f" last error: {crawl.last_failure}"
+            )
+        if status in (STATUS_FINISHED, STATUS_UNREACHABLE, STATUS_LOST):
             archive.finish_run(run_id, summary.finished_at, status, summary.to_json())
         reporter.finish(summary)
         return summary

@@ -370,3 +370,31 @@ def test_an_internal_error_fails_one_item_not_the_crawl(sim_factory, tmp_path, m
     second = run_crawl(crawl_config(), db, base_url=srv.url)  # the failed item is carried over
     assert second.exit_code == 0 and second.new_articles == 1
     assert rows(db, f"SELECT version FROM articles WHERE article_id = {victim}") == [(1,)]
+
+
+def test_site_that_stops_answering_ends_the_run_and_the_next_crawl_fills_in(sim_factory, tmp_path):
+    from ncgh.report import Reporter
+
+    srv = sim_factory(articles=40, seed=9, id_range=ID_RANGE)
+
+    class StopSiteAfter(Reporter):
+        def __init__(self) -> None:
+            self.count = 0
+
+        def done(self, url: str, outcome: str) -> None:
+            self.count += 1
+            if self.count == 15:
+                srv.stop()
+
+    cfg = crawl_config(fetch={"max_attempts": 1, "connect_timeout": 0.5})
+    db = tmp_path / "lost.db"
+    lost = run_crawl(cfg, db, base_url=srv.url, reporter=StopSiteAfter())
+    assert lost.status == "lost" and lost.exit_code == 1
+    assert "stopped answering" in lost.message
+    assert rows(db, "SELECT status FROM runs") == [("lost",)]
+    # The site is back (on another port): the next crawl fetches what the lost run could not.
+    again = sim_factory(articles=40, seed=9, id_range=ID_RANGE)
+    done = run_crawl(cfg, db, base_url=again.url)
+    assert done.exit_code == 0
+    linked = {a["id"] for a in again.truth()["articles"] if a["linked"]}
+    assert {r[0] for r in rows(db, "SELECT article_id FROM articles WHERE version = 1")} == linked
