@@ -317,14 +317,24 @@ def _utf8(body: bytes, decoded: Decoded) -> bytes:
     if decoded.encoding == "utf-8" and decoded.source in ("http", "meta", "utf-8") and not body.startswith(b"\xef\xbb\xbf"):
         data = body  # decoded strictly as UTF-8: the bytes are the text
         if b"<?xml" not in data[:200] and not _CONTROL_BYTES.search(data) and "\ue000" not in text:
-            return data
+            return _without_control_refs(data)
     if "<?xml" in text[:200]:
         text = _XML_DECL.sub("", text, count=1)
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)  # libxml2 stops at NUL and chokes on other C0 controls
     if not text or text.isspace():
         raise ParseError("empty page")
-    return text.encode("utf-8", errors="replace")  # lone surrogates cannot be encoded
+    return _without_control_refs(text.encode("utf-8", errors="replace"))  # lone surrogates cannot be encoded
+
+
+# Character references to the same characters (`&#1;`): libxml2 turns them into the characters.
+_CONTROL_REF = re.compile(
+    rb"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45]|57344)|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF]|[eE]000));?"
+)
+
+
+def _without_control_refs(data: bytes) -> bytes:
+    return _CONTROL_REF.sub(b"", data) if b"&#" in data else data
 
 
 def _tree(data: bytes, html_elements: bool = False) -> etree._Element:
