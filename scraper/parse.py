@@ -299,9 +299,10 @@ PARSER_VERSION = parser_version_for(DEFAULT_PROFILE)
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 # C0 controls (and U+FFFE/U+FFFF) break libxml2 and lxml's text setters; U+E000 (private use) is
-# `_lines`' block marker. The same characters as UTF-8 bytes, for the fast path.
+# `_lines`' block marker. The C0 controls as bytes, for the fast path.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ue000]")
-_CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+_CONTROL_BYTES = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(14, 32))  # deleted by translate() to count
+_REF_START = re.compile(rb"&#")  # a compiled literal searches faster than `in` on bytes
 # A plain etree parser on UTF-8 bytes parses twice as fast as lxml.html on str (no Python element
 # classes, no UCS-4 input); lxml.html trees are built only for the fallback, which needs them.
 # huge_tree lifts libxml2's depth limit of 256 (past it, text is silently dropped) and its 10 MB text
@@ -316,7 +317,8 @@ def _utf8(body: bytes, decoded: Decoded) -> bytes:
     text = decoded.text
     if decoded.encoding == "utf-8" and decoded.source in ("http", "meta", "utf-8") and not body.startswith(b"\xef\xbb\xbf"):
         data = body  # decoded strictly as UTF-8: the bytes are the text
-        if b"<?xml" not in data[:200] and not _CONTROL_BYTES.search(data) and "\ue000" not in text:
+        if (b"<?xml" not in data[:200] and len(data.translate(None, _CONTROL_BYTES)) == len(data)
+                and "\ue000" not in text and "\ufffe" not in text and "\uffff" not in text):
             return _without_control_refs(data)
     if "<?xml" in text[:200]:
         text = _XML_DECL.sub("", text, count=1)
@@ -334,7 +336,7 @@ _CONTROL_REF = re.compile(
 
 
 def _without_control_refs(data: bytes) -> bytes:
-    return _CONTROL_REF.sub(b"", data) if b"&#" in data else data
+    return _CONTROL_REF.sub(b"", data) if _REF_START.search(data) else data
 
 
 def _tree(data: bytes, html_elements: bool = False) -> etree._Element:
