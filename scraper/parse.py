@@ -767,20 +767,33 @@ def _profile_path(root, found: dict[str, etree._Element | None], compiled: _Comp
     footer_el = found["footer"]
     if footer_el is not None and found["body"] in footer_el.iterancestors():
         footer_el = None  # a footer selector that matched around the body is not the site footer
-    page_lines = _lines(_page_body(root)) if info_el is None or footer_el is None else []
-    footer = _footer(footer_el, page_lines)
-    body = _body(found["body"], base, compiled)
+    footer = _footer(footer_el, _lines(_page_body(root)) if footer_el is None else [])
     if info_el is not None:
         header = parse_header(" ".join(_lines(info_el)))
     else:
         # No header element: a header line may still stand between the title and the body (a
         # template variant the info selectors do not name); only there, never in the body or sidebar.
-        start = next((i for i, line in enumerate(page_lines) if title and line == title), None)
-        first = body.paragraphs[0] if body.paragraphs else None
-        end = next((i for i, line in enumerate(page_lines) if line == first), len(page_lines))
-        hit = find_header(page_lines[start + 1 : end]) if start is not None and start < end else None
+        hit = find_header(_lines_between(found["title"], found["body"]))
         header = hit[1] if hit else HeaderFields()
+    body = _body(found["body"], base, compiled)
     return _Found(title, header, body, footer, "profile")
+
+
+def _lines_between(first: etree._Element, last: etree._Element, levels: int = 3, limit: int = 8) -> list[str]:
+    """Lines of the elements after `first` and before `last`: `first`'s following siblings (or, when it
+    has none before `last`, its parent's), stopping at `last` or an element holding it."""
+    holders = set(last.iterancestors())
+    node: etree._Element | None = first
+    lines: list[str] = []
+    for _ in range(levels):
+        if node is None or node in holders:
+            break
+        for count, sib in enumerate(node.itersiblings()):
+            if sib is last or sib in holders or count >= limit:
+                return lines
+            lines.extend(_lines(sib))
+        node = node.getparent()
+    return lines
 
 
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜—–]+|::)\s*")
