@@ -92,9 +92,10 @@ def faults(args: argparse.Namespace, tmp: Path, checks: Checks) -> None:
     fetch = {"max_attempts": 1, "read_timeout": 0.4, "backoff_base": 0.01, "backoff_max": 0.05,
              "retry_after_max": 0.1, "concurrency_per_host": 2}
     config = write_config(tmp / "faults.toml", args.articles, fetch=fetch)
+    calm = write_config(tmp / "calm.toml", args.articles)  # shipped timeouts and retries
     with SimServer(small_site(args.articles)) as clean:
         reference = tmp / "faults-reference.db"
-        ncgh(*crawl_argv(config, reference, clean.url)[3:], timeout=3600)
+        ncgh(*crawl_argv(calm, reference, clean.url)[3:], timeout=3600)
     site = small_site(args.articles, faults=spec, fault_timeout_seconds=0.8, retry_after_seconds=0)
     db = tmp / "faults.db"
     with SimServer(site) as srv:
@@ -107,7 +108,7 @@ def faults(args: argparse.Namespace, tmp: Path, checks: Checks) -> None:
         print(f"  {summary.get('requests')} requests, {summary.get('fetch_errors')} fetch errors,"
               f" {summary.get('parse_errors')} parse errors recorded")
         srv.faults = FaultPlan(parse_faults(None), site.seed)
-        second = ncgh(*crawl_argv(config, db, srv.url, "incremental", "--json")[3:], timeout=3600)
+        second = ncgh(*crawl_argv(calm, db, srv.url, "incremental", "--json")[3:], timeout=3600)
         summary2 = json.loads(second.stdout) if second.stdout.strip() else {}
         print(f"next crawl without faults: exit {second.returncode}, {summary2.get('requests')} requests,"
               f" {summary2.get('new_articles')} articles completed")
