@@ -6,7 +6,7 @@ simulator's memory is not counted. The simulated ids are spread over 10 ids per 
 site's bands, scaled), and the crawler's [discovery] id_range covers them, so the id walk grows with
 the site too (about 10 probes per article): the work queue, not memory, must absorb it.
 
-    python3 bench/bench_memory.py [--sizes 1000,3000,10000] [--concurrency 2] [--keep DIR]
+    python3 bench/bench_memory.py [--sizes 1000,3000,10000] [--concurrency 2] [--keep DIR] [--body-cache BYTES]
 """
 
 from __future__ import annotations
@@ -26,7 +26,15 @@ ROOT = Path(__file__).resolve().parents[1]
 ID_LOW = 800
 
 
-def crawl(url: str, db: Path, articles: int, concurrency: int) -> tuple[dict, float, int]:
+# Runs `ncgh` with archive.bodies.BodyStore's cache limit set to argv[1] bytes (a diagnostic: how much
+# of the peak is that cache of recently stored bodies).
+WITH_BODY_CACHE = (
+    "import sys, archive.bodies as b; b.BodyStore.__init__.__defaults__ = (int(sys.argv.pop(1)),);"
+    " from ncgh.cli import main; sys.argv[0] = 'ncgh'; main()"
+)
+
+
+def crawl(url: str, db: Path, articles: int, concurrency: int, body_cache: int | None = None) -> tuple[dict, float, int]:
     """(summary, seconds, peak RSS in KiB) of one full crawl in a child process."""
     config = db.with_suffix(".toml")
     config.write_text(
@@ -35,8 +43,9 @@ def crawl(url: str, db: Path, articles: int, concurrency: int) -> tuple[dict, fl
         encoding="utf-8",
     )
     started = time.monotonic()
+    program = ["-m", "ncgh.cli"] if body_cache is None else ["-c", WITH_BODY_CACHE, str(body_cache)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ncgh.cli", "crawl", "--mode", "full", "--quiet", "--json",
+        [sys.executable, *program, "crawl", "--mode", "full", "--quiet", "--json",
          "--db", str(db), "--config", str(config), "--base-url", url],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
@@ -54,9 +63,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,3000,10000", help="Comma-separated article counts.")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="Keep the archives in this directory.")
+    parser.add_argument("--body-cache", type=int, metavar="BYTES",
+                        help="Diagnostic: run the crawler with this BodyStore cache limit (default: its own, 64 MB).")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"full crawl, delay 0, concurrency {args.concurrency}; peak RSS of the crawl process (wait4 ru_maxrss)")
+    cache = "" if args.body_cache is None else f"; BodyStore cache limited to {args.body_cache} bytes"
+    print(f"full crawl, delay 0, concurrency {args.concurrency}; peak RSS of the crawl process (wait4 ru_maxrss){cache}")
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -65,7 +77,7 @@ def main() -> None:
             sim = SimConfig(articles=articles, seed=1, id_range=(ID_LOW, ID_LOW + 10 * articles + 50))
             with SimServer(sim) as srv:
                 db = workdir / f"memory-{articles}.db"
-                summary, seconds, rss = crawl(srv.url, db, articles, args.concurrency)
+                summary, seconds, rss = crawl(srv.url, db, articles, args.concurrency, args.body_cache)
             size = sum(p.stat().st_size for p in workdir.glob(db.name + "*") if not p.name.endswith(".lock"))
             rows.append((articles, rss))
             print(
