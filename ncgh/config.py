@@ -86,6 +86,8 @@ class RevisitConfig:
     days_for_recently_changed: float
     gone_recheck_days: float
     budget: int
+    fill_budget: bool
+    fill_min_days: float
     conditional: bool
     unconditional_every_days: float
 
@@ -302,6 +304,8 @@ _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "days_for_recently_changed": _number(0, strict=True),
             "gone_recheck_days": _number(0, strict=True),
             "budget": _integer(0),
+            "fill_budget": _boolean,
+            "fill_min_days": _number(0),
             "conditional": _boolean,
             "unconditional_every_days": _number(0),
         },

@@ -14,6 +14,14 @@ Each interval is shortened by SLACK_DAYS so a daily cron job whose start drifts 
 revisits a daily article every day. Due articles are ranked (confirmations and retries first, then
 by how overdue they are) and at most `budget` are taken.
 
+Budget fill (`fill_budget = true`): the schedule alone leaves most of the budget unused, and a
+government site edits old pages silently, so an old article edited today would wait up to 60 days.
+What the due revisits leave of the budget goes to live articles that are not due yet, those whose
+last capture is oldest relative to their interval first (days since last capture / interval), never
+one captured less than `fill_min_days` ago (a second crawl the same day stays cheap). Every live
+article is then revisited about every `live articles / budget` days, with young articles, whose
+intervals are short, proportionally more often.
+
 Validators: with `conditional = true` a revisit sends If-None-Match / If-Modified-Since from the last
 answer, except when the article's view count was last seen `unconditional_every_days` ago or more:
 a 304 carries no view count, so without this the view-count series of a stable article would stop.
@@ -34,8 +42,9 @@ CONFIRM = "confirm_missing"
 RETRY = "retry"
 DUE = "due"
 GONE_RECHECK = "gone_recheck"
+FILL = "fill"  # not due, taken to use the rest of the budget
 
-PRIORITY = {CONFIRM: 190, RETRY: 180, DUE: 100, GONE_RECHECK: 90}
+PRIORITY = {CONFIRM: 190, RETRY: 180, DUE: 100, GONE_RECHECK: 90, FILL: 80}
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,7 @@ class Revisit:
     article_id: int
     reason: str
     priority: int
-    overdue: float  # days since last capture / interval (>= 1 when due)
+    overdue: float  # days since last capture / interval (>= 1 when due, < 1 for a fill)
     etag: str | None = None
     last_modified: str | None = None
 
@@ -114,6 +123,16 @@ def interval_days(
     return interval
 
 
+def _validators(facts: ArticleFacts, cfg: RevisitConfig, now: datetime) -> tuple[str | None, str | None]:
+    """(etag, last_modified) to send, or (None, None) when the view count is due for a full fetch."""
+    if not cfg.conditional or not (facts.etag or facts.last_modified):
+        return None, None
+    views_age = _days(now, _utc(facts.views_at)) if facts.views_at else float("inf")
+    if cfg.unconditional_every_days <= 0 or views_age < cfg.unconditional_every_days - SLACK_DAYS:
+        return facts.etag, facts.last_modified
+    return None, None
+
+
 def classify(
     facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: ZoneInfo, backfill_until: str | None = None
 ) -> Revisit | None:
@@ -130,12 +149,27 @@ def classify(
     if since < interval - SLACK_DAYS:
         return None
     overdue = since / interval if interval > 0 else float("inf")
-    etag = last_modified = None
-    if reason == DUE and cfg.conditional and (facts.etag or facts.last_modified):
-        views_age = _days(now, _utc(facts.views_at)) if facts.views_at else float("inf")
-        if cfg.unconditional_every_days <= 0 or views_age < cfg.unconditional_every_days - SLACK_DAYS:
-            etag, last_modified = facts.etag, facts.last_modified
+    etag, last_modified = _validators(facts, cfg, now) if reason == DUE else (None, None)
     return Revisit(facts.article_id, reason, PRIORITY[reason], overdue, etag, last_modified)
+
+
+def fill_candidate(
+    facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: ZoneInfo, backfill_until: str | None = None
+) -> Revisit | None:
+    """A revisit of a live, healthy article that is not due, for spending unused budget; else None.
+
+    Call it for articles classify() did not take. Its `overdue` (< 1) ranks the fill.
+    """
+    if facts.status != "live" or facts.missing_streak > 0 or facts.version is None:
+        return None
+    if facts.last_seen is None or facts.last_seen < facts.last_capture_at:
+        return None  # a failed last capture is a RETRY, not a fill
+    since = _days(now, _utc(facts.last_capture_at))
+    if since < cfg.fill_min_days - SLACK_DAYS or since <= 0:
+        return None
+    overdue = since / interval_days(facts, cfg, now, tz, backfill_until)
+    etag, last_modified = _validators(facts, cfg, now)
+    return Revisit(facts.article_id, FILL, PRIORITY[FILL], overdue, etag, last_modified)
 
 
 def plan_revisits(
@@ -145,12 +179,26 @@ def plan_revisits(
     tz: ZoneInfo | str = "Asia/Shanghai",
     backfill_until: str | None = None,
 ) -> list[Revisit]:
-    """The due revisits of a run, most urgent first, at most `cfg.budget` of them.
+    """The revisits of a run, most urgent first, at most `cfg.budget` of them.
 
+    The due ones first; with `cfg.fill_budget` the rest of the budget goes to the live articles
+    that are most overdue relative to their interval (see the module docstring).
     `backfill_until`: when the archive's first run finished (ISO UTC), see age_days().
     """
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    due = [r for r in (classify(a, cfg, now, zone, backfill_until) for a in articles) if r is not None]
+    due: list[Revisit] = []
+    spare: list[ArticleFacts] = []
+    for facts in articles:
+        revisit = classify(facts, cfg, now, zone, backfill_until)
+        if revisit is not None:
+            due.append(revisit)
+        else:
+            spare.append(facts)
     due.sort(key=lambda r: (-r.priority, -r.overdue, r.article_id))
-    return due[: cfg.budget]
-
+    plan = due[: cfg.budget]
+    room = cfg.budget - len(plan)
+    if cfg.fill_budget and room > 0:
+        fills = [r for r in (fill_candidate(f, cfg, now, zone, backfill_until) for f in spare) if r is not None]
+        fills.sort(key=lambda r: (-r.overdue, r.article_id))
+        plan += fills[:room]
+    return plan

@@ -140,6 +140,40 @@ def test_multi_day_timeline_matches_truth(sim_factory, tmp_path):
     assert verify(str(db)).ok
 
 
+def test_budget_fill_catches_edits_of_old_articles_within_size_over_budget_runs(sim_factory, tmp_path):
+    """Every simulated article is years old (revisit interval 60 days), so only the budget fill can
+    catch their edits: 24 live articles and a budget of 8 revisit each one every 3 daily runs, so an
+    edit made on day d is archived by the run of day d + 2 at the latest."""
+    live, budget, days = 24, 8, 7
+    srv = sim_factory(articles=live, seed=4, id_range=ID_RANGE, edit_rate=0.06, delete_rate=0.0,
+                      restore_rate=0.0, new_per_day=(0, 0))
+    # recently_changed_days = 0: an edited article is not revisited daily, so the fill alone is measured.
+    cfg = crawl_config(revisit={"budget": budget, "recently_changed_days": 0})
+    db = tmp_path / "fill.db"
+    t0 = datetime.now(UTC)
+    run_day = {run_crawl(cfg, db, base_url=srv.url, mode="full", now=t0).run_id: 0}
+    for day in range(1, days + 1):
+        srv.advance()
+        summary = run_crawl(cfg, db, base_url=srv.url, now=t0 + timedelta(days=day))
+        assert summary.exit_code == 0, summary
+        assert summary.revisits == budget  # the budget caps the run, and the fill uses all of it
+        run_day[summary.run_id] = day
+    caught: dict[int, list[int]] = {}
+    for article_id, run_id in rows(db, "SELECT e.article_id, c.run_id FROM events e JOIN captures c"
+                                       " ON c.id = e.capture_id WHERE e.event = 'edited'"):
+        caught.setdefault(article_id, []).append(run_day[run_id])
+    window = -(-live // budget) - 1  # ceil(live / budget) runs, the edit's own day included
+    checked = 0
+    for art in srv.truth()["articles"]:
+        for edit_day in art["edited_days"]:
+            if edit_day + window > days:
+                continue  # the last runs cannot have reached it yet
+            checked += 1
+            assert any(edit_day <= d <= edit_day + window for d in caught.get(art["id"], [])), (
+                art["id"], edit_day, caught.get(art["id"]))
+    assert checked >= 3, "the seed should edit a few articles early enough to check"
+
+
 def test_deletion_kinds_each_become_gone(sim_factory, tmp_path):
     """Each of the site's three ways to delete (404, 'does not exist' page, redirect home) is gone."""
     srv = sim_factory(articles=40, seed=11, id_range=ID_RANGE, edit_rate=0.0, delete_rate=0.25, restore_rate=0.0)

@@ -14,7 +14,7 @@ from ncgh.config import config_from_dict, load_config
 from ncgh.discovery import KIND_API, KIND_ARTICLE, KIND_IDS, KIND_LIST, KIND_PROBE, Discovery
 from ncgh.lock import CrawlLock, LockHeld, lock_path_for
 from ncgh.report import LogReporter, ProgressReporter, make_reporter
-from ncgh.schedule import CONFIRM, DUE, GONE_RECHECK, RETRY, ArticleFacts, classify, plan_revisits
+from ncgh.schedule import CONFIRM, DUE, FILL, GONE_RECHECK, RETRY, ArticleFacts, classify, plan_revisits
 from scraper.records import ArticleRef, ListPage
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -119,6 +119,53 @@ def test_budget_takes_the_most_urgent_first():
     plan = plan_revisits(items, cfg, NOW, TZ)
     assert [r.article_id for r in plan] == [3, 2, 4]
     assert plan_revisits(items, config_from_dict({"revisit": {"budget": 0}}).revisit, NOW, TZ) == []
+
+
+def test_fill_spends_the_rest_of_the_budget_on_the_most_overdue_relative_to_their_interval():
+    cfg = config_from_dict({"revisit": {"budget": 4}}).revisit  # fill_budget = true by default
+    items = [
+        facts(1, published_days_ago=2000, captured_days_ago=61),  # due
+        facts(2, published_days_ago=2000, captured_days_ago=30),  # 30/60 = 0.5
+        facts(3, published_days_ago=200, captured_days_ago=10),  # 10/14 = 0.71
+        facts(4, published_days_ago=2000, captured_days_ago=5),  # 5/60 = 0.08
+        facts(5, published_days_ago=2000, captured_days_ago=40),  # 40/60 = 0.67
+        facts(6, published_days_ago=2000, captured_days_ago=0.2),  # captured today: never a fill
+        facts(7, status="gone", captured_days_ago=20, missing_streak=2),  # gone: only its own recheck
+    ]
+    plan = plan_revisits(items, cfg, NOW, TZ)
+    assert [(r.article_id, r.reason) for r in plan] == [(1, DUE), (3, FILL), (5, FILL), (2, FILL)]
+    assert all(r.overdue < 1 for r in plan[1:])
+    bigger = plan_revisits(items, config_from_dict({"revisit": {"budget": 100}}).revisit, NOW, TZ)
+    assert [r.article_id for r in bigger] == [1, 3, 5, 2, 4]
+    off = config_from_dict({"revisit": {"budget": 100, "fill_budget": False}}).revisit
+    assert [r.article_id for r in plan_revisits(items, off, NOW, TZ)] == [1]
+    later = config_from_dict({"revisit": {"budget": 100, "fill_min_days": 7}}).revisit
+    assert [r.article_id for r in plan_revisits(items, later, NOW, TZ)] == [1, 3, 5, 2]
+
+
+def test_fill_keeps_validators_and_view_count_sampling():
+    cfg = config_from_dict({"revisit": {"budget": 10}}).revisit
+    fresh, stale = facts(1, captured_days_ago=2, views_at=iso(2)), facts(2, captured_days_ago=5, views_at=iso(5))
+    by_id = {r.article_id: r for r in plan_revisits([fresh, stale], cfg, NOW, TZ)}
+    assert by_id[1].reason == FILL and by_id[1].etag == '"e1"'
+    assert by_id[2].etag is None and by_id[2].last_modified is None  # a full fetch yields a view count
+
+
+def test_fill_visits_every_live_article_within_size_over_budget_runs():
+    """Daily runs with nothing due: the fill works through the site oldest capture first."""
+    cfg = config_from_dict({"revisit": {"budget": 5}}).revisit
+    captured = {i: 1.0 + i / 100 for i in range(1, 21)}  # days before NOW; 20 old articles, none due
+    for day in range(4):  # 20 articles / budget 5 = 4 runs
+        now = NOW + timedelta(days=day)
+        arts = [
+            facts(i, published_days_ago=2000, last_seen=iso(ago), last_capture_at=iso(ago), views_at=iso(ago))
+            for i, ago in captured.items()
+        ]
+        plan = plan_revisits(arts, cfg, now, TZ)
+        assert len(plan) == 5 and all(r.reason == FILL for r in plan)
+        for r in plan:
+            captured[r.article_id] = -day  # captured at this run
+    assert all(v <= 0 for v in captured.values()), "every article revisited within 4 runs"
 
 
 def test_validators_unless_view_counts_are_stale():
