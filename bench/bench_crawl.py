@@ -6,9 +6,11 @@
    process (`python3 -m ncgh.cli crawl --mode full`) so its peak RSS is its own; the simulator runs
    in this process. Every number is a floor: crawler and simulator share the machine's cores.
 2. Requests made by daily incremental crawls with the default revisit schedule, on the simulated
-   calendar (run and capture times follow the simulated days, so article ages are real ages).
+   calendar (run and capture times follow the simulated days, so article ages are real ages), and
+   how many of the day's edits (the simulator's truth) the archive caught; `--no-fill` runs them
+   with `[revisit] fill_budget = false` (the schedule alone) for comparison.
 
-    python3 bench/bench_crawl.py [--articles 2000] [--days 3] [--skip-full]
+    python3 bench/bench_crawl.py [--articles 2000] [--days 3] [--skip-full] [--no-fill]
 """
 
 from __future__ import annotations
@@ -53,16 +55,18 @@ def crawl_process(url: str, db: Path, concurrency: int, mode: str = "full") -> t
     return json.loads(out), seconds, usage.ru_maxrss
 
 
-def daily_incremental(articles: int, days: int, workdir: Path) -> list[dict]:
+def daily_incremental(articles: int, days: int, workdir: Path, fill: bool = True) -> list[dict]:
     """Full crawl on day 0, then one default incremental crawl per simulated day."""
-    cfg = config_from_dict({"fetch": {"delay": 0, "concurrency_per_host": 4}})
+    cfg = config_from_dict({"fetch": {"delay": 0, "concurrency_per_host": 4}, "revisit": {"fill_budget": fill}})
     db = workdir / "daily.db"
     results = []
     with SimServer(SimConfig(articles=articles, seed=1)) as srv:
         for day in range(days + 1):
             if day:
                 srv.advance()
-            sim_date = datetime.fromisoformat(srv.truth()["date"])
+            truth = srv.truth()
+            edited = sum(1 for a in truth["articles"] if day in a["edited_days"])
+            sim_date = datetime.fromisoformat(truth["date"])
             # 10:00 site time on the simulated day; captures get the same shift.
             moment = datetime(sim_date.year, sim_date.month, sim_date.day, 2, 0, tzinfo=UTC)
             offset = moment - datetime.now(UTC)
@@ -70,7 +74,7 @@ def daily_incremental(articles: int, days: int, workdir: Path) -> list[dict]:
                 cfg, db, base_url=srv.url, mode="full" if day == 0 else "incremental", now=moment,
                 fetcher_factory=partial(Fetcher, utcnow=lambda offset=offset: datetime.now(UTC) + offset),
             )
-            results.append({"day": day, **summary.to_dict()})
+            results.append({"day": day, "edited": edited, **summary.to_dict()})
     return results
 
 
@@ -79,6 +83,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--skip-full", action="store_true", help="Only the daily incremental part.")
+    parser.add_argument("--no-fill", action="store_true", help="Daily crawls with [revisit] fill_budget = false.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
         workdir = Path(tmp)
@@ -103,16 +108,25 @@ def main() -> None:
                         f" {summary['requests'] / seconds:.0f} pages/s ({summary['new_articles']} articles parsed"
                         f" and stored); peak RSS {rss / 1024:.0f} MiB"
                     )
-        print(f"daily incremental crawls, default [revisit] schedule, {args.articles} articles")
-        for r in daily_incremental(args.articles, args.days, workdir):
+        fill = "off" if args.no_fill else "on"
+        print(f"daily incremental crawls, default [revisit] schedule, budget fill {fill}, {args.articles} articles")
+        results = daily_incremental(args.articles, args.days, workdir, fill=not args.no_fill)
+        for r in results:
             if r["day"] == 0:
                 print(f"  day 0 full: {r['requests']} requests ({r['elapsed']:.1f}s)")
             else:
                 print(
                     f"  day {r['day']}: {r['requests']} requests ({r['revisits']} revisits,"
                     f" {r['discovered']} new found; {r['not_modified']} not modified, {r['new_versions']} edits"
-                    f" caught, {r['gone']} gone) in {r['elapsed']:.1f}s"
+                    f" caught of {r['edited']} made today, {r['gone']} gone) in {r['elapsed']:.1f}s"
                 )
+        later = results[1:]
+        if later:
+            requests = sum(r["requests"] for r in later) / len(later)
+            caught = sum(r["new_versions"] for r in later)
+            made = sum(r["edited"] for r in later)
+            print(f"  mean {requests:.0f} requests a day; {caught} edits caught over days 1-{later[-1]['day']},"
+                  f" {made} made (an article edited twice between visits is caught once)")
 
 
 if __name__ == "__main__":

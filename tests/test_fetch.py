@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 import pytest
 from support_fetch import FakeClock, LocalServer, MidRng, send
 
-from scraper.fetch import _WATCHDOG, Fetcher, FetchPolicy
+from scraper.fetch import Fetcher, FetchPolicy
+from scraper.http_body import WATCHDOG
 from scraper.records import FetchErrorKind, RedirectHop
 
 UA = "ncgh-archive-test/1 (+mailto:test@example.invalid)"
@@ -538,7 +539,7 @@ def test_concurrency_per_host_is_never_exceeded(server):
         assert f.politeness.max_in_flight(server.host) <= 2
     assert len(results) == 24 and all(r.ok for r in results)
     assert server.max_in_flight <= 2
-    assert _WATCHDOG.pending() == 0  # every body deadline was cancelled: nothing kept alive
+    assert WATCHDOG.pending() == 0  # every body deadline was cancelled: nothing kept alive
 
 
 # -- redirects --------------------------------------------------------------------------------------------

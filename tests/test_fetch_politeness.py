@@ -11,15 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support_fetch import FakeClock
 
-from scraper.fetch import (
-    FetchPolicy,
-    _BodyBroken,
-    _BodyDecoder,
-    _BodyTooLarge,
-    host_key,
-    origin_of,
-    parse_retry_after,
-)
+from scraper.fetch import FetchPolicy, host_key, origin_of, parse_retry_after
+from scraper.http_body import BodyBroken, BodyDecoder, BodyTooLarge
 from scraper.politeness import Politeness
 
 
@@ -216,11 +209,25 @@ def test_body_decoder_only_ever_gives_bytes_or_its_own_errors(coding, chunks, re
 
     if real and coding == "gzip":
         chunks = [_gzip.compress(b"".join(chunks))[i : i + 7] for i in range(0, 2000, 7)]
-    decoder = _BodyDecoder(coding, limit=500)
+    decoder = BodyDecoder(coding, limit=500)
     try:
         for chunk in chunks:
             decoder.feed(chunk)
         body = decoder.finish()
-    except (_BodyBroken, _BodyTooLarge):
+    except (BodyBroken, BodyTooLarge):
         return
     assert isinstance(body, bytes) and len(body) <= 500
+
+
+def test_backoff_doubles_jitters_caps_and_never_undercuts_retry_after():
+    from scraper.records import FetchErrorKind
+    from scraper.retry import backoff_wait, is_retryable
+
+    assert [backoff_wait(n, 1.0, 60.0, 1.0) for n in (1, 2, 3, 7, 8)] == [1.0, 2.0, 4.0, 60.0, 60.0]
+    assert backoff_wait(2, 1.0, 60.0, 0.5) == 1.0 and backoff_wait(2, 1.0, 60.0, 1.5) == 3.0
+    assert backoff_wait(1, 1.0, 60.0, 1.0, retry_after=30.0) == 30.0  # the server's wait wins
+    assert backoff_wait(6, 1.0, 60.0, 1.5, retry_after=5.0) == 48.0
+    assert backoff_wait(7, 1.0, 60.0, 1.5) == 60.0  # jitter never passes the cap
+    assert is_retryable(FetchErrorKind.TIMEOUT, None) and is_retryable(None, 503) and is_retryable(None, 429)
+    assert not is_retryable(None, 404) and not is_retryable(FetchErrorKind.TOO_LARGE, None)
+    assert not is_retryable(FetchErrorKind.HTTP_STATUS, 503)  # an error already decided is final

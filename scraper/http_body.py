@@ -1,0 +1,257 @@
+"""Reading a response body safely: streamed, decompressed with a hard cap, under a whole-body deadline.
+
+A gzip bomb costs at most the cap; a body shorter than announced or a gzip stream without its end
+marker is an error, never a silently short capture; a server dripping one byte at a time cannot hold
+a connection longer than the read timeout. The fetcher (scraper.fetch) calls read_body() once per
+response and gets bytes or a typed error back, never an exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import http.client
+import itertools
+import threading
+import time
+import zlib
+from collections.abc import Callable
+
+import urllib3
+import urllib3.exceptions
+
+from scraper.records import FetchErrorKind
+
+ACCEPT_ENCODING = "gzip, deflate"  # only what BodyDecoder undoes, with a bounded output
+CHUNK = 64 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The decoded body passed the cap."""
+
+
+class BodyBroken(Exception):
+    """A compressed stream that is corrupt or ends early."""
+
+
+class BodyDecoder:
+    """Undo a gzip/deflate content-coding with the output bounded by `limit` bytes.
+
+    Our own decoder rather than urllib3's so that (a) the output of every step is bounded (a gzip bomb
+    never inflates past the cap) and (b) a gzip stream that stops before its end-of-stream marker is
+    detected as truncated instead of yielding a silently short body. Unknown codings are kept as
+    received (the header still says what they are); servers sometimes send nonsense like "utf-8".
+    """
+
+    def __init__(self, content_encoding: str | None, limit: int):
+        coding = (content_encoding or "").strip().lower()
+        self.coding = coding
+        self.limit = limit
+        self.out = bytearray()
+        self._obj = None
+        self._pending_deflate = b""  # first bytes of a deflate body, to tell zlib from raw deflate
+        self._finished = False  # saw end of stream of the (last) gzip member
+        self._fed = 0  # encoded bytes seen; an empty body is empty whatever the header says
+        if coding in ("gzip", "x-gzip"):
+            self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif coding == "deflate":
+            self._obj = None  # chosen on the first two bytes
+        else:
+            self.coding = "identity" if coding in ("", "identity") else f"unknown:{coding}"
+
+    def _emit(self, data: bytes) -> None:
+        self.out += data
+        if len(self.out) > self.limit:
+            raise BodyTooLarge
+
+    def _inflate(self, data: bytes) -> None:
+        obj = self._obj
+        while True:
+            room = self.limit - len(self.out) + 1  # one byte more than allowed proves "too large"
+            chunk = obj.decompress(data, room)
+            self._emit(chunk)
+            if obj.eof:
+                rest = obj.unused_data
+                if self.coding in ("gzip", "x-gzip") and rest.startswith(b"\x1f\x8b"):
+                    obj = self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)  # next member
+                    data = rest
+                    continue
+                self._finished = True  # anything after the last member is ignored, like browsers do
+                return
+            if not obj.unconsumed_tail:
+                return
+            data = obj.unconsumed_tail
+
+    def feed(self, data: bytes) -> None:
+        if not data:
+            return
+        self._fed += len(data)
+        if self.coding in ("gzip", "x-gzip"):
+            if self._finished:
+                return
+            self._feed_zlib(data)
+        elif self.coding == "deflate":
+            if self._obj is None:
+                self._pending_deflate += data
+                if len(self._pending_deflate) < 2:
+                    return
+                head = self._pending_deflate
+                self._pending_deflate = b""
+                is_zlib = (head[0] & 0x0F) == 8 and ((head[0] << 8) | head[1]) % 31 == 0
+                self._obj = zlib.decompressobj(zlib.MAX_WBITS if is_zlib else -zlib.MAX_WBITS)
+                data = head
+            if self._finished:
+                return
+            self._feed_zlib(data)
+        else:
+            self._emit(data)
+
+    def _feed_zlib(self, data: bytes) -> None:
+        try:
+            self._inflate(data)
+        except zlib.error as exc:
+            raise BodyBroken(f"broken {self.coding} stream: {exc}") from None
+
+    def finish(self) -> bytes:
+        """The decoded body; BodyBroken when a compressed stream ended early."""
+        if self.coding in ("gzip", "x-gzip", "deflate") and self._fed:
+            started = self._obj is not None or self._pending_deflate
+            if self._pending_deflate:
+                raise BodyBroken(f"{self.coding} stream of {len(self._pending_deflate)} byte ends early")
+            if started and not self._finished:
+                raise BodyBroken(f"{self.coding} stream ends before its end marker")
+        return bytes(self.out)
+
+
+class Watchdog:
+    """One daemon thread that runs callbacks at deadlines (real time): cheaper than a Timer thread
+    per request, which costs a thread start on every fetch. Cancelled entries drop their callback at
+    once (so finished responses are not kept alive) and the heap is compacted when mostly dead."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[list] = []  # [deadline, ticket, callback or None when cancelled]
+        self._live: dict[int, list] = {}
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, seconds: float, fn: Callable[[], None]) -> int:
+        ticket = next(self._seq)
+        entry = [time.monotonic() + seconds, ticket, fn]
+        with self._cond:
+            heapq.heappush(self._heap, entry)
+            self._live[ticket] = entry
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="ncgh-fetch-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return ticket
+
+    def cancel(self, ticket: int) -> None:
+        with self._cond:
+            entry = self._live.pop(ticket, None)
+            if entry is not None:
+                entry[2] = None
+            if len(self._heap) > 1000 and len(self._heap) > 4 * len(self._live):
+                self._heap = [e for e in self._heap if e[2] is not None]
+                heapq.heapify(self._heap)
+
+    def pending(self) -> int:
+        """Callbacks still scheduled (for tests)."""
+        with self._cond:
+            return len(self._live)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    while self._heap and self._heap[0][2] is None:
+                        heapq.heappop(self._heap)
+                    if not self._heap:
+                        self._cond.wait()
+                        continue
+                    wait = self._heap[0][0] - time.monotonic()
+                    if wait <= 0:
+                        entry = heapq.heappop(self._heap)
+                        fn = entry[2]
+                        self._live.pop(entry[1], None)
+                        break
+                    self._cond.wait(wait)
+            with contextlib.suppress(Exception):  # a failing callback must not stop the watchdog
+                fn()
+
+
+WATCHDOG = Watchdog()
+
+
+def read_body(
+    raw: urllib3.HTTPResponse, cap: int, read_timeout: float, keep_prefix: bool = False
+) -> tuple[bytes, FetchErrorKind | None, str | None]:
+    """Stream the body through the bounded decoder under a whole-body deadline.
+
+    keep_prefix (robots.txt only): a body over the cap is cut to the cap instead of refused.
+    """
+    decoder = BodyDecoder(raw.headers.get("Content-Encoding"), cap)
+    length = raw.headers.get("Content-Length")
+    if not keep_prefix and decoder.coding == "identity" and length and length.strip().isdigit() and int(length) > cap:
+        return b"", FetchErrorKind.TOO_LARGE, f"Content-Length {int(length)} > cap {cap}"
+    # read_timeout bounds each wait for data (urllib3) and, here, the whole body: a server that
+    # drips one byte at a time would otherwise hold the connection for ever.
+    expired = threading.Event()
+    done_lock = threading.Lock()
+    done = False
+
+    def expire() -> None:
+        with done_lock:  # never cut a connection that is already finished (and maybe reused)
+            if done:
+                return
+            expired.set()
+            with contextlib.suppress(Exception):  # already closed: nothing left to cut
+                raw.shutdown()
+
+    ticket = WATCHDOG.schedule(read_timeout, expire)
+    try:
+        for chunk in raw.stream(CHUNK, decode_content=False):
+            decoder.feed(chunk)
+            if expired.is_set():
+                break
+        if expired.is_set():
+            return b"", FetchErrorKind.TIMEOUT, f"body not complete within {read_timeout} s"
+        body = decoder.finish()
+    except BodyTooLarge:
+        if keep_prefix:
+            return bytes(decoder.out[:cap]), None, None
+        return b"", FetchErrorKind.TOO_LARGE, f"body larger than {cap} bytes (after decoding)"
+    except BodyBroken as exc:
+        return b"", FetchErrorKind.TRUNCATED, str(exc)
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        return b"", FetchErrorKind.TIMEOUT, describe(exc)
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
+        if expired.is_set():
+            return b"", FetchErrorKind.TIMEOUT, f"body not complete within {read_timeout} s"
+        return b"", FetchErrorKind.TRUNCATED, describe(exc)
+    finally:
+        with done_lock:
+            done = True
+        WATCHDOG.cancel(ticket)
+    return body, None, None
+
+
+def received_headers(raw: urllib3.HTTPResponse) -> list[tuple[str, str]]:
+    """Response headers exactly as received: wire order, duplicates and name casing kept.
+
+    urllib3's HTTPHeaderDict groups repeated names together (A:1, B:2, A:3 comes back as A:1, A:3,
+    B:2), so the http.client message underneath it is read when there is one; an archive that exports
+    WARC records wants the order the server sent.
+    """
+    original = getattr(raw, "_original_response", None)
+    msg = getattr(original, "msg", None)
+    if msg is not None and hasattr(msg, "raw_items"):
+        return [(str(k), str(v)) for k, v in msg.raw_items()]
+    return [(str(k), str(v)) for k, v in raw.headers.items()]
+
+
+
+def describe(exc: BaseException) -> str:
+    text = str(exc) or exc.__class__.__name__
+    return f"{exc.__class__.__name__}: {text}"[:500]
