@@ -6,8 +6,10 @@ killed at any point (kill -9 included) is therefore resumed by the next invocati
 unfinished run and continues its pending items; repeating the one item that was in flight cannot
 create a second version because record_capture is idempotent and versions follow content.
 
-Fetching uses a small thread pool (the fetcher enforces the per-host delay and concurrency); parsing
-happens in the fetching thread; SQLite is written from the calling thread only.
+Planning lives in ncgh.crawl_plan, the summary and exit codes in ncgh.crawl_summary (re-exported
+here); this module runs the queue. Fetching uses a small thread pool (the fetcher enforces the
+per-host delay and concurrency); parsing happens in the fetching thread; SQLite is written from the
+calling thread only.
 """
 
 from __future__ import annotations
@@ -17,11 +19,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 from archive.model import (
     OUTCOME_FETCH_ERROR,
@@ -34,31 +34,35 @@ from archive.model import (
 )
 from archive.store import Archive, WorkItem
 from ncgh.config import Config, to_fetch_policy, to_site_profile
-from ncgh.discovery import (
-    ARTICLE_KINDS,
-    DISCOVERY_KINDS,
-    KIND_API,
-    KIND_LIST,
-    KIND_PROBE,
-    KIND_REVISIT,
-    Discovery,
+from ncgh.crawl_plan import article_facts, plan_run
+from ncgh.crawl_summary import (
+    EXIT_ERRORS,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    STATUS_FINISHED,
+    STATUS_INTERRUPTED,
+    STATUS_LOST,
+    STATUS_PAUSED,
+    STATUS_UNREACHABLE,
+    CrawlSummary,
+    conclude,
+    run_stats,
 )
+from ncgh.discovery import ARTICLE_KINDS, DISCOVERY_KINDS, KIND_API, KIND_LIST, KIND_PROBE, Discovery
 from ncgh.lock import CrawlLock
 from ncgh.pipeline import interpret, iso_utc
 from ncgh.report import Reporter
-from ncgh.schedule import GONE_RECHECK, PRIORITY, ArticleFacts, plan_revisits
 from scraper.discover import parse_api_ids, parse_api_list, parse_list_page
 from scraper.fetch import Fetcher
 from scraper.records import FetchResult, ListPage, ParseError
 
-MODES = ("incremental", "full")
+__all__ = ["EXIT_ERRORS", "EXIT_INTERRUPTED", "EXIT_LOCKED", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "MODES",
+           "CrawlSummary", "run_crawl"]
 
-EXIT_OK = 0
-EXIT_ERRORS = 1
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3
-EXIT_LOCKED = 75
-EXIT_INTERRUPTED = 130
+MODES = ("incremental", "full")
 
 # A run whose first fetches all got no answer at all stops early: the site (or network) is down,
 # and trying every queued page with retries and backoff would only take hours to say so.
@@ -67,69 +71,6 @@ UNREACHABLE_AFTER = 8
 # ends (exit 1) instead of spending hours on retries; its failures are carried into the next run.
 LOST_AFTER = 30
 REFILL = 64  # pending items read from the queue at a time
-
-STATUS_FINISHED = "finished"
-STATUS_PAUSED = "paused"  # --max-requests reached; the run stays open and the next crawl resumes it
-STATUS_INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM; resumable like a crash
-STATUS_UNREACHABLE = "unreachable"
-STATUS_LOST = "lost"  # the site stopped answering during the run
-
-
-@dataclass
-class CrawlSummary:
-    """The outcome of one invocation; counters cover the whole run (earlier, killed parts included)."""
-
-    run_id: int | None
-    mode: str
-    status: str
-    resumed: bool = False
-    requests: int = 0  # work items fetched (each one fetch, retries inside it not counted)
-    fetched: int = 0  # answers 2xx
-    not_modified: int = 0
-    new_articles: int = 0
-    new_versions: int = 0  # later versions of known articles (edits); new articles not included
-    unchanged: int = 0  # article captures that matched the current version
-    gone: int = 0
-    restored: int = 0
-    missing: int = 0  # article captures showing the article missing (gone after a streak)
-    errors: int = 0  # fetch_errors + parse_errors
-    fetch_errors: int = 0
-    parse_errors: int = 0
-    footer_changes: int = 0
-    discovered: int = 0  # new article ids found by lists, the API and the id walk
-    revisits: int = 0  # known articles planned for a revisit
-    probes: int = 0  # ids probed by the id walk
-    pending: int = 0  # work items left (non-zero only for a paused or interrupted run)
-    started_at: str = ""
-    finished_at: str = ""
-    elapsed: float = 0.0
-    exit_code: int = 0
-    message: str | None = None
-    changes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data.pop("changes")
-        return data
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False)
-
-    def one_line(self) -> str:
-        text = (
-            f"crawl: run {self.run_id} {self.mode} {self.status}: {self.requests} requests, "
-            f"{self.fetched} fetched, {self.not_modified} not modified, {self.new_articles} new, "
-            f"{self.new_versions} edited, {self.unchanged} unchanged, {self.gone} gone, "
-            f"{self.restored} restored, {self.errors} errors"
-        )
-        if self.footer_changes:
-            text += f", footer changed {self.footer_changes}x"
-        if self.pending and self.status in (STATUS_PAUSED, STATUS_INTERRUPTED):
-            text += f", {self.pending} left for the next crawl"
-        text += f" ({self.elapsed:.1f}s)"
-        if self.message:
-            text += f" - {self.message}"
-        return text
 
 
 @dataclass
@@ -146,100 +87,6 @@ class _Done:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _run_stats(archive: Archive, run_id: int) -> dict[str, int]:
-    """The run's counters from what is stored, so a resumed run's summary covers all its parts."""
-    conn = archive.conn
-    one = lambda sql: int(conn.execute(sql, (run_id,)).fetchone()[0] or 0)  # noqa: E731
-    stats = {
-        "requests": one("SELECT count(*) FROM work_items WHERE run_id = ? AND state != 'pending'"),
-        "pending": one("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'pending'"),
-        "fetched": one("SELECT count(*) FROM captures WHERE run_id = ? AND status BETWEEN 200 AND 299"),
-        "not_modified": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_NOT_MODIFIED}'"),
-        "fetch_errors": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_FETCH_ERROR}'"),
-        "parse_errors": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_PARSE_ERROR}'")
-        + one("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'failed' AND capture_id IS NULL"),
-        "missing": one(
-            f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_MISSING}' AND kind = 'article'"
-        ),
-        "footer_changes": one(
-            "SELECT count(*) FROM footers f JOIN captures c ON c.id = f.capture_id WHERE c.run_id = ?"
-        ),
-        "unchanged": one(
-            "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = 'article'"
-            f" AND c.outcome IN ('{OUTCOME_OK}', '{OUTCOME_NOT_MODIFIED}') AND NOT EXISTS"
-            " (SELECT 1 FROM events e WHERE e.capture_id = c.id AND e.event IN ('new', 'edited'))"
-        ),
-    }
-    for event, key in (("new", "new_articles"), ("edited", "new_versions"), ("gone", "gone"), ("restored", "restored")):
-        stats[key] = int(
-            conn.execute(
-                "SELECT count(*) FROM events e JOIN captures c ON c.id = e.capture_id WHERE c.run_id = ? AND e.event = ?",
-                (run_id, event),
-            ).fetchone()[0]
-        )
-    stats["errors"] = stats["fetch_errors"] + stats["parse_errors"]
-    stats["discovered"] = one("SELECT count(*) FROM work_items WHERE run_id = ? AND kind = 'article'") + one(
-        "SELECT count(*) FROM work_items w JOIN captures c ON c.work_item_id = w.id WHERE w.run_id = ?"
-        f" AND w.kind = 'probe' AND c.outcome IN ('{OUTCOME_OK}', '{OUTCOME_PARSE_ERROR}', '{OUTCOME_NOT_MODIFIED}')"
-    )
-    for kind, key in ((KIND_PROBE, "probes"), (KIND_REVISIT, "revisits")):
-        stats[key] = one(f"SELECT count(*) FROM work_items WHERE run_id = ? AND kind = '{kind}'")
-    return stats
-
-
-def _rebase(url: str, base_url: str) -> str:
-    """The same path and query on the current base URL's scheme and host."""
-    parts, base = urlsplit(url), urlsplit(base_url)
-    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
-
-
-def _failed_items_of_last_run(archive: Archive, base_url: str) -> list[WorkItem]:
-    """Work that failed in the previous finished run and that no revisit would redo on its own.
-
-    Pages of articles not yet archived and list pages leave a gap when their fetch fails; carrying
-    them into the next run fills it (known articles are retried by the revisit schedule anyway).
-    They are moved onto the current base URL, which may differ from the last run's.
-    """
-    row = archive.conn.execute(
-        "SELECT id FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
-        return []
-    rows = archive.conn.execute(
-        "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state = 'failed'",
-        (row[0],),
-    ).fetchall()
-    return [WorkItem(_rebase(url, base_url), kind, article_id, priority) for url, kind, article_id, priority in rows]
-
-
-def _prune_probe_misses(archive: Archive, run_id: int) -> None:
-    """Forget the ids earlier full crawls found empty (tens of thousands of rows per full crawl).
-
-    They hold nothing but "this id did not exist then"; the run rows keep the counts. Items with a
-    capture, and everything of the current run, are kept.
-    """
-    conn = archive.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute(
-            "DELETE FROM work_items WHERE state = 'missing' AND capture_id IS NULL AND run_id != ?"
-            " AND run_id IN (SELECT id FROM runs WHERE status != 'running')",
-            (run_id,),
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:  # SQLite may have rolled back already (disk full): keep the first error
-            conn.execute("ROLLBACK")
-        raise
-
-
-def _views_seen_at(archive: Archive, site: str) -> dict[int, str]:
-    rows = archive.conn.execute(
-        "SELECT article_id, views_at FROM articles WHERE site = ? AND views_at IS NOT NULL", (site,)
-    )
-    return {article_id: at for article_id, at in rows}
 
 
 class _Crawl:
@@ -277,29 +124,9 @@ class _Crawl:
         self._dirty = True
 
     # ---- planning ----
-    def _facts(self) -> list[ArticleFacts]:
-        views_at = _views_seen_at(self.archive, self.site)
-        return [
-            ArticleFacts(
-                article_id=s.article_id,
-                status=s.status,
-                first_seen=s.first_seen,
-                last_seen=s.last_seen,
-                last_capture_at=s.last_capture_at,
-                last_change_at=s.last_change_at,
-                published_at=s.published_at,
-                etag=s.etag,
-                last_modified=s.last_modified,
-                missing_streak=s.missing_streak,
-                version=s.version,
-                views_at=views_at.get(s.article_id),
-            )
-            for s in self.archive.article_states(self.site)
-        ]
-
     def setup(self, run_id: int, run_started_at: str, fresh: bool) -> int:
         """Build discovery state; for a fresh run (or one killed while planning) queue the plan."""
-        facts = self._facts()
+        facts = article_facts(self.archive, self.site)
         all_ids = {f.article_id for f in facts}
         known = {f.article_id for f in facts if f.first_seen < run_started_at}
         gone = {f.article_id for f in facts if f.status == "gone"}
@@ -308,30 +135,7 @@ class _Crawl:
         self.disc.probe_ceiling = self.disc.initial_probe_ceiling(all_ids)
         if not fresh:
             return 0
-        _prune_probe_misses(self.archive, run_id)
-        items = self.disc.seeds()
-        first_run = self.archive.conn.execute(
-            "SELECT finished_at FROM runs WHERE finished_at IS NOT NULL ORDER BY id LIMIT 1"
-        ).fetchone()
-        revisits = plan_revisits(
-            facts, self.cfg.revisit, self.now, ZoneInfo(self.cfg.site.timezone), first_run[0] if first_run else None
-        )
-        for r in revisits:
-            item = self.disc.article_item(r.article_id, priority=r.priority, kind=KIND_REVISIT)
-            item.etag, item.last_modified = r.etag, r.last_modified
-            items.append(item)
-        items += _failed_items_of_last_run(self.archive, self.base_url)
-        if self.mode == "full":
-            # A full crawl also rechecks every gone article: unlinked ones are restored silently.
-            planned = {r.article_id for r in revisits}
-            items += [
-                self.disc.article_item(f.article_id, priority=PRIORITY[GONE_RECHECK], kind=KIND_REVISIT)
-                for f in facts
-                if f.status == "gone" and f.article_id not in planned
-            ]
-            lo = self.cfg.discovery.id_range[0]
-            items += self.disc.probes(all_ids, lo, self.disc.probe_ceiling)
-        return self.archive.enqueue(run_id, items)
+        return plan_run(self.cfg, self.archive, self.disc, facts, run_id, self.mode, self.now, self.base_url)
 
     # ---- worker thread ----
     def _work(self, fetcher: Fetcher, item: WorkItem, run_id: int) -> _Done:
@@ -583,27 +387,11 @@ def run_crawl(
             status = crawl.work(run_id, summary)
         finally:
             reporter.close()
-        stats = _run_stats(archive, run_id)
-        for key, value in stats.items():
+        for key, value in run_stats(archive, run_id).items():
             setattr(summary, key, value)
-        summary.status = status
         summary.elapsed = round(time.monotonic() - started, 3)
         summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
-        if status == STATUS_UNREACHABLE:
-            summary.exit_code = EXIT_UNREACHABLE
-            summary.message = f"the site could not be reached ({base}); last error: {crawl.last_failure}"
-        elif status == STATUS_INTERRUPTED:
-            summary.exit_code = EXIT_INTERRUPTED
-            summary.message = "interrupted; the next crawl resumes this run"
-        else:
-            summary.exit_code = EXIT_ERRORS if summary.errors else EXIT_OK
-            if status == STATUS_PAUSED:
-                summary.message = "--max-requests reached; the next crawl resumes this run"
-        if status == STATUS_LOST:
-            summary.message = (
-                f"the site stopped answering ({crawl.no_response_streak} requests in a row without an answer);"
-                f" last error: {crawl.last_failure}"
-            )
+        conclude(summary, status, base, crawl.last_failure, crawl.no_response_streak)
         if status in (STATUS_FINISHED, STATUS_UNREACHABLE, STATUS_LOST):
             archive.finish_run(run_id, summary.finished_at, status, summary.to_json())
         reporter.finish(summary)

@@ -1,0 +1,152 @@
+"""What a crawl run reports: its status, exit code, counters and the one-line summary.
+
+The counters are read back from what the archive stores for the run (captures, events, the work
+queue), not counted in memory, so the summary of a run resumed after kill -9 covers all its parts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from archive.model import (
+    OUTCOME_FETCH_ERROR,
+    OUTCOME_MISSING,
+    OUTCOME_NOT_MODIFIED,
+    OUTCOME_OK,
+    OUTCOME_PARSE_ERROR,
+)
+from archive.store import Archive
+from ncgh.discovery import KIND_PROBE, KIND_REVISIT
+
+EXIT_OK = 0
+EXIT_ERRORS = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+EXIT_LOCKED = 75
+EXIT_INTERRUPTED = 130
+
+STATUS_FINISHED = "finished"
+STATUS_PAUSED = "paused"  # --max-requests reached; the run stays open and the next crawl resumes it
+STATUS_INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM; resumable like a crash
+STATUS_UNREACHABLE = "unreachable"
+STATUS_LOST = "lost"  # the site stopped answering during the run
+
+
+@dataclass
+class CrawlSummary:
+    """The outcome of one invocation; counters cover the whole run (earlier, killed parts included)."""
+
+    run_id: int | None
+    mode: str
+    status: str
+    resumed: bool = False
+    requests: int = 0  # work items fetched (each one fetch, retries inside it not counted)
+    fetched: int = 0  # answers 2xx
+    not_modified: int = 0
+    new_articles: int = 0
+    new_versions: int = 0  # later versions of known articles (edits); new articles not included
+    unchanged: int = 0  # article captures that matched the current version
+    gone: int = 0
+    restored: int = 0
+    missing: int = 0  # article captures showing the article missing (gone after a streak)
+    errors: int = 0  # fetch_errors + parse_errors
+    fetch_errors: int = 0
+    parse_errors: int = 0
+    footer_changes: int = 0
+    discovered: int = 0  # new article ids found by lists, the API and the id walk
+    revisits: int = 0  # known articles planned for a revisit
+    probes: int = 0  # ids probed by the id walk
+    pending: int = 0  # work items left (non-zero only for a paused or interrupted run)
+    started_at: str = ""
+    finished_at: str = ""
+    elapsed: float = 0.0
+    exit_code: int = 0
+    message: str | None = None
+    changes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("changes")
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    def one_line(self) -> str:
+        text = (
+            f"crawl: run {self.run_id} {self.mode} {self.status}: {self.requests} requests, "
+            f"{self.fetched} fetched, {self.not_modified} not modified, {self.new_articles} new, "
+            f"{self.new_versions} edited, {self.unchanged} unchanged, {self.gone} gone, "
+            f"{self.restored} restored, {self.errors} errors"
+        )
+        if self.footer_changes:
+            text += f", footer changed {self.footer_changes}x"
+        if self.pending and self.status in (STATUS_PAUSED, STATUS_INTERRUPTED):
+            text += f", {self.pending} left for the next crawl"
+        text += f" ({self.elapsed:.1f}s)"
+        if self.message:
+            text += f" - {self.message}"
+        return text
+
+
+
+def run_stats(archive: Archive, run_id: int) -> dict[str, int]:
+    """The run's counters from what is stored, so a resumed run's summary covers all its parts."""
+    conn = archive.conn
+    one = lambda sql: int(conn.execute(sql, (run_id,)).fetchone()[0] or 0)  # noqa: E731
+    stats = {
+        "requests": one("SELECT count(*) FROM work_items WHERE run_id = ? AND state != 'pending'"),
+        "pending": one("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'pending'"),
+        "fetched": one("SELECT count(*) FROM captures WHERE run_id = ? AND status BETWEEN 200 AND 299"),
+        "not_modified": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_NOT_MODIFIED}'"),
+        "fetch_errors": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_FETCH_ERROR}'"),
+        "parse_errors": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_PARSE_ERROR}'")
+        + one("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'failed' AND capture_id IS NULL"),
+        "missing": one(
+            f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_MISSING}' AND kind = 'article'"
+        ),
+        "footer_changes": one(
+            "SELECT count(*) FROM footers f JOIN captures c ON c.id = f.capture_id WHERE c.run_id = ?"
+        ),
+        "unchanged": one(
+            "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = 'article'"
+            f" AND c.outcome IN ('{OUTCOME_OK}', '{OUTCOME_NOT_MODIFIED}') AND NOT EXISTS"
+            " (SELECT 1 FROM events e WHERE e.capture_id = c.id AND e.event IN ('new', 'edited'))"
+        ),
+    }
+    for event, key in (("new", "new_articles"), ("edited", "new_versions"), ("gone", "gone"), ("restored", "restored")):
+        stats[key] = int(
+            conn.execute(
+                "SELECT count(*) FROM events e JOIN captures c ON c.id = e.capture_id WHERE c.run_id = ? AND e.event = ?",
+                (run_id, event),
+            ).fetchone()[0]
+        )
+    stats["errors"] = stats["fetch_errors"] + stats["parse_errors"]
+    stats["discovered"] = one("SELECT count(*) FROM work_items WHERE run_id = ? AND kind = 'article'") + one(
+        "SELECT count(*) FROM work_items w JOIN captures c ON c.work_item_id = w.id WHERE w.run_id = ?"
+        f" AND w.kind = 'probe' AND c.outcome IN ('{OUTCOME_OK}', '{OUTCOME_PARSE_ERROR}', '{OUTCOME_NOT_MODIFIED}')"
+    )
+    for kind, key in ((KIND_PROBE, "probes"), (KIND_REVISIT, "revisits")):
+        stats[key] = one(f"SELECT count(*) FROM work_items WHERE run_id = ? AND kind = '{kind}'")
+    return stats
+
+
+def conclude(summary: CrawlSummary, status: str, base_url: str, last_failure: str | None, silent_streak: int) -> None:
+    """Set the summary's status, exit code and message once the run's counters are in."""
+    summary.status = status
+    if status == STATUS_UNREACHABLE:
+        summary.exit_code = EXIT_UNREACHABLE
+        summary.message = f"the site could not be reached ({base_url}); last error: {last_failure}"
+    elif status == STATUS_INTERRUPTED:
+        summary.exit_code = EXIT_INTERRUPTED
+        summary.message = "interrupted; the next crawl resumes this run"
+    else:
+        summary.exit_code = EXIT_ERRORS if summary.errors else EXIT_OK
+        if status == STATUS_PAUSED:
+            summary.message = "--max-requests reached; the next crawl resumes this run"
+    if status == STATUS_LOST:
+        summary.message = (
+            f"the site stopped answering ({silent_streak} requests in a row without an answer);"
+            f" last error: {last_failure}"
+        )
