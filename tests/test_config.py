@@ -69,6 +69,8 @@ def test_config_is_frozen_and_serialisable():
         ('[discovery]\nlist_url_template = "/cat/{category}"\n', "discovery.list_url_template must be a path"),
         ("[revisit]\nschedule = [[30, 3], [7, 1]]\n", "revisit.schedule must be a non-empty list"),
         ("[revisit]\nbudget = -5\n", "revisit.budget must be an integer >= 0, got -5"),
+        ('[revisit]\nfill_budget = "yes"\n', "revisit.fill_budget must be true or false, got 'yes'"),
+        ("[revisit]\nfill_min_days = -1\n", "revisit.fill_min_days must be a number >= 0, got -1"),
         ('[site]\nbase_url = "ftp://x"\n', "site.base_url must be an http:// or https:// URL"),
         ('[site]\narticle_paths = ["/a/"]\n', "site.article_paths must be a list of paths"),
         ('[site]\ntimezone = "Mars/Olympus"\n', "site.timezone must be an IANA time zone name"),
@@ -102,6 +104,7 @@ def test_config_from_dict_for_programmatic_use():
     assert isinstance(cfg, Config)
     assert cfg.revisit.schedule == ((100000, 1.0),)
     assert cfg.revisit.budget == 10
+    assert cfg.revisit.fill_budget is True and cfg.revisit.fill_min_days == 1  # the shipped defaults
     with pytest.raises(ConfigError, match="<dict>: revisit.budget"):
         config_from_dict({"revisit": {"budget": "many"}})
 
