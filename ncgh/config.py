@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import ncgh.config_checks as c
+
 DEFAULT_NAME = "<embedded default config.toml>"
 
 
@@ -109,205 +111,74 @@ class Config:
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
-# --- value checkers -------------------------------------------------------------------------------
-# Each takes the raw TOML value and returns the typed value, or raises _Bad(description of what is
-# expected); the caller turns that into a ConfigError naming file and key.
-
-
-class _Bad(Exception):
-    pass
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_num(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _string(nonempty: bool = True) -> Callable[[Any], str]:
-    def check(v: Any) -> str:
-        if not isinstance(v, str) or (nonempty and not v.strip()):
-            raise _Bad("a non-empty string" if nonempty else "a string")
-        return v
-
-    return check
-
-
-def _integer(minimum: int | None = None) -> Callable[[Any], int]:
-    def check(v: Any) -> int:
-        if not _is_int(v) or (minimum is not None and v < minimum):
-            raise _Bad("an integer" + (f" >= {minimum}" if minimum is not None else ""))
-        return v
-
-    return check
-
-
-def _number(minimum: float = 0.0, strict: bool = False) -> Callable[[Any], float]:
-    def check(v: Any) -> float:
-        if not _is_num(v) or (v <= minimum if strict else v < minimum):
-            raise _Bad(f"a number {'>' if strict else '>='} {minimum:g}")
-        return float(v)
-
-    return check
-
-
-def _boolean(v: Any) -> bool:
-    if not isinstance(v, bool):
-        raise _Bad("true or false")
-    return v
-
-
-def _str_list(nonempty: bool = True, choices: tuple[str, ...] | None = None) -> Callable[[Any], tuple]:
-    def check(v: Any) -> tuple[str, ...]:
-        what = "a list of " + (f"values from {list(choices)}" if choices else "non-empty strings")
-        if not isinstance(v, list) or (nonempty and not v):
-            raise _Bad(what + (" (at least one)" if nonempty else ""))
-        for item in v:
-            if not isinstance(item, str) or not item.strip() or (choices and item not in choices):
-                raise _Bad(what)
-        return tuple(v)
-
-    return check
-
-
-def _int_list(v: Any) -> tuple[int, ...]:
-    if not isinstance(v, list) or not v or not all(_is_int(i) and i >= 0 for i in v):
-        raise _Bad("a non-empty list of integers >= 0")
-    return tuple(v)
-
-
-def _article_paths(v: Any) -> tuple[str, ...]:
-    paths = _str_list()(v)
-    for p in paths:
-        if "{id}" not in p or not p.startswith("/"):
-            raise _Bad("a list of paths starting with / and containing {id}")
-    return paths
-
-
-def _base_url(v: Any) -> str:
-    url = _string()(v)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise _Bad("an http:// or https:// URL")
-    return url.rstrip("/")
-
-
-def _template(*placeholders: str) -> Callable[[Any], str]:
-    def check(v: Any) -> str:
-        s = _string()(v)
-        missing = [p for p in placeholders if "{" + p + "}" not in s]
-        if missing or not s.startswith("/"):
-            raise _Bad("a path starting with / containing " + ", ".join("{" + p + "}" for p in placeholders))
-        try:
-            s.format(**{p: 1 for p in placeholders})
-        except (KeyError, IndexError, ValueError) as exc:
-            raise _Bad(f"a path whose only placeholders are {placeholders} ({exc})") from None
-        return s
-
-    return check
-
-
-def _id_range(v: Any) -> tuple[int, int]:
-    if not (isinstance(v, list) and len(v) == 2 and all(_is_int(i) and i >= 0 for i in v) and v[0] <= v[1]):
-        raise _Bad("[low, high] with integers 0 <= low <= high")
-    return (v[0], v[1])
-
-
-def _schedule(v: Any) -> tuple[tuple[int, float], ...]:
-    what = "a non-empty list of [max_age_days, interval_days] pairs with ascending max_age_days and interval_days > 0"
-    if not isinstance(v, list) or not v:
-        raise _Bad(what)
-    out: list[tuple[int, float]] = []
-    for pair in v:
-        if not (isinstance(pair, list) and len(pair) == 2 and _is_int(pair[0]) and _is_num(pair[1])):
-            raise _Bad(what)
-        if pair[0] <= 0 or pair[1] <= 0 or (out and pair[0] <= out[-1][0]):
-            raise _Bad(what)
-        out.append((pair[0], float(pair[1])))
-    return tuple(out)
-
-
-def _timezone(v: Any) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    name = _string()(v)
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _Bad("an IANA time zone name such as Asia/Shanghai") from None
-    return name
-
-
 # section -> (dataclass, {key: checker}); the keys are exactly the dataclass fields.
 _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
     "site": (
         SiteConfig,
         {
-            "name": _string(),
-            "base_url": _base_url,
-            "host_aliases": _str_list(nonempty=False),
-            "article_paths": _article_paths,
-            "timezone": _timezone,
+            "name": c.string(),
+            "base_url": c.base_url,
+            "host_aliases": c.str_list(nonempty=False),
+            "article_paths": c.article_paths,
+            "timezone": c.timezone,
         },
     ),
     "discovery": (
         DiscoveryConfig,
         {
-            "list_url_template": _template("category", "page"),
-            "categories": _int_list,
-            "api_list_template": _template("category", "page", "page_size"),
-            "api_ids_template": _template("category"),
-            "api_page_size": _integer(1),
-            "sources": _str_list(nonempty=False, choices=("list", "api")),
-            "stop_after_known": _integer(1),
-            "id_range": _id_range,
-            "id_gap_tolerance": _integer(0),
-            "max_list_pages": _integer(1),
+            "list_url_template": c.template("category", "page"),
+            "categories": c.int_list,
+            "api_list_template": c.template("category", "page", "page_size"),
+            "api_ids_template": c.template("category"),
+            "api_page_size": c.integer(1),
+            "sources": c.str_list(nonempty=False, choices=("list", "api")),
+            "stop_after_known": c.integer(1),
+            "id_range": c.id_range,
+            "id_gap_tolerance": c.integer(0),
+            "max_list_pages": c.integer(1),
         },
     ),
     "fetch": (
         FetchConfig,
         {
-            "user_agent": _string(),
-            "delay": _number(0),
-            "concurrency_per_host": _integer(1),
-            "connect_timeout": _number(0, strict=True),
-            "read_timeout": _number(0, strict=True),
-            "max_attempts": _integer(1),
-            "backoff_base": _number(0),
-            "backoff_max": _number(0),
-            "retry_after_max": _number(0),
-            "max_body_bytes": _integer(1),
-            "max_redirects": _integer(0),
-            "obey_robots": _boolean,
+            "user_agent": c.string(),
+            "delay": c.number(0),
+            "concurrency_per_host": c.integer(1),
+            "connect_timeout": c.number(0, strict=True),
+            "read_timeout": c.number(0, strict=True),
+            "max_attempts": c.integer(1),
+            "backoff_base": c.number(0),
+            "backoff_max": c.number(0),
+            "retry_after_max": c.number(0),
+            "max_body_bytes": c.integer(1),
+            "max_redirects": c.integer(0),
+            "obey_robots": c.boolean,
         },
     ),
     "parse": (
         ParseConfig,
         {
-            "title_selectors": _str_list(),
-            "info_selectors": _str_list(nonempty=False),
-            "body_selectors": _str_list(),
-            "footer_selectors": _str_list(nonempty=False),
-            "strip_selectors": _str_list(nonempty=False),
-            "missing_patterns": _str_list(nonempty=False),
+            "title_selectors": c.str_list(),
+            "info_selectors": c.str_list(nonempty=False),
+            "body_selectors": c.str_list(),
+            "footer_selectors": c.str_list(nonempty=False),
+            "strip_selectors": c.str_list(nonempty=False),
+            "missing_patterns": c.str_list(nonempty=False),
         },
     ),
-    "archive": (ArchiveConfig, {"db_path": _string(), "gone_after": _integer(1)}),
+    "archive": (ArchiveConfig, {"db_path": c.string(), "gone_after": c.integer(1)}),
     "revisit": (
         RevisitConfig,
         {
-            "schedule": _schedule,
-            "recently_changed_days": _number(0),
-            "days_for_recently_changed": _number(0, strict=True),
-            "gone_recheck_days": _number(0, strict=True),
-            "budget": _integer(0),
-            "fill_budget": _boolean,
-            "fill_min_days": _number(0),
-            "conditional": _boolean,
-            "unconditional_every_days": _number(0),
+            "schedule": c.schedule,
+            "recently_changed_days": c.number(0),
+            "days_for_recently_changed": c.number(0, strict=True),
+            "gone_recheck_days": c.number(0, strict=True),
+            "budget": c.integer(0),
+            "fill_budget": c.boolean,
+            "fill_min_days": c.number(0),
+            "conditional": c.boolean,
+            "unconditional_every_days": c.number(0),
         },
     ),
 }
@@ -353,7 +224,7 @@ def _build(data: dict[str, Any], source: str, user_keys: set[str]) -> Config:
             raw = values[key]
             try:
                 kwargs[key] = check(raw)
-            except _Bad as bad:
+            except c.Bad as bad:
                 raise ConfigError(f"{where}: {section}.{key} must be {bad}, got {raw!r}") from None
         assert set(kwargs) == {f.name for f in fields(cls)}
         sections[section] = cls(**kwargs)
