@@ -11,6 +11,7 @@ bigram text, so what the user sees is what the site showed.
 
 from __future__ import annotations
 
+import operator
 import re
 import sqlite3
 import unicodedata
@@ -47,7 +48,7 @@ def index_text(text: str | None) -> str:
     parts: list[str] = []
     for cjk, other in _SEGMENT.findall(_fold(text or "")):
         if cjk:
-            parts.extend(cjk[i : i + 2] for i in range(len(cjk) - 1))
+            parts.extend(map(operator.add, cjk, cjk[1:]))  # the bigrams, without a slice per pair
             parts.append(cjk[-1])
         else:
             parts.append(other)
