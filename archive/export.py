@@ -442,7 +442,8 @@ def export_warc(
             " ORDER BY c2.fetched_at DESC, c2.id DESC LIMIT 1) FROM captures c1 GROUP BY c1.final_url)"
         )
     sql = (
-        "SELECT id, url, final_url, fetched_at, status, headers_json, request_headers_json, body_sha256, redirects_json"
+        "SELECT id, url, final_url, fetched_at, status, headers_json,"
+        " (SELECT headers_json FROM header_sets WHERE header_sets.id = request_headers_id), body_sha256, redirects_json"
         f" FROM captures WHERE {' AND '.join(where)} ORDER BY fetched_at, id"
     )
     with _snapshot(db) as conn, atomic_output(target, force) as raw:

@@ -640,7 +640,7 @@ def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
     Two locks, because either alone has a gap: mode=ro still lets a statement create temp objects
     and query_only can be switched off by a PRAGMA; together nothing reaches the file.
     """
-    from archive.schema import SCHEMA_VERSION, SchemaError, connect, current_version
+    from archive.schema import SCHEMA_VERSION, SchemaError, connect, current_version, migrate
 
     p = Path(path)
     if not p.is_file():
@@ -659,6 +659,21 @@ def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
     if version > SCHEMA_VERSION:
         conn.close()
         raise QueryError(f"{p} has schema version {version}, newer than this program ({SCHEMA_VERSION}); upgrade ncgh-archive")
+    if version < SCHEMA_VERSION:
+        # An archive written by an older program: bring it up to date once (the migration is one
+        # transaction per version and waits for a running crawl), then read it as usual.
+        conn.close()
+        try:
+            writer = connect(p)
+            try:
+                migrate(writer)
+            finally:
+                writer.close()
+        except (sqlite3.DatabaseError, SchemaError) as exc:
+            raise QueryError(
+                f"{p} has schema version {version}; this program needs {SCHEMA_VERSION} and could not migrate it: {exc}"
+            ) from None
+        return open_readonly(p)
     conn.row_factory = None
     return conn
 

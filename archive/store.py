@@ -182,7 +182,8 @@ class RebuildReport:
 
 _CAPTURE_COLUMNS = (
     "id, run_id, work_item_id, site, article_id, kind, url, final_url, fetched_at, status, elapsed, attempts,"
-    " error, error_detail, headers_json, request_headers_json, redirects_json, body_sha256, body_size,"
+    " error, error_detail, headers_json, (SELECT headers_json FROM header_sets WHERE id = request_headers_id),"
+    " redirects_json, body_sha256, body_size,"
     " outcome, missing_reason, encoding, encoding_source, parser_version, extractor, warnings_json,"
     " parse_error, views, version, footer_version"
 )
@@ -296,6 +297,7 @@ class Archive:
             self.conn.close()
             raise
         self.bodies = BodyStore(self.conn)
+        self._header_sets: dict[str, int] = {}  # headers_json -> header_sets.id, as committed
 
     # ---- lifecycle ----
     def close(self) -> None:
@@ -316,8 +318,9 @@ class Archive:
     def _rollback(self) -> None:
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
-        # Bodies decoded or written in the failed transaction may no longer exist.
+        # Bodies decoded or written in the failed transaction may no longer exist, nor header sets.
         self.bodies.clear_cache()
+        self._header_sets.clear()
 
     # ---- captures ----
     def record_capture(self, c: CaptureIn) -> CaptureResult:
@@ -368,7 +371,7 @@ class Archive:
             sha = self.bodies.put(c.body, base)
         cur = conn.execute(
             "INSERT INTO captures (run_id, work_item_id, site, article_id, kind, url, final_url, fetched_at,"
-            " status, elapsed, attempts, error, error_detail, headers_json, request_headers_json,"
+            " status, elapsed, attempts, error, error_detail, headers_json, request_headers_id,"
             " redirects_json, body_sha256, body_size, outcome)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -386,7 +389,7 @@ class Archive:
                 c.error,
                 c.error_detail,
                 _json([list(h) for h in c.headers]),
-                _json([list(h) for h in c.request_headers]),
+                self._header_set(c.request_headers),
                 _json([list(r) for r in c.redirects]),
                 sha,
                 None if c.body is None else len(c.body),
@@ -400,6 +403,17 @@ class Archive:
                 "UPDATE work_items SET state = 'done', capture_id = ? WHERE id = ?", (capture_id, c.work_item_id)
             )
         return result
+
+    def _header_set(self, headers: list[tuple[str, str]]) -> int:
+        """The id of a header list in `header_sets`, inserting it the first time it is seen."""
+        text = _json([list(h) for h in headers])
+        set_id = self._header_sets.get(text)
+        if set_id is None:
+            row = self.conn.execute("SELECT id FROM header_sets WHERE headers_json = ?", (text,)).fetchone()
+            if row is None:
+                row = (self.conn.execute("INSERT INTO header_sets (headers_json) VALUES (?)", (text,)).lastrowid,)
+            set_id = self._header_sets[text] = int(row[0])
+        return set_id
 
     def _delta_base(self, c: CaptureIn) -> str | None:
         """The previous stored body of the same article (or URL), the natural delta base."""

@@ -110,7 +110,7 @@ def _check_bodies(conn: sqlite3.Connection, report: VerifyReport) -> None:
     store = BodyStore(conn)
     rows = conn.execute(
         "SELECT b.sha256, b.size, b.codec, b.base_sha256, b.depth, b.stored_size, length(b.data), base.depth"
-        " FROM bodies b LEFT JOIN bodies base ON base.sha256 = b.base_sha256 ORDER BY b.depth, b.rowid"
+        " FROM bodies b LEFT JOIN bodies base ON base.sha256 = b.base_sha256 ORDER BY b.depth, b.sha256"
     ).fetchall()
     for sha, size, codec, base, depth, stored_size, data_len, base_depth in rows:
         report.bodies += 1

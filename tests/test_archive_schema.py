@@ -28,9 +28,10 @@ def test_new_archive_gets_the_current_schema_in_wal_mode(tmp_path):
         assert archive.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert archive.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 30000
         rows = archive.conn.execute("SELECT version, description FROM schema_version").fetchall()
-        assert rows == [(1, "initial schema")]
+        assert rows == [(m.version, m.description) for m in MIGRATIONS]
+        assert rows[0] == (1, "initial schema")
     with Archive(path) as archive:  # reopening migrates nothing
-        assert archive.conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
+        assert archive.conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
 
 
 def test_every_table_and_column_is_documented(tmp_path):
@@ -120,24 +121,26 @@ def test_a_later_migration_applies_once_on_an_existing_archive(tmp_path):
     path = tmp_path / "old.db"
     with Archive(path) as archive:
         archive.record_capture(capture(1, 0))
-    v2 = Migration(2, "test: a note per article", ("ALTER TABLE articles ADD COLUMN note TEXT",))
+    nxt = SCHEMA_VERSION + 1
+    later = Migration(nxt, "test: a note per article", ("ALTER TABLE articles ADD COLUMN note TEXT",))
     conn = connect(path)
-    assert migrate(conn, (*MIGRATIONS, v2)) == 2
-    assert migrate(conn, (*MIGRATIONS, v2)) == 2
+    assert migrate(conn, (*MIGRATIONS, later)) == nxt
+    assert migrate(conn, (*MIGRATIONS, later)) == nxt
     assert conn.execute("SELECT article_id, note FROM articles").fetchall() == [(1, None)]
-    assert [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2]
+    versions = [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY version")]
+    assert versions == list(range(1, nxt + 1))
     conn.close()
     with pytest.raises(SchemaError, match="newer"):
-        Archive(path)  # this program only knows version 1
+        Archive(path)  # this program only knows up to SCHEMA_VERSION
 
 
 def test_a_failing_migration_leaves_the_previous_version(tmp_path):
     path = tmp_path / "fail.db"
     Archive(path).close()
-    bad = Migration(2, "test: broken", ("ALTER TABLE articles ADD COLUMN note TEXT", "THIS IS NOT SQL"))
+    bad = Migration(SCHEMA_VERSION + 1, "test: broken", ("ALTER TABLE articles ADD COLUMN note TEXT", "THIS IS NOT SQL"))
     conn = connect(path)
     with pytest.raises(sqlite3.OperationalError):
         migrate(conn, (*MIGRATIONS, bad))
-    assert current_version(conn) == 1
+    assert current_version(conn) == SCHEMA_VERSION
     assert "note" not in [r[1] for r in conn.execute("PRAGMA table_info(articles)")]
     conn.close()

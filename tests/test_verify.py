@@ -47,7 +47,7 @@ def test_sound_archive_passes(db):
 
 
 def test_corrupt_body_is_reported(db):
-    damage(db, "UPDATE bodies SET data = x'00112233' WHERE depth = 0 AND rowid = (SELECT min(rowid) FROM bodies)")
+    damage(db, "UPDATE bodies SET data = x'00112233' WHERE depth = 0 AND sha256 = (SELECT body_sha256 FROM captures WHERE body_sha256 IS NOT NULL ORDER BY id LIMIT 1)")
     report = verify(db)
     assert not report.ok
     assert any("cannot decompress" in p for p in report.problems)
@@ -118,7 +118,7 @@ def test_cli_exit_codes(db):
     result = runner.invoke(cli, ["verify", "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "OK" in result.output and "versions: 3" in result.output
-    damage(db, "UPDATE bodies SET data = x'00' WHERE rowid = 1")
+    damage(db, "UPDATE bodies SET data = x'00' WHERE sha256 = (SELECT body_sha256 FROM captures WHERE body_sha256 IS NOT NULL ORDER BY id LIMIT 1)")
     result = runner.invoke(cli, ["verify", "--db", str(db)])
     assert result.exit_code == 1
     assert "PROBLEMS:" in result.output and "cannot decompress" in result.output
