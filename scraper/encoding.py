@@ -27,6 +27,7 @@ import codecs
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Decoded", "decode", "normalise_charset"]
 
@@ -95,6 +96,7 @@ _WEB_CODEC = re.compile(
 _MULTIBYTE = re.compile(r"^(?:utf-|gb18030|big5|shift_jis|cp932|euc_|iso2022|cp949)")
 
 
+@lru_cache(maxsize=256)  # a handful of labels recur on every page; codecs.lookup costs ~1 us
 def normalise_charset(label: str | None) -> str | None:
     """A declared charset label -> the Python codec we decode it with, or None if unusable."""
     if not label:
@@ -114,6 +116,7 @@ def normalise_charset(label: str | None) -> str | None:
 _CT_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)""", re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)
 def _http_charset(content_type: str | None) -> str | None:
     if not content_type:
         return None

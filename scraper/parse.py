@@ -148,15 +148,19 @@ class _Prefilter:
     ids: tuple[str, ...]
     tags: tuple[str, ...]
 
-    def __call__(self, root: etree._Element, include_root: bool = True) -> _Candidates:
+    def _by_class(self, root: etree._Element, include_root: bool) -> list[_Candidate]:
         by_class: list[_Candidate] = []
         if self.classes:
-            classes = self.classes
+            isdisjoint = self.classes.isdisjoint
             for value in (_CLASS_VALUES if include_root else _CLASS_VALUES_BELOW)(root):
                 tokens = value.split()
-                if not classes.isdisjoint(tokens):
+                if not isdisjoint(tokens):
                     el = value.getparent()
                     by_class.append(_Candidate(el, el.tag, None, frozenset(tokens)))
+        return by_class
+
+    def __call__(self, root: etree._Element, include_root: bool = True) -> _Candidates:
+        by_class = self._by_class(root, include_root)
         by_id: list[_Candidate] = []
         for ident in self.ids:
             for el in root.iter():  # only when a profile uses an id selector below the body (rare)
@@ -175,13 +179,30 @@ class _PagePrefilter(_Prefilter):
     """The page-wide prefilter: ids through libxml2's id index (the HTML parser registers `id`s)."""
 
     def __call__(self, root: etree._Element, include_root: bool = True) -> _Candidates:
-        found = _Prefilter(self.classes, (), self.tags)(root)
+        by_tag = [_Candidate(el, el.tag, None, frozenset()) for el in root.iter(*self.tags)] if self.tags else []
+        found = _Candidates(self._by_class(root, True), [], by_tag)
+        if not self.ids:
+            return found
+        lookup = _ids_lookup(self.ids)
+        hits = {el.get("id"): el for el in lookup(root)} if lookup is not None else None
         for ident in self.ids:
-            hits = _ID_LOOKUP(root, ident=ident)
-            if hits:
-                el = hits[0]
+            if hits is None or not hits.keys() <= set(self.ids):
+                # An id the index holds in another spelling than the attribute: one lookup per id.
+                el = next(iter(_ID_LOOKUP(root, ident=ident)), None)
+            else:
+                el = hits.get(ident)
+            if el is not None:
                 found.by_id.append(_Candidate(el, el.tag, ident, frozenset((el.get("class") or "").split())))
         return found
+
+
+@lru_cache(maxsize=16)
+def _ids_lookup(ids: tuple[str, ...]) -> etree.XPath | None:
+    """One `id('a b')` XPath for all ids (a literal argument: passing an XPath variable costs 3 us a
+    call); None when an id cannot be written as an XPath literal token."""
+    if any("'" in i or not i or any(c.isspace() for c in i) for i in ids):
+        return None
+    return etree.XPath("id('" + " ".join(ids) + "')")
 
 
 _ID_LOOKUP = etree.XPath("id($ident)")
@@ -514,27 +535,36 @@ def _absolute(base: str | None, value: str) -> str:
 
 
 class _Absolutizer:
-    """`_absolute` for one base URL, with fast paths for the common forms (urljoin costs ~2 us)."""
+    """`_absolute` for one base URL, with fast paths for the common forms (urljoin costs ~2 us).
+
+    The base is split on the first link only: most article bodies have none, and urlsplit costs ~3 us.
+    """
 
     def __init__(self, base: str | None):
         self.base = base
-        self.origin = None
-        if base:
-            try:
-                parts = urlsplit(base)
-            except ValueError:
-                parts = None
-            if parts is not None and parts.scheme in ("http", "https") and parts.netloc:
-                self.origin = f"{parts.scheme}://{parts.netloc}"
-                self.scheme = parts.scheme
+        self._origin: str | None | bool = False
+
+    @property
+    def origin(self) -> str | None:
+        if self._origin is False:
+            self._origin = None
+            if self.base:
+                try:
+                    parts = urlsplit(self.base)
+                except ValueError:
+                    parts = None
+                if parts is not None and parts.scheme in ("http", "https") and parts.netloc:
+                    self._origin = f"{parts.scheme}://{parts.netloc}"
+        return self._origin  # type: ignore[return-value]
 
     def __call__(self, value: str) -> str:
         value = value.strip()
-        if self.origin is not None and "/." not in value and "\\" not in value:
+        origin = self.origin
+        if origin is not None and "/." not in value and "\\" not in value:
             if value.startswith(("http://", "https://")):
                 return value
             if value.startswith("/") and not value.startswith("//"):
-                return self.origin + value
+                return origin + value
         return _absolute(self.base, value)
 
 
@@ -607,8 +637,13 @@ def _body(el: etree._Element, base: str | None, compiled: _Compiled) -> _Body:
     for junk in _select_all(compiled.strip, el, compiled.strip_prefilter(el, include_root=False)):
         if junk is not el and junk.getparent() is not None:
             _drop(junk)
-    etree.strip_elements(el, *_DROP_TAGS, with_tail=False)
-    etree.strip_tags(el, "form")
+    # One C-level walk tells which of the tags to drop occur (usually none), sparing two more walks.
+    present = {node.tag for node in el.iter(*_DROP_TAGS, "form")}
+    if present:
+        if present.difference(("form",)):
+            etree.strip_elements(el, *_DROP_TAGS, with_tail=False)
+        if "form" in present:
+            etree.strip_tags(el, "form")
 
     # Captions first: they are found by class and style, which sanitising removes.
     captions = {img: _caption(img) for img in el.iter("img")}
