@@ -9,6 +9,7 @@ silently misread.
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -269,7 +270,7 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not readonly:
-        conn.execute("PRAGMA journal_mode = WAL")
+        _wal(conn)
         # NORMAL in WAL mode: no fsync per commit (only at checkpoints). A killed process loses nothing
         # committed; a power loss may lose the last transactions but never corrupts the file, and the
         # crawl redoes those captures because their work items are marked done in the same transactions.
@@ -279,13 +280,27 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def _wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL mode, once. Switching needs an exclusive lock that SQLite does not wait
+    for, so openers racing on a new file retry instead of failing with "database is locked"."""
+    for attempt in range(100):
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.05)
+
+
 def current_version(conn: sqlite3.Connection) -> int:
     """The highest schema version applied; 0 for an empty database."""
-    has_table = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    # One statement, so one snapshot: another opener may commit the first migration in between two.
+    has_table, tables = conn.execute(
+        "SELECT count(*) FILTER (WHERE name = 'schema_version'), count(*) FROM sqlite_master WHERE type = 'table'"
     ).fetchone()
     if not has_table:
-        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
         if tables:
             raise SchemaError("this SQLite file has tables but no schema_version table: not an ncgh archive")
         return 0

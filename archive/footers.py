@@ -1,0 +1,60 @@
+"""The site footer as its own versioned record: a new `footers` row only when a field changes."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from archive.captures import to_json
+from archive.model import CaptureIn, FooterFields
+from archive.versions import (
+    footer_changed_fields,
+    footer_hash,
+    footer_is_empty,
+    footer_present_fields,
+    normalize_footer,
+)
+
+
+def record_footer(conn: sqlite3.Connection, capture_id: int, c: CaptureIn, at: str) -> tuple[int | None, bool]:
+    """(the footer version this capture showed, whether it is new); (None, False) without a footer."""
+    if c.footer is None or footer_is_empty(c.footer):
+        return None, False
+    footer = normalize_footer(c.footer)
+    digest = footer_hash(footer)
+    row = conn.execute(
+        "SELECT id, version, content_hash, org, icp, police_record, phone, email, address, postcode"
+        " FROM footers WHERE site = ? ORDER BY version DESC LIMIT 1",
+        (c.site,),
+    ).fetchone()
+    if row is not None and row[2] == digest:
+        conn.execute(
+            "UPDATE footers SET last_seen = max(last_seen, ?) WHERE id = ?",
+            (at, row[0]),
+        )
+        return row[1], False
+    if row is None:
+        changed, number = footer_present_fields(footer), 1
+    else:
+        changed, number = footer_changed_fields(FooterFields(*row[3:]), footer), row[1] + 1
+    conn.execute(
+        "INSERT INTO footers (site, version, capture_id, first_seen, last_seen, content_hash, changed_fields,"
+        " org, icp, police_record, phone, email, address, postcode)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            c.site,
+            number,
+            capture_id,
+            at,
+            at,
+            digest,
+            to_json(list(changed)),
+            footer.org,
+            footer.icp,
+            footer.police_record,
+            footer.phone,
+            footer.email,
+            footer.address,
+            footer.postcode,
+        ),
+    )
+    return number, True

@@ -1,0 +1,175 @@
+"""Crawl bookkeeping: runs with their counters, the resumable work list, and the article states the
+crawler plans its revisits with.
+
+Functions take the archive's connection; `archive.store.Archive` exposes them as methods. Only
+`enqueue_items` writes several rows, and the caller wraps it in a transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from archive.captures import utc
+
+RUN_COUNTERS = (
+    "requests",
+    "fetched",
+    "not_modified",
+    "new_articles",
+    "new_versions",
+    "unchanged",
+    "gone",
+    "restored",
+    "errors",
+)
+
+
+@dataclass
+class RunInfo:
+    run_id: int
+    mode: str
+    started_at: str
+    status: str
+    config_json: str
+
+
+@dataclass
+class WorkItem:
+    url: str
+    kind: str
+    article_id: int | None = None
+    priority: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+    id: int | None = None
+    state: str = "pending"
+
+
+@dataclass(frozen=True)
+class ArticleState:
+    article_id: int
+    status: str  # live | gone
+    first_seen: str
+    last_seen: str | None
+    last_capture_at: str
+    last_change_at: str | None
+    published_at: str | None
+    last_url: str | None
+    etag: str | None
+    last_modified: str | None
+    missing_streak: int
+    version: int | None
+
+
+# ---- runs ----
+def start_run(conn: sqlite3.Connection, mode: str, started_at: str, config_json: str) -> int:
+    started = utc(started_at, "started_at")
+    json.loads(config_json)  # a clear error now rather than an unreadable run later
+    cur = conn.execute(
+        "INSERT INTO runs (mode, started_at, status, config_json) VALUES (?, ?, 'running', ?)",
+        (mode, started, config_json),
+    )
+    return int(cur.lastrowid)
+
+
+def unfinished_run(conn: sqlite3.Connection) -> RunInfo | None:
+    row = conn.execute(
+        "SELECT id, mode, started_at, status, config_json FROM runs WHERE status = 'running'"
+        " ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    return RunInfo(*row) if row else None
+
+
+def run_info(conn: sqlite3.Connection, run_id: int) -> RunInfo | None:
+    row = conn.execute("SELECT id, mode, started_at, status, config_json FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return RunInfo(*row) if row else None
+
+
+def finish_run(conn: sqlite3.Connection, run_id: int, finished_at: str, status: str, summary_json: str) -> None:
+    """Close a run; its counters are copied from the summary's keys of the same name (see RUN_COUNTERS)."""
+    finished = utc(finished_at, "finished_at")
+    summary = json.loads(summary_json)
+    if not isinstance(summary, dict):
+        raise ValueError("summary_json must be a JSON object")
+    counters = []
+    for name in RUN_COUNTERS:
+        value = summary.get(name)
+        counters.append(int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None)
+    sets = ", ".join(f"{name} = ?" for name in RUN_COUNTERS)
+    cur = conn.execute(
+        f"UPDATE runs SET finished_at = ?, status = ?, summary_json = ?, {sets} WHERE id = ?",
+        (finished, status, summary_json, *counters, run_id),
+    )
+    if cur.rowcount == 0:
+        raise ValueError(f"no run with id {run_id}")
+
+
+# ---- the work list ----
+def enqueue_items(conn: sqlite3.Connection, run_id: int, items: list[WorkItem]) -> int:
+    """Add work for a run (inside the caller's transaction); a URL already queued for the run is ignored."""
+    before = conn.total_changes
+    conn.executemany(
+        "INSERT OR IGNORE INTO work_items (run_id, url, kind, article_id, priority, etag, last_modified,"
+        " state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(run_id, i.url, i.kind, i.article_id, i.priority, i.etag, i.last_modified, i.state) for i in items],
+    )
+    return conn.total_changes - before
+
+
+def pending(conn: sqlite3.Connection, run_id: int, limit: int = 100) -> list[WorkItem]:
+    rows = conn.execute(
+        "SELECT url, kind, article_id, priority, etag, last_modified, id, state FROM work_items"
+        " WHERE run_id = ? AND state = 'pending' ORDER BY priority DESC, id LIMIT ?",
+        (run_id, limit),
+    ).fetchall()
+    return [WorkItem(*r) for r in rows]
+
+
+def mark_done(conn: sqlite3.Connection, work_item_id: int, state: str = "done") -> None:
+    cur = conn.execute("UPDATE work_items SET state = ? WHERE id = ?", (state, work_item_id))
+    if cur.rowcount == 0:
+        raise ValueError(f"no work item with id {work_item_id}")
+
+
+def queue_counts(conn: sqlite3.Connection, run_id: int) -> dict[str, int]:
+    rows = conn.execute("SELECT state, count(*) FROM work_items WHERE run_id = ? GROUP BY state", (run_id,)).fetchall()
+    return {state: n for state, n in rows}
+
+
+def prune_queue(conn: sqlite3.Connection, run_id: int) -> int:
+    """Delete the work list of a finished run; returns the rows deleted.
+
+    The queue only exists to resume an interrupted run, and a full crawl's id walk queues tens of
+    thousands of URLs (about 150 bytes each). Captures keep their `work_item_id` for reference.
+    """
+    row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise ValueError(f"no run with id {run_id}")
+    if row[0] == "running":
+        raise ValueError(f"run {run_id} is still running: its work list is needed to resume it")
+    return conn.execute("DELETE FROM work_items WHERE run_id = ?", (run_id,)).rowcount
+
+
+# ---- what the crawler plans with ----
+_STATE_SQL = (
+    "SELECT article_id, status, first_seen, last_seen, last_capture_at, last_change_at, published_at,"
+    " last_url, etag, last_modified, missing_streak, version FROM articles"
+)
+
+
+def known_article_ids(conn: sqlite3.Connection, site: str) -> set[int]:
+    return {r[0] for r in conn.execute("SELECT article_id FROM articles WHERE site = ?", (site,))}
+
+
+def article_states(conn: sqlite3.Connection, site: str) -> Iterator[ArticleState]:
+    rows = conn.execute(_STATE_SQL + " WHERE site = ? ORDER BY article_id", (site,)).fetchall()
+    for row in rows:
+        yield ArticleState(*row)
+
+
+def article_state(conn: sqlite3.Connection, site: str, article_id: int) -> ArticleState | None:
+    row = conn.execute(_STATE_SQL + " WHERE site = ? AND article_id = ?", (site, article_id)).fetchone()
+    return ArticleState(*row) if row else None
