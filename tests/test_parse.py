@@ -53,6 +53,27 @@ def test_parser_version_shape_and_dependence_on_the_profile() -> None:
     assert parse(f"<p>{P1}</p>").parser_version == PARSER_VERSION
 
 
+def test_parser_version_hashes_every_module_on_the_parse_path() -> None:
+    """A module split out of parse.py (or newly imported by it) must change PARSER_VERSION when edited."""
+    import ast
+
+    import scraper.parse
+
+    here = Path(scraper.parse.__file__).resolve().parent
+    seen: set[str] = set()
+    todo = ["parse.py"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for node in ast.walk(ast.parse((here / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("scraper."):
+                todo.append(node.module.split(".", 1)[1] + ".py")
+    # records.py holds the record's shape, not extraction rules (a change there is a schema change).
+    assert seen - {"records.py"} <= set(scraper.parse._VERSIONED_MODULES)
+
+
 def test_bad_profile_values_are_errors_naming_the_key() -> None:
     with pytest.raises(ValueError, match=r"\[parse\] body_selectors: invalid CSS selector"):
         parse_article(page(f"<p>{P1}</p>"), URL, profile=dataclasses.replace(DEFAULT_PROFILE, body_selectors=("div[",)))
@@ -243,14 +264,14 @@ def test_body_lines_from_html_match_the_tree_walk() -> None:
     import lxml.html
     from support_parse import fixtures
 
-    from scraper.parse import _lines, _lines_of_html
+    from scraper.htmltree import html_lines, text_lines
 
     for fx in fixtures():
         root = lxml.html.fromstring(fx.path.read_bytes())
         for el in root.iter("div", "td", "p"):
             markup = lxml.html.tostring(el, encoding="unicode", with_tail=False)  # a block: adds only empty lines
             if "<script" not in markup and "<style" not in markup:
-                assert _lines_of_html(markup) == _lines(el), fx.id
+                assert html_lines(markup) == text_lines(el), fx.id
 
 
 def test_a_header_line_outside_the_info_selectors_is_found_between_title_and_body() -> None:

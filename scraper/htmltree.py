@@ -1,0 +1,184 @@
+"""Page bytes -> lxml tree, and the visible text of an element as lines.
+
+The charset is decided by `scraper.encoding`; this module only turns the decoded page into bytes
+libxml2 parses safely and fast (UTF-8, no control characters, no XML declaration), builds the tree,
+and reads text out of it the way a browser breaks lines (blocks and <br>).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import lxml.html
+from lxml import etree
+
+from scraper.encoding import Decoded
+from scraper.records import ParseError
+
+__all__ = [
+    "BLOCK_TAGS",
+    "build_tree",
+    "drop_element",
+    "html_lines",
+    "page_body",
+    "text_lines",
+    "text_of",
+    "utf8_bytes",
+]
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
+# C0 controls (and U+FFFE/U+FFFF) break libxml2 and lxml's text setters; U+E000 (private use) is
+# `text_lines`' block marker. The C0 controls as bytes, for the fast path.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ue000]")
+_CONTROL_BYTES = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(14, 32))  # deleted by translate() to count
+_REF_START = re.compile(rb"&#")  # a compiled literal searches faster than `in` on bytes
+# A plain etree parser on UTF-8 bytes parses twice as fast as lxml.html on str (no Python element
+# classes, no UCS-4 input); lxml.html trees are built only for the fallback, which needs them.
+# huge_tree lifts libxml2's depth limit of 256 (past it, text is silently dropped) and its 10 MB text
+# node limit; bodies are capped at 10 MB by the fetcher anyway.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
+_HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
+                                    huge_tree=True)
+
+
+def utf8_bytes(body: bytes, decoded: Decoded) -> bytes:
+    """The page as UTF-8 bytes for the parser (the original bytes when they already are)."""
+    text = decoded.text
+    if decoded.encoding == "utf-8" and decoded.source in ("http", "meta", "utf-8") and not body.startswith(b"\xef\xbb\xbf"):
+        data = body  # decoded strictly as UTF-8: the bytes are the text
+        if (b"<?xml" not in data[:200] and len(data.translate(None, _CONTROL_BYTES)) == len(data)
+                and "\ue000" not in text and "\ufffe" not in text and "\uffff" not in text):
+            return _without_control_refs(data)
+    if "<?xml" in text[:200]:
+        text = _XML_DECL.sub("", text, count=1)
+    if not text or text.isspace():
+        raise ParseError("empty page")
+    data = text.encode("utf-8", errors="replace")  # lone surrogates cannot be encoded
+    # The C0 controls are looked for in the encoded bytes: translate() there costs a quarter of a
+    # character-class regex over the text (the regex runs only when one is present).
+    if (len(data.translate(None, _CONTROL_BYTES)) != len(data)
+            or "\ue000" in text or "\ufffe" in text or "\uffff" in text):
+        text = _CONTROL.sub("", text)  # libxml2 stops at NUL and chokes on other C0 controls
+        if not text or text.isspace():
+            raise ParseError("empty page")
+        data = text.encode("utf-8", errors="replace")
+    return _without_control_refs(data)
+
+
+# Character references to the same characters (`&#1;`): libxml2 turns them into the characters.
+_CONTROL_REF = re.compile(
+    rb"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45]|57344)|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF]|[eE]000));?"
+)
+
+
+def _without_control_refs(data: bytes) -> bytes:
+    return _CONTROL_REF.sub(b"", data) if _REF_START.search(data) else data
+
+
+def build_tree(data: bytes, html_elements: bool = False) -> etree._Element:
+    try:
+        root = etree.fromstring(data, _HTML_PARSER if html_elements else _PARSER)
+    except (etree.LxmlError, ValueError) as exc:
+        raise ParseError(f"unparseable HTML: {exc}") from exc
+    if root is None:
+        raise ParseError("empty page")
+    # Scripts and styles are never content; dropping them once here spares every later step.
+    etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
+    return root
+
+
+def page_body(root: lxml.html.HtmlElement) -> etree._Element:
+    """The <body> (the <head>'s <title> is not page text), or the root when there is none."""
+    body = root.find("body")
+    return body if body is not None else root
+
+
+def text_of(el: etree._Element) -> str:
+    """All text below `el` (its tail excluded); text_content() exists only on lxml.html elements."""
+    return "".join(el.itertext())
+
+
+def drop_element(el: etree._Element) -> None:
+    """Remove `el` and its subtree, keeping its tail text in place."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+# ---- text lines --------------------------------------------------------------------------------
+
+BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details", "dialog",
+        "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
+        "h4", "h5", "h6", "header", "hr", "li", "main", "menu", "nav", "ol", "p", "pre", "section",
+        "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "option",
+    }
+)  # fmt: skip
+_MARK = "\ue000"  # block boundary: a private-use character `utf8_bytes` removes from every page
+
+
+def text_lines(el: etree._Element) -> list[str]:
+    """Visible text of `el` as lines, split where a browser breaks (blocks and <br>).
+
+    Inside a line every whitespace run (&nbsp; and the ideographic space included) becomes one
+    space, as the fallback extractor does too; each line is stripped, so indentation goes; empty
+    lines are dropped.
+    """
+    parts: list[str] = []
+    append = parts.append
+    blocks = BLOCK_TAGS
+    for event, node in etree.iterwalk(el, events=("start", "end")):
+        if event == "start":
+            if node.tag in blocks:
+                append(_MARK)
+            if node.text:
+                append(node.text)
+        else:
+            if node.tag in blocks:
+                append(_MARK)
+            if node.tail and node is not el:
+                append(node.tail)
+    text = "".join(parts)
+    if "\u200b" in text or "\ufeff" in text:
+        text = text.replace("\u200b", "").replace("\ufeff", "")
+    out = []
+    for line in text.split(_MARK):
+        line = " ".join(line.split())  # str.split() splits on every Unicode space, &nbsp; included
+        if line:
+            out.append(line)
+    return out
+
+
+
+# lxml's serialiser escapes ">" inside attribute values (as &gt;), so a tag ends at the first ">".
+_BLOCK_TAG_RE = re.compile(r"</?(?:" + "|".join(sorted(BLOCK_TAGS, key=len, reverse=True)) + r")\b[^>]*>")
+_ANY_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def html_lines(markup: str) -> list[str]:
+    """`text_lines` for serialised, sanitised HTML (no comments, scripts or styles left): the same lines.
+
+    The body's HTML is serialised anyway; splitting it with two regexes is twice as fast as walking
+    the tree again (tests/test_parse.py checks both give the same lines on every fixture).
+    """
+    text = _ANY_TAG_RE.sub("", _BLOCK_TAG_RE.sub(_MARK, markup))
+    if "&" in text:
+        text = html.unescape(text)
+    if "\u200b" in text or "\ufeff" in text:
+        text = text.replace("\u200b", "").replace("\ufeff", "")
+    out = []
+    for line in text.split(_MARK):
+        line = " ".join(line.split())
+        if line:
+            out.append(line)
+    return out
+
