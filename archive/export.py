@@ -25,7 +25,7 @@ from typing import IO
 from urllib.parse import urlsplit
 
 from archive.bodies import BodyIntegrityError, BodyStore
-from archive.query import open_readonly
+from archive.sql import open_readonly
 
 FORMATS = ("csv", "jsonl", "parquet", "warc")
 VERSION_CHOICES = ("latest", "all")

@@ -19,9 +19,11 @@ from typing import Any
 
 from datasette import hookimpl
 
+from archive import diff as diffs
 from archive import query as q
 from archive.search import highlight, match_expression
 from archive.search import search as search_versions
+from archive.sql import open_readonly
 
 DB_NAME = "ncgh"  # the database's name in Datasette URLs; metadata.json is keyed by it
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -120,7 +122,7 @@ class BodyDiffBlock:
 
 def _char_diff_html(old: str, new: str) -> tuple[str, str]:
     old_parts, new_parts = [], []
-    for tag, text in q.char_diff(old, new):
+    for tag, text in diffs.char_diff(old, new):
         escaped = html.escape(text)
         if tag == "equal":
             old_parts.append(escaped)
@@ -132,7 +134,7 @@ def _char_diff_html(old: str, new: str) -> tuple[str, str]:
     return "".join(old_parts), "".join(new_parts)
 
 
-def body_diff_blocks(diff: q.VersionDiff) -> list[BodyDiffBlock]:
+def body_diff_blocks(diff: diffs.VersionDiff) -> list[BodyDiffBlock]:
     """Paragraph blocks for the page; a replaced paragraph pair is diffed character by character."""
     blocks: list[BodyDiffBlock] = []
     for op in diff.body_ops:
@@ -191,7 +193,7 @@ def article_context(conn, article_id: int, site: str | None, version: int | None
         new = view.version.version
         old = compare if compare is not None else (new - 1 if new > 1 else None)
         if old is not None and old != new:
-            diff = q.diff(conn, ref, old, new)
+            diff = diffs.diff(conn, ref, old, new)
             blocks = body_diff_blocks(diff)
     return {
         "ref": ref,
@@ -305,7 +307,7 @@ def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None)
 
     path = Path(db_path)
     # Fail here with a clear message (missing file, not an archive, too new) rather than in a page.
-    q.open_readonly(path).close()
+    open_readonly(path).close()
     register_plugin()
     ds = Datasette(
         [],

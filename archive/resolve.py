@@ -1,0 +1,129 @@
+"""Which article and which moment a reader means: an id or any URL of the article, a date or date-time.
+
+The read commands (show, history, diff, export --since) and the Datasette article page resolve their
+arguments here, and every read-side failure is a QueryError saying what was looked for.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import unquote, urlsplit
+
+DEFAULT_ARTICLE_PATHS = ("/nczhghcms/article/{id}", "/article/{id}")
+
+
+
+class QueryError(Exception):
+    """A request the archive cannot answer (unknown article, no such version, bad date); says why."""
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    site: str
+    article_id: int
+
+
+# --- resolving an article ---------------------------------------------------------------------------
+
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    head, _, tail = template.partition("{id}")
+    return re.compile("^" + re.escape(head) + r"(\d+)" + re.escape(tail) + "/?$")
+
+
+def article_id_from_path(url: str, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> int | None:
+    """The article id in a URL of either path form on any host (or in a bare path), or None.
+
+    Only the path matters: identity is the id, so every host alias (and the simulator) maps the same.
+    """
+    text = url.strip()
+    if not text.startswith("/") and "://" not in text:
+        text = "http://" + text  # host/path without a scheme
+    path = unquote(urlsplit(text).path) or "/"
+    for template in article_paths:
+        match = _path_pattern(template).match(path)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _host_known(conn: sqlite3.Connection, host: str, host_aliases: tuple[str, ...]) -> bool:
+    """A configured alias of the site, or a host the archive has fetched articles from (the simulator)."""
+    if host in (h.lower() for h in host_aliases):
+        return True
+    return any(
+        conn.execute("SELECT 1 FROM article_urls WHERE substr(url, 1, ?) = ? LIMIT 1", (len(prefix), prefix)).fetchone()
+        for prefix in (f"http://{host}/", f"https://{host}/")
+    )
+
+
+def resolve_article(
+    conn: sqlite3.Connection,
+    ref: str | int,
+    site: str,
+    article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS,
+    host_aliases: tuple[str, ...] | None = None,
+) -> ArticleRef:
+    """An article id, or any URL it was (or could be) fetched under, -> its identity in the archive.
+
+    A URL may use any of the site's hosts (host_aliases, or any host the archive fetched articles
+    from) and either path form; with host_aliases None the host is not checked. Raises QueryError
+    naming what was looked for when the archive does not hold the article.
+    """
+    text = str(ref).strip()
+    article_id: int | None = None
+    if re.fullmatch(r"\d+", text):
+        article_id = int(text)
+    else:
+        row = conn.execute(
+            "SELECT site, article_id FROM article_urls WHERE url = ? ORDER BY site = ? DESC LIMIT 1", (text, site)
+        ).fetchone()
+        if row:
+            return ArticleRef(row[0], int(row[1]))
+        article_id = article_id_from_path(text, article_paths)
+        if article_id is None:
+            raise QueryError(f"{text!r} is neither an article id nor an article URL (paths: {', '.join(article_paths)})")
+        host = urlsplit(text if "://" in text or text.startswith("/") else "http://" + text).netloc.lower()
+        if host and host_aliases is not None and not _host_known(conn, host, host_aliases):
+            raise QueryError(
+                f"{host} is not a host of this site ({', '.join(host_aliases)}); give the article id instead"
+            )
+    row = conn.execute(
+        "SELECT site FROM articles WHERE article_id = ? ORDER BY site = ? DESC LIMIT 1", (article_id, site)
+    ).fetchone()
+    if row is None:
+        seen = conn.execute(
+            "SELECT count(*) FROM captures WHERE article_id = ? AND site = ?", (article_id, site)
+        ).fetchone()[0]
+        if seen:
+            raise QueryError(f"article {article_id} was fetched {seen} time(s) but never found on the site")
+        raise QueryError(f"article {article_id} is not in the archive")
+    return ArticleRef(row[0], article_id)
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+
+def parse_moment(text: str, end_of_day: bool = True) -> str:
+    """A user's DATE or DATETIME -> a UTC ISO string comparable with capture times.
+
+    A bare date means the end of that day in UTC (as_of: "as it stood on that day") or its start
+    (end_of_day=False, for --since); a time without an offset is taken as UTC.
+    """
+    value = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            day = date.fromisoformat(value)
+            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            if end_of_day:
+                moment += timedelta(days=1) - timedelta(microseconds=1)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+    except ValueError:
+        raise QueryError(f"{text!r} is not a date (YYYY-MM-DD) or ISO 8601 date-time") from None
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")

@@ -1,0 +1,84 @@
+"""`ncgh stats`: counts of what the archive holds and the storage it takes."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Count:
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ArchiveStats:
+    articles: int
+    live: int
+    gone: int
+    versions: int
+    edited_articles: int  # articles with more than one version
+    captures: int
+    captures_by_outcome: tuple[Count, ...]
+    captures_by_kind: tuple[Count, ...]
+    runs: int
+    unfinished_runs: int
+    footer_versions: int
+    events: int
+    bodies: int
+    body_bytes: int  # raw size of the distinct bodies
+    stored_bytes: int  # their compressed size in the file
+    file_bytes: int  # the database file plus its -wal
+    first_capture: str | None
+    last_capture: str | None
+    schema_version: int
+
+
+def _one(conn: sqlite3.Connection, sql: str) -> int:
+    return int(conn.execute(sql).fetchone()[0] or 0)
+
+
+def stats(conn: sqlite3.Connection, db_path: str | os.PathLike | None = None) -> ArchiveStats:
+    """Counts and storage of the whole archive."""
+    file_bytes = 0
+    if db_path is not None:
+        for suffix in ("", "-wal"):
+            p = Path(str(db_path) + suffix)
+            if p.exists():
+                file_bytes += p.stat().st_size
+    by_outcome = tuple(
+        Count(r[0], int(r[1]))
+        for r in conn.execute("SELECT outcome, count(*) FROM captures GROUP BY outcome ORDER BY count(*) DESC, outcome")
+    )
+    by_kind = tuple(
+        Count(r[0], int(r[1]))
+        for r in conn.execute("SELECT kind, count(*) FROM captures GROUP BY kind ORDER BY count(*) DESC, kind")
+    )
+    body_bytes, stored_bytes, bodies = conn.execute(
+        "SELECT ifnull(sum(size), 0), ifnull(sum(stored_size), 0), count(*) FROM bodies"
+    ).fetchone()
+    first, last = conn.execute("SELECT min(fetched_at), max(fetched_at) FROM captures").fetchone()
+    return ArchiveStats(
+        articles=_one(conn, "SELECT count(*) FROM articles"),
+        live=_one(conn, "SELECT count(*) FROM articles WHERE status = 'live'"),
+        gone=_one(conn, "SELECT count(*) FROM articles WHERE status = 'gone'"),
+        versions=_one(conn, "SELECT count(*) FROM versions"),
+        edited_articles=_one(conn, "SELECT count(*) FROM articles WHERE version > 1"),
+        captures=_one(conn, "SELECT count(*) FROM captures"),
+        captures_by_outcome=by_outcome,
+        captures_by_kind=by_kind,
+        runs=_one(conn, "SELECT count(*) FROM runs"),
+        unfinished_runs=_one(conn, "SELECT count(*) FROM runs WHERE status = 'running'"),
+        footer_versions=_one(conn, "SELECT count(*) FROM footers"),
+        events=_one(conn, "SELECT count(*) FROM events"),
+        bodies=int(bodies),
+        body_bytes=int(body_bytes),
+        stored_bytes=int(stored_bytes),
+        file_bytes=file_bytes,
+        first_capture=first,
+        last_capture=last,
+        schema_version=_one(conn, "SELECT max(version) FROM schema_version"),
+    )
