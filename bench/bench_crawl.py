@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -75,6 +76,21 @@ def daily_incremental(articles: int, days: int, workdir: Path, fill: bool = True
                 fetcher_factory=partial(Fetcher, utcnow=lambda offset=offset: datetime.now(UTC) + offset),
             )
             results.append({"day": day, "edited": edited, **summary.to_dict()})
+        # How stale the archive's view of the site is after the last run: days since each live
+        # article's last capture (the schedule alone leaves old articles up to 60 days).
+        conn = sqlite3.connect(db)
+        try:
+            ages = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT julianday(?) - julianday(last_capture_at) FROM articles WHERE status = 'live'",
+                    (moment.isoformat(),),
+                )
+            ]
+        finally:
+            conn.close()
+        results[-1]["stalest"] = max(ages, default=0.0)
+        results[-1]["live"] = len(ages)
     return results
 
 
@@ -127,6 +143,8 @@ def main() -> None:
             made = sum(r["edited"] for r in later)
             print(f"  mean {requests:.0f} requests a day; {caught} edits caught over days 1-{later[-1]['day']},"
                   f" {made} made (an article edited twice between visits is caught once)")
+            print(f"  after day {later[-1]['day']}: the stalest of {later[-1]['live']} live articles was last"
+                  f" captured {later[-1]['stalest']:.1f} days before")
 
 
 if __name__ == "__main__":
