@@ -1,38 +1,34 @@
-"""Take the archive out in the formats other tools read: CSV, JSON Lines, Parquet and WARC.
+"""Take the archive out in the formats other tools read: CSV, JSON Lines, Parquet (here) and WARC
+(archive/warc.py), through `export(fmt, ...)`.
 
 Tables (csv, jsonl, parquet) hold one row per article version; the WARC holds the raw captures, so
-pywb and other web-archive tools can replay exactly what the crawler received. Every export writes a
-temporary file in the target directory and renames it into place, so a reader never sees half a file
-and a failed export never clobbers a good one; an existing file is only replaced with force=True.
+pywb and other web-archive tools can replay exactly what the crawler received. Files are written
+through archive/output.py: a temporary file renamed into place, never clobbering without force=True.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
-from http import HTTPStatus
+from datetime import datetime
 from pathlib import Path
-from typing import IO
-from urllib.parse import urlsplit
 
-from archive.bodies import BodyIntegrityError, BodyStore
-from archive.sql import open_readonly
+from archive.output import (  # noqa: F401  (ExportError, ExportSummary, atomic_output stay importable from here)
+    VERSION_CHOICES,
+    ExportError,
+    ExportSummary,
+    atomic_output,
+    snapshot,
+    summary,
+)
+from archive.warc import export_warc, replay_headers, sha1_payload_digest  # noqa: F401
 
 FORMATS = ("csv", "jsonl", "parquet", "warc")
-VERSION_CHOICES = ("latest", "all")
-
-
-class ExportError(Exception):
-    """An export that cannot be done as asked (file exists, bad option); nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -66,47 +62,6 @@ class ExportRow:
 
 COLUMNS = tuple(f.name for f in fields(ExportRow))
 
-
-@dataclass(frozen=True)
-class ExportSummary:
-    format: str
-    path: Path
-    rows: int  # table rows, or WARC records written
-    bytes: int
-    responses: int = 0  # WARC: response records
-    revisits: int = 0  # WARC: revisit records (payload identical to an earlier one)
-    requests: int = 0  # WARC: request records
-    metadata: int = 0  # WARC: metadata records telling the redirects that led to a response
-    skipped: int = 0  # WARC: captures without any response (fetch errors), not written
-
-
-# --- writing safely ---------------------------------------------------------------------------------
-
-
-@contextmanager
-def atomic_output(path: str | os.PathLike, force: bool = False) -> Iterator[IO[bytes]]:
-    """A binary file that appears at `path` only when the block finishes without an exception."""
-    target = Path(path)
-    if target.is_dir():
-        raise ExportError(f"{target} is a directory; give a file name with -o")
-    if target.exists() and not force:
-        raise ExportError(f"{target} already exists; pass --force to overwrite it")
-    if not target.parent.is_dir():
-        raise ExportError(f"directory {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 # --- rows -------------------------------------------------------------------------------------------
@@ -190,27 +145,6 @@ def row_to_json(row: ExportRow) -> dict:
 # --- table formats ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def _snapshot(db: str | os.PathLike | sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A read-only connection inside one read transaction: the export is one consistent snapshot
-    even while a crawl keeps committing (WAL readers see the state at their first read)."""
-    conn = db if isinstance(db, sqlite3.Connection) else open_readonly(db)
-    began = not conn.in_transaction
-    if began:
-        conn.execute("BEGIN")
-    try:
-        yield conn
-    finally:
-        if began and conn.in_transaction:
-            conn.execute("ROLLBACK")
-        if conn is not db:
-            conn.close()
-
-
-def _summary(fmt: str, path: Path, rows: int, **kw: int) -> ExportSummary:
-    return ExportSummary(fmt, path, rows, path.stat().st_size, **kw)
-
-
 def export_csv(
     db: str | os.PathLike | sqlite3.Connection,
     out_path: str | os.PathLike,
@@ -222,7 +156,7 @@ def export_csv(
 ) -> ExportSummary:
     """UTF-8 CSV (with a BOM when asked, for spreadsheet programs); list cells hold JSON."""
     count = 0
-    with _snapshot(db) as conn, atomic_output(out_path, force) as raw:
+    with snapshot(db) as conn, atomic_output(out_path, force) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig" if bom else "utf-8", newline="")
         writer = csv.writer(text)
         writer.writerow(COLUMNS)
@@ -239,7 +173,7 @@ def export_csv(
             count += 1
         text.flush()
         text.detach()
-    return _summary("csv", Path(out_path), count)
+    return summary("csv", Path(out_path), count)
 
 
 def export_jsonl(
@@ -252,11 +186,11 @@ def export_jsonl(
 ) -> ExportSummary:
     """One JSON object per line, Chinese as real characters (ensure_ascii=False)."""
     count = 0
-    with _snapshot(db) as conn, atomic_output(out_path, force) as raw:
+    with snapshot(db) as conn, atomic_output(out_path, force) as raw:
         for row in iter_rows(conn, versions, since):
             raw.write(json.dumps(row_to_json(row), ensure_ascii=False).encode("utf-8") + b"\n")
             count += 1
-    return _summary("jsonl", Path(out_path), count)
+    return summary("jsonl", Path(out_path), count)
 
 
 def parquet_schema():  # -> pyarrow.Schema (pyarrow imported lazily: it is slow to import)
@@ -306,7 +240,7 @@ def export_parquet(
 
     schema = parquet_schema()
     count = 0
-    with _snapshot(db) as conn, atomic_output(out_path, force) as raw:
+    with snapshot(db) as conn, atomic_output(out_path, force) as raw:
         writer = pq.ParquetWriter(raw, schema, compression="zstd")
         batch: list[dict] = []
 
@@ -325,242 +259,7 @@ def export_parquet(
                 flush()
         flush()
         writer.close()
-    return _summary("parquet", Path(out_path), count)
-
-
-# --- WARC -------------------------------------------------------------------------------------------
-
-# Headers that describe the bytes on the wire, not the stored entity: replayed under another name.
-_ORIG_PREFIX = "X-Archive-Orig-"
-_NO_BODY_STATUSES = {204, 304}
-
-
-def replay_headers(headers: list[tuple[str, str]], body_len: int, status: int | None) -> list[tuple[str, str]]:
-    """The response headers as they must read in front of the stored (decoded) body.
-
-    The fetcher removed any content-coding and transfer-coding, so Content-Encoding and
-    Transfer-Encoding would make a replayer decode the bytes a second time, and Content-Length may
-    name the compressed size. Those headers are renamed X-Archive-Orig-* (as pywb does) and a correct
-    Content-Length is set; every other header stays as received, in order.
-    """
-    out: list[tuple[str, str]] = []
-    length_ok = False
-    for name, value in headers:
-        low = name.lower()
-        if low in ("content-encoding", "transfer-encoding"):
-            out.append((_ORIG_PREFIX + name, value))
-        elif low == "content-length":
-            if value.strip() == str(body_len) and not length_ok:
-                out.append((name, value))
-                length_ok = True
-            else:
-                out.append((_ORIG_PREFIX + name, value))
-        else:
-            out.append((name, value))
-    if not length_ok and not (body_len == 0 and status in _NO_BODY_STATUSES):
-        out.append(("Content-Length", str(body_len)))
-    return out
-
-
-def _warc_date(fetched_at: str) -> str:
-    """A capture time as WARC/1.1 wants it: UTC with a Z, microseconds when there are any."""
-    from warcio.timeutils import datetime_to_iso_date
-
-    moment = datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return datetime_to_iso_date(moment, use_micros=True)
-
-
-def _status_line(status: int) -> str:
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} Unknown"
-
-
-def _request_target(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    target = parts.path or "/"
-    if parts.query:
-        target += "?" + parts.query
-    return target, parts.netloc
-
-
-def sha1_payload_digest(data: bytes) -> str:
-    """The WARC payload digest warcio writes: sha1 in base32."""
-    import base64
-
-    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
-
-
-@dataclass
-class _FirstRecord:
-    record_id: str
-    uri: str
-    date: str
-    digest: str
-
-
-def export_warc(
-    db: str | os.PathLike | sqlite3.Connection,
-    out_path: str | os.PathLike,
-    *,
-    versions: str = "all",
-    since: str | None = None,
-    force: bool = False,
-    gzip: bool | None = None,
-) -> ExportSummary:
-    """A WARC/1.1 file of the raw captures: a request and a response record per capture.
-
-    Response records carry the exact stored bytes behind the original status and headers (fixed by
-    `replay_headers`), WARC-Date is the capture time, and every record has block and payload
-    digests. A payload identical to one already written becomes a revisit record
-    (identical-payload-digest) pointing at the first. versions="latest" keeps only the last capture
-    of each final URL; a capture reached through redirects also gets a metadata record naming the
-    URL requested and each hop. `since` keeps captures at or after that UTC moment. gzip defaults to the file name
-    ending in .gz (one gzip member per record, as the WARC spec and warcio expect).
-    """
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    if versions not in VERSION_CHOICES:
-        raise ExportError(f"--versions must be one of {', '.join(VERSION_CHOICES)}, not {versions!r}")
-    target = Path(out_path)
-    if gzip is None:
-        gzip = target.name.endswith(".gz")
-    first_by_sha: dict[str, _FirstRecord] = {}
-    responses = revisits = requests = metadata = skipped = 0
-    where = ["1 = 1"]
-    params: list = []
-    if since is not None:
-        where.append("fetched_at >= ?")
-        params.append(since)
-    if versions == "latest":
-        where.append(
-            "id IN (SELECT (SELECT c2.id FROM captures c2 WHERE c2.final_url = c1.final_url AND c2.status IS NOT NULL"
-            " ORDER BY c2.fetched_at DESC, c2.id DESC LIMIT 1) FROM captures c1 GROUP BY c1.final_url)"
-        )
-    sql = (
-        "SELECT id, url, final_url, fetched_at, status, headers_json,"
-        " (SELECT headers_json FROM header_sets WHERE header_sets.id = request_headers_id), body_sha256, redirects_json"
-        f" FROM captures WHERE {' AND '.join(where)} ORDER BY fetched_at, id"
-    )
-    with _snapshot(db) as conn, atomic_output(target, force) as raw:
-        bodies = BodyStore(conn, cache_bytes=32_000_000)
-        writer = WARCWriter(raw, gzip=gzip, warc_version="1.1")
-        info = writer.create_warcinfo_record(
-            target.name,
-            {
-                "software": "ncgh-archive (archive.export.export_warc) with warcio",
-                "format": "WARC File Format 1.1",
-                "description": "Raw captures of the ncgh archive; response bodies have content-coding removed"
-                " (original Content-Encoding/Transfer-Encoding/Content-Length kept as X-Archive-Orig-*)",
-                "isPartOf": "ncgh-archive",
-            },
-        )
-        writer.write_record(info)
-        info_id = info.rec_headers.get_header("WARC-Record-ID")
-        for cid, url, final_url, fetched_at, status, headers_json, req_json, sha, redirects_json in conn.execute(
-            sql, params
-        ):
-            if status is None:
-                skipped += 1
-                continue
-            uri = final_url or url
-            date = _warc_date(fetched_at)
-            try:
-                body = bodies.read(sha) if sha and sha not in first_by_sha else b""
-            except BodyIntegrityError as exc:
-                raise ExportError(
-                    f"capture {cid} ({uri}): its stored body is damaged ({exc}); nothing was written."
-                    " Run `ncgh verify` to see what else is affected"
-                ) from None
-            size = len(body)
-            if sha and sha in first_by_sha:
-                size = conn.execute("SELECT size FROM bodies WHERE sha256 = ?", (sha,)).fetchone()[0]
-            headers = [(str(k), str(v)) for k, v in json.loads(headers_json or "[]")]
-            http_headers = StatusAndHeaders(
-                _status_line(int(status)), replay_headers(headers, size, int(status)), protocol="HTTP/1.1"
-            )
-            warc_fields = {
-                "WARC-Date": date,
-                "WARC-Warcinfo-ID": info_id,
-                "X-Ncgh-Capture-ID": str(cid),
-            }
-            first = first_by_sha.get(sha) if sha else None
-            if first is not None:
-                warc_fields["WARC-Refers-To"] = first.record_id
-                record = writer.create_revisit_record(
-                    uri,
-                    first.digest,
-                    first.uri,
-                    first.date,
-                    http_headers=http_headers,
-                    warc_headers_dict=warc_fields,
-                )
-                revisits += 1
-            else:
-                record = writer.create_warc_record(
-                    uri,
-                    "response",
-                    payload=io.BytesIO(body),
-                    length=len(body),
-                    http_headers=http_headers,
-                    warc_headers_dict=warc_fields,
-                )
-                responses += 1
-                if sha and body:
-                    first_by_sha[sha] = _FirstRecord(
-                        record.rec_headers.get_header("WARC-Record-ID"),
-                        uri,
-                        date,
-                        record.rec_headers.get_header("WARC-Payload-Digest"),
-                    )
-            target_path, host = _request_target(uri)
-            req_headers = [(str(k), str(v)) for k, v in json.loads(req_json or "[]")]
-            if not any(k.lower() == "host" for k, _ in req_headers):
-                req_headers.insert(0, ("Host", host))
-            request = writer.create_warc_record(
-                uri,
-                "request",
-                http_headers=StatusAndHeaders(f"GET {target_path} HTTP/1.1", req_headers, is_http_request=True),
-                warc_headers_dict={"WARC-Date": date, "WARC-Warcinfo-ID": info_id},
-            )
-            writer.write_request_response_pair(request, record)
-            requests += 1
-            hops = json.loads(redirects_json or "[]")
-            if hops or url != uri:
-                # Only the final response was kept, so the way there is told, not replayed: a
-                # metadata record beside the response (no redirect response is invented).
-                lines = [f"via: {url}"] + [f"redirect: {hop[1]} {hop[0]} -> {hop[2]}" for hop in hops]
-                text = ("\r\n".join(lines) + "\r\n").encode("utf-8")
-                writer.write_record(
-                    writer.create_warc_record(
-                        uri,
-                        "metadata",
-                        payload=io.BytesIO(text),
-                        length=len(text),
-                        warc_content_type="application/warc-fields",
-                        warc_headers_dict={
-                            "WARC-Date": date,
-                            "WARC-Warcinfo-ID": info_id,
-                            "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID"),
-                        },
-                    )
-                )
-                metadata += 1
-    total = 1 + responses + revisits + requests + metadata
-    return _summary(
-        "warc",
-        target,
-        total,
-        responses=responses,
-        revisits=revisits,
-        requests=requests,
-        metadata=metadata,
-        skipped=skipped,
-    )
+    return summary("parquet", Path(out_path), count)
 
 
 def export(

@@ -17,7 +17,10 @@ from pathlib import Path
 
 from archive import export as ex
 from archive import query as q
+from archive.diff import diff
 from archive.search import search
+from archive.sql import open_readonly
+from archive.stats import stats
 from ncgh.config import config_from_dict
 from ncgh.crawl import run_crawl
 from ncgh.sim import SimConfig, SimServer
@@ -44,8 +47,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "ncgh.db"
         seconds = build(db, args.articles, args.days)
-        conn = q.open_readonly(db)
-        s = q.stats(conn, db)
+        conn = open_readonly(db)
+        s = stats(conn, db)
         print(f"archive: {s.articles} articles, {s.versions} versions, {s.captures} captures, "
               f"{s.file_bytes / 1e6:.1f} MB (built in {seconds:.1f} s)")
         for fmt, name, versions in (
@@ -76,7 +79,7 @@ def main() -> None:
             ref = q.ArticleRef("ncgh", article_id)
             q.show(conn, ref)
             q.history(conn, ref)
-            q.diff(conn, ref)
+            diff(conn, ref)
         dt = time.perf_counter() - t
         print(f"show+history+diff: {len(ids)} articles in {dt:.2f} s ({dt / max(1, len(ids)) * 1000:.2f} ms per article)")
         conn.close()

@@ -1,0 +1,252 @@
+"""`ncgh export warc`: the raw captures as a WARC/1.1 file (warcio) that pywb and other tools replay.
+
+Request and response records carry the exact stored bytes and original headers, WARC-Date is the
+capture time, and a payload identical to an earlier one becomes a revisit record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from archive.bodies import BodyIntegrityError, BodyStore
+from archive.output import VERSION_CHOICES, ExportError, ExportSummary, atomic_output, snapshot, summary
+
+_ORIG_PREFIX = "X-Archive-Orig-"
+_NO_BODY_STATUSES = {204, 304}
+
+
+def replay_headers(headers: list[tuple[str, str]], body_len: int, status: int | None) -> list[tuple[str, str]]:
+    """The response headers as they must read in front of the stored (decoded) body.
+
+    The fetcher removed any content-coding and transfer-coding, so Content-Encoding and
+    Transfer-Encoding would make a replayer decode the bytes a second time, and Content-Length may
+    name the compressed size. Those headers are renamed X-Archive-Orig-* (as pywb does) and a correct
+    Content-Length is set; every other header stays as received, in order.
+    """
+    out: list[tuple[str, str]] = []
+    length_ok = False
+    for name, value in headers:
+        low = name.lower()
+        if low in ("content-encoding", "transfer-encoding"):
+            out.append((_ORIG_PREFIX + name, value))
+        elif low == "content-length":
+            if value.strip() == str(body_len) and not length_ok:
+                out.append((name, value))
+                length_ok = True
+            else:
+                out.append((_ORIG_PREFIX + name, value))
+        else:
+            out.append((name, value))
+    if not length_ok and not (body_len == 0 and status in _NO_BODY_STATUSES):
+        out.append(("Content-Length", str(body_len)))
+    return out
+
+
+def _warc_date(fetched_at: str) -> str:
+    """A capture time as WARC/1.1 wants it: UTC with a Z, microseconds when there are any."""
+    from warcio.timeutils import datetime_to_iso_date
+
+    moment = datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return datetime_to_iso_date(moment, use_micros=True)
+
+
+def _status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
+
+
+def _request_target(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    return target, parts.netloc
+
+
+def sha1_payload_digest(data: bytes) -> str:
+    """The WARC payload digest warcio writes: sha1 in base32."""
+    import base64
+
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
+
+
+@dataclass
+class _FirstRecord:
+    record_id: str
+    uri: str
+    date: str
+    digest: str
+
+
+def export_warc(
+    db: str | os.PathLike | sqlite3.Connection,
+    out_path: str | os.PathLike,
+    *,
+    versions: str = "all",
+    since: str | None = None,
+    force: bool = False,
+    gzip: bool | None = None,
+) -> ExportSummary:
+    """A WARC/1.1 file of the raw captures: a request and a response record per capture.
+
+    Response records carry the exact stored bytes behind the original status and headers (fixed by
+    `replay_headers`), WARC-Date is the capture time, and every record has block and payload
+    digests. A payload identical to one already written becomes a revisit record
+    (identical-payload-digest) pointing at the first. versions="latest" keeps only the last capture
+    of each final URL; a capture reached through redirects also gets a metadata record naming the
+    URL requested and each hop. `since` keeps captures at or after that UTC moment. gzip defaults to the file name
+    ending in .gz (one gzip member per record, as the WARC spec and warcio expect).
+    """
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    if versions not in VERSION_CHOICES:
+        raise ExportError(f"--versions must be one of {', '.join(VERSION_CHOICES)}, not {versions!r}")
+    target = Path(out_path)
+    if gzip is None:
+        gzip = target.name.endswith(".gz")
+    first_by_sha: dict[str, _FirstRecord] = {}
+    responses = revisits = requests = metadata = skipped = 0
+    where = ["1 = 1"]
+    params: list = []
+    if since is not None:
+        where.append("fetched_at >= ?")
+        params.append(since)
+    if versions == "latest":
+        where.append(
+            "id IN (SELECT (SELECT c2.id FROM captures c2 WHERE c2.final_url = c1.final_url AND c2.status IS NOT NULL"
+            " ORDER BY c2.fetched_at DESC, c2.id DESC LIMIT 1) FROM captures c1 GROUP BY c1.final_url)"
+        )
+    sql = (
+        "SELECT id, url, final_url, fetched_at, status, headers_json,"
+        " (SELECT headers_json FROM header_sets WHERE header_sets.id = request_headers_id), body_sha256, redirects_json"
+        f" FROM captures WHERE {' AND '.join(where)} ORDER BY fetched_at, id"
+    )
+    with snapshot(db) as conn, atomic_output(target, force) as raw:
+        bodies = BodyStore(conn, cache_bytes=32_000_000)
+        writer = WARCWriter(raw, gzip=gzip, warc_version="1.1")
+        info = writer.create_warcinfo_record(
+            target.name,
+            {
+                "software": "ncgh-archive (archive.export.export_warc) with warcio",
+                "format": "WARC File Format 1.1",
+                "description": "Raw captures of the ncgh archive; response bodies have content-coding removed"
+                " (original Content-Encoding/Transfer-Encoding/Content-Length kept as X-Archive-Orig-*)",
+                "isPartOf": "ncgh-archive",
+            },
+        )
+        writer.write_record(info)
+        info_id = info.rec_headers.get_header("WARC-Record-ID")
+        for cid, url, final_url, fetched_at, status, headers_json, req_json, sha, redirects_json in conn.execute(
+            sql, params
+        ):
+            if status is None:
+                skipped += 1
+                continue
+            uri = final_url or url
+            date = _warc_date(fetched_at)
+            try:
+                body = bodies.read(sha) if sha and sha not in first_by_sha else b""
+            except BodyIntegrityError as exc:
+                raise ExportError(
+                    f"capture {cid} ({uri}): its stored body is damaged ({exc}); nothing was written."
+                    " Run `ncgh verify` to see what else is affected"
+                ) from None
+            size = len(body)
+            if sha and sha in first_by_sha:
+                size = conn.execute("SELECT size FROM bodies WHERE sha256 = ?", (sha,)).fetchone()[0]
+            headers = [(str(k), str(v)) for k, v in json.loads(headers_json or "[]")]
+            http_headers = StatusAndHeaders(
+                _status_line(int(status)), replay_headers(headers, size, int(status)), protocol="HTTP/1.1"
+            )
+            warc_fields = {
+                "WARC-Date": date,
+                "WARC-Warcinfo-ID": info_id,
+                "X-Ncgh-Capture-ID": str(cid),
+            }
+            first = first_by_sha.get(sha) if sha else None
+            if first is not None:
+                warc_fields["WARC-Refers-To"] = first.record_id
+                record = writer.create_revisit_record(
+                    uri,
+                    first.digest,
+                    first.uri,
+                    first.date,
+                    http_headers=http_headers,
+                    warc_headers_dict=warc_fields,
+                )
+                revisits += 1
+            else:
+                record = writer.create_warc_record(
+                    uri,
+                    "response",
+                    payload=io.BytesIO(body),
+                    length=len(body),
+                    http_headers=http_headers,
+                    warc_headers_dict=warc_fields,
+                )
+                responses += 1
+                if sha and body:
+                    first_by_sha[sha] = _FirstRecord(
+                        record.rec_headers.get_header("WARC-Record-ID"),
+                        uri,
+                        date,
+                        record.rec_headers.get_header("WARC-Payload-Digest"),
+                    )
+            target_path, host = _request_target(uri)
+            req_headers = [(str(k), str(v)) for k, v in json.loads(req_json or "[]")]
+            if not any(k.lower() == "host" for k, _ in req_headers):
+                req_headers.insert(0, ("Host", host))
+            request = writer.create_warc_record(
+                uri,
+                "request",
+                http_headers=StatusAndHeaders(f"GET {target_path} HTTP/1.1", req_headers, is_http_request=True),
+                warc_headers_dict={"WARC-Date": date, "WARC-Warcinfo-ID": info_id},
+            )
+            writer.write_request_response_pair(request, record)
+            requests += 1
+            hops = json.loads(redirects_json or "[]")
+            if hops or url != uri:
+                # Only the final response was kept, so the way there is told, not replayed: a
+                # metadata record beside the response (no redirect response is invented).
+                lines = [f"via: {url}"] + [f"redirect: {hop[1]} {hop[0]} -> {hop[2]}" for hop in hops]
+                text = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+                writer.write_record(
+                    writer.create_warc_record(
+                        uri,
+                        "metadata",
+                        payload=io.BytesIO(text),
+                        length=len(text),
+                        warc_content_type="application/warc-fields",
+                        warc_headers_dict={
+                            "WARC-Date": date,
+                            "WARC-Warcinfo-ID": info_id,
+                            "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID"),
+                        },
+                    )
+                )
+                metadata += 1
+    total = 1 + responses + revisits + requests + metadata
+    return summary(
+        "warc",
+        target,
+        total,
+        responses=responses,
+        revisits=revisits,
+        requests=requests,
+        metadata=metadata,
+        skipped=skipped,
+    )
