@@ -20,11 +20,10 @@ from scraper.sanitize import drop_active_elements, inner_html, sanitise_attribut
 
 __all__ = ["Body", "extract_body"]
 
+# A link to one of these (or with "download" in it) is an attachment.
 _DOC_EXT = re.compile(
     r"\.(?:docx?|xlsx?|pptx?|pdf|zip|rar|7z|txt|wps|et|dps|csv|tar|gz|ofd|ceb)(?:$|[?#])", re.IGNORECASE
 )
-
-
 
 _CENTERED = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 _IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|bmp|webp)$", re.IGNORECASE)
@@ -81,12 +80,13 @@ def _caption(img: etree._Element) -> tuple[str | None, bool]:
 
 @dataclass
 class Body:
+    """The body fields of a record, before signature and caption lines leave the paragraphs."""
+
     paragraphs: list[str]
     html: str
     images: list[Image]
     attachments: list[Attachment]
     caption_lines: set[str]  # caption texts shown in the body: they leave body_text for images[]
-
 
 
 def extract_body(el: etree._Element, base: str | None, compiled: CompiledProfile) -> Body:

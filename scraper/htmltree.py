@@ -158,7 +158,6 @@ def text_lines(el: etree._Element) -> list[str]:
     return out
 
 
-
 # lxml's serialiser escapes ">" inside attribute values (as &gt;), so a tag ends at the first ">".
 _BLOCK_TAG_RE = re.compile(r"</?(?:" + "|".join(sorted(BLOCK_TAGS, key=len, reverse=True)) + r")\b[^>]*>")
 _ANY_TAG_RE = re.compile(r"<[^>]*>")

@@ -49,7 +49,6 @@ class SiteProfile:
         compile_profile(self)  # a bad selector fails here, naming its key, not at the first page parsed
 
 
-
 @dataclass(frozen=True)
 class _Simple:
     """A compound selector of tag, #id and .classes only: matched in Python after one XPath prefilter."""

@@ -68,7 +68,6 @@ class Absolutizer:
         return absolute_url(self.base, value)
 
 
-
 def drop_active_elements(el: etree._Element) -> None:
     """Remove elements that run or embed content (their subtree too) and unwrap forms."""
     # One C-level walk tells which of the tags to drop occur (usually none), sparing two more walks.
