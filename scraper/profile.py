@@ -166,17 +166,27 @@ class _PagePrefilter(_Prefilter):
         found = Candidates(self._by_class(root, True), [], by_tag)
         if not self.ids:
             return found
-        lookup = _ids_lookup(self.ids)
-        hits = {el.get("id"): el for el in lookup(root)} if lookup is not None else None
+        hits = _id_hits(root, self.ids)
         for ident in self.ids:
-            if hits is None or not hits.keys() <= set(self.ids):
-                # An id the index holds in another spelling than the attribute: one lookup per id.
-                el = next(iter(_ID_LOOKUP(root, ident=ident)), None)
-            else:
-                el = hits.get(ident)
+            el = hits.get(ident) if hits is not None else next(iter(_ID_LOOKUP(root, ident=ident)), None)
             if el is not None:
                 found.by_id.append(_Candidate(el, el.tag, ident, frozenset((el.get("class") or "").split())))
         return found
+
+
+def _id_hits(root: etree._Element, ids: tuple[str, ...]) -> dict[str, etree._Element] | None:
+    """{id: element} from one lookup of all ids, or None when that could differ from one lookup per
+    id: libxml2 also indexes `<a name=...>` in HTML, so an element found for one id may hold another."""
+    lookup = _ids_lookup(ids)
+    if lookup is None:
+        return None
+    hits: dict[str, etree._Element] = {}
+    for el in lookup(root):
+        ident = el.get("id")
+        if ident not in ids or (el.tag == "a" and el.get("name") is not None):
+            return None
+        hits[ident] = el
+    return hits
 
 
 @lru_cache(maxsize=16)
