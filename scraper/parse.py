@@ -130,10 +130,12 @@ def parse_article(
 
     title, column = _title_column(found.title)
     names = [a.name for a in found.body.attachments]
-    paragraphs = [
-        p for p in found.body.paragraphs
-        if p not in found.body.caption_lines and not (names and is_attachment_line(p, names))
-    ]
+    captions = found.body.caption_lines
+    paragraphs = found.body.paragraphs
+    if captions or names:  # most pages have neither: no paragraph needs hashing or matching
+        paragraphs = [
+            p for p in paragraphs if p not in captions and not (names and is_attachment_line(p, names))
+        ]
     paragraphs, signature = split_signature(paragraphs)
     if title is None and not paragraphs:
         raise ParseError("no article: neither a title nor body text was found")
