@@ -87,7 +87,7 @@ class StoredCapture:
 
 
 CAPTURE_COLUMNS = (
-    "id, run_id, work_item_id, site, article_id, kind, url, final_url, fetched_at, status, elapsed, attempts,"
+    "id, run_id, work_item_id, site, article_id, kind, url, ifnull(final_url, url), fetched_at, status, elapsed, attempts,"
     " error, error_detail, headers_json, (SELECT h.headers_json FROM header_sets h WHERE h.id = captures.request_headers_id),"
     " redirects_json, body_sha256, body_size,"
     " outcome, missing_reason, encoding, encoding_source, parser_version, extractor, warnings_json,"

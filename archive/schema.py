@@ -243,10 +243,69 @@ SCHEMA_V2 = (
     "ALTER TABLE bodies_v2 RENAME TO bodies",
 )
 
+_V1_VIEWS = next(statement for statement in SCHEMA_V1 if statement.startswith("CREATE VIEW views"))
+
+# Version 3: `final_url` is NULL when it is the URL requested (most captures: no redirect), instead of a
+# second copy of the URL in every row. SQLite cannot relax NOT NULL in place, so the table is rebuilt
+# (same ids; the columns `versions`, `events` and `footers` reference are kept).
+SCHEMA_V3 = (
+    "DROP VIEW views",
+    """CREATE TABLE captures_v3 (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER REFERENCES runs(id),
+        work_item_id INTEGER,
+        site TEXT NOT NULL,
+        article_id INTEGER,
+        kind TEXT NOT NULL,
+        url TEXT NOT NULL,
+        final_url TEXT CHECK (final_url IS NULL OR final_url != url),
+        fetched_at TEXT NOT NULL,
+        status INTEGER,
+        elapsed REAL NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 1,
+        error TEXT,
+        error_detail TEXT,
+        headers_json TEXT NOT NULL DEFAULT '[]',
+        request_headers_id INTEGER REFERENCES header_sets(id),
+        redirects_json TEXT NOT NULL DEFAULT '[]',
+        body_sha256 TEXT REFERENCES bodies(sha256),
+        body_size INTEGER,
+        outcome TEXT NOT NULL
+            CHECK (outcome IN ('ok', 'not_modified', 'missing', 'parse_error', 'fetch_error')),
+        missing_reason TEXT,
+        encoding TEXT,
+        encoding_source TEXT,
+        parser_version TEXT,
+        extractor TEXT,
+        warnings_json TEXT NOT NULL DEFAULT '[]',
+        parse_error TEXT,
+        views INTEGER,
+        version INTEGER,
+        footer_version INTEGER
+    )""",
+    """INSERT INTO captures_v3 (id, run_id, work_item_id, site, article_id, kind, url, final_url, fetched_at, status,
+        elapsed, attempts, error, error_detail, headers_json, request_headers_id, redirects_json, body_sha256,
+        body_size, outcome, missing_reason, encoding, encoding_source, parser_version, extractor, warnings_json,
+        parse_error, views, version, footer_version)
+    SELECT id, run_id, work_item_id, site, article_id, kind, url, nullif(final_url, url), fetched_at, status,
+        elapsed, attempts, error, error_detail, headers_json, request_headers_id, redirects_json, body_sha256,
+        body_size, outcome, missing_reason, encoding, encoding_source, parser_version, extractor, warnings_json,
+        parse_error, views, version, footer_version
+    FROM captures ORDER BY id""",
+    "DROP TABLE captures",
+    "ALTER TABLE captures_v3 RENAME TO captures",
+    "CREATE INDEX captures_time ON captures (fetched_at)",
+    "CREATE INDEX captures_article ON captures (site, article_id, fetched_at)",
+    "CREATE INDEX captures_url ON captures (url, fetched_at) WHERE article_id IS NULL",
+    "CREATE INDEX captures_run ON captures (run_id)",
+    _V1_VIEWS,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SCHEMA_V1),
     Migration(2, "compact captures: request header sets, no identity index, bodies without rowid", SCHEMA_V2,
               foreign_keys_off=True),
+    Migration(3, "final_url only when it differs from url", SCHEMA_V3, foreign_keys_off=True),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -165,7 +165,7 @@ class Archive:
                 c.article_id,
                 c.kind,
                 c.url,
-                c.final_url or c.url,
+                None if (c.final_url or c.url) == c.url else c.final_url,  # NULL: not redirected
                 fetched_at,
                 c.status,
                 float(c.elapsed),

@@ -127,11 +127,12 @@ def export_warc(
         params.append(since)
     if versions == "latest":
         where.append(
-            "id IN (SELECT (SELECT c2.id FROM captures c2 WHERE c2.final_url = c1.final_url AND c2.status IS NOT NULL"
-            " ORDER BY c2.fetched_at DESC, c2.id DESC LIMIT 1) FROM captures c1 GROUP BY c1.final_url)"
+            "id IN (SELECT (SELECT c2.id FROM captures c2 WHERE ifnull(c2.final_url, c2.url) = ifnull(c1.final_url, c1.url)"
+            " AND c2.status IS NOT NULL ORDER BY c2.fetched_at DESC, c2.id DESC LIMIT 1)"
+            " FROM captures c1 GROUP BY ifnull(c1.final_url, c1.url))"
         )
     sql = (
-        "SELECT id, url, final_url, fetched_at, status, headers_json,"
+        "SELECT id, url, ifnull(final_url, url), fetched_at, status, headers_json,"
         " (SELECT headers_json FROM header_sets WHERE header_sets.id = request_headers_id), body_sha256, redirects_json"
         f" FROM captures WHERE {' AND '.join(where)} ORDER BY fetched_at, id"
     )

@@ -21,6 +21,7 @@ import random
 import sqlite3
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,6 +39,8 @@ FOOTER = FooterFields(
     postcode="330038",
 )
 T0 = datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
+# Real article pages of other Chinese sites (read in place, never copied): their sizes are what zstd costs.
+REALPAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
 
 
 def article_text(article: int) -> tuple[str, str]:
@@ -189,6 +192,17 @@ def speed(writes: int) -> None:
             for c in first[: writes // 4]:
                 assert archive.record_capture(c).duplicate
             dup_elapsed = time.perf_counter() - start
+    real = sorted(REALPAGES.rglob("*.htm*")) if REALPAGES.is_dir() else []
+    if real:
+        with tempfile.TemporaryDirectory() as tmp, Archive(Path(tmp) / "real.db") as archive:
+            pages = [f.read_bytes() for f in real]
+            # one first capture per real page body (the parse result is the seed text: only the body differs)
+            first_real = [replace(capture(9000 + i, 0, 1, second=i), body=pages[i % len(pages)] + b"<!-- %d -->" % i) for i in range(min(writes, 300))]
+            real_wall, real_cpu = _write_all(archive, first_real)
+        n_real = len(first_real)
+        mean = sum(len(c.body or b"") for c in first_real) / n_real
+        print(f"speed: {n_real} first captures with the bodies of {len(pages)} real pages ({mean / 1000:.0f} kB mean)")
+        print(f"  first captures per second         {n_real / real_wall:10.1f}  ({real_cpu / n_real * 1000:.2f} ms CPU each)")
     print(f"speed: {writes} first captures of new articles, then {writes} revisits; one transaction each")
     print(f"  first captures per second         {writes / first_wall:10.1f}  ({first_cpu / writes * 1000:.2f} ms CPU each)")
     print(f"  revisits per second               {writes / again_wall:10.1f}  ({again_cpu / writes * 1000:.2f} ms CPU each)")

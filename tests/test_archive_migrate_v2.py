@@ -1,4 +1,4 @@
-"""Migration 1 -> 2 on a database written in the version 1 layout: nothing lost, everything still works."""
+"""Migrations from a database written in the version 1 layout: nothing lost, everything still works."""
 
 from __future__ import annotations
 
@@ -62,7 +62,10 @@ def test_v1_archive_migrates_without_losing_anything(tmp_path):
         assert conn.execute("SELECT count(*) FROM header_sets").fetchone()[0] == 2  # two distinct sets
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1  # back on after the rebuild
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        # version 3: final_url only where a redirect made it differ; readers still get the full URL
+        assert conn.execute("SELECT count(*) FROM captures WHERE final_url IS NULL").fetchone()[0] == 3
         stored = archive.captures_of(SITE, 1)
+        assert all(s.final_url == s.url for s in stored)
         assert [s.body_sha256 for s in stored] == [sha for sha, _, _ in written]
         for s, (sha, body, req) in zip(stored, written, strict=True):
             assert archive.read_body(sha) == body
@@ -75,13 +78,18 @@ def test_v1_archive_migrates_without_losing_anything(tmp_path):
         assert not new.duplicate
         assert conn.execute("SELECT count(*) FROM header_sets").fetchone()[0] == 2
         assert archive.bodies.info(archive.stored_capture(new.capture_id).body_sha256).codec == "patch"
+        moved = "http://ncgh.org.cn/article/1"
+        redirected = archive.record_capture(capture(1, 4, content(), views=201, final_url=moved))
+        raw = conn.execute("SELECT url, final_url FROM captures WHERE id = ?", (redirected.capture_id,)).fetchone()
+        assert raw == ("http://www.ncgh.org.cn/nczhghcms/article/1", moved)
+        assert archive.stored_capture(redirected.capture_id).final_url == moved
 
         # re-deriving gives the migrated captures their versions and events
         def interpret(s, body):
             return replace(s.to_capture_in(body), outcome="ok", content=content())
 
         report = archive.rebuild(interpret)
-        assert (report.captures, report.versions) == (4, 1)
+        assert (report.captures, report.versions) == (5, 1)
     assert verify(path).ok, verify(path).problems
 
 
