@@ -3,8 +3,10 @@
 Every capture is written in one transaction together with everything it implies, so a crash leaves
 either all of it or none of it. Derivation is a pure replay of captures in time order, which is what
 lets `rebuild` re-derive the whole archive with a new parser and reproduce it exactly with the old one.
-"""
 
+`Archive` is the one writer-facing facade; the work is done by captures.py (rows), articles.py
+(versions and events), footers.py, queue.py (runs and the work list) and bodies.py.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ from archive.queue import RUN_COUNTERS, ArticleState, RunInfo, WorkItem
 from archive.schema import connect, migrate
 from archive.versions import is_blank, normalize_content
 
-# Names that moved to their own modules and stay importable from here.
+# Public names of archive.store; most are defined in the modules Archive delegates to.
 __all__ = [
     "BLANK_PARSE",
     "PARSE_REGRESSION",
@@ -81,7 +83,7 @@ class Archive:
             self.conn.close()
             raise
         self.bodies = BodyStore(self.conn)
-        self._header_sets: dict[str, int] = {}  # headers_json -> header_sets.id, as committed
+        self._header_sets: dict[str, int] = {}  # headers_json -> header_sets.id; cleared on rollback
 
     # ---- lifecycle ----
     def close(self) -> None:
