@@ -7,6 +7,7 @@ whole rebuild is one transaction: an error leaves the archive exactly as it was.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -39,7 +40,7 @@ def command(db_path: str | None, config_path: str | None) -> None:
     try:
         with CrawlLock(path), Archive(path, gone_after=cfg.archive.gone_after) as archive:
             total = archive.conn.execute("SELECT count(*) FROM captures").fetchone()[0]
-            with click.progressbar(length=total, label="reparsing", file=click.get_text_stream("stderr")) as bar:
+            with click.progressbar(length=total, label="reparsing", file=sys.stderr) as bar:
                 report = archive.rebuild(interpret, progress=lambda done: bar.update(1))
     except LockHeld as exc:
         raise click.ClickException(f"{exc}; run reparse when it has finished") from None

@@ -50,7 +50,7 @@ def command(query: str, as_csv: bool, as_json: bool, params: tuple[str, ...], db
             ]
         )
     elif as_csv:
-        out = click.get_text_stream("stdout")
+        out = sys.stdout
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(result.columns)
         for row in result.rows:
