@@ -153,3 +153,13 @@ def test_db_defaults_to_config(built: BuiltArchive, tmp_path: Path) -> None:
     config.write_text(f'[archive]\ndb_path = "{built.path}"\n', encoding="utf-8")
     out = run("stats", "--config", str(config)).output
     assert "articles: 3" in out
+
+
+@pytest.mark.parametrize("command", [["stats"], ["search", "工会"], ["verify"], ["history", "1"]])
+def test_bad_config_is_a_usage_error_naming_the_key(built: BuiltArchive, tmp_path: Path, command: list[str]) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[fetch]\ndelay = "fast"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, [*command, "--db", str(built.path), "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "fetch.delay" in result.output
+    assert "Traceback" not in result.output

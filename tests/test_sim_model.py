@@ -111,3 +111,12 @@ def test_timeline_invariants_hold_for_any_seed(seed, articles, days):
         assert len(a.deleted_days) - len(a.restored_days) == (1 if a.status == "deleted" else 0)
         events = sorted([(d, "del") for d in a.deleted_days] + [(d, "res") for d in a.restored_days])
         assert [k for _, k in events] == ["del", "res"] * len(a.restored_days) + ["del"] * (a.status == "deleted")
+
+
+def test_large_corpus_widens_the_default_id_range_and_small_ones_keep_it():
+    from ncgh.sim import SimConfig
+
+    assert SimConfig(articles=500).id_range == (800, 26500)
+    big = SimConfig(articles=3000)
+    low, high = big.id_range
+    assert low == 800 and high - low >= 10 * 3000

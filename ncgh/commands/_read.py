@@ -15,11 +15,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archive.query import QueryError, open_readonly
+
+if TYPE_CHECKING:
+    from ncgh.config import Config
 
 
 def db_options(func: Callable) -> Callable:
@@ -44,14 +47,21 @@ class ReadContext:
     host_aliases: tuple[str, ...]
 
 
-def read_context(db_path: str | None, config_path: str | None) -> ReadContext:
-    """The archive path and site settings from --db / --config (config errors become exit 1)."""
+def load_config_or_exit(config_path: str | None) -> Config:
+    """The config, or one line naming the file and key and exit code 2 (as for crawl)."""
     from ncgh.config import ConfigError, load_config
 
     try:
-        cfg = load_config(config_path)
+        return load_config(config_path)
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        error = click.ClickException(str(exc))
+        error.exit_code = 2
+        raise error from None
+
+
+def read_context(db_path: str | None, config_path: str | None) -> ReadContext:
+    """The archive path and site settings from --db / --config."""
+    cfg = load_config_or_exit(config_path)
     return ReadContext(
         db_path=Path(db_path or cfg.archive.db_path),
         site=cfg.site.name,

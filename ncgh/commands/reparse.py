@@ -19,14 +19,12 @@ import click
 def command(db_path: str | None, config_path: str | None) -> None:
     """Re-run the current parser over every stored body and rebuild the derived tables."""
     from archive.store import Archive
-    from ncgh.config import ConfigError, load_config, to_site_profile
+    from ncgh.commands._read import load_config_or_exit
+    from ncgh.config import to_site_profile
     from ncgh.lock import CrawlLock, LockHeld
     from ncgh.pipeline import interpret_stored
 
-    try:
-        cfg = load_config(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    cfg = load_config_or_exit(config_path)
     path = Path(db_path or cfg.archive.db_path)
     if not path.exists():
         raise click.ClickException(f"no archive at {path}")

@@ -27,11 +27,12 @@ from ncgh.sim.config import ENCODINGS, LIES
               help="Make the header or the meta tag name the wrong charset.")
 @click.option("--fault-timeout", default=35.0, show_default=True, type=float,
               help="Seconds a 'timeout' fault stalls before answering.")
-@click.option("--id-range", default=(800, 26500), show_default=True, type=(int, int), metavar="LOW HIGH",
-              help="Initial article ids (the real site's bands scaled into it); room for 10 ids per article.")
+@click.option("--id-range", default=None, type=(int, int), metavar="LOW HIGH",
+              help="Initial article ids (the real site's bands scaled into it); room for 10 ids per article. "
+                   "Default: 800 26500, widened for more than 2,560 articles.")
 def command(host: str, port: int, articles: int, seed: int, day: int, encoding: str, faults: str | None,
             no_charset_header: bool, no_meta_charset: bool, lie: str, fault_timeout: float,
-            id_range: tuple[int, int]) -> None:
+            id_range: tuple[int, int] | None) -> None:
     """Run the local site simulator over HTTP (see docs/simulator.md)."""
     from ncgh.sim import SimConfig, SimServer
 

@@ -27,7 +27,9 @@ class SimConfig:
     restore_rate: float = 0.15
     new_per_day: tuple[int, int] = (2, 4)
     icp_switch_day: int | None = None  # None: 2 + seed % 3 (day 3 for seed 1)
-    id_range: tuple[int, int] = (800, 26500)  # initial article ids (the real site's bands, scaled)
+    # Initial article ids (the real site's bands, scaled into it). None: (800, 26500), widened when
+    # the corpus needs more than that room for 10 ids per article.
+    id_range: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.articles < 1:
@@ -51,6 +53,8 @@ class SimConfig:
         lo, hi = self.new_per_day
         if not 0 <= lo <= hi:
             raise ValueError(f"new_per_day must be (low, high) with 0 <= low <= high, got {self.new_per_day}")
+        if self.id_range is None:
+            object.__setattr__(self, "id_range", (800, max(26500, 800 + 10 * self.articles + 100)))
         low, high = self.id_range
         if low < 1 or high - low < 10 * self.articles:
             raise ValueError(f"id_range must be (low, high) with low >= 1 and room for 10 ids per article, got {self.id_range}")
