@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -122,3 +123,54 @@ def test_limit(archive):
     for i in range(10, 30):
         archive.record_capture(capture(i, 0, replace(content(), title=f"职工之家 {i}")))
     assert len(search(archive.conn, "职工", limit=5)) == 5
+
+
+# The ordering search() promises, written as the one SQL statement it used to be: bm25 (title 5, body
+# 1) ascending, then published_at descending (NULL last), then version id; latest versions unless
+# all_versions. search() now ranks in two phases; these pin that nothing about the hits changed.
+REFERENCE = (
+    "SELECT v.article_id, v.version, bm25(version_fts, 5.0, 1.0) AS score, (v.version = a.version) AS latest"
+    " FROM version_fts JOIN versions v ON v.id = version_fts.rowid"
+    " LEFT JOIN articles a ON a.site = v.site AND a.article_id = v.article_id"
+    " WHERE version_fts MATCH ? {latest} ORDER BY score, v.published_at DESC, v.id LIMIT ?"
+)
+
+
+@pytest.fixture
+def tied(archive):
+    """Many versions with equal scores: identical texts under different, equal and missing dates."""
+    dates = ["2018-10-12", "2019-01-01", None, "2018-10-12", "2020-05-05 08:00:00", None]
+    for i in range(60):
+        # the newest dates go to the last versions written: the ranking cannot take the first ties it meets
+        date = dates[i % len(dates)] if i < 50 else f"2021-01-{i - 40:02d}"
+        c = content(title="职工之家", body=BODY_SPORTS, published_at=date)
+        archive.record_capture(capture(100 + i, 0, c))
+        if i % 3 == 0:  # a second version, the same words plus some: a different score
+            archive.record_capture(capture(100 + i, 1, replace(c, body_text=BODY_SPORTS + "职工运动会。")))
+    return archive
+
+
+@pytest.mark.parametrize("all_versions", [False, True])
+@pytest.mark.parametrize("query", ["职工", "运动会", "工会", "会", "职工 运动", "没有"])
+def test_hits_and_order_equal_the_single_statement_ranking(tied, query, all_versions):
+    sql = REFERENCE.format(latest="" if all_versions else "AND v.version = a.version")
+    for limit in (1, 3, 20, 45, 100, -1):
+        expected = tied.conn.execute(sql, (match_expression(query), limit)).fetchall()
+        hits = search(tied.conn, query, limit=limit, all_versions=all_versions)
+        assert [(h.article_id, h.version, h.rank, h.is_latest) for h in hits] == [
+            (a, v, s, bool(latest)) for a, v, s, latest in expected
+        ], (query, limit)
+
+
+def test_ties_order_by_newer_publication_then_id(tied):
+    hits = search(tied.conn, "职工", limit=-1)
+    common = Counter(h.rank for h in hits).most_common(1)[0][0]
+    tie = [h for h in hits if h.rank == common]
+    assert len(tie) > 20  # more than the first fetch of search(limit=3): the tie must be fetched whole
+    dates = [h.published_at for h in tie]
+    dated = [d for d in dates if d is not None]
+    assert dated == sorted(dated, reverse=True) and dates[len(dated) :] == [None] * (len(dates) - len(dated))
+    for date in set(dates):
+        same = [h.article_id for h in tie if h.published_at == date]
+        assert same == sorted(same)  # ids (assigned in article order here) break the last ties
+    assert search(tied.conn, "职工", limit=0) == []
