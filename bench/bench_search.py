@@ -9,8 +9,10 @@ match; --rebuild forces a new one.
 
 For the queries 工会 (two characters, in every article) and 职工群众 (four characters, in most: the
 simulator recombines one seed article's sentences) it prints median milliseconds of:
-- search(): what `ncgh search` and /-/search run: bigram FTS5 match, bm25 ranking, top 20 with
-  snippets, latest versions only; and the same over all versions;
+- search(): what `ncgh search` and /-/search run: bigram FTS5 match, bm25 ranking of version ids,
+  rows and snippets for the top 20 only, latest versions only; and the same over all versions;
+- bm25 ranking alone: the best 20 version ids over all versions, no rows read (the floor for search():
+  bm25 needs every match's token counts and column sizes);
 - the FTS5 match alone (count of all matching versions);
 - a plain LIKE scan over title and body_text (count of all matching versions; must equal the FTS count);
 - a plain LIKE search as a user would write it without an index: newest 20 matching versions.
@@ -112,6 +114,11 @@ def measure(conn: sqlite3.Connection, query: str, repeat: int) -> None:
     rows = {
         "search() top 20, latest versions": lambda: search(conn, query, limit=20),
         "search() top 20, all versions": lambda: search(conn, query, limit=20, all_versions=True),
+        "bm25 ranking alone, top 20 ids": lambda: conn.execute(
+            "SELECT rowid, bm25(version_fts, 5.0, 1.0) AS s FROM version_fts WHERE version_fts MATCH ?"
+            " ORDER BY s LIMIT 20",
+            (expression,),
+        ).fetchall(),
         "FTS5 match, count all versions": lambda: conn.execute(
             "SELECT count(*) FROM version_fts WHERE version_fts MATCH ?", (expression,)
         ).fetchone()[0],
