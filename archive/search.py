@@ -202,12 +202,19 @@ def search(
             raise FileNotFoundError(f"no archive at {path}")
         conn, owned = connect(path, readonly=True), True
     limit = int(limit)
+    # Both phases read one snapshot: a version written (or a reparse) between them must not turn a
+    # ranked id into another row or change which version is the latest.
+    snapshot = not conn.in_transaction
     try:
         if limit == 0:
             return []
+        if snapshot:
+            conn.execute("BEGIN")
         scores = dict(_ranked(conn, expression, limit, all_versions))
         rows = conn.execute(_DETAILS, (json.dumps(list(scores)),)).fetchall() if scores else []
     finally:
+        if snapshot and conn.in_transaction:
+            conn.execute("ROLLBACK")  # read only: nothing to keep
         if owned:
             conn.close()
     rows.sort(key=operator.itemgetter(0))

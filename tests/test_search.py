@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from support_archive import capture, content
 
+import archive.search as search_module
 from archive.search import highlight, index_text, match_expression, search
 from archive.store import Archive
 
@@ -174,3 +175,26 @@ def test_ties_order_by_newer_publication_then_id(tied):
         same = [h.article_id for h in tie if h.published_at == date]
         assert same == sorted(same)  # ids (assigned in article order here) break the last ties
     assert search(tied.conn, "职工", limit=0) == []
+
+
+def test_both_phases_read_one_snapshot(archive, monkeypatch):
+    """A new version committed between ranking and reading rows does not leak into the hits."""
+    ranked = search_module._ranked
+
+    def ranked_then_edit(conn, expression, limit, all_versions):
+        rows = ranked(conn, expression, limit, all_versions)
+        archive.record_capture(capture(3, 1, content(title="走访慰问劳动模范", body=BODY_OTHER + "又一段。")))
+        return rows
+
+    monkeypatch.setattr(search_module, "_ranked", ranked_then_edit)
+    [hit] = search(archive.path, "劳动模范")
+    assert (hit.version, hit.is_latest) == (1, True)
+    monkeypatch.setattr(search_module, "_ranked", ranked)
+    [hit] = search(archive.path, "劳动模范")
+    assert (hit.version, hit.is_latest) == (2, True)
+    archive.conn.execute("BEGIN")  # the caller's own transaction is left as it was
+    search(archive.conn, "劳动模范")
+    assert archive.conn.in_transaction
+    archive.conn.execute("ROLLBACK")
+    search(archive.conn, "劳动模范")
+    assert not archive.conn.in_transaction
