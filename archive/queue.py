@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from archive.captures import utc
@@ -108,13 +108,17 @@ def finish_run(conn: sqlite3.Connection, run_id: int, finished_at: str, status: 
 
 
 # ---- the work list ----
-def enqueue_items(conn: sqlite3.Connection, run_id: int, items: list[WorkItem]) -> int:
-    """Add work for a run (inside the caller's transaction); a URL already queued for the run is ignored."""
+def enqueue_items(conn: sqlite3.Connection, run_id: int, items: Iterable[WorkItem]) -> int:
+    """Add work for a run (inside the caller's transaction); a URL already queued for the run is ignored.
+
+    `items` is consumed one row at a time (a generator is fine), so a plan of 100,000 probes is never
+    held in memory twice.
+    """
     before = conn.total_changes
     conn.executemany(
         "INSERT OR IGNORE INTO work_items (run_id, url, kind, article_id, priority, etag, last_modified,"
         " state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(run_id, i.url, i.kind, i.article_id, i.priority, i.etag, i.last_modified, i.state) for i in items],
+        ((run_id, i.url, i.kind, i.article_id, i.priority, i.etag, i.last_modified, i.state) for i in items),
     )
     return conn.total_changes - before
 

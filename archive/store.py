@@ -10,7 +10,7 @@ lets `rebuild` re-derive the whole archive with a new parser and reproduce it ex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -284,7 +284,7 @@ class Archive:
     def finish_run(self, run_id: int, finished_at: str, status: str, summary_json: str) -> None:
         _queue.finish_run(self.conn, run_id, finished_at, status, summary_json)
 
-    def enqueue(self, run_id: int, items: list[WorkItem]) -> int:
+    def enqueue(self, run_id: int, items: Iterable[WorkItem]) -> int:
         """Add work for a run in one transaction; a URL already queued for the run is ignored."""
         self._begin()
         try:

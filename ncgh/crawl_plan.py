@@ -9,6 +9,7 @@ after planning resumes exactly this plan.
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import chain
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -121,5 +122,7 @@ def plan_run(
             if f.status == "gone" and f.article_id not in planned
         ]
         lo = cfg.discovery.id_range[0]
-        items += disc.probes({f.article_id for f in facts}, lo, disc.probe_ceiling)
+        # Streamed into the queue (still one transaction), never held as a list.
+        probes = disc.iter_probes({f.article_id for f in facts}, lo, disc.probe_ceiling)
+        return archive.enqueue(run_id, chain(items, probes))
     return archive.enqueue(run_id, items)

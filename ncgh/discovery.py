@@ -14,6 +14,7 @@ turned out not to exist (unlinked articles exist, and ids are not in date order)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -131,11 +132,14 @@ class Discovery:
 
     def probes(self, all_ids: set[int], low: int, high: int) -> list[WorkItem]:
         """Probe items for the ids in [low, high] the archive does not hold."""
-        return [
-            WorkItem(self.article_url(i), KIND_PROBE, article_id=i, priority=PRIORITY_PROBE)
-            for i in range(low, high + 1)
-            if i not in all_ids
-        ]
+        return list(self.iter_probes(all_ids, low, high))
+
+    def iter_probes(self, all_ids: set[int], low: int, high: int) -> Iterator[WorkItem]:
+        """`probes`, one at a time: a full crawl's id walk is ~10 ids per article, and holding them
+        all as WorkItems at once made planning the peak of the crawl's memory, growing with the site."""
+        for i in range(low, high + 1):
+            if i not in all_ids:
+                yield WorkItem(self.article_url(i), KIND_PROBE, article_id=i, priority=PRIORITY_PROBE)
 
     def after_hit(self, article_id: int, all_ids: set[int]) -> list[WorkItem]:
         """A probe or discovery found `article_id`: keep walking `id_gap_tolerance` ids past it."""
