@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +25,8 @@ import time
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+
+from bench_memory import MEASURED_NCGH
 
 from ncgh.config import config_from_dict
 from ncgh.crawl import run_crawl
@@ -40,20 +41,20 @@ def crawl_process(url: str, db: Path, concurrency: int, mode: str = "full") -> t
     config = db.with_suffix(".toml")
     config.write_text(f"[fetch]\ndelay = 0\nconcurrency_per_host = {concurrency}\n", encoding="utf-8")
     started = time.monotonic()
+    hwm = db.with_suffix(".hwm")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ncgh.cli", "crawl", "--mode", mode, "--quiet", "--json",
+        [sys.executable, "-c", MEASURED_NCGH, str(hwm), "-", "crawl", "--mode", mode, "--quiet", "--json",
          "--db", str(db), "--config", str(config), "--base-url", url],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    # wait4 gives this child's own rusage (ru_maxrss in KiB on Linux).
+    # The child's own VmHWM, not wait4's ru_maxrss, which includes this process's RSS (see bench_memory).
     out = proc.stdout.read()
     err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.wait()
     seconds = time.monotonic() - started
     if proc.returncode not in (0, 1):
         raise SystemExit(f"crawl failed ({proc.returncode}): {err}")
-    return json.loads(out), seconds, usage.ru_maxrss
+    return json.loads(out), seconds, int(hwm.read_text())
 
 
 def daily_incremental(articles: int, days: int, workdir: Path, fill: bool = True) -> list[dict]:
