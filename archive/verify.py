@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.articles import content_from_version_row
 from archive.bodies import DELTA_CODECS, MAX_DEPTH, BodyIntegrityError, BodyStore
 from archive.model import ArticleContent, FooterFields
 from archive.schema import SCHEMA_VERSION, SchemaError, connect, current_version
@@ -46,20 +47,6 @@ class VerifyReport:
     fts_rows: int = 0
 
 
-def _content(row: tuple) -> ArticleContent:
-    title, column, published_at, source, author, body_text, body_html, images, attachments, signature = row
-    return ArticleContent(
-        title=title,
-        column=column,
-        published_at=published_at,
-        source=source,
-        author=author,
-        body_text=body_text,
-        body_html=body_html,
-        images=tuple((s, c) for s, c in json.loads(images)),
-        attachments=tuple((u, n) for u, n in json.loads(attachments)),
-        signature=signature,
-    )
 
 
 def verify(path: str | Path) -> VerifyReport:
@@ -166,7 +153,7 @@ def _check_versions(conn: sqlite3.Connection, report: VerifyReport) -> None:
         " ORDER BY v.site, v.article_id, v.version"
     ):
         site, aid, number, digest, changed_json, capture_id, c_site, c_aid = row[:8]
-        content = _content(row[8:])
+        content = content_from_version_row(row[8:])
         report.versions += 1
         name = f"article {site}/{aid} version {number}"
         same_article = previous is not None and previous[:2] == (site, aid)
