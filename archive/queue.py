@@ -62,6 +62,7 @@ class ArticleState:
     last_modified: str | None
     missing_streak: int
     version: int | None
+    views_at: str | None = None  # when a view count was last read (a 304 carries none)
 
 
 # ---- runs ----
@@ -160,7 +161,7 @@ def prune_queue(conn: sqlite3.Connection, run_id: int) -> int:
 # ---- what the crawler plans with ----
 _STATE_SQL = (
     "SELECT article_id, status, first_seen, last_seen, last_capture_at, last_change_at, published_at,"
-    " last_url, etag, last_modified, missing_streak, version FROM articles"
+    " last_url, etag, last_modified, missing_streak, version, views_at FROM articles"
 )
 
 

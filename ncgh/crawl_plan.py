@@ -13,10 +13,10 @@ from itertools import chain
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from archive.store import Archive, WorkItem
+from archive.store import Archive, ArticleState, WorkItem
 from ncgh.config import Config
 from ncgh.discovery import KIND_REVISIT, Discovery
-from ncgh.schedule import GONE_RECHECK, PRIORITY, ArticleFacts, plan_revisits
+from ncgh.schedule import GONE_RECHECK, PRIORITY, plan_revisits
 
 
 def _rebase(url: str, base_url: str) -> str:
@@ -65,38 +65,13 @@ def prune_probe_misses(archive: Archive, run_id: int) -> None:
         raise
 
 
-def _views_seen_at(archive: Archive, site: str) -> dict[int, str]:
-    rows = archive.conn.execute(
-        "SELECT article_id, views_at FROM articles WHERE site = ? AND views_at IS NOT NULL", (site,)
-    )
-    return {article_id: at for article_id, at in rows}
-
-
-
-def article_facts(archive: Archive, site: str) -> list[ArticleFacts]:
+def article_facts(archive: Archive, site: str) -> list[ArticleState]:
     """What the revisit schedule needs of every archived article of `site`."""
-    views_at = _views_seen_at(archive, site)
-    return [
-        ArticleFacts(
-            article_id=s.article_id,
-            status=s.status,
-            first_seen=s.first_seen,
-            last_seen=s.last_seen,
-            last_capture_at=s.last_capture_at,
-            last_change_at=s.last_change_at,
-            published_at=s.published_at,
-            etag=s.etag,
-            last_modified=s.last_modified,
-            missing_streak=s.missing_streak,
-            version=s.version,
-            views_at=views_at.get(s.article_id),
-        )
-        for s in archive.article_states(site)
-    ]
+    return list(archive.article_states(site))
 
 
 def plan_run(
-    cfg: Config, archive: Archive, disc: Discovery, facts: list[ArticleFacts], run_id: int, mode: str,
+    cfg: Config, archive: Archive, disc: Discovery, facts: list[ArticleState], run_id: int, mode: str,
     now: datetime, base_url: str,
 ) -> int:
     """Queue a fresh run's whole plan (see the module docstring); returns the items added."""

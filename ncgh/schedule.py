@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from archive.store import ArticleState
 from ncgh.config import RevisitConfig
 
 SLACK_DAYS = 0.25
@@ -45,24 +46,6 @@ GONE_RECHECK = "gone_recheck"
 FILL = "fill"  # not due, taken to use the rest of the budget
 
 PRIORITY = {CONFIRM: 190, RETRY: 180, DUE: 100, GONE_RECHECK: 90, FILL: 80}
-
-
-@dataclass(frozen=True)
-class ArticleFacts:
-    """What the schedule needs to know of one archived article (from archive.store.ArticleState)."""
-
-    article_id: int
-    status: str  # live | gone
-    first_seen: str
-    last_seen: str | None
-    last_capture_at: str
-    last_change_at: str | None
-    published_at: str | None
-    etag: str | None
-    last_modified: str | None
-    missing_streak: int
-    version: int | None
-    views_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +76,7 @@ def _published_date(value: str | None) -> date | None:
         return None
 
 
-def age_days(facts: ArticleFacts, now: datetime, tz: ZoneInfo, backfill_until: str | None = None) -> float:
+def age_days(facts: ArticleState, now: datetime, tz: ZoneInfo, backfill_until: str | None = None) -> float:
     """Days since publication (site-local calendar); for an undated page, days since first seen.
 
     An undated page first seen by the archive's first run (the backfill of an existing site) is of
@@ -108,7 +91,7 @@ def age_days(facts: ArticleFacts, now: datetime, tz: ZoneInfo, backfill_until: s
 
 
 def interval_days(
-    facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: ZoneInfo, backfill_until: str | None = None
+    facts: ArticleState, cfg: RevisitConfig, now: datetime, tz: ZoneInfo, backfill_until: str | None = None
 ) -> float:
     """The revisit interval of a live article (see the module docstring)."""
     age = age_days(facts, now, tz, backfill_until)
@@ -123,7 +106,7 @@ def interval_days(
     return interval
 
 
-def _validators(facts: ArticleFacts, cfg: RevisitConfig, now: datetime) -> tuple[str | None, str | None]:
+def _validators(facts: ArticleState, cfg: RevisitConfig, now: datetime) -> tuple[str | None, str | None]:
     """(etag, last_modified) to send, or (None, None) when the view count is due for a full fetch."""
     if not cfg.conditional or not (facts.etag or facts.last_modified):
         return None, None
@@ -134,7 +117,7 @@ def _validators(facts: ArticleFacts, cfg: RevisitConfig, now: datetime) -> tuple
 
 
 def classify(
-    facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: ZoneInfo, backfill_until: str | None = None
+    facts: ArticleState, cfg: RevisitConfig, now: datetime, tz: ZoneInfo, backfill_until: str | None = None
 ) -> Revisit | None:
     """This article's revisit for a run at `now`, or None when it is not due."""
     since = _days(now, _utc(facts.last_capture_at))
@@ -154,7 +137,7 @@ def classify(
 
 
 def fill_candidate(
-    facts: ArticleFacts, cfg: RevisitConfig, now: datetime, tz: ZoneInfo, backfill_until: str | None = None
+    facts: ArticleState, cfg: RevisitConfig, now: datetime, tz: ZoneInfo, backfill_until: str | None = None
 ) -> Revisit | None:
     """A revisit of a live, healthy article that is not due, for spending unused budget; else None.
 
@@ -173,7 +156,7 @@ def fill_candidate(
 
 
 def plan_revisits(
-    articles: list[ArticleFacts],
+    articles: list[ArticleState],
     cfg: RevisitConfig,
     now: datetime,
     tz: ZoneInfo | str = "Asia/Shanghai",
@@ -187,7 +170,7 @@ def plan_revisits(
     """
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     due: list[Revisit] = []
-    spare: list[ArticleFacts] = []
+    spare: list[ArticleState] = []
     for facts in articles:
         revisit = classify(facts, cfg, now, zone, backfill_until)
         if revisit is not None:

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from archive.store import ArticleState
 from ncgh.config import config_from_dict, load_config
 from ncgh.discovery import KIND_API, KIND_ARTICLE, KIND_IDS, KIND_LIST, KIND_PROBE, Discovery
 from ncgh.lock import CrawlLock, LockHeld, lock_path_for
 from ncgh.report import LogReporter, ProgressReporter, make_reporter
-from ncgh.schedule import CONFIRM, DUE, FILL, GONE_RECHECK, RETRY, ArticleFacts, classify, plan_revisits
+from ncgh.schedule import CONFIRM, DUE, FILL, GONE_RECHECK, RETRY, classify, plan_revisits
 from scraper.records import ArticleRef, ListPage
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -26,7 +27,7 @@ def iso(days_ago: float) -> str:
     return (NOW - timedelta(days=days_ago)).isoformat()
 
 
-def facts(article_id=1, published_days_ago=100, captured_days_ago=1.0, **kw) -> ArticleFacts:
+def facts(article_id=1, published_days_ago=100, captured_days_ago=1.0, **kw) -> ArticleState:
     published = (NOW.astimezone(TZ) - timedelta(days=published_days_ago)).date().isoformat()
     base = dict(
         article_id=article_id,
@@ -36,6 +37,7 @@ def facts(article_id=1, published_days_ago=100, captured_days_ago=1.0, **kw) -> 
         last_capture_at=iso(captured_days_ago),
         last_change_at=iso(published_days_ago),
         published_at=published,
+        last_url=None,
         etag='"e1"',
         last_modified="Wed, 01 Jan 2025 00:00:00 GMT",
         missing_streak=0,
@@ -43,7 +45,7 @@ def facts(article_id=1, published_days_ago=100, captured_days_ago=1.0, **kw) -> 
         views_at=iso(captured_days_ago),
     )
     base.update(kw)
-    return ArticleFacts(**base)
+    return ArticleState(**base)
 
 
 # ---- the revisit schedule -------------------------------------------------------------------------
