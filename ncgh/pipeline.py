@@ -40,7 +40,14 @@ from archive.model import (
 from scraper.discover import article_id_from_url
 from scraper.encoding import decode
 from scraper.parse import SiteProfile, parse_article
-from scraper.records import ArticleMissing, ArticleRecord, FetchErrorKind, FetchResult, ParseError
+from scraper.records import (
+    ArticleMissing,
+    ArticleRecord,
+    FetchErrorKind,
+    FetchResult,
+    ParseError,
+    header_value,
+)
 
 
 @dataclass
@@ -70,12 +77,6 @@ class _Verdict:
     error_detail: str | None = None
 
 
-def _header(headers: list[tuple[str, str]], name: str) -> str | None:
-    low = name.lower()
-    for key, value in headers:
-        if key.lower() == low:
-            return value
-    return None
 
 
 def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple[str, ...] | list[str]) -> _Verdict:
@@ -98,7 +99,7 @@ def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple
     if seen.redirected and article_id_from_url(seen.final_url, list(article_paths)) is None:
         return _Verdict(OUTCOME_MISSING, article_id, missing_reason=MISSING_REDIRECT_HOME)
     body = seen.body or b""
-    content_type = _header(seen.headers, "Content-Type")
+    content_type = header_value(seen.headers, "Content-Type")
     decoded = decode(body, content_type) if body else None
     encoding = decoded.encoding if decoded else None
     encoding_source = decoded.source if decoded else None

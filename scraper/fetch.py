@@ -36,7 +36,7 @@ import urllib3.exceptions
 from scraper.hosts import DEFAULT_PORTS, host_key, origin_of, parse_host_entry, url_host_port
 from scraper.http_body import ACCEPT_ENCODING, describe, read_body, received_headers
 from scraper.politeness import Politeness
-from scraper.records import FetchErrorKind, FetchResult, RedirectHop
+from scraper.records import FetchErrorKind, FetchResult, RedirectHop, header_value
 from scraper.retry import HOST_PAUSE_STATUSES, RETRY_STATUSES, backoff_wait, is_retryable, parse_retry_after
 from scraper.robots import ROBOTS_MAX_BYTES, RobotsRules, rules_from_fetch
 from scraper.sessions import SessionPool
@@ -272,7 +272,7 @@ class Fetcher:
             if att.error is not None:
                 return result(current, att)
             status = att.status or 0
-            location = _header(att.headers, "Location") if status in REDIRECT_STATUSES else None
+            location = header_value(att.headers, "Location") if status in REDIRECT_STATUSES else None
             if location is not None:
                 try:
                     target = urljoin(current, location.strip())
@@ -319,7 +319,7 @@ class Fetcher:
             retry_after = None
             if att.status is not None and att.status in RETRY_STATUSES:
                 raw = parse_retry_after(
-                    _header(att.headers, "Retry-After"), _header(att.headers, "Date"), self._utcnow()
+                    header_value(att.headers, "Retry-After"), header_value(att.headers, "Date"), self._utcnow()
                 )
                 if raw is not None:
                     retry_after = min(raw, policy.retry_after_max)
@@ -386,10 +386,4 @@ class Fetcher:
         return att
 
 
-def _header(headers: list[tuple[str, str]], name: str) -> str | None:
-    low = name.lower()
-    for key, value in headers:
-        if key.lower() == low:
-            return value
-    return None
 

@@ -11,6 +11,15 @@ from datetime import datetime
 from enum import StrEnum
 
 
+def header_value(headers: list[tuple[str, str]], name: str) -> str | None:
+    """First value of header `name` in a list of (name, value) pairs as received, case-insensitively."""
+    low = name.lower()
+    for key, value in headers:
+        if key.lower() == low:
+            return value
+    return None
+
+
 class FetchErrorKind(StrEnum):
     """Why a fetch produced no usable response; stored verbatim in the archive."""
 
@@ -61,11 +70,7 @@ class FetchResult:
 
     def header(self, name: str) -> str | None:
         """First value of a response header, case-insensitively."""
-        low = name.lower()
-        for key, value in self.headers:
-            if key.lower() == low:
-                return value
-        return None
+        return header_value(self.headers, name)
 
 
 @dataclass(frozen=True)
