@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from scraper.discover import parse_api_ids, parse_api_list, parse_list_page
 from scraper.parse import parse_article
-from scraper.records import ArticleRecord, ParseError
+from scraper.records import ArticleRecord, ListPage, ParseError
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 SAMPLES = sorted((PAGES / "hand").glob("*.html")) + sorted((PAGES / "sim").glob("*.html"))[:12]
@@ -105,6 +105,11 @@ def test_a_page_of_only_a_footer_is_not_an_article(lines: list[str], wrapper: st
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=2000))
 def test_discovery_parsers_on_arbitrary_bytes(data: bytes) -> None:
-    for fn in (parse_list_page, parse_api_list, parse_api_ids):
+    url = "http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=1"
+    for fn in (parse_list_page, parse_api_list):
         with contextlib.suppress(ParseError):
-            fn(data, "http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=1")
+            page = fn(data, url)
+            assert isinstance(page, ListPage)
+            assert all(ref.article_id > 0 and ref.url.startswith("http") for ref in page.refs)
+    with contextlib.suppress(ParseError):
+        assert all(isinstance(i, int) for i in parse_api_ids(data, url))
