@@ -19,7 +19,7 @@ from scraper.extract import clean_copy, extract_main, guess_publication_date
 from scraper.footer import FOOTER_MARKER, parse_footer
 from scraper.header import HeaderFields, find_header, normalise_space, parse_header
 from scraper.htmltree import BLOCK_TAGS, drop_element, page_body, text_lines, text_of
-from scraper.profile import CompiledProfile, select_first
+from scraper.profile import Candidates, CompiledProfile, select_first
 from scraper.records import Footer, ParseError
 
 __all__ = ["ArticleParts", "fallback_parts", "profile_parts"]
@@ -47,10 +47,28 @@ def _footer_from_lines(lines: list[str]) -> Footer | None:
     return _nonempty(_cached_footer("\n".join(picked))) if picked else None
 
 
+_FOOTER_BY_MARKUP: dict[str, Footer | None] = {}
+_FOOTER_CACHE_SIZE = 256
+
+
+def _element_footer(footer_el: etree._Element) -> Footer | None:
+    """The fields of a footer element, remembered by its XML serialisation: the site's footer repeats
+    on every page, and serialising it costs a third of reading its lines (one XML string is one
+    tree, so one text)."""
+    footer = _FOOTER_BY_MARKUP.get(markup := etree.tostring(footer_el, encoding="unicode", with_tail=False), False)
+    if footer is not False:
+        return footer  # type: ignore[return-value]
+    footer = _nonempty(_cached_footer("\n".join(text_lines(footer_el))))
+    if len(_FOOTER_BY_MARKUP) >= _FOOTER_CACHE_SIZE:
+        _FOOTER_BY_MARKUP.clear()
+    _FOOTER_BY_MARKUP[markup] = footer
+    return footer
+
+
 def _footer(footer_el: etree._Element | None, after: list[str]) -> Footer | None:
     """The footer element's fields; else footer lines among `after` (the page text after the body)."""
     if footer_el is not None:
-        footer = _nonempty(_cached_footer("\n".join(text_lines(footer_el))))
+        footer = _element_footer(footer_el)
         if footer is not None:
             return footer
     return _footer_from_lines(after[-60:])
@@ -71,10 +89,14 @@ class ArticleParts:
 
 
 def profile_parts(
-    root: etree._Element, found: dict[str, etree._Element | None], compiled: CompiledProfile, base: str | None
+    root: etree._Element,
+    found: dict[str, etree._Element | None],
+    compiled: CompiledProfile,
+    base: str | None,
+    candidates: Candidates | None = None,
 ) -> ArticleParts:
     """The parts from the elements the profile matched (`found`: title, body, info, footer; title
-    and body are not None)."""
+    and body are not None; `candidates`: the page's prefilter result they were matched from)."""
     info_el = found["info"]
     title = normalise_space(text_of(found["title"])) or None
     footer_el = found["footer"]
@@ -88,7 +110,7 @@ def profile_parts(
         # template variant the info selectors do not name); only there, never in the body or sidebar.
         hit = find_header(_lines_between(found["title"], found["body"]))
         header = hit[1] if hit else HeaderFields()
-    body = extract_body(found["body"], base, compiled)
+    body = extract_body(found["body"], base, compiled, candidates)
     return ArticleParts(title, header, body, footer, "profile")
 
 

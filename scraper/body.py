@@ -14,7 +14,7 @@ from lxml import etree
 
 from scraper.header import normalise_space
 from scraper.htmltree import drop_element, html_lines, text_of
-from scraper.profile import CompiledProfile, select_all
+from scraper.profile import Candidates, CompiledProfile, select_all
 from scraper.records import Attachment, Image
 from scraper.sanitize import drop_active_elements, inner_html, sanitise_attributes
 
@@ -89,9 +89,12 @@ class Body:
     caption_lines: set[str]  # caption texts shown in the body: they leave body_text for images[]
 
 
-def extract_body(el: etree._Element, base: str | None, compiled: CompiledProfile) -> Body:
-    """Clean the body element `el` in place and read the body fields out of it."""
-    for junk in select_all(compiled.strip, el, compiled.strip_prefilter(el, include_root=False)):
+def extract_body(
+    el: etree._Element, base: str | None, compiled: CompiledProfile, page: Candidates | None = None
+) -> Body:
+    """Clean the body element `el` in place and read the body fields out of it (`page`: the page's
+    `compiled.prefilter` candidates, found before anything was changed, when `el` is in that page)."""
+    for junk in select_all(compiled.strip, el, compiled.strip_prefilter(el, include_root=False, page=page)):
         if junk is not el and junk.getparent() is not None:
             drop_element(junk)
     drop_active_elements(el)

@@ -85,9 +85,9 @@ _DATE = re.compile(
 
 
 def _time_part(m: re.Match[str]) -> tuple[int, int, int | None] | None:
-    h, mi, s = m.group("h"), m.group("mi"), m.group("s")
+    h, mi, s = m.group("h", "mi", "s")
     if h is None:
-        h, mi, s = m.group("hc"), m.group("mic"), m.group("sc")
+        h, mi, s = m.group("hc", "mic", "sc")
     if h is None or mi is None:
         return None
     hour, minute = int(h), int(mi)
@@ -105,10 +105,19 @@ def _time_part(m: re.Match[str]) -> tuple[int, int, int | None] | None:
     return hour, minute, second
 
 
+_DAY_TAIL = re.compile(r"\s{0,2}[日号]?")
+
+
 def _from_match(m: re.Match[str], original: str) -> DateValue | None:
-    y = m.group("y") or m.group("y2") or m.group("y3")
-    mo = m.group("m") or m.group("m2") or m.group("m3")
-    d = m.group("d") or m.group("d2") or m.group("d3")
+    # One group() call per form: the header parser reads a date on every page.
+    y, mo, d = m.group("y", "m", "d")
+    day_group = "d"
+    if y is None:
+        y, mo, d = m.group("y2", "m2", "d2")
+        day_group = "d2"
+        if y is None:
+            y, mo, d = m.group("y3", "m3", "d3")
+            day_group = "y3"
     year, month, day = int(y), int(mo), int(d)
     if not MIN_YEAR <= year <= MAX_YEAR:
         return None
@@ -120,10 +129,10 @@ def _from_match(m: re.Match[str], original: str) -> DateValue | None:
     time = _time_part(m)
     if time is None:
         # Cut the raw text where the date itself ends (a rejected time is not part of it).
-        end = max(m.end(g) for g in ("d", "d2", "y3"))
-        rest = m.string[end : m.end()]
-        tail = re.match(r"\s{0,2}[日号]?", rest)
-        end += tail.end() if tail and ("日" in tail.group(0) or "号" in tail.group(0)) else 0
+        end = m.end(day_group)
+        if end < m.end():
+            tail = _DAY_TAIL.match(m.string, end, m.end()).group(0)
+            end += len(tail) if ("日" in tail or "号" in tail) else 0
         return DateValue(iso=iso, raw=original[m.start() : end], has_time=False)
     hour, minute, second = time
     tz = m.group("tz")
@@ -153,7 +162,7 @@ def find_dates(text: str) -> list[DateValue]:
     """Every plausible date in `text`, in reading order."""
     if not text:
         return []
-    norm = normalise_digits(text)
+    norm = text if text.isascii() else normalise_digits(text)
     found: list[DateValue] = []
     pos = 0
     while True:

@@ -43,8 +43,18 @@ def _path_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(re.escape(head) + r"(\d{1,10})" + re.escape(tail) + r"/?")
 
 
+# The site's own article URLs in their plain form, read without urlsplit (every parse reads one):
+# scheme, a host of plain characters, a default path form, nothing after but a query or fragment.
+_PLAIN_ARTICLE_URL = re.compile(r"https?://[A-Za-z0-9.:\-]+(?:/nczhghcms)?/article/(\d{1,10})/?(?:[?#][!-~]*)?")
+
+
 def article_id_from_url(url: str, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> int | None:
     """The article id in an article URL of any host and path form, or None if it is not one."""
+    if article_paths is DEFAULT_ARTICLE_PATHS:
+        m = _PLAIN_ARTICLE_URL.fullmatch(url)
+        if m:
+            value = int(m.group(1))
+            return value if 0 < value <= _MAX_ID else None
     try:
         parts = urlsplit(url.strip())
     except ValueError:

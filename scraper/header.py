@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scraper.dates import DateValue, find_dates, parse_date
+from scraper.dates import DateValue, parse_date
 
 __all__ = ["HeaderFields", "parse_header", "find_header", "normalise_space", "HEADER_PATTERN_SOURCE"]
 
@@ -71,11 +71,7 @@ class HeaderFields:
 
 
 def _date_in(value: str) -> DateValue | None:
-    found = parse_date(value)
-    if found is not None:
-        return found
-    dates = find_dates(value)
-    return dates[0] if dates else None
+    return parse_date(value)
 
 
 def _token(value: str) -> str | None:
@@ -107,7 +103,7 @@ def parse_header(text: str) -> HeaderFields:
             parsed = _date_in(value)
         elif field == "views":
             num = _NUMBER.match(value.strip(" \t\r\n\u00a0\u3000"))
-            parsed = int(re.sub(r"[,，]", "", num.group(0))) if num else None
+            parsed = int(num.group(0).replace(",", "").replace("，", "")) if num else None
         else:
             parsed = _token(value)
         if parsed is not None:

@@ -96,6 +96,8 @@ def page_body(root: lxml.html.HtmlElement) -> etree._Element:
 
 def text_of(el: etree._Element) -> str:
     """All text below `el` (its tail excluded); text_content() exists only on lxml.html elements."""
+    if not len(el):  # most titles and header lines: no children, so no iterator is needed
+        return el.text or ""
     return "".join(el.itertext())
 
 
@@ -133,6 +135,12 @@ def text_lines(el: etree._Element) -> list[str]:
     space, as the fallback extractor does too; each line is stripped, so indentation goes; empty
     lines are dropped.
     """
+    text = el.text or ""
+    if not len(el) and _MARK not in text:  # a header line or footer paragraph: no walk needed
+        if "\u200b" in text or "\ufeff" in text:
+            text = text.replace("\u200b", "").replace("\ufeff", "")
+        line = " ".join(text.split())
+        return [line] if line else []
     parts: list[str] = []
     append = parts.append
     blocks = BLOCK_TAGS

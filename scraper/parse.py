@@ -108,7 +108,7 @@ def parse_article(
     matched = {key: select_first(getattr(compiled, key), root, candidates) for key in ("title", "body", "info", "footer")}
     found: ArticleParts
     if matched["title"] is not None and matched["body"] is not None:
-        found = profile_parts(root, matched, compiled, base)
+        found = profile_parts(root, matched, compiled, base, candidates)
         if not found.body.paragraphs or len("".join(found.body.paragraphs)) < 80:
             message = _missing_message(found.body.paragraphs, profile.missing_patterns)
             if message is not None:

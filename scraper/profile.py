@@ -131,19 +131,30 @@ class _Prefilter:
     ids: tuple[str, ...]
     tags: tuple[str, ...]
 
-    def _by_class(self, root: etree._Element, include_root: bool) -> list[_Candidate]:
+    def _by_class(self, root: etree._Element, include_root: bool, values: list | None = None) -> list[_Candidate]:
+        """Candidates by class; `values`: the class attribute values, when already fetched."""
         by_class: list[_Candidate] = []
         if self.classes:
             isdisjoint = self.classes.isdisjoint
-            for value in (_CLASS_VALUES if include_root else _CLASS_VALUES_BELOW)(root):
+            if values is None:
+                values = (_CLASS_VALUES if include_root else _CLASS_VALUES_BELOW)(root)
+            for value in values:
                 tokens = value.split()
                 if not isdisjoint(tokens):
                     el = value.getparent()
                     by_class.append(_Candidate(el, el.tag, None, frozenset(tokens)))
         return by_class
 
-    def __call__(self, root: etree._Element, include_root: bool = True) -> Candidates:
-        by_class = self._by_class(root, include_root)
+    def __call__(self, root: etree._Element, include_root: bool = True, page: Candidates | None = None) -> Candidates:
+        """Candidates at or below `root`; `page`: the page-wide candidates, when they were found with
+        this prefilter's classes included (`CompiledProfile.prefilter`), spares a second class scan."""
+        if page is not None:
+            isdisjoint = self.classes.isdisjoint
+            by_class = [c for c in page.by_class if not isdisjoint(c.classes) and root in c.el.iterancestors()]
+            if include_root:
+                by_class = [c for c in page.by_class if c.el is root and not isdisjoint(c.classes)] + by_class
+        else:
+            by_class = self._by_class(root, include_root)
         by_id: list[_Candidate] = []
         for ident in self.ids:
             for el in root.iter():  # only when a profile uses an id selector below the body (rare)
@@ -161,12 +172,22 @@ class _Prefilter:
 class _PagePrefilter(_Prefilter):
     """The page-wide prefilter: ids through libxml2's id index (the HTML parser registers `id`s)."""
 
-    def __call__(self, root: etree._Element, include_root: bool = True) -> Candidates:
+    def __call__(self, root: etree._Element, include_root: bool = True, page: Candidates | None = None) -> Candidates:
         by_tag = [_Candidate(el, el.tag, None, frozenset()) for el in root.iter(*self.tags)] if self.tags else []
-        found = Candidates(self._by_class(root, True), [], by_tag)
+        both = _classes_and_ids_lookup(self.ids) if self.classes else None
+        if both is None:
+            found = Candidates(self._by_class(root, True), [], by_tag)
+            hits = _id_hits(root, self.ids) if self.ids else None
+        else:
+            # One XPath for class values and id hits: each libxml2 XPath call costs a few us of setup.
+            values: list = []
+            elements: list[etree._Element] = []
+            for node in both(root):
+                (values if isinstance(node, str) else elements).append(node)
+            found = Candidates(self._by_class(root, True, values), [], by_tag)
+            hits = _checked_id_hits(elements, self.ids)
         if not self.ids:
             return found
-        hits = _id_hits(root, self.ids)
         for ident in self.ids:
             el = hits.get(ident) if hits is not None else next(iter(_ID_LOOKUP(root, ident=ident)), None)
             if el is not None:
@@ -180,8 +201,12 @@ def _id_hits(root: etree._Element, ids: tuple[str, ...]) -> dict[str, etree._Ele
     lookup = _ids_lookup(ids)
     if lookup is None:
         return None
+    return _checked_id_hits(lookup(root), ids)
+
+
+def _checked_id_hits(found: list[etree._Element], ids: tuple[str, ...]) -> dict[str, etree._Element] | None:
     hits: dict[str, etree._Element] = {}
-    for el in lookup(root):
+    for el in found:
         ident = el.get("id")
         if ident not in ids or (el.tag == "a" and el.get("name") is not None):
             return None
@@ -196,6 +221,17 @@ def _ids_lookup(ids: tuple[str, ...]) -> etree.XPath | None:
     if any("'" in i or not i or any(c.isspace() for c in i) for i in ids):
         return None
     return etree.XPath("id('" + " ".join(ids) + "')")
+
+
+@lru_cache(maxsize=16)
+def _classes_and_ids_lookup(ids: tuple[str, ...]) -> etree.XPath | None:
+    """Every class value on the page and the `id('a b')` hits in one XPath (None: see _ids_lookup)."""
+    if not ids:
+        return _CLASS_VALUES
+    lookup = _ids_lookup(ids)
+    if lookup is None:
+        return None
+    return etree.XPath("descendant-or-self::*/@class | " + lookup.path)
 
 
 _ID_LOOKUP = etree.XPath("id($ident)")
@@ -232,7 +268,9 @@ class CompiledProfile:
     body: SelectorGroup
     footer: SelectorGroup
     strip: SelectorGroup
-    prefilter: _Prefilter  # elements any simple title/info/body/footer selector could match
+    # Elements any simple title/info/body/footer selector could match; its class scan also keeps the
+    # elements a strip selector's classes could match, so stripping the body needs no second scan.
+    prefilter: _Prefilter
     strip_prefilter: _Prefilter  # the same for strip selectors (used below the body element)
 
 
@@ -256,11 +294,12 @@ def compile_profile(profile: SiteProfile) -> CompiledProfile:
         return SelectorGroup(tuple(out))
 
     groups = {k: group(f"{k}_selectors") for k in ("title", "info", "body", "footer", "strip")}
-
+    page = _prefilter((s for k in ("title", "info", "body", "footer") for s in groups[k].selectors), True)
+    strip = _prefilter(groups["strip"].selectors, False)
     return CompiledProfile(
         **groups,
-        prefilter=_prefilter((s for k in ("title", "info", "body", "footer") for s in groups[k].selectors), True),
-        strip_prefilter=_prefilter(groups["strip"].selectors, False),
+        prefilter=_PagePrefilter(page.classes | strip.classes, page.ids, page.tags),
+        strip_prefilter=strip,
     )
 
 
