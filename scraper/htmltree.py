@@ -47,8 +47,10 @@ def utf8_bytes(body: bytes, decoded: Decoded) -> bytes:
     text = decoded.text
     if decoded.encoding == "utf-8" and decoded.source in ("http", "meta", "utf-8") and not body.startswith(b"\xef\xbb\xbf"):
         data = body  # decoded strictly as UTF-8: the bytes are the text
+        # U+E000 is the only one of the three whose UTF-8 lead byte (EE) is rare in Chinese text: a
+        # byte search (memchr) rules it out; U+FFFE/U+FFFF share theirs (EF) with full-width punctuation.
         if (b"<?xml" not in data[:200] and len(data.translate(None, _CONTROL_BYTES)) == len(data)
-                and "\ue000" not in text and "\ufffe" not in text and "\uffff" not in text):
+                and (b"\xee" not in data or "\ue000" not in text) and "\ufffe" not in text and "\uffff" not in text):
             return _without_control_refs(data)
     if "<?xml" in text[:200]:
         text = _XML_DECL.sub("", text, count=1)
@@ -166,9 +168,26 @@ def text_lines(el: etree._Element) -> list[str]:
     return out
 
 
+def _by_first_letter(words: frozenset[str]) -> str:
+    """An alternation of `words` grouped by first letter (`d(?:iv|l|d)|p(?:re)?`): the regex engine
+    tries each branch in turn, and a branch whose letter differs fails at once."""
+    groups: dict[str, list[str]] = {}
+    for word in sorted(words):
+        groups.setdefault(word[0], []).append(word[1:])
+    branches = []
+    for first, rests in groups.items():
+        longer = sorted((re.escape(r) for r in rests if r), key=len, reverse=True)
+        optional = "?" if "" in rests else ""
+        branches.append(re.escape(first) + (f"(?:{'|'.join(longer)}){optional}" if longer else ""))
+    return "(?:" + "|".join(branches) + ")"
+
+
 # lxml's serialiser escapes ">" inside attribute values (as &gt;), so a tag ends at the first ">".
-_BLOCK_TAG_RE = re.compile(r"</?(?:" + "|".join(sorted(BLOCK_TAGS, key=len, reverse=True)) + r")\b[^>]*>")
-_ANY_TAG_RE = re.compile(r"<[^>]*>")
+# A run of block tags and the whitespace after each is one line break: whitespace at either end of
+# a line is dropped anyway, and one boundary instead of several leaves fewer pieces to clean.
+_BLOCK_TAG = r"</?" + _by_first_letter(BLOCK_TAGS) + r"\b[^>]*+>"
+_BLOCK_TAG_RE = re.compile(_BLOCK_TAG + r"(?:\s*" + _BLOCK_TAG + r")*+\s*")  # starts with "<": a fast scan
+_ANY_TAG_RE = re.compile(r"<[^>]*+>")
 
 
 def html_lines(markup: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from typing import NamedTuple
 
 import cssselect
 from cssselect import SelectorError
@@ -62,9 +63,11 @@ class _Simple:
                 and self.classes <= cand.classes)
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    """An element the prefilter kept, with the tag, id and class tokens it read (read once)."""
+class _Candidate(NamedTuple):
+    """An element the prefilter kept, with the tag, id and class tokens it read (read once).
+
+    A named tuple, not a frozen dataclass: several are made on every page, and a frozen dataclass
+    costs a guarded setattr per field to build."""
 
     el: etree._Element
     tag: str

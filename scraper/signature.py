@@ -70,4 +70,6 @@ def is_attachment_line(line: str, names: list[str]) -> bool:
         return False
     for name in sorted(names, key=len, reverse=True):
         rest = rest.replace(name, " ")
-    return not _LIST_SEP.sub("", rest)
+    # rest is not empty here: it is a list of names only if it is all separators now (fullmatch stops
+    # at the first other character, so a paragraph of prose costs next to nothing).
+    return _LIST_SEP.fullmatch(rest) is not None
