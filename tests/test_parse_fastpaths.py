@@ -90,7 +90,8 @@ _URL_PARTS: list[tuple[list[str], list[str]]] = [
     (["www.ncgh.org.cn", "h", "127.0.0.1", "a-b.c", "h:8080", "h:", "H.ORG", "h:99999999", "h..", ":"],
      ["[::1]", "[::1", "ex ample", "", "user@h", "h%20x", "h_x", "h/", "h\\"]),
     (["", "/nczhghcms"], ["/NCZHGHCMS", "/x", "//", "/..", "/nczhghcms/..", "/plugin/gh/ghzx", "/nczhghcms/nczhghcms"]),
-    (["/article/"], ["/article", "/articles/", "/Article/", "/article//", "/pc_detail.php?id=", "/article/./", "/x/article/"]),
+    (["/article/"],
+     ["/article", "/articles/", "/Article/", "/article//", "/pc_detail.php?id=", "/article/./", "/x/article/"]),
     (["1", "0", "00", "0001", "123", str(2**31 - 1), str(2**31), "9999999999", "4294967296"],
      ["", "12345678901", "1a", "+1", "-1", "%31", "\uff11", "\u0663"]),
     (["", "/", "?a=1", "#x", "/?a=1#x", "?", "#", "?id=5", "#a?b", "?a=%20&b=\\"],
@@ -311,7 +312,8 @@ _ATTR_NAMES = st.sampled_from(  # links weighted up: they are where the two code
      "colspan", "SRC"]
 )
 _ATTR_VALUES = st.sampled_from([
-    "javascript:alert(1)", " JavaScript:x", "data:image/png;base64,AAA", " data:image/gif;base64,R0", "data:text/html,x",
+    "javascript:alert(1)", " JavaScript:x", "data:image/png;base64,AAA", " data:image/gif;base64,R0",
+    "data:text/html,x",
     "/a/b.doc", "../x.jpg", "http://h/x", " spaced ", "", "file:///etc/passwd", "//cdn/x.png", "a\\b", "x.jpg?a=1#f",
     "vbscript:x", "https://h/./y",
 ])  # fmt: skip
@@ -328,8 +330,8 @@ def attributes(draw: st.DrawFn) -> str:
 
 attr_fragments = st.recursive(
     st.one_of(_TEXTS, st.builds(lambda t, a: f"<{t}{a}>", st.sampled_from(["img", "br", "a", "img"]), attributes())),
-    lambda inner: st.builds(_wrap, st.sampled_from(["div", "p", "a", "span", "img", "table", "td", "IMG"]), attributes(),
-                            st.lists(inner, max_size=3)),
+    lambda inner: st.builds(_wrap, st.sampled_from(["div", "p", "a", "span", "img", "table", "td", "IMG"]),
+                            attributes(), st.lists(inner, max_size=3)),
     max_leaves=10,
 )
 _BASES = st.sampled_from([None, "", "http://www.ncgh.org.cn/nczhghcms/article/5", "https://h/a/b/", "::not a url::",
@@ -361,7 +363,8 @@ def test_sanitise_attributes_example() -> None:
         ("img", "src", "data:image/png;base64,AA"), ("a", "href", "http://h/a/b.doc")
     ]
     assert etree.tostring(div, encoding="unicode", with_tail=False) == (
-        '<div><a>t</a><img src="data:image/png;base64,AA" alt="p"/><img/><a href="http://h/a/b.doc" title="t">d</a></div>'
+        '<div><a>t</a><img src="data:image/png;base64,AA" alt="p"/><img/>'
+        '<a href="http://h/a/b.doc" title="t">d</a></div>'
     )
 
 
