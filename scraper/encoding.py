@@ -250,6 +250,7 @@ def _accept_declared(b: _Body, codec: str) -> str | None:
 
 _tolerance = threading.local()
 _ASCII_BYTES = bytes(range(128))
+_NEVER_IN_UTF8 = b"\xc0\xc1" + bytes(range(0xF5, 0x100))  # bytes no valid UTF-8 sequence contains
 
 
 def _count_broken(err: UnicodeError) -> tuple[str, int]:
@@ -266,8 +267,17 @@ codecs.register_error("ncgh-tolerant", _count_broken)
 def _tolerant(body: bytes, codec: str) -> tuple[str, int] | None:
     """Decode allowing a few broken sequences (a truncated character, a cut-off last byte);
     the text and how many sequences were broken, or None when there were too many."""
+    if codec == "utf-8":
+        # Each of these bytes is a broken UTF-8 sequence of its own; more of them than the largest
+        # budget the body could have means too many, decided without a Python error-handler call
+        # per broken sequence (what a GBK page would cost).
+        never = len(body) - len(body.translate(None, _NEVER_IN_UTF8))
+        if never > min(MAX_BROKEN, max(MIN_BROKEN, len(body) // BROKEN_RATIO)):
+            return None
     non_ascii = len(body.translate(None, _ASCII_BYTES))
     budget = min(MAX_BROKEN, max(MIN_BROKEN, non_ascii // BROKEN_RATIO))
+    if codec == "utf-8" and never > budget:
+        return None
     _tolerance.left = budget
     try:
         text = body.decode(codec, errors="ncgh-tolerant")

@@ -60,7 +60,7 @@ def utf8_bytes(body: bytes, decoded: Decoded) -> bytes:
     # The C0 controls are looked for in the encoded bytes: translate() there costs a quarter of a
     # character-class regex over the text (the regex runs only when one is present).
     if (len(data.translate(None, _CONTROL_BYTES)) != len(data)
-            or "\ue000" in text or "\ufffe" in text or "\uffff" in text):
+            or (b"\xee" in data and "\ue000" in text) or "\ufffe" in text or "\uffff" in text):
         text = _CONTROL.sub("", text)  # libxml2 stops at NUL and chokes on other C0 controls
         if not text or text.isspace():
             raise ParseError("empty page")

@@ -58,6 +58,7 @@ def parser_version_for(profile: SiteProfile) -> str:
 
 
 PARSER_VERSION = parser_version_for(DEFAULT_PROFILE)
+_DEFAULT_COMPILED = compile_profile(DEFAULT_PROFILE)  # spares hashing the profile on every page
 
 
 # ---- title, column, missing page -------------------------------------------------------------
@@ -95,7 +96,7 @@ def parse_article(
     profile: SiteProfile = DEFAULT_PROFILE,
 ) -> ArticleRecord:
     """Parse one article page; raise ParseError (or ArticleMissing) when it holds no article."""
-    compiled = compile_profile(profile)
+    compiled = _DEFAULT_COMPILED if profile is DEFAULT_PROFILE else compile_profile(profile)
     decoded = decode(body, content_type)
     data = utf8_bytes(body, decoded)
     root = build_tree(data)
@@ -105,11 +106,16 @@ def parse_article(
         base = absolute_url(url, base_el.get("href", ""))
 
     candidates = compiled.prefilter(root)
-    matched = {key: select_first(getattr(compiled, key), root, candidates) for key in ("title", "body", "info", "footer")}
+    matched = {
+        "title": select_first(compiled.title, root, candidates),
+        "body": select_first(compiled.body, root, candidates),
+        "info": select_first(compiled.info, root, candidates),
+        "footer": select_first(compiled.footer, root, candidates),
+    }
     found: ArticleParts
     if matched["title"] is not None and matched["body"] is not None:
         found = profile_parts(root, matched, compiled, base, candidates)
-        if not found.body.paragraphs or len("".join(found.body.paragraphs)) < 80:
+        if sum(map(len, found.body.paragraphs)) < 80:
             message = _missing_message(found.body.paragraphs, profile.missing_patterns)
             if message is not None:
                 raise ArticleMissing(f"page says the article does not exist: {message}")
@@ -173,7 +179,7 @@ def parse_article(
         encoding=decoded.encoding,
         extractor=found.extractor,
         warnings=warnings,
-        parser_version=parser_version_for(profile),
+        parser_version=PARSER_VERSION if profile is DEFAULT_PROFILE else parser_version_for(profile),
     )
 
 

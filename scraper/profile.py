@@ -9,7 +9,7 @@ XPath per selector; anything else goes through lxml.cssselect. Rules are in docs
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -118,6 +118,8 @@ class Candidates:
 
 
 _CLASS_VALUES = etree.XPath("descendant-or-self::*/@class")
+_UNSEEN = object()
+_TOKEN_CACHE_SIZE = 4096  # distinct class attribute values remembered per prefilter
 _CLASS_VALUES_BELOW = etree.XPath("descendant::*/@class")
 
 
@@ -133,20 +135,38 @@ class _Prefilter:
     classes: frozenset[str]
     ids: tuple[str, ...]
     tags: tuple[str, ...]
+    _tokens: dict[str, frozenset[str] | None] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
-    def _by_class(self, root: etree._Element, include_root: bool, values: list | None = None) -> list[_Candidate]:
-        """Candidates by class; `values`: the class attribute values, when already fetched."""
+    def _by_class(
+        self, root: etree._Element, include_root: bool, nodes: list | None = None, elements: list | None = None
+    ) -> list[_Candidate]:
+        """Candidates by class. `nodes`: an XPath result already fetched, whose class attribute values
+        are read here and whose elements (id hits) go to `elements`."""
         by_class: list[_Candidate] = []
         if self.classes:
-            isdisjoint = self.classes.isdisjoint
-            if values is None:
-                values = (_CLASS_VALUES if include_root else _CLASS_VALUES_BELOW)(root)
-            for value in values:
-                tokens = value.split()
-                if not isdisjoint(tokens):
-                    el = value.getparent()
-                    by_class.append(_Candidate(el, el.tag, None, frozenset(tokens)))
+            if nodes is None:
+                nodes = (_CLASS_VALUES if include_root else _CLASS_VALUES_BELOW)(root)
+            known = self._tokens  # the site's few class values repeat on every page: split each once
+            for node in nodes:
+                if not isinstance(node, str):
+                    elements.append(node)  # type: ignore[union-attr]
+                    continue
+                tokens = known.get(node, _UNSEEN)
+                if tokens is _UNSEEN:
+                    tokens = self._interesting(str(node))  # a plain str key: a smart string holds its tree
+                if tokens is not None:
+                    el = node.getparent()
+                    by_class.append(_Candidate(el, el.tag, None, tokens))
         return by_class
+
+    def _interesting(self, value: str) -> frozenset[str] | None:
+        """The class tokens of `value` if one is a class this prefilter looks for, else None; remembered."""
+        tokens = value.split()
+        found = None if self.classes.isdisjoint(tokens) else frozenset(tokens)
+        if len(self._tokens) >= _TOKEN_CACHE_SIZE:
+            self._tokens.clear()
+        self._tokens[value] = found
+        return found
 
     def __call__(self, root: etree._Element, include_root: bool = True, page: Candidates | None = None) -> Candidates:
         """Candidates at or below `root`; `page`: the page-wide candidates, when they were found with
@@ -183,11 +203,8 @@ class _PagePrefilter(_Prefilter):
             hits = _id_hits(root, self.ids) if self.ids else None
         else:
             # One XPath for class values and id hits: each libxml2 XPath call costs a few us of setup.
-            values: list = []
             elements: list[etree._Element] = []
-            for node in both(root):
-                (values if isinstance(node, str) else elements).append(node)
-            found = Candidates(self._by_class(root, True, values), [], by_tag)
+            found = Candidates(self._by_class(root, True, both(root), elements), [], by_tag)
             hits = _checked_id_hits(elements, self.ids)
         if not self.ids:
             return found
