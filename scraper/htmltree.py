@@ -182,21 +182,23 @@ def _by_first_letter(words: frozenset[str]) -> str:
     return "(?:" + "|".join(branches) + ")"
 
 
-# lxml's serialiser escapes ">" inside attribute values (as &gt;), so a tag ends at the first ">".
-# A run of block tags and the whitespace after each is one line break: whitespace at either end of
-# a line is dropped anyway, and one boundary instead of several leaves fewer pieces to clean.
-_BLOCK_TAG = r"</?" + _by_first_letter(BLOCK_TAGS) + r"\b[^>]*+>"
-_BLOCK_TAG_RE = re.compile(_BLOCK_TAG + r"(?:\s*" + _BLOCK_TAG + r")*+\s*")  # starts with "<": a fast scan
-_ANY_TAG_RE = re.compile(r"<[^>]*+>")
+# lxml's serialiser escapes "<" and ">" in text and attribute values, so a tag runs from a "<" to the
+# next ">"; but a tag *name* may hold "<" (libxml2 keeps `</p<td>` as a name), so tags are matched
+# whole from the left: the first pass drops every tag that is not a block tag, the second turns
+# each run of block tags, with the whitespace after each, into one line break (whitespace at either
+# end of a line is dropped anyway, and one boundary leaves fewer pieces to clean).
+_NON_BLOCK_TAG_RE = re.compile(r"<(?!/?" + _by_first_letter(BLOCK_TAGS) + r"(?=[\s/>]))[^>]*+>")
+_BLOCK_RUN_RE = re.compile(r"<[^>]*+>(?:\s*<[^>]*+>)*+\s*")  # only block tags are left by then
 
 
 def html_lines(markup: str) -> list[str]:
     """`text_lines` for serialised, sanitised HTML (no comments, scripts or styles left): the same lines.
 
     The body's HTML is serialised anyway; splitting it with two regexes is twice as fast as walking
-    the tree again (tests/test_parse.py checks both give the same lines on every fixture).
+    the tree again (tests/test_parse.py and tests/test_parse_fastpaths.py check both give the same
+    lines).
     """
-    text = _ANY_TAG_RE.sub("", _BLOCK_TAG_RE.sub(_MARK, markup))
+    text = _BLOCK_RUN_RE.sub(_MARK, _NON_BLOCK_TAG_RE.sub("", markup))
     if "&" in text:
         text = html.unescape(text)
     if "\u200b" in text or "\ufeff" in text:
