@@ -99,9 +99,10 @@ def extract_body(
             drop_element(junk)
     drop_active_elements(el)
 
-    # Captions first: they are found by class and style, which sanitising removes.
-    captions = {img: _caption(img) for img in el.iter("img")}
-    links = sanitise_attributes(el, base)
+    # Captions are found by class and style, which sanitising removes: each image's is read as the
+    # sanitising walk reaches it, before anything after it (where its caption is) has been touched.
+    captions: dict[etree._Element, tuple[str | None, bool]] = {}
+    links = sanitise_attributes(el, base, lambda img: captions.__setitem__(img, _caption(img)))
 
     images: list[Image] = []
     attachments: list[Attachment] = []

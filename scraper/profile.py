@@ -173,7 +173,10 @@ class _Prefilter:
         this prefilter's classes included (`CompiledProfile.prefilter`), spares a second class scan."""
         if page is not None:
             isdisjoint = self.classes.isdisjoint
-            by_class = [c for c in page.by_class if not isdisjoint(c.classes) and root in c.el.iterancestors()]
+            # iterancestors(tag) filters in C: only ancestors that could be `root` become Python objects.
+            by_class = [
+                c for c in page.by_class if not isdisjoint(c.classes) and root in c.el.iterancestors(root.tag)
+            ]
             if include_root:
                 by_class = [c for c in page.by_class if c.el is root and not isdisjoint(c.classes)] + by_class
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -79,15 +80,21 @@ def drop_active_elements(el: etree._Element) -> None:
             etree.strip_tags(el, "form")
 
 
-def sanitise_attributes(el: etree._Element, base: str | None) -> list[tuple[etree._Element, str, str]]:
+def sanitise_attributes(
+    el: etree._Element, base: str | None, before_img: Callable[[etree._Element], object] | None = None
+) -> list[tuple[etree._Element, str, str]]:
     """Strip unwanted attributes and unsafe links below `el`, make the rest absolute; the links kept,
-    as (element, "href" or "src", absolute URL) in document order."""
+    as (element, "href" or "src", absolute URL) in document order. `before_img` is called with each
+    <img> before its attributes or any after it in document order are touched (captions are read
+    from the class and style of what follows an image)."""
     # One walk over the elements (most have no attributes; `attrib` of those is cheap to test) reads,
     # strips and rewrites in place: cheaper than an XPath for every attribute plus strip_attributes.
     keep = _KEEP_ATTRS
     absolute = Absolutizer(base)
     kept: list[tuple[etree._Element, str, str]] = []
     for node in el.iter(etree.Element):
+        if before_img is not None and node.tag == "img":
+            before_img(node)
         attrib = node.attrib
         if not attrib:
             continue
