@@ -1,12 +1,13 @@
 """Parser throughput on the simulator's article pages, against the floor of a bare lxml parse.
 
-    python3 bench/bench_parse.py [--articles 300] [--rounds 3] [--encoding utf-8|gbk]
+    python3 bench/bench_parse.py [--articles 300] [--rounds 7] [--encoding utf-8|gbk]
 
 Pages are rendered by the simulator (ncgh.sim.site.SimSite, no sockets) for every live article of a
 seeded corpus, so all templates and eras are in the mix. Prints pages/s for `parse_article` on one
 core, pages/s for bare `lxml.html.fromstring` on the same bytes, and their ratio (targets: at least
 300 pages/s, within 2.5x of bare lxml). Best of `--rounds` timed passes (process CPU time, so
-other load on the machine distorts less); one warm-up pass first.
+other load on the machine distorts less), the three timings taking turns within each round; one
+warm-up pass first.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import gc
 import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import lxml.html
 
@@ -35,23 +37,29 @@ def pages(articles: int, encoding: str) -> list[tuple[str, bytes, str | None]]:
     return out
 
 
-def timed(fn, items, rounds: int) -> float:
-    """Best wall time of `rounds` passes over items (after one warm-up pass)."""
-    for item in items:
-        fn(item)
-    best = float("inf")
-    for _ in range(rounds):
-        t0 = time.process_time()
+def timed(fns: dict[str, Callable], items: list, rounds: int) -> dict[str, float]:
+    """Best process time of `rounds` passes over items for each function (after one warm-up pass).
+
+    The functions take turns within each round, so a slow spell of the (shared) machine falls on
+    all of them alike rather than on whichever happened to run then: their ratio is what is compared.
+    """
+    for fn in fns.values():
         for item in items:
             fn(item)
-        best = min(best, time.process_time() - t0)
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.process_time()
+            for item in items:
+                fn(item)
+            best[name] = min(best[name], time.process_time() - t0)
     return best
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=300)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--encoding", default="utf-8", choices=("utf-8", "gbk"))
     args = ap.parse_args()
 
@@ -62,9 +70,16 @@ def main() -> None:
     gc.freeze()
     sizes = [len(b) for _, b, _ in items]
     extractors = Counter(parse_article(b, u, c).extractor for u, b, c in items)
-    t_parse = timed(lambda it: parse_article(it[1], it[0], it[2]), items, args.rounds)
-    t_lxml = timed(lambda it: lxml.html.fromstring(it[1]), items, args.rounds)
-    t_decode = timed(lambda it: decode(it[1], it[2]), items, args.rounds)
+    best = timed(
+        {
+            "parse": lambda it: parse_article(it[1], it[0], it[2]),
+            "lxml": lambda it: lxml.html.fromstring(it[1]),
+            "decode": lambda it: decode(it[1], it[2]),
+        },
+        items,
+        args.rounds,
+    )
+    t_parse, t_lxml, t_decode = best["parse"], best["lxml"], best["decode"]
     n = len(items)
     print(f"pages: {n} simulator article pages ({args.encoding}), median {statistics.median(sizes) / 1024:.1f} KB, "
           f"extractors {dict(extractors)}")

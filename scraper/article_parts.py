@@ -100,7 +100,7 @@ def profile_parts(
     info_el = found["info"]
     title = normalise_space(text_of(found["title"])) or None
     footer_el = found["footer"]
-    if footer_el is not None and found["body"] in footer_el.iterancestors():
+    if footer_el is not None and found["body"] in footer_el.iterancestors(found["body"].tag):
         footer_el = None  # a footer selector that matched around the body is not the site footer
     footer = _footer(footer_el, text_lines(page_body(root)) if footer_el is None else [])
     if info_el is not None:
