@@ -82,8 +82,21 @@ def _token(value: str) -> str | None:
     return value or None
 
 
+# The site's own header line (`发布时间:2018-10-12 浏览量:1234`), read by one anchored pattern; what
+# the general rules below make of such a line, exactly (tests/test_header.py checks they agree): the
+# day is the value stripped, the views the digits. Anything else goes the general way.
+_SITE_HEADER = re.compile(
+    r"发布时间[:：]\s*([0-9]{4}-[0-9]{2}-[0-9]{2})\s+浏览量[:：][ \t\u00a0\u3000]*([0-9]{1,15})"
+)
+
+
 def parse_header(text: str) -> HeaderFields:
     """Every labelled field in one header text (a line, or an element's whole text)."""
+    site = _SITE_HEADER.fullmatch(text)
+    if site is not None:
+        published = parse_date(site.group(1))
+        if published is not None:
+            return HeaderFields(published=published, views=int(site.group(2)))
     text = text[:5000]  # a header line is short; bound the work on hostile input
     matches = list(_FIELD_RE.finditer(text))
     if not matches:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+from unittest.mock import patch
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scraper import header
 from scraper.header import AUTHOR_LABELS, DATE_LABELS, SOURCE_LABELS, VIEW_LABELS, find_header, parse_header
 
 SEPARATORS = [":", "：", " : ", "\u00a0：\u00a0", "\u3000:"]
@@ -106,3 +112,36 @@ def test_hostile_input_is_bounded() -> None:
     assert h.is_empty()
     h = parse_header("浏览量:" + "9" * 50_000)
     assert h.views is None  # not a view count: a run of digits that long is junk
+
+
+# ---- the site's own header line is read by one anchored pattern: it must agree with the rules ----
+
+_SITE_LINE = st.builds(
+    lambda gap1, day, gap2, colon, gap3, views: f"发布时间:{gap1}{day}{gap2}浏览量{colon}{gap3}{views}",
+    st.sampled_from(["", " ", "\u3000", "\u00a0", "\u2003", " \t "]),
+    st.sampled_from(["2018-10-12", "2021-02-29", "2020-02-29", "1989-12-31", "1990-01-01", "2100-12-31",
+                     "2101-01-01", "2018-13-01", "0000-00-00"]),
+    st.sampled_from(["", " ", "  ", "\u3000", "\u2003", "\n"]),
+    st.sampled_from([":", "：", " :"]),
+    st.sampled_from(["", " ", "\u00a0", "\u3000", "\u2003", "\t"]),
+    st.sampled_from(["0", "7", "49931", "007", "999999999999999", "9999999999999999", "1,234", "１２", "12a"]),
+)
+
+
+def _general_rules(text: str) -> object:
+    with patch.object(header, "_SITE_HEADER", re.compile("(?!)")):  # a pattern that never matches
+        return parse_header(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_SITE_LINE)
+def test_site_header_line_fast_path_agrees_with_the_rules(text: str) -> None:
+    assert parse_header(text) == _general_rules(text)
+
+
+def test_site_header_line_fast_path_is_taken_and_right() -> None:
+    text = "发布时间:\u30002018-10-12\u3000\u3000浏览量：49931"
+    assert header._SITE_HEADER.fullmatch(text) is not None
+    h = parse_header(text)
+    assert (h.published.iso, h.published.raw, h.views, h.source) == ("2018-10-12", "2018-10-12", 49931, None)
+    assert h == _general_rules(text)
