@@ -1,6 +1,6 @@
 """Parser throughput on the simulator's article pages, against the floor of a bare lxml parse.
 
-    python3 bench/bench_parse.py [--articles 300] [--rounds 7] [--encoding utf-8|gbk]
+    python3 bench/bench_parse.py [--articles 300] [--rounds 20] [--encoding utf-8|gbk]
 
 Pages are rendered by the simulator (ncgh.sim.site.SimSite, no sockets) for every live article of a
 seeded corpus, so all templates and eras are in the mix. Prints pages/s for `parse_article` on one
@@ -59,7 +59,7 @@ def timed(fns: dict[str, Callable], items: list, rounds: int) -> dict[str, float
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=300)
-    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--encoding", default="utf-8", choices=("utf-8", "gbk"))
     args = ap.parse_args()
 

@@ -167,12 +167,13 @@ def text_lines(el: etree._Element) -> list[str]:
     text = "".join(parts)
     if "\u200b" in text or "\ufeff" in text:
         text = text.replace("\u200b", "").replace("\ufeff", "")
-    out = []
-    for line in text.split(_MARK):
-        line = " ".join(line.split())  # str.split() splits on every Unicode space, &nbsp; included
-        if line:
-            out.append(line)
-    return out
+    return _clean_lines(text)
+
+
+def _clean_lines(text: str) -> list[str]:
+    """The non-empty pieces of `text` between block marks, each with its whitespace runs (str.split()
+    splits on every Unicode space, &nbsp; included) made one space: map() keeps the loop in C."""
+    return [line for line in map(" ".join, map(str.split, text.split(_MARK))) if line]
 
 
 def _by_first_letter(words: frozenset[str]) -> str:
@@ -210,10 +211,5 @@ def html_lines(markup: str) -> list[str]:
         text = html.unescape(text)
     if "\u200b" in text or "\ufeff" in text:
         text = text.replace("\u200b", "").replace("\ufeff", "")
-    out = []
-    for line in text.split(_MARK):
-        line = " ".join(line.split())
-        if line:
-            out.append(line)
-    return out
+    return _clean_lines(text)
 

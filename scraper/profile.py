@@ -38,7 +38,7 @@ class SiteProfile:
     info_selectors: tuple[str, ...] = (".detail-info", "td.art-info")
     body_selectors: tuple[str, ...] = ("#zoom", ".detail-content", "td.art-body")
     footer_selectors: tuple[str, ...] = (".footer", "#footer")
-    strip_selectors: tuple[str, ...] = (".detail-font", ".detail-share", ".detail-prevnext", "script", "style")
+    strip_selectors: tuple[str, ...] = (".detail-font", ".detail-share", ".detail-prevnext")
     missing_patterns: tuple[str, ...] = ("文章不存在", "信息不存在", "已被删除", "已删除", "内容不存在")
 
     def __post_init__(self) -> None:
