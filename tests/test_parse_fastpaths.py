@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from scraper import article_parts
+from scraper import article_parts, htmltree
 from scraper.dates import find_dates, parse_date
 from scraper.discover import DEFAULT_ARTICLE_PATHS, article_id_from_url
 from scraper.htmltree import BLOCK_TAGS, build_tree, html_lines, text_lines
@@ -413,3 +413,17 @@ def test_footer_markup_differing_only_in_an_attribute() -> None:
     # Cached by markup: the same footer read through the cache equals a fresh read.
     article_parts._FOOTER_BY_MARKUP.clear()
     assert parse_article(page(FOOTER_A, ' class="footer" data-v="2"'), ARTICLE_URL.format(5)).footer == first
+
+
+# ---- 7. utf8_bytes: one translate() tells control characters and possible "&#" references ----------
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.binary(max_size=300), st.lists(st.sampled_from([b"&#", b"&", b"#", b"\x00", b"\x1f", b"\t", b"\r\n", b"&amp;#1;"]),
+                                         max_size=6))
+def test_scan_finds_every_control_byte_and_never_misses_a_reference(data: bytes, pieces: list[bytes]) -> None:
+    data = data + b"".join(pieces)
+    controls, refs = htmltree._scan(data)
+    assert controls == (len(data.translate(None, htmltree._CONTROL_BYTES)) != len(data))
+    if b"&#" in data:
+        assert refs
