@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from scraper import article_parts, htmltree
+from scraper import article_parts, encoding, htmltree
 from scraper.dates import find_dates, parse_date
 from scraper.discover import DEFAULT_ARTICLE_PATHS, article_id_from_url
 from scraper.htmltree import BLOCK_TAGS, build_tree, html_lines, text_lines
@@ -427,3 +427,31 @@ def test_scan_finds_every_control_byte_and_never_misses_a_reference(data: bytes,
     assert controls == (len(data.translate(None, htmltree._CONTROL_BYTES)) != len(data))
     if b"&#" in data:
         assert refs
+
+
+# ---- 8. encoding._tolerant: bytes no UTF-8 text holds rule a page out before any error handler runs ----
+
+
+def old_tolerant(body: bytes, codec: str) -> tuple[str, int] | None:
+    """The code before the early exit, as the reference."""
+    non_ascii = len(body.translate(None, encoding._ASCII_BYTES))
+    budget = min(encoding.MAX_BROKEN, max(encoding.MIN_BROKEN, non_ascii // encoding.BROKEN_RATIO))
+    encoding._tolerance.left = budget
+    try:
+        text = body.decode(codec, errors="ncgh-tolerant")
+    except (UnicodeDecodeError, LookupError):
+        return None
+    return text, budget - encoding._tolerance.left
+
+
+_UTF8_PIECES = st.sampled_from([
+    "中文".encode(), "工会".encode("gb18030"), b"\xc0", b"\xc1\x80", b"\xf5", b"\xff", b"\xe4\xb8", b"\x80", b"abc ",
+    b"\xed\xa0\x80", b"\xf4\x90\x80\x80", "€".encode(), b"\xef\xbf\xbd",
+])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_UTF8_PIECES, max_size=80), st.binary(max_size=40))
+def test_tolerant_utf8_early_exit_agrees_with_the_error_handler(pieces: list[bytes], noise: bytes) -> None:
+    body = b"".join(pieces) + noise
+    assert encoding._tolerant(body, "utf-8") == old_tolerant(body, "utf-8")
