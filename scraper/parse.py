@@ -58,7 +58,6 @@ def parser_version_for(profile: SiteProfile) -> str:
 
 
 PARSER_VERSION = parser_version_for(DEFAULT_PROFILE)
-_DEFAULT_COMPILED = compile_profile(DEFAULT_PROFILE)  # spares hashing the profile on every page
 
 
 # ---- title, column, missing page -------------------------------------------------------------
@@ -96,7 +95,7 @@ def parse_article(
     profile: SiteProfile = DEFAULT_PROFILE,
 ) -> ArticleRecord:
     """Parse one article page; raise ParseError (or ArticleMissing) when it holds no article."""
-    compiled = _DEFAULT_COMPILED if profile is DEFAULT_PROFILE else compile_profile(profile)
+    compiled = compile_profile(profile)
     decoded = decode(body, content_type)
     data = utf8_bytes(body, decoded)
     root = build_tree(data)
@@ -179,7 +178,7 @@ def parse_article(
         encoding=decoded.encoding,
         extractor=found.extractor,
         warnings=warnings,
-        parser_version=PARSER_VERSION if profile is DEFAULT_PROFILE else parser_version_for(profile),
+        parser_version=parser_version_for(profile),
     )
 
 
