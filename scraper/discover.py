@@ -43,18 +43,29 @@ def _path_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(re.escape(head) + r"(\d{1,10})" + re.escape(tail) + r"/?")
 
 
-# The site's own article URLs in their plain form, read without urlsplit (every parse reads one):
-# scheme, a host of plain characters, a default path form, nothing after but a query or fragment.
-_PLAIN_ARTICLE_URL = re.compile(r"https?://[A-Za-z0-9.:\-]+(?:/nczhghcms)?/article/(\d{1,10})/?(?:[?#][!-~]*)?")
+@lru_cache(maxsize=32)
+def _plain_url_regex(article_paths: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The article URLs of `article_paths` in their plain form, read without urlsplit (every parse
+    reads one): scheme, a host of plain characters, one of the path forms, then only a query or a
+    fragment. None when a path form could make that differ from urlsplit's reading."""
+    if not all(p.startswith("/") and "?" not in p and "#" not in p for p in article_paths):
+        return None
+    paths = "|".join(_path_regex(p).pattern for p in article_paths)
+    return re.compile(r"https?://[A-Za-z0-9.:\-]+(?:" + paths + r")(?:[?#][!-~]*)?")
 
 
 def article_id_from_url(url: str, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> int | None:
     """The article id in an article URL of any host and path form, or None if it is not one."""
-    if article_paths is DEFAULT_ARTICLE_PATHS:
-        m = _PLAIN_ARTICLE_URL.fullmatch(url)
-        if m:
-            value = int(m.group(1))
-            return value if 0 < value <= _MAX_ID else None
+    plain = _plain_url_regex(article_paths)
+    m = plain.fullmatch(url) if plain is not None else None
+    if m is not None:
+        value = int(next(g for g in m.groups() if g is not None))
+        return value if 0 < value <= _MAX_ID else None
+    return _article_id_by_parts(url, article_paths)
+
+
+def _article_id_by_parts(url: str, article_paths: tuple[str, ...]) -> int | None:
+    """`article_id_from_url` for any URL: split it, match the path forms in order, then the vendor's."""
     try:
         parts = urlsplit(url.strip())
     except ValueError:

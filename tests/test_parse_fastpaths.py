@@ -18,7 +18,12 @@ from lxml import etree
 
 from scraper import article_parts, encoding, htmltree
 from scraper.dates import find_dates, parse_date
-from scraper.discover import DEFAULT_ARTICLE_PATHS, article_id_from_url
+from scraper.discover import (
+    DEFAULT_ARTICLE_PATHS,
+    _article_id_by_parts,
+    _plain_url_regex,
+    article_id_from_url,
+)
 from scraper.htmltree import BLOCK_TAGS, build_tree, html_lines, text_lines
 from scraper.parse import parse_article
 from scraper.sanitize import _KEEP_ATTRS, _UNSAFE_URL, Absolutizer, inner_html, sanitise_attributes
@@ -80,8 +85,11 @@ def test_parse_date_fast_path_result() -> None:
 
 # ---- 2. article_id_from_url: the plain-URL regex ------------------------------------------------
 
-# Equal to the default but not the same object: article_id_from_url then takes the urlsplit path.
-GENERAL_PATHS = tuple(list(DEFAULT_ARTICLE_PATHS))
+
+def general(url: str, paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> int | None:
+    """The urlsplit reading article_id_from_url falls back to: the reference for its plain-URL regex."""
+    return _article_id_by_parts(url, paths)
+
 
 # Each URL part as (forms the plain-URL regex accepts, forms it must leave to urlsplit or read alike).
 _URL_PARTS: list[tuple[list[str], list[str]]] = [
@@ -117,8 +125,7 @@ _ANY_URL_PIECE = st.sampled_from(sorted({p for plain, other in _URL_PARTS for p 
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(article_urls(), joined(_ANY_URL_PIECE, 8)))
 def test_article_id_fast_path_equals_urlsplit_path(url: str) -> None:
-    assert GENERAL_PATHS is not DEFAULT_ARTICLE_PATHS and GENERAL_PATHS == DEFAULT_ARTICLE_PATHS
-    assert article_id_from_url(url) == article_id_from_url(url, GENERAL_PATHS)
+    assert article_id_from_url(url) == general(url)
 
 
 def test_article_id_every_single_odd_part() -> None:
@@ -128,7 +135,7 @@ def test_article_id_every_single_odd_part() -> None:
         for odd in other:
             for base in itertools.product(*(plain for plain, _other in _URL_PARTS)):
                 url = "".join(base[:i]) + odd + "".join(base[i + 1 :])
-                assert article_id_from_url(url) == article_id_from_url(url, GENERAL_PATHS), url
+                assert article_id_from_url(url) == general(url), url
                 checked += 1
     assert checked > 10_000
 
@@ -146,7 +153,22 @@ def test_article_id_every_single_odd_part() -> None:
 ])  # fmt: skip
 def test_article_id_examples_on_both_paths(url: str, expected: int | None) -> None:
     assert article_id_from_url(url) == expected
-    assert article_id_from_url(url, GENERAL_PATHS) == expected
+    assert general(url) == expected
+
+
+_OTHER_PATHS = ("/news/{id}.html", "/a/b/{id}", "/x{id}")
+
+
+@settings(max_examples=800, deadline=None)
+@given(joined(st.sampled_from(["http://", "https://h", "h", "/news/", "/a/b/", "/x", "/", "12", "0", ".html", ".htm",
+                               "?q=1", "#f", " ", "/news/7.html", "/a/b/7/", "/x7"]), 6))
+def test_article_id_fast_path_for_other_path_forms(url: str) -> None:
+    assert article_id_from_url(url, _OTHER_PATHS) == general(url, _OTHER_PATHS)
+
+
+def test_article_id_path_forms_without_a_leading_slash_skip_the_regex() -> None:
+    assert _plain_url_regex(("article/{id}",)) is None
+    assert article_id_from_url("http://hostarticle/5", ("article/{id}",)) is None  # urlsplit: host "hostarticle"
 
 
 # ---- 3. text_lines (childless fast path) and html_lines (regex over serialised HTML) -------------
