@@ -137,27 +137,23 @@ class _Prefilter:
     tags: tuple[str, ...]
     _tokens: dict[str, frozenset[str] | None] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
-    def _by_class(
-        self, root: etree._Element, include_root: bool, nodes: list | None = None, elements: list | None = None
-    ) -> list[_Candidate]:
-        """Candidates by class. `nodes`: an XPath result already fetched, whose class attribute values
-        are read here and whose elements (id hits) go to `elements`."""
+    def _class_candidates(self, nodes: list) -> tuple[list[_Candidate], list[etree._Element]]:
+        """The candidates among class attribute values of an XPath result, and the elements in it
+        (the `id()` hits, when the XPath also asked for them) apart."""
         by_class: list[_Candidate] = []
-        if self.classes:
-            if nodes is None:
-                nodes = (_CLASS_VALUES if include_root else _CLASS_VALUES_BELOW)(root)
-            known = self._tokens  # the site's few class values repeat on every page: split each once
-            for node in nodes:
-                if not isinstance(node, str):
-                    elements.append(node)  # type: ignore[union-attr]
-                    continue
-                tokens = known.get(node, _UNSEEN)
-                if tokens is _UNSEEN:
-                    tokens = self._interesting(str(node))  # a plain str key: a smart string holds its tree
-                if tokens is not None:
-                    el = node.getparent()
-                    by_class.append(_Candidate(el, el.tag, None, tokens))
-        return by_class
+        elements: list[etree._Element] = []
+        known = self._tokens  # the site's few class values repeat on every page: split each once
+        for node in nodes:
+            if not isinstance(node, str):
+                elements.append(node)
+                continue
+            tokens = known.get(node, _UNSEEN)
+            if tokens is _UNSEEN:
+                tokens = self._interesting(str(node))  # a plain str key: a smart string holds its tree
+            if tokens is not None:
+                el = node.getparent()
+                by_class.append(_Candidate(el, el.tag, None, tokens))
+        return by_class, elements
 
     def _interesting(self, value: str) -> frozenset[str] | None:
         """The class tokens of `value` if one is a class this prefilter looks for, else None; remembered."""
@@ -171,16 +167,17 @@ class _Prefilter:
     def __call__(self, root: etree._Element, include_root: bool = True, page: Candidates | None = None) -> Candidates:
         """Candidates at or below `root`; `page`: the page-wide candidates, when they were found with
         this prefilter's classes included (`CompiledProfile.prefilter`), spares a second class scan."""
-        if page is not None:
+        if not self.classes:
+            by_class: list[_Candidate] = []
+        elif page is not None:
             isdisjoint = self.classes.isdisjoint
             # iterancestors(tag) filters in C: only ancestors that could be `root` become Python objects.
             by_class = [
-                c for c in page.by_class if not isdisjoint(c.classes) and root in c.el.iterancestors(root.tag)
+                c for c in page.by_class
+                if not isdisjoint(c.classes) and ((include_root and c.el is root) or root in c.el.iterancestors(root.tag))
             ]
-            if include_root:
-                by_class = [c for c in page.by_class if c.el is root and not isdisjoint(c.classes)] + by_class
         else:
-            by_class = self._by_class(root, include_root)
+            by_class = self._class_candidates((_CLASS_VALUES if include_root else _CLASS_VALUES_BELOW)(root))[0]
         by_id: list[_Candidate] = []
         for ident in self.ids:
             for el in root.iter():  # only when a profile uses an id selector below the body (rare)
@@ -201,14 +198,14 @@ class _PagePrefilter(_Prefilter):
     def __call__(self, root: etree._Element, include_root: bool = True, page: Candidates | None = None) -> Candidates:
         by_tag = [_Candidate(el, el.tag, None, frozenset()) for el in root.iter(*self.tags)] if self.tags else []
         both = _classes_and_ids_lookup(self.ids) if self.classes else None
-        if both is None:
-            found = Candidates(self._by_class(root, True), [], by_tag)
-            hits = _id_hits(root, self.ids) if self.ids else None
-        else:
+        if both is not None:
             # One XPath for class values and id hits: each libxml2 XPath call costs a few us of setup.
-            elements: list[etree._Element] = []
-            found = Candidates(self._by_class(root, True, both(root), elements), [], by_tag)
+            by_class, elements = self._class_candidates(both(root))
             hits = _checked_id_hits(elements, self.ids)
+        else:
+            by_class = self._class_candidates(_CLASS_VALUES(root))[0] if self.classes else []
+            hits = _id_hits(root, self.ids) if self.ids else None
+        found = Candidates(by_class, [], by_tag)
         if not self.ids:
             return found
         for ident in self.ids:
