@@ -49,11 +49,6 @@ class StoredCapture:
     version: int | None = None
     footer_version: int | None = None
 
-    def header(self, name: str) -> str | None:
-        """First value of a response header, case-insensitively."""
-        low = name.lower()
-        return next((v for k, v in self.headers if k.lower() == low), None)
-
     def to_capture_in(self, body: bytes | None = None) -> CaptureIn:
         """The capture as a CaptureIn with its stored derived fields (no content, footer)."""
         return CaptureIn(
