@@ -209,9 +209,12 @@ def _drop_leading_header(block: etree._Element, title: str | None) -> None:
         drop_element(el)
 
 
-def fallback_parts(root: etree._Element, compiled: CompiledProfile, base: str | None) -> ArticleParts:
+def fallback_parts(
+    root: etree._Element, compiled: CompiledProfile, base: str | None, page_lines: list[str] | None = None
+) -> ArticleParts:
     """The parts around the main text block `scraper.extract` finds (`root`: an lxml.html tree)."""
-    page_lines = text_lines(page_body(root))
+    if page_lines is None:  # the caller may have them already, from another tree of the same bytes
+        page_lines = text_lines(page_body(root))
     main = extract_main(root)
     if main is None or not main.text.strip():
         raise ParseError("no article: the profile selectors matched nothing and no main text block was found")

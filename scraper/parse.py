@@ -119,10 +119,12 @@ def parse_article(
             if message is not None:
                 raise ArticleMissing(f"page says the article does not exist: {message}")
     else:
-        message = _missing_message(text_lines(page_body(root)), profile.missing_patterns)
-        # The fallback extractor works on lxml.html elements: parse again, into those.
+        page_lines = text_lines(page_body(root))
+        message = _missing_message(page_lines, profile.missing_patterns)
+        # The fallback extractor works on lxml.html elements: parse again, into those (the same
+        # bytes, so the same page lines).
         try:
-            found = fallback_parts(build_tree(data, html_elements=True), compiled, base)
+            found = fallback_parts(build_tree(data, html_elements=True), compiled, base, page_lines)
         except ParseError:
             if message is not None:
                 raise ArticleMissing(f"page says the article does not exist: {message}") from None
