@@ -182,6 +182,7 @@ def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None
     # Payloads read back byte for byte equal the stored bodies; revisits point at an equal payload.
     by_capture: dict[int, bytes] = {}
     records = {}
+    payload_lengths: dict[str, int] = {}  # response record id -> payload length
     with out.open("rb") as handle:
         for record in ArchiveIterator(handle):
             headers = record.rec_headers
@@ -189,6 +190,7 @@ def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None
             if record.rec_type == "response":
                 payload = record.content_stream().read()
                 by_capture[int(headers.get_header("X-Ncgh-Capture-ID"))] = payload
+                payload_lengths[headers.get_header("WARC-Record-ID")] = len(payload)
                 assert headers.get_header("WARC-Payload-Digest") == ex.sha1_payload_digest(payload)
                 assert record.http_headers.get_header("Content-Encoding") is None
                 assert record.http_headers.get_header("Transfer-Encoding") is None
@@ -202,6 +204,9 @@ def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None
             elif record.rec_type == "revisit":
                 assert headers.get_header("WARC-Profile").endswith("/revisit/identical-payload-digest")
                 assert records[headers.get_header("WARC-Refers-To")] == "response"
+                # The replayed headers announce the length of the payload the revisit stands for.
+                referred_length = payload_lengths[headers.get_header("WARC-Refers-To")]
+                assert record.http_headers.get_header("Content-Length") == str(referred_length)
                 cid = int(headers.get_header("X-Ncgh-Capture-ID"))
                 by_capture[cid] = None  # checked below against the referred payload
     with Archive(built.path) as archive:
