@@ -89,6 +89,7 @@ class _FirstRecord:
     uri: str
     date: str
     digest: str
+    size: int  # the payload's length: a revisit's Content-Length
 
 
 def export_warc(
@@ -159,16 +160,15 @@ def export_warc(
                 continue
             uri = final_url or url
             date = _warc_date(fetched_at)
+            first = first_by_sha.get(sha) if sha else None
             try:
-                body = bodies.read(sha) if sha and sha not in first_by_sha else b""
+                body = bodies.read(sha) if sha and first is None else b""
             except BodyIntegrityError as exc:
                 raise ExportError(
                     f"capture {cid} ({uri}): its stored body is damaged ({exc}); nothing was written."
                     " Run `ncgh verify` to see what else is affected"
                 ) from None
-            size = len(body)
-            if sha and sha in first_by_sha:
-                size = conn.execute("SELECT size FROM bodies WHERE sha256 = ?", (sha,)).fetchone()[0]
+            size = first.size if first is not None else len(body)
             headers = [(str(k), str(v)) for k, v in json.loads(headers_json or "[]")]
             http_headers = StatusAndHeaders(
                 _status_line(int(status)), replay_headers(headers, size, int(status)), protocol="HTTP/1.1"
@@ -178,7 +178,6 @@ def export_warc(
                 "WARC-Warcinfo-ID": info_id,
                 "X-Ncgh-Capture-ID": str(cid),
             }
-            first = first_by_sha.get(sha) if sha else None
             if first is not None:
                 warc_fields["WARC-Refers-To"] = first.record_id
                 record = writer.create_revisit_record(
@@ -206,6 +205,7 @@ def export_warc(
                         uri,
                         date,
                         record.rec_headers.get_header("WARC-Payload-Digest"),
+                        len(body),
                     )
             target_path, host = _request_target(uri)
             req_headers = [(str(k), str(v)) for k, v in json.loads(req_json or "[]")]
