@@ -57,8 +57,6 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
-_BOM_STARTS = frozenset(bom[:1] for bom, _ in _BOMS)
-
 # Labels browsers treat as one encoding; GB18030 is a strict superset of GB2312 and GBK, and the
 # WHATWG maps latin-1/ascii labels to windows-1252.
 _ALIASES = {
@@ -309,12 +307,6 @@ def _detect(body: bytes) -> Decoded | None:
 def decode(body: bytes, content_type: str | None = None) -> Decoded:
     """Decode a fetched body; `content_type` is the raw HTTP Content-Type header, if any."""
     body = bytes(body)
-    if content_type and body[:1] not in _BOM_STARTS and normalise_charset(_http_charset(content_type)) == "utf-8":
-        # What the chain below decides for a page served as UTF-8 (no BOM, so step 1 passes; step 2
-        # accepts UTF-8 when the bytes decode strictly), without its bookkeeping: most pages are this.
-        text = _strict(body, "utf-8")
-        if text is not None:
-            return Decoded(text, "utf-8", "http")
     for bom, codec in _BOMS:
         if body.startswith(bom):
             text = body[len(bom) :].decode(codec, errors="replace")
