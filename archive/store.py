@@ -183,7 +183,7 @@ class Archive:
             ),
         )
         capture_id = int(cur.lastrowid)
-        result = self._derive(capture_id, c, fetched_at)
+        result, _ = self._derive(capture_id, c, fetched_at)
         if c.work_item_id is not None:
             conn.execute(
                 "UPDATE work_items SET state = 'done', capture_id = ? WHERE id = ?", (capture_id, c.work_item_id)
@@ -218,8 +218,11 @@ class Archive:
         return row[0] if row else None
 
     # ---- derivation (shared by record_capture and rebuild) ----
-    def _derive(self, capture_id: int, c: CaptureIn, at: str) -> CaptureResult:
-        """Everything a capture implies; the capture row itself already exists."""
+    def _derive(self, capture_id: int, c: CaptureIn, at: str) -> tuple[CaptureResult, str]:
+        """Everything a capture implies; the capture row itself already exists.
+
+        Returns the result and the outcome stored, which is parse_error when the parse lost the article.
+        """
         d = Derivation(outcome=c.outcome, parse_error=c.parse_error)
         if c.outcome == OUTCOME_OK and c.content is not None:
             d.content = normalize_content(c.content)
@@ -250,7 +253,7 @@ class Archive:
             ),
         )
         names = [e[0] for e in d.events]
-        return CaptureResult(
+        result = CaptureResult(
             capture_id=capture_id,
             duplicate=False,
             event=next((e for e in ("restored", "new", "edited", "gone") if e in names), None),
@@ -258,6 +261,7 @@ class Archive:
             changed_fields=d.changed if any(e in ("new", "edited") for e in names) else (),
             footer_changed=footer_changed,
         )
+        return result, d.outcome
 
     # ---- bodies and stored captures ----
     def read_body(self, sha256: str) -> bytes:
@@ -362,8 +366,7 @@ class Archive:
                 merged.content = derived.content
                 merged.views = derived.views
                 merged.footer = derived.footer
-                result = self._derive(capture_id, merged, stored.fetched_at)
-                outcome = conn.execute("SELECT outcome FROM captures WHERE id = ?", (result.capture_id,)).fetchone()[0]
+                _, outcome = self._derive(capture_id, merged, stored.fetched_at)
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
                 if progress is not None:
                     progress(done)
