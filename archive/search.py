@@ -118,7 +118,11 @@ def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
 def highlight(text: str, query: str, marks: tuple[str, str] = ("[", "]"), width: int = 80) -> str:
     """A window of about `width` characters around the first match, every match wrapped in marks."""
     text = text or ""
-    spans = _spans(text, needles(query))
+    return _window(text, _spans(text, needles(query)), marks, width)
+
+
+def _window(text: str, spans: list[tuple[int, int]], marks: tuple[str, str], width: int) -> str:
+    """`highlight` given the match spans already found in `text`."""
     if spans:
         first = spans[0][0]
         start = max(0, first - width // 3)
@@ -225,7 +229,13 @@ def search(
     terms = needles(query)
     hits = []
     for row_id, site, article_id, version, title, published_at, body, url, latest in rows:
-        source = body if _spans(body or "", terms) or not title else title
+        # The snippet comes from the body when the query occurs there (or there is no title).
+        body = body or ""
+        spans = _spans(body, terms)
+        if spans or not title:
+            snippet = _window(body, spans, marks, width)
+        else:
+            snippet = _window(title, _spans(title, terms), marks, width)
         hits.append(
             SearchHit(
                 article_id=article_id,
@@ -233,7 +243,7 @@ def search(
                 title=title,
                 published_at=published_at,
                 url=url,
-                snippet=highlight(source, query, marks, width),
+                snippet=snippet,
                 rank=float(scores[row_id]),
                 site=site,
                 is_latest=bool(latest),
