@@ -10,7 +10,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 DEFAULT_ARTICLE_PATHS = ("/nczhghcms/article/{id}", "/article/{id}")
 
@@ -34,15 +34,19 @@ def _path_pattern(template: str) -> re.Pattern[str]:
     return re.compile("^" + re.escape(head) + r"(\d+)" + re.escape(tail) + "/?$")
 
 
+def _split(text: str) -> SplitResult:
+    """A URL, a bare path, or host/path without a scheme, split."""
+    if not text.startswith("/") and "://" not in text:
+        text = "http://" + text
+    return urlsplit(text)
+
+
 def article_id_from_path(url: str, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> int | None:
     """The article id in a URL of either path form on any host (or in a bare path), or None.
 
     Only the path matters: identity is the id, so every host alias (and the simulator) maps the same.
     """
-    text = url.strip()
-    if not text.startswith("/") and "://" not in text:
-        text = "http://" + text  # host/path without a scheme
-    path = unquote(urlsplit(text).path) or "/"
+    path = unquote(_split(url.strip()).path) or "/"
     for template in article_paths:
         match = _path_pattern(template).match(path)
         if match:
@@ -86,7 +90,7 @@ def resolve_article(
         article_id = article_id_from_path(text, article_paths)
         if article_id is None:
             raise QueryError(f"{text!r} is neither an article id nor an article URL (paths: {', '.join(article_paths)})")
-        host = urlsplit(text if "://" in text or text.startswith("/") else "http://" + text).netloc.lower()
+        host = _split(text).netloc.lower()
         if host and host_aliases is not None and not _host_known(conn, host, host_aliases):
             raise QueryError(
                 f"{host} is not a host of this site ({', '.join(host_aliases)}); give the article id instead"
