@@ -193,7 +193,11 @@ def article_context(conn, article_id: int, site: str | None, version: int | None
         new = view.version.version
         old = compare if compare is not None else (new - 1 if new > 1 else None)
         if old is not None and old != new:
-            diff = diffs.diff(conn, ref, old, new)
+            # The versions were read with the history; get_version only answers (with its error) for
+            # a `compare` number the article does not have.
+            by_number = {v.version: v for v in hist.versions}
+            older = by_number[old] if old in by_number else q.get_version(conn, ref, old)
+            diff = diffs.VersionDiff(hist.article, older, view.version, *diffs.diff_versions(older, view.version))
             blocks = body_diff_blocks(diff)
     return {
         "ref": ref,
