@@ -54,9 +54,16 @@ def test_corrupt_body_is_reported(db):
 
 
 def test_tampered_patch_fails_its_hash(db):
-    damage(db, "UPDATE bodies SET data = x'0102' || substr(data, 3) WHERE codec = 'patch'")
+    conn = sqlite3.connect(db)
+    patches = [r[0] for r in conn.execute("SELECT sha256 FROM bodies WHERE codec = 'patch'")]
+    conn.close()
+    assert patches
+    # CAST: `||` makes text, and a text `data` column is not a tampered patch but an unreadable row.
+    damage(db, "UPDATE bodies SET data = CAST(x'0102' || substr(data, 3) AS BLOB) WHERE codec = 'patch'")
     report = verify(db)
-    assert any("do not match the stored SHA-256" in p or "patch" in p for p in report.problems)
+    assert any("do not match the stored SHA-256" in p for p in report.problems), report.problems
+    for sha in patches:
+        assert any(p.startswith(f"body {sha}: ") for p in report.problems), (sha, report.problems)
 
 
 def test_missing_body_is_reported_for_the_capture(db):
