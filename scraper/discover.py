@@ -56,7 +56,7 @@ def _plain_url_regex(article_paths: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def article_id_from_url(url: str, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> int | None:
     """The article id in an article URL of any host and path form, or None if it is not one."""
-    plain = _plain_url_regex(article_paths)
+    plain = _plain_url_regex(tuple(article_paths))  # callers may pass a list (config values)
     m = plain.fullmatch(url) if plain is not None else None
     if m is not None:
         value = int(next(g for g in m.groups() if g is not None))
