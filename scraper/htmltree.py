@@ -44,7 +44,6 @@ def _scan(data: bytes) -> tuple[bool, bool]:
     return bool(left.translate(None, b"\t\n\r&#")), b"&#" in left
 
 
-_REF_START = re.compile(rb"&#")  # a compiled literal searches faster than `in` on bytes
 # A plain etree parser on UTF-8 bytes parses twice as fast as lxml.html on str (no Python element
 # classes, no UCS-4 input); lxml.html trees are built only for the fallback, which needs them.
 # huge_tree lifts libxml2's depth limit of 256 (past it, text is silently dropped) and its 10 MB text
@@ -58,37 +57,40 @@ def utf8_bytes(body: bytes, decoded: Decoded) -> bytes:
     """The page as UTF-8 bytes for the parser (the original bytes when they already are)."""
     text = decoded.text
     if decoded.encoding == "utf-8" and decoded.source in ("http", "meta", "utf-8") and not body.startswith(b"\xef\xbb\xbf"):
-        data = body  # decoded strictly as UTF-8: the bytes are the text
-        # U+E000 is the only one of the three whose UTF-8 lead byte (EE) is rare in Chinese text: a
-        # byte search (memchr) rules it out; U+FFFE/U+FFFF share theirs (EF) with full-width punctuation.
-        controls, refs = _scan(data)
-        if (b"<?xml" not in data[:200] and not controls
-                and (b"\xee" not in data or "\ue000" not in text) and "\ufffe" not in text and "\uffff" not in text):
-            return _CONTROL_REF.sub(b"", data) if refs else data
+        # Decoded strictly as UTF-8: the bytes are the text.
+        unsafe, refs = _unsafe(body, text)
+        if not unsafe and b"<?xml" not in body[:200]:
+            return _CONTROL_REF.sub(b"", body) if refs else body
     if "<?xml" in text[:200]:
         text = _XML_DECL.sub("", text, count=1)
     if not text or text.isspace():
         raise ParseError("empty page")
     data = text.encode("utf-8", errors="replace")  # lone surrogates cannot be encoded
-    # The C0 controls are looked for in the encoded bytes: translate() there costs a quarter of a
-    # character-class regex over the text (the regex runs only when one is present).
-    if (_scan(data)[0]
-            or (b"\xee" in data and "\ue000" in text) or "\ufffe" in text or "\uffff" in text):
+    unsafe, refs = _unsafe(data, text)
+    if unsafe:
         text = _CONTROL.sub("", text)  # libxml2 stops at NUL and chokes on other C0 controls
         if not text or text.isspace():
             raise ParseError("empty page")
         data = text.encode("utf-8", errors="replace")
-    return _without_control_refs(data)
+        refs = _scan(data)[1]
+    return _CONTROL_REF.sub(b"", data) if refs else data
+
+
+def _unsafe(data: bytes, text: str) -> tuple[bool, bool]:
+    """(the page holds a character `_CONTROL` removes, it may hold a "&#" reference to one); `data`
+    is `text` in UTF-8. C0 controls are looked for in the bytes (one translate(), a quarter of a
+    character-class regex over the text); U+E000 is the only one of the three others whose UTF-8
+    lead byte (EE) is rare in Chinese text, so a byte search (memchr) rules it out first, while
+    U+FFFE/U+FFFF share theirs (EF) with full-width punctuation and are looked for in the text."""
+    controls, refs = _scan(data)
+    unsafe = controls or (b"\xee" in data and "\ue000" in text) or "\ufffe" in text or "\uffff" in text
+    return unsafe, refs
 
 
 # Character references to the same characters (`&#1;`): libxml2 turns them into the characters.
 _CONTROL_REF = re.compile(
     rb"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45]|57344)|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF]|[eE]000));?"
 )
-
-
-def _without_control_refs(data: bytes) -> bytes:
-    return _CONTROL_REF.sub(b"", data) if _REF_START.search(data) else data
 
 
 def build_tree(data: bytes, html_elements: bool = False) -> etree._Element:
