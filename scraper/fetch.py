@@ -157,6 +157,13 @@ class Fetcher:
             lambda: self._uniform(0.5, 1.5),
             record_starts=record_starts,
         )
+        # The headers every request sends, before its conditional ones; fixed for the Fetcher's life.
+        self._headers = (
+            ("User-Agent", policy.user_agent),
+            ("Accept-Encoding", ACCEPT_ENCODING),
+            ("Accept", "*/*"),
+            ("Connection", "keep-alive"),
+        )
         self._pool = SessionPool()
         self._robots: dict[str, RobotsRules] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
@@ -314,7 +321,7 @@ class Fetcher:
             self.politeness.wait_until(not_before)
             with self.politeness.slot(host):
                 attempts += 1
-                att = self._request(url, extra, cap, keep_prefix)
+                att = self._request(url, host, extra, cap, keep_prefix)
             retryable = is_retryable(att.error, att.status)
             retry_after = None
             if att.status is not None and att.status in RETRY_STATUSES:
@@ -333,17 +340,14 @@ class Fetcher:
             not_before = self._clock() + wait
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _request(self, url: str, extra: list[tuple[str, str]], cap: int, keep_prefix: bool) -> _Attempt:
-        """Send one GET and read the body within the cap; every failure becomes an _Attempt error."""
+    def _request(
+        self, url: str, host: str, extra: list[tuple[str, str]], cap: int, keep_prefix: bool
+    ) -> _Attempt:
+        """Send one GET to `url` (whose host_key is `host`) and read the body within the cap; every
+        failure becomes an _Attempt error."""
         policy = self.policy
-        headers = [
-            ("User-Agent", policy.user_agent),
-            ("Accept-Encoding", ACCEPT_ENCODING),
-            ("Accept", "*/*"),
-            ("Connection", "keep-alive"),
-            *extra,
-        ]
-        att = _Attempt(request_headers=[("Host", host_key(url)), *headers], fetched_at=self._utcnow())
+        headers = [*self._headers, *extra]
+        att = _Attempt(request_headers=[("Host", host), *headers], fetched_at=self._utcnow())
         try:
             resp = self._pool.get().get(
                 url,
@@ -374,7 +378,7 @@ class Fetcher:
             return att
 
         try:
-            att.request_headers = [("Host", host_key(url)), *resp.request.headers.items()]
+            att.request_headers = [("Host", host), *resp.request.headers.items()]
             att.status = resp.status_code
             att.headers = received_headers(resp.raw)
             att.body, att.error, att.detail = read_body(resp.raw, cap, policy.read_timeout, keep_prefix)
