@@ -152,12 +152,8 @@ def text_lines(el: etree._Element) -> list[str]:
     space, as the fallback extractor does too; each line is stripped, so indentation goes; empty
     lines are dropped.
     """
-    text = el.text or ""
-    if not len(el) and _MARK not in text:  # a header line or footer paragraph: no walk needed
-        if "\u200b" in text or "\ufeff" in text:
-            text = text.replace("\u200b", "").replace("\ufeff", "")
-        line = " ".join(text.split())
-        return [line] if line else []
+    if not len(el):  # a header line or footer paragraph: its text is all there is, no walk needed
+        return _clean_lines(el.text or "")
     parts: list[str] = []
     append = parts.append
     blocks = BLOCK_TAGS
@@ -172,15 +168,14 @@ def text_lines(el: etree._Element) -> list[str]:
                 append(_MARK)
             if node.tail and node is not el:
                 append(node.tail)
-    text = "".join(parts)
-    if "\u200b" in text or "\ufeff" in text:
-        text = text.replace("\u200b", "").replace("\ufeff", "")
-    return _clean_lines(text)
+    return _clean_lines("".join(parts))
 
 
 def _clean_lines(text: str) -> list[str]:
     """The non-empty pieces of `text` between block marks, each with its whitespace runs (str.split()
     splits on every Unicode space, &nbsp; included) made one space: map() keeps the loop in C."""
+    if "\u200b" in text or "\ufeff" in text:  # zero-width: invisible, and must not split a word
+        text = text.replace("\u200b", "").replace("\ufeff", "")
     return [line for line in map(" ".join, map(str.split, text.split(_MARK))) if line]
 
 
@@ -217,7 +212,5 @@ def html_lines(markup: str) -> list[str]:
     text = _BLOCK_RUN_RE.sub(_MARK, _NON_BLOCK_TAG_RE.sub("", markup))
     if "&" in text:
         text = html.unescape(text)
-    if "\u200b" in text or "\ufeff" in text:
-        text = text.replace("\u200b", "").replace("\ufeff", "")
     return _clean_lines(text)
 
