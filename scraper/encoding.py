@@ -154,17 +154,6 @@ def _strict(body: bytes, codec: str) -> str | None:
         return None
 
 
-def _is_cjk(ch: str) -> bool:
-    o = ord(ch)
-    return (
-        0x4E00 <= o <= 0x9FFF  # CJK unified ideographs
-        or 0x3000 <= o <= 0x303F  # CJK punctuation
-        or 0xFF00 <= o <= 0xFFEF  # full-width forms
-        or 0x3400 <= o <= 0x4DBF  # extension A
-        or 0x2000 <= o <= 0x206F  # general punctuation (“” — …)
-    )
-
-
 class _Body:
     """The body plus lazily computed strict UTF-8 / GB18030 trials (each done at most once)."""
 
