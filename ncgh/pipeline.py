@@ -39,7 +39,7 @@ from archive.model import (
 )
 from scraper.discover import article_id_from_url
 from scraper.encoding import decode
-from scraper.parse import SiteProfile, parse_article
+from scraper.parse import PARSER_VERSION, SiteProfile, parse_article
 from scraper.records import (
     ArticleMissing,
     ArticleRecord,
@@ -77,8 +77,6 @@ class _Verdict:
     error_detail: str | None = None
 
 
-
-
 def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple[str, ...] | list[str]) -> _Verdict:
     article_id = article_id_from_url(seen.url, list(article_paths)) if kind == "article" else None
     status = seen.status
@@ -103,42 +101,25 @@ def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple
     decoded = decode(body, content_type) if body else None
     encoding = decoded.encoding if decoded else None
     encoding_source = decoded.source if decoded else None
+
+    def judged(outcome: str, **fields: object) -> _Verdict:
+        """Every verdict on a parsed body says how the body was decoded."""
+        return _Verdict(outcome, article_id, encoding=encoding, encoding_source=encoding_source, **fields)
+
     try:
         record = parse_article(body, seen.final_url, content_type, profile)
     except ArticleMissing:
-        return _Verdict(
-            OUTCOME_MISSING,
-            article_id,
-            missing_reason=MISSING_PAGE,
-            encoding=encoding,
-            encoding_source=encoding_source,
-        )
+        return judged(OUTCOME_MISSING, missing_reason=MISSING_PAGE)
     except ParseError as exc:
-        return _Verdict(
-            OUTCOME_PARSE_ERROR,
-            article_id,
-            parse_error=exc.reason,
-            encoding=encoding,
-            encoding_source=encoding_source,
-        )
+        return judged(OUTCOME_PARSE_ERROR, parse_error=exc.reason)
     except Exception as exc:  # a parser bug on odd input must not stop a crawl or lose the capture
-        return _Verdict(
-            OUTCOME_PARSE_ERROR,
-            article_id,
-            parse_error=f"parser failed: {type(exc).__name__}: {exc}",
-            encoding=encoding,
-            encoding_source=encoding_source,
-        )
+        return judged(OUTCOME_PARSE_ERROR, parse_error=f"parser failed: {type(exc).__name__}: {exc}")
     problem = _not_an_article(record)
     if problem is not None:
-        return _Verdict(
-            OUTCOME_PARSE_ERROR, article_id, parse_error=problem, encoding=encoding, encoding_source=encoding_source
-        )
-    if article_id is None:
-        article_id = record.article_id
+        return judged(OUTCOME_PARSE_ERROR, parse_error=problem)
     return _Verdict(
         OUTCOME_OK,
-        article_id,
+        record.article_id if article_id is None else article_id,
         record=record,
         encoding=record.encoding or encoding,
         encoding_source=encoding_source,
@@ -194,8 +175,6 @@ def _footer(record: ArticleRecord | None) -> FooterFields | None:
 
 
 def _apply(capture: CaptureIn, verdict: _Verdict) -> CaptureIn:
-    from scraper.parse import PARSER_VERSION
-
     capture.outcome = verdict.outcome
     capture.article_id = verdict.article_id
     capture.missing_reason = verdict.missing_reason
