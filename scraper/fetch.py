@@ -370,10 +370,12 @@ class Fetcher:
         ) as exc:
             att.error, att.detail = FetchErrorKind.INVALID_URL, describe(exc)
             return att
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            att.error, att.detail = FetchErrorKind.CONNECTION, describe(exc)
-            return att
-        except http.client.HTTPException as exc:
+        except (
+            requests.exceptions.RequestException,
+            urllib3.exceptions.HTTPError,
+            http.client.HTTPException,
+            OSError,
+        ) as exc:
             att.error, att.detail = FetchErrorKind.CONNECTION, describe(exc)
             return att
 
