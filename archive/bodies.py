@@ -202,7 +202,7 @@ class BodyStore:
             try:
                 if codec == "zstd":
                     data = self._decompressor.decompress(blob, max_output_size=max(size, 1))
-                elif codec in ("zstd-delta", "patch"):
+                elif codec in DELTA_CODECS:
                     if base_bytes is None:
                         raise BodyIntegrityError(f"body {body_sha}: delta without a base")
                     if codec == "patch":
