@@ -61,7 +61,6 @@ def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
                 f"{p} has schema version {version}; this program needs {SCHEMA_VERSION} and could not migrate it: {exc}"
             ) from None
         return open_readonly(p)
-    conn.row_factory = None
     return conn
 
 
