@@ -238,20 +238,23 @@ class Fetcher:
         redirects: list[RedirectHop] = []
         attempts = 0
 
-        def result(current: str, att: _Attempt | None, error=None, detail=None, status=None) -> FetchResult:
+        def result(
+            current: str, att: _Attempt | None, error: FetchErrorKind | None = None, detail: str | None = None
+        ) -> FetchResult:
             a = att or _Attempt()
+            error = error if error is not None else a.error
             return FetchResult(
                 url=url,
                 final_url=current,
-                status=status if status is not None else a.status,
+                status=a.status,
                 headers=a.headers,
-                body=a.body if (error or a.error) is None or error == FetchErrorKind.HTTP_STATUS else b"",
+                body=a.body if error in (None, FetchErrorKind.HTTP_STATUS) else b"",  # a 404 page is kept
                 fetched_at=a.fetched_at or self._utcnow(),
                 elapsed=max(0.0, self._clock() - start),
                 attempts=attempts,
                 request_headers=a.request_headers,
                 redirects=list(redirects),
-                error=error if error is not None else a.error,
+                error=error,
                 error_detail=detail if detail is not None else a.detail,
             )
 
@@ -288,12 +291,10 @@ class Fetcher:
                     target, target_ok = location, False
                 redirects.append(RedirectHop(url=current, status=status, location=target))
                 if not target_ok:
-                    att.body = b""
                     return result(
                         target, att, FetchErrorKind.OFF_SITE_REDIRECT, f"redirect to a host not allowed: {target}"
                     )
                 if len(redirects) > policy.max_redirects:
-                    att.body = b""
                     return result(
                         target,
                         att,
