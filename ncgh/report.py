@@ -44,10 +44,9 @@ class Reporter:
 class LogReporter(Reporter):
     """Plain timestamped lines (for cron and logs): changes and errors, then the summary line."""
 
-    def __init__(self, stream: IO[str] | None = None, quiet: bool = False, show_changes: bool = True):
+    def __init__(self, stream: IO[str] | None = None, quiet: bool = False):
         self.stream = stream or sys.stderr
         self.quiet = quiet
-        self.show_changes = show_changes
 
     def _line(self, text: str) -> None:
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -59,7 +58,7 @@ class LogReporter(Reporter):
             self._line(f"crawl: {verb} run {run_id} ({mode}), {planned} item(s) queued")
 
     def change(self, message: str) -> None:
-        if not self.quiet and self.show_changes:
+        if not self.quiet:
             self._line(message)
 
     def error(self, message: str) -> None:
