@@ -86,25 +86,17 @@ class BodyDecoder:
         if not data:
             return
         self._fed += len(data)
-        if self.coding in ("gzip", "x-gzip"):
-            if self._finished:
+        if self.coding == "deflate" and self._obj is None:
+            self._pending_deflate += data
+            if len(self._pending_deflate) < 2:
                 return
-            self._feed_zlib(data)
-        elif self.coding == "deflate":
-            if self._obj is None:
-                self._pending_deflate += data
-                if len(self._pending_deflate) < 2:
-                    return
-                head = self._pending_deflate
-                self._pending_deflate = b""
-                is_zlib = (head[0] & 0x0F) == 8 and ((head[0] << 8) | head[1]) % 31 == 0
-                self._obj = zlib.decompressobj(zlib.MAX_WBITS if is_zlib else -zlib.MAX_WBITS)
-                data = head
-            if self._finished:
-                return
-            self._feed_zlib(data)
-        else:
+            data, self._pending_deflate = self._pending_deflate, b""
+            is_zlib = (data[0] & 0x0F) == 8 and ((data[0] << 8) | data[1]) % 31 == 0
+            self._obj = zlib.decompressobj(zlib.MAX_WBITS if is_zlib else -zlib.MAX_WBITS)
+        if self._obj is None:  # identity or an unknown coding: kept as received
             self._emit(data)
+        elif not self._finished:
+            self._feed_zlib(data)
 
     def _feed_zlib(self, data: bytes) -> None:
         try:
@@ -114,12 +106,10 @@ class BodyDecoder:
 
     def finish(self) -> bytes:
         """The decoded body; BodyBroken when a compressed stream ended early."""
-        if self.coding in ("gzip", "x-gzip", "deflate") and self._fed:
-            started = self._obj is not None or self._pending_deflate
-            if self._pending_deflate:
-                raise BodyBroken(f"{self.coding} stream of {len(self._pending_deflate)} byte ends early")
-            if started and not self._finished:
-                raise BodyBroken(f"{self.coding} stream ends before its end marker")
+        if self._pending_deflate:
+            raise BodyBroken(f"{self.coding} stream of {len(self._pending_deflate)} byte ends early")
+        if self._obj is not None and self._fed and not self._finished:
+            raise BodyBroken(f"{self.coding} stream ends before its end marker")
         return bytes(self.out)
 
 
@@ -249,7 +239,6 @@ def received_headers(raw: urllib3.HTTPResponse) -> list[tuple[str, str]]:
     if msg is not None and hasattr(msg, "raw_items"):
         return [(str(k), str(v)) for k, v in msg.raw_items()]
     return [(str(k), str(v)) for k, v in raw.headers.items()]
-
 
 
 def describe(exc: BaseException) -> str:
