@@ -10,19 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from itertools import chain
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from archive.store import Archive, ArticleState, WorkItem
 from ncgh.config import Config
-from ncgh.discovery import KIND_REVISIT, Discovery
+from ncgh.discovery import KIND_REVISIT, Discovery, rebase
 from ncgh.schedule import GONE_RECHECK, PRIORITY, plan_revisits
-
-
-def _rebase(url: str, base_url: str) -> str:
-    """The same path and query on the current base URL's scheme and host."""
-    parts, base = urlsplit(url), urlsplit(base_url)
-    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
 
 
 def failed_items_of_last_run(archive: Archive, base_url: str) -> list[WorkItem]:
@@ -41,7 +34,7 @@ def failed_items_of_last_run(archive: Archive, base_url: str) -> list[WorkItem]:
         "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state = 'failed'",
         (row[0],),
     ).fetchall()
-    return [WorkItem(_rebase(url, base_url), kind, article_id, priority) for url, kind, article_id, priority in rows]
+    return [WorkItem(rebase(url, base_url), kind, article_id, priority) for url, kind, article_id, priority in rows]
 
 
 def prune_probe_misses(archive: Archive, run_id: int) -> None:

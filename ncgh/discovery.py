@@ -46,6 +46,12 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+def rebase(url: str, base_url: str) -> str:
+    """The same path and query on `base_url`'s scheme and host (the fragment is never fetched)."""
+    parts, base = urlsplit(url), urlsplit(base_url)
+    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+
 @dataclass
 class PageOutcome:
     """What one list/API page added to the queue, and whether its category walk goes on."""
@@ -78,8 +84,7 @@ class Discovery:
 
     def on_base(self, url: str) -> str:
         """`url`'s path and query on the crawled host (list pages may link another alias)."""
-        parts, base = urlsplit(url), urlsplit(self.base_url)
-        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+        return rebase(url, self.base_url)
 
     def list_url(self, category: int, page: int) -> str:
         return self._url(self.cfg.discovery.list_url_template.format(category=category, page=page))
