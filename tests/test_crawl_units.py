@@ -352,3 +352,16 @@ def test_next_page_stays_on_the_crawled_host():
     d = disc()
     out = d.after_page(KIND_LIST, d.list_url(3, 1), page([9], "http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=2"))
     assert out.items[-1].url == f"{BASE}/nczhghcms/category/3?pageNum=2"
+
+
+@pytest.mark.parametrize("url", ["ftp://x", "www.ncgh.org.cn", "http://", ""])
+def test_crawl_refuses_a_base_url_that_is_not_http(tmp_path, url):
+    from click.testing import CliRunner
+
+    from ncgh.cli import cli
+
+    db = tmp_path / "never.db"
+    result = CliRunner().invoke(cli, ["crawl", "--db", str(db), "--base-url", url])
+    assert result.exit_code == 2
+    assert f"--base-url must be an http:// or https:// URL, got {url!r}" in result.output
+    assert not db.exists()

@@ -7,11 +7,11 @@ from __future__ import annotations
 import signal
 import sqlite3
 import sys
-from urllib.parse import urlsplit
 
 import click
 
 from archive.schema import SchemaError
+from ncgh import config_checks
 from ncgh.config import ConfigError, load_config
 from ncgh.crawl import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE, MODES, run_crawl
 from ncgh.lock import LockHeld
@@ -61,8 +61,9 @@ def command(
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
     if base_url is not None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            config_checks.base_url(base_url)  # the check [site] base_url gets
+        except config_checks.Bad:
             _fail(f"--base-url must be an http:// or https:// URL, got {base_url!r}", EXIT_USAGE)
     path = db_path or config.archive.db_path
     reporter = make_reporter(sys.stderr, quiet=quiet)
