@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import tempfile
 import time
@@ -32,10 +31,9 @@ from ncgh.sim import SimServer  # noqa: E402
 from ncgh.sim.faults import FAULT_KINDS, FaultPlan, parse_faults  # noqa: E402
 from tests.support_reliability import (  # noqa: E402
     crawl_argv,
-    crawl_with_kills,
     digest,
     duplicates,
-    kill_targets,
+    kill_and_resume,
     ncgh,
     runs,
     small_site,
@@ -56,30 +54,22 @@ class Checks:
 
 
 def kills(args: argparse.Namespace, tmp: Path, checks: Checks) -> None:
-    config = write_config(tmp / "kills.toml", args.articles, fetch={"concurrency_per_host": 2})
-    with SimServer(small_site(args.articles)) as srv:
-        reference = tmp / "reference.db"
-        started = time.monotonic()
-        done = ncgh(*crawl_argv(config, reference, srv.url)[3:], timeout=3600)
-        total = runs(reference)[0][3]
-        print(f"reference crawl: {total} requests in {time.monotonic() - started:.1f}s (exit {done.returncode})")
-        chaos = tmp / "chaos.db"
-        argv = crawl_argv(config, chaos, srv.url)
-        targets = kill_targets(random.Random(args.seed), args.kills, total)
-        started = time.monotonic()
-        record = crawl_with_kills(argv, chaos, targets, timeout=3600)
-        final = ncgh(*argv[3:], timeout=3600)
-        print(f"{len(record)} kills, then a last run to the end, in {time.monotonic() - started:.1f}s")
-        for k in record:
-            print(f"  SIGKILL aimed at {k.target:5d} done, sent at {k.at_progress:5d} after {k.after_seconds:.2f}s"
-                  + (" (the crawl had already finished)" if k.finished_first else ""))
+    run = kill_and_resume(tmp, args.articles, args.kills, args.seed, timeout=3600)
+    done, final, chaos = run.reference_done, run.final, run.chaos
+    print(f"reference crawl: {run.total} requests in {run.reference_seconds:.1f}s (exit {done.returncode})")
     checks.check(done.returncode == 0, "reference crawl exit 0", done.stderr[-500:])
+    if final is None:
+        return
+    print(f"{len(run.kills)} kills, then a last run to the end, in {run.chaos_seconds:.1f}s")
+    for k in run.kills:
+        print(f"  SIGKILL aimed at {k.target:5d} done, sent at {k.at_progress:5d} after {k.after_seconds:.2f}s"
+              + (" (the crawl had already finished)" if k.finished_first else ""))
     checks.check(final.returncode == 0, "resumed crawl exit 0", final.stderr[-500:])
-    checks.check(not any(k.finished_first for k in record), "every kill hit a running crawl")
+    checks.check(not any(k.finished_first for k in run.kills), "every kill hit a running crawl")
     checks.check([(r[1], r[2]) for r in runs(chaos)] == [("full", "finished")], "one run, resumed by every restart",
                  runs(chaos))
-    checks.check(runs(chaos)[0][3] == total, "as many requests as the reference", runs(chaos)[0][3])
-    diff = digest(chaos).differences(digest(reference))
+    checks.check(runs(chaos)[0][3] == run.total, "as many requests as the reference", runs(chaos)[0][3])
+    diff = digest(chaos).differences(digest(run.reference))
     checks.check(diff == [], "archive equals the reference crawl", diff)
     dup = duplicates(chaos)
     checks.check(dup == [], "nothing recorded twice", dup)

@@ -1,5 +1,6 @@
 """Shared by the reliability tests and bench/chaos.py: crawls as real `ncgh crawl` processes against
-the simulator, kill points, and a digest of what an archive derived from its captures.
+the simulator, kill points, the kill-and-resume scenario, and a digest of what an archive derived
+from its captures.
 
 Crawls run as child processes (never in-process) so a test can kill one with SIGKILL exactly as the
 kernel or an operator would, and so its exit code and stderr are what a cron job would see.
@@ -19,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ncgh.sim import SimConfig
+from ncgh.sim import SimConfig, SimServer
 
 ROOT = Path(__file__).resolve().parents[1]
 ID_LOW = 800
@@ -119,6 +120,41 @@ def crawl_with_kills(argv: list[str], db: Path, targets: list[int], timeout: flo
         proc.communicate()
         kills.append(Kill(target, seen, round(time.monotonic() - began, 3), finished))
     return kills
+
+
+@dataclass
+class KillRun:
+    """An uninterrupted reference crawl and a crawl of the same simulated day killed and resumed."""
+
+    reference: Path
+    chaos: Path
+    reference_done: subprocess.CompletedProcess[str]
+    reference_seconds: float
+    total: int = 0  # requests of the reference crawl
+    kills: list[Kill] = field(default_factory=list)
+    final: subprocess.CompletedProcess[str] | None = None  # the last, uninterrupted run of the chaos crawl
+    chaos_seconds: float = 0.0
+
+
+def kill_and_resume(tmp: Path, articles: int, kills: int, seed: int, timeout: float = 300) -> KillRun:
+    """The chaos scenario of tests/test_reliability_chaos.py and bench/chaos.py: a reference full crawl
+    of a small simulated site, then the same crawl SIGKILLed at `kills` points (kill_targets with
+    `seed`) and resumed each time, then run to the end. Stops after the reference crawl if that fails."""
+    config = write_config(tmp / "kills.toml", articles, fetch={"concurrency_per_host": 2})
+    with SimServer(small_site(articles)) as srv:
+        reference = tmp / "reference.db"
+        started = time.monotonic()
+        done = ncgh(*crawl_argv(config, reference, srv.url)[3:], timeout=timeout)
+        out = KillRun(reference, tmp / "chaos.db", done, time.monotonic() - started)
+        if done.returncode != 0:
+            return out
+        out.total = runs(reference)[0][3]
+        argv = crawl_argv(config, out.chaos, srv.url)
+        started = time.monotonic()
+        out.kills = crawl_with_kills(argv, out.chaos, kill_targets(random.Random(seed), kills, out.total), timeout)
+        out.final = ncgh(*argv[3:], timeout=timeout)
+        out.chaos_seconds = time.monotonic() - started
+    return out
 
 
 def _has_run(db: Path) -> bool:

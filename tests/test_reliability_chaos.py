@@ -3,40 +3,19 @@ resumed each time ends with the same archive as an uninterrupted crawl of the sa
 
 from __future__ import annotations
 
-import random
-
-from ncgh.sim import SimServer
-from tests.support_reliability import (
-    crawl_argv,
-    crawl_with_kills,
-    digest,
-    duplicates,
-    kill_targets,
-    ncgh,
-    runs,
-    small_site,
-    write_config,
-)
+from tests.support_reliability import digest, duplicates, kill_and_resume, ncgh, runs
 
 ARTICLES = 40
 KILLS = 5
 
 
 def test_crawl_killed_at_random_points_equals_a_reference_crawl(tmp_path):
-    config = write_config(tmp_path / "config.toml", ARTICLES, fetch={"concurrency_per_host": 2})
-    with SimServer(small_site(ARTICLES)) as srv:
-        reference = tmp_path / "reference.db"
-        done = ncgh(*crawl_argv(config, reference, srv.url)[3:])
-        assert done.returncode == 0, done.stderr
-        total = runs(reference)[0][3]
-        assert total > ARTICLES
-
-        chaos = tmp_path / "chaos.db"
-        argv = crawl_argv(config, chaos, srv.url)
-        kills = crawl_with_kills(argv, chaos, kill_targets(random.Random(8), KILLS, total))
-        assert not any(k.finished_first for k in kills), kills
-        final = ncgh(*argv[3:])
-        assert final.returncode == 0, final.stderr
+    run = kill_and_resume(tmp_path, ARTICLES, KILLS, seed=8)
+    assert run.reference_done.returncode == 0, run.reference_done.stderr
+    total, chaos, reference = run.total, run.chaos, run.reference
+    assert total > ARTICLES
+    assert not any(k.finished_first for k in run.kills), run.kills
+    assert run.final.returncode == 0, run.final.stderr
 
     assert [(r[1], r[2]) for r in runs(chaos)] == [("full", "finished")], "every kill resumed the one run"
     assert runs(chaos)[0][3] == total, "the resumed run made as many requests as the reference"
@@ -44,4 +23,3 @@ def test_crawl_killed_at_random_points_equals_a_reference_crawl(tmp_path):
     assert duplicates(chaos) == []
     verify = ncgh("verify", "--db", str(chaos))
     assert verify.returncode == 0, verify.stdout + verify.stderr
-
