@@ -262,7 +262,7 @@ def run_demo(
             )
             extra = ", footer changed" if summary.footer_changes and day else ""
             print(
-                f"  day {day} ({srv.truth()['date']}): {mode} crawl, {summary.requests} requests: {what}{extra}"
+                f"  day {day} ({srv.state.date.isoformat()}): {mode} crawl, {summary.requests} requests: {what}{extra}"
                 f" [{summary.elapsed:.1f}s]",
                 file=out,
             )
