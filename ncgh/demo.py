@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO
 
+from archive.sql import open_readonly
 from ncgh.config import Config, config_from_dict
 from ncgh.crawl import CrawlSummary, run_crawl
 from ncgh.sim import SimConfig, SimServer
@@ -268,7 +269,7 @@ def run_demo(
             )
         truth = srv.truth()
     result = DemoResult(db, summaries, truth, time.monotonic() - started)
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = open_readonly(db)
     try:
         result.checks = check_truth(conn, truth)
         report(conn, result, out)

@@ -43,3 +43,11 @@ def test_demo_refuses_an_existing_archive(tmp_path):
     assert result.exit_code == 1
     assert "already exists" in result.output
     assert db.read_bytes() == b"precious"
+
+
+def test_demo_reads_back_an_archive_whose_path_is_no_plain_uri(tmp_path):
+    # '#' and '?' end the path of a SQLite file: URI; the read-back must open this very file.
+    db = tmp_path / "odd#name?.db"
+    result = run_demo(db, articles=5, days=1, out=io.StringIO())
+    assert result.checks and all(result.checks.values()), result.checks
+    assert db.is_file()
