@@ -78,7 +78,7 @@ class _Verdict:
 
 
 def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple[str, ...] | list[str]) -> _Verdict:
-    article_id = article_id_from_url(seen.url, list(article_paths)) if kind == "article" else None
+    article_id = article_id_from_url(seen.url, article_paths) if kind == "article" else None
     status = seen.status
     if kind == "article" and status in (404, 410) and seen.error in (None, FetchErrorKind.HTTP_STATUS.value):
         reason = MISSING_404 if status == 404 else MISSING_410
@@ -94,7 +94,7 @@ def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple
         )
     if kind != "article":
         return _Verdict(OUTCOME_OK, None)
-    if seen.redirected and article_id_from_url(seen.final_url, list(article_paths)) is None:
+    if seen.redirected and article_id_from_url(seen.final_url, article_paths) is None:
         return _Verdict(OUTCOME_MISSING, article_id, missing_reason=MISSING_REDIRECT_HOME)
     body = seen.body or b""
     content_type = header_value(seen.headers, "Content-Type")
