@@ -492,7 +492,3 @@ class SiteState:
         arts = [a for a in self.articles.values() if a.category == category and a.linked and a.status == "live"]
         arts.sort(key=lambda a: (a.created, a.id), reverse=True)
         return arts
-
-    def ids_list(self, category: int) -> list[int]:
-        """What getIdsList answers: linked articles of a category (live only), newest first."""
-        return [a.id for a in self.listed(category)]
