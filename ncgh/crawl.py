@@ -34,7 +34,7 @@ from archive.model import (
 )
 from archive.store import Archive, WorkItem
 from ncgh.config import Config, to_fetch_policy, to_site_profile
-from ncgh.crawl_plan import article_facts, plan_run
+from ncgh.crawl_plan import plan_run
 from ncgh.crawl_summary import (
     EXIT_ERRORS,
     EXIT_INTERRUPTED,
@@ -126,7 +126,7 @@ class _Crawl:
     # ---- planning ----
     def setup(self, run_id: int, run_started_at: str, fresh: bool) -> int:
         """Build discovery state; for a fresh run (or one killed while planning) queue the plan."""
-        facts = article_facts(self.archive, self.site)
+        facts = list(self.archive.article_states(self.site))  # what discovery and the schedule need
         all_ids = {f.article_id for f in facts}
         known = {f.article_id for f in facts if f.first_seen < run_started_at}
         gone = {f.article_id for f in facts if f.status == "gone"}

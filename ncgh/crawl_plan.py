@@ -58,11 +58,6 @@ def prune_probe_misses(archive: Archive, run_id: int) -> None:
         raise
 
 
-def article_facts(archive: Archive, site: str) -> list[ArticleState]:
-    """What the revisit schedule needs of every archived article of `site`."""
-    return list(archive.article_states(site))
-
-
 def plan_run(
     cfg: Config, archive: Archive, disc: Discovery, facts: list[ArticleState], run_id: int, mode: str,
     now: datetime, base_url: str,
