@@ -119,6 +119,21 @@ def _sidebar(ctx: PageContext) -> str:
     )
 
 
+def _page(title: str, ctx: PageContext, main: str, old_style: bool = False, sidebar: bool = True) -> str:
+    """The frame every page of the CMS shares: head, menu, `main` (and the sidebar) in div.main, footer."""
+    return (
+        _head(title, ctx.charset, old_style)
+        + "<body>\n"
+        + _menu()
+        + '<div class="main wrap">\n'
+        + main
+        + (_sidebar(ctx) if sidebar else "")
+        + "</div>\n"
+        + _footer(ctx.footer)
+        + _tail()
+    )
+
+
 def _breadcrumb(article: Article) -> str:
     cat = article.category
     return (
@@ -216,12 +231,10 @@ def render_article(a: Article, ctx: PageContext) -> str:
             + "</div>\n"
         )
     info = f'<div class="detail-info">{_info_line(a, ctx.views)}</div>\n' if a.header_line else ""
-    return (
-        _head(a.title, ctx.charset)
-        + "<body>\n"
-        + _menu()
-        + '<div class="main wrap">\n'
-        + _breadcrumb(a)
+    return _page(
+        a.title,
+        ctx,
+        _breadcrumb(a)
         + '<div class="detail-left">\n<div class="detail-wrap">\n'
         + nav
         + f'<h2 class="detail-title">{_e(a.title)}</h2>\n'
@@ -230,50 +243,36 @@ def render_article(a: Article, ctx: PageContext) -> str:
         + f'<div id="zoom" class="detail-content">\n{_modern_body(a)}\n</div>\n'
         + SHARE
         + _prevnext(ctx)
-        + "</div>\n</div>\n"
-        + _sidebar(ctx)
-        + "</div>\n"
-        + _footer(ctx.footer)
-        + _tail()
+        + "</div>\n</div>\n",
     )
 
 
 def _render_old(a: Article, ctx: PageContext) -> str:
     info = f'<tr><td class="art-info" align="center">{_info_line(a, ctx.views)}</td></tr>\n' if a.header_line else ""
     prev_next = _prevnext(ctx).replace('<div class="detail-prevnext">', '<div class="art-prevnext">')
-    return (
-        _head(a.title, ctx.charset, old_style=True)
-        + "<body>\n"
-        + _menu()
-        + '<div class="main wrap">\n'
-        + _breadcrumb(a)
+    return _page(
+        a.title,
+        ctx,
+        _breadcrumb(a)
         + '<table class="art-table" width="760" border="0" cellspacing="0" cellpadding="0" align="left">\n'
         + f'<tr><td class="art-title" align="center">{_e(a.title)}</td></tr>\n'
         + info
         + f'<tr><td class="art-font" align="right">{FONT_CONTROL}</td></tr>\n'
         + f'<tr><td id="zoom" class="art-body">\n{_old_body(a)}</td></tr>\n'
         + f"<tr><td>{prev_next}</td></tr>\n"
-        + "</table>\n"
-        + _sidebar(ctx)
-        + "</div>\n"
-        + _footer(ctx.footer)
-        + _tail()
+        + "</table>\n",
+        old_style=True,
     )
 
 
 def render_not_exist(ctx: PageContext) -> str:
     """A deleted article served as 200 (one of the site's three ways to delete)."""
-    return (
-        _head("文章不存在", ctx.charset)
-        + "<body>\n"
-        + _menu()
-        + '<div class="main wrap">\n<div class="location">当前位置:<a href="/">首页</a> &gt; 正文</div>\n'
+    return _page(
+        "文章不存在",
+        ctx,
+        '<div class="location">当前位置:<a href="/">首页</a> &gt; 正文</div>\n'
         + '<div class="detail-left">\n<div class="detail-wrap">\n<p class="no-article">该文章不存在或已被删除!</p>\n'
-        + "</div>\n</div>\n"
-        + _sidebar(ctx)
-        + "</div>\n"
-        + _footer(ctx.footer)
-        + _tail()
+        + "</div>\n</div>\n",
     )
 
 
@@ -302,18 +301,12 @@ def render_list(category: int, page: int, arts: list[Article], has_next: bool, l
     links.append(f'<a class="last" href="{LIST_PATH.format(category=category, page=last_page)}">尾页</a>')
     links.append(f"<span class=\"total\">共{last_page}页</span>")
     name = CATEGORIES[category]
-    return (
-        _head(name, ctx.charset)
-        + "<body>\n"
-        + _menu()
-        + '<div class="main wrap">\n'
-        + f'<div class="location">当前位置:<a href="/">首页</a> &gt; {name}</div>\n'
+    return _page(
+        name,
+        ctx,
+        f'<div class="location">当前位置:<a href="/">首页</a> &gt; {name}</div>\n'
         + f'<div class="list-wrap">\n<h2 class="list-title">{name}</h2>\n<ul class="news-list">\n{items}\n</ul>\n'
-        + f'<div class="pagination">{" ".join(links)}</div>\n</div>\n'
-        + _sidebar(ctx)
-        + "</div>\n"
-        + _footer(ctx.footer)
-        + _tail()
+        + f'<div class="pagination">{" ".join(links)}</div>\n</div>\n',
     )
 
 
@@ -325,15 +318,11 @@ def render_home(latest: dict[int, list[Article]], ctx: PageContext) -> str:
             f'<a class="more" href="{LIST_PATH.format(category=c, page=1)}">更多&gt;&gt;</a></h3>'
             f'<ul class="news-list">{_link_list(latest.get(c, []))}</ul></div>'
         )
-    return (
-        _head("首页", ctx.charset)
-        + "<body>\n"
-        + _menu()
-        + '<div class="main wrap">\n<div class="banner"><img src="/static/images/banner.jpg" alt=""></div>\n'
-        + "\n".join(blocks)
-        + "\n</div>\n"
-        + _footer(ctx.footer)
-        + _tail()
+    return _page(
+        "首页",
+        ctx,
+        '<div class="banner"><img src="/static/images/banner.jpg" alt=""></div>\n' + "\n".join(blocks) + "\n",
+        sidebar=False,
     )
 
 
