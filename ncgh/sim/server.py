@@ -205,10 +205,6 @@ class SimServer:
             self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
-        """Serve on the calling thread until stop() is called from elsewhere (the CLI's way)."""
-        self._httpd.serve_forever(poll_interval=0.05)
-
     def stop(self) -> None:
         self._stopping.set()
         if self._thread is not None:
