@@ -110,6 +110,7 @@ def test_list_pages_and_api_agree_with_truth(big_sim):
 def test_unlinked_articles_are_reachable_only_by_id(big_sim):
     truth = big_sim.truth()
     hidden = [a for a in truth["articles"] if not a["linked"]]
+    assert hidden  # else the loop below checks nothing
     pages = [get(f"{big_sim.url}/nczhghcms/article/{a['id']}").text for a in truth["articles"][:40]]
     pages.append(get(big_sim.url + "/").text)
     for art in hidden:
