@@ -22,16 +22,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
+from bench_incremental import crawl_on_sim_day
 from bench_memory import MEASURED_NCGH
 
 from ncgh.config import config_from_dict
-from ncgh.crawl import run_crawl
 from ncgh.sim import SimConfig, SimServer
-from scraper.fetch import Fetcher
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,14 +65,7 @@ def daily_incremental(articles: int, days: int, workdir: Path, fill: bool = True
                 srv.advance()
             truth = srv.truth()
             edited = sum(1 for a in truth["articles"] if day in a["edited_days"])
-            sim_date = datetime.fromisoformat(truth["date"])
-            # 10:00 site time on the simulated day; captures get the same shift.
-            moment = datetime(sim_date.year, sim_date.month, sim_date.day, 2, 0, tzinfo=UTC)
-            offset = moment - datetime.now(UTC)
-            summary = run_crawl(
-                cfg, db, base_url=srv.url, mode="full" if day == 0 else "incremental", now=moment,
-                fetcher_factory=partial(Fetcher, utcnow=lambda offset=offset: datetime.now(UTC) + offset),
-            )
+            summary, moment = crawl_on_sim_day(cfg, db, srv.url, truth["date"], day)
             results.append({"day": day, "edited": edited, **summary.to_dict()})
         # How stale the archive's view of the site is after the last run: days since each live
         # article's last capture (the schedule alone leaves old articles up to 60 days).

@@ -34,8 +34,9 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from ncgh.config import config_from_dict
+from ncgh.config import Config, config_from_dict
 from ncgh.crawl import run_crawl
+from ncgh.crawl_summary import CrawlSummary
 from ncgh.sim import SimConfig, SimServer
 from scraper.fetch import Fetcher
 
@@ -81,6 +82,20 @@ def run_bytes(db: Path, run_id: int) -> tuple[Counter, int, int]:
         conn.close()
 
 
+def crawl_on_sim_day(cfg: Config, db: Path, base_url: str, sim_date: str, day: int) -> tuple[CrawlSummary, datetime]:
+    """Day 0's full crawl or a later day's incremental one, on the simulated calendar: the run starts
+    at 10:00 site time of `sim_date` (the simulator's truth["date"]) and its captures are stamped with
+    the same shift, so the revisit schedule sees real article ages. Returns the summary and that moment."""
+    when = datetime.fromisoformat(sim_date)
+    moment = datetime(when.year, when.month, when.day, 2, 0, tzinfo=UTC)  # 10:00 site time
+    offset = moment - datetime.now(UTC)
+    summary = run_crawl(
+        cfg, db, base_url=base_url, mode="full" if day == 0 else "incremental", now=moment,
+        fetcher_factory=partial(Fetcher, utcnow=lambda: datetime.now(UTC) + offset),
+    )
+    return summary, moment
+
+
 def crawl_days(policy: str, articles: int, days: int, change: float, workdir: Path) -> list[dict]:
     overrides = {"fetch": {"delay": 0, "concurrency_per_host": 2}, **POLICIES[policy]}
     if policy == "daily":
@@ -95,13 +110,7 @@ def crawl_days(policy: str, articles: int, days: int, change: float, workdir: Pa
                 srv.advance()
             truth = srv.truth()
             edited_today = sum(1 for a in truth["articles"] if day in a["edited_days"])
-            sim_date = datetime.fromisoformat(truth["date"])
-            moment = datetime(sim_date.year, sim_date.month, sim_date.day, 2, 0, tzinfo=UTC)  # 10:00 site time
-            offset = moment - datetime.now(UTC)
-            summary = run_crawl(
-                cfg, db, base_url=srv.url, mode="full" if day == 0 else "incremental", now=moment,
-                fetcher_factory=partial(Fetcher, utcnow=lambda offset=offset: datetime.now(UTC) + offset),
-            )
+            summary, _ = crawl_on_sim_day(cfg, db, srv.url, truth["date"], day)
             statuses, wire, decoded = run_bytes(db, summary.run_id)
             size, captures = used_bytes(db)
             rows.append({
