@@ -20,7 +20,7 @@ from ncgh.sim import SimConfig, SimServer
 from scraper.fetch import Fetcher, FetchPolicy
 
 
-def run(url: str, urls: list[str], concurrency: int, seconds: float) -> dict:
+def run(urls: list[str], concurrency: int, seconds: float) -> dict:
     policy = FetchPolicy(
         user_agent="ncgh-archive-bench/0.1 (+mailto:bench@example.invalid)",
         allowed_hosts=("127.0.0.1",),
@@ -92,7 +92,7 @@ def main() -> None:
         print(f"bench_fetch: {len(urls)} articles, delay 0, {args.seconds:g} s per run, faults={args.faults}")
         print(f"{'concurrency':>11} {'requests':>9} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6} {'attempts':>8}")
         for c in args.concurrency:
-            r = run(sim.url, urls, c, args.seconds)
+            r = run(urls, c, args.seconds)
             print(
                 f"{c:>11} {r['requests']:>9} {r['rps']:>8.1f} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f}"
                 f" {r['errors']:>6} {r['attempts']:>8}"
