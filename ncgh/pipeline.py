@@ -39,7 +39,7 @@ from archive.model import (
 )
 from scraper.discover import article_id_from_url
 from scraper.encoding import decode
-from scraper.parse import PARSER_VERSION, SiteProfile, parse_article
+from scraper.parse import SiteProfile, parse_article, parse_decoded, parser_version_for
 from scraper.records import (
     ArticleMissing,
     ArticleRecord,
@@ -107,7 +107,9 @@ def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple
         return _Verdict(outcome, article_id, encoding=encoding, encoding_source=encoding_source, **fields)
 
     try:
-        record = parse_article(body, seen.final_url, content_type, profile)
+        record = parse_decoded(body, decoded, seen.final_url, profile) if decoded else parse_article(
+            body, seen.final_url, content_type, profile
+        )
     except ArticleMissing:
         return judged(OUTCOME_MISSING, missing_reason=MISSING_PAGE)
     except ParseError as exc:
@@ -174,7 +176,7 @@ def _footer(record: ArticleRecord | None) -> FooterFields | None:
     )
 
 
-def _apply(capture: CaptureIn, verdict: _Verdict) -> CaptureIn:
+def _apply(capture: CaptureIn, verdict: _Verdict, profile: SiteProfile) -> CaptureIn:
     capture.outcome = verdict.outcome
     capture.article_id = verdict.article_id
     capture.missing_reason = verdict.missing_reason
@@ -185,7 +187,7 @@ def _apply(capture: CaptureIn, verdict: _Verdict) -> CaptureIn:
         capture.error = verdict.error
         capture.error_detail = verdict.error_detail
     if capture.kind == "article" and verdict.outcome in (OUTCOME_OK, OUTCOME_MISSING, OUTCOME_PARSE_ERROR):
-        capture.parser_version = PARSER_VERSION
+        capture.parser_version = parser_version_for(profile)  # the profile used, as a record carries it
     record = verdict.record
     if record is not None:
         capture.content = to_content(record)
@@ -244,7 +246,7 @@ def interpret(
         run_id=run_id,
         work_item_id=work_item_id,
     )
-    return _apply(capture, _classify(seen, kind, profile, article_paths))
+    return _apply(capture, _classify(seen, kind, profile, article_paths), profile)
 
 
 def interpret_stored(stored, body: bytes | None, profile: SiteProfile, article_paths) -> CaptureIn:
@@ -286,4 +288,4 @@ def interpret_stored(stored, body: bytes | None, profile: SiteProfile, article_p
     verdict = _classify(seen, stored.kind, profile, article_paths)
     if verdict.article_id is None and stored.article_id is not None:
         verdict.article_id = stored.article_id
-    return _apply(capture, verdict)
+    return _apply(capture, verdict, profile)

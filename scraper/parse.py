@@ -18,7 +18,7 @@ from pathlib import Path
 from scraper.article_parts import ArticleParts, fallback_parts, profile_parts
 from scraper.dates import DateValue
 from scraper.discover import article_id_from_url
-from scraper.encoding import decode
+from scraper.encoding import Decoded, decode
 from scraper.header import normalise_space
 from scraper.htmltree import build_tree, page_body, text_lines, utf8_bytes
 from scraper.profile import DEFAULT_PROFILE, SiteProfile, compile_profile, select_first
@@ -31,6 +31,7 @@ __all__ = [
     "PARSER_VERSION",
     "SiteProfile",
     "parse_article",
+    "parse_decoded",
     "parser_version_for",
 ]
 
@@ -95,8 +96,15 @@ def parse_article(
     profile: SiteProfile = DEFAULT_PROFILE,
 ) -> ArticleRecord:
     """Parse one article page; raise ParseError (or ArticleMissing) when it holds no article."""
+    return parse_decoded(body, decode(body, content_type), url, profile)
+
+
+def parse_decoded(
+    body: bytes, decoded: Decoded, url: str | None, profile: SiteProfile = DEFAULT_PROFILE
+) -> ArticleRecord:
+    """`parse_article` for a page the caller has decoded already (`decode(body, content_type)`; the
+    crawl pipeline records how each page was decoded), so that it is not decoded twice."""
     compiled = compile_profile(profile)
-    decoded = decode(body, content_type)
     data = utf8_bytes(body, decoded)
     root = build_tree(data)
     base = url

@@ -122,6 +122,7 @@ def test_parser_crash_becomes_a_parse_error(monkeypatch):
         raise RuntimeError("selector exploded")
 
     monkeypatch.setattr(pipeline, "parse_article", boom)
+    monkeypatch.setattr(pipeline, "parse_decoded", boom)  # what the pipeline calls with a decoded page
     capture = classify(result(200, b"<html><body><p>x</p></body></html>"))
     assert capture.outcome == OUTCOME_PARSE_ERROR
     assert "RuntimeError: selector exploded" in capture.parse_error
