@@ -41,17 +41,17 @@ def parse_retry_after(value: str | None, date_header: str | None, now: datetime)
     value = value.strip()
     if not value:
         return None
-    if value.isdigit():
-        return float(int(value))
     try:
-        seconds = float(value)  # not RFC, but seen in the wild ("1.5")
+        seconds = float(value)
     except ValueError:
         pass
     else:
-        return seconds if seconds >= 0 and seconds == seconds and seconds != float("inf") else None
+        if value.isdigit():
+            return seconds  # delay-seconds; one too long for a float is inf, which the caller caps
+        return seconds if 0 <= seconds < float("inf") else None  # not RFC, but seen in the wild ("1.5")
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: a year or hour of 20 digits
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
@@ -61,6 +61,6 @@ def parse_retry_after(value: str | None, date_header: str | None, now: datetime)
             reference = parsedate_to_datetime(date_header)
             if reference.tzinfo is None:
                 reference = reference.replace(tzinfo=UTC)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             reference = now
     return max(0.0, (when - reference).total_seconds())

@@ -458,6 +458,23 @@ def test_retry_after_is_capped_by_retry_after_max(server):
     assert sum(clock.sleeps) == pytest.approx(300.0)
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["9" * 400, "9" * 5000, "Wed, 21 Oct 99999999999999999999 07:30:00 GMT"],
+    ids=["400-digits", "5000-digits", "20-digit-year"],
+)
+def test_absurd_retry_after_is_an_answer_not_an_exception(server, value):
+    @server.route("/absurd")
+    def _(h):
+        send(h, 503, b"busy", [("Retry-After", value)])
+
+    clock = FakeClock()
+    with make(server, clock, max_attempts=2, retry_after_max=300.0) as f:
+        r = f.fetch(server.base + "/absurd")
+    assert r.status == 503 and r.error == FetchErrorKind.HTTP_STATUS and r.attempts == 2
+    assert 0 < sum(clock.sleeps) <= 300.0  # a wait as long as the cap at most, never a crash
+
+
 @pytest.mark.parametrize("status", [429, 503])
 def test_retry_after_pauses_the_whole_host_for_the_next_url(server, status):
     @server.route("/first")

@@ -140,6 +140,11 @@ NOW = datetime(2024, 1, 1, 12, 0, 0, tzinfo=UTC)
         ("-5", None, None),
         ("", None, None),
         (None, None, None),
+        ("9" * 400, None, float("inf")),  # delay-seconds past a float: wait as long as the cap allows
+        ("9" * 5000, None, float("inf")),  # past int()'s 4,300-digit limit too
+        ("\u00b2", None, None),  # a digit to str.isdigit, not a number
+        ("Mon, 01 Jan 99999999999999999999 12:01:00 GMT", None, None),
+        ("Mon, 01 Jan 2024 12:01:00 GMT", "Mon, 01 Jan 2024 99999999999999999999:00:00 GMT", 60.0),  # bad Date: now
     ],
 )
 def test_parse_retry_after(value, date, expected):
