@@ -13,6 +13,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from archive.captures import utc
+from archive.model import (
+    OUTCOME_FETCH_ERROR,
+    OUTCOME_MISSING,
+    OUTCOME_NOT_MODIFIED,
+    OUTCOME_OK,
+    OUTCOME_PARSE_ERROR,
+)
 
 RUN_COUNTERS = (
     "requests",
@@ -139,6 +146,33 @@ def mark_done(conn: sqlite3.Connection, work_item_id: int, state: str = "done") 
         raise ValueError(f"no work item with id {work_item_id}")
 
 
+def failed_of_last_run(conn: sqlite3.Connection) -> list[WorkItem]:
+    """The work items left failed by the latest finished run (none when no run has finished)."""
+    row = conn.execute("SELECT id FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None:
+        return []
+    rows = conn.execute(
+        "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state = 'failed'", (row[0],)
+    ).fetchall()
+    return [WorkItem(url, kind, article_id, priority) for url, kind, article_id, priority in rows]
+
+
+def first_finished_at(conn: sqlite3.Connection) -> str | None:
+    """When the archive's first run finished (UTC ISO 8601), or None before any has."""
+    row = conn.execute("SELECT finished_at FROM runs WHERE finished_at IS NOT NULL ORDER BY id LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def prune_probe_misses(conn: sqlite3.Connection, run_id: int) -> int:
+    """Delete work items of finished runs other than `run_id` that found nothing and hold no capture
+    (an id walk's misses: tens of thousands of rows per full crawl); returns the rows deleted."""
+    return conn.execute(
+        "DELETE FROM work_items WHERE state = 'missing' AND capture_id IS NULL AND run_id != ?"
+        " AND run_id IN (SELECT id FROM runs WHERE status != 'running')",
+        (run_id,),
+    ).rowcount
+
+
 def queue_counts(conn: sqlite3.Connection, run_id: int) -> dict[str, int]:
     rows = conn.execute("SELECT state, count(*) FROM work_items WHERE run_id = ? GROUP BY state", (run_id,)).fetchall()
     return {state: n for state, n in rows}
@@ -156,6 +190,44 @@ def prune_queue(conn: sqlite3.Connection, run_id: int) -> int:
     if row[0] == "running":
         raise ValueError(f"run {run_id} is still running: its work list is needed to resume it")
     return conn.execute("DELETE FROM work_items WHERE run_id = ?", (run_id,)).rowcount
+
+
+def run_counts(conn: sqlite3.Connection, run_id: int, probe_kind: str, revisit_kind: str) -> dict[str, int]:
+    """A run's counters (RUN_COUNTERS and a few more) from what is stored, so that a resumed run's
+    summary covers all its parts; `probe_kind` and `revisit_kind` name the crawler's work item kinds."""
+
+    def count(sql: str, *more: object) -> int:
+        return int(conn.execute(sql, (run_id, *more)).fetchone()[0] or 0)
+
+    captures = "SELECT count(*) FROM captures WHERE run_id = ? AND outcome = ?"
+    stats = {
+        "requests": count("SELECT count(*) FROM work_items WHERE run_id = ? AND state != 'pending'"),
+        "pending": count("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'pending'"),
+        "fetched": count("SELECT count(*) FROM captures WHERE run_id = ? AND status BETWEEN 200 AND 299"),
+        "not_modified": count(captures, OUTCOME_NOT_MODIFIED),
+        "fetch_errors": count(captures, OUTCOME_FETCH_ERROR),
+        "parse_errors": count(captures, OUTCOME_PARSE_ERROR)
+        + count("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'failed' AND capture_id IS NULL"),
+        "missing": count(captures + " AND kind = 'article'", OUTCOME_MISSING),
+        "footer_changes": count("SELECT count(*) FROM footers f JOIN captures c ON c.id = f.capture_id WHERE c.run_id = ?"),
+        "unchanged": count(
+            "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = 'article' AND c.outcome IN (?, ?)"
+            " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.capture_id = c.id AND e.event IN ('new', 'edited'))",
+            OUTCOME_OK, OUTCOME_NOT_MODIFIED,
+        ),
+    }
+    events = "SELECT count(*) FROM events e JOIN captures c ON c.id = e.capture_id WHERE c.run_id = ? AND e.event = ?"
+    for event, key in (("new", "new_articles"), ("edited", "new_versions"), ("gone", "gone"), ("restored", "restored")):
+        stats[key] = count(events, event)
+    stats["errors"] = stats["fetch_errors"] + stats["parse_errors"]
+    stats["discovered"] = count("SELECT count(*) FROM work_items WHERE run_id = ? AND kind = 'article'") + count(
+        "SELECT count(*) FROM work_items w JOIN captures c ON c.work_item_id = w.id WHERE w.run_id = ?"
+        " AND w.kind = ? AND c.outcome IN (?, ?, ?)",
+        probe_kind, OUTCOME_OK, OUTCOME_PARSE_ERROR, OUTCOME_NOT_MODIFIED,
+    )
+    kinds = "SELECT count(*) FROM work_items WHERE run_id = ? AND kind = ?"
+    stats["probes"], stats["revisits"] = count(kinds, probe_kind), count(kinds, revisit_kind)
+    return stats
 
 
 # ---- what the crawler plans with ----

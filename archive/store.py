@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from archive import captures as _captures
 from archive import queue as _queue
@@ -66,6 +67,9 @@ class RebuildReport:
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
+T = TypeVar("T")
+
+
 class Archive:
     """One archive file. Not thread-safe: one Archive per thread or process (SQLite handles the rest)."""
 
@@ -101,6 +105,17 @@ class Archive:
     def _commit(self) -> None:
         self.conn.execute("COMMIT")
 
+    def _in_transaction(self, work: Callable[[], T]) -> T:
+        """`work()` in one write transaction, rolled back (and the caches with it) if it fails."""
+        self._begin()
+        try:
+            result = work()
+            self._commit()
+        except BaseException:
+            self._rollback()
+            raise
+        return result
+
     def _rollback(self) -> None:
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
@@ -112,14 +127,7 @@ class Archive:
     def record_capture(self, c: CaptureIn) -> CaptureResult:
         """Store one capture and everything it implies, in one transaction; idempotent."""
         fetched_at = self._validate(c)
-        self._begin()
-        try:
-            result = self._record(c, fetched_at)
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
-        return result
+        return self._in_transaction(lambda: self._record(c, fetched_at))
 
     def _validate(self, c: CaptureIn) -> str:
         if c.outcome not in OUTCOMES:
@@ -290,20 +298,30 @@ class Archive:
 
     def enqueue(self, run_id: int, items: Iterable[WorkItem]) -> int:
         """Add work for a run in one transaction; a URL already queued for the run is ignored."""
-        self._begin()
-        try:
-            added = _queue.enqueue_items(self.conn, run_id, items)
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
-        return added
+        return self._in_transaction(lambda: _queue.enqueue_items(self.conn, run_id, items))
 
     def pending(self, run_id: int, limit: int = 100) -> list[WorkItem]:
         return _queue.pending(self.conn, run_id, limit)
 
     def mark_done(self, work_item_id: int, state: str = "done") -> None:
         _queue.mark_done(self.conn, work_item_id, state)
+
+    def mark_many_done(self, work_item_ids: Iterable[int], state: str = "done") -> None:
+        """`mark_done` for many items in one transaction (one fsync instead of hundreds)."""
+        self._in_transaction(lambda: [_queue.mark_done(self.conn, i, state) for i in work_item_ids])
+
+    def prune_probe_misses(self, run_id: int) -> int:
+        """Forget what earlier finished runs probed and found empty (see queue.prune_probe_misses)."""
+        return self._in_transaction(lambda: _queue.prune_probe_misses(self.conn, run_id))
+
+    def failed_of_last_run(self) -> list[WorkItem]:
+        return _queue.failed_of_last_run(self.conn)
+
+    def first_finished_at(self) -> str | None:
+        return _queue.first_finished_at(self.conn)
+
+    def run_counts(self, run_id: int, probe_kind: str, revisit_kind: str) -> dict[str, int]:
+        return _queue.run_counts(self.conn, run_id, probe_kind, revisit_kind)
 
     def queue_counts(self, run_id: int) -> dict[str, int]:
         return _queue.queue_counts(self.conn, run_id)

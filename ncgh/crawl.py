@@ -253,16 +253,7 @@ class _Crawl:
         """
         if not self._marks:
             return
-        conn = self.archive.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for item_id in self._marks:
-                self.archive.mark_done(item_id, "missing")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:  # SQLite may have rolled back already (disk full): keep the first error
-                conn.execute("ROLLBACK")
-            raise
+        self.archive.mark_many_done(self._marks, "missing")
         self._marks.clear()
 
     def _refill(self, run_id: int, inflight: dict[int, Future[_Done]], buffer: deque[WorkItem]) -> None:

@@ -25,37 +25,9 @@ def failed_items_of_last_run(archive: Archive, base_url: str) -> list[WorkItem]:
     them into the next run fills it (known articles are retried by the revisit schedule anyway).
     They are moved onto the current base URL, which may differ from the last run's.
     """
-    row = archive.conn.execute(
-        "SELECT id FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
-        return []
-    rows = archive.conn.execute(
-        "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state = 'failed'",
-        (row[0],),
-    ).fetchall()
-    return [WorkItem(rebase(url, base_url), kind, article_id, priority) for url, kind, article_id, priority in rows]
-
-
-def prune_probe_misses(archive: Archive, run_id: int) -> None:
-    """Forget the ids earlier full crawls found empty (tens of thousands of rows per full crawl).
-
-    They hold nothing but "this id did not exist then"; the run rows keep the counts. Items with a
-    capture, and everything of the current run, are kept.
-    """
-    conn = archive.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute(
-            "DELETE FROM work_items WHERE state = 'missing' AND capture_id IS NULL AND run_id != ?"
-            " AND run_id IN (SELECT id FROM runs WHERE status != 'running')",
-            (run_id,),
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:  # SQLite may have rolled back already (disk full): keep the first error
-            conn.execute("ROLLBACK")
-        raise
+    return [
+        WorkItem(rebase(w.url, base_url), w.kind, w.article_id, w.priority) for w in archive.failed_of_last_run()
+    ]
 
 
 def plan_run(
@@ -63,14 +35,11 @@ def plan_run(
     now: datetime, base_url: str,
 ) -> int:
     """Queue a fresh run's whole plan (see the module docstring); returns the items added."""
-    prune_probe_misses(archive, run_id)
+    # Ids earlier full crawls found empty hold nothing but "this id did not exist then" (the run rows
+    # keep the counts): forget them, keeping items with a capture and everything of this run.
+    archive.prune_probe_misses(run_id)
     items = disc.seeds()
-    first_run = archive.conn.execute(
-        "SELECT finished_at FROM runs WHERE finished_at IS NOT NULL ORDER BY id LIMIT 1"
-    ).fetchone()
-    revisits = plan_revisits(
-        facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone), first_run[0] if first_run else None
-    )
+    revisits = plan_revisits(facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone), archive.first_finished_at())
     for r in revisits:
         item = disc.article_item(r.article_id, priority=r.priority, kind=KIND_REVISIT)
         item.etag, item.last_modified = r.etag, r.last_modified

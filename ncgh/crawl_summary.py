@@ -9,13 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from archive.model import (
-    OUTCOME_FETCH_ERROR,
-    OUTCOME_MISSING,
-    OUTCOME_NOT_MODIFIED,
-    OUTCOME_OK,
-    OUTCOME_PARSE_ERROR,
-)
 from archive.store import Archive
 from ncgh.discovery import KIND_PROBE, KIND_REVISIT
 
@@ -93,43 +86,7 @@ class CrawlSummary:
 
 def run_stats(archive: Archive, run_id: int) -> dict[str, int]:
     """The run's counters from what is stored, so a resumed run's summary covers all its parts."""
-    conn = archive.conn
-    one = lambda sql: int(conn.execute(sql, (run_id,)).fetchone()[0] or 0)  # noqa: E731
-    stats = {
-        "requests": one("SELECT count(*) FROM work_items WHERE run_id = ? AND state != 'pending'"),
-        "pending": one("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'pending'"),
-        "fetched": one("SELECT count(*) FROM captures WHERE run_id = ? AND status BETWEEN 200 AND 299"),
-        "not_modified": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_NOT_MODIFIED}'"),
-        "fetch_errors": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_FETCH_ERROR}'"),
-        "parse_errors": one(f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_PARSE_ERROR}'")
-        + one("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'failed' AND capture_id IS NULL"),
-        "missing": one(
-            f"SELECT count(*) FROM captures WHERE run_id = ? AND outcome = '{OUTCOME_MISSING}' AND kind = 'article'"
-        ),
-        "footer_changes": one(
-            "SELECT count(*) FROM footers f JOIN captures c ON c.id = f.capture_id WHERE c.run_id = ?"
-        ),
-        "unchanged": one(
-            "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = 'article'"
-            f" AND c.outcome IN ('{OUTCOME_OK}', '{OUTCOME_NOT_MODIFIED}') AND NOT EXISTS"
-            " (SELECT 1 FROM events e WHERE e.capture_id = c.id AND e.event IN ('new', 'edited'))"
-        ),
-    }
-    for event, key in (("new", "new_articles"), ("edited", "new_versions"), ("gone", "gone"), ("restored", "restored")):
-        stats[key] = int(
-            conn.execute(
-                "SELECT count(*) FROM events e JOIN captures c ON c.id = e.capture_id WHERE c.run_id = ? AND e.event = ?",
-                (run_id, event),
-            ).fetchone()[0]
-        )
-    stats["errors"] = stats["fetch_errors"] + stats["parse_errors"]
-    stats["discovered"] = one("SELECT count(*) FROM work_items WHERE run_id = ? AND kind = 'article'") + one(
-        "SELECT count(*) FROM work_items w JOIN captures c ON c.work_item_id = w.id WHERE w.run_id = ?"
-        f" AND w.kind = 'probe' AND c.outcome IN ('{OUTCOME_OK}', '{OUTCOME_PARSE_ERROR}', '{OUTCOME_NOT_MODIFIED}')"
-    )
-    for kind, key in ((KIND_PROBE, "probes"), (KIND_REVISIT, "revisits")):
-        stats[key] = one(f"SELECT count(*) FROM work_items WHERE run_id = ? AND kind = '{kind}'")
-    return stats
+    return archive.run_counts(run_id, probe_kind=KIND_PROBE, revisit_kind=KIND_REVISIT)
 
 
 def conclude(summary: CrawlSummary, status: str, base_url: str, last_failure: str | None, silent_streak: int) -> None:

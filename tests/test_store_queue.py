@@ -104,3 +104,25 @@ def test_prune_queue_only_for_finished_runs(archive):
     assert archive.queue_counts(run_id) == {}
     with pytest.raises(ValueError, match="no run"):
         archive.prune_queue(run_id + 1)
+
+
+def test_previous_runs_failures_probe_misses_and_many_marks(archive):
+    assert archive.failed_of_last_run() == [] and archive.first_finished_at() is None
+    old = archive.start_run("full", "2026-01-01T02:00:00+00:00", "{}")
+    archive.enqueue(old, [WorkItem("http://h/article/1", "article", 1, 5), WorkItem("http://h/list", "list"),
+                          WorkItem("http://h/article/2", "probe", 2), WorkItem("http://h/article/3", "probe", 3)])
+    ids = {w.url: w.id for w in archive.pending(old)}
+    archive.mark_done(ids["http://h/article/1"], "failed")
+    archive.mark_many_done([ids["http://h/article/2"], ids["http://h/article/3"]], "missing")
+    assert archive.queue_counts(old) == {"failed": 1, "missing": 2, "pending": 1}
+    with pytest.raises(ValueError, match="no work item"):
+        archive.mark_many_done([ids["http://h/list"], 999_999], "done")  # one transaction: nothing marked
+    assert archive.queue_counts(old)["pending"] == 1
+    archive.finish_run(old, "2026-01-01T03:00:00+00:00", "finished", "{}")
+    assert archive.first_finished_at() == "2026-01-01T03:00:00.000000+00:00"
+    assert archive.failed_of_last_run() == [WorkItem("http://h/article/1", "article", 1, 5)]
+    new = archive.start_run("incremental", "2026-01-02T02:00:00+00:00", "{}")
+    archive.enqueue(new, [WorkItem("http://h/article/4", "probe", 4)])
+    archive.mark_done(archive.pending(new)[0].id, "missing")
+    assert archive.prune_probe_misses(new) == 2  # the old run's two misses; the running run's is kept
+    assert archive.queue_counts(old) == {"failed": 1, "pending": 1} and archive.queue_counts(new) == {"missing": 1}
