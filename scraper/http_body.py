@@ -182,9 +182,9 @@ def read_body(
     keep_prefix (robots.txt only): a body over the cap is cut to the cap instead of refused.
     """
     decoder = BodyDecoder(raw.headers.get("Content-Encoding"), cap)
-    length = raw.headers.get("Content-Length")
-    if not keep_prefix and decoder.coding == "identity" and length and length.strip().isdigit() and int(length) > cap:
-        return b"", FetchErrorKind.TOO_LARGE, f"Content-Length {int(length)} > cap {cap}"
+    declared = _declared_over_cap(raw.headers.get("Content-Length"), cap)
+    if not keep_prefix and decoder.coding == "identity" and declared is not None:
+        return b"", FetchErrorKind.TOO_LARGE, f"Content-Length {declared} > cap {cap}"
     # read_timeout bounds each wait for data (urllib3) and, here, the whole body: a server that
     # drips one byte at a time would otherwise hold the connection for ever.
     expired = threading.Event()
@@ -225,6 +225,20 @@ def read_body(
             done = True
         WATCHDOG.cancel(ticket)
     return body, None, None
+
+
+def _declared_over_cap(value: str | None, cap: int) -> str | None:
+    """The Content-Length (digits, shortened when absurd) when it is a number above `cap`, else None.
+
+    Compared by length before int(): a hostile header of thousands of digits must not reach int()'s
+    digit limit, and '²' is a digit to str.isdigit but not to int()."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"
+    if len(digits) <= len(str(cap)) and int(digits) <= cap:
+        return None
+    return digits if len(digits) <= 40 else f"{digits[:40]}... ({len(digits)} digits)"
 
 
 def received_headers(raw: urllib3.HTTPResponse) -> list[tuple[str, str]]:

@@ -200,6 +200,31 @@ def test_declared_length_over_cap_is_refused_without_reading(server):
     assert r.error == FetchErrorKind.TOO_LARGE and "Content-Length" in r.error_detail
 
 
+@pytest.mark.parametrize(
+    "length,error",
+    [
+        ("9" * 400, FetchErrorKind.TOO_LARGE),  # refused unread, whatever its size
+        ("9" * 5000, FetchErrorKind.TOO_LARGE),  # past int()'s 4,300-digit limit
+        ("\u00b2", None),  # not a number: the stream's end decides
+    ],
+    ids=["400-digits", "5000-digits", "superscript-two"],
+)
+def test_absurd_content_length_is_an_answer_not_an_exception(server, length, error):
+    @server.route("/len")
+    def _(h):
+        h.send_response(200)
+        h.send_header("Content-Length", length)
+        h.end_headers()
+        h.wfile.write(b"hello")
+        h.close_connection = True
+
+    with make(server, max_attempts=1) as f:
+        r = f.fetch(server.base + "/len")
+    assert r.status == 200 and r.error == error
+    assert r.body == (b"hello" if error is None else b"")
+    assert error is None or len(r.error_detail) < 200
+
+
 def test_chunked_body_over_cap_is_too_large(server):
     @server.route("/chunks")
     def _(h):
