@@ -21,6 +21,7 @@ from datasette import hookimpl
 
 from archive import diff as diffs
 from archive import query as q
+from archive.resolve import checked_article_id, version_number
 from archive.search import highlight, match_expression
 from archive.search import search as search_versions
 from archive.sql import open_readonly
@@ -99,7 +100,7 @@ def menu_links(datasette):
 @hookimpl
 def register_routes():
     return [
-        (r"^/-/article/(?P<article_id>\d+)$", article_page),
+        (r"^/-/article/(?P<article_id>[^/]+)$", article_page),
         (r"^/-/search$", search_page),
     ]
 
@@ -174,9 +175,7 @@ def _int_arg(request, name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
-        raise q.QueryError(f"{name} must be a version number, not {raw!r}")
-    return int(raw)
+    return version_number(raw, name)
 
 
 def article_context(conn, article_id: int, site: str | None, version: int | None, compare: int | None) -> dict[str, Any]:
@@ -225,8 +224,8 @@ async def article_page(datasette, request):
 
     name = archive_db_name(datasette)
     db = datasette.get_database(name)
-    article_id = int(request.url_vars["article_id"])
     try:
+        article_id = checked_article_id(request.url_vars["article_id"])
         version = _int_arg(request, "version")
         compare = _int_arg(request, "compare")
         context = await db.execute_fn(

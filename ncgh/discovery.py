@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from archive.store import WorkItem
 from ncgh.config import Config
-from scraper.discover import article_url
+from scraper.discover import IdList, article_url
 from scraper.records import ListPage
 
 KIND_LIST = "list"  # HTML list page
@@ -72,6 +72,9 @@ class Discovery:
     _streak: dict[tuple[str, int], int] = field(default_factory=dict)
     _pages: dict[str, int] = field(default_factory=dict)
     probe_ceiling: int = 0
+    # Counted in this invocation (the summary reports them): numbers on list/API pages that are no
+    # article id (scraper.ids: 2**63, 10**40 ...), skipped so the rest of the page is archived.
+    skipped_ids: int = 0
 
     def __post_init__(self) -> None:
         d = self.cfg.discovery
@@ -157,8 +160,15 @@ class Discovery:
         return self.probes(all_ids, low, want)
 
     # ---- list pages ----
-    def after_page(self, kind: str, url: str, page: ListPage | None, ids: list[int] | None = None) -> PageOutcome:
+    def after_page(
+        self, kind: str, url: str, page: ListPage | None, ids: IdList | list[int] | None = None
+    ) -> PageOutcome:
         """Queue what a list/API page (or id list) showed and, unless the walk stops, its next page."""
+        if isinstance(ids, IdList):
+            self.skipped_ids += ids.skipped_ids
+            ids = ids.ids
+        if page is not None:
+            self.skipped_ids += page.skipped_ids
         if kind == KIND_IDS:
             new_ids = [i for i in (ids or []) if i not in self.known]
             items = [self.article_item(i) for i in new_ids]

@@ -35,6 +35,10 @@ def db_options(func: Callable) -> Callable:
     return func
 
 
+# Version numbers as SQLite stores them: a bigger one is a usage error (exit 2), not an OverflowError.
+VERSION_NUMBER = click.IntRange(1, 2**63 - 1)
+
+
 def json_option(func: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(func)
 

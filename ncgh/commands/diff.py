@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import click
 
-from ncgh.commands._read import db_options, echo_json, json_option, read_context, readonly_archive, use_color
+from ncgh.commands._read import (
+    VERSION_NUMBER,
+    db_options,
+    echo_json,
+    json_option,
+    read_context,
+    readonly_archive,
+    use_color,
+)
 
 
 @click.command("diff")
 @click.argument("article")
-@click.argument("a", required=False, type=click.IntRange(1))
-@click.argument("b", required=False, type=click.IntRange(1))
+@click.argument("a", required=False, type=VERSION_NUMBER)
+@click.argument("b", required=False, type=VERSION_NUMBER)
 @click.option("--color/--no-color", "color", default=None, help="Colour the diff (default: only on a terminal).")
 @db_options
 @json_option

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import click
 
-from ncgh.commands._read import db_options, echo_json, json_option, read_context, readonly_archive
+from ncgh.commands._read import (
+    VERSION_NUMBER,
+    db_options,
+    echo_json,
+    json_option,
+    read_context,
+    readonly_archive,
+)
 
 
 @click.command("show")
 @click.argument("article")
-@click.option("--version", "version", type=click.IntRange(1), help="Show this version number.")
+@click.option("--version", "version", type=VERSION_NUMBER, help="Show this version number.")
 @click.option("--as-of", "as_of", metavar="DATE", help="Show the article as it stood then (YYYY-MM-DD = end of that UTC day, or ISO date-time).")
 @db_options
 @json_option
