@@ -50,6 +50,7 @@ class DiscoveryConfig:
     id_range: tuple[int, int]
     id_gap_tolerance: int
     max_list_pages: int
+    max_new_per_page: int
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "id_range": c.id_range,
             "id_gap_tolerance": c.integer(0, 10_000_000),
             "max_list_pages": c.integer(1, 1_000_000),
+            "max_new_per_page": c.integer(1, 1_000_000),
         },
     ),
     "fetch": (

@@ -187,8 +187,9 @@ class _Crawl:
         if done.page is not None or done.ids is not None:
             outcome = self.disc.after_page(item.kind, item.url, done.page, done.ids)
             children += outcome.items
-            for article_id in outcome.new_ids:
-                children += self.disc.after_hit(article_id, self.all_ids)
+            children += self.disc.after_hits(outcome.new_ids, self.all_ids)
+            if outcome.capped:
+                self.reporter.info(f"{item.url}: {outcome.reason}")
         if item.kind == KIND_PROBE and capture.outcome in (OUTCOME_OK, OUTCOME_PARSE_ERROR, OUTCOME_NOT_MODIFIED):
             children += self.disc.after_hit(item.article_id or 0, self.all_ids)
         if children:

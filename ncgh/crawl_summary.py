@@ -54,6 +54,8 @@ class CrawlSummary:
     # Counted by this invocation's discovery (not read back from the archive: a resumed run counts
     # only its own pages): numbers on list/API pages that are no article id (2**63, 10**40 ...).
     skipped_ids: int = 0
+    capped_pages: int = 0  # pages that showed more than [discovery] max_new_per_page articles to queue
+    capped_ids: int = 0  # the articles those pages showed beyond it, left for the next run
     started_at: str = ""
     finished_at: str = ""
     elapsed: float = 0.0
@@ -80,6 +82,8 @@ class CrawlSummary:
             text += f", footer changed {self.footer_changes}x"
         if self.skipped_ids:
             text += f", {self.skipped_ids} ids out of range skipped"
+        if self.capped_ids:
+            text += f", {self.capped_ids} ids over max_new_per_page left for the next run ({self.capped_pages} pages)"
         if self.pending and self.status in (STATUS_PAUSED, STATUS_INTERRUPTED):
             text += f", {self.pending} left for the next crawl"
         text += f" ({self.elapsed:.1f}s)"
@@ -96,6 +100,8 @@ def run_stats(archive: Archive, run_id: int) -> dict[str, int]:
 def add_discovery_counts(summary: CrawlSummary, disc: Discovery) -> None:
     """Copy what discovery counted in this invocation (ids skipped ...) into the summary."""
     summary.skipped_ids = disc.skipped_ids
+    summary.capped_pages = disc.capped_pages
+    summary.capped_ids = disc.capped_ids
 
 
 def conclude(summary: CrawlSummary, status: str, base_url: str, last_failure: str | None, silent_streak: int) -> None:
