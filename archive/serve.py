@@ -14,6 +14,7 @@ import html
 import json
 import os
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -322,20 +323,43 @@ def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None)
     return ds
 
 
-def port_free(host: str, port: int) -> bool:
-    """Whether (host, port) can be bound now, so a busy port is reported in one clear line."""
+class BindProblem(StrEnum):
+    """Why `ncgh serve` cannot listen where it was asked to."""
+
+    PORT_IN_USE = "port_in_use"
+    BAD_ADDRESS = "bad_address"  # not an address or name this machine has (999.1.1.1, a typo)
+
+
+@dataclass(frozen=True)
+class BindError:
+    problem: BindProblem
+    reason: str  # the system's words (strerror)
+
+
+def bind_error(host: str, port: int) -> BindError | None:
+    """Whether (host, port) can be bound now, and if not why: a busy port and an address that is
+    none of this machine's are different mistakes (the first only needs another --port)."""
+    import errno
     import socket
 
-    if port == 0:
-        return True
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        return BindError(BindProblem.BAD_ADDRESS, getattr(exc, "strerror", None) or str(exc))
+    family, _type, _proto, _name, address = infos[0]
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
+            sock.bind(address)
+        except OSError as exc:
+            problem = BindProblem.PORT_IN_USE if exc.errno == errno.EADDRINUSE else BindProblem.BAD_ADDRESS
+            return BindError(problem, exc.strerror or str(exc))
+    return None
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether (host, port) can be bound now (see bind_error for why not)."""
+    return bind_error(host, port) is None
 
 
 def run_server(ds, host: str = "127.0.0.1", port: int = 8001) -> None:
