@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from archive.store import WorkItem
 from ncgh.config import Config
 from scraper.discover import IdList, article_url
+from scraper.ids import MAX_ARTICLE_ID
 from scraper.records import ListPage
 
 KIND_LIST = "list"  # HTML list page
@@ -140,7 +141,8 @@ class Discovery:
     def initial_probe_ceiling(self, all_ids: set[int]) -> int:
         d = self.cfg.discovery
         highest = max(all_ids, default=d.id_range[0] - 1)
-        return max(d.id_range[1], highest + d.id_gap_tolerance)
+        # Never past the largest id SQLite stores: a probe item beyond it could not be queued.
+        return min(max(d.id_range[1], highest + d.id_gap_tolerance), MAX_ARTICLE_ID)
 
     def probes(self, all_ids: set[int], low: int, high: int) -> list[WorkItem]:
         """Probe items for the ids in [low, high] the archive does not hold."""
@@ -164,7 +166,11 @@ class Discovery:
         if self.mode != "full":
             return []
         d = self.cfg.discovery
-        want = min(article_id + d.id_gap_tolerance, self.probe_ceiling + max(d.id_gap_tolerance, d.max_new_per_page))
+        want = min(
+            article_id + d.id_gap_tolerance,
+            self.probe_ceiling + max(d.id_gap_tolerance, d.max_new_per_page),
+            MAX_ARTICLE_ID,
+        )
         if want <= self.probe_ceiling:
             return []
         low, self.probe_ceiling = self.probe_ceiling + 1, want

@@ -102,3 +102,12 @@ def test_a_crawl_over_http_stays_bounded_and_says_so(tmp_path: Path) -> None:
         assert "169940 ids over max_new_per_page left for the next run (3 pages)" in last  # the summary line
     finally:
         server.close()
+
+
+def test_the_id_walk_never_goes_past_the_largest_id_sqlite_stores() -> None:
+    top = 2**63 - 1
+    d = disc("full", id_range=[top - 3, top], id_gap_tolerance=50, max_new_per_page=100)
+    d.probe_ceiling = d.initial_probe_ceiling({top - 1})
+    assert d.probe_ceiling == top
+    assert d.after_hits([top], {top - 1}) == [] and d.probe_ceiling == top
+    assert [p.article_id for p in d.probes({top - 1}, top - 3, d.probe_ceiling)] == [top - 3, top - 2, top]
