@@ -75,6 +75,12 @@ def _raw_id_of_url(url: str, article_paths: tuple[str, ...]) -> str | None:
     return _raw_id_by_parts(url, article_paths)
 
 
+def _article_id_by_parts(url: str, article_paths: tuple[str, ...]) -> int | None:
+    """`article_id_from_url` by the urlsplit reading alone (the reference for the plain-URL regex)."""
+    raw = _raw_id_by_parts(url, article_paths)
+    return _article_id(raw) if raw is not None else None
+
+
 def _raw_id_by_parts(url: str, article_paths: tuple[str, ...]) -> str | None:
     """`_raw_id_of_url` for any URL: split it, match the path forms in order, then the vendor's."""
     try:
