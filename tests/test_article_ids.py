@@ -208,3 +208,10 @@ def _get(ds, path: str):
 )
 def test_web_ui_answers_404_for_what_is_no_article_or_version(built: BuiltArchive, path: str) -> None:
     assert _get(build_datasette(built.path), path).status_code == 404
+
+
+@pytest.mark.parametrize("field", ["pageNum", "pageSize", "total"])
+def test_api_paging_numbers_in_other_scripts_are_ignored_not_a_crash(field: str) -> None:
+    body = json.dumps({"code": 200, "data": {"list": [{"id": 868}], field: "²", "pageSize": 1}}).encode()
+    listed = parse_api_list(body, API)
+    assert [r.article_id for r in listed.refs] == [868]
