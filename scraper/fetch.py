@@ -28,12 +28,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urljoin
 
 import requests
 import urllib3.exceptions
 
-from scraper.hosts import DEFAULT_PORTS, host_key, origin_of, parse_host_entry, url_host_port
+from scraper.hosts import (
+    DEFAULT_PORTS,
+    host_allowed,
+    host_key,
+    join_link,
+    origin_of,
+    parse_host_entry,
+    url_host_port,
+)
 from scraper.http_body import ACCEPT_ENCODING, describe, read_body, received_headers
 from scraper.politeness import Politeness
 from scraper.records import FetchErrorKind, FetchResult, RedirectHop, header_value
@@ -106,12 +113,10 @@ class FetchPolicy:
         object.__setattr__(self, "_allowed", tuple(parse_host_entry(h) for h in hosts))
 
     def allows_url(self, url: str) -> bool:
-        """True when the URL's host (and port, when the entry gives one) is in allowed_hosts."""
-        try:
-            host, port = url_host_port(url)
-        except ValueError:
-            return False
-        return any(host == h and (p is None or p == port) for h, p in self._allowed)
+        """True when the host (and port, when the entry gives one) the HTTP client will connect to for
+        this URL is in allowed_hosts; False for userinfo, ambiguous or non-http(s) URLs
+        (scraper.hosts.client_target)."""
+        return host_allowed(url, self._allowed)
 
 
 @dataclass
@@ -284,16 +289,14 @@ class Fetcher:
             status = att.status or 0
             location = header_value(att.headers, "Location") if status in REDIRECT_STATUSES else None
             if location is not None:
-                try:
-                    target = urljoin(current, location.strip())
-                    target_ok = policy.allows_url(target)
-                except ValueError:
-                    target, target_ok = location, False
+                # Read as a browser reads it (backslashes, tabs) and judged by the host the client
+                # will connect to; a target with userinfo or an ambiguous host is refused.
+                joined = join_link(current, location)
+                target = joined if joined is not None else location
                 redirects.append(RedirectHop(url=current, status=status, location=target))
-                if not target_ok:
-                    return result(
-                        target, att, FetchErrorKind.OFF_SITE_REDIRECT, f"redirect to a host not allowed: {target}"
-                    )
+                if joined is None or not policy.allows_url(joined):
+                    why = "a host not allowed" if joined is not None else "an unusable URL (userinfo, ambiguous host)"
+                    return result(target, att, FetchErrorKind.OFF_SITE_REDIRECT, f"redirect to {why}: {target}")
                 if len(redirects) > policy.max_redirects:
                     return result(
                         target,
