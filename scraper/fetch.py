@@ -41,7 +41,13 @@ from scraper.hosts import (
     parse_host_entry,
     url_host_port,
 )
-from scraper.http_body import ACCEPT_ENCODING, describe, read_body, received_headers
+from scraper.http_body import (
+    ACCEPT_ENCODING,
+    Exchange,
+    describe,
+    read_body,
+    received_headers,
+)
 from scraper.politeness import Politeness
 from scraper.records import FetchErrorKind, FetchResult, RedirectHop, header_value
 from scraper.retry import HOST_PAUSE_STATUSES, RETRY_STATUSES, backoff_wait, is_retryable, parse_retry_after
@@ -173,6 +179,9 @@ class Fetcher:
         self._robots: dict[str, RobotsRules] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
         self._robots_lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._live: set[Exchange] = set()  # exchanges in flight, cut by stop()
+        self._live_lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -185,6 +194,16 @@ class Fetcher:
     def close(self) -> None:
         """Close every thread's connection pool; the Fetcher cannot be used afterwards."""
         self._pool.close()
+
+    def stop(self) -> None:
+        """Stop from any thread (SIGTERM/Ctrl-C): every exchange in flight is cut at once and every
+        fetch still running or started later ends as a `stopped` result without another request, so
+        no fetching thread stays blocked on a server. The Fetcher stays stopped."""
+        self._stopped.set()
+        with self._live_lock:
+            live = list(self._live)
+        for exchange in live:
+            exchange.cut_all()
 
     def _uniform(self, low: float, high: float) -> float:
         with self._rng_lock:
@@ -220,6 +239,8 @@ class Fetcher:
                 origin + "/robots.txt", [], check_robots=False, body_cap=ROBOTS_MAX_BYTES, keep_prefix=True
             )
             rules = rules_from_fetch(result)
+            if result.error == FetchErrorKind.STOPPED:
+                return rules  # says nothing about the site: not kept
             delay = rules.crawl_delay(self.policy.user_agent)
             if delay:
                 # A server-requested wait, so capped like Retry-After.
@@ -274,6 +295,8 @@ class Fetcher:
         while True:
             if check_robots:
                 rules = self.robots_rules(current)
+                if self._stopped.is_set():
+                    return result(current, None, FetchErrorKind.STOPPED, "the fetcher was stopped")
                 if not rules.allows(current, policy.user_agent):
                     why = (
                         f"{rules.robots_url} disallows it for our user agent"
@@ -323,9 +346,13 @@ class Fetcher:
         not_before = float("-inf")
         for failure in range(1, policy.max_attempts + 1):
             self.politeness.wait_until(not_before)
+            if self._stopped.is_set():
+                return _Attempt(error=FetchErrorKind.STOPPED, detail="the fetcher was stopped"), attempts
             with self.politeness.slot(host):
                 attempts += 1
                 att = self._request(url, host, extra, cap, keep_prefix)
+            if self._stopped.is_set():
+                return _Attempt(error=FetchErrorKind.STOPPED, detail="the fetcher was stopped"), attempts
             retryable = is_retryable(att.error, att.status)
             retry_after = None
             if att.status is not None and att.status in RETRY_STATUSES:
@@ -352,6 +379,32 @@ class Fetcher:
         policy = self.policy
         headers = [*self._headers, *extra]
         att = _Attempt(request_headers=[("Host", host), *headers], fetched_at=self._utcnow())
+        # One wall-clock bound for the whole exchange (connect, status line, headers, body): requests'
+        # timeouts are per socket read, and a server dripping its headers would otherwise never end.
+        exchange = Exchange(policy.connect_timeout + policy.read_timeout)
+        with self._live_lock:
+            self._live.add(exchange)
+        try:
+            with exchange:
+                if self._stopped.is_set():
+                    exchange.cut_all()
+                att = self._exchange(url, headers, att, exchange, cap, keep_prefix)
+        finally:
+            with self._live_lock:
+                self._live.discard(exchange)
+        return att
+
+    def _exchange(
+        self,
+        url: str,
+        headers: list[tuple[str, str]],
+        att: _Attempt,
+        exchange: Exchange,
+        cap: int,
+        keep_prefix: bool,
+    ) -> _Attempt:
+        policy = self.policy
+        late = f"response not complete within {exchange.seconds:g} s"
         try:
             resp = self._pool.get().get(
                 url,
@@ -380,20 +433,26 @@ class Fetcher:
             http.client.HTTPException,
             OSError,
         ) as exc:
-            att.error, att.detail = FetchErrorKind.CONNECTION, describe(exc)
+            if exchange.expired.is_set():  # the watchdog cut a connect or a dripping status line/headers
+                att.error, att.detail = FetchErrorKind.TIMEOUT, late
+            else:
+                att.error, att.detail = FetchErrorKind.CONNECTION, describe(exc)
             return att
 
         try:
-            att.request_headers = [("Host", host), *resp.request.headers.items()]
+            att.request_headers = [("Host", att.request_headers[0][1]), *resp.request.headers.items()]
+            if exchange.expired.is_set():
+                # Cut while the headers dripped: http.client takes the shut-down socket's end for the
+                # end of the header section, so what it parsed is not the server's answer.
+                att.error, att.detail = FetchErrorKind.TIMEOUT, late
+                return att
             att.status = resp.status_code
             att.headers = received_headers(resp.raw)
-            att.body, att.error, att.detail = read_body(resp.raw, cap, policy.read_timeout, keep_prefix)
+            att.body, att.error, att.detail = read_body(resp.raw, cap, policy.read_timeout, keep_prefix, exchange)
         finally:
-            if att.error is None:
+            cut = exchange.finish()  # nothing is cut after this, so the connection may be reused
+            if att.error is None and not cut:
                 resp.raw.release_conn()
             else:
                 resp.close()  # drop a connection with unread or broken data
         return att
-
-
-
