@@ -45,6 +45,7 @@ from scraper.http_body import (
     ACCEPT_ENCODING,
     Exchange,
     describe,
+    html_ends_early,
     read_body,
     received_headers,
 )
@@ -449,6 +450,10 @@ class Fetcher:
             att.status = resp.status_code
             att.headers = received_headers(resp.raw)
             att.body, att.error, att.detail = read_body(resp.raw, cap, policy.read_timeout, keep_prefix, exchange)
+            if att.error is None and 200 <= att.status < 300:
+                cut_short = html_ends_early(resp.raw.headers, att.body)
+                if cut_short is not None:  # retried like any truncated body, never a short capture
+                    att.body, att.error, att.detail = b"", FetchErrorKind.TRUNCATED, cut_short
         finally:
             cut = exchange.finish()  # nothing is cut after this, so the connection may be reused
             if att.error is None and not cut:

@@ -12,6 +12,7 @@ import contextlib
 import heapq
 import http.client
 import itertools
+import re
 import socket
 import threading
 import time
@@ -346,6 +347,31 @@ def read_body(
         if own:
             exchange.finish()
     return body, None, None
+
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_HTML_OPEN = re.compile(rb"<html[\s>]", re.IGNORECASE)
+_HTML_CLOSE = re.compile(rb"</(?:html|body)\s*>", re.IGNORECASE)
+
+
+def html_ends_early(headers: urllib3.HTTPHeaderDict, body: bytes) -> str | None:
+    """Why an HTML body is a page cut short, or None.
+
+    A close-delimited response (no Content-Length, not chunked) has no way to say it was cut: the
+    connection closing half-way looks like the end of the page, and such a capture once became
+    version 1, with the full page next time an edit that never happened (issue 13). So an HTML
+    answer (by Content-Type) that opens `<html` but has neither `</html>` nor `</body>` is treated as
+    truncated. A response whose framing proves it complete (a Content-Length that was met, a chunked
+    stream that ended) is believed: the fetcher knows nothing of any site's templates.
+    """
+    ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if ctype not in _HTML_TYPES:
+        return None
+    if headers.get("Content-Length") is not None or "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+        return None
+    if _HTML_OPEN.search(body) is None or _HTML_CLOSE.search(body) is not None:
+        return None
+    return f"close-delimited HTML of {len(body)} bytes ends before </body> or </html>: cut short"
 
 
 def _declared_over_cap(value: str | None, cap: int) -> str | None:
