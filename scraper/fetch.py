@@ -418,11 +418,17 @@ class Fetcher:
         except requests.exceptions.Timeout as exc:
             att.error, att.detail = FetchErrorKind.TIMEOUT, describe(exc)
             return att
+        except requests.exceptions.InvalidHeader as exc:
+            if exc.args and isinstance(exc.args[0], urllib3.exceptions.InvalidHeader):
+                # Raised while reading the answer (conflicting Content-Length): the server's fault.
+                att.error, att.detail = FetchErrorKind.PROTOCOL, describe(exc)
+            else:  # a request header of ours that HTTP forbids (configuration)
+                att.error, att.detail = FetchErrorKind.INVALID_URL, describe(exc)
+            return att
         except (
             requests.exceptions.InvalidURL,
             requests.exceptions.MissingSchema,
             requests.exceptions.InvalidSchema,
-            requests.exceptions.InvalidHeader,
             urllib3.exceptions.LocationParseError,
             UnicodeError,
         ) as exc:
