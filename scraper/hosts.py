@@ -5,7 +5,7 @@ same way the fetcher does.
 
 Every question about a URL's host is answered for the host the HTTP client will actually connect
 to, never for a second reading of the text: `client_target` prepares the URL as requests does
-(`requests.Request(...).prepare()`) and reads the prepared URL as requests' adapter does (`urlparse`,
+(`PreparedRequest.prepare_url`, the URL step of `requests.Request(...).prepare()`) and reads the prepared URL as requests' adapter does (`urlparse`,
 which picks the connection pool) and as urllib3 does (`parse_url`); the two must agree. Python's
 `urlsplit` alone reads `http://OTHER\\@allowed/` as host `allowed` while requests connects to
 `OTHER`, which is how a redirect once escaped the allow-list (issue 13).
@@ -53,7 +53,11 @@ def client_target(url: str) -> Target:
     if not isinstance(url, str) or not url:
         raise ValueError(f"not a URL: {url!r}")
     try:
-        prepared = requests.Request("GET", url).prepare().url or ""
+        # The URL step of requests.Request(...).prepare(), what Session.request does to it (the rest,
+        # cookies and hooks, costs five times as much and does not touch the URL).
+        request = requests.PreparedRequest()
+        request.prepare_url(url, None)
+        prepared = request.url or ""
     except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, ValueError, UnicodeError) as exc:
         raise ValueError(f"not a usable URL: {url!r} ({type(exc).__name__})") from None
     try:
