@@ -21,7 +21,9 @@ from scraper.http_body import DEADLINE_POOL_CLASSES
 
 class DeadlineAdapter(HTTPAdapter):
     """HTTPAdapter whose connections register with the fetching thread's Exchange, so the request's
-    wall-clock deadline (scraper.http_body.Exchange) can cut a status line or headers that drip."""
+    wall-clock deadline (scraper.http_body.Exchange) can cut a status line or headers that drip.
+
+    Through a SOCKS proxy urllib3's own SOCKS pools are kept: there only the body has the deadline."""
 
     def init_poolmanager(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - requests' signature
         super().init_poolmanager(*args, **kwargs)
@@ -29,7 +31,8 @@ class DeadlineAdapter(HTTPAdapter):
 
     def proxy_manager_for(self, proxy, **proxy_kwargs):  # noqa: ANN001, ANN003, ANN201 - requests' signature
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        manager.pool_classes_by_scheme = dict(DEADLINE_POOL_CLASSES)
+        if not proxy.lower().startswith("socks"):  # SOCKS managers need their own pool classes
+            manager.pool_classes_by_scheme = dict(DEADLINE_POOL_CLASSES)
         return manager
 
 

@@ -25,6 +25,7 @@ class Dripper:
         self.closed_by_client = threading.Event()
         self.finished = threading.Event()
         self.connections = 0
+        self.head_sent = False  # the whole status line and header section went out
 
         @server.route(path)
         def _(h):
@@ -36,6 +37,8 @@ class Dripper:
                 for i in range(start_at, len(HEAD)):
                     if time.monotonic() > end:
                         break
+                    if HEAD[i - 3 : i + 1] == b"\r\n\r\n":
+                        self.head_sent = True
                     h.wfile.write(HEAD[i : i + 1])
                     h.wfile.flush()
                     time.sleep(interval)
@@ -73,6 +76,7 @@ def test_a_dripping_status_line_or_header_section_is_a_timeout(server, what, sta
     assert "not complete within 1 s" in (r.error_detail or "")
     assert drip.finished.wait(30)  # the server's handler ended ...
     assert drip.closed_by_client.is_set()  # ... because we closed the connection, not because it finished
+    assert not drip.head_sent  # and we did so while the head was still dripping
 
 
 def test_a_dripping_header_section_is_retried_like_any_timeout(server):
@@ -98,5 +102,28 @@ def test_stop_cuts_a_fetch_blocked_on_a_dripping_server_and_refuses_the_rest(ser
     assert [r.error for r in results] == [FetchErrorKind.STOPPED]
     assert results[0].attempts == 1  # the cut attempt is not retried
     assert later.error == FetchErrorKind.STOPPED and later.attempts == 0
-    assert drip.finished.wait(30) and drip.closed_by_client.is_set()
+    assert drip.finished.wait(30) and drip.closed_by_client.is_set() and not drip.head_sent
     assert drip.connections == 1
+
+
+def test_the_deadline_holds_through_an_http_proxy(server, monkeypatch):
+    """The proxy's connection pools are the deadline's too: a proxy that drips the answer is cut,
+    and a proxy that answers is used."""
+    monkeypatch.setenv("http_proxy", server.base)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    drip = Dripper(server, "http://site.example/drip")
+
+    @server.route("http://site.example/ok")
+    def _(h):
+        h.send_response(200)
+        h.send_header("Content-Length", "2")
+        h.end_headers()
+        h.wfile.write(b"ok")
+
+    with _fetcher(allowed_hosts=("site.example",)) as f:
+        ok = f.fetch("http://site.example/ok")
+        cut = f.fetch("http://site.example/drip")
+    assert ok.ok and ok.body == b"ok"
+    assert cut.error == FetchErrorKind.TIMEOUT and cut.status is None
+    assert drip.finished.wait(30) and drip.closed_by_client.is_set() and not drip.head_sent
