@@ -18,7 +18,6 @@ from lxml import etree
 
 from scraper.dates import parse_date
 from scraper.encoding import decode
-from scraper.hosts import join_link
 from scraper.records import ArticleRef, ListPage, ParseError
 
 __all__ = [
@@ -167,9 +166,8 @@ def parse_list_page(
     next_url = None
     nexts = _NEXT(root) or [a for a in _ANCHORS(root) if _NEXT_TEXT.match(_text(a))]
     if nexts:
-        # Read as a browser would; None for javascript:, userinfo or an ambiguous host (scraper.hosts).
-        candidate = join_link(url, nexts[0].get("href") or "")
-        if candidate is not None and candidate != url:
+        candidate = urljoin(url, nexts[0].get("href").strip())
+        if not candidate.lower().startswith("javascript:") and candidate != url:
             next_url = candidate
     return ListPage(refs=refs, next_url=next_url)
 
