@@ -15,10 +15,12 @@ calling thread only.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,7 +60,7 @@ from ncgh.pipeline import interpret, iso_utc
 from ncgh.report import Reporter
 from scraper.discover import IdList, parse_api_id_page, parse_api_list, parse_list_page
 from scraper.fetch import Fetcher
-from scraper.records import FetchResult, ListPage, ParseError
+from scraper.records import FetchErrorKind, FetchResult, ListPage, ParseError
 
 __all__ = ["EXIT_ERRORS", "EXIT_INTERRUPTED", "EXIT_LOCKED", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "MODES",
            "CrawlSummary", "run_crawl"]
@@ -72,6 +74,53 @@ UNREACHABLE_AFTER = 8
 # ends (exit 1) instead of spending hours on retries; its failures are carried into the next run.
 LOST_AFTER = 30
 REFILL = 64  # pending items read from the queue at a time
+# On SIGTERM/Ctrl-C: how long fetches already past their last byte may take to be handed over and
+# recorded; whatever is still running then is abandoned (its item stays pending for the next crawl).
+STOP_GRACE = 2.0
+
+
+class _DaemonPool:
+    """A fixed set of daemon worker threads running submitted calls into Futures.
+
+    Not a ThreadPoolExecutor: its workers are joined at interpreter exit, so one worker stuck in a
+    read, a long backoff sleep or a pathological parse kept a stopped crawl alive for ever (and every
+    later cron run then exited 75). Daemon workers never hold the process; they never touch SQLite
+    (only the calling thread writes), so abandoning one loses nothing recorded.
+    """
+
+    def __init__(self, workers: int, name: str):
+        self._tasks: queue.SimpleQueue[tuple[Future, Callable[..., object], tuple] | None] = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"{name}_{i}", daemon=True) for i in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, fn: Callable[..., _Done], *args: object) -> Future[_Done]:
+        future: Future[_Done] = Future()
+        self._tasks.put((future, fn, args))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            task = self._tasks.get()
+            if task is None:
+                return
+            future, fn, args = task
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller through the Future
+                future.set_exception(exc)
+
+    def shutdown(self, wait: bool) -> None:
+        """Let the workers end once the queue is drained; join them only when `wait`."""
+        for _ in self._threads:
+            self._tasks.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
 
 
 @dataclass
@@ -84,6 +133,13 @@ class _Done:
     page: ListPage | None = None
     ids: IdList | None = None
     crash: str | None = None  # an unexpected exception while fetching or interpreting
+
+
+def _stop_fetcher(fetcher: Fetcher) -> None:
+    """Fetcher.stop() when the fetcher has one (a test's stand-in may not)."""
+    stop = getattr(fetcher, "stop", None)
+    if callable(stop):
+        stop()
 
 
 def _now() -> datetime:
@@ -266,6 +322,31 @@ class _Crawl:
                 buffer.append(item)
         self._dirty = False
 
+    def _stop(self, run_id: int, fetcher: Fetcher, inflight: dict[int, Future[_Done]], summary: CrawlSummary) -> None:
+        """SIGTERM/Ctrl-C: record what is already fetched, abandon the rest, within seconds.
+
+        The fetcher is stopped first, so every exchange in flight is cut and no retry or backoff
+        starts; a fetch that ends `stopped` (or does not end within STOP_GRACE: a worker in a parse or
+        a DNS lookup) is not recorded and its item stays pending, so the next crawl resumes it.
+        """
+        for future in inflight.values():
+            future.cancel()
+        _stop_fetcher(fetcher)
+        running = [f for f in inflight.values() if not f.cancelled()]
+        if running:
+            wait(running, timeout=STOP_GRACE)
+        for future in running:
+            if not future.done():
+                continue
+            try:
+                done = future.result(timeout=0)
+            except BaseException:  # noqa: BLE001 - a worker's failure while stopping: leave it pending
+                continue
+            if done.fetch is not None and done.fetch.error == FetchErrorKind.STOPPED:
+                continue
+            self._handle(run_id, done, summary)
+        self._flush_marks()
+
     def work(self, run_id: int, summary: CrawlSummary) -> str:
         """Fetch and record until the queue is empty; returns the invocation's status."""
         policy = to_fetch_policy(self.cfg, self.base_url, delay=self.delay)
@@ -278,7 +359,9 @@ class _Crawl:
         def limited() -> bool:
             return self.max_requests is not None and self.requests >= self.max_requests
 
-        with self.fetcher_factory(policy) as fetcher, ThreadPoolExecutor(workers, "ncgh-fetch") as pool:
+        with self.fetcher_factory(policy) as fetcher:
+            pool = _DaemonPool(workers, "ncgh-fetch")
+            stopped = False
             try:
                 while True:
                     while status == STATUS_FINISHED and not limited() and len(inflight) < 2 * workers:
@@ -304,19 +387,14 @@ class _Crawl:
                     elif status == STATUS_FINISHED and self.no_response_streak >= LOST_AFTER:
                         status = STATUS_LOST
             except KeyboardInterrupt:
-                status = STATUS_INTERRUPTED
-                for future in inflight.values():
-                    future.cancel()
-                # What is already fetched is recorded; the rest stays pending for the next crawl.
-                for future in inflight.values():
-                    if future.cancelled():
-                        continue
-                    try:
-                        done = future.result()
-                    except (KeyboardInterrupt, CancelledError):
-                        continue
-                    self._handle(run_id, done, summary)
-                self._flush_marks()
+                status, stopped = STATUS_INTERRUPTED, True
+                self._stop(run_id, fetcher, inflight, summary)
+            except BaseException:  # e.g. the archive cannot be written: end now, never wait on a worker
+                stopped = True
+                _stop_fetcher(fetcher)
+                raise
+            finally:
+                pool.shutdown(wait=not stopped)
         if status == STATUS_FINISHED and self.requests > 0 and self.responses == 0:
             status = STATUS_UNREACHABLE
         return status

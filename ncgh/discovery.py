@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from archive.store import WorkItem
 from ncgh.config import Config
 from scraper.discover import IdList, article_url
+from scraper.hosts import join_link
 from scraper.ids import MAX_ARTICLE_ID
 from scraper.records import ListPage
 
@@ -239,8 +240,12 @@ class Discovery:
             return PageOutcome(items, new_ids, True, "last page")
         if number >= self.cfg.discovery.max_list_pages:
             return PageOutcome(items, new_ids, True, f"max_list_pages ({number}) reached")
+        # Read as a browser would; a link with userinfo or an ambiguous host is not followed.
+        accepted = join_link(url, page.next_url)
+        if accepted is None:
+            return PageOutcome(items, new_ids, True, "next link refused (userinfo or an unusable URL)")
         # Keep the walk on the host being crawled even when the site links its canonical host.
-        next_url = self.on_base(page.next_url)
+        next_url = self.on_base(accepted)
         self._pages[next_url] = number + 1
         items.append(WorkItem(next_url, kind, priority=PRIORITY_DISCOVERY))
         return PageOutcome(items, new_ids, False)

@@ -28,13 +28,27 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urljoin
 
 import requests
 import urllib3.exceptions
 
-from scraper.hosts import DEFAULT_PORTS, host_key, origin_of, parse_host_entry, url_host_port
-from scraper.http_body import ACCEPT_ENCODING, describe, read_body, received_headers
+from scraper.hosts import (
+    DEFAULT_PORTS,
+    host_allowed,
+    host_key,
+    join_link,
+    origin_of,
+    parse_host_entry,
+    url_host_port,
+)
+from scraper.http_body import (
+    ACCEPT_ENCODING,
+    Exchange,
+    describe,
+    html_ends_early,
+    read_body,
+    received_headers,
+)
 from scraper.politeness import Politeness
 from scraper.records import FetchErrorKind, FetchResult, RedirectHop, header_value
 from scraper.retry import HOST_PAUSE_STATUSES, RETRY_STATUSES, backoff_wait, is_retryable, parse_retry_after
@@ -106,12 +120,10 @@ class FetchPolicy:
         object.__setattr__(self, "_allowed", tuple(parse_host_entry(h) for h in hosts))
 
     def allows_url(self, url: str) -> bool:
-        """True when the URL's host (and port, when the entry gives one) is in allowed_hosts."""
-        try:
-            host, port = url_host_port(url)
-        except ValueError:
-            return False
-        return any(host == h and (p is None or p == port) for h, p in self._allowed)
+        """True when the host (and port, when the entry gives one) the HTTP client will connect to for
+        this URL is in allowed_hosts; False for userinfo, ambiguous or non-http(s) URLs
+        (scraper.hosts.client_target)."""
+        return host_allowed(url, self._allowed)
 
 
 @dataclass
@@ -168,6 +180,9 @@ class Fetcher:
         self._robots: dict[str, RobotsRules] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
         self._robots_lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._live: set[Exchange] = set()  # exchanges in flight, cut by stop()
+        self._live_lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -180,6 +195,16 @@ class Fetcher:
     def close(self) -> None:
         """Close every thread's connection pool; the Fetcher cannot be used afterwards."""
         self._pool.close()
+
+    def stop(self) -> None:
+        """Stop from any thread (SIGTERM/Ctrl-C): every exchange in flight is cut at once and every
+        fetch still running or started later ends as a `stopped` result without another request, so
+        no fetching thread stays blocked on a server. The Fetcher stays stopped."""
+        self._stopped.set()
+        with self._live_lock:
+            live = list(self._live)
+        for exchange in live:
+            exchange.cut_all()
 
     def _uniform(self, low: float, high: float) -> float:
         with self._rng_lock:
@@ -215,6 +240,8 @@ class Fetcher:
                 origin + "/robots.txt", [], check_robots=False, body_cap=ROBOTS_MAX_BYTES, keep_prefix=True
             )
             rules = rules_from_fetch(result)
+            if result.error == FetchErrorKind.STOPPED:
+                return rules  # says nothing about the site: not kept
             delay = rules.crawl_delay(self.policy.user_agent)
             if delay:
                 # A server-requested wait, so capped like Retry-After.
@@ -269,6 +296,8 @@ class Fetcher:
         while True:
             if check_robots:
                 rules = self.robots_rules(current)
+                if self._stopped.is_set():
+                    return result(current, None, FetchErrorKind.STOPPED, "the fetcher was stopped")
                 if not rules.allows(current, policy.user_agent):
                     why = (
                         f"{rules.robots_url} disallows it for our user agent"
@@ -284,16 +313,14 @@ class Fetcher:
             status = att.status or 0
             location = header_value(att.headers, "Location") if status in REDIRECT_STATUSES else None
             if location is not None:
-                try:
-                    target = urljoin(current, location.strip())
-                    target_ok = policy.allows_url(target)
-                except ValueError:
-                    target, target_ok = location, False
+                # Read as a browser reads it (backslashes, tabs) and judged by the host the client
+                # will connect to; a target with userinfo or an ambiguous host is refused.
+                joined = join_link(current, location)
+                target = joined if joined is not None else location
                 redirects.append(RedirectHop(url=current, status=status, location=target))
-                if not target_ok:
-                    return result(
-                        target, att, FetchErrorKind.OFF_SITE_REDIRECT, f"redirect to a host not allowed: {target}"
-                    )
+                if joined is None or not policy.allows_url(joined):
+                    why = "a host not allowed" if joined is not None else "an unusable URL (userinfo, ambiguous host)"
+                    return result(target, att, FetchErrorKind.OFF_SITE_REDIRECT, f"redirect to {why}: {target}")
                 if len(redirects) > policy.max_redirects:
                     return result(
                         target,
@@ -320,9 +347,13 @@ class Fetcher:
         not_before = float("-inf")
         for failure in range(1, policy.max_attempts + 1):
             self.politeness.wait_until(not_before)
+            if self._stopped.is_set():
+                return _Attempt(error=FetchErrorKind.STOPPED, detail="the fetcher was stopped"), attempts
             with self.politeness.slot(host):
                 attempts += 1
                 att = self._request(url, host, extra, cap, keep_prefix)
+            if self._stopped.is_set():
+                return _Attempt(error=FetchErrorKind.STOPPED, detail="the fetcher was stopped"), attempts
             retryable = is_retryable(att.error, att.status)
             retry_after = None
             if att.status is not None and att.status in RETRY_STATUSES:
@@ -349,6 +380,32 @@ class Fetcher:
         policy = self.policy
         headers = [*self._headers, *extra]
         att = _Attempt(request_headers=[("Host", host), *headers], fetched_at=self._utcnow())
+        # One wall-clock bound for the whole exchange (connect, status line, headers, body): requests'
+        # timeouts are per socket read, and a server dripping its headers would otherwise never end.
+        exchange = Exchange(policy.connect_timeout + policy.read_timeout)
+        with self._live_lock:
+            self._live.add(exchange)
+        try:
+            with exchange:
+                if self._stopped.is_set():
+                    exchange.cut_all()
+                att = self._exchange(url, headers, att, exchange, cap, keep_prefix)
+        finally:
+            with self._live_lock:
+                self._live.discard(exchange)
+        return att
+
+    def _exchange(
+        self,
+        url: str,
+        headers: list[tuple[str, str]],
+        att: _Attempt,
+        exchange: Exchange,
+        cap: int,
+        keep_prefix: bool,
+    ) -> _Attempt:
+        policy = self.policy
+        late = f"response not complete within {exchange.seconds:g} s"
         try:
             resp = self._pool.get().get(
                 url,
@@ -361,11 +418,17 @@ class Fetcher:
         except requests.exceptions.Timeout as exc:
             att.error, att.detail = FetchErrorKind.TIMEOUT, describe(exc)
             return att
+        except requests.exceptions.InvalidHeader as exc:
+            if exc.args and isinstance(exc.args[0], urllib3.exceptions.InvalidHeader):
+                # Raised while reading the answer (conflicting Content-Length): the server's fault.
+                att.error, att.detail = FetchErrorKind.PROTOCOL, describe(exc)
+            else:  # a request header of ours that HTTP forbids (configuration)
+                att.error, att.detail = FetchErrorKind.INVALID_URL, describe(exc)
+            return att
         except (
             requests.exceptions.InvalidURL,
             requests.exceptions.MissingSchema,
             requests.exceptions.InvalidSchema,
-            requests.exceptions.InvalidHeader,
             urllib3.exceptions.LocationParseError,
             UnicodeError,
         ) as exc:
@@ -377,20 +440,30 @@ class Fetcher:
             http.client.HTTPException,
             OSError,
         ) as exc:
-            att.error, att.detail = FetchErrorKind.CONNECTION, describe(exc)
+            if exchange.expired.is_set():  # the watchdog cut a connect or a dripping status line/headers
+                att.error, att.detail = FetchErrorKind.TIMEOUT, late
+            else:
+                att.error, att.detail = FetchErrorKind.CONNECTION, describe(exc)
             return att
 
         try:
-            att.request_headers = [("Host", host), *resp.request.headers.items()]
+            att.request_headers = [("Host", att.request_headers[0][1]), *resp.request.headers.items()]
+            if exchange.expired.is_set():
+                # Cut while the headers dripped: http.client takes the shut-down socket's end for the
+                # end of the header section, so what it parsed is not the server's answer.
+                att.error, att.detail = FetchErrorKind.TIMEOUT, late
+                return att
             att.status = resp.status_code
             att.headers = received_headers(resp.raw)
-            att.body, att.error, att.detail = read_body(resp.raw, cap, policy.read_timeout, keep_prefix)
+            att.body, att.error, att.detail = read_body(resp.raw, cap, policy.read_timeout, keep_prefix, exchange)
+            if att.error is None and 200 <= att.status < 300:
+                cut_short = html_ends_early(resp.raw.headers, att.body)
+                if cut_short is not None:  # retried like any truncated body, never a short capture
+                    att.body, att.error, att.detail = b"", FetchErrorKind.TRUNCATED, cut_short
         finally:
-            if att.error is None:
+            cut = exchange.finish()  # nothing is cut after this, so the connection may be reused
+            if att.error is None and not cut:
                 resp.raw.release_conn()
             else:
                 resp.close()  # drop a connection with unread or broken data
         return att
-
-
-

@@ -12,12 +12,16 @@ import contextlib
 import heapq
 import http.client
 import itertools
+import re
+import socket
 import threading
 import time
 import zlib
 from collections.abc import Callable
 
 import urllib3
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
 
 from scraper.records import FetchErrorKind
@@ -173,13 +177,139 @@ class Watchdog:
 
 WATCHDOG = Watchdog()
 
+_CURRENT = threading.local()  # the Exchange the calling thread is running, if any
+
+
+class Exchange:
+    """One request's wall-clock deadline over the whole exchange: connect, status line, headers, body.
+
+    requests' `timeout` bounds each socket read, so a server sending one byte of its status line every
+    few seconds never trips it and holds the fetching thread (and a crawl's shutdown) for ever. The
+    connection in use registers itself here (DeadlineHTTPConnection, installed by scraper.sessions);
+    when the deadline passes, the watchdog shuts its socket down, the blocked read returns at once,
+    and the fetcher reports a timeout. cut_all() does the same on demand (a crawl being stopped).
+    Used as a context manager in the fetching thread; finish() before the connection is reused.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = threading.Event()
+        self._lock = threading.Lock()
+        self._done = False
+        self._cuts: list[Callable[[], None]] = []
+        self._ticket: int | None = None
+
+    def __enter__(self) -> Exchange:
+        self._ticket = WATCHDOG.schedule(self.seconds, self._expire)
+        _CURRENT.exchange = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
+
+    def attach(self, cut: Callable[[], None]) -> None:
+        """Register how to cut the connection in use (called at once when already expired)."""
+        with self._lock:
+            if self._done:
+                return
+            if not self.expired.is_set():
+                self._cuts.append(cut)
+                return
+        with contextlib.suppress(Exception):
+            cut()
+
+    def _expire(self) -> None:
+        with self._lock:  # never cut a connection that is already finished (and maybe reused)
+            if self._done:
+                return
+            self.expired.set()
+            cuts = list(self._cuts)
+        for cut in cuts:
+            with contextlib.suppress(Exception):  # already closed: nothing left to cut
+                cut()
+
+    def cut_all(self) -> None:
+        """Expire now (a stop request): the blocked read returns, the fetch ends as a timeout."""
+        self._expire()
+
+    def finish(self) -> bool:
+        """End the exchange: nothing is cut after this. True when it had expired (the connection
+        may have been shut down and must not be reused)."""
+        with self._lock:
+            was_done, self._done = self._done, True
+            self._cuts.clear()
+        if not was_done:
+            if self._ticket is not None:
+                WATCHDOG.cancel(self._ticket)
+            if getattr(_CURRENT, "exchange", None) is self:
+                _CURRENT.exchange = None
+        return self.expired.is_set()
+
+
+def _attach_connection(conn: object) -> None:
+    exchange = getattr(_CURRENT, "exchange", None)
+    if exchange is None:
+        return
+
+    def cut() -> None:
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    exchange.attach(cut)
+
+
+class DeadlineHTTPConnection(urllib3.connection.HTTPConnection):
+    """urllib3's connection, registering itself with the calling thread's Exchange on connect and on
+    every request (a kept-alive connection is reused without a new connect)."""
+
+    def connect(self) -> None:
+        _attach_connection(self)
+        super().connect()
+        _attach_connection(self)  # the socket exists now; cut at once if the deadline already passed
+
+    def request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201 - urllib3's signature
+        _attach_connection(self)
+        return super().request(*args, **kwargs)
+
+
+class DeadlineHTTPSConnection(urllib3.connection.HTTPSConnection):
+    """The HTTPS twin of DeadlineHTTPConnection."""
+
+    def connect(self) -> None:
+        _attach_connection(self)
+        super().connect()
+        _attach_connection(self)
+
+    def request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201 - urllib3's signature
+        _attach_connection(self)
+        return super().request(*args, **kwargs)
+
+
+class DeadlineHTTPConnectionPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = DeadlineHTTPConnection
+
+
+class DeadlineHTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = DeadlineHTTPSConnection
+
+
+DEADLINE_POOL_CLASSES = {"http": DeadlineHTTPConnectionPool, "https": DeadlineHTTPSConnectionPool}
+
 
 def read_body(
-    raw: urllib3.HTTPResponse, cap: int, read_timeout: float, keep_prefix: bool = False
+    raw: urllib3.HTTPResponse,
+    cap: int,
+    read_timeout: float,
+    keep_prefix: bool = False,
+    exchange: Exchange | None = None,
 ) -> tuple[bytes, FetchErrorKind | None, str | None]:
     """Stream the body through the bounded decoder under a whole-body deadline.
 
-    keep_prefix (robots.txt only): a body over the cap is cut to the cap instead of refused.
+    The deadline is the request's `exchange` when given (the fetcher's: one bound for the whole
+    exchange), else `read_timeout` from now. keep_prefix (robots.txt only): a body over the cap is
+    cut to the cap instead of refused.
     """
     decoder = BodyDecoder(raw.headers.get("Content-Encoding"), cap)
     declared = _declared_over_cap(raw.headers.get("Content-Length"), cap)
@@ -187,26 +317,19 @@ def read_body(
         return b"", FetchErrorKind.TOO_LARGE, f"Content-Length {declared} > cap {cap}"
     # read_timeout bounds each wait for data (urllib3) and, here, the whole body: a server that
     # drips one byte at a time would otherwise hold the connection for ever.
-    expired = threading.Event()
-    done_lock = threading.Lock()
-    done = False
-
-    def expire() -> None:
-        with done_lock:  # never cut a connection that is already finished (and maybe reused)
-            if done:
-                return
-            expired.set()
-            with contextlib.suppress(Exception):  # already closed: nothing left to cut
-                raw.shutdown()
-
-    ticket = WATCHDOG.schedule(read_timeout, expire)
+    own = exchange is None
+    if exchange is None:
+        exchange = Exchange(read_timeout).__enter__()
+    expired = exchange.expired
+    exchange.attach(raw.shutdown)
+    late = f"response not complete within {exchange.seconds:g} s"
     try:
         for chunk in raw.stream(CHUNK, decode_content=False):
             decoder.feed(chunk)
             if expired.is_set():
                 break
         if expired.is_set():
-            return b"", FetchErrorKind.TIMEOUT, f"body not complete within {read_timeout} s"
+            return b"", FetchErrorKind.TIMEOUT, late
         body = decoder.finish()
     except BodyTooLarge:
         if keep_prefix:
@@ -218,13 +341,37 @@ def read_body(
         return b"", FetchErrorKind.TIMEOUT, describe(exc)
     except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
         if expired.is_set():
-            return b"", FetchErrorKind.TIMEOUT, f"body not complete within {read_timeout} s"
+            return b"", FetchErrorKind.TIMEOUT, late
         return b"", FetchErrorKind.TRUNCATED, describe(exc)
     finally:
-        with done_lock:
-            done = True
-        WATCHDOG.cancel(ticket)
+        if own:
+            exchange.finish()
     return body, None, None
+
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_HTML_OPEN = re.compile(rb"<html[\s>]", re.IGNORECASE)
+_HTML_CLOSE = re.compile(rb"</(?:html|body)\s*>", re.IGNORECASE)
+
+
+def html_ends_early(headers: urllib3.HTTPHeaderDict, body: bytes) -> str | None:
+    """Why an HTML body is a page cut short, or None.
+
+    A close-delimited response (no Content-Length, not chunked) has no way to say it was cut: the
+    connection closing half-way looks like the end of the page, and such a capture once became
+    version 1, with the full page next time an edit that never happened (issue 13). So an HTML
+    answer (by Content-Type) that opens `<html` but has neither `</html>` nor `</body>` is treated as
+    truncated. A response whose framing proves it complete (a Content-Length that was met, a chunked
+    stream that ended) is believed: the fetcher knows nothing of any site's templates.
+    """
+    ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if ctype not in _HTML_TYPES:
+        return None
+    if headers.get("Content-Length") is not None or "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+        return None
+    if _HTML_OPEN.search(body) is None or _HTML_CLOSE.search(body) is not None:
+        return None
+    return f"close-delimited HTML of {len(body)} bytes ends before </body> or </html>: cut short"
 
 
 def _declared_over_cap(value: str | None, cap: int) -> str | None:

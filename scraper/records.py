@@ -32,6 +32,8 @@ class FetchErrorKind(StrEnum):
     HTTP_STATUS = "http_status"  # a final 4xx/5xx after retries (404 included)
     TRUNCATED = "truncated"  # fewer bytes than Content-Length, or a broken chunked/gzip stream
     INVALID_URL = "invalid_url"
+    PROTOCOL = "protocol_error"  # an answer HTTP forbids, e.g. two Content-Length headers that disagree
+    STOPPED = "stopped"  # Fetcher.stop() was called mid-fetch (a crawl shutting down); never recorded
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,15 @@ from scraper.records import FetchErrorKind
 RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
 HOST_PAUSE_STATUSES = frozenset({429, 503})  # their Retry-After pauses the whole host
 # Failures worth another attempt: the next one may well succeed.
-RETRY_ERRORS = frozenset({FetchErrorKind.CONNECTION, FetchErrorKind.TIMEOUT, FetchErrorKind.TRUNCATED})
+# A protocol error (two Content-Length values that disagree) is retried like a broken body: it is as
+# often a proxy or a half-deployed server as a lasting fault, and the retries are bounded.
+RETRY_ERRORS = frozenset(
+    {FetchErrorKind.CONNECTION, FetchErrorKind.TIMEOUT, FetchErrorKind.TRUNCATED, FetchErrorKind.PROTOCOL}
+)
 
 
 def is_retryable(error: FetchErrorKind | None, status: int | None) -> bool:
-    """A connection error, timeout or broken body, or an answer with a retryable status."""
+    """A connection error, timeout, broken body or protocol error, or an answer with a retryable status."""
     return error in RETRY_ERRORS or (error is None and status in RETRY_STATUSES)
 
 

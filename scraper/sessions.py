@@ -16,6 +16,24 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from scraper.hosts import origin_of
+from scraper.http_body import DEADLINE_POOL_CLASSES
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """HTTPAdapter whose connections register with the fetching thread's Exchange, so the request's
+    wall-clock deadline (scraper.http_body.Exchange) can cut a status line or headers that drip.
+
+    Through a SOCKS proxy urllib3's own SOCKS pools are kept: there only the body has the deadline."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - requests' signature
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(DEADLINE_POOL_CLASSES)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):  # noqa: ANN001, ANN003, ANN201 - requests' signature
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS managers need their own pool classes
+            manager.pool_classes_by_scheme = dict(DEADLINE_POOL_CLASSES)
+        return manager
 
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
@@ -50,7 +68,7 @@ class SessionPool:
             session.trust_env = False  # proxies: proxies_for(); CA bundle: below
             session.verify = _env_ca_bundle()
             session.cookies.set_policy(_NoCookies())
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
+            adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             with self._lock:

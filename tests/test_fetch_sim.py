@@ -160,3 +160,16 @@ def test_per_host_concurrency_is_never_exceeded(sim_factory):
         client_peak = f.politeness.max_in_flight(host_key(sim.url))
     assert len(results) == len(urls) and all(r.ok for r in results)
     assert 1 <= peak[0] <= 3 and client_peak <= 3
+
+
+def test_the_simulators_drip_fault_is_cut_by_the_exchange_deadline(sim_factory):
+    """A "drip" fault sends the head one byte per 0.25 s: no read waits long enough for the 0.4 s
+    read timeout, so only the whole-exchange deadline (connect + read timeout) ends it."""
+    sim = sim_factory(articles=20, faults="drip=1.0")
+    url = sim.truth()["articles"][0]["url"]
+    clock = FakeClock()
+    with Fetcher(policy(connect_timeout=0.4, max_attempts=2, obey_robots=False), clock=clock, sleep=clock.sleep,
+                 rng=MidRng()) as f:
+        r = f.fetch(url)
+    assert r.error == FetchErrorKind.TIMEOUT and r.status is None and r.attempts == 2
+    assert [kind for _, _, kind in sim.fault_log] == ["drip", "drip"]

@@ -8,7 +8,12 @@ test_encoding.py); these cover the joints the crawl relies on between them and t
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
 import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +25,10 @@ from archive.store import Archive
 from archive.verify import verify
 from ncgh.config import _SCHEMA, ConfigError, config_from_dict, load_config, to_site_profile
 from ncgh.pipeline import interpret
+from ncgh.sim import SimServer
+from ncgh.sim.faults import FaultPlan, parse_faults
 from scraper.records import FetchErrorKind, FetchResult
+from tests.support_reliability import ROOT, crawl_argv, small_site, start, write_config
 
 PAGES = sorted((Path(__file__).resolve().parent / "fixtures" / "pages" / "sim").glob("*.html"))[:10]
 PAGE_BYTES = [p.read_bytes() for p in PAGES]
@@ -116,3 +124,38 @@ def test_any_config_text_loads_or_raises_a_config_error(text):
     finally:
         path.unlink()
         path.parent.rmdir()
+
+
+# -- a server that drips its status line: SIGTERM still ends the crawl (issue 13 item 3) ---------------
+
+
+def test_sigterm_ends_a_crawl_blocked_on_a_dripping_server_and_the_next_run_resumes(tmp_path):
+    """Every answer drips its status line and headers (one byte per 0.25 s) and the read timeout is
+    300 s, so a worker is blocked in a read; SIGTERM must still end the crawl with the documented
+    code (130) well inside 30 s, and the next run resumes the same run and completes it."""
+    with SimServer(small_site(12, faults="drip=1.0")) as sim:
+        config = write_config(tmp_path / "config.toml", 12, fetch={"read_timeout": 300, "connect_timeout": 10})
+        db = tmp_path / "a.db"
+        argv = crawl_argv(config, db, sim.url, "incremental", "--json")
+        proc = start(argv)
+        try:
+            for _ in range(6000):  # wait (at most about a minute) until a request is dripping
+                if sim.fault_log or proc.poll() is not None:
+                    break
+                time.sleep(0.01)
+            assert sim.fault_log and proc.poll() is None
+            os.kill(proc.pid, signal.SIGTERM)
+            out, err = proc.communicate(timeout=30)  # fails (TimeoutExpired) if the crawl waits for the worker
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert proc.returncode == 130, err
+        assert json.loads(out)["status"] == "interrupted" and err == ""  # nothing failed: the cut item stays pending
+
+        sim.faults = FaultPlan(parse_faults(None), sim.config.seed)  # the server recovers
+        again = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=ROOT)
+        assert again.returncode == 0, again.stderr
+        summary = json.loads(again.stdout)
+        assert summary["resumed"] is True and summary["status"] == "finished"
+        assert summary["new_articles"] == 12

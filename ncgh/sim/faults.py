@@ -11,7 +11,14 @@ import hashlib
 import threading
 from dataclasses import dataclass
 
+# The faults of the soak mix (the reliability suite and bench/chaos.py inject every one of them).
 FAULT_KINDS = ("500", "503", "429", "timeout", "reset", "truncate", "garbage")
+# Faults that hold a connection for a whole exchange deadline each, asked for by name in the tests
+# of that deadline rather than mixed into soaks: "drip" sends the status line and headers one byte
+# per DRIP_INTERVAL seconds (then the body), never idle long enough for a per-read timeout.
+STALL_FAULT_KINDS = ("drip",)
+ALL_FAULT_KINDS = FAULT_KINDS + STALL_FAULT_KINDS
+DRIP_INTERVAL = 0.25
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,8 @@ def parse_faults(spec: str | None) -> FaultSpec:
         kind = kind.strip()
         if not sep:
             raise ValueError(f"fault {part!r}: expected KIND=PROBABILITY, e.g. 500=0.05")
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"fault {part!r}: unknown kind {kind!r}; known: {', '.join(FAULT_KINDS)}")
+        if kind not in ALL_FAULT_KINDS:
+            raise ValueError(f"fault {part!r}: unknown kind {kind!r}; known: {', '.join(ALL_FAULT_KINDS)}")
         try:
             p = float(value)
         except ValueError:

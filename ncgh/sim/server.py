@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ncgh.sim.config import SimConfig
 from ncgh.sim.content import SiteState
-from ncgh.sim.faults import FaultPlan, parse_faults
+from ncgh.sim.faults import DRIP_INTERVAL, FaultPlan, parse_faults
 from ncgh.sim.site import Response, SimSite
 
 REASONS = {
@@ -115,9 +115,11 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 resp = sim.site.handle(self.command, self.path, headers)
         sim._log(self.command, self.path, resp.status, headers)
-        self._send(resp, headers, head, truncate=fault == "truncate")
+        self._send(resp, headers, head, truncate=fault == "truncate", drip=fault == "drip")
 
-    def _send(self, resp: Response, req_headers: dict[str, str], head: bool, truncate: bool = False) -> None:
+    def _send(
+        self, resp: Response, req_headers: dict[str, str], head: bool, truncate: bool = False, drip: bool = False
+    ) -> None:
         body = resp.body
         lines = [f"HTTP/1.1 {resp.status} {REASONS.get(resp.status, 'Unknown')}",
                  f"Date: {formatdate(usegmt=True)}", "Server: nginx"]
@@ -148,6 +150,14 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             payload = head_bytes + body
         try:
+            if drip:  # the status line and headers one byte at a time, then the rest
+                stopping = self.server.sim._stopping
+                for i in range(len(head_bytes)):
+                    self.wfile.write(head_bytes[i : i + 1])
+                    if stopping.wait(DRIP_INTERVAL):
+                        self.close_connection = True
+                        return
+                payload = payload[len(head_bytes) :]
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
