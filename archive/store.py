@@ -36,7 +36,7 @@ from archive.model import (
     CaptureResult,
 )
 from archive.queue import RUN_COUNTERS, ArticleState, RunInfo, WorkItem, WorkQueue
-from archive.schema import atomic, connect, migrate, unusable_file_error
+from archive.schema import NotAnArchive, UnknownSchemaVersion, atomic, connect, migrate, unusable_file_error
 from archive.versions import is_blank, normalize_content
 
 # Public names of archive.store; most are defined in the modules Archive delegates to.
@@ -64,6 +64,14 @@ def _open_writer(path: Path) -> sqlite3.Connection:
     try:
         conn = connect(path)
         migrate(conn)
+    except NotAnArchive as exc:  # someone else's tables (no path in the message yet)
+        if conn is not None:
+            conn.close()
+        raise NotAnArchive(f"{path}: {exc}") from None
+    except UnknownSchemaVersion as exc:
+        if conn is not None:
+            conn.close()
+        raise UnknownSchemaVersion(f"{path}: {exc}", exc.found, exc.known) from None
     except sqlite3.DatabaseError as exc:
         if conn is not None:
             conn.close()

@@ -4,10 +4,13 @@ not archives or are damaged, `Archive.atomic`, and concurrent access without "da
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support_archive import capture, content
 
 from archive.resolve import QueryError
@@ -68,7 +71,7 @@ def test_newer_schema_is_refused_by_the_writer(tmp_path):
     path = tmp_path / "future.db"
     Archive(path).close()
     _set_version(path, SCHEMA_VERSION + 1)
-    with pytest.raises(UnknownSchemaVersion, match="newer than this program") as caught:
+    with pytest.raises(UnknownSchemaVersion, match=f"{path}: .*newer than this program") as caught:
         Archive(path)
     assert (caught.value.found, caught.value.known) == (SCHEMA_VERSION + 1, SCHEMA_VERSION)
     assert isinstance(caught.value, SchemaError)
@@ -80,7 +83,7 @@ def test_foreign_database_is_refused(tmp_path):
     conn.execute("CREATE TABLE notes (x)")
     conn.commit()
     conn.close()
-    with pytest.raises(NotAnArchive, match="not an ncgh archive"):
+    with pytest.raises(NotAnArchive, match=f"{path}: .*not an ncgh archive"):
         Archive(path)
     with pytest.raises(NotAnArchive, match="not an ncgh archive") as caught:
         open_readonly(path)
@@ -354,3 +357,31 @@ def test_readers_and_a_second_writer_wait_instead_of_failing(tmp_path):
         writer.conn.execute("COMMIT")
         thread.join(30)
         assert len(done) == 1 and done[0].event == "new"
+
+
+# ---- any bytes: a clear refusal, never a raw sqlite3 error ----
+_HEADER = b"SQLite format 3\x00"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.one_of(
+        st.binary(min_size=1, max_size=4096).filter(lambda b: not b.startswith(_HEADER)),
+        st.binary(min_size=0, max_size=4096).map(lambda b: _HEADER + b),
+    )
+)
+def test_any_file_opens_or_is_refused_with_a_schema_error(data):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.db"
+        path.write_bytes(data)
+        for opener in (open_readonly, Archive):
+            try:
+                opener(path).close()
+            except SchemaError as exc:
+                assert str(path) in str(exc)
+                if not data.startswith(_HEADER):
+                    assert isinstance(exc, NotAnArchive)
+                if opener is open_readonly:
+                    assert isinstance(exc, QueryError)
+            except QueryError as exc:  # a reader's "not a readable SQLite archive" of any other kind
+                assert opener is open_readonly and str(path) in str(exc)
