@@ -60,30 +60,21 @@ def _open_writer(path: Path) -> sqlite3.Connection:
 
     A zero-byte file is a new archive, as SQLite treats it: two openers racing on a new path see one.
     """
-    conn = None
+    conn: sqlite3.Connection | None = None
     try:
         conn = connect(path)
         migrate(conn)
-    except NotAnArchive as exc:  # someone else's tables (no path in the message yet)
+        return conn
+    except BaseException as exc:
         if conn is not None:
             conn.close()
-        raise NotAnArchive(f"{path}: {exc}") from None
-    except UnknownSchemaVersion as exc:
-        if conn is not None:
-            conn.close()
-        raise UnknownSchemaVersion(f"{path}: {exc}", exc.found, exc.known) from None
-    except sqlite3.DatabaseError as exc:
-        if conn is not None:
-            conn.close()
-        meaning = unusable_file_error(path, exc)
-        if meaning is None:
-            raise
-        raise meaning from None
-    except BaseException:
-        if conn is not None:
-            conn.close()
+        if isinstance(exc, NotAnArchive):  # someone else's tables: the message does not name the file yet
+            raise NotAnArchive(f"{path}: {exc}") from None
+        if isinstance(exc, UnknownSchemaVersion):
+            raise UnknownSchemaVersion(f"{path}: {exc}", exc.found, exc.known) from None
+        if isinstance(exc, sqlite3.DatabaseError) and (meaning := unusable_file_error(path, exc)) is not None:
+            raise meaning from None
         raise
-    return conn
 
 
 @dataclass
