@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from archive import search as _search
-from archive.captures import to_json
+from archive.captures import select_named, to_json
 from archive.model import (
     OUTCOME_MISSING,
     OUTCOME_NOT_MODIFIED,
@@ -30,26 +30,32 @@ PARSE_REGRESSION = "parsed without title or body where the previous version had 
 BLANK_PARSE = "parsed without title and without body"
 
 
-def content_from_version_row(row: tuple) -> ArticleContent:
-    title, column, published_at, source, author, body_text, body_html, images, attachments, signature = row
-    return ArticleContent(
-        title=title,
-        column=column,
-        published_at=published_at,
-        source=source,
-        author=author,
-        body_text=body_text,
-        body_html=body_html,
-        images=tuple((src, cap) for src, cap in json.loads(images)),
-        attachments=tuple((u, n) for u, n in json.loads(attachments)),
-        signature=signature,
-    )
-
-
 VERSION_CONTENT_COLUMNS = (
     "title, column_name, published_at, source, author, body_text, body_html, images_json,"
     " attachments_json, signature"
 )
+_CONTENT_NAMES = tuple(name.strip() for name in VERSION_CONTENT_COLUMNS.split(","))
+
+
+def content_from_row(row: sqlite3.Row | dict[str, object]) -> ArticleContent:
+    """The content of a `versions` row, read by column name (VERSION_CONTENT_COLUMNS among its columns)."""
+    return ArticleContent(
+        title=row["title"],
+        column=row["column_name"],
+        published_at=row["published_at"],
+        source=row["source"],
+        author=row["author"],
+        body_text=row["body_text"],
+        body_html=row["body_html"],
+        images=tuple((src, cap) for src, cap in json.loads(row["images_json"])),
+        attachments=tuple((u, n) for u, n in json.loads(row["attachments_json"])),
+        signature=row["signature"],
+    )
+
+
+def content_from_version_row(row: tuple) -> ArticleContent:
+    """The same from the VERSION_CONTENT_COLUMNS of a plain tuple row, in that order."""
+    return content_from_row(dict(zip(_CONTENT_NAMES, row, strict=True)))
 
 
 @dataclass
@@ -76,16 +82,17 @@ def derive_article(
     The capture row exists already; `d` carries what was decided so far and receives the events.
     """
     key = (c.site, c.article_id)
-    art = conn.execute(
-        "SELECT status, missing_streak, version FROM articles WHERE site = ? AND article_id = ?", key
+    art = select_named(
+        conn, "SELECT status, missing_streak, version FROM articles WHERE site = ? AND article_id = ?", key
     ).fetchone()
     current: tuple[int, ArticleContent] | None = None
-    if art is not None and art[2] is not None:
-        row = conn.execute(
+    if art is not None and art["version"] is not None:
+        row = select_named(
+            conn,
             f"SELECT id, {VERSION_CONTENT_COLUMNS} FROM versions WHERE site = ? AND article_id = ? AND version = ?",
-            (*key, art[2]),
+            (*key, art["version"]),
         ).fetchone()
-        current = (row[0], content_from_version_row(row[1:]))
+        current = (row["id"], content_from_row(row))
     # A parser that loses the title or body of a fully parsed article has failed; the article has not changed.
     if (
         d.content is not None
@@ -104,8 +111,9 @@ def derive_article(
             " VALUES (?, ?, 'live', ?, ?, 0)",
             (*key, at, at),
         )
-        art = ("live", 0, None)
-    status, streak, version = art
+        status, streak, version = "live", 0, None
+    else:
+        status, streak, version = art["status"], art["missing_streak"], art["version"]
     conn.execute(
         "UPDATE articles SET last_capture_at = max(last_capture_at, ?) WHERE site = ? AND article_id = ?",
         (at, *key),

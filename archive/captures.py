@@ -82,49 +82,57 @@ class StoredCapture:
 
 
 CAPTURE_COLUMNS = (
-    "id, run_id, work_item_id, site, article_id, kind, url, ifnull(final_url, url), fetched_at, status, elapsed, attempts,"
-    " error, error_detail, headers_json, (SELECT h.headers_json FROM header_sets h WHERE h.id = captures.request_headers_id),"
-    " redirects_json, body_sha256, body_size,"
-    " outcome, missing_reason, encoding, encoding_source, parser_version, extractor, warnings_json,"
-    " parse_error, views, version, footer_version"
+    "id, run_id, work_item_id, site, article_id, kind, url, ifnull(final_url, url) AS final_url, fetched_at,"
+    " status, elapsed, attempts, error, error_detail, headers_json,"
+    " (SELECT h.headers_json FROM header_sets h WHERE h.id = captures.request_headers_id) AS request_headers_json,"
+    " redirects_json, body_sha256, body_size, outcome, missing_reason, encoding, encoding_source, parser_version,"
+    " extractor, warnings_json, parse_error, views, version, footer_version"
 )
 
 
-def stored_from_row(row: tuple) -> StoredCapture:
-    (cid, run_id, wid, site, aid, kind, url, final_url, fetched_at, status, elapsed, attempts, error,
-     error_detail, headers, req_headers, redirects, sha, size, outcome, reason, enc, enc_src, pv,
-     extractor, warnings, perr, views, version, footer_version) = row  # fmt: skip
+def select_named(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+    """Run a SELECT whose rows are read by column name (`sqlite3.Row`).
+
+    Set on the cursor, not the connection: other readers of the same connection keep plain tuples.
+    """
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor.execute(sql, params)
+
+
+def stored_from_row(row: sqlite3.Row) -> StoredCapture:
+    """A StoredCapture from a row selected with CAPTURE_COLUMNS through `select_named`."""
     return StoredCapture(
-        id=cid,
-        run_id=run_id,
-        work_item_id=wid,
-        site=site,
-        article_id=aid,
-        kind=kind,
-        url=url,
-        final_url=final_url,
-        fetched_at=fetched_at,
-        status=status,
-        elapsed=elapsed,
-        attempts=attempts,
-        error=error,
-        error_detail=error_detail,
-        headers=[(k, v) for k, v in json.loads(headers)],
-        request_headers=[(k, v) for k, v in json.loads(req_headers)],
-        redirects=[(u, s, loc) for u, s, loc in json.loads(redirects)],
-        body_sha256=sha,
-        body_size=size,
-        outcome=outcome,
-        missing_reason=reason,
-        encoding=enc,
-        encoding_source=enc_src,
-        parser_version=pv,
-        extractor=extractor,
-        warnings=tuple(json.loads(warnings)),
-        parse_error=perr,
-        views=views,
-        version=version,
-        footer_version=footer_version,
+        id=row["id"],
+        run_id=row["run_id"],
+        work_item_id=row["work_item_id"],
+        site=row["site"],
+        article_id=row["article_id"],
+        kind=row["kind"],
+        url=row["url"],
+        final_url=row["final_url"],
+        fetched_at=row["fetched_at"],
+        status=row["status"],
+        elapsed=row["elapsed"],
+        attempts=row["attempts"],
+        error=row["error"],
+        error_detail=row["error_detail"],
+        headers=[(k, v) for k, v in json.loads(row["headers_json"])],
+        request_headers=[(k, v) for k, v in json.loads(row["request_headers_json"])],
+        redirects=[(u, s, loc) for u, s, loc in json.loads(row["redirects_json"])],
+        body_sha256=row["body_sha256"],
+        body_size=row["body_size"],
+        outcome=row["outcome"],
+        missing_reason=row["missing_reason"],
+        encoding=row["encoding"],
+        encoding_source=row["encoding_source"],
+        parser_version=row["parser_version"],
+        extractor=row["extractor"],
+        warnings=tuple(json.loads(row["warnings_json"])),
+        parse_error=row["parse_error"],
+        views=row["views"],
+        version=row["version"],
+        footer_version=row["footer_version"],
     )
 
 
@@ -145,13 +153,14 @@ def to_json(value: object) -> str:
 
 
 def stored_capture(conn: sqlite3.Connection, capture_id: int) -> StoredCapture | None:
-    row = conn.execute(f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE id = ?", (capture_id,)).fetchone()
+    row = select_named(conn, f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE id = ?", (capture_id,)).fetchone()
     return stored_from_row(row) if row else None
 
 
 def captures_of(conn: sqlite3.Connection, site: str, article_id: int) -> list[StoredCapture]:
     """All captures of one article, oldest first."""
-    rows = conn.execute(
+    rows = select_named(
+        conn,
         f"SELECT {CAPTURE_COLUMNS} FROM captures WHERE site = ? AND article_id = ? ORDER BY fetched_at, id",
         (site, article_id),
     ).fetchall()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from archive.captures import to_json
+from archive.captures import select_named, to_json
 from archive.model import CaptureIn, FooterFields
 from archive.versions import (
     footer_changed_fields,
@@ -14,6 +14,9 @@ from archive.versions import (
     normalize_footer,
 )
 
+# The footer's columns in `footers`, named as the fields of FooterFields.
+_FIELDS = ("org", "icp", "police_record", "phone", "email", "address", "postcode")
+
 
 def record_footer(conn: sqlite3.Connection, capture_id: int, c: CaptureIn, at: str) -> tuple[int | None, bool]:
     """(the footer version this capture showed, whether it is new); (None, False) without a footer."""
@@ -21,21 +24,22 @@ def record_footer(conn: sqlite3.Connection, capture_id: int, c: CaptureIn, at: s
         return None, False
     footer = normalize_footer(c.footer)
     digest = footer_hash(footer)
-    row = conn.execute(
-        "SELECT id, version, content_hash, org, icp, police_record, phone, email, address, postcode"
-        " FROM footers WHERE site = ? ORDER BY version DESC LIMIT 1",
+    row = select_named(
+        conn,
+        f"SELECT id, version, content_hash, {', '.join(_FIELDS)} FROM footers WHERE site = ? ORDER BY version DESC LIMIT 1",
         (c.site,),
     ).fetchone()
-    if row is not None and row[2] == digest:
+    if row is not None and row["content_hash"] == digest:
         conn.execute(
             "UPDATE footers SET last_seen = max(last_seen, ?) WHERE id = ?",
-            (at, row[0]),
+            (at, row["id"]),
         )
-        return row[1], False
+        return row["version"], False
     if row is None:
         changed, number = footer_present_fields(footer), 1
     else:
-        changed, number = footer_changed_fields(FooterFields(*row[3:]), footer), row[1] + 1
+        previous = FooterFields(**{name: row[name] for name in _FIELDS})
+        changed, number = footer_changed_fields(previous, footer), row["version"] + 1
     conn.execute(
         "INSERT INTO footers (site, version, capture_id, first_seen, last_seen, content_hash, changed_fields,"
         " org, icp, police_record, phone, email, address, postcode)"

@@ -1,15 +1,16 @@
 """Crawl bookkeeping: runs with their counters, the resumable work list, and the article states the
 crawler plans its revisits with.
 
-Functions take the archive's connection; `archive.store.Archive` exposes them as methods. Only
-`enqueue_items` writes several rows, and the caller wraps it in a transaction.
+`WorkQueue` is reached as `archive.queue` on an `archive.store.Archive` and shares its connection and
+its transactions (`Archive.atomic`); the writes of several rows each run in one transaction.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from archive.captures import utc
@@ -55,6 +56,12 @@ class WorkItem:
     state: str = "pending"
 
 
+_STATE_SQL = (
+    "SELECT article_id, status, first_seen, last_seen, last_capture_at, last_change_at, published_at,"
+    " last_url, etag, last_modified, missing_streak, version, views_at FROM articles"
+)
+
+
 @dataclass(frozen=True)
 class ArticleState:
     article_id: int
@@ -72,181 +79,175 @@ class ArticleState:
     views_at: str | None = None  # when a view count was last read (a 304 carries none)
 
 
-# ---- runs ----
-def start_run(conn: sqlite3.Connection, mode: str, started_at: str, config_json: str) -> int:
-    started = utc(started_at, "started_at")
-    json.loads(config_json)  # a clear error now rather than an unreadable run later
-    cur = conn.execute(
-        "INSERT INTO runs (mode, started_at, status, config_json) VALUES (?, ?, 'running', ?)",
-        (mode, started, config_json),
-    )
-    return int(cur.lastrowid)
+class WorkQueue:
+    """Runs, the resumable work list of each run, and the article states a crawl plans with."""
 
+    def __init__(self, conn: sqlite3.Connection, atomic: Callable[[], AbstractContextManager[None]]):
+        self.conn = conn
+        self.atomic = atomic
 
-def unfinished_run(conn: sqlite3.Connection) -> RunInfo | None:
-    row = conn.execute(
-        "SELECT id, mode, started_at, status, config_json FROM runs WHERE status = 'running'"
-        " ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    return RunInfo(*row) if row else None
+    # ---- runs ----
+    def start_run(self, mode: str, started_at: str, config_json: str) -> int:
+        started = utc(started_at, "started_at")
+        json.loads(config_json)  # a clear error now rather than an unreadable run later
+        cur = self.conn.execute(
+            "INSERT INTO runs (mode, started_at, status, config_json) VALUES (?, ?, 'running', ?)",
+            (mode, started, config_json),
+        )
+        return int(cur.lastrowid)
 
+    def unfinished_run(self) -> RunInfo | None:
+        row = self.conn.execute(
+            "SELECT id, mode, started_at, status, config_json FROM runs WHERE status = 'running'"
+            " ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return RunInfo(*row) if row else None
 
-def run_info(conn: sqlite3.Connection, run_id: int) -> RunInfo | None:
-    row = conn.execute("SELECT id, mode, started_at, status, config_json FROM runs WHERE id = ?", (run_id,)).fetchone()
-    return RunInfo(*row) if row else None
+    def run_info(self, run_id: int) -> RunInfo | None:
+        row = self.conn.execute("SELECT id, mode, started_at, status, config_json FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return RunInfo(*row) if row else None
 
+    def finish_run(self, run_id: int, finished_at: str, status: str, summary_json: str) -> None:
+        """Close a run; its counters are copied from the summary's keys of the same name (see RUN_COUNTERS)."""
+        finished = utc(finished_at, "finished_at")
+        summary = json.loads(summary_json)
+        if not isinstance(summary, dict):
+            raise ValueError("summary_json must be a JSON object")
+        counters = []
+        for name in RUN_COUNTERS:
+            value = summary.get(name)
+            counters.append(int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None)
+        sets = ", ".join(f"{name} = ?" for name in RUN_COUNTERS)
+        cur = self.conn.execute(
+            f"UPDATE runs SET finished_at = ?, status = ?, summary_json = ?, {sets} WHERE id = ?",
+            (finished, status, summary_json, *counters, run_id),
+        )
+        if cur.rowcount == 0:
+            raise ValueError(f"no run with id {run_id}")
 
-def finish_run(conn: sqlite3.Connection, run_id: int, finished_at: str, status: str, summary_json: str) -> None:
-    """Close a run; its counters are copied from the summary's keys of the same name (see RUN_COUNTERS)."""
-    finished = utc(finished_at, "finished_at")
-    summary = json.loads(summary_json)
-    if not isinstance(summary, dict):
-        raise ValueError("summary_json must be a JSON object")
-    counters = []
-    for name in RUN_COUNTERS:
-        value = summary.get(name)
-        counters.append(int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None)
-    sets = ", ".join(f"{name} = ?" for name in RUN_COUNTERS)
-    cur = conn.execute(
-        f"UPDATE runs SET finished_at = ?, status = ?, summary_json = ?, {sets} WHERE id = ?",
-        (finished, status, summary_json, *counters, run_id),
-    )
-    if cur.rowcount == 0:
-        raise ValueError(f"no run with id {run_id}")
+    # ---- the work list ----
+    def enqueue(self, run_id: int, items: Iterable[WorkItem]) -> int:
+        """Add work for a run in one transaction; a URL already queued for the run is ignored.
 
+        `items` is consumed one row at a time (a generator is fine), so a plan of 100,000 probes is never
+        held in memory twice.
+        """
+        with self.atomic():
+            before = self.conn.total_changes
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO work_items (run_id, url, kind, article_id, priority, etag, last_modified,"
+                " state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                ((run_id, i.url, i.kind, i.article_id, i.priority, i.etag, i.last_modified, i.state) for i in items),
+            )
+            return self.conn.total_changes - before
 
-# ---- the work list ----
-def enqueue_items(conn: sqlite3.Connection, run_id: int, items: Iterable[WorkItem]) -> int:
-    """Add work for a run (inside the caller's transaction); a URL already queued for the run is ignored.
+    def pending(self, run_id: int, limit: int = 100) -> list[WorkItem]:
+        rows = self.conn.execute(
+            "SELECT url, kind, article_id, priority, etag, last_modified, id, state FROM work_items"
+            " WHERE run_id = ? AND state = 'pending' ORDER BY priority DESC, id LIMIT ?",
+            (run_id, limit),
+        ).fetchall()
+        return [WorkItem(*r) for r in rows]
 
-    `items` is consumed one row at a time (a generator is fine), so a plan of 100,000 probes is never
-    held in memory twice.
-    """
-    before = conn.total_changes
-    conn.executemany(
-        "INSERT OR IGNORE INTO work_items (run_id, url, kind, article_id, priority, etag, last_modified,"
-        " state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        ((run_id, i.url, i.kind, i.article_id, i.priority, i.etag, i.last_modified, i.state) for i in items),
-    )
-    return conn.total_changes - before
+    def mark_done(self, work_item_id: int, state: str = "done") -> None:
+        cur = self.conn.execute("UPDATE work_items SET state = ? WHERE id = ?", (state, work_item_id))
+        if cur.rowcount == 0:
+            raise ValueError(f"no work item with id {work_item_id}")
 
+    def mark_many_done(self, work_item_ids: Iterable[int], state: str = "done") -> None:
+        """`mark_done` for many items in one transaction (one commit instead of hundreds)."""
+        with self.atomic():
+            for work_item_id in work_item_ids:
+                self.mark_done(work_item_id, state)
 
-def pending(conn: sqlite3.Connection, run_id: int, limit: int = 100) -> list[WorkItem]:
-    rows = conn.execute(
-        "SELECT url, kind, article_id, priority, etag, last_modified, id, state FROM work_items"
-        " WHERE run_id = ? AND state = 'pending' ORDER BY priority DESC, id LIMIT ?",
-        (run_id, limit),
-    ).fetchall()
-    return [WorkItem(*r) for r in rows]
+    def failed_of_last_run(self) -> list[WorkItem]:
+        """The work items left failed by the latest finished run (none when no run has finished)."""
+        row = self.conn.execute("SELECT id FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            return []
+        rows = self.conn.execute(
+            "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state = 'failed'", (row[0],)
+        ).fetchall()
+        return [WorkItem(url, kind, article_id, priority) for url, kind, article_id, priority in rows]
 
+    def first_finished_at(self) -> str | None:
+        """When the archive's first run finished (UTC ISO 8601), or None before any has."""
+        row = self.conn.execute("SELECT finished_at FROM runs WHERE finished_at IS NOT NULL ORDER BY id LIMIT 1").fetchone()
+        return row[0] if row else None
 
-def mark_done(conn: sqlite3.Connection, work_item_id: int, state: str = "done") -> None:
-    cur = conn.execute("UPDATE work_items SET state = ? WHERE id = ?", (state, work_item_id))
-    if cur.rowcount == 0:
-        raise ValueError(f"no work item with id {work_item_id}")
+    def prune_probe_misses(self, run_id: int) -> int:
+        """Delete work items of finished runs other than `run_id` that found nothing and hold no capture
+        (an id walk's misses: tens of thousands of rows per full crawl); returns the rows deleted."""
+        with self.atomic():
+            return self.conn.execute(
+                "DELETE FROM work_items WHERE state = 'missing' AND capture_id IS NULL AND run_id != ?"
+                " AND run_id IN (SELECT id FROM runs WHERE status != 'running')",
+                (run_id,),
+            ).rowcount
 
+    def queue_counts(self, run_id: int) -> dict[str, int]:
+        rows = self.conn.execute("SELECT state, count(*) FROM work_items WHERE run_id = ? GROUP BY state", (run_id,)).fetchall()
+        return {state: n for state, n in rows}
 
-def failed_of_last_run(conn: sqlite3.Connection) -> list[WorkItem]:
-    """The work items left failed by the latest finished run (none when no run has finished)."""
-    row = conn.execute("SELECT id FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1").fetchone()
-    if row is None:
-        return []
-    rows = conn.execute(
-        "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state = 'failed'", (row[0],)
-    ).fetchall()
-    return [WorkItem(url, kind, article_id, priority) for url, kind, article_id, priority in rows]
+    def prune_queue(self, run_id: int) -> int:
+        """Delete the work list of a finished run; returns the rows deleted.
 
+        The queue only exists to resume an interrupted run, and a full crawl's id walk queues tens of
+        thousands of URLs (about 150 bytes each). Captures keep their `work_item_id` for reference.
+        """
+        row = self.conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise ValueError(f"no run with id {run_id}")
+        if row[0] == "running":
+            raise ValueError(f"run {run_id} is still running: its work list is needed to resume it")
+        return self.conn.execute("DELETE FROM work_items WHERE run_id = ?", (run_id,)).rowcount
 
-def first_finished_at(conn: sqlite3.Connection) -> str | None:
-    """When the archive's first run finished (UTC ISO 8601), or None before any has."""
-    row = conn.execute("SELECT finished_at FROM runs WHERE finished_at IS NOT NULL ORDER BY id LIMIT 1").fetchone()
-    return row[0] if row else None
+    def run_counts(self, run_id: int, probe_kind: str, revisit_kind: str) -> dict[str, int]:
+        """A run's counters (RUN_COUNTERS and a few more) from what is stored, so that a resumed run's
+        summary covers all its parts; `probe_kind` and `revisit_kind` name the crawler's work item kinds."""
 
+        def count(sql: str, *more: object) -> int:
+            return int(self.conn.execute(sql, (run_id, *more)).fetchone()[0] or 0)
 
-def prune_probe_misses(conn: sqlite3.Connection, run_id: int) -> int:
-    """Delete work items of finished runs other than `run_id` that found nothing and hold no capture
-    (an id walk's misses: tens of thousands of rows per full crawl); returns the rows deleted."""
-    return conn.execute(
-        "DELETE FROM work_items WHERE state = 'missing' AND capture_id IS NULL AND run_id != ?"
-        " AND run_id IN (SELECT id FROM runs WHERE status != 'running')",
-        (run_id,),
-    ).rowcount
+        captures = "SELECT count(*) FROM captures WHERE run_id = ? AND outcome = ?"
+        stats = {
+            "requests": count("SELECT count(*) FROM work_items WHERE run_id = ? AND state != 'pending'"),
+            "pending": count("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'pending'"),
+            "fetched": count("SELECT count(*) FROM captures WHERE run_id = ? AND status BETWEEN 200 AND 299"),
+            "not_modified": count(captures, OUTCOME_NOT_MODIFIED),
+            "fetch_errors": count(captures, OUTCOME_FETCH_ERROR),
+            "parse_errors": count(captures, OUTCOME_PARSE_ERROR)
+            + count("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'failed' AND capture_id IS NULL"),
+            "missing": count(captures + " AND kind = 'article'", OUTCOME_MISSING),
+            "footer_changes": count("SELECT count(*) FROM footers f JOIN captures c ON c.id = f.capture_id WHERE c.run_id = ?"),
+            "unchanged": count(
+                "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = 'article' AND c.outcome IN (?, ?)"
+                " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.capture_id = c.id AND e.event IN ('new', 'edited'))",
+                OUTCOME_OK, OUTCOME_NOT_MODIFIED,
+            ),
+        }
+        events = "SELECT count(*) FROM events e JOIN captures c ON c.id = e.capture_id WHERE c.run_id = ? AND e.event = ?"
+        for event, key in (("new", "new_articles"), ("edited", "new_versions"), ("gone", "gone"), ("restored", "restored")):
+            stats[key] = count(events, event)
+        stats["errors"] = stats["fetch_errors"] + stats["parse_errors"]
+        stats["discovered"] = count("SELECT count(*) FROM work_items WHERE run_id = ? AND kind = 'article'") + count(
+            "SELECT count(*) FROM work_items w JOIN captures c ON c.work_item_id = w.id WHERE w.run_id = ?"
+            " AND w.kind = ? AND c.outcome IN (?, ?, ?)",
+            probe_kind, OUTCOME_OK, OUTCOME_PARSE_ERROR, OUTCOME_NOT_MODIFIED,
+        )
+        kinds = "SELECT count(*) FROM work_items WHERE run_id = ? AND kind = ?"
+        stats["probes"], stats["revisits"] = count(kinds, probe_kind), count(kinds, revisit_kind)
+        return stats
 
+    # ---- what the crawler plans with ----
+    def known_article_ids(self, site: str) -> set[int]:
+        return {r[0] for r in self.conn.execute("SELECT article_id FROM articles WHERE site = ?", (site,))}
 
-def queue_counts(conn: sqlite3.Connection, run_id: int) -> dict[str, int]:
-    rows = conn.execute("SELECT state, count(*) FROM work_items WHERE run_id = ? GROUP BY state", (run_id,)).fetchall()
-    return {state: n for state, n in rows}
+    def article_states(self, site: str) -> Iterator[ArticleState]:
+        rows = self.conn.execute(_STATE_SQL + " WHERE site = ? ORDER BY article_id", (site,)).fetchall()
+        for row in rows:
+            yield ArticleState(*row)
 
-
-def prune_queue(conn: sqlite3.Connection, run_id: int) -> int:
-    """Delete the work list of a finished run; returns the rows deleted.
-
-    The queue only exists to resume an interrupted run, and a full crawl's id walk queues tens of
-    thousands of URLs (about 150 bytes each). Captures keep their `work_item_id` for reference.
-    """
-    row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
-    if row is None:
-        raise ValueError(f"no run with id {run_id}")
-    if row[0] == "running":
-        raise ValueError(f"run {run_id} is still running: its work list is needed to resume it")
-    return conn.execute("DELETE FROM work_items WHERE run_id = ?", (run_id,)).rowcount
-
-
-def run_counts(conn: sqlite3.Connection, run_id: int, probe_kind: str, revisit_kind: str) -> dict[str, int]:
-    """A run's counters (RUN_COUNTERS and a few more) from what is stored, so that a resumed run's
-    summary covers all its parts; `probe_kind` and `revisit_kind` name the crawler's work item kinds."""
-
-    def count(sql: str, *more: object) -> int:
-        return int(conn.execute(sql, (run_id, *more)).fetchone()[0] or 0)
-
-    captures = "SELECT count(*) FROM captures WHERE run_id = ? AND outcome = ?"
-    stats = {
-        "requests": count("SELECT count(*) FROM work_items WHERE run_id = ? AND state != 'pending'"),
-        "pending": count("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'pending'"),
-        "fetched": count("SELECT count(*) FROM captures WHERE run_id = ? AND status BETWEEN 200 AND 299"),
-        "not_modified": count(captures, OUTCOME_NOT_MODIFIED),
-        "fetch_errors": count(captures, OUTCOME_FETCH_ERROR),
-        "parse_errors": count(captures, OUTCOME_PARSE_ERROR)
-        + count("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'failed' AND capture_id IS NULL"),
-        "missing": count(captures + " AND kind = 'article'", OUTCOME_MISSING),
-        "footer_changes": count("SELECT count(*) FROM footers f JOIN captures c ON c.id = f.capture_id WHERE c.run_id = ?"),
-        "unchanged": count(
-            "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = 'article' AND c.outcome IN (?, ?)"
-            " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.capture_id = c.id AND e.event IN ('new', 'edited'))",
-            OUTCOME_OK, OUTCOME_NOT_MODIFIED,
-        ),
-    }
-    events = "SELECT count(*) FROM events e JOIN captures c ON c.id = e.capture_id WHERE c.run_id = ? AND e.event = ?"
-    for event, key in (("new", "new_articles"), ("edited", "new_versions"), ("gone", "gone"), ("restored", "restored")):
-        stats[key] = count(events, event)
-    stats["errors"] = stats["fetch_errors"] + stats["parse_errors"]
-    stats["discovered"] = count("SELECT count(*) FROM work_items WHERE run_id = ? AND kind = 'article'") + count(
-        "SELECT count(*) FROM work_items w JOIN captures c ON c.work_item_id = w.id WHERE w.run_id = ?"
-        " AND w.kind = ? AND c.outcome IN (?, ?, ?)",
-        probe_kind, OUTCOME_OK, OUTCOME_PARSE_ERROR, OUTCOME_NOT_MODIFIED,
-    )
-    kinds = "SELECT count(*) FROM work_items WHERE run_id = ? AND kind = ?"
-    stats["probes"], stats["revisits"] = count(kinds, probe_kind), count(kinds, revisit_kind)
-    return stats
-
-
-# ---- what the crawler plans with ----
-_STATE_SQL = (
-    "SELECT article_id, status, first_seen, last_seen, last_capture_at, last_change_at, published_at,"
-    " last_url, etag, last_modified, missing_streak, version, views_at FROM articles"
-)
-
-
-def known_article_ids(conn: sqlite3.Connection, site: str) -> set[int]:
-    return {r[0] for r in conn.execute("SELECT article_id FROM articles WHERE site = ?", (site,))}
-
-
-def article_states(conn: sqlite3.Connection, site: str) -> Iterator[ArticleState]:
-    rows = conn.execute(_STATE_SQL + " WHERE site = ? ORDER BY article_id", (site,)).fetchall()
-    for row in rows:
-        yield ArticleState(*row)
-
-
-def article_state(conn: sqlite3.Connection, site: str, article_id: int) -> ArticleState | None:
-    row = conn.execute(_STATE_SQL + " WHERE site = ? AND article_id = ?", (site, article_id)).fetchone()
-    return ArticleState(*row) if row else None
+    def article_state(self, site: str, article_id: int) -> ArticleState | None:
+        row = self.conn.execute(_STATE_SQL + " WHERE site = ? AND article_id = ?", (site, article_id)).fetchone()
+        return ArticleState(*row) if row else None

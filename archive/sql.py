@@ -11,10 +11,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.resolve import QueryError
+from archive.schema import (
+    SCHEMA_VERSION,
+    DamagedArchive,
+    NotAnArchive,
+    UnknownSchemaVersion,
+    connect,
+    current_version,
+    unusable_file_error,
+)
 
 
 class ArchiveNotFound(QueryError):
     """No archive at the path given."""
+
+
+class NotAnArchiveToRead(QueryError, NotAnArchive):
+    """The file given to a reader is not an ncgh archive (not SQLite, empty, or someone else's tables)."""
+
+
+class DamagedArchiveToRead(QueryError, DamagedArchive):
+    """The file given to a reader is a SQLite file that SQLite cannot read."""
+
+
+class UnknownSchemaToRead(QueryError, UnknownSchemaVersion):
+    """The archive's schema version is not the one this program reads; names both versions."""
 
 
 class ReadOnlyRefused(QueryError):
@@ -25,43 +46,50 @@ def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
     """A connection that cannot write: SQLite URI mode=ro plus PRAGMA query_only.
 
     Two locks, because either alone has a gap: mode=ro still lets a statement create temp objects
-    and query_only can be switched off by a PRAGMA; together nothing reaches the file.
+    and query_only can be switched off by a PRAGMA; together nothing reaches the file. A reader never
+    migrates: an archive at another schema version is refused (only the writer, `Archive(path)`,
+    moves a file forward).
     """
-    from archive.schema import SCHEMA_VERSION, SchemaError, connect, current_version, migrate
-
     p = Path(path)
     if not p.is_file():
         raise ArchiveNotFound(f"no archive at {p} (run `ncgh crawl` first, or pass --db PATH)")
+    if p.stat().st_size == 0:
+        raise NotAnArchiveToRead(f"{p} is an empty file, not an ncgh archive")
+    conn: sqlite3.Connection | None = None
     try:
         conn = connect(p, readonly=True)
         conn.execute("PRAGMA query_only = 1")
         version = current_version(conn)
+    except NotAnArchive as exc:
+        _close(conn)
+        raise NotAnArchiveToRead(f"{p}: {exc}") from None
     except sqlite3.DatabaseError as exc:
+        _close(conn)
+        meaning = unusable_file_error(p, exc)
+        if isinstance(meaning, NotAnArchive):
+            raise NotAnArchiveToRead(str(meaning)) from None
+        if isinstance(meaning, DamagedArchive):
+            raise DamagedArchiveToRead(str(meaning)) from None
         raise QueryError(f"{p} is not a readable SQLite archive: {exc}") from None
-    except SchemaError as exc:
-        raise QueryError(f"{p}: {exc}") from None
     if version == 0:
         conn.close()
-        raise QueryError(f"{p} is an empty SQLite file, not an ncgh archive")
-    if version > SCHEMA_VERSION:
+        raise NotAnArchiveToRead(f"{p} is an empty SQLite file, not an ncgh archive")
+    if version != SCHEMA_VERSION:
         conn.close()
-        raise QueryError(f"{p} has schema version {version}, newer than this program ({SCHEMA_VERSION}); upgrade ncgh-archive")
-    if version < SCHEMA_VERSION:
-        # An archive written by an older program: bring it up to date once (the migration is one
-        # transaction per version and waits for a running crawl), then read it as usual.
-        conn.close()
-        try:
-            writer = connect(p)
-            try:
-                migrate(writer)
-            finally:
-                writer.close()
-        except (sqlite3.DatabaseError, SchemaError) as exc:
-            raise QueryError(
-                f"{p} has schema version {version}; this program needs {SCHEMA_VERSION} and could not migrate it: {exc}"
-            ) from None
-        return open_readonly(p)
+        if version > SCHEMA_VERSION:
+            advice = "upgrade ncgh-archive"
+        else:
+            advice = "run `ncgh reparse` (or a crawl) once to migrate it"
+        raise UnknownSchemaToRead(
+            f"{p} has schema version {version}; this program reads version {SCHEMA_VERSION}: {advice}",
+            version, SCHEMA_VERSION,
+        )
     return conn
+
+
+def _close(conn: sqlite3.Connection | None) -> None:
+    if conn is not None:
+        conn.close()
 
 
 @dataclass(frozen=True)

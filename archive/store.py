@@ -5,18 +5,19 @@ either all of it or none of it. Derivation is a pure replay of captures in time 
 lets `rebuild` re-derive the whole archive with a new parser and reproduce it exactly with the old one.
 
 `Archive` is the one writer-facing facade; the work is done by captures.py (rows), articles.py
-(versions and events), footers.py, queue.py (runs and the work list) and bodies.py.
+(versions and events), footers.py, bodies.py, and queue.py: the runs and the work list, reached as
+`archive.queue`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from archive import captures as _captures
-from archive import queue as _queue
 from archive.articles import (
     BLANK_PARSE,
     PARSE_REGRESSION,
@@ -34,8 +35,8 @@ from archive.model import (
     CaptureIn,
     CaptureResult,
 )
-from archive.queue import RUN_COUNTERS, ArticleState, RunInfo, WorkItem
-from archive.schema import connect, migrate
+from archive.queue import RUN_COUNTERS, ArticleState, RunInfo, WorkItem, WorkQueue
+from archive.schema import NotAnArchive, UnknownSchemaVersion, atomic, connect, migrate, unusable_file_error
 from archive.versions import is_blank, normalize_content
 
 # Public names of archive.store; most are defined in the modules Archive delegates to.
@@ -53,6 +54,29 @@ __all__ = [
 ]
 
 
+def _open_writer(path: Path) -> sqlite3.Connection:
+    """A write connection with the schema created or migrated; NotAnArchive / DamagedArchive when the
+    file's bytes are not a usable archive (errors of the environment, e.g. a read-only disk, pass as is).
+
+    A zero-byte file is a new archive, as SQLite treats it: two openers racing on a new path see one.
+    """
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = connect(path)
+        migrate(conn)
+        return conn
+    except BaseException as exc:
+        if conn is not None:
+            conn.close()
+        if isinstance(exc, NotAnArchive):  # someone else's tables: the message does not name the file yet
+            raise NotAnArchive(f"{path}: {exc}") from None
+        if isinstance(exc, UnknownSchemaVersion):
+            raise UnknownSchemaVersion(f"{path}: {exc}", exc.found, exc.known) from None
+        if isinstance(exc, sqlite3.DatabaseError) and (meaning := unusable_file_error(path, exc)) is not None:
+            raise meaning from None
+        raise
+
+
 @dataclass
 class RebuildReport:
     captures: int
@@ -67,9 +91,6 @@ class RebuildReport:
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
-T = TypeVar("T")
-
-
 class Archive:
     """One archive file. Not thread-safe: one Archive per thread or process (SQLite handles the rest)."""
 
@@ -80,14 +101,10 @@ class Archive:
         self.gone_after = gone_after
         if not self.path.parent.is_dir():
             raise FileNotFoundError(f"cannot create the archive {self.path}: directory {self.path.parent} does not exist")
-        self.conn = connect(self.path)
-        try:
-            migrate(self.conn)
-        except BaseException:
-            self.conn.close()
-            raise
+        self.conn = _open_writer(self.path)
         self.bodies = BodyStore(self.conn)
         self._header_sets: dict[str, int] = {}  # headers_json -> header_sets.id; cleared on rollback
+        self.queue = WorkQueue(self.conn, self.atomic)  # runs and the work list (archive/queue.py)
 
     # ---- lifecycle ----
     def close(self) -> None:
@@ -99,27 +116,15 @@ class Archive:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _begin(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
+    def atomic(self) -> AbstractContextManager[None]:
+        """`with archive.atomic():` one write transaction (BEGIN IMMEDIATE), rolled back if the block raises.
 
-    def _commit(self) -> None:
-        self.conn.execute("COMMIT")
+        Nested, it is a SAVEPOINT: an inner failure undoes only the inner block. After a rollback the
+        caches of bodies and header sets are cleared, since their rows may no longer exist.
+        """
+        return atomic(self.conn, on_rollback=self._forget_cached_rows)
 
-    def _in_transaction(self, work: Callable[[], T]) -> T:
-        """`work()` in one write transaction, rolled back (and the caches with it) if it fails."""
-        self._begin()
-        try:
-            result = work()
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
-        return result
-
-    def _rollback(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
-        # Bodies decoded or written in the failed transaction may no longer exist, nor header sets.
+    def _forget_cached_rows(self) -> None:
         self.bodies.clear_cache()
         self._header_sets.clear()
 
@@ -127,7 +132,8 @@ class Archive:
     def record_capture(self, c: CaptureIn) -> CaptureResult:
         """Store one capture and everything it implies, in one transaction; idempotent."""
         fetched_at = self._validate(c)
-        return self._in_transaction(lambda: self._record(c, fetched_at))
+        with self.atomic():
+            return self._record(c, fetched_at)
 
     def _validate(self, c: CaptureIn) -> str:
         if c.outcome not in OUTCOMES:
@@ -283,63 +289,6 @@ class Archive:
         """All captures of one article, oldest first."""
         return _captures.captures_of(self.conn, site, article_id)
 
-    # ---- runs and the work queue (archive/queue.py) ----
-    def start_run(self, mode: str, started_at: str, config_json: str) -> int:
-        return _queue.start_run(self.conn, mode, started_at, config_json)
-
-    def unfinished_run(self) -> RunInfo | None:
-        return _queue.unfinished_run(self.conn)
-
-    def run_info(self, run_id: int) -> RunInfo | None:
-        return _queue.run_info(self.conn, run_id)
-
-    def finish_run(self, run_id: int, finished_at: str, status: str, summary_json: str) -> None:
-        _queue.finish_run(self.conn, run_id, finished_at, status, summary_json)
-
-    def enqueue(self, run_id: int, items: Iterable[WorkItem]) -> int:
-        """Add work for a run in one transaction; a URL already queued for the run is ignored."""
-        return self._in_transaction(lambda: _queue.enqueue_items(self.conn, run_id, items))
-
-    def pending(self, run_id: int, limit: int = 100) -> list[WorkItem]:
-        return _queue.pending(self.conn, run_id, limit)
-
-    def mark_done(self, work_item_id: int, state: str = "done") -> None:
-        _queue.mark_done(self.conn, work_item_id, state)
-
-    def mark_many_done(self, work_item_ids: Iterable[int], state: str = "done") -> None:
-        """`mark_done` for many items in one transaction (one fsync instead of hundreds)."""
-        self._in_transaction(lambda: [_queue.mark_done(self.conn, i, state) for i in work_item_ids])
-
-    def prune_probe_misses(self, run_id: int) -> int:
-        """Forget what earlier finished runs probed and found empty (see queue.prune_probe_misses)."""
-        return self._in_transaction(lambda: _queue.prune_probe_misses(self.conn, run_id))
-
-    def failed_of_last_run(self) -> list[WorkItem]:
-        return _queue.failed_of_last_run(self.conn)
-
-    def first_finished_at(self) -> str | None:
-        return _queue.first_finished_at(self.conn)
-
-    def run_counts(self, run_id: int, probe_kind: str, revisit_kind: str) -> dict[str, int]:
-        return _queue.run_counts(self.conn, run_id, probe_kind, revisit_kind)
-
-    def queue_counts(self, run_id: int) -> dict[str, int]:
-        return _queue.queue_counts(self.conn, run_id)
-
-    def prune_queue(self, run_id: int) -> int:
-        """Delete the work list of a finished run; returns the rows deleted."""
-        return _queue.prune_queue(self.conn, run_id)
-
-    # ---- what the crawler plans with ----
-    def known_article_ids(self, site: str) -> set[int]:
-        return _queue.known_article_ids(self.conn, site)
-
-    def article_states(self, site: str) -> Iterator[ArticleState]:
-        return _queue.article_states(self.conn, site)
-
-    def article_state(self, site: str, article_id: int) -> ArticleState | None:
-        return _queue.article_state(self.conn, site, article_id)
-
     # ---- re-deriving ----
     def rebuild(
         self,
@@ -353,8 +302,7 @@ class Archive:
         Any error rolls the whole rebuild back, leaving the archive as it was.
         """
         conn = self.conn
-        self._begin()
-        try:
+        with self.atomic():
             before = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("versions", "events", "footers")}
             for table in ("events", "versions", "footers", "article_urls", "articles"):
                 conn.execute(f"DELETE FROM {table}")
@@ -392,10 +340,6 @@ class Archive:
                 t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("articles", "versions", "events", "views", "footers")
             }
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
         return RebuildReport(
             captures=len(ids),
             articles=after["articles"],

@@ -183,7 +183,7 @@ class _Crawl:
     # ---- planning ----
     def setup(self, run_id: int, run_started_at: str, fresh: bool) -> int:
         """Build discovery state; for a fresh run (or one killed while planning) queue the plan."""
-        facts = list(self.archive.article_states(self.site))  # what discovery and the schedule need
+        facts = list(self.archive.queue.article_states(self.site))  # what discovery and the schedule need
         all_ids = {f.article_id for f in facts}
         known = {f.article_id for f in facts if f.first_seen < run_started_at}
         gone = {f.article_id for f in facts if f.status == "gone"}
@@ -229,7 +229,7 @@ class _Crawl:
     def _handle(self, run_id: int, done: _Done, summary: CrawlSummary) -> None:
         item, capture, fetch = done.item, done.capture, done.fetch
         if done.crash is not None or capture is None or fetch is None:
-            self.archive.mark_done(item.id, "failed")
+            self.archive.queue.mark_done(item.id, "failed")
             self.reporter.error(f"{item.url}: internal error: {done.crash}")
             self.reporter.done(item.url, "crash")
             return
@@ -249,7 +249,7 @@ class _Crawl:
         if item.kind == KIND_PROBE and capture.outcome in (OUTCOME_OK, OUTCOME_PARSE_ERROR, OUTCOME_NOT_MODIFIED):
             children += self.disc.after_hit(item.article_id or 0, self.all_ids)
         if children:
-            added = self.archive.enqueue(run_id, children)
+            added = self.archive.queue.enqueue(run_id, children)
             if added:
                 self._dirty = True
                 self.reporter.queued(added)
@@ -261,19 +261,19 @@ class _Crawl:
         if item.kind == KIND_PROBE and capture.outcome == OUTCOME_PARSE_ERROR:
             # An unlinked id answering with something unparseable is no evidence that an article
             # exists there: recording it would make a phantom article. Retried in the next run.
-            self.archive.mark_done(item.id, "failed")
+            self.archive.queue.mark_done(item.id, "failed")
             self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
             self.reporter.done(item.url, capture.outcome)
             return
         try:
             result = self.archive.record_capture(capture)
         except ValueError as exc:  # the archive refused this capture: say so, keep the rest going
-            self.archive.mark_done(item.id, "failed")
+            self.archive.queue.mark_done(item.id, "failed")
             self.reporter.error(f"{item.url}: not recorded: {exc}")
             self.reporter.done(item.url, "refused")
             return
         if capture.outcome == OUTCOME_FETCH_ERROR:
-            self.archive.mark_done(item.id, "failed")
+            self.archive.queue.mark_done(item.id, "failed")
             self.reporter.error(f"{item.url}: {capture.error} {capture.error_detail or ''}".rstrip())
         elif capture.outcome == OUTCOME_PARSE_ERROR:
             self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
@@ -311,13 +311,13 @@ class _Crawl:
         """
         if not self._marks:
             return
-        self.archive.mark_many_done(self._marks, "missing")
+        self.archive.queue.mark_many_done(self._marks, "missing")
         self._marks.clear()
 
     def _refill(self, run_id: int, inflight: dict[int, Future[_Done]], buffer: deque[WorkItem]) -> None:
         self._flush_marks()
         buffer.clear()
-        for item in self.archive.pending(run_id, limit=len(inflight) + REFILL):
+        for item in self.archive.queue.pending(run_id, limit=len(inflight) + REFILL):
             if item.id not in inflight:
                 buffer.append(item)
         self._dirty = False
@@ -374,7 +374,7 @@ class _Crawl:
                         self.requests += 1
                     if not inflight:
                         self._flush_marks()
-                        if status == STATUS_FINISHED and limited() and self.archive.pending(run_id, limit=1):
+                        if status == STATUS_FINISHED and limited() and self.archive.queue.pending(run_id, limit=1):
                             status = STATUS_PAUSED
                         break
                     finished, _ = wait(list(inflight.values()), return_when=FIRST_COMPLETED)
@@ -427,7 +427,7 @@ def run_crawl(
     clock_start = now or _now()
     base = (base_url or config.site.base_url).rstrip("/")
     with CrawlLock(db_path), Archive(db_path, gone_after=config.archive.gone_after) as archive:
-        run = archive.unfinished_run()
+        run = archive.queue.unfinished_run()
         resumed = run is not None
         if run is not None:
             if mode != run.mode:
@@ -439,20 +439,20 @@ def run_crawl(
                 base = stored.get("base_url", base).rstrip("/")
             except (ValueError, AttributeError):
                 pass
-            fresh = not archive.queue_counts(run_id)  # killed while planning: plan again
+            fresh = not archive.queue.queue_counts(run_id)  # killed while planning: plan again
         else:
             run_started_at = iso_utc(clock_start)
             run_config = json.loads(config.to_json())
             run_config.update({"base_url": base, "mode": mode, "max_requests": max_requests, "delay": delay})
-            run_id = archive.start_run(mode, run_started_at, json.dumps(run_config, ensure_ascii=False))
-            run_started_at = archive.run_info(run_id).started_at
+            run_id = archive.queue.start_run(mode, run_started_at, json.dumps(run_config, ensure_ascii=False))
+            run_started_at = archive.queue.run_info(run_id).started_at
             fresh = True
         crawl = _Crawl(
             config, archive, base, mode, max_requests, delay, reporter, clock_start, fetcher_factory
         )
         summary = CrawlSummary(run_id=run_id, mode=mode, status="running", resumed=resumed, started_at=run_started_at)
         crawl.setup(run_id, run_started_at, fresh)
-        counts = archive.queue_counts(run_id)
+        counts = archive.queue.queue_counts(run_id)
         reporter.start(run_id, mode, resumed, counts.get("pending", 0))
         try:
             status = crawl.work(run_id, summary)
@@ -465,6 +465,6 @@ def run_crawl(
         summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
         conclude(summary, status, base, crawl.last_failure, crawl.no_response_streak)
         if status in (STATUS_FINISHED, STATUS_UNREACHABLE, STATUS_LOST):
-            archive.finish_run(run_id, summary.finished_at, status, summary.to_json())
+            archive.queue.finish_run(run_id, summary.finished_at, status, summary.to_json())
         reporter.finish(summary)
         return summary

@@ -26,7 +26,7 @@ def failed_items_of_last_run(archive: Archive, base_url: str) -> list[WorkItem]:
     They are moved onto the current base URL, which may differ from the last run's.
     """
     return [
-        WorkItem(rebase(w.url, base_url), w.kind, w.article_id, w.priority) for w in archive.failed_of_last_run()
+        WorkItem(rebase(w.url, base_url), w.kind, w.article_id, w.priority) for w in archive.queue.failed_of_last_run()
     ]
 
 
@@ -37,9 +37,9 @@ def plan_run(
     """Queue a fresh run's whole plan (see the module docstring); returns the items added."""
     # Ids earlier full crawls found empty hold nothing but "this id did not exist then" (the run rows
     # keep the counts): forget them, keeping items with a capture and everything of this run.
-    archive.prune_probe_misses(run_id)
+    archive.queue.prune_probe_misses(run_id)
     items = disc.seeds()
-    revisits = plan_revisits(facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone), archive.first_finished_at())
+    revisits = plan_revisits(facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone), archive.queue.first_finished_at())
     for r in revisits:
         item = disc.article_item(r.article_id, priority=r.priority, kind=KIND_REVISIT)
         item.etag, item.last_modified = r.etag, r.last_modified
@@ -56,5 +56,5 @@ def plan_run(
         lo = cfg.discovery.id_range[0]
         # Streamed into the queue (still one transaction), never held as a list.
         probes = disc.iter_probes({f.article_id for f in facts}, lo, disc.probe_ceiling)
-        return archive.enqueue(run_id, chain(items, probes))
-    return archive.enqueue(run_id, items)
+        return archive.queue.enqueue(run_id, chain(items, probes))
+    return archive.queue.enqueue(run_id, items)

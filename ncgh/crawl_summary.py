@@ -94,7 +94,7 @@ class CrawlSummary:
 
 def run_stats(archive: Archive, run_id: int) -> dict[str, int]:
     """The run's counters from what is stored, so a resumed run's summary covers all its parts."""
-    return archive.run_counts(run_id, probe_kind=KIND_PROBE, revisit_kind=KIND_REVISIT)
+    return archive.queue.run_counts(run_id, probe_kind=KIND_PROBE, revisit_kind=KIND_REVISIT)
 
 
 def add_discovery_counts(summary: CrawlSummary, disc: Discovery) -> None:

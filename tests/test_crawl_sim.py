@@ -279,7 +279,7 @@ def test_run_killed_while_planning_is_planned_on_resume(sim_factory, tmp_path):
     srv = sim_factory(articles=30, seed=4, id_range=ID_RANGE)
     db = tmp_path / "k.db"
     with Archive(db) as archive:
-        archive.start_run("incremental", datetime.now(UTC).isoformat(), "{}")
+        archive.queue.start_run("incremental", datetime.now(UTC).isoformat(), "{}")
     summary = run_crawl(crawl_config(), db, base_url=srv.url)
     assert summary.resumed and summary.status == "finished"
     assert summary.new_articles == len([a for a in srv.truth()["articles"] if a["linked"]])

@@ -31,11 +31,11 @@ def test_first_capture_creates_article_version_event(archive):
     result = archive.record_capture(capture(day=0))
     assert (result.event, result.version, result.duplicate) == ("new", 1, False)
     assert result.changed_fields == ("title", "published_at", "body_text", "signature", "images")
-    state = archive.article_state(SITE, 1001)
+    state = archive.queue.article_state(SITE, 1001)
     assert state.status == "live" and state.version == 1 and state.missing_streak == 0
     assert state.first_seen == state.last_seen == state.last_change_at == at(0).replace("+00:00", ".000000+00:00")
     assert state.published_at == "2018-10-12"
-    assert archive.known_article_ids(SITE) == {1001}
+    assert archive.queue.known_article_ids(SITE) == {1001}
     assert events(archive) == ["new"]
 
 
@@ -49,7 +49,7 @@ def test_view_counter_only_change_is_not_a_version(archive):
     series = archive.conn.execute("SELECT at, views FROM views WHERE article_id = 1001 ORDER BY at").fetchall()
     assert [v for _, v in series] == [100, 137]
     row = archive.conn.execute("SELECT last_seen, last_capture_id FROM versions").fetchone()
-    assert row == (archive.article_state(SITE, 1001).last_seen, result.capture_id)
+    assert row == (archive.queue.article_state(SITE, 1001).last_seen, result.capture_id)
 
 
 def test_whitespace_nfc_and_layout_never_make_a_version(archive):
@@ -106,7 +106,7 @@ def test_edit_creates_version_with_changed_fields(archive):
     edited = replace(c, body_text=c.body_text + "\n\n补充一段新的内容。", title=c.title + "(更新)")
     result = archive.record_capture(capture(day=1, c=edited))
     assert (result.event, result.version, result.changed_fields) == ("edited", 2, ("title", "body_text"))
-    assert archive.article_state(SITE, 1001).last_change_at.startswith("2026-01-02")
+    assert archive.queue.article_state(SITE, 1001).last_change_at.startswith("2026-01-02")
     assert events(archive) == ["new", "edited"]
     assert json.loads(archive.conn.execute("SELECT changed_fields FROM versions WHERE version = 2").fetchone()[0]) == [
         "title",
@@ -143,7 +143,7 @@ def test_parse_failure_is_a_capture_without_version(archive):
     row = archive.conn.execute("SELECT outcome, parse_error, version FROM captures WHERE id = ?", (result.capture_id,))
     assert row.fetchone() == ("parse_error", "no title or body element", None)
     assert count(archive, "versions") == 1
-    assert archive.article_state(SITE, 1001).status == "live"
+    assert archive.queue.article_state(SITE, 1001).status == "live"
     # the next good capture with the same text is still version 1
     assert archive.record_capture(capture(day=2)).event is None
 
@@ -174,7 +174,7 @@ def test_blank_parse_is_a_parse_failure(archive):
     assert result.version is None and count(archive, "versions") == 0
     assert archive.stored_capture(result.capture_id).outcome == "parse_error"
     # the page exists: the article is known, without a version yet
-    state = archive.article_state(SITE, 1001)
+    state = archive.queue.article_state(SITE, 1001)
     assert state.version is None and state.status == "live"
     assert archive.record_capture(capture(day=1)).event == "new"
 
@@ -184,11 +184,11 @@ def test_each_kind_of_deletion_makes_the_article_gone_after_two_captures(archive
     archive.record_capture(capture(day=0))
     first = archive.record_capture(missing(1001, 1, reason))
     assert first.event is None
-    state = archive.article_state(SITE, 1001)
+    state = archive.queue.article_state(SITE, 1001)
     assert state.status == "live" and state.missing_streak == 1
     second = archive.record_capture(missing(1001, 2, reason))
     assert second.event == "gone"
-    state = archive.article_state(SITE, 1001)
+    state = archive.queue.article_state(SITE, 1001)
     assert state.status == "gone" and state.missing_streak == 2 and state.version == 1
     assert archive.conn.execute("SELECT detail FROM events WHERE event = 'gone'").fetchone()[0] == reason
     # further misses add no more events
@@ -208,20 +208,20 @@ def test_fetch_errors_never_count_as_missing_nor_break_the_streak(archive):
     archive.record_capture(capture(day=0))
     for day in range(1, 6):
         archive.record_capture(fetch_error(1001, day, "timeout" if day % 2 else "http_status", 503 if day % 2 == 0 else None))
-    assert archive.article_state(SITE, 1001).status == "live"
-    assert archive.article_state(SITE, 1001).missing_streak == 0
+    assert archive.queue.article_state(SITE, 1001).status == "live"
+    assert archive.queue.article_state(SITE, 1001).missing_streak == 0
     assert archive.record_capture(missing(1001, 6)).event is None
     archive.record_capture(fetch_error(1001, 7, "http_status", 503))
     archive.record_capture(fetch_error(1001, 8, "connection"))
     assert archive.record_capture(missing(1001, 9)).event == "gone"
-    assert archive.article_state(SITE, 1001).last_seen.startswith("2026-01-01")
+    assert archive.queue.article_state(SITE, 1001).last_seen.startswith("2026-01-01")
 
 
 def test_a_single_miss_then_present_resets_the_streak(archive):
     archive.record_capture(capture(day=0))
     archive.record_capture(missing(1001, 1))
     archive.record_capture(capture(day=2))
-    assert archive.article_state(SITE, 1001).missing_streak == 0
+    assert archive.queue.article_state(SITE, 1001).missing_streak == 0
     assert archive.record_capture(missing(1001, 3)).event is None
     assert events(archive) == ["new"]
 
@@ -232,7 +232,7 @@ def test_restored_when_it_comes_back(archive):
     archive.record_capture(missing(1001, 2, "not_exist_page"))
     result = archive.record_capture(capture(day=3, views=150))
     assert (result.event, result.version) == ("restored", 1)
-    state = archive.article_state(SITE, 1001)
+    state = archive.queue.article_state(SITE, 1001)
     assert state.status == "live" and state.missing_streak == 0
     assert events(archive) == ["new", "gone", "restored"]
     assert count(archive, "versions") == 1
@@ -263,7 +263,7 @@ def test_not_modified_keeps_version_and_counts_as_present(archive):
     )
     result = archive.record_capture(nm)
     assert (result.event, result.version) == (None, 1)
-    state = archive.article_state(SITE, 1001)
+    state = archive.queue.article_state(SITE, 1001)
     assert state.missing_streak == 0 and state.last_seen.startswith("2026-01-03")
     assert (state.etag, state.last_modified) == ('"v1"', "Fri, 12 Oct 2018 01:00:00 GMT")
     assert archive.conn.execute("SELECT last_seen FROM versions").fetchone()[0].startswith("2026-01-03")
@@ -272,15 +272,15 @@ def test_not_modified_keeps_version_and_counts_as_present(archive):
 def test_validators_follow_the_latest_200(archive):
     archive.record_capture(capture(day=0, headers=[("ETag", '"a"')]))
     archive.record_capture(capture(day=1, headers=[("etag", '"b"')]))
-    assert archive.article_state(SITE, 1001).etag == '"b"'
+    assert archive.queue.article_state(SITE, 1001).etag == '"b"'
     archive.record_capture(capture(day=2, headers=[]))
-    assert archive.article_state(SITE, 1001).etag is None
+    assert archive.queue.article_state(SITE, 1001).etag is None
 
 
 def test_unknown_article_that_is_missing_gets_no_article_row(archive):
     result = archive.record_capture(missing(4242, 0))
     assert result.event is None
-    assert archive.article_state(SITE, 4242) is None
+    assert archive.queue.article_state(SITE, 4242) is None
     assert count(archive, "captures") == 1
 
 
@@ -298,7 +298,7 @@ def test_many_urls_one_article(archive):
         "http://ncgh.org.cn/article/1001",
         "https://ncgh.org.cn/article/1001",
     }
-    assert archive.article_state(SITE, 1001).last_url == "https://ncgh.org.cn/article/1001"
+    assert archive.queue.article_state(SITE, 1001).last_url == "https://ncgh.org.cn/article/1001"
 
 
 def test_same_capture_twice_changes_nothing(archive):
@@ -381,10 +381,10 @@ def test_article_states_for_planning(archive):
     archive.record_capture(capture(article_id=2, day=0))
     archive.record_capture(missing(2, 1))
     archive.record_capture(missing(2, 2))
-    states = {s.article_id: s for s in archive.article_states(SITE)}
+    states = {s.article_id: s for s in archive.queue.article_states(SITE)}
     assert set(states) == {1, 2}
     assert states[1].status == "live" and states[2].status == "gone"
-    assert archive.article_states("other-site") is not None and list(archive.article_states("other-site")) == []
+    assert archive.queue.article_states("other-site") is not None and list(archive.queue.article_states("other-site")) == []
 
 
 def test_a_304_refreshes_only_the_validators_it_carries(archive):
@@ -393,5 +393,5 @@ def test_a_304_refreshes_only_the_validators_it_carries(archive):
     nm = CaptureIn(site=SITE, url=url, final_url=url, fetched_at=at(1), status=304, outcome="not_modified",
                    article_id=1001, headers=[("ETag", '"b"')])  # fmt: skip
     archive.record_capture(nm)
-    state = archive.article_state(SITE, 1001)
+    state = archive.queue.article_state(SITE, 1001)
     assert (state.etag, state.last_modified) == ('"b"', "Mon, 01 Jan 2026 00:00:00 GMT")

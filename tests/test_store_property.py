@@ -56,7 +56,7 @@ def test_random_histories_follow_the_rules(ops, gone_after):
                 assert result.event is None and result.version is None
                 if not exists:
                     exists, status = True, "live"
-            state = archive.article_state(SITE, 7)
+            state = archive.queue.article_state(SITE, 7)
             if not exists:
                 assert state is None
             else:

@@ -59,9 +59,9 @@ def archive(tmp_path):
 
 
 def test_history_is_as_expected(archive):
-    assert archive.article_state(SITE, 1).status == "live"
-    assert archive.article_state(SITE, 2).status == "gone"
-    assert archive.article_state(SITE, 3).version == 2
+    assert archive.queue.article_state(SITE, 1).status == "live"
+    assert archive.queue.article_state(SITE, 2).status == "gone"
+    assert archive.queue.article_state(SITE, 3).version == 2
     events = archive.conn.execute("SELECT article_id, event FROM events ORDER BY id").fetchall()
     assert events == [
         (1, "new"), (2, "new"), (3, "new"), (2, "edited"), (2, "gone"), (1, "gone"), (1, "restored"), (3, "edited"),
