@@ -16,7 +16,6 @@ from archive.resolve import (  # noqa: F401  (resolve_article and friends stay i
     DEFAULT_ARTICLE_PATHS,
     ArticleRef,
     QueryError,
-    article_id_from_path,
     parse_moment,
     resolve_article,
 )

@@ -92,7 +92,7 @@ def int_list(v: Any) -> tuple[int, ...]:
 def article_paths(v: Any) -> tuple[str, ...]:
     paths = str_list()(v)
     for p in paths:
-        if "{id}" not in p or not p.startswith("/"):
+        if p.count("{id}") != 1 or not p.startswith("/"):  # scraper.ids reads exactly one id
             raise Bad("a list of paths starting with / and containing {id}")
     return paths
 

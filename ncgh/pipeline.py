@@ -37,8 +37,8 @@ from archive.model import (
     CaptureIn,
     FooterFields,
 )
-from scraper.discover import article_id_from_url
 from scraper.encoding import decode
+from scraper.ids import article_id_from_url
 from scraper.parse import SiteProfile, parse_article, parse_decoded, parser_version_for
 from scraper.records import (
     ArticleMissing,

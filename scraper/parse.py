@@ -17,10 +17,10 @@ from pathlib import Path
 
 from scraper.article_parts import ArticleParts, fallback_parts, profile_parts
 from scraper.dates import DateValue
-from scraper.discover import article_id_from_url
 from scraper.encoding import Decoded, decode
 from scraper.header import normalise_space
 from scraper.htmltree import build_tree, page_body, text_lines, utf8_bytes
+from scraper.ids import article_id_from_url
 from scraper.profile import DEFAULT_PROFILE, SiteProfile, compile_profile, select_first
 from scraper.records import ArticleMissing, ArticleRecord, ParseError
 from scraper.sanitize import absolute_url
