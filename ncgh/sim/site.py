@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ncgh.sim import assets, templates
 from ncgh.sim.config import SimConfig
-from ncgh.sim.content import CATEGORIES, Article, SiteState, TimelineParams
+from ncgh.sim.content import CATEGORIES, Article, SiteState
 from ncgh.sim.templates import PageContext
 
 ARTICLE_RE = re.compile(r"^/(?:nczhghcms/)?article/(\d+)/?$")
@@ -85,11 +85,7 @@ class SimSite:
 
     def __init__(self, config: SimConfig):
         self.config = config
-        params = TimelineParams(
-            edit_rate=config.edit_rate, delete_rate=config.delete_rate, restore_rate=config.restore_rate,
-            new_per_day=config.new_per_day, icp_switch_day=config.icp_switch_day, id_range=config.id_range,
-        )
-        self.state = SiteState(config.articles, config.seed, params)
+        self.state = SiteState(config.articles, config.seed, config.timeline)
         self._lock = threading.RLock()
         for _ in range(config.day):
             self.state.step()
