@@ -27,8 +27,9 @@ from scraper.records import ParseError
 
 __all__ = ["DEFAULT_LIMITS", "LIBXML2_MAX_DEPTH", "Limit", "PageLimits", "PageTooComplex", "check_page"]
 
-# libxml2's tree builder refuses to nest deeper than this with XML_PARSE_HUGE (lxml's huge_tree;
-# 256 without it) and halts the parse there, dropping everything after: a depth limit must stay below.
+# libxml2's tree builder nests at most this deep with XML_PARSE_HUGE (lxml's huge_tree; 256 without
+# it), counting <html> as 1, and halts the parse at the next level, dropping everything after: the
+# depth limit may not be above it (tests/test_parse_limits.py checks both sides of the line).
 LIBXML2_MAX_DEPTH = 2048
 # Elements libxml2 may add to a page's own start tags (html, head, body, an implied p) and so to its depth.
 _IMPLIED = 8
@@ -45,22 +46,21 @@ class Limit(StrEnum):
 
 @dataclass(frozen=True)
 class PageLimits:
-    """What one page may hold before its tree is built. Defaults are 13x to 60x the largest real page."""
+    """What one page may hold before its tree is built. Defaults are 13x to 58x the largest real page."""
 
     max_characters: int = 12_000_000  # above the fetcher's 10 MB body cap even for ASCII text
     max_elements: int = 100_000  # start tags; a tree costs libxml2 about 130 bytes an element
     max_attributes: int = 256  # on one element
-    max_depth: int = 1_000  # nesting; must stay below libxml2's LIBXML2_MAX_DEPTH
+    max_depth: int = LIBXML2_MAX_DEPTH  # nesting, measured as libxml2 nests; deeper, its tree is cut
 
     def __post_init__(self) -> None:
         for name in ("max_characters", "max_elements", "max_attributes", "max_depth"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, not {value!r}")
-        if self.max_depth > LIBXML2_MAX_DEPTH - _IMPLIED:
+        if self.max_depth > LIBXML2_MAX_DEPTH:
             raise ValueError(
-                f"max_depth must be at most {LIBXML2_MAX_DEPTH - _IMPLIED}: libxml2 silently cuts a tree at "
-                f"{LIBXML2_MAX_DEPTH} levels"
+                f"max_depth must be at most {LIBXML2_MAX_DEPTH}: libxml2 silently cuts a tree deeper than that"
             )
 
 
