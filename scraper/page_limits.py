@@ -1,7 +1,7 @@
 """Is this page too pathological to build a tree of? Checked on the decoded text, before libxml2 sees it.
 
 libxml2 is fast on real pages but not on every page a server can send: one element with 80,000
-attributes costs it minutes (the duplicate-attribute check grows faster than n²), 2.45 million
+attributes costs it half a minute or more (building them into the tree grows faster than n²), 2.45 million
 `<br>` in a 9.8 MB page cost 3 s and 330 MB of tree (and the crawl half a gigabyte), and past 2,048
 levels of nesting it stops parsing without an error anyone sees, so the rest of the page (the
 article's body) silently disappears. An archive must give the same answer every time it parses the
@@ -10,9 +10,9 @@ holds, never a wall-clock deadline: a page over one raises `PageTooComplex` (a `
 the crawl records as a parse error with the reason, the bytes kept, so a later parser can retry.
 
 Every limit is far above what real article pages need (docs/parsing.md, "Pathological pages", has
-the numbers measured on the simulator's pages and on 115 real Chinese pages), and each check costs a
-real page a few counts over its text: the exact measurements run only when a cheap bound says a
-limit could be reached.
+the numbers measured on the simulator's pages and on 115 real Chinese pages), and a page of the site
+costs two counts and two regex searches over its text: the exact measurements run only when a cheap
+bound says a limit could be reached.
 """
 
 from __future__ import annotations
@@ -25,7 +25,10 @@ from lxml import etree
 
 from scraper.records import ParseError
 
-__all__ = ["DEFAULT_LIMITS", "LIBXML2_MAX_DEPTH", "Limit", "PageLimits", "PageTooComplex", "check_page"]
+__all__ = [
+    "DEFAULT_LIMITS", "LIBXML2_MAX_DEPTH", "Limit", "PageLimits", "PageShape", "PageTooComplex", "check_page",
+    "count_start_tags", "page_shape",
+]
 
 # libxml2's tree builder nests at most this deep with XML_PARSE_HUGE (lxml's huge_tree; 256 without
 # it), counting <html> as 1, and halts the parse at the next level, dropping everything after: the
@@ -93,7 +96,7 @@ def check_page(text: str, limits: PageLimits = DEFAULT_LIMITS) -> None:
             raise PageTooComplex(Limit.ELEMENTS, elements, limits.max_elements, "elements")
     # libxml2's own measure of attributes and depth costs about as much as building the tree, so it
     # runs only when a cheap test cannot rule a limit out: depth by the same count of start tags,
-    # attributes by one regex pass that takes every tag of at most `max_attributes`.
+    # attributes by two regex searches (`_tags_fit`).
     if bound + _IMPLIED > limits.max_depth or not _tags_fit(text, limits.max_attributes):
         shape = page_shape(text)
         if shape.attributes > limits.max_attributes:
