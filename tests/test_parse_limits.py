@@ -223,3 +223,36 @@ def test_a_crawl_records_the_pathological_page_as_a_parse_error_and_finishes(tmp
     assert rows and all(o == "parse_error" and reason in (e or "") and size == len(body) for o, e, size in rows)
     assert versions == 0 and states == {"done"}  # done: no resumed run picks it up again
     assert ncgh("verify", "--db", str(db)).returncode == 0
+
+
+def test_reparse_turns_a_short_version_from_before_the_limits_into_a_parse_error(tmp_path):
+    """An archive crawled before the limits holds a version whose body libxml2 cut at 2,048 levels;
+    `ncgh reparse` replaces it with the parse error it should have been."""
+    from datetime import UTC, datetime
+
+    from click.testing import CliRunner
+
+    from archive.store import Archive
+    from ncgh.cli import cli
+    from ncgh.config import load_config, to_site_profile
+    from ncgh.pipeline import interpret
+    from scraper.records import FetchResult
+
+    cfg = load_config()
+    body = page("<div>" * 3_000 + "深处" + "</div>" * 3_000)
+    fetched = FetchResult(
+        url=URL, final_url=URL, status=200, headers=[("Content-Type", "text/html; charset=utf-8")], body=body,
+        fetched_at=datetime(2026, 1, 1, tzinfo=UTC), elapsed=0.01, attempts=1,
+    )
+    db = tmp_path / "a.db"
+    with patch("scraper.parse.check_page", lambda text: None), Archive(db) as archive:  # the parser before
+        capture = interpret(cfg.site.name, URL, fetched, to_site_profile(cfg), cfg.site.article_paths)
+        assert capture.outcome == "ok" and "深处" not in capture.content.body_text  # the short version
+        archive.record_capture(capture)
+    result = CliRunner().invoke(cli, ["reparse", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "versions: 1 -> 0" in result.output
+    with Archive(db) as archive:
+        row = archive.conn.execute("SELECT outcome, parse_error, body_size FROM captures").fetchone()
+    assert row == ("parse_error", "page too complex to parse: nesting depth 3,004 > max_depth 2,048", len(body))
+    assert CliRunner().invoke(cli, ["verify", "--db", str(db)]).exit_code == 0
