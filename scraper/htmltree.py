@@ -1,8 +1,9 @@
 """Page bytes -> lxml tree, and the visible text of an element as lines.
 
 The charset is decided by `scraper.encoding`; this module only turns the decoded page into bytes
-libxml2 parses safely and fast (UTF-8, no control characters, no XML declaration), builds the tree,
-and reads text out of it the way a browser breaks lines (blocks and <br>).
+libxml2 parses safely (UTF-8, no control characters, no XML declaration), builds the tree, removes
+the control characters character references decode to, and reads text out of it the way a browser
+breaks lines (blocks and <br>).
 """
 
 from __future__ import annotations
@@ -28,69 +29,62 @@ __all__ = [
 ]
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
-# C0 controls (and U+FFFE/U+FFFF) break libxml2 and lxml's text setters; U+E000 (private use) is
-# `text_lines`' block marker. The C0 controls as bytes, for the fast path.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ue000]")
-_CONTROL_BYTES = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(14, 32))
-# Every byte but those, \t \n \r, "&" and "#": deleting these with translate() leaves the few bytes
-# that tell whether a page has control characters or may have a character reference to one ("&#"
-# adjacent in the page stays adjacent), in one pass that writes little.
-_UNTELLING_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES and b not in b"\t\n\r&#")
+# What the parser removes from text, whether the page holds it as a character or as a reference:
+# C0 controls but tab, LF and CR (libxml2 stops at NUL, and lxml's text setters refuse them), DEL
+# and the noncharacters (U+FDD0-FDEF, U+nFFFE/nFFFF: what `html.unescape` drops from references
+# besides the C0 controls), and U+E000 (private use), `text_lines`' block marker.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000\ufdd0-\ufdef"
+    + "".join(chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF) for plane in range(17))
+    + "]"
+)
+# A numeric character reference, its digits read whole (a greedy run, as HTML reads them).
+_NUMERIC_REF = re.compile(rb"&#(?:[xX][0-9a-fA-F]+|[0-9]+)")
 
-
-def _scan(data: bytes) -> tuple[bool, bool]:
-    """(the bytes hold a C0 control character, they may hold a "&#" reference)."""
-    left = data.translate(None, _UNTELLING_BYTES)
-    return bool(left.translate(None, b"\t\n\r&#")), b"&#" in left
-
-
-# A plain etree parser on UTF-8 bytes parses twice as fast as lxml.html on str (no Python element
-# classes, no UCS-4 input); lxml.html trees are built only for the fallback, which needs them.
 # huge_tree lifts libxml2's depth limit of 256 (past it, text is silently dropped) and its 10 MB text
-# node limit; bodies are capped at 10 MB by the fetcher anyway.
+# node limit; bodies are capped at 10 MB by the fetcher anyway. lxml.html trees are built only for
+# the fallback extractor, which needs lxml.html's element classes.
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
 _HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
                                     huge_tree=True)
 
 
 def utf8_bytes(body: bytes, decoded: Decoded) -> bytes:
-    """The page as UTF-8 bytes for the parser (the original bytes when they already are)."""
+    """The decoded page as UTF-8 bytes for the parser: no control characters, no XML declaration
+    (libxml2 would read its encoding over ours). Character references stay for libxml2 to decode."""
     text = decoded.text
-    if decoded.encoding == "utf-8" and decoded.source in ("http", "meta", "utf-8") and not body.startswith(b"\xef\xbb\xbf"):
-        # Decoded strictly as UTF-8: the bytes are the text.
-        unsafe, refs = _unsafe(body, text)
-        if not unsafe and b"<?xml" not in body[:200]:
-            return _CONTROL_REF.sub(b"", body) if refs else body
     if "<?xml" in text[:200]:
         text = _XML_DECL.sub("", text, count=1)
+    text = _CONTROL.sub("", text)
     if not text or text.isspace():
         raise ParseError("empty page")
-    data = text.encode("utf-8", errors="replace")  # lone surrogates cannot be encoded
-    unsafe, refs = _unsafe(data, text)
-    if unsafe:
-        text = _CONTROL.sub("", text)  # libxml2 stops at NUL and chokes on other C0 controls
-        if not text or text.isspace():
-            raise ParseError("empty page")
-        data = text.encode("utf-8", errors="replace")
-        refs = _scan(data)[1]
-    return _CONTROL_REF.sub(b"", data) if refs else data
+    return text.encode("utf-8", errors="replace")  # lone surrogates cannot be encoded
 
 
-def _unsafe(data: bytes, text: str) -> tuple[bool, bool]:
-    """(the page holds a character `_CONTROL` removes, it may hold a "&#" reference to one); `data`
-    is `text` in UTF-8. C0 controls are looked for in the bytes (one translate(), a quarter of a
-    character-class regex over the text); U+E000 is the only one of the three others whose UTF-8
-    lead byte (EE) is rare in Chinese text, so a byte search (memchr) rules it out first, while
-    U+FFFE/U+FFFF share theirs (EF) with full-width punctuation and are looked for in the text."""
-    controls, refs = _scan(data)
-    unsafe = controls or (b"\xee" in data and "\ue000" in text) or "\ufffe" in text or "\uffff" in text
-    return unsafe, refs
+def _refers_to_control(data: bytes) -> bool:
+    """Whether a numeric reference in `data` decodes (as HTML decodes it, `html.unescape`) to a
+    character `_CONTROL` removes, or to nothing."""
+    for m in _NUMERIC_REF.finditer(data):
+        char = html.unescape(m.group().decode("ascii") + ";")
+        if not char or _CONTROL.search(char):
+            return True
+    return False
 
 
-# Character references to the same characters (`&#1;`): libxml2 turns them into the characters.
-_CONTROL_REF = re.compile(
-    rb"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45]|57344)|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF]|[eE]000));?"
-)
+def _drop_controls(root: etree._Element) -> None:
+    """Remove `_CONTROL` characters from every text, tail and attribute value of the tree.
+
+    libxml2 decodes references as HTML does, control characters included; they are removed from
+    the decoded text, not from the page's bytes, so that dropping one never joins its neighbours
+    into a new reference (`&&#1;amp;` is the text "&amp;")."""
+    clean = _CONTROL.sub
+    for el in root.iter():
+        if el.text:
+            el.text = clean("", el.text)
+        if el.tail:
+            el.tail = clean("", el.tail)
+        for name, value in el.attrib.items():
+            el.attrib[name] = clean("", value)
 
 
 def build_tree(data: bytes, html_elements: bool = False) -> etree._Element:
@@ -100,6 +94,8 @@ def build_tree(data: bytes, html_elements: bool = False) -> etree._Element:
         raise ParseError(f"unparseable HTML: {exc}") from exc
     if root is None:
         raise ParseError("empty page")
+    if b"&#" in data and _refers_to_control(data):
+        _drop_controls(root)
     # Scripts and styles are never content; dropping them once here spares every later step.
     etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
     return root
