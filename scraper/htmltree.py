@@ -83,8 +83,15 @@ def _drop_controls(root: etree._Element) -> None:
             el.text = clean("", el.text)
         if el.tail:
             el.tail = clean("", el.tail)
-        for name, value in el.attrib.items():
-            el.attrib[name] = clean("", value)
+        attrib = el.attrib
+        if attrib:
+            # Set back all at once: lxml reads `{x}y` in a name as a namespace, so an attribute named
+            # like that (an unrendered template variable) cannot be addressed by name; it is dropped.
+            items = attrib.items()
+            attrib.clear()
+            for name, value in items:
+                if "{" not in name and "}" not in name:
+                    attrib[name] = clean("", value)
 
 
 def build_tree(data: bytes, html_elements: bool = False) -> etree._Element:

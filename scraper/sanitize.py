@@ -53,8 +53,6 @@ def sanitise_attributes(
     as (element, "href" or "src", absolute URL) in document order. `before_img` is called with each
     <img> before its attributes or any after it in document order are touched (captions are read
     from the class and style of what follows an image)."""
-    # One walk over the elements (most have no attributes; `attrib` of those is cheap to test) reads,
-    # strips and rewrites in place: cheaper than an XPath for every attribute plus strip_attributes.
     keep = _KEEP_ATTRS
     kept: list[tuple[etree._Element, str, str]] = []
     for node in el.iter(etree.Element):
@@ -63,11 +61,16 @@ def sanitise_attributes(
         attrib = node.attrib
         if not attrib:
             continue
-        for name in attrib.keys():  # noqa: SIM118 -- a list copy: the loop deletes attributes
-            if name not in keep:
-                del attrib[name]  # on* handlers, style, class, id ...
-            elif name == "href" or name == "src":
-                value = attrib[name]
+        wanted = [(name, value) for name, value in attrib.items() if name in keep]
+        if len(wanted) < len(attrib):
+            # Unwanted attributes (on* handlers, style, class, id ...) go all at once: deleting one by
+            # name would make lxml parse the name, and a name such as `{{style}}` (an unrendered
+            # template variable) reads as a namespace it refuses (issue 13).
+            attrib.clear()
+            for name, value in wanted:
+                attrib[name] = value
+        for name, value in wanted:
+            if name == "href" or name == "src":
                 if _UNSAFE_URL.match(value) and not (node.tag == "img" and value.strip().startswith("data:image/")):
                     del attrib[name]
                     continue

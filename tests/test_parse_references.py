@@ -95,7 +95,7 @@ def _record(body: str, title: str = "标题") -> ArticleRecord | None:
         return None
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text_with_references, text_with_references)
 def test_text_decodes_as_html_unescape(title: str, text: str) -> None:
     record = _record(f"<p>{P1}</p><p>{text}</p><p>{P2}</p>", title="标题" + title)
@@ -105,7 +105,7 @@ def test_text_decodes_as_html_unescape(title: str, text: str) -> None:
     assert record.body_text == P1 + ("\n\n" + expected if expected else "") + "\n\n" + P2
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text_with_references)
 def test_attribute_values_decode_as_html_unescape(value: str) -> None:
     """Legacy names without `;` followed by a letter, digit or `=` stay text in attributes (HTML5);
