@@ -105,16 +105,15 @@ def parse_decoded(
     if base_el is not None and url and base_el.get("href"):
         base = absolute_url(url, base_el.get("href", ""))
 
-    candidates = compiled.prefilter(root)
     matched = {
-        "title": select_first(compiled.title, root, candidates),
-        "body": select_first(compiled.body, root, candidates),
-        "info": select_first(compiled.info, root, candidates),
-        "footer": select_first(compiled.footer, root, candidates),
+        "title": select_first(compiled.title, root),
+        "body": select_first(compiled.body, root),
+        "info": select_first(compiled.info, root),
+        "footer": select_first(compiled.footer, root),
     }
     found: ArticleParts
     if matched["title"] is not None and matched["body"] is not None:
-        found = profile_parts(root, matched, compiled, base, candidates)
+        found = profile_parts(root, matched, compiled, base)
         if sum(map(len, found.body.paragraphs)) < 80:
             message = _missing_message(found.body.paragraphs, profile.missing_patterns)
             if message is not None:
