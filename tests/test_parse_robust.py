@@ -45,10 +45,11 @@ def test_truncated_pages(data: bytes, fraction: float, url: str | None) -> None:
 TAGS = ["div", "p", "span", "td", "table", "tr", "a", "br", "img", "h2", "ul", "li", "font", "b", "form", "script"]
 ATTRS = ['', ' class="detail-title"', ' id="zoom"', ' class="detail-info"', ' class="footer"', ' href="/article/3"',
          ' src="x.jpg"', ' onclick="x()"', ' class="img-caption"', ' style="text-align:center"', ' class="detail-share"',
-         ' href="/a\x01b.pdf"', ' title="\x0b"']
+         ' href="/a\x01b.pdf"', ' title="\x0b"', ' href="/a.doc?x=1&#38;y=&#1;"', ' {{style}}']
 TEXTS = ["发布时间:2018-10-12", "浏览量:1,234", "来源:本站", "青山湖区总工会 葛文利", "2012年5月21日", "附件:a.doc",
          "赣ICP备18016234号-1", "该文章不存在", "正文内容,有标点。", "&nbsp;", "<", "&#0;", "\u3000", "【基层工会动态】",
-         "\x01", "\x00", "\uffff", "\ue000", "&#1;"]
+         "\x01", "\x00", "\uffff", "\ue000", "&#1;", "&#8220;", "&#x4E2D", "&ldquo;", "&#12288;", "&#65534;",
+         "&am&#1;p;", "&#x1FFFE;"]
 
 
 @st.composite
