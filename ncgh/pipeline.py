@@ -107,7 +107,7 @@ def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple
         return _Verdict(outcome, article_id, encoding=encoding, encoding_source=encoding_source, **fields)
 
     try:
-        record = parse_decoded(body, decoded, seen.final_url, profile) if decoded else parse_article(
+        record = parse_decoded(decoded, seen.final_url, profile) if decoded else parse_article(
             body, seen.final_url, content_type, profile
         )
     except ArticleMissing:

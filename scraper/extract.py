@@ -242,9 +242,7 @@ def _repeated_blocks(elements: list[lxml_html.HtmlElement], noise: set[int]) -> 
     return repeated
 
 
-def _stats(
-    root: lxml_html.HtmlElement, elements: list[lxml_html.HtmlElement], noise: set[int]
-) -> dict[int, _Stats]:
+def _stats(elements: list[lxml_html.HtmlElement], noise: set[int]) -> dict[int, _Stats]:
     stats: dict[int, _Stats] = {}
     repeated = _repeated_blocks(elements, noise)
     for el in reversed(elements):
@@ -417,7 +415,7 @@ def _extract_main(root: lxml_html.HtmlElement) -> MainText | None:
     if not elements:
         return None
     noise = _noise_map(root, elements)
-    stats = _stats(root, elements, noise)
+    stats = _stats(elements, noise)
     best: lxml_html.HtmlElement | None = None
     best_score = 0.0
     for el in reversed(elements):  # children before parents: on a tie the tighter element wins
@@ -545,7 +543,6 @@ def _reading_text(root: lxml_html.HtmlElement, main: lxml_html.HtmlElement | Non
 
 def guess_publication_date(
     root: lxml_html.HtmlElement,
-    text: str | None = None,
     *,
     allow_month: bool = False,
     main: MainText | None = None,
@@ -557,7 +554,7 @@ def guess_publication_date(
 
     Positions matter: a date just before the main block is the header line under the title, a
     date deep inside it is the article's subject matter. Pass `main` (from `extract_main(root)`)
-    to save extracting it again; `text` is accepted for compatibility and not needed.
+    to save extracting it again.
     """
     try:
         return _guess_date(root, allow_month, main)

@@ -90,17 +90,15 @@ def parse_article(
     profile: SiteProfile = DEFAULT_PROFILE,
 ) -> ArticleRecord:
     """Parse one article page; raise ParseError (or ArticleMissing) when it holds no article."""
-    return parse_decoded(body, decode(body, content_type), url, profile)
+    return parse_decoded(decode(body, content_type), url, profile)
 
 
-def parse_decoded(
-    body: bytes, decoded: Decoded, url: str | None, profile: SiteProfile = DEFAULT_PROFILE
-) -> ArticleRecord:
+def parse_decoded(decoded: Decoded, url: str | None, profile: SiteProfile = DEFAULT_PROFILE) -> ArticleRecord:
     """`parse_article` for a page the caller has decoded already (`decode(body, content_type)`; the
     crawl pipeline records how each page was decoded), so that it is not decoded twice."""
     check_page(decoded.text)  # a page too pathological for a tree is a ParseError, before libxml2 sees it
     compiled = compile_profile(profile)
-    data = utf8_bytes(body, decoded)
+    data = utf8_bytes(decoded)
     root = build_tree(data)
     base = url
     base_el = next(root.iter("base"), None)
