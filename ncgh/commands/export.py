@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ncgh.commands._read import db_options, echo_json, json_option, read_context
+from ncgh.commands._read import db_options, echo_json, json_option, open_failure, read_context
 
 
 @click.command("export")
@@ -31,8 +31,10 @@ def command(fmt: str, output: str, versions: str | None, since: str | None, bom:
     try:
         summary = export(fmt, ctx.db_path, output, versions=versions,
                          since=parse_moment(since, end_of_day=False) if since else None, force=force, bom=bom)
-    except (ExportError, QueryError) as exc:
+    except ExportError as exc:
         raise click.ClickException(str(exc)) from None
+    except QueryError as exc:
+        raise open_failure(exc, ctx.db_path) from None
     if as_json:
         echo_json(summary)
         return
