@@ -108,8 +108,8 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def echo_json(value: Any) -> None:
-    click.echo(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2))
+def echo_json(value: Any, err: bool = False) -> None:
+    click.echo(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2), err=err)
 
 
 def use_color() -> bool:
