@@ -106,7 +106,15 @@ def test_the_crawl_and_the_archive_read_any_url_alike(url: str) -> None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
+        ("http://www.ncgh.org.cn/nczhghcms/article/4711", 4711),
+        ("https://ncgh.org.cn/article/868", 868),
+        ("http://171.34.90.220:8081/nczhghcms/article/26481/", 26481),
+        ("https://12351.ncszgh.gov.cn/article/3745?from=timeline#top", 3745),
         ("http://www.ncgh.org.cn/plugin/gh/ghzx/pc_detail.php?erid=34&id=11522&yiid=32", 11522),  # the vendor's
+        ("http://www.ncgh.org.cn/plugin/gh/ghzx/pc_detail.php?erid=34&yiid=32", None),
+        ("http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=2", None),
+        ("http://www.ncgh.org.cn/nczhghcms/article/abc", None),
+        ("not a url at all", None),
         ("http://www.ncgh.org.cn/article/0", None),
         ("http://www.ncgh.org.cn/article/12345678901", 12345678901),  # 11 digits: SQLite holds it
         ("http://www.ncgh.org.cn/nczhghcms/%61rticle/%35", 5),  # %-escapes are the same URL
