@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import ncgh.config_checks as c
 from scraper.checks import FieldError, boolean, check_fields, checked, integer, number, str_list, string
+from scraper.ids import DEFAULT_ARTICLE_PATHS
 from scraper.settings import FetchSettings, ParseSettings
 
 if TYPE_CHECKING:
@@ -47,12 +48,13 @@ class _Section:
         check_fields(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SiteConfig(_Section):
     name: str = _key(string())
     base_url: str = _key(c.base_url)
     host_aliases: tuple[str, ...] = _key(str_list(nonempty=False))
-    article_paths: tuple[str, ...] = _key(c.article_paths)
+    # the URL rule's own default (scraper.ids), shown in config.toml as a comment
+    article_paths: tuple[str, ...] = field(default=DEFAULT_ARTICLE_PATHS, metadata=checked(c.article_paths))
     timezone: str = _key(c.timezone)
 
 
