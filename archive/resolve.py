@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from scraper.ids import MAX_ARTICLE_ID
+from scraper.ids import article_id as valid_article_id
+
 DEFAULT_ARTICLE_PATHS = ("/nczhghcms/article/{id}", "/article/{id}")
 
 
@@ -31,6 +34,8 @@ class ArticleRef:
 
 def _path_pattern(template: str) -> re.Pattern[str]:
     head, _, tail = template.partition("{id}")
+    # Any script's digits are captured so that a URL of the article form with a bad id is reported
+    # as such; scraper.ids decides which are ids.
     return re.compile("^" + re.escape(head) + r"(\d+)" + re.escape(tail) + "/?$")
 
 
@@ -45,13 +50,39 @@ def article_id_from_path(url: str, article_paths: tuple[str, ...] = DEFAULT_ARTI
     """The article id in a URL of either path form on any host (or in a bare path), or None.
 
     Only the path matters: identity is the id, so every host alias (and the simulator) maps the same.
+    Raises QueryError for a URL of an article form whose id is none (out of range, other digits).
     """
-    path = unquote(_split(url.strip()).path) or "/"
+    try:
+        path = unquote(_split(url.strip()).path) or "/"
+    except ValueError:  # urlsplit refuses some hosts ("http://[::1")
+        return None
     for template in article_paths:
         match = _path_pattern(template).match(path)
         if match:
-            return int(match.group(1))
+            return checked_article_id(match.group(1))
     return None
+
+
+def checked_article_id(text: str) -> int:
+    """`text` as an article id, or QueryError saying what an id is (scraper.ids decides)."""
+    value = valid_article_id(text)
+    if value is None:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise QueryError(f"{shown!r} is not an article id (ids are decimal numbers 1 to {MAX_ARTICLE_ID})")
+    return value
+
+
+def version_number(text: str, name: str = "version") -> int:
+    """A version number given as text (the web UI's ?version= and ?compare=), or QueryError.
+
+    The same rule as article ids (scraper.ids): ASCII decimal, 1 to SQLite's largest integer, so
+    `²`, `１`, `+1` and 10**20 are refused in one line instead of failing inside SQLite or int().
+    """
+    value = valid_article_id(text)
+    if value is None:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise QueryError(f"{name} must be a version number, not {shown!r}")
+    return value
 
 
 def _host_known(conn: sqlite3.Connection, host: str, host_aliases: tuple[str, ...]) -> bool:
@@ -79,8 +110,8 @@ def resolve_article(
     """
     text = str(ref).strip()
     article_id: int | None = None
-    if re.fullmatch(r"\d+", text):
-        article_id = int(text)
+    if re.fullmatch(r"[+-]?\d+", text):  # any script's digits, a sign: meant as an id
+        article_id = checked_article_id(text)
     else:
         row = conn.execute(
             "SELECT site, article_id FROM article_urls WHERE url = ? ORDER BY site = ? DESC LIMIT 1", (text, site)

@@ -14,6 +14,7 @@ import html
 import json
 import os
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from datasette import hookimpl
 
 from archive import diff as diffs
 from archive import query as q
+from archive.resolve import checked_article_id, version_number
 from archive.search import highlight, match_expression
 from archive.search import search as search_versions
 from archive.sql import open_readonly
@@ -99,7 +101,7 @@ def menu_links(datasette):
 @hookimpl
 def register_routes():
     return [
-        (r"^/-/article/(?P<article_id>\d+)$", article_page),
+        (r"^/-/article/(?P<article_id>[^/]+)$", article_page),
         (r"^/-/search$", search_page),
     ]
 
@@ -174,9 +176,7 @@ def _int_arg(request, name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
-        raise q.QueryError(f"{name} must be a version number, not {raw!r}")
-    return int(raw)
+    return version_number(raw, name)
 
 
 def article_context(conn, article_id: int, site: str | None, version: int | None, compare: int | None) -> dict[str, Any]:
@@ -225,8 +225,8 @@ async def article_page(datasette, request):
 
     name = archive_db_name(datasette)
     db = datasette.get_database(name)
-    article_id = int(request.url_vars["article_id"])
     try:
+        article_id = checked_article_id(request.url_vars["article_id"])
         version = _int_arg(request, "version")
         compare = _int_arg(request, "compare")
         context = await db.execute_fn(
@@ -323,20 +323,43 @@ def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None)
     return ds
 
 
-def port_free(host: str, port: int) -> bool:
-    """Whether (host, port) can be bound now, so a busy port is reported in one clear line."""
+class BindProblem(StrEnum):
+    """Why `ncgh serve` cannot listen where it was asked to."""
+
+    PORT_IN_USE = "port_in_use"
+    BAD_ADDRESS = "bad_address"  # not an address or name this machine has (999.1.1.1, a typo)
+
+
+@dataclass(frozen=True)
+class BindError:
+    problem: BindProblem
+    reason: str  # the system's words (strerror)
+
+
+def bind_error(host: str, port: int) -> BindError | None:
+    """Whether (host, port) can be bound now, and if not why: a busy port and an address that is
+    none of this machine's are different mistakes (the first only needs another --port)."""
+    import errno
     import socket
 
-    if port == 0:
-        return True
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        return BindError(BindProblem.BAD_ADDRESS, getattr(exc, "strerror", None) or str(exc))
+    family, _type, _proto, _name, address = infos[0]
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
+            sock.bind(address)
+        except OSError as exc:
+            problem = BindProblem.PORT_IN_USE if exc.errno == errno.EADDRINUSE else BindProblem.BAD_ADDRESS
+            return BindError(problem, exc.strerror or str(exc))
+    return None
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether (host, port) can be bound now (see bind_error for why not)."""
+    return bind_error(host, port) is None
 
 
 def run_server(ds, host: str = "127.0.0.1", port: int = 8001) -> None:

@@ -20,6 +20,9 @@ from urllib.parse import urlsplit
 import ncgh.config_checks as c
 
 DEFAULT_NAME = "<embedded default config.toml>"
+# Ceilings of durations in seconds ([fetch]); durations in days ([revisit]) stop at a century.
+HOUR = 3600.0
+DAY = 86_400.0
 
 
 class ConfigError(Exception):
@@ -47,6 +50,7 @@ class DiscoveryConfig:
     id_range: tuple[int, int]
     id_gap_tolerance: int
     max_list_pages: int
+    max_new_per_page: int
 
 
 @dataclass(frozen=True)
@@ -130,28 +134,29 @@ _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "categories": c.int_list,
             "api_list_template": c.template("category", "page", "page_size"),
             "api_ids_template": c.template("category"),
-            "api_page_size": c.integer(1),
+            "api_page_size": c.integer(1, 1000),
             "sources": c.str_list(nonempty=False, choices=("list", "api")),
-            "stop_after_known": c.integer(1),
+            "stop_after_known": c.integer(1, 1_000_000),
             "id_range": c.id_range,
-            "id_gap_tolerance": c.integer(0),
-            "max_list_pages": c.integer(1),
+            "id_gap_tolerance": c.integer(0, 10_000_000),
+            "max_list_pages": c.integer(1, 1_000_000),
+            "max_new_per_page": c.integer(1, 1_000_000),
         },
     ),
     "fetch": (
         FetchConfig,
         {
             "user_agent": c.string(),
-            "delay": c.number(0),
-            "concurrency_per_host": c.integer(1),
-            "connect_timeout": c.number(0, strict=True),
-            "read_timeout": c.number(0, strict=True),
-            "max_attempts": c.integer(1),
-            "backoff_base": c.number(0),
-            "backoff_max": c.number(0),
-            "retry_after_max": c.number(0),
-            "max_body_bytes": c.integer(1),
-            "max_redirects": c.integer(0),
+            "delay": c.number(0, maximum=HOUR),
+            "concurrency_per_host": c.integer(1, 64),
+            "connect_timeout": c.number(0, strict=True, maximum=HOUR),
+            "read_timeout": c.number(0, strict=True, maximum=HOUR),
+            "max_attempts": c.integer(1, 100),
+            "backoff_base": c.number(0, maximum=HOUR),
+            "backoff_max": c.number(0, maximum=DAY),
+            "retry_after_max": c.number(0, maximum=DAY),
+            "max_body_bytes": c.integer(1, 2**30),
+            "max_redirects": c.integer(0, 100),
             "obey_robots": c.boolean,
         },
     ),
@@ -166,7 +171,7 @@ _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "missing_patterns": c.str_list(nonempty=False),
         },
     ),
-    "archive": (ArchiveConfig, {"db_path": c.string(), "gone_after": c.integer(1)}),
+    "archive": (ArchiveConfig, {"db_path": c.string(), "gone_after": c.integer(1, 1000)}),
     "revisit": (
         RevisitConfig,
         {
@@ -174,7 +179,7 @@ _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "recently_changed_days": c.number(0),
             "days_for_recently_changed": c.number(0, strict=True),
             "gone_recheck_days": c.number(0, strict=True),
-            "budget": c.integer(0),
+            "budget": c.integer(0, 10_000_000),
             "fill_budget": c.boolean,
             "fill_min_days": c.number(0),
             "conditional": c.boolean,

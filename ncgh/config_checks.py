@@ -7,9 +7,14 @@ the file and the key, so a typo in a cron job's config fails loudly at start.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
+
+# Every integer ends up in SQLite (the run's config, ids, counters): nothing beyond its INTEGER.
+INT_MAX = 2**63 - 1
+DAYS_MAX = 36_500.0  # a century: the ceiling of every duration given in days
 
 
 class Bad(Exception):
@@ -21,7 +26,11 @@ def is_int(v: Any) -> bool:
 
 
 def is_num(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    """A finite int or float: TOML's nan and inf are valid syntax but no setting (nan even passes
+    every `<` test), and an int beyond INT_MAX would overflow SQLite."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    return math.isfinite(v) and abs(v) <= INT_MAX
 
 
 def string(nonempty: bool = True) -> Callable[[Any], str]:
@@ -33,19 +42,23 @@ def string(nonempty: bool = True) -> Callable[[Any], str]:
     return check
 
 
-def integer(minimum: int | None = None) -> Callable[[Any], int]:
+def integer(minimum: int = 0, maximum: int = INT_MAX) -> Callable[[Any], int]:
+    """An integer in [minimum, maximum] (every key has a ceiling; INT_MAX at most)."""
+
     def check(v: Any) -> int:
-        if not is_int(v) or (minimum is not None and v < minimum):
-            raise Bad("an integer" + (f" >= {minimum}" if minimum is not None else ""))
+        if not is_int(v) or not minimum <= v <= maximum:
+            raise Bad(f"an integer from {minimum} to {maximum}")
         return v
 
     return check
 
 
-def number(minimum: float = 0.0, strict: bool = False) -> Callable[[Any], float]:
+def number(minimum: float = 0.0, strict: bool = False, maximum: float = DAYS_MAX) -> Callable[[Any], float]:
+    """A finite number above (strict) or at least `minimum` and at most `maximum`."""
+
     def check(v: Any) -> float:
-        if not is_num(v) or (v <= minimum if strict else v < minimum):
-            raise Bad(f"a number {'>' if strict else '>='} {minimum:g}")
+        if not is_num(v) or (v <= minimum if strict else v < minimum) or v > maximum:
+            raise Bad(f"a number {'>' if strict else '>='} {minimum:g} and <= {maximum:g}")
         return float(v)
 
     return check
@@ -71,8 +84,8 @@ def str_list(nonempty: bool = True, choices: tuple[str, ...] | None = None) -> C
 
 
 def int_list(v: Any) -> tuple[int, ...]:
-    if not isinstance(v, list) or not v or not all(is_int(i) and i >= 0 for i in v):
-        raise Bad("a non-empty list of integers >= 0")
+    if not isinstance(v, list) or not v or not all(is_int(i) and 0 <= i <= INT_MAX for i in v):
+        raise Bad(f"a non-empty list of integers from 0 to {INT_MAX}")
     return tuple(v)
 
 
@@ -108,23 +121,29 @@ def template(*placeholders: str) -> Callable[[Any], str]:
 
 
 def id_range(v: Any) -> tuple[int, int]:
-    if not (isinstance(v, list) and len(v) == 2 and all(is_int(i) and i >= 0 for i in v) and v[0] <= v[1]):
-        raise Bad("[low, high] with integers 0 <= low <= high")
+    if not (isinstance(v, list) and len(v) == 2 and all(is_int(i) and 0 <= i <= INT_MAX for i in v) and v[0] <= v[1]):
+        raise Bad(f"[low, high] with integers 0 <= low <= high <= {INT_MAX}")
     return (v[0], v[1])
 
 
 def schedule(v: Any) -> tuple[tuple[int, float], ...]:
-    what = "a non-empty list of [max_age_days, interval_days] pairs with ascending max_age_days and interval_days > 0"
+    what = (
+        "a non-empty list of [max_age_days, interval_days] pairs with ascending max_age_days"
+        f" (at most {SCHEDULE_AGE_MAX}) and 0 < interval_days <= {DAYS_MAX:g}"
+    )
     if not isinstance(v, list) or not v:
         raise Bad(what)
     out: list[tuple[int, float]] = []
     for pair in v:
         if not (isinstance(pair, list) and len(pair) == 2 and is_int(pair[0]) and is_num(pair[1])):
             raise Bad(what)
-        if pair[0] <= 0 or pair[1] <= 0 or (out and pair[0] <= out[-1][0]):
+        if not 0 < pair[0] <= SCHEDULE_AGE_MAX or not 0 < pair[1] <= DAYS_MAX or (out and pair[0] <= out[-1][0]):
             raise Bad(what)
         out.append((pair[0], float(pair[1])))
     return tuple(out)
+
+
+SCHEDULE_AGE_MAX = 1_000_000  # days (the default's catch-all row is 100000)
 
 
 def timezone(v: Any) -> str:

@@ -48,6 +48,7 @@ from ncgh.crawl_summary import (
     STATUS_PAUSED,
     STATUS_UNREACHABLE,
     CrawlSummary,
+    add_discovery_counts,
     conclude,
     run_stats,
 )
@@ -55,7 +56,7 @@ from ncgh.discovery import ARTICLE_KINDS, DISCOVERY_KINDS, KIND_API, KIND_LIST, 
 from ncgh.lock import CrawlLock
 from ncgh.pipeline import interpret, iso_utc
 from ncgh.report import Reporter
-from scraper.discover import parse_api_ids, parse_api_list, parse_list_page
+from scraper.discover import IdList, parse_api_id_page, parse_api_list, parse_list_page
 from scraper.fetch import Fetcher
 from scraper.records import FetchResult, ListPage, ParseError
 
@@ -81,7 +82,7 @@ class _Done:
     fetch: FetchResult | None
     capture: CaptureIn | None
     page: ListPage | None = None
-    ids: list[int] | None = None
+    ids: IdList | None = None
     crash: str | None = None  # an unexpected exception while fetching or interpreting
 
 
@@ -159,7 +160,7 @@ class _Crawl:
                 elif item.kind == KIND_API:
                     done.page = parse_api_list(fetch.body, fetch.final_url, self.paths)
                 else:
-                    done.ids = parse_api_ids(fetch.body, fetch.final_url)
+                    done.ids = parse_api_id_page(fetch.body, fetch.final_url)
             except ParseError as exc:
                 capture.outcome = OUTCOME_PARSE_ERROR
                 capture.parse_error = exc.reason
@@ -186,8 +187,9 @@ class _Crawl:
         if done.page is not None or done.ids is not None:
             outcome = self.disc.after_page(item.kind, item.url, done.page, done.ids)
             children += outcome.items
-            for article_id in outcome.new_ids:
-                children += self.disc.after_hit(article_id, self.all_ids)
+            children += self.disc.after_hits(outcome.new_ids, self.all_ids)
+            if outcome.capped:
+                self.reporter.info(f"{item.url}: {outcome.reason}")
         if item.kind == KIND_PROBE and capture.outcome in (OUTCOME_OK, OUTCOME_PARSE_ERROR, OUTCOME_NOT_MODIFIED):
             children += self.disc.after_hit(item.article_id or 0, self.all_ids)
         if children:
@@ -380,6 +382,7 @@ def run_crawl(
             reporter.close()
         for key, value in run_stats(archive, run_id).items():
             setattr(summary, key, value)
+        add_discovery_counts(summary, crawl.disc)
         summary.elapsed = round(time.monotonic() - started, 3)
         summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
         conclude(summary, status, base, crawl.last_failure, crawl.no_response_streak)

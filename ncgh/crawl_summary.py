@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from archive.store import Archive
-from ncgh.discovery import KIND_PROBE, KIND_REVISIT
+from ncgh.discovery import KIND_PROBE, KIND_REVISIT, Discovery
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -51,6 +51,11 @@ class CrawlSummary:
     revisits: int = 0  # known articles planned for a revisit
     probes: int = 0  # ids probed by the id walk
     pending: int = 0  # work items left (non-zero only for a paused or interrupted run)
+    # Counted by this invocation's discovery (not read back from the archive: a resumed run counts
+    # only its own pages): numbers on list/API pages that are no article id (2**63, 10**40 ...).
+    skipped_ids: int = 0
+    capped_pages: int = 0  # pages that showed more than [discovery] max_new_per_page articles to queue
+    capped_ids: int = 0  # the articles those pages showed beyond it, left for the next run
     started_at: str = ""
     finished_at: str = ""
     elapsed: float = 0.0
@@ -75,6 +80,10 @@ class CrawlSummary:
         )
         if self.footer_changes:
             text += f", footer changed {self.footer_changes}x"
+        if self.skipped_ids:
+            text += f", {self.skipped_ids} ids out of range skipped"
+        if self.capped_ids:
+            text += f", {self.capped_ids} ids over max_new_per_page left for the next run ({self.capped_pages} pages)"
         if self.pending and self.status in (STATUS_PAUSED, STATUS_INTERRUPTED):
             text += f", {self.pending} left for the next crawl"
         text += f" ({self.elapsed:.1f}s)"
@@ -83,10 +92,16 @@ class CrawlSummary:
         return text
 
 
-
 def run_stats(archive: Archive, run_id: int) -> dict[str, int]:
     """The run's counters from what is stored, so a resumed run's summary covers all its parts."""
     return archive.queue.run_counts(run_id, probe_kind=KIND_PROBE, revisit_kind=KIND_REVISIT)
+
+
+def add_discovery_counts(summary: CrawlSummary, disc: Discovery) -> None:
+    """Copy what discovery counted in this invocation (ids skipped ...) into the summary."""
+    summary.skipped_ids = disc.skipped_ids
+    summary.capped_pages = disc.capped_pages
+    summary.capped_ids = disc.capped_ids
 
 
 def conclude(summary: CrawlSummary, status: str, base_url: str, last_failure: str | None, silent_streak: int) -> None:

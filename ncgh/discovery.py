@@ -20,7 +20,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from archive.store import WorkItem
 from ncgh.config import Config
-from scraper.discover import article_url
+from scraper.discover import IdList, article_url
+from scraper.ids import MAX_ARTICLE_ID
 from scraper.records import ListPage
 
 KIND_LIST = "list"  # HTML list page
@@ -60,6 +61,7 @@ class PageOutcome:
     new_ids: list[int]
     stopped: bool
     reason: str | None = None
+    capped: int = 0  # articles the page showed beyond max_new_per_page, left for the next run
 
 
 @dataclass
@@ -72,6 +74,12 @@ class Discovery:
     _streak: dict[tuple[str, int], int] = field(default_factory=dict)
     _pages: dict[str, int] = field(default_factory=dict)
     probe_ceiling: int = 0
+    # Counted in this invocation (the summary reports them): numbers on list/API pages that are no
+    # article id (scraper.ids: 2**63, 10**40 ...), skipped so the rest of the page is archived.
+    skipped_ids: int = 0
+    # Pages that showed more than `max_new_per_page` articles to queue, and the articles left over.
+    capped_pages: int = 0
+    capped_ids: int = 0
 
     def __post_init__(self) -> None:
         d = self.cfg.discovery
@@ -133,7 +141,8 @@ class Discovery:
     def initial_probe_ceiling(self, all_ids: set[int]) -> int:
         d = self.cfg.discovery
         highest = max(all_ids, default=d.id_range[0] - 1)
-        return max(d.id_range[1], highest + d.id_gap_tolerance)
+        # Never past the largest id SQLite stores: a probe item beyond it could not be queued.
+        return min(max(d.id_range[1], highest + d.id_gap_tolerance), MAX_ARTICLE_ID)
 
     def probes(self, all_ids: set[int], low: int, high: int) -> list[WorkItem]:
         """Probe items for the ids in [low, high] the archive does not hold."""
@@ -147,22 +156,56 @@ class Discovery:
                 yield WorkItem(self.article_url(i), KIND_PROBE, article_id=i, priority=PRIORITY_PROBE)
 
     def after_hit(self, article_id: int, all_ids: set[int]) -> list[WorkItem]:
-        """A probe or discovery found `article_id`: keep walking `id_gap_tolerance` ids past it."""
+        """A probe or discovery found `article_id`: keep walking `id_gap_tolerance` ids past it.
+
+        The walk moves at most max(id_gap_tolerance, max_new_per_page) ids past its ceiling per
+        call: a probe's hit lies within the walk, so that changes nothing for it, but one far id on
+        a list page (10**15, 2**63-1) would otherwise queue every id up to it. The next full crawl
+        starts its walk past the highest archived id, so the far article's neighbours are reached.
+        """
         if self.mode != "full":
             return []
-        want = article_id + self.cfg.discovery.id_gap_tolerance
+        d = self.cfg.discovery
+        want = min(
+            article_id + d.id_gap_tolerance,
+            self.probe_ceiling + max(d.id_gap_tolerance, d.max_new_per_page),
+            MAX_ARTICLE_ID,
+        )
         if want <= self.probe_ceiling:
             return []
         low, self.probe_ceiling = self.probe_ceiling + 1, want
         return self.probes(all_ids, low, want)
 
+    def after_hits(self, article_ids: list[int], all_ids: set[int]) -> list[WorkItem]:
+        """`after_hit` for the new ids of one page at once: the walk to past the highest of them
+        (the same probes as one call per id), so one page moves the walk by one bounded step."""
+        return self.after_hit(max(article_ids), all_ids) if article_ids else []
+
+    def _capped(self, items: list[WorkItem], new_ids: list[int], extra: int) -> PageOutcome:
+        """The outcome of a page that showed `extra` articles beyond max_new_per_page."""
+        self.capped_pages += 1
+        self.capped_ids += extra
+        cap = self.cfg.discovery.max_new_per_page
+        reason = f"max_new_per_page ({cap}) reached: {extra} more articles on this page left for the next run"
+        return PageOutcome(items, new_ids, True, reason, capped=extra)
+
     # ---- list pages ----
-    def after_page(self, kind: str, url: str, page: ListPage | None, ids: list[int] | None = None) -> PageOutcome:
+    def after_page(
+        self, kind: str, url: str, page: ListPage | None, ids: IdList | list[int] | None = None
+    ) -> PageOutcome:
         """Queue what a list/API page (or id list) showed and, unless the walk stops, its next page."""
+        if isinstance(ids, IdList):
+            self.skipped_ids += ids.skipped_ids
+            ids = ids.ids
+        if page is not None:
+            self.skipped_ids += page.skipped_ids
+        cap = self.cfg.discovery.max_new_per_page
         if kind == KIND_IDS:
             new_ids = [i for i in (ids or []) if i not in self.known]
-            items = [self.article_item(i) for i in new_ids]
-            items += [self.article_item(i) for i in (ids or []) if i in self.gone]
+            wanted = new_ids + [i for i in (ids or []) if i in self.gone]
+            items = [self.article_item(i) for i in wanted[:cap]]
+            if len(wanted) > cap:
+                return self._capped(items, new_ids[:cap], len(wanted) - cap)
             return PageOutcome(items, new_ids, stopped=True, reason="id list")
         assert page is not None
         category, number = self.position(kind, url)
@@ -172,7 +215,11 @@ class Discovery:
         items: list[WorkItem] = []
         new_ids: list[int] = []
         stopped_by_known = False
+        extra = 0
         for ref in page.refs:
+            if (ref.article_id not in self.known or ref.article_id in self.gone) and len(items) >= cap:
+                extra += 1  # counted, not queued: one page must not queue unbounded work
+                continue
             if ref.article_id in self.known:
                 streak += 1
                 if ref.article_id in self.gone:  # listed again: probably restored
@@ -184,6 +231,8 @@ class Discovery:
                 new_ids.append(ref.article_id)
                 items.append(self.article_item(ref.article_id))
         self._streak[key] = streak
+        if extra:
+            return self._capped(items, new_ids, extra)
         if stopped_by_known:
             return PageOutcome(items, new_ids, True, f"{limit} known articles in a row")
         if page.next_url is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qs, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -18,12 +19,15 @@ from lxml import etree
 
 from scraper.dates import parse_date
 from scraper.encoding import decode
+from scraper.ids import article_id as _article_id
 from scraper.records import ArticleRef, ListPage, ParseError
 
 __all__ = [
     "DEFAULT_ARTICLE_PATHS",
+    "IdList",
     "article_id_from_url",
     "article_url",
+    "parse_api_id_page",
     "parse_api_ids",
     "parse_api_list",
     "parse_list_page",
@@ -32,7 +36,7 @@ __all__ = [
 DEFAULT_ARTICLE_PATHS: tuple[str, ...] = ("/nczhghcms/article/{id}", "/article/{id}")
 # The vendor (aoyacms) front end of the same organisation: /plugin/gh/ghzx/pc_detail.php?erid=34&id=N&yiid=32
 _VENDOR_PATH = re.compile(r"/pc_detail\.php$")
-_MAX_ID = 2**31 - 1
+_DIGITS = re.compile(r"\d+")  # any script's digits: what looks like an id, valid or not
 
 
 @lru_cache(maxsize=32)
@@ -40,7 +44,8 @@ def _path_regex(pattern: str) -> re.Pattern[str]:
     if pattern.count("{id}") != 1:
         raise ValueError(f"article path pattern needs exactly one {{id}}: {pattern!r}")
     head, tail = pattern.split("{id}")
-    return re.compile(re.escape(head) + r"(\d{1,10})" + re.escape(tail) + r"/?")
+    # Any run of digits (Unicode ones too) is captured; scraper.ids decides whether it is an id.
+    return re.compile(re.escape(head) + r"(\d+)" + re.escape(tail) + r"/?")
 
 
 @lru_cache(maxsize=32)
@@ -55,17 +60,29 @@ def _plain_url_regex(article_paths: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def article_id_from_url(url: str, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> int | None:
-    """The article id in an article URL of any host and path form, or None if it is not one."""
+    """The article id in an article URL of any host and path form, or None if it is not one (or its
+    id is none scraper.ids accepts: out of SQLite's range, other scripts' digits)."""
+    raw = _raw_id_of_url(url, article_paths)
+    return _article_id(raw) if raw is not None else None
+
+
+def _raw_id_of_url(url: str, article_paths: tuple[str, ...]) -> str | None:
+    """The digits standing where an article URL has its id, or None for a URL of no article form."""
     plain = _plain_url_regex(tuple(article_paths))  # callers may pass a list (config values)
     m = plain.fullmatch(url) if plain is not None else None
     if m is not None:
-        value = int(next(g for g in m.groups() if g is not None))
-        return value if 0 < value <= _MAX_ID else None
-    return _article_id_by_parts(url, article_paths)
+        return next(g for g in m.groups() if g is not None)
+    return _raw_id_by_parts(url, article_paths)
 
 
 def _article_id_by_parts(url: str, article_paths: tuple[str, ...]) -> int | None:
-    """`article_id_from_url` for any URL: split it, match the path forms in order, then the vendor's."""
+    """`article_id_from_url` by the urlsplit reading alone (the reference for the plain-URL regex)."""
+    raw = _raw_id_by_parts(url, article_paths)
+    return _article_id(raw) if raw is not None else None
+
+
+def _raw_id_by_parts(url: str, article_paths: tuple[str, ...]) -> str | None:
+    """`_raw_id_of_url` for any URL: split it, match the path forms in order, then the vendor's."""
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -74,12 +91,11 @@ def _article_id_by_parts(url: str, article_paths: tuple[str, ...]) -> int | None
     for pattern in article_paths:
         m = _path_regex(pattern).fullmatch(path)
         if m:
-            value = int(m.group(1))
-            return value if 0 < value <= _MAX_ID else None
+            return m.group(1)
     if _VENDOR_PATH.search(path):
         ids = parse_qs(parts.query).get("id")
-        if ids and ids[0].isdigit() and 0 < int(ids[0]) <= _MAX_ID:
-            return int(ids[0])
+        if ids and _DIGITS.fullmatch(ids[0]):
+            return ids[0]
     return None
 
 
@@ -117,11 +133,23 @@ def _root(body: bytes, content_type: str | None) -> lxml.html.HtmlElement:
         raise ParseError(f"unparseable HTML: {exc}") from exc
 
 
-def _ref_from_anchor(a, url: str, article_paths: tuple[str, ...], date_text: str | None) -> ArticleRef | None:
+class _OutOfRange:
+    """An anchor whose URL has an article's form but an id scraper.ids refuses (counted, skipped)."""
+
+
+_SKIPPED = _OutOfRange()
+
+
+def _ref_from_anchor(
+    a, url: str, article_paths: tuple[str, ...], date_text: str | None
+) -> ArticleRef | _OutOfRange | None:
     href = urljoin(url, a.get("href", "").strip())
-    article_id = article_id_from_url(href, article_paths)
-    if article_id is None:
+    raw = _raw_id_of_url(href, article_paths)
+    if raw is None:
         return None
+    article_id = _article_id(raw)
+    if article_id is None:
+        return _SKIPPED
     title = _text(a) or (a.get("title") or "").strip() or None
     published = None
     if date_text:
@@ -144,22 +172,26 @@ def parse_list_page(
     root = _root(body, content_type)
     refs: list[ArticleRef] = []
     seen: set[int] = set()
+    skipped = 0
     items = _LIST_ITEMS(root)
     if items:
         for li in items:
             anchors = [a for a in li.iter("a") if a.get("href")]
             dates = [el for el in li.iter() if "date" in (el.get("class") or "").split()]
             date_text = _text(dates[0]) if dates else _text(li)
-            for a in anchors:
-                ref = _ref_from_anchor(a, url, article_paths, date_text)
-                if ref is not None and ref.article_id not in seen:
-                    seen.add(ref.article_id)
-                    refs.append(ref)
-                    break
+            found = [_ref_from_anchor(a, url, article_paths, date_text) for a in anchors]
+            ref = next((r for r in found if isinstance(r, ArticleRef) and r.article_id not in seen), None)
+            if ref is not None:
+                seen.add(ref.article_id)
+                refs.append(ref)
+            elif _SKIPPED in found and not any(isinstance(r, ArticleRef) for r in found):
+                skipped += 1
     else:
         for a in _ANCHORS(root):
             ref = _ref_from_anchor(a, url, article_paths, None)
-            if ref is not None and ref.article_id not in seen:
+            if ref is _SKIPPED:
+                skipped += 1
+            elif isinstance(ref, ArticleRef) and ref.article_id not in seen:
                 seen.add(ref.article_id)
                 refs.append(ref)
 
@@ -169,7 +201,7 @@ def parse_list_page(
         candidate = urljoin(url, nexts[0].get("href").strip())
         if not candidate.lower().startswith("javascript:") and candidate != url:
             next_url = candidate
-    return ListPage(refs=refs, next_url=next_url)
+    return ListPage(refs=refs, next_url=next_url, skipped_ids=skipped)
 
 
 # ---- JSON API ----------------------------------------------------------------------------------
@@ -191,13 +223,32 @@ def _load_api(body: bytes, url: str) -> object:
     return payload
 
 
+def _api_id(value: object) -> tuple[int | None, bool]:
+    """(the article id in an API item's `id`, whether a number stood there that is no id).
+
+    The API sends ids as JSON numbers or strings; scraper.ids decides (a string may be padded)."""
+    if isinstance(value, str):
+        value = value.strip()
+    found = _article_id(value)
+    if found is not None:
+        return found, False
+    number = (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, str) and _SIGNED_DIGITS.fullmatch(value) is not None
+    )
+    return None, number
+
+
+_SIGNED_DIGITS = re.compile(r"[+-]?\d+")
+
+
 def _as_int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit() and len(text) <= 19:  # `isdigit` alone takes "²", which int() refuses
+        return int(text)
     return None
 
 
@@ -237,11 +288,13 @@ def parse_api_list(body: bytes, url: str, article_paths: tuple[str, ...] = DEFAU
 
     refs: list[ArticleRef] = []
     seen: set[int] = set()
+    skipped = 0
     for item in items:
         if not isinstance(item, dict):
             continue
-        article_id = _as_int(item.get("id"))
-        if article_id is None or article_id <= 0 or article_id in seen:
+        article_id, out_of_range = _api_id(item.get("id"))
+        skipped += out_of_range
+        if article_id is None or article_id in seen:
             continue
         seen.add(article_id)
         title = item.get("title")
@@ -270,11 +323,24 @@ def parse_api_list(body: bytes, url: str, article_paths: tuple[str, ...] = DEFAU
         has_next = page * size < total
     else:
         has_next = size is not None and len(items) >= size
-    return ListPage(refs=refs, next_url=_with_page(url, page + 1) if has_next else None)
+    return ListPage(refs=refs, next_url=_with_page(url, page + 1) if has_next else None, skipped_ids=skipped)
+
+
+@dataclass(frozen=True)
+class IdList:
+    """An id-list answer: the ids in answer order, each once, and how many numbers were no id."""
+
+    ids: list[int]
+    skipped_ids: int = 0
 
 
 def parse_api_ids(body: bytes, url: str) -> list[int]:
     """`/api/cms/article/getIdsList` -> ids in answer order, each once (objects with `id`, or bare ids)."""
+    return parse_api_id_page(body, url).ids
+
+
+def parse_api_id_page(body: bytes, url: str) -> IdList:
+    """`parse_api_ids` with the count of numbers skipped for being no article id (2**63, 10**40 ...)."""
     payload = _load_api(body, url)
     data = payload.get("data") if isinstance(payload, dict) else payload
     if isinstance(data, dict):
@@ -283,9 +349,11 @@ def parse_api_ids(body: bytes, url: str) -> list[int]:
         raise ParseError("API answer has no list of ids")
     ids: list[int] = []
     seen: set[int] = set()
+    skipped = 0
     for item in data:
-        value = _as_int(item.get("id")) if isinstance(item, dict) else _as_int(item)
-        if value is not None and value > 0 and value not in seen:
+        value, out_of_range = _api_id(item.get("id") if isinstance(item, dict) else item)
+        skipped += out_of_range
+        if value is not None and value not in seen:
             seen.add(value)
             ids.append(value)
-    return ids
+    return IdList(ids, skipped)

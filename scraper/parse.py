@@ -42,7 +42,7 @@ PARSER_SEMVER = "1.0.0"
 # Every module whose code can change a record (the rule: a new module on the parse path goes here).
 _VERSIONED_MODULES = (
     "parse.py", "profile.py", "htmltree.py", "article_parts.py", "body.py", "sanitize.py", "signature.py",
-    "header.py", "footer.py", "extract.py", "dates.py", "encoding.py", "discover.py",
+    "header.py", "footer.py", "extract.py", "dates.py", "encoding.py", "discover.py", "ids.py",
 )  # fmt: skip
 
 

@@ -158,3 +158,4 @@ class ListPage:
 
     refs: list[ArticleRef]
     next_url: str | None  # None on the last page
+    skipped_ids: int = 0  # links/items whose id is none scraper.ids accepts (2**63, 10**40 ...)

@@ -100,7 +100,8 @@ _URL_PARTS: list[tuple[list[str], list[str]]] = [
     (["", "/nczhghcms"], ["/NCZHGHCMS", "/x", "//", "/..", "/nczhghcms/..", "/plugin/gh/ghzx", "/nczhghcms/nczhghcms"]),
     (["/article/"],
      ["/article", "/articles/", "/Article/", "/article//", "/pc_detail.php?id=", "/article/./", "/x/article/"]),
-    (["1", "0", "00", "0001", "123", str(2**31 - 1), str(2**31), "9999999999", "4294967296"],
+    (["1", "0", "00", "0001", "123", str(2**31 - 1), str(2**31), "9999999999", "4294967296", str(2**63 - 1),
+      str(2**63), "9" * 30],
      ["", "12345678901", "1a", "+1", "-1", "%31", "\uff11", "\u0663"]),
     (["", "/", "?a=1", "#x", "/?a=1#x", "?", "#", "?id=5", "#a?b", "?a=%20&b=\\"],
      [" ", "\t", "%20", "..", "//", "\n", "/1", "?a b", "/x", "?\x7f", "#\u00e9", "/pc_detail.php?id=3", ";p"]),
@@ -144,8 +145,10 @@ def test_article_id_every_single_odd_part() -> None:
     ("http://www.ncgh.org.cn/nczhghcms/article/123", 123),
     ("https://h:8080/article/5/?a=1#x", 5),
     ("http://h/article/0", None),
-    (f"http://h/article/{2**31 - 1}", 2**31 - 1),
-    (f"http://h/article/{2**31}", None),
+    (f"http://h/article/{2**31}", 2**31),  # ids run to SQLite's 2**63-1 since issue 13 item 4
+    (f"http://h/article/{2**63 - 1}", 2**63 - 1),
+    (f"http://h/article/{2**63}", None),
+    ("http://h/article/\u0661\u0662", None),  # Arabic-Indic digits: `int()` reads them, no URL has them
     ("HTTP://H/article/7", 7),
     (" http://h/article/7\t", 7),
     ("http://h/plugin/gh/ghzx/pc_detail.php?erid=34&id=9&yiid=32", 9),

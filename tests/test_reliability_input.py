@@ -32,7 +32,7 @@ BAD_CONFIGS = {
     "wrong type": ('[fetch]\ndelay = "fast"\n', ["fetch.delay", "a number"]),
     "unknown key": ("[fetch]\ndelya = 1\n", ["unknown key fetch.delya"]),
     "unknown section": ("[fecth]\ndelay = 1\n", ["unknown section [fecth]"]),
-    "bad value": ("[fetch]\nconcurrency_per_host = 0\n", ["fetch.concurrency_per_host", ">= 1"]),
+    "bad value": ("[fetch]\nconcurrency_per_host = 0\n", ["fetch.concurrency_per_host", "from 1 to 64"]),
     "bad URL": ('[site]\nbase_url = "ftp://example.org"\n', ["site.base_url", "http://"]),
     "bad list": ('[discovery]\nsources = ["rss"]\n', ["discovery.sources"]),
     "not a table": ("archive = 3\n", ["archive must be a table"]),

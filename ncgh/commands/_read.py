@@ -35,6 +35,10 @@ def db_options(func: Callable) -> Callable:
     return func
 
 
+# Version numbers as SQLite stores them: a bigger one is a usage error (exit 2), not an OverflowError.
+VERSION_NUMBER = click.IntRange(1, 2**63 - 1)
+
+
 def json_option(func: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(func)
 
@@ -110,6 +114,28 @@ def use_color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+# What a terminal acts on instead of showing: C0 controls but newline and tab, DEL, the C1 controls
+# (U+009B is an 8-bit CSI: colours, cursor moves, a cleared screen), and the bidi controls that
+# reorder what is shown around them (embeddings and overrides U+202A-U+202E, isolates U+2066-U+2069,
+# and the invisible marks U+200E, U+200F, U+061C, which Chinese text never needs). The parser
+# already drops C0 from stored text; the rest is stored exactly and only cleaned on the way out.
+_TERMINAL_UNSAFE = {
+    code: None
+    for code in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F),
+                 *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)
+}
+
+
+def terminal_text(text: str) -> str:
+    """`text` without the controls a terminal would act on (see _TERMINAL_UNSAFE); for printing only."""
+    return text.translate(_TERMINAL_UNSAFE)
+
+
+def echo(text: str = "", **kwargs: Any) -> None:
+    """click.echo of archived text, cleaned for the terminal (styling goes on after cleaning)."""
+    click.echo(terminal_text(text), **kwargs)
+
+
 def width(text: str) -> int:
     """Columns a string takes on a terminal: CJK characters are two wide."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text)
@@ -135,7 +161,9 @@ def pad(text: str, columns: int) -> str:
 
 def table(headers: list[str], rows: list[list[str]], max_col: int = 60) -> str:
     """A plain aligned text table that lines up Chinese text too."""
-    cells = [[clip(h, max_col) for h in headers]] + [[clip(c.replace("\n", "⏎"), max_col) for c in r] for r in rows]
+    cells = [[clip(h, max_col) for h in headers]] + [
+        [clip(terminal_text(c.replace("\n", "⏎")), max_col) for c in r] for r in rows
+    ]
     widths = [max(width(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(pad(c, widths[i]) for i, c in enumerate(row)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import click
 
-from ncgh.commands._read import db_options, echo_json, json_option, read_context, readonly_archive, use_color
+from ncgh.commands._read import (
+    VERSION_NUMBER,
+    db_options,
+    echo,
+    echo_json,
+    json_option,
+    read_context,
+    readonly_archive,
+    terminal_text,
+    use_color,
+)
 
 
 @click.command("diff")
 @click.argument("article")
-@click.argument("a", required=False, type=click.IntRange(1))
-@click.argument("b", required=False, type=click.IntRange(1))
+@click.argument("a", required=False, type=VERSION_NUMBER)
+@click.argument("b", required=False, type=VERSION_NUMBER)
 @click.option("--color/--no-color", "color", default=None, help="Colour the diff (default: only on a terminal).")
 @db_options
 @json_option
@@ -29,15 +39,15 @@ def command(article: str, a: int | None, b: int | None, color: bool | None, db_p
         return
     colored = use_color() if color is None else color
     if d.old.version == d.new.version and a is None:
-        click.echo(f"article {d.article.article_id} has a single version (seen {d.new.first_seen}); nothing to compare")
+        echo(f"article {d.article.article_id} has a single version (seen {d.new.first_seen}); nothing to compare")
         return
-    click.echo(f"article {d.article.article_id}: version {d.old.version} ({d.old.first_seen}) -> "
+    echo(f"article {d.article.article_id}: version {d.old.version} ({d.old.first_seen}) -> "
                f"version {d.new.version} ({d.new.first_seen})")
     if not d.changes:
-        click.echo("no differences")
+        echo("no differences")
         return
-    click.echo("changed: " + ", ".join(c.field for c in d.changes))
-    for line in d.unified:
+    echo("changed: " + ", ".join(c.field for c in d.changes))
+    for line in map(terminal_text, d.unified):
         if colored:
             if line.startswith(("+++", "---")):
                 line = click.style(line, bold=True)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from ncgh.commands._read import db_options, echo_json, json_option, read_context, readonly_archive, table
+from ncgh.commands._read import (
+    db_options,
+    echo,
+    echo_json,
+    json_option,
+    read_context,
+    readonly_archive,
+    table,
+    terminal_text,
+)
 
 
 @click.command("history")
@@ -24,12 +33,12 @@ def command(article: str, show_captures: bool, db_path: str | None, config_path:
         echo_json(h)
         return
     a = h.article
-    click.echo(click.style(f"{a.article_id}  {a.title or '(no title)'}", bold=True))
-    click.echo(f"status {a.status}, first seen {a.first_seen}, last capture {a.last_capture_at}")
+    click.echo(click.style(terminal_text(f"{a.article_id}  {a.title or '(no title)'}"), bold=True))
+    echo(f"status {a.status}, first seen {a.first_seen}, last capture {a.last_capture_at}")
     if a.urls:
-        click.echo("urls: " + ", ".join(a.urls))
-    click.echo("\nversions")
-    click.echo(
+        echo("urls: " + ", ".join(a.urls))
+    echo("\nversions")
+    echo(
         table(
             ["v", "first seen", "last seen", "changed", "title"],
             [[str(v.version), v.first_seen, v.last_seen, ", ".join(v.changed_fields), v.title or ""] for v in h.versions],
@@ -37,24 +46,24 @@ def command(article: str, show_captures: bool, db_path: str | None, config_path:
         if h.versions
         else "  (none parsed)"
     )
-    click.echo("\nviews")
+    echo("\nviews")
     if h.views:
-        click.echo(table(["at", "views"], [[p.at, str(p.views)] for p in h.views]))
+        echo(table(["at", "views"], [[p.at, str(p.views)] for p in h.views]))
     else:
-        click.echo("  (none seen)")
-    click.echo("\nevents")
+        echo("  (none seen)")
+    echo("\nevents")
     if h.events:
-        click.echo(
+        echo(
             table(
                 ["at", "event", "version", "detail"],
                 [[e.at, e.event, "" if e.version is None else str(e.version), ", ".join(e.detail)] for e in h.events],
             )
         )
     else:
-        click.echo("  (none)")
+        echo("  (none)")
     if show_captures:
-        click.echo("\ncaptures")
-        click.echo(
+        echo("\ncaptures")
+        echo(
             table(
                 ["id", "fetched at", "status", "outcome", "version", "views", "url"],
                 [

@@ -21,7 +21,7 @@ def command(db_path: str | None, config_path: str | None) -> None:
     from archive.store import Archive
     from ncgh.commands._read import load_config_or_exit
     from ncgh.config import to_site_profile
-    from ncgh.lock import CrawlLock, LockHeld
+    from ncgh.lock import CrawlLock, LockHeld, LockPurpose
     from ncgh.pipeline import interpret_stored
 
     cfg = load_config_or_exit(config_path)
@@ -36,7 +36,7 @@ def command(db_path: str | None, config_path: str | None) -> None:
 
     # A rebuild holds the write lock for its whole run: never alongside a crawl of the same archive.
     try:
-        with CrawlLock(path), Archive(path, gone_after=cfg.archive.gone_after) as archive:
+        with CrawlLock(path, LockPurpose.REPARSE), Archive(path, gone_after=cfg.archive.gone_after) as archive:
             total = archive.conn.execute("SELECT count(*) FROM captures").fetchone()[0]
             with click.progressbar(length=total, label="reparsing", file=sys.stderr) as bar:
                 report = archive.rebuild(interpret, progress=lambda done: bar.update(1))

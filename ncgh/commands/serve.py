@@ -14,15 +14,21 @@ from ncgh.commands._read import db_options, read_context
 def command(port: int, host: str, db_path: str | None, config_path: str | None) -> None:
     """Open http://HOST:PORT/ for tables and canned queries, /-/search, and /-/article/ID for an article."""
     from archive.query import QueryError
-    from archive.serve import build_datasette, port_free, run_server
+    from archive.serve import BindProblem, bind_error, build_datasette, run_server
 
     ctx = read_context(db_path, config_path)
     try:
         ds = build_datasette(ctx.db_path)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
-    if not port_free(host, port):
+    problem = bind_error(host, port)
+    if problem is not None and problem.problem == BindProblem.PORT_IN_USE:
         raise click.ClickException(f"port {port} on {host} is already in use; choose another with --port")
+    if problem is not None:
+        raise click.ClickException(
+            f"cannot listen on {host} port {port}: {problem.reason} (--host must be an address of this machine,"
+            " such as 127.0.0.1 or 0.0.0.0)"
+        )
     click.echo(f"serving {ctx.db_path} read-only at http://{host}:{port}/  (search: /-/search, article: /-/article/ID)")
     click.echo("press Ctrl+C to stop")
     run_server(ds, host=host, port=port)

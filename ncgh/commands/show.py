@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import click
 
-from ncgh.commands._read import db_options, echo_json, json_option, read_context, readonly_archive
+from ncgh.commands._read import (
+    VERSION_NUMBER,
+    db_options,
+    echo,
+    echo_json,
+    json_option,
+    read_context,
+    readonly_archive,
+    terminal_text,
+)
 
 
 @click.command("show")
 @click.argument("article")
-@click.option("--version", "version", type=click.IntRange(1), help="Show this version number.")
+@click.option("--version", "version", type=VERSION_NUMBER, help="Show this version number.")
 @click.option("--as-of", "as_of", metavar="DATE", help="Show the article as it stood then (YYYY-MM-DD = end of that UTC day, or ISO date-time).")
 @db_options
 @json_option
@@ -27,15 +36,15 @@ def command(article: str, version: int | None, as_of: str | None, db_path: str |
     a, v = view.article, view.version
     if v is None:
         when = f" as of {view.as_of}" if view.as_of else ""
-        click.echo(f"article {a.article_id}: no parsed version{when} (status then: {view.status_then})")
+        echo(f"article {a.article_id}: no parsed version{when} (status then: {view.status_then})")
         if view.status_then == "unseen":
-            click.echo(f"first seen {a.first_seen}")
+            echo(f"first seen {a.first_seen}")
         return
-    click.echo(click.style(v.title or "(no title)", bold=True))
+    click.echo(click.style(terminal_text(v.title or "(no title)"), bold=True))
     meta = [f"article {a.article_id}", f"version {v.version} of {view.latest_version}"]
     if view.status_then != "live":
         meta.append(f"status: {view.status_then}")
-    click.echo("  ".join(meta))
+    echo("  ".join(meta))
     for label, value in (
         ("column", v.column),
         ("published", v.published_at),
@@ -46,15 +55,15 @@ def command(article: str, version: int | None, as_of: str | None, db_path: str |
         ("url", a.last_url),
     ):
         if value:
-            click.echo(f"{label + ':':<11}{value}")
+            echo(f"{label + ':':<11}{value}")
     if view.as_of:
-        click.echo(f"{'as of:':<11}{view.as_of}")
-    click.echo("")
-    click.echo(v.body_text)
+        echo(f"{'as of:':<11}{view.as_of}")
+    echo("")
+    echo(v.body_text)
     if v.signature:
-        click.echo("")
-        click.echo(v.signature)
+        echo("")
+        echo(v.signature)
     for src, caption in v.images:
-        click.echo(f"[image] {src}" + (f"  {caption}" if caption else ""))
+        echo(f"[image] {src}" + (f"  {caption}" if caption else ""))
     for url, name in v.attachments:
-        click.echo(f"[attachment] {name}  {url}")
+        echo(f"[attachment] {name}  {url}")
