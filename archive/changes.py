@@ -22,6 +22,7 @@ from archive.query import ArticleRef, QueryError, VersionInfo, _strings, get_ver
 from archive.resolve import parse_moment
 
 SITE_TIMEZONE = "Asia/Shanghai"
+FOOTER_FIELDS = ("org", "icp", "police_record", "phone", "email", "address", "postcode")
 # How much of a change a listing shows: characters around each changed stretch, characters per line,
 # lines per event. The whole diff is one `ncgh diff` (or the article page) away.
 CONTEXT_CHARS = 12
@@ -30,12 +31,13 @@ MAX_DIFF_LINES = 6
 
 
 class ChangeKind(StrEnum):
-    """The archive's event kinds (the CHECK of `events.event`)."""
+    """The archive's event kinds (the CHECK of `events.event`), and footer changes (`footers`)."""
 
     NEW = "new"
     EDITED = "edited"
     GONE = "gone"
     RESTORED = "restored"
+    FOOTER = "footer"  # the site footer changed (a `footers` version after the first)
 
 
 ALL_KINDS: tuple[ChangeKind, ...] = tuple(ChangeKind)
@@ -45,15 +47,15 @@ ALL_KINDS: tuple[ChangeKind, ...] = tuple(ChangeKind)
 class Change:
     """One event of the archive, as the listing, the feed and the alerts show it."""
 
-    event_id: int  # events.id (renumbered by `ncgh reparse`; `key` is not)
+    event_id: int  # events.id, footers.id for a footer change (renumbered by `ncgh reparse`; `key` is not)
     key: str  # "<capture id>/<kind>": stable across reparse, used by feed ids and delivery records
     at: str  # UTC ISO 8601, when the capture that showed it was made
     kind: ChangeKind
     site: str
-    article_id: int
+    article_id: int | None  # None for a footer change
     title: str | None  # the title of the version the event is about (else the article's last title)
-    version: int | None  # the article's version after the event
-    changed_fields: tuple[str, ...]  # edited: fields that changed; new: the fields of version 1
+    version: int | None  # the article's (or the footer's) version after the event
+    changed_fields: tuple[str, ...]  # edited, footer: fields that changed; new: the fields of version 1
     reasons: tuple[str, ...]  # gone: why it counts as missing (http_404, not_exist_page, ...)
     diff: tuple[str, ...]  # edited: a short inline diff, one line per changed stretch
     capture_id: int
@@ -130,11 +132,47 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _merge_short_equals(ops: list[tuple[str, str]], shortest: int = 3) -> list[tuple[str, str]]:
+    """Fold unchanged stretches shorter than `shortest` characters between two changes into the change:
+    `备{+202506+}1[-801623-]{+94+}4` reads better as `备[-1801623-]{+202506194+}4`."""
+    out: list[tuple[str, str]] = []
+    dels: list[str] = []
+    ins: list[str] = []
+
+    def flush() -> None:
+        if dels:
+            out.append(("delete", "".join(dels)))
+        if ins:
+            out.append(("insert", "".join(ins)))
+        dels.clear()
+        ins.clear()
+
+    for i, (tag, text) in enumerate(ops):
+        if tag == "equal":
+            between = 0 < i < len(ops) - 1 and (dels or ins)
+            if between and len(text) < shortest:
+                dels.append(text)
+                ins.append(text)
+                continue
+            flush()
+            out.append((tag, text))
+        else:
+            (dels if tag == "delete" else ins).append(text)
+    flush()
+    return out
+
+
 def inline_diff(old: str, new: str, context: int = CONTEXT_CHARS) -> str:
     """`old` -> `new` as one line: unchanged stretches cut to `context` characters around the changes,
-    deletions as [-…-], insertions as {+…+} (the wdiff convention), characters as the unit."""
+    deletions as [-…-], insertions as {+…+} (the wdiff convention), characters as the unit; a text
+    more than half rewritten as its old and new form whole."""
     parts: list[str] = []
-    ops = diffs.char_diff(old, new)
+    ops = _merge_short_equals(diffs.char_diff(old, new))
+    same = sum(len(text) for tag, text in ops if tag == "equal")
+    if old and new and same * 2 < max(len(old), len(new)):
+        # Mostly rewritten (a new ICP number, a replaced sentence): scattered common characters would
+        # make a character diff unreadable, so the old and the new text are shown whole.
+        ops = [("delete", old), ("insert", new)]
     for i, (tag, text) in enumerate(ops):
         if tag == "equal":
             first, last = i == 0, i == len(ops) - 1
@@ -185,6 +223,25 @@ _SELECT = (
     " LEFT JOIN versions v ON v.site = e.site AND v.article_id = e.article_id AND v.version = e.version"
     " LEFT JOIN articles a ON a.site = e.site AND a.article_id = e.article_id"
 )
+# A footer change: a footer version after the first (the first is what the site showed, not a change).
+_FOOTER_SELECT = (
+    "SELECT f.id, f.first_seen, 'footer', f.site, NULL, f.version, f.changed_fields, f.capture_id, NULL"
+    " FROM footers f WHERE f.version > 1"
+)
+
+
+def _footer_diff(conn: sqlite3.Connection, site: str, version: int, fields: tuple[str, ...]) -> tuple[str, ...]:
+    names = [f for f in fields if f in FOOTER_FIELDS]
+    if not names:
+        return ()
+    cols = ", ".join(names)
+    old = conn.execute(f"SELECT {cols} FROM footers WHERE site = ? AND version = ?", (site, version - 1)).fetchone()
+    new = conn.execute(f"SELECT {cols} FROM footers WHERE site = ? AND version = ?", (site, version)).fetchone()
+    if old is None or new is None:
+        return ()
+    return tuple(
+        _clip(f"{name}: {inline_diff(a or '', b or '')}", LINE_CHARS) for name, a, b in zip(names, old, new, strict=True)
+    )
 
 
 def _change(conn: sqlite3.Connection, row: tuple, with_diff: bool) -> Change:
@@ -193,7 +250,7 @@ def _change(conn: sqlite3.Connection, row: tuple, with_diff: bool) -> Change:
     fields: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     lines: tuple[str, ...] = ()
-    if kind in (ChangeKind.NEW, ChangeKind.EDITED):
+    if kind in (ChangeKind.NEW, ChangeKind.EDITED, ChangeKind.FOOTER):
         fields = _strings(detail)
     elif kind == ChangeKind.GONE:
         reasons = _strings(detail)
@@ -203,11 +260,33 @@ def _change(conn: sqlite3.Connection, row: tuple, with_diff: bool) -> Change:
             lines = short_diff(get_version(conn, ref, version - 1), get_version(conn, ref, version))
         except QueryError:
             lines = ()  # a version chain with a gap: `ncgh verify` reports it; the listing goes on
+    elif with_diff and kind == ChangeKind.FOOTER:
+        lines = _footer_diff(conn, site, version, fields)
     return Change(
         event_id=int(event_id), key=f"{capture_id}/{kind.value}", at=at, kind=kind, site=site,
-        article_id=int(article_id), title=title, version=version, changed_fields=fields, reasons=reasons,
-        diff=lines, capture_id=int(capture_id),
+        article_id=None if article_id is None else int(article_id),
+        title=title if kind != ChangeKind.FOOTER else "site footer", version=version, changed_fields=fields,
+        reasons=reasons, diff=lines, capture_id=int(capture_id),
     )
+
+
+def _query(base: str, at: str, site_col: str, since: str | None, until: str | None, site: str | None,
+           extra: tuple[str, list[object]] | None, order: str, limit: int | None) -> tuple[str, list[object]]:
+    where: list[str] = []
+    params: list[object] = []
+    if extra is not None:
+        where.append(extra[0])
+        params.extend(extra[1])
+    for clause, value in ((f"{at} >= ?", since), (f"{at} < ?", until), (f"{site_col} = ?", site)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    sql = base + ((" AND " if " WHERE " in base else " WHERE ") + " AND ".join(where) if where else "")
+    sql += f" ORDER BY {order}"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return sql, params
 
 
 def changes(
@@ -221,22 +300,20 @@ def changes(
     with_diff: bool = True,
 ) -> list[Change]:
     """Every event with `since <= at < until` (UTC ISO, see `parse_when`) of the given kinds, newest first."""
-    where = ["e.event IN (" + ",".join("?" * len(kinds)) + ")"] if kinds else ["0"]
-    params: list[object] = [str(k) for k in kinds]
-    if since is not None:
-        where.append("e.at >= ?")
-        params.append(since)
-    if until is not None:
-        where.append("e.at < ?")
-        params.append(until)
-    if site is not None:
-        where.append("e.site = ?")
-        params.append(site)
-    sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY e.at DESC, e.id DESC"
+    article_kinds = [str(k) for k in kinds if k != ChangeKind.FOOTER]
+    rows: list[tuple] = []
+    if article_kinds:
+        marks = ",".join("?" * len(article_kinds))
+        sql, params = _query(_SELECT, "e.at", "e.site", since, until, site, (f"e.event IN ({marks})", article_kinds),
+                             "e.at DESC, e.id DESC", limit)
+        rows += conn.execute(sql, params).fetchall()
+    if ChangeKind.FOOTER in kinds:
+        sql, params = _query(_FOOTER_SELECT, "f.first_seen", "f.site", since, until, site, None,
+                             "f.first_seen DESC, f.id DESC", limit)
+        rows += conn.execute(sql, params).fetchall()
+    rows.sort(key=lambda r: (r[1], r[2] != "footer", r[0]), reverse=True)
     if limit is not None:
-        sql += " LIMIT ?"
-        params.append(int(limit))
-    rows = conn.execute(sql, params).fetchall()
+        rows = rows[:limit]
     return [_change(conn, row, with_diff) for row in rows]
 
 
@@ -245,8 +322,16 @@ def changes_of(conn: sqlite3.Connection, keys: Iterable[tuple[int, str]], with_d
     reparse decided otherwise) are left out."""
     out: list[Change] = []
     for capture_id, kind in keys:
-        row = conn.execute(f"{_SELECT} WHERE e.capture_id = ? AND e.event = ?", (capture_id, kind)).fetchone()
+        if kind == ChangeKind.FOOTER:
+            row = conn.execute(f"{_FOOTER_SELECT} AND f.capture_id = ?", (capture_id,)).fetchone()
+        else:
+            # Through the capture's article: events are indexed by (site, article_id, at), not by capture.
+            row = conn.execute(
+                f"{_SELECT} JOIN captures c ON c.site = e.site AND c.article_id = e.article_id AND c.id = e.capture_id"
+                " WHERE c.id = ? AND e.event = ?",
+                (capture_id, kind),
+            ).fetchone()
         if row is not None:
             out.append(_change(conn, row, with_diff))
-    out.sort(key=lambda c: (c.at, c.event_id))
+    out.sort(key=lambda c: (c.at, c.kind != ChangeKind.FOOTER, c.event_id))
     return out

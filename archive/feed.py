@@ -17,6 +17,7 @@ from archive.changes import Change, ChangeKind
 
 TAG_AUTHORITY = "tag:ncgh-archive.invalid,2024:"  # the project's own name (its user agent's domain)
 ARTICLE_PATH = "/-/article/{id}"  # the article page of `ncgh serve` (archive/serve.py)
+FOOTER_PATH = "/ncgh/footers/{id}"  # a `footers` row in Datasette (archive/serve.py DB_NAME)
 FEED_PATH = "/-/changes.atom"
 
 
@@ -26,7 +27,10 @@ def entry_id(change: Change) -> str:
 
 
 def article_link(base_url: str, change: Change) -> str:
-    """The article page at the event's version; for an edit, the diff against the version before."""
+    """The article page at the event's version; for an edit, the diff against the version before.
+    A footer change links to its `footers` row."""
+    if change.kind == ChangeKind.FOOTER or change.article_id is None:
+        return base_url.rstrip("/") + FOOTER_PATH.format(id=change.event_id)
     url = base_url.rstrip("/") + ARTICLE_PATH.format(id=change.article_id)
     args: dict[str, int] = {}
     if change.version is not None:
@@ -40,6 +44,8 @@ def entry_title(change: Change) -> str:
     title = change.title or "(no title)"
     if change.kind == ChangeKind.EDITED:
         return f"edited: {change.article_id} {title} (v{change.version}: {', '.join(change.changed_fields)})"
+    if change.kind == ChangeKind.FOOTER:
+        return f"footer: {title} v{change.version} ({', '.join(change.changed_fields)})"
     return f"{change.kind.value}: {change.article_id} {title}"
 
 

@@ -55,6 +55,14 @@ class Deliveries:
                     (d.key, d.label, at, run_id, *[str(k) for k in kinds]),
                 )
                 added += cur.rowcount
+                if ChangeKind.FOOTER in kinds:
+                    cur = self.conn.execute(
+                        "INSERT OR IGNORE INTO notifications (destination, label, capture_id, event, queued_at)"
+                        " SELECT ?, ?, f.capture_id, 'footer', ? FROM footers f JOIN captures c ON c.id = f.capture_id"
+                        " WHERE c.run_id = ? AND f.version > 1 ORDER BY f.id",
+                        (d.key, d.label, at, run_id),
+                    )
+                    added += cur.rowcount
         return added
 
     def undelivered(self, destination: Destination) -> list[Pending]:

@@ -199,7 +199,7 @@ _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
         NotifyConfig,
         {
             "urls": c.apprise_urls,
-            "kinds": c.str_list(choices=("new", "edited", "gone", "restored")),
+            "kinds": c.str_list(choices=("new", "edited", "gone", "restored", "footer")),
             "mode": c.choice("digest", "each"),
             "web_url": c.web_url,
         },

@@ -99,10 +99,10 @@ def _when(at: str) -> str:
 
 
 def _block(change: Change, web_url: str) -> str:
-    lines = [f"{change.kind.value:<8} {change.article_id}"
-             + (f" v{change.version}" if change.kind == ChangeKind.EDITED else "")
+    lines = [f"{change.kind.value:<8} {change.article_id if change.article_id is not None else '-'}"
+             + (f" v{change.version}" if change.kind in (ChangeKind.EDITED, ChangeKind.FOOTER) else "")
              + f"  {change.title or '(no title)'}  ({_when(change.at)})"]
-    if change.kind == ChangeKind.EDITED and change.changed_fields:
+    if change.kind in (ChangeKind.EDITED, ChangeKind.FOOTER) and change.changed_fields:
         lines.append("  changed: " + ", ".join(change.changed_fields))
     if change.reasons:
         lines.append("  why: " + ", ".join(change.reasons))

@@ -209,3 +209,52 @@ def test_serve_serves_the_feed(db: Path) -> None:
     assert [e.title for e in feedparser.parse(response.content).entries] == ["gone: 1002 送温暖活动"]
     response = asyncio.run(fetch("/-/changes.atom?kind=deleted"))
     assert response.status_code == 400 and "unknown kind" in response.text
+
+
+def test_footer_changes_are_listed_and_fed(tmp_path: Path) -> None:
+    """A footer version after the first is a `footer` change: listed with its inline diff, in the
+    feed linking to its `footers` row; the first footer seen is no change."""
+    from archive.model import OUTCOME_OK, CaptureIn, FooterFields
+    from archive.store import Archive
+    from tests.support_query import FOOTER, P3, REQUEST_HEADERS, content, page
+
+    db = build_archive(tmp_path / "f.db").path
+    body = page("Python workshop 培训", 30, P3)
+    with Archive(db) as archive:
+        archive.record_capture(CaptureIn(
+            site="ncgh", url="http://ncgh.org.cn/article/1003", final_url="http://ncgh.org.cn/article/1003",
+            fetched_at="2026-11-25T03:00:00+00:00", status=200, outcome=OUTCOME_OK, article_id=1003,
+            request_headers=REQUEST_HEADERS, body=body, encoding="utf-8", parser_version="test-1",
+            content=content("Python workshop 培训", P3), views=30,
+            footer=FooterFields(org=FOOTER.org, icp="赣ICP备2025061944号-1", phone=FOOTER.phone),
+        ))
+    conn = open_readonly(db)
+    try:
+        found = changes(conn, parse_when(EVERYTHING))
+        assert [(c.kind.value, c.article_id) for c in found][:2] == [("footer", None), ("gone", 1002)]
+        footer = found[0]
+        assert footer.changed_fields == ("icp",) and footer.version == 2 and footer.title == "site footer"
+        assert footer.diff == ("icp: 赣ICP备[-1801623-]{+202506194+}4号-1",)
+        assert [c.kind for c in changes(conn, parse_when(EVERYTHING), kinds=parse_kinds("footer"))] == [
+            ChangeKind.FOOTER]
+        assert ChangeKind.FOOTER not in {c.kind for c in changes(conn, parse_when(EVERYTHING), kinds=parse_kinds("edited,gone"))}
+        entry = feedparser.parse(atom_feed(found, "http://h")).entries[0]
+        assert entry.title == "footer: site footer v2 (icp)"
+        assert entry.link == f"http://h/ncgh/footers/{footer.event_id}"
+        assert entry.id.endswith(f"/event/{footer.capture_id}/footer")
+    finally:
+        conn.close()
+    result = run("--db", str(db), "--since", EVERYTHING, "--kind", "footer")
+    assert result.output.splitlines() == [
+        "2026-11-25 03:00 UTC  footer    - v2  site footer", "    changed: icp",
+        "    icp: 赣ICP备[-1801623-]{+202506194+}4号-1"]
+
+
+def test_inline_diff_folds_short_common_stretches() -> None:
+    assert inline_diff("赣ICP备18016234号-1", "赣ICP备2025061944号-1") == "赣ICP备[-1801623-]{+202506194+}4号-1"
+    assert inline_diff("abc", "xyz") == "[-abc-]{+xyz+}"
+    assert inline_diff("南昌市总工会召开职工代表大会。", "南昌市总工会召开第二届职工代表大会。") == (
+        "南昌市总工会召开{+第二届+}职工代表大会。")
+    # Unchanged text beyond 12 characters of a change is cut.
+    long_text = "一二三四五六七八九十甲乙丙丁戊己"
+    assert inline_diff(long_text + "。", long_text + "!") == "…五六七八九十甲乙丙丁戊己[-。-]{+!+}"

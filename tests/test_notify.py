@@ -226,6 +226,27 @@ def test_each_mode_sends_one_message_per_event(sim_factory, tmp_path, webhook):
         assert message["title"].startswith(f"{kind}: {article_id} ")
 
 
+def test_footer_change_is_sent_when_asked_for(sim_factory, tmp_path, webhook):
+    """kinds = ["footer"]: the simulator changes its ICP number on day 2 + seed % 3 (day 2 for seed 3)."""
+    srv = sim_factory(articles=20, seed=3, id_range=ID_RANGE, edit_rate=0.2)
+    cfg = crawl_config([webhook.url], kinds=["footer"])
+    db = tmp_path / "f.db"
+    t0 = datetime.now(UTC)
+    run_crawl(cfg, db, base_url=srv.url, mode="full", now=t0)
+    srv.advance()
+    run_crawl(cfg, db, base_url=srv.url, now=t0 + timedelta(days=1))
+    assert webhook.received == []  # edits, but no footer change yet
+    srv.advance()
+    run_crawl(cfg, db, base_url=srv.url, now=t0 + timedelta(days=2))
+    assert len(webhook.received) == 1
+    message = webhook.received[0]
+    assert message["title"] == "ncgh-archive: 1 change(s) on ncgh (1 footer)"
+    old_icp, new_icp = (r[0] for r in sqlite3.connect(db).execute("SELECT icp FROM footers ORDER BY version"))
+    assert message["message"].startswith("footer   - v2  site footer")
+    assert "changed: icp" in message["message"] and "http://archive.test:8001/ncgh/footers/2" in message["message"]
+    assert srv.truth()["footer"]["icp"] == new_icp != old_icp
+
+
 def test_refused_destination_warns_and_the_next_crawl_delivers(sim_factory, tmp_path):
     srv = sim_factory(articles=30, seed=5, id_range=ID_RANGE, edit_rate=0.15, delete_rate=0.05, restore_rate=0.3)
     port = free_port()  # nothing listens here yet

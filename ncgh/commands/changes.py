@@ -41,7 +41,7 @@ def _when(text: str) -> str:
               help="Start: 7d, 12h, 2w before now, a date on the site's calendar (2024-10-01) or an ISO date-time.")
 @click.option("--until", default=None, help="End (exclusive; a date includes that whole day). Default: now.")
 @click.option("--kind", "kinds", default=None, metavar="KINDS",
-              help="Comma-separated event kinds: new, edited, gone, restored (default: all).")
+              help="Comma-separated kinds: new, edited, gone, restored, footer (default: all).")
 @click.option("--limit", type=click.IntRange(1, 10_000_000), default=None, help="At most this many events.")
 @click.option("--atom", "as_atom", is_flag=True, help="Write an Atom feed of the changes (to -o FILE).")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
@@ -96,10 +96,11 @@ def command(
         return
     for change in found:
         what = change.kind.value
-        version = f" v{change.version}" if change.kind.value == "edited" and change.version else ""
-        head = f"{_when(change.at)}  {what:<8}  {change.article_id}{version}  {change.title or '(no title)'}"
+        version = f" v{change.version}" if change.kind.value in ("edited", "footer") and change.version else ""
+        article = "-" if change.article_id is None else str(change.article_id)
+        head = f"{_when(change.at)}  {what:<8}  {article}{version}  {change.title or '(no title)'}"
         click.echo(click.style(terminal_text(head), bold=True) if sys.stdout.isatty() else terminal_text(head))
-        if change.kind.value == "edited" and change.changed_fields:
+        if change.kind.value in ("edited", "footer") and change.changed_fields:
             echo("    changed: " + ", ".join(change.changed_fields))
         if change.reasons:
             echo("    why: " + ", ".join(change.reasons))
