@@ -91,7 +91,8 @@ def destination(url: str) -> Destination:
     with _apprise_logs():
         plugin = apprise.Apprise.instantiate(url)
     label = plugin.url(privacy=True) if plugin is not None else url.split("://", 1)[0] + "://…"
-    return Destination(key, label)
+    # Without the query: Apprise spells out every default there (overflow=upstream&retry=0&...).
+    return Destination(key, label.split("?", 1)[0])
 
 
 def _when(at: str) -> str:

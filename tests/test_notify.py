@@ -297,3 +297,40 @@ def test_bad_notify_settings_name_the_key() -> None:
                                                 "dingtalk://token/", "wecombot://key", "feishu://token/",
                                                 "lark://token/"]}})
     assert len(cfg.notify.urls) == 6 and cfg.notify.mode == "digest" and cfg.notify.kinds == KINDS
+
+
+def test_cli_crawl_warns_in_one_line_even_quiet_and_resends(sim_factory, tmp_path):
+    """`ncgh crawl -q` from cron: an undeliverable alert is one WARNING line, exit 0; the next crawl,
+    which learns nothing itself, delivers what was kept."""
+    from click.testing import CliRunner
+
+    from ncgh.cli import cli
+
+    srv = sim_factory(articles=20, seed=7, id_range=ID_RANGE)
+    port = free_port()
+    config = tmp_path / "c.toml"
+    config.write_text(
+        "[fetch]\ndelay = 0\nconcurrency_per_host = 2\n"
+        f"[discovery]\nid_range = [{ID_RANGE[0]}, {ID_RANGE[1]}]\nid_gap_tolerance = 30\n"
+        f'[notify]\nurls = ["json://127.0.0.1:{port}/hook"]\nkinds = ["new"]\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "c.db"
+    args = ["crawl", "--db", str(db), "--config", str(config), "--base-url", srv.url, "-q"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    linked = len([a for a in srv.truth()["articles"] if a["linked"]])
+    assert len(lines) == 1 and f"WARNING notify: json://127.0.0.1:{port}/hook: {linked} change(s) not delivered" in lines[0]
+    hook = Webhook(port)
+    try:
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0 and result.output == ""
+        assert len(hook.received) == 1 and hook.received[0]["title"] == (
+            f"ncgh-archive: {linked} change(s) on ncgh ({linked} new)")
+    finally:
+        hook.close()
+    config.write_text('[notify]\nurls = ["json://127.0.0.1:1/x", "nosuch://x"]\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "notify.urls must be a list of Apprise URLs (entry 2, nosuch://…" in result.output
