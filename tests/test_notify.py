@@ -334,3 +334,29 @@ def test_cli_crawl_warns_in_one_line_even_quiet_and_resends(sim_factory, tmp_pat
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "notify.urls must be a list of Apprise URLs (entry 2, nosuch://…" in result.output
+
+
+def test_interrupted_run_sends_when_resumed(sim_factory, tmp_path, webhook, monkeypatch):
+    """Stopping on Ctrl-C sends nothing (no waiting on destinations while asked to stop); the next
+    crawl resumes the run under its id and sends its changes when it ends."""
+    import ncgh.crawl as crawl_module
+    from ncgh.crawl_summary import STATUS_INTERRUPTED
+
+    srv = sim_factory(articles=20, seed=7, id_range=ID_RANGE)
+    cfg = crawl_config([webhook.url], kinds=["new"])
+    db = tmp_path / "i.db"
+    real_work = crawl_module._Crawl.work
+
+    def interrupted(self, run_id, summary):
+        real_work(self, run_id, summary)
+        return STATUS_INTERRUPTED
+
+    monkeypatch.setattr(crawl_module._Crawl, "work", interrupted)
+    first = run_crawl(cfg, db, base_url=srv.url)
+    assert first.status == "interrupted" and first.new_articles > 0
+    assert webhook.received == []
+    monkeypatch.setattr(crawl_module._Crawl, "work", real_work)
+    resumed = run_crawl(cfg, db, base_url=srv.url)
+    assert resumed.resumed and resumed.run_id == first.run_id
+    assert len(webhook.received) == 1
+    assert webhook.received[0]["title"].startswith(f"ncgh-archive: {first.new_articles} change(s)")
