@@ -258,3 +258,14 @@ def test_inline_diff_folds_short_common_stretches() -> None:
     # Unchanged text beyond 12 characters of a change is cut.
     long_text = "一二三四五六七八九十甲乙丙丁戊己"
     assert inline_diff(long_text + "。", long_text + "!") == "…五六七八九十甲乙丙丁戊己[-。-]{+!+}"
+
+
+def test_feed_survives_text_xml_cannot_hold(conn) -> None:
+    """Archived text is stored exactly; characters XML 1.0 cannot carry are dropped from the feed only."""
+    import dataclasses
+
+    found = changes(conn, parse_when(EVERYTHING))
+    odd = dataclasses.replace(found[0], title="送\x01温暖\ud800活动\x1b", diff=("body + a\x0bb",))
+    feed = feedparser.parse(atom_feed([odd], "http://h"))
+    assert not feed.bozo and feed.entries[0].title == "gone: 1002 送温暖活动"
+    assert "body + ab" in feed.entries[0].content[0].value
