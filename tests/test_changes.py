@@ -142,6 +142,7 @@ def test_cli_listing_and_json(db: Path) -> None:
         (["--since", "2026-11-24", "--until", "2026-11-20"], "is not after --since"),
         (["--atom", "--json"], "not both"),
         (["-o", "x.xml"], "-o/--output is for --atom"),
+        (["--atom", "--web-url", "archive.example"], "--web-url must be an http:// or https:// URL"),
     ],
 )
 def test_cli_bad_input_is_one_error_line_and_exit_2(db: Path, args: list[str], message: str) -> None:

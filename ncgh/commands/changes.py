@@ -54,8 +54,9 @@ def command(
     since: str, until: str | None, kinds: str | None, limit: int | None, as_atom: bool, output: str | None,
     web_url: str, db_path: str | None, config_path: str | None, as_json: bool,
 ) -> None:
-    """Every event of the period across the site (new, edited, gone, restored), newest first, with the
-    article, its title, which fields changed and a short inline diff ([-deleted-]{+inserted+})."""
+    """Every event of the period across the site (new, edited, gone, restored, and footer changes),
+    newest first, with the article, its title, which fields changed and a short inline diff
+    ([-deleted-]{+inserted+})."""
     from archive.changes import changes, parse_kinds, parse_when
     from archive.feed import atom_feed
     from archive.query import QueryError
@@ -64,6 +65,13 @@ def command(
         raise _usage("give --json or --atom, not both")
     if output is not None and not as_atom:
         raise _usage("-o/--output is for --atom")
+    if as_atom:
+        from ncgh.config_checks import Bad, base_url
+
+        try:
+            base_url(web_url)
+        except Bad:
+            raise _usage(f"--web-url must be an http:// or https:// URL, got {web_url!r}") from None
     cfg = load_config_or_exit(config_path)
     try:
         wanted = parse_kinds(kinds)
