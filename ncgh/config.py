@@ -93,6 +93,15 @@ class RevisitConfig(_Section):
 
 
 @dataclass(frozen=True)
+class NotifyConfig(_Section):
+    urls: tuple[str, ...] = _key(c.apprise_urls)  # Apprise URLs; none = no alerts
+    # event kinds sent (archive.changes.ChangeKind values)
+    kinds: tuple[str, ...] = _key(str_list(choices=("new", "edited", "gone", "restored", "footer")))
+    mode: str = _key(c.choice("digest", "each"))  # digest | each (ncgh.notify.NotifyMode)
+    web_url: str = _key(c.web_url)  # where `ncgh serve` is reached, for links in messages; "" = no links
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig
     discovery: DiscoveryConfig
@@ -100,6 +109,7 @@ class Config:
     parse: ParseSettings  # [parse]: likewise
     archive: ArchiveConfig
     revisit: RevisitConfig
+    notify: NotifyConfig
     source: str = DEFAULT_NAME  # which file the values came from (for messages)
 
     def to_json(self) -> str:
@@ -117,6 +127,7 @@ _SECTIONS: dict[str, type] = {
     "parse": ParseSettings,
     "archive": ArchiveConfig,
     "revisit": RevisitConfig,
+    "notify": NotifyConfig,
 }
 
 
