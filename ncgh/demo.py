@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from archive.sql import open_readonly
+from archive.vocab import RunMode
 from ncgh.config import Config, config_from_dict
 from ncgh.crawl import CrawlSummary, run_crawl
 from ncgh.sim import SimConfig, SimServer
@@ -242,7 +243,7 @@ def run_demo(
         for day in range(days + 1):
             if day:
                 srv.advance()
-            mode = "full" if day == 0 else "incremental"
+            mode = RunMode.FULL if day == 0 else RunMode.INCREMENTAL
             # The archive lives on the simulated calendar: run times and capture times are shifted
             # by the simulated days, so revisit intervals and view-count ages mean what they say.
             offset = timedelta(days=day)
