@@ -31,6 +31,7 @@ from scraper.parse import SiteProfile, parse_article, parse_decoded, parser_vers
 from scraper.records import (
     ArticleMissing,
     ArticleRecord,
+    Extractor,
     FetchErrorKind,
     FetchResult,
     ParseError,
@@ -128,7 +129,7 @@ def _not_an_article(record: ArticleRecord) -> str | None:
     text = (record.title or "") + record.body_text
     if text and text.count("\ufffd") / len(text) > REPLACEMENT_SHARE:
         return "body is not text in any known encoding (garbage or binary)"
-    if not (record.title or "").strip() and record.extractor != "profile":
+    if not (record.title or "").strip() and record.extractor != Extractor.PROFILE:
         return "no title found: the page does not look like an article"
     return None
 

@@ -20,7 +20,7 @@ from scraper.footer import FOOTER_MARKER, parse_footer
 from scraper.header import HeaderFields, find_header, normalise_space, parse_header
 from scraper.htmltree import BLOCK_TAGS, drop_element, page_body, text_lines, text_of
 from scraper.profile import CompiledProfile, select_first
-from scraper.records import Footer, ParseError
+from scraper.records import Extractor, Footer, ParseError
 
 __all__ = ["ArticleParts", "fallback_parts", "profile_parts"]
 
@@ -67,7 +67,7 @@ class ArticleParts:
     header: HeaderFields
     body: Body
     footer: Footer | None
-    extractor: str
+    extractor: Extractor
 
 
 def profile_parts(
@@ -92,7 +92,7 @@ def profile_parts(
         hit = find_header(_lines_between(found["title"], found["body"]))
         header = hit[1] if hit else HeaderFields()
     body = extract_body(found["body"], base, compiled)
-    return ArticleParts(title, header, body, footer, "profile")
+    return ArticleParts(title, header, body, footer, Extractor.PROFILE)
 
 
 def _lines_between(first: etree._Element, last: etree._Element, levels: int = 3, limit: int = 8) -> list[str]:
@@ -231,5 +231,5 @@ def fallback_parts(
     if footer_el is not None and main.element in footer_el.iterancestors():
         footer_el = None
     footer = _footer(footer_el, page_lines[tail_start + 1 :])
-    return ArticleParts(title, header, body, footer, "fallback")
+    return ArticleParts(title, header, body, footer, Extractor.FALLBACK)
 

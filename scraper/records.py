@@ -36,6 +36,36 @@ class FetchErrorKind(StrEnum):
     STOPPED = "stopped"  # Fetcher.stop() was called mid-fetch (a crawl shutting down); never recorded
 
 
+class EncodingSource(StrEnum):
+    """Which step of `scraper.encoding.decode`'s chain decided the charset; stored with each capture."""
+
+    BOM = "bom"  # a byte-order mark
+    HTTP = "http"  # the HTTP charset parameter, the bytes agreeing
+    META = "meta"  # the page's own meta charset, the bytes agreeing
+    UTF8 = "utf-8"  # strict (or nearly strict) UTF-8
+    GB18030 = "gb18030"  # strict (or nearly strict) GB18030
+    DETECTOR = "detector"  # charset-normalizer's guess
+    REPLACEMENT = "replacement"  # nothing fitted: UTF-8 with replacement characters
+
+
+class Extractor(StrEnum):
+    """Which extractor found the article's parts; `ncgh parse --json` and each capture say it."""
+
+    PROFILE = "profile"  # the site profile's selectors
+    FALLBACK = "fallback"  # the generic text-and-link-density extractor (scraper.extract)
+
+
+class ParseWarning(StrEnum):
+    """What an ArticleRecord lacks or how it was found, in this order (docs/parsing.md)."""
+
+    MISSING_TITLE = "missing_title"
+    MISSING_DATE = "missing_date"
+    MISSING_VIEWS = "missing_views"
+    EMPTY_BODY = "empty_body"
+    FALLBACK_USED = "fallback_used"
+    FOOTER_MISSING = "footer_missing"
+
+
 @dataclass(frozen=True)
 class RedirectHop:
     """One redirect followed (or refused) on the way to the final URL."""
@@ -123,8 +153,8 @@ class ArticleRecord:
     signature: str | None
     footer: Footer | None
     encoding: str | None
-    extractor: str  # "profile" or "fallback"
-    warnings: list[str]
+    extractor: Extractor
+    warnings: list[ParseWarning]
     parser_version: str
 
     def to_dict(self) -> dict:
