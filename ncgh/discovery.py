@@ -209,7 +209,7 @@ class Discovery:
         new_ids: list[int] = []
         stopped_by_known = False
         extra = 0
-        for ref in page.refs:
+        for ref in page.links:
             if (ref.article_id not in self.known or ref.article_id in self.gone) and len(items) >= cap:
                 extra += 1  # counted, not queued: one page must not queue unbounded work
                 continue

@@ -175,8 +175,9 @@ class ArticleMissing(ParseError):
 
 
 @dataclass(frozen=True)
-class ArticleRef:
-    """An article found by discovery: a list page, the JSON API or an id walk."""
+class ArticleLink:
+    """A link to an article found by discovery (a list page or the JSON API): its id, URL and what the
+    list shows of it. Not `archive.resolve.ArticleRef`, which names an archived article (site, id)."""
 
     article_id: int
     url: str
@@ -188,6 +189,6 @@ class ArticleRef:
 class ListPage:
     """One page of a list (HTML list page or JSON API page)."""
 
-    refs: list[ArticleRef]
+    links: list[ArticleLink]
     next_url: str | None  # None on the last page
     skipped_ids: int = 0  # links/items whose id is none scraper.ids accepts (2**63, 10**40 ...)

@@ -17,7 +17,7 @@ from ncgh.discovery import Discovery
 from ncgh.lock import CrawlLock, LockHeld, lock_path_for
 from ncgh.report import LogReporter, ProgressReporter, make_reporter
 from ncgh.schedule import CONFIRM, DUE, FILL, GONE_RECHECK, RETRY, classify, plan_revisits
-from scraper.records import ArticleRef, ListPage
+from scraper.records import ArticleLink, ListPage
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
@@ -194,7 +194,7 @@ def disc(mode="incremental", known=(), gone=(), **discovery) -> Discovery:
 
 
 def page(ids, next_url=None) -> ListPage:
-    return ListPage([ArticleRef(i, f"{BASE}/nczhghcms/article/{i}") for i in ids], next_url)
+    return ListPage([ArticleLink(i, f"{BASE}/nczhghcms/article/{i}") for i in ids], next_url)
 
 
 def test_seeds_per_mode_and_sources():

@@ -14,7 +14,7 @@ from archive.vocab import WorkKind
 from ncgh.config import config_from_dict, load_config
 from ncgh.discovery import Discovery
 from scraper.discover import IdList
-from scraper.records import ArticleRef, ListPage
+from scraper.records import ArticleLink, ListPage
 from tests.support_fetch import LocalServer, send
 
 BASE = "http://127.0.0.1:8000"
@@ -26,7 +26,7 @@ def disc(mode: str = "incremental", known=(), **discovery) -> Discovery:
 
 
 def page(ids, next_url=None) -> ListPage:
-    return ListPage([ArticleRef(i, f"{BASE}/nczhghcms/article/{i}") for i in ids], next_url)
+    return ListPage([ArticleLink(i, f"{BASE}/nczhghcms/article/{i}") for i in ids], next_url)
 
 
 def test_the_default_cap_is_documented_and_sane() -> None:
