@@ -12,7 +12,10 @@ from archive.vocab import CaptureKind, EventKind, MissingReason, Outcome
 
 @dataclass(frozen=True)
 class ArticleContent:
-    """The normalised content of one article; a change in any field here is a new version."""
+    """The normalised content of one article; a change in any field here is a new version.
+
+    The archive's view of the scraper's `scraper.records.ArticleRecord` (`ncgh.pipeline.to_content`).
+    """
 
     title: str | None
     column: str | None
@@ -27,10 +30,10 @@ class ArticleContent:
 
 
 @dataclass(frozen=True)
-class FooterFields:
+class FooterContent:
     """The site footer as the archive versions it (on its own, never part of an article).
 
-    The archive's view of the scraper's `scraper.records.Footer`, field for field; `ncgh.pipeline`
+    The archive's view of the scraper's `scraper.records.FooterRecord`, field for field; `ncgh.pipeline`
     copies one into the other (the two layers never import each other).
     """
 
@@ -72,7 +75,7 @@ class CaptureIn:
     parse_error: str | None = None
     content: ArticleContent | None = None  # set when outcome == ok
     views: int | None = None
-    footer: FooterFields | None = None
+    footer: FooterContent | None = None
     run_id: int | None = None
     work_item_id: int | None = None  # the crawl queue row this capture completes (same transaction)
 

@@ -30,7 +30,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from archive.model import ArticleContent, CaptureIn, FooterFields
+from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.search import match_expression, search
 from archive.store import Archive
 from ncgh.sim.content import Article, SiteState, TimelineParams, footer_for_day
@@ -41,7 +41,7 @@ BASE = "http://www.ncgh.org.cn"
 T0 = datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
 
 
-def _capture(a: Article, day: int, n: int, footer: FooterFields) -> CaptureIn:
+def _capture(a: Article, day: int, n: int, footer: FooterContent) -> CaptureIn:
     url = f"{BASE}/nczhghcms/article/{a.id}"
     content = ArticleContent(
         title=a.title,
@@ -81,7 +81,7 @@ def build(path: Path, articles: int, per_article: int) -> dict:
                 state.step()
                 generate += time.perf_counter() - t
             f = footer_for_day(1, day, params)
-            footer = FooterFields(f.org, f.icp, f.police_record, f.phone, f.email, f.address, f.postcode)
+            footer = FooterContent(f.org, f.icp, f.police_record, f.phone, f.email, f.address, f.postcode)
             t = time.perf_counter()
             for n, a in enumerate(state.articles.values()):
                 archive.record_capture(_capture(a, day, n, footer))

@@ -25,12 +25,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from archive.model import ArticleContent, CaptureIn, FooterFields
+from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.store import Archive
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "article-2018-10-12.txt"
 CHARS = "工会职工服务劳动模范全市总部门开展活动建设发展工作会议精神学习贯彻落实党的十九大新时代中国特色社会主义南昌江西省"
-FOOTER = FooterFields(
+FOOTER = FooterContent(
     org="江西省南昌市总工会",
     icp="赣ICP备18016234号-1",
     phone="0791-83868027",

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from archive.model import ArticleContent, CaptureIn, FooterFields
+from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.vocab import CaptureKind, MissingReason, Outcome
 from scraper.discover import article_id_from_url
 from scraper.encoding import decode
@@ -150,11 +150,11 @@ def to_content(record: ArticleRecord) -> ArticleContent:
     )
 
 
-def _footer(record: ArticleRecord | None) -> FooterFields | None:
+def _footer(record: ArticleRecord | None) -> FooterContent | None:
     if record is None or record.footer is None or record.footer.is_empty():
         return None
     f = record.footer
-    return FooterFields(
+    return FooterContent(
         org=f.org,
         icp=f.icp,
         police_record=f.police_record,

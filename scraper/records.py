@@ -118,8 +118,12 @@ class Attachment:
 
 
 @dataclass(frozen=True)
-class Footer:
-    """The site-wide footer; versioned on its own in the archive, never part of an article."""
+class FooterRecord:
+    """The site-wide footer as parsed from a page (the scraper's view, as ArticleRecord is of the article).
+
+    The archive versions it on its own, never as part of an article, as `archive.model.FooterContent`
+    (field for field the same; `ncgh.pipeline` copies one into the other).
+    """
 
     org: str | None = None
     icp: str | None = None
@@ -151,7 +155,7 @@ class ArticleRecord:
     images: list[Image]
     attachments: list[Attachment]
     signature: str | None
-    footer: Footer | None
+    footer: FooterRecord | None
     encoding: str | None
     extractor: Extractor
     warnings: list[ParseWarning]

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.model import ArticleContent, CaptureIn, FooterFields
+from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.store import Archive
 from archive.vocab import MissingReason, Outcome
 
 SITE = "ncgh"
-FOOTER = FooterFields(org="江西省南昌市总工会", icp="赣ICP备18016234号-1", phone="0791-83868027")
+FOOTER = FooterContent(org="江西省南昌市总工会", icp="赣ICP备18016234号-1", phone="0791-83868027")
 REQUEST_HEADERS = [
     ("User-Agent", "ncgh-archive/0.1 (+test)"),
     ("Accept-Encoding", "gzip, deflate"),
