@@ -56,10 +56,14 @@ class EventKind(StrEnum):
 
 
 class ArticleStatus(StrEnum):
-    """An article's state (`articles.status`)."""
+    """An article's state (`articles.status`: live or gone) and its state at a moment (`ncgh show --as-of`)."""
 
     LIVE = "live"
     GONE = "gone"
+    UNSEEN = "unseen"  # never stored: a moment before the archive first saw the article
+
+
+STORED_ARTICLE_STATUSES = (ArticleStatus.LIVE, ArticleStatus.GONE)
 
 
 class WorkKind(StrEnum):
