@@ -33,7 +33,9 @@ from pathlib import Path
 from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.search import match_expression, search
 from archive.store import Archive
+from archive.vocab import CaptureKind, Outcome
 from ncgh.sim.content import Article, SiteState, TimelineParams, footer_for_day
+from scraper.records import EncodingSource, Extractor
 
 OUT = Path(__file__).resolve().parent / "out"
 QUERIES = ("工会", "职工群众")
@@ -57,8 +59,9 @@ def _capture(a: Article, day: int, n: int, footer: FooterContent) -> CaptureIn:
     )
     return CaptureIn(
         site="ncgh", url=url, final_url=url, fetched_at=(T0 + timedelta(days=day, seconds=n)).isoformat(),
-        status=200, outcome="ok", article_id=a.id, kind="article", encoding="utf-8", encoding_source="http",
-        parser_version="bench-search", extractor="profile", content=content, views=a.views, footer=footer,
+        status=200, outcome=Outcome.OK, article_id=a.id, kind=CaptureKind.ARTICLE, encoding="utf-8",
+        encoding_source=EncodingSource.HTTP,
+        parser_version="bench-search", extractor=Extractor.PROFILE, content=content, views=a.views, footer=footer,
     )
 
 

@@ -79,7 +79,7 @@ def _classify(seen: _Seen, kind: CaptureKind, profile: SiteProfile, article_path
     if status is None or not 200 <= status < 300:
         detail = f"HTTP {status}" if status is not None else "no response"
         return _Verdict(
-            Outcome.FETCH_ERROR, article_id, error=FetchErrorKind.HTTP_STATUS.value, error_detail=detail
+            Outcome.FETCH_ERROR, article_id, error=FetchErrorKind.HTTP_STATUS, error_detail=detail
         )
     if kind != CaptureKind.ARTICLE:
         return _Verdict(Outcome.OK, None)
@@ -213,7 +213,7 @@ def interpret(
         headers=list(fetch.headers),
         body=fetch.body,
         redirected=bool(fetch.redirects) or (fetch.final_url or url) != url,
-        error=fetch.error.value if fetch.error is not None else None,
+        error=fetch.error,
         error_detail=fetch.error_detail,
     )
     capture = CaptureIn(
