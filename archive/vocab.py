@@ -55,6 +55,12 @@ class EventKind(StrEnum):
     RESTORED = "restored"  # seen again after gone
 
 
+# What `ncgh changes`, its feed and the alerts list: every EventKind, and `footer` (a footers version
+# after the first). Built from EventKind so each event word is written once.
+ChangeKind = StrEnum("ChangeKind", {**{e.name: e.value for e in EventKind}, "FOOTER": "footer"})
+ChangeKind.__doc__ = "An event kind (EventKind's members by the same names) or a footer change (`footer`)."
+
+
 class ArticleStatus(StrEnum):
     """An article's state (`articles.status`: live or gone) and its state at a moment (`ncgh show --as-of`)."""
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import ncgh.config_checks as c
+from archive.vocab import ChangeKind
 
 DEFAULT_NAME = "<embedded default config.toml>"
 # Ceilings of durations in seconds ([fetch]); durations in days ([revisit]) stop at a century.
@@ -199,7 +200,7 @@ _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
         NotifyConfig,
         {
             "urls": c.apprise_urls,
-            "kinds": c.str_list(choices=("new", "edited", "gone", "restored", "footer")),
+            "kinds": c.str_list(choices=tuple(k.value for k in ChangeKind)),
             "mode": c.choice("digest", "each"),
             "web_url": c.web_url,
         },

@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from archive.changes import Change, ChangeKind, changes_of
+from archive.changes import Change, changes_of
 from archive.feed import article_link, entry_text, entry_title
 from archive.notifications import Deliveries, Destination, Pending
+from archive.vocab import ChangeKind
 
 if TYPE_CHECKING:
     from archive.store import Archive

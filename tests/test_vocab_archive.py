@@ -117,3 +117,9 @@ def test_pipeline_hands_the_archive_members(tmp_path):
     assert type(capture.outcome) is Outcome and capture.outcome == "missing"
     assert type(capture.missing_reason) is MissingReason and capture.missing_reason == "http_404"
     assert type(capture.kind) is CaptureKind
+
+
+def test_change_kinds_are_the_event_kinds_and_footer():
+    from archive.vocab import ChangeKind
+
+    assert {(k.name, k.value) for k in ChangeKind} == {(e.name, e.value) for e in EventKind} | {("FOOTER", "footer")}
