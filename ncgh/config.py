@@ -12,6 +12,7 @@ import json
 import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,13 @@ class SiteConfig:
     timezone: str
 
 
+class DiscoverySource(StrEnum):
+    """Where an incremental crawl looks for new articles (`[discovery] sources`); full mode always walks lists."""
+
+    LIST = "list"  # the HTML list pages of each category
+    API = "api"  # the JSON API list of each category (and, in full mode, its id list)
+
+
 @dataclass(frozen=True)
 class DiscoveryConfig:
     list_url_template: str
@@ -46,7 +54,7 @@ class DiscoveryConfig:
     api_list_template: str
     api_ids_template: str
     api_page_size: int
-    sources: tuple[str, ...]
+    sources: tuple[DiscoverySource, ...]
     stop_after_known: int
     id_range: tuple[int, int]
     id_gap_tolerance: int
@@ -102,7 +110,7 @@ class RevisitConfig:
 @dataclass(frozen=True)
 class NotifyConfig:
     urls: tuple[str, ...]  # Apprise URLs; none = no alerts
-    kinds: tuple[str, ...]  # event kinds sent (archive.changes.ChangeKind values)
+    kinds: tuple[ChangeKind, ...]  # the changes sent
     mode: str  # digest | each (ncgh.notify.NotifyMode)
     web_url: str  # where `ncgh serve` is reached, for links in messages; "" = no links
 
@@ -145,7 +153,7 @@ _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "api_list_template": c.template("category", "page", "page_size"),
             "api_ids_template": c.template("category"),
             "api_page_size": c.integer(1, 1000),
-            "sources": c.str_list(nonempty=False, choices=("list", "api")),
+            "sources": c.enum_list(DiscoverySource, nonempty=False),
             "stop_after_known": c.integer(1, 1_000_000),
             "id_range": c.id_range,
             "id_gap_tolerance": c.integer(0, 10_000_000),
@@ -200,7 +208,7 @@ _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
         NotifyConfig,
         {
             "urls": c.apprise_urls,
-            "kinds": c.str_list(choices=tuple(k.value for k in ChangeKind)),
+            "kinds": c.enum_list(ChangeKind),
             "mode": c.choice("digest", "each"),
             "web_url": c.web_url,
         },

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from archive.store import WorkItem
 from archive.vocab import RunMode, WorkKind
-from ncgh.config import Config
+from ncgh.config import Config, DiscoverySource
 from scraper.discover import IdList, article_url
 from scraper.hosts import join_link
 from scraper.ids import MAX_ARTICLE_ID
@@ -116,12 +116,12 @@ class Discovery:
     def seeds(self) -> list[WorkItem]:
         """The first pages of every source this mode uses."""
         d = self.cfg.discovery
-        sources = set(d.sources) | ({"list"} if self.mode == RunMode.FULL else set())
+        sources = set(d.sources) | ({DiscoverySource.LIST} if self.mode == RunMode.FULL else set())
         items: list[WorkItem] = []
         for category in d.categories:
-            if "list" in sources:
+            if DiscoverySource.LIST in sources:
                 items.append(WorkItem(self.list_url(category, 1), WorkKind.LIST, priority=PRIORITY_DISCOVERY))
-            if "api" in sources:
+            if DiscoverySource.API in sources:
                 items.append(WorkItem(self.api_url(category, 1), WorkKind.API, priority=PRIORITY_DISCOVERY))
                 if self.mode == RunMode.FULL:
                     items.append(WorkItem(self.ids_url(category), WorkKind.API_IDS, priority=PRIORITY_DISCOVERY))
