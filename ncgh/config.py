@@ -47,6 +47,13 @@ class DiscoverySource(StrEnum):
     API = "api"  # the JSON API list of each category (and, in full mode, its id list)
 
 
+class NotifyMode(StrEnum):
+    """How alerts are sent (`[notify] mode`)."""
+
+    DIGEST = "digest"  # one message per destination for all of a run's changes
+    EACH = "each"  # one message per change (a digest when there are more than ncgh.notify.MAX_EACH)
+
+
 @dataclass(frozen=True)
 class DiscoveryConfig:
     list_url_template: str
@@ -111,7 +118,7 @@ class RevisitConfig:
 class NotifyConfig:
     urls: tuple[str, ...]  # Apprise URLs; none = no alerts
     kinds: tuple[ChangeKind, ...]  # the changes sent
-    mode: str  # digest | each (ncgh.notify.NotifyMode)
+    mode: NotifyMode
     web_url: str  # where `ncgh serve` is reached, for links in messages; "" = no links
 
 
@@ -209,7 +216,7 @@ _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
         {
             "urls": c.apprise_urls,
             "kinds": c.enum_list(ChangeKind),
-            "mode": c.choice("digest", "each"),
+            "mode": c.enum_choice(NotifyMode),
             "web_url": c.web_url,
         },
     ),

@@ -173,6 +173,12 @@ def choice(*values: str) -> Callable[[Any], str]:
     return check
 
 
+def enum_choice(vocabulary: type[StrEnum]) -> Callable[[Any], StrEnum]:
+    """One of a vocabulary's values, returned as its member."""
+    values = choice(*(m.value for m in vocabulary))
+    return lambda v: vocabulary(values(v))
+
+
 def web_url(v: Any) -> str:
     """"" (no links) or an http(s) URL."""
     if v == "":
