@@ -132,5 +132,5 @@ class BodyCodec(StrEnum):
 
 
 def sql_values(values: type[StrEnum] | tuple[StrEnum, ...]) -> str:
-    """The values as a SQL list for `IN (...)`, e.g. "('live', 'gone')": CHECKs and queries use it."""
+    """The values as a SQL list for `IN (...)`, e.g. "('live', 'gone')": archive/schema.py writes its CHECKs with it."""
     return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
