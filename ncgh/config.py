@@ -15,12 +15,14 @@ import json
 import tomllib
 from collections.abc import Callable
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import ncgh.config_checks as c
+from archive.vocab import ChangeKind
 from scraper.checks import FieldError, boolean, check_fields, checked, integer, number, str_list, string
 from scraper.ids import DEFAULT_ARTICLE_PATHS
 from scraper.settings import FetchSettings, ParseSettings
@@ -58,6 +60,20 @@ class SiteConfig(_Section):
     timezone: str = _key(c.timezone)
 
 
+class DiscoverySource(StrEnum):
+    """Where an incremental crawl looks for new articles (`[discovery] sources`); full mode always walks lists."""
+
+    LIST = "list"  # the HTML list pages of each category
+    API = "api"  # the JSON API list of each category (and, in full mode, its id list)
+
+
+class NotifyMode(StrEnum):
+    """How alerts are sent (`[notify] mode`)."""
+
+    DIGEST = "digest"  # one message per destination for all of a run's changes
+    EACH = "each"  # one message per change (a digest when there are more than ncgh.notify.MAX_EACH)
+
+
 @dataclass(frozen=True)
 class DiscoveryConfig(_Section):
     list_url_template: str = _key(c.template("category", "page"))
@@ -65,7 +81,7 @@ class DiscoveryConfig(_Section):
     api_list_template: str = _key(c.template("category", "page", "page_size"))
     api_ids_template: str = _key(c.template("category"))
     api_page_size: int = _key(integer(1, 1000))
-    sources: tuple[str, ...] = _key(str_list(nonempty=False, choices=("list", "api")))
+    sources: tuple[DiscoverySource, ...] = _key(c.enum_list(DiscoverySource, nonempty=False))
     stop_after_known: int = _key(integer(1, 1_000_000))
     id_range: tuple[int, int] = _key(c.id_range)
     id_gap_tolerance: int = _key(integer(0, 10_000_000))
@@ -95,9 +111,8 @@ class RevisitConfig(_Section):
 @dataclass(frozen=True)
 class NotifyConfig(_Section):
     urls: tuple[str, ...] = _key(c.apprise_urls)  # Apprise URLs; none = no alerts
-    # event kinds sent (archive.changes.ChangeKind values)
-    kinds: tuple[str, ...] = _key(str_list(choices=("new", "edited", "gone", "restored", "footer")))
-    mode: str = _key(c.choice("digest", "each"))  # digest | each (ncgh.notify.NotifyMode)
+    kinds: tuple[ChangeKind, ...] = _key(c.enum_list(ChangeKind))  # the changes sent
+    mode: NotifyMode = _key(c.enum_choice(NotifyMode))
     web_url: str = _key(c.web_url)  # where `ncgh serve` is reached, for links in messages; "" = no links
 
 

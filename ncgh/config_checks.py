@@ -9,10 +9,17 @@ a ConfigError that names the file and the key, so a typo in a cron job's config 
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
 from scraper.checks import DAYS_MAX, INT_MAX, Bad, is_int, is_num, str_list, string
+
+
+def enum_list(vocabulary: type[StrEnum], nonempty: bool = True) -> Callable[[Any], tuple[StrEnum, ...]]:
+    """`str_list` of a vocabulary's values, returned as its members."""
+    strings = str_list(nonempty, tuple(m.value for m in vocabulary))
+    return lambda v: tuple(vocabulary(s) for s in strings(v))
 
 
 def int_list(v: Any) -> tuple[int, ...]:
@@ -96,6 +103,12 @@ def choice(*values: str) -> Callable[[Any], str]:
         return v
 
     return check
+
+
+def enum_choice(vocabulary: type[StrEnum]) -> Callable[[Any], StrEnum]:
+    """One of a vocabulary's values, returned as its member."""
+    values = choice(*(m.value for m in vocabulary))
+    return lambda v: vocabulary(values(v))
 
 
 def web_url(v: Any) -> str:

@@ -67,7 +67,7 @@ def _read_by_the_archive(url: str) -> int | None:
 
 def _read_from_a_list_page(url: str) -> int | None:
     page = parse_list_page(f'<html><body><a href="{url}">t</a></body></html>'.encode(), "http://www.ncgh.org.cn/")
-    return page.refs[0].article_id if page.refs else None
+    return page.links[0].article_id if page.links else None
 
 
 @settings(max_examples=300, deadline=None)
