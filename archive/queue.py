@@ -34,6 +34,12 @@ RUN_COUNTERS = (
     "errors",
 )
 
+# A run in one of these states is open: the next crawl resumes it. `running` while an invocation works
+# on it (or after a crash); `paused` (--max-requests reached) and `interrupted` (Ctrl-C / SIGTERM)
+# once an invocation stopped it and stored its summary so far. Every other status is an ended run.
+OPEN_RUN_STATUSES = ("running", "paused", "interrupted")
+_OPEN = "('running', 'paused', 'interrupted')"  # the same, for SQL
+
 
 @dataclass
 class RunInfo:
@@ -98,7 +104,7 @@ class WorkQueue:
 
     def unfinished_run(self) -> RunInfo | None:
         row = self.conn.execute(
-            "SELECT id, mode, started_at, status, config_json FROM runs WHERE status = 'running'"
+            f"SELECT id, mode, started_at, status, config_json FROM runs WHERE status IN {_OPEN}"
             " ORDER BY id DESC LIMIT 1"
         ).fetchone()
         return RunInfo(*row) if row else None
@@ -109,7 +115,25 @@ class WorkQueue:
 
     def finish_run(self, run_id: int, finished_at: str, status: str, summary_json: str) -> None:
         """Close a run; its counters are copied from the summary's keys of the same name (see RUN_COUNTERS)."""
-        finished = utc(finished_at, "finished_at")
+        if status in OPEN_RUN_STATUSES:
+            raise ValueError(f"{status!r} is no status of an ended run")
+        self._store_summary(run_id, utc(finished_at, "finished_at"), status, summary_json)
+
+    def stop_run(self, run_id: int, status: str, summary_json: str) -> None:
+        """Store the summary of a run an invocation stopped (paused, interrupted) and leave it open.
+
+        The counters cover the whole run so far; `finished_at` stays NULL. The next crawl resumes the
+        run (`reopen_run`), and its end overwrites them with the counters of the whole run.
+        """
+        if status not in OPEN_RUN_STATUSES:
+            raise ValueError(f"{status!r} is no status of an open run")
+        self._store_summary(run_id, None, status, summary_json)
+
+    def reopen_run(self, run_id: int) -> None:
+        """A resumed run is `running` again; its stored counters are those of its last stop until it ends."""
+        self.conn.execute(f"UPDATE runs SET status = 'running' WHERE id = ? AND status IN {_OPEN}", (run_id,))
+
+    def _store_summary(self, run_id: int, finished: str | None, status: str, summary_json: str) -> None:
         summary = json.loads(summary_json)
         if not isinstance(summary, dict):
             raise ValueError("summary_json must be a JSON object")
@@ -162,7 +186,7 @@ class WorkQueue:
 
     def failed_of_last_run(self) -> list[WorkItem]:
         """The work items left failed by the latest finished run (none when no run has finished)."""
-        row = self.conn.execute("SELECT id FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1").fetchone()
+        row = self.conn.execute(f"SELECT id FROM runs WHERE status NOT IN {_OPEN} ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
             return []
         rows = self.conn.execute(
@@ -181,7 +205,7 @@ class WorkQueue:
         with self.atomic():
             return self.conn.execute(
                 "DELETE FROM work_items WHERE state = 'missing' AND capture_id IS NULL AND run_id != ?"
-                " AND run_id IN (SELECT id FROM runs WHERE status != 'running')",
+                f" AND run_id IN (SELECT id FROM runs WHERE status NOT IN {_OPEN})",
                 (run_id,),
             ).rowcount
 
@@ -198,8 +222,8 @@ class WorkQueue:
         row = self.conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise ValueError(f"no run with id {run_id}")
-        if row[0] == "running":
-            raise ValueError(f"run {run_id} is still running: its work list is needed to resume it")
+        if row[0] in OPEN_RUN_STATUSES:
+            raise ValueError(f"run {run_id} is still {row[0]}: its work list is needed to resume it")
         return self.conn.execute("DELETE FROM work_items WHERE run_id = ?", (run_id,)).rowcount
 
     def run_counts(self, run_id: int, probe_kind: str, revisit_kind: str) -> dict[str, int]:

@@ -71,7 +71,7 @@ def stats(conn: sqlite3.Connection, db_path: str | os.PathLike | None = None) ->
         captures_by_outcome=by_outcome,
         captures_by_kind=by_kind,
         runs=_one(conn, "SELECT count(*) FROM runs"),
-        unfinished_runs=_one(conn, "SELECT count(*) FROM runs WHERE status = 'running'"),
+        unfinished_runs=_one(conn, "SELECT count(*) FROM runs WHERE status IN ('running', 'paused', 'interrupted')"),
         footer_versions=_one(conn, "SELECT count(*) FROM footers"),
         events=_one(conn, "SELECT count(*) FROM events"),
         bodies=int(bodies),
