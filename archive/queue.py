@@ -38,7 +38,7 @@ RUN_COUNTERS = (
 # on it (or after a crash); `paused` (--max-requests reached) and `interrupted` (Ctrl-C / SIGTERM)
 # once an invocation stopped it and stored its summary so far. Every other status is an ended run.
 OPEN_RUN_STATUSES = ("running", "paused", "interrupted")
-_OPEN = "('running', 'paused', 'interrupted')"  # the same, for SQL
+OPEN_RUNS_SQL = "(" + ", ".join(f"'{status}'" for status in OPEN_RUN_STATUSES) + ")"  # the same, for SQL
 
 
 @dataclass
@@ -104,7 +104,7 @@ class WorkQueue:
 
     def unfinished_run(self) -> RunInfo | None:
         row = self.conn.execute(
-            f"SELECT id, mode, started_at, status, config_json FROM runs WHERE status IN {_OPEN}"
+            f"SELECT id, mode, started_at, status, config_json FROM runs WHERE status IN {OPEN_RUNS_SQL}"
             " ORDER BY id DESC LIMIT 1"
         ).fetchone()
         return RunInfo(*row) if row else None
@@ -131,7 +131,7 @@ class WorkQueue:
 
     def reopen_run(self, run_id: int) -> None:
         """A resumed run is `running` again; its stored counters are those of its last stop until it ends."""
-        self.conn.execute(f"UPDATE runs SET status = 'running' WHERE id = ? AND status IN {_OPEN}", (run_id,))
+        self.conn.execute(f"UPDATE runs SET status = 'running' WHERE id = ? AND status IN {OPEN_RUNS_SQL}", (run_id,))
 
     def _store_summary(self, run_id: int, finished: str | None, status: str, summary_json: str) -> None:
         summary = json.loads(summary_json)
@@ -186,7 +186,7 @@ class WorkQueue:
 
     def failed_of_last_run(self) -> list[WorkItem]:
         """The work items left failed by the latest finished run (none when no run has finished)."""
-        row = self.conn.execute(f"SELECT id FROM runs WHERE status NOT IN {_OPEN} ORDER BY id DESC LIMIT 1").fetchone()
+        row = self.conn.execute(f"SELECT id FROM runs WHERE status NOT IN {OPEN_RUNS_SQL} ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
             return []
         rows = self.conn.execute(
@@ -205,7 +205,7 @@ class WorkQueue:
         with self.atomic():
             return self.conn.execute(
                 "DELETE FROM work_items WHERE state = 'missing' AND capture_id IS NULL AND run_id != ?"
-                f" AND run_id IN (SELECT id FROM runs WHERE status NOT IN {_OPEN})",
+                f" AND run_id IN (SELECT id FROM runs WHERE status NOT IN {OPEN_RUNS_SQL})",
                 (run_id,),
             ).rowcount
 

@@ -7,6 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.queue import OPEN_RUNS_SQL
+
 
 @dataclass(frozen=True)
 class Count:
@@ -71,7 +73,7 @@ def stats(conn: sqlite3.Connection, db_path: str | os.PathLike | None = None) ->
         captures_by_outcome=by_outcome,
         captures_by_kind=by_kind,
         runs=_one(conn, "SELECT count(*) FROM runs"),
-        unfinished_runs=_one(conn, "SELECT count(*) FROM runs WHERE status IN ('running', 'paused', 'interrupted')"),
+        unfinished_runs=_one(conn, f"SELECT count(*) FROM runs WHERE status IN {OPEN_RUNS_SQL}"),
         footer_versions=_one(conn, "SELECT count(*) FROM footers"),
         events=_one(conn, "SELECT count(*) FROM events"),
         bodies=int(bodies),
