@@ -14,7 +14,8 @@ from typing import Protocol
 import requests
 import urllib3.exceptions
 
-from scraper.http_body import Exchange, describe, html_ends_early, read_body, received_headers
+from scraper.deadline import Exchange
+from scraper.http_body import describe, html_ends_early, read_body, received_headers
 from scraper.records import FetchErrorKind
 from scraper.sessions import SessionPool
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from scraper.attempt import Attempt, send_get
+from scraper.deadline import Exchange
 from scraper.hosts import (
     DEFAULT_PORTS,
     host_allowed,
@@ -39,7 +40,7 @@ from scraper.hosts import (
     parse_host_entry,
     url_host_port,
 )
-from scraper.http_body import ACCEPT_ENCODING, Exchange
+from scraper.http_body import ACCEPT_ENCODING
 from scraper.politeness import Politeness
 from scraper.records import FetchErrorKind, FetchResult, RedirectHop, header_value
 from scraper.retry import HOST_PAUSE_STATUSES, RETRY_STATUSES, backoff_wait, is_retryable, parse_retry_after

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import pytest
 from support_fetch import FakeClock, LocalServer, MidRng, send
 
+from scraper.deadline import WATCHDOG
 from scraper.fetch import Fetcher, FetchPolicy
-from scraper.http_body import WATCHDOG
 from scraper.records import FetchErrorKind, RedirectHop
 
 UA = "ncgh-archive-test/1 (+mailto:test@example.invalid)"
