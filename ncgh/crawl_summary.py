@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from archive.model import CaptureIn, CaptureResult
 from archive.store import Archive
 from ncgh.discovery import KIND_PROBE, KIND_REVISIT, Discovery
 
@@ -122,3 +123,28 @@ def conclude(summary: CrawlSummary, status: str, base_url: str, last_failure: st
             f"the site stopped answering ({silent_streak} requests in a row without an answer);"
             f" last error: {last_failure}"
         )
+
+
+def change_messages(capture: CaptureIn, result: CaptureResult) -> list[str]:
+    """The lines a recorded capture adds to the run's changes: its article event, a footer change."""
+    if result.duplicate:
+        return []
+    messages: list[str] = []
+    title = capture.content.title if capture.content is not None else None
+    aid = capture.article_id
+    message = None
+    if result.event == "new":
+        message = f"new article {aid}: {title}"
+    elif result.event == "edited":
+        message = f"edited article {aid} (v{result.version}): {', '.join(result.changed_fields)}"
+    elif result.event == "gone":
+        message = f"article {aid} gone ({capture.missing_reason})"
+    elif result.event == "restored":
+        message = f"article {aid} restored"
+        if result.changed_fields:
+            message += f" and edited (v{result.version}): {', '.join(result.changed_fields)}"
+    if message:
+        messages.append(message)
+    if result.footer_changed:
+        messages.append(f"site footer changed (seen on {capture.url})")
+    return messages
