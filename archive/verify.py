@@ -16,9 +16,10 @@ from pathlib import Path
 
 from archive.articles import content_from_version_row
 from archive.bodies import DELTA_CODECS, MAX_DEPTH, BodyIntegrityError, BodyStore
+from archive.ddl import SCHEMA_VERSION
 from archive.fileinfo import Failure, FileState, classify_error, error_text, inspect_file
 from archive.model import ArticleContent, FooterFields
-from archive.schema import SCHEMA_VERSION, SchemaError, connect, current_version
+from archive.schema import SchemaError, connect, current_version
 from archive.search import _CJK, _WORD, match_expression
 from archive.versions import (
     changed_fields,
