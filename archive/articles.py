@@ -16,15 +16,9 @@ from dataclasses import dataclass, field
 
 from archive import search as _search
 from archive.captures import select_named, to_json
-from archive.model import (
-    OUTCOME_MISSING,
-    OUTCOME_NOT_MODIFIED,
-    OUTCOME_OK,
-    OUTCOME_PARSE_ERROR,
-    ArticleContent,
-    CaptureIn,
-)
+from archive.model import ArticleContent, CaptureIn
 from archive.versions import changed_fields, content_hash, has_title_and_body, present_fields
+from archive.vocab import SHOWS_ARTICLE, ArticleStatus, EventKind, Outcome
 
 PARSE_REGRESSION = "parsed without title or body where the previous version had both"
 BLANK_PARSE = "parsed without title and without body"
@@ -62,28 +56,28 @@ def content_from_version_row(row: tuple) -> ArticleContent:
 class Derivation:
     """What derivation decided about one capture, filled in step by step."""
 
-    outcome: str
+    outcome: Outcome
     parse_error: str | None
     content: ArticleContent | None = None
-    events: list[tuple[str, int | None, str | None]] = field(default_factory=list)  # (event, version, detail)
+    events: list[tuple[EventKind, int | None, str | None]] = field(default_factory=list)  # (event, version, detail)
     changed: tuple[str, ...] = ()
     shown_version: int | None = None
 
     def fail(self, reason: str) -> None:
         """The page is a parse failure: no content, no version."""
-        self.outcome, self.parse_error, self.content = OUTCOME_PARSE_ERROR, reason, None
+        self.outcome, self.parse_error, self.content = Outcome.PARSE_ERROR, reason, None
 
 
 # ---- the rules, as a pure function of the article's state and what one capture shows ----
 
-Event = tuple[str, int | None, str | None]  # (event, version, detail)
+Event = tuple[EventKind, int | None, str | None]  # (event, version, detail)
 
 
 @dataclass(frozen=True)
 class ArticleBefore:
     """An article as the archive knows it before a capture: its row and its current version's content."""
 
-    status: str  # live | gone
+    status: ArticleStatus
     missing_streak: int
     version: int | None  # None while no capture has parsed into content
     content: ArticleContent | None  # the content of `version`
@@ -93,10 +87,10 @@ class ArticleBefore:
 class Sighting:
     """What one capture shows of its article: the outcome so far and the normalised content, if any."""
 
-    outcome: str
+    outcome: Outcome
     parse_error: str | None = None
-    content: ArticleContent | None = None  # normalised, non-blank; only with OUTCOME_OK
-    missing_reason: str | None = None  # with OUTCOME_MISSING
+    content: ArticleContent | None = None  # normalised, non-blank; only with Outcome.OK
+    missing_reason: str | None = None  # with Outcome.MISSING
     views: int | None = None
 
 
@@ -104,11 +98,11 @@ class Sighting:
 class ArticleDecision:
     """What a capture does to its article; the SQL in derive_article carries it out."""
 
-    outcome: str  # the sighting's, or OUTCOME_PARSE_ERROR when the parse lost the article
+    outcome: Outcome  # the sighting's, or Outcome.PARSE_ERROR when the parse lost the article
     parse_error: str | None
     content: ArticleContent | None  # None when the capture yields no content
     create: bool  # the article is first seen now
-    status: str
+    status: ArticleStatus
     missing_streak: int
     version: int | None  # the current version after the capture
     changed: tuple[str, ...]  # the fields of the new version; () when there is none
@@ -119,12 +113,12 @@ class ArticleDecision:
     @property
     def seen(self) -> bool:
         """The article answered (200 or 304): it is live, its streak resets, its validators refresh."""
-        return self.outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED)
+        return self.outcome in (Outcome.OK, Outcome.NOT_MODIFIED)
 
     @property
     def shows_article(self) -> bool:
         """The site served the article's page (also when it failed to parse): views and URLs count."""
-        return self.outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED, OUTCOME_PARSE_ERROR)
+        return self.outcome in SHOWS_ARTICLE
 
     @property
     def new_version(self) -> bool:
@@ -146,23 +140,23 @@ def decide(before: ArticleBefore | None, seen: Sighting, gone_after: int) -> Art
         and has_title_and_body(current)
         and not has_title_and_body(content)
     ):
-        outcome, parse_error, content = OUTCOME_PARSE_ERROR, PARSE_REGRESSION, None
-    shows_article = outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED, OUTCOME_PARSE_ERROR)
+        outcome, parse_error, content = Outcome.PARSE_ERROR, PARSE_REGRESSION, None
+    shows_article = outcome in SHOWS_ARTICLE
     if before is None and not shows_article:
         return None
     status, streak, version = (
-        ("live", 0, None) if before is None else (before.status, before.missing_streak, before.version)
+        (ArticleStatus.LIVE, 0, None) if before is None else (before.status, before.missing_streak, before.version)
     )
     events: list[Event] = []
-    if outcome == OUTCOME_MISSING:
+    if outcome == Outcome.MISSING:
         streak += 1
-        if status == "live" and streak >= gone_after:
-            status = "gone"
-            events.append(("gone", version, seen.missing_reason))
-    elif outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED):
-        if status == "gone":
-            events.append(("restored", version, None))
-        status, streak = "live", 0
+        if status == ArticleStatus.LIVE and streak >= gone_after:
+            status = ArticleStatus.GONE
+            events.append((EventKind.GONE, version, seen.missing_reason))
+    elif outcome in (Outcome.OK, Outcome.NOT_MODIFIED):
+        if status == ArticleStatus.GONE:
+            events.append((EventKind.RESTORED, version, None))
+        status, streak = ArticleStatus.LIVE, 0
     # fetch and parse errors fall through: they neither count as missing nor reset the streak
 
     changed: tuple[str, ...] = ()
@@ -171,10 +165,10 @@ def decide(before: ArticleBefore | None, seen: Sighting, gone_after: int) -> Art
         changed = changed_fields(current, content) if current is not None else present_fields(content)
         if changed:
             version = (version or 0) + 1
-            events.append(("new" if version == 1 else "edited", version, to_json(list(changed))))
+            events.append((EventKind.NEW if version == 1 else EventKind.EDITED, version, to_json(list(changed))))
         else:
             touch_current = current is not None
-    elif outcome == OUTCOME_NOT_MODIFIED:
+    elif outcome == Outcome.NOT_MODIFIED:
         touch_current = current is not None
     return ArticleDecision(
         outcome=outcome,
@@ -187,7 +181,7 @@ def decide(before: ArticleBefore | None, seen: Sighting, gone_after: int) -> Art
         changed=changed,
         touch_current=touch_current,
         events=tuple(events),
-        shown_version=version if outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED) else None,
+        shown_version=version if outcome in (Outcome.OK, Outcome.NOT_MODIFIED) else None,
     )
 
 
@@ -204,13 +198,13 @@ def _article_before(
     if art is None:
         return None, None
     if art["version"] is None:
-        return ArticleBefore(art["status"], art["missing_streak"], None, None), None
+        return ArticleBefore(ArticleStatus(art["status"]), art["missing_streak"], None, None), None
     row = select_named(
         conn,
         f"SELECT id, {VERSION_CONTENT_COLUMNS} FROM versions WHERE site = ? AND article_id = ? AND version = ?",
         (*key, art["version"]),
     ).fetchone()
-    before = ArticleBefore(art["status"], art["missing_streak"], art["version"], content_from_row(row))
+    before = ArticleBefore(ArticleStatus(art["status"]), art["missing_streak"], art["version"], content_from_row(row))
     return before, row["id"]
 
 
@@ -231,23 +225,23 @@ def derive_article(
     if decision.create:
         conn.execute(
             "INSERT INTO articles (site, article_id, status, first_seen, last_capture_at, missing_streak)"
-            " VALUES (?, ?, 'live', ?, ?, 0)",
-            (*key, at, at),
+            " VALUES (?, ?, ?, ?, ?, 0)",
+            (*key, ArticleStatus.LIVE, at, at),
         )
     conn.execute(
         "UPDATE articles SET last_capture_at = max(last_capture_at, ?) WHERE site = ? AND article_id = ?",
         (at, *key),
     )
-    if decision.outcome == OUTCOME_MISSING:
+    if decision.outcome == Outcome.MISSING:
         conn.execute(
             "UPDATE articles SET missing_streak = ?, status = ? WHERE site = ? AND article_id = ?",
             (decision.missing_streak, decision.status, *key),
         )
     elif decision.seen:
         conn.execute(
-            "UPDATE articles SET missing_streak = 0, status = 'live', last_seen = ?, last_url = ?"
+            "UPDATE articles SET missing_streak = 0, status = ?, last_seen = ?, last_url = ?"
             " WHERE site = ? AND article_id = ?",
-            (at, c.final_url or c.url, *key),
+            (ArticleStatus.LIVE, at, c.final_url or c.url, *key),
         )
         remember_validators(conn, key, c)
     if decision.new_version:

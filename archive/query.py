@@ -20,6 +20,7 @@ from archive.resolve import (  # noqa: F401  (resolve_article and friends stay i
     parse_moment,
     resolve_article,
 )
+from archive.vocab import ArticleStatus, EventKind
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class ArticleInfo:
 
     site: str
     article_id: int
-    status: str  # live | gone
+    status: str  # an ArticleStatus: live | gone
     title: str | None
     published_at: str | None
     first_seen: str
@@ -81,7 +82,7 @@ class ArticleView:
     article: ArticleInfo
     version: VersionInfo | None  # None when the article was never parsed (or not yet seen at as_of)
     as_of: str | None  # the UTC moment asked for, if any
-    status_then: str  # live | gone | unseen: the article's state at as_of (or now)
+    status_then: ArticleStatus  # the article's state at as_of (or now)
     views_then: int | None  # last view count seen at or before as_of (or the latest)
     views_then_at: str | None
     latest_version: int | None
@@ -96,7 +97,7 @@ class ViewPoint:
 @dataclass(frozen=True)
 class EventInfo:
     at: str
-    event: str  # new | edited | gone | restored
+    event: str  # an EventKind: new | edited | gone | restored
     version: int | None
     capture_id: int
     detail: tuple[str, ...]  # changed fields (edited) or missing reasons (gone)
@@ -229,15 +230,15 @@ def get_version(conn: sqlite3.Connection, ref: ArticleRef, number: int) -> Versi
 # --- show -------------------------------------------------------------------------------------------
 
 
-def _status_at(conn: sqlite3.Connection, ref: ArticleRef, moment: str, first_seen: str) -> str:
+def _status_at(conn: sqlite3.Connection, ref: ArticleRef, moment: str, first_seen: str) -> ArticleStatus:
     if moment < first_seen:
-        return "unseen"
+        return ArticleStatus.UNSEEN
     row = conn.execute(
-        "SELECT event FROM events WHERE site = ? AND article_id = ? AND event IN ('gone', 'restored', 'new')"
+        "SELECT event FROM events WHERE site = ? AND article_id = ? AND event IN (?, ?, ?)"
         " AND at <= ? ORDER BY at DESC, id DESC LIMIT 1",
-        (ref.site, ref.article_id, moment),
+        (ref.site, ref.article_id, EventKind.GONE, EventKind.RESTORED, EventKind.NEW, moment),
     ).fetchone()
-    return "gone" if row and row[0] == "gone" else "live"
+    return ArticleStatus.GONE if row and row[0] == EventKind.GONE else ArticleStatus.LIVE
 
 
 def show(

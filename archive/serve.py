@@ -26,6 +26,7 @@ from archive.resolve import checked_article_id, version_number
 from archive.search import highlight, match_expression
 from archive.search import search as search_versions
 from archive.sql import open_readonly
+from archive.vocab import ArticleStatus, EventKind
 
 DB_NAME = "ncgh"  # the database's name in Datasette URLs; metadata.json is keyed by it
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -211,8 +212,8 @@ def article_context(conn, article_id: int, site: str | None, version: int | None
         "short_changes": [c for c in diff.changes if c.field != "body_text"] if diff else [],
         "body_changed": bool(diff and any(c.field == "body_text" for c in diff.changes)),
         "sparkline": sparkline(hist.views),
-        "gone_event": next((e for e in reversed(hist.events) if e.event == "gone"), None)
-        if hist.article.status == "gone"
+        "gone_event": next((e for e in reversed(hist.events) if e.event == EventKind.GONE), None)
+        if hist.article.status == ArticleStatus.GONE
         else None,
         # body_html usually holds the signature already; show it apart only when it does not.
         "show_signature": bool(

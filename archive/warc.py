@@ -21,7 +21,16 @@ from urllib.parse import urlsplit
 
 from archive.bodies import BodyIntegrityError, BodyStore
 from archive.captures import select_named
-from archive.output import VERSION_CHOICES, ExportError, ExportSummary, atomic_output, snapshot, summary
+from archive.output import (
+    VERSION_CHOICES,
+    ExportError,
+    ExportFormat,
+    ExportSummary,
+    ExportVersions,
+    atomic_output,
+    snapshot,
+    summary,
+)
 
 if TYPE_CHECKING:  # warcio takes a tenth of a second to import: only `ncgh export warc` pays for it
     from warcio.recordloader import ArcWarcRecord
@@ -119,7 +128,9 @@ class CaptureRow:
 # ---- choosing the rows ----
 
 
-def capture_rows(conn: sqlite3.Connection, versions: str = "all", since: str | None = None) -> Iterator[CaptureRow]:
+def capture_rows(
+    conn: sqlite3.Connection, versions: str = ExportVersions.ALL, since: str | None = None
+) -> Iterator[CaptureRow]:
     """The captures to export, oldest first: all, or with versions="latest" the last answered capture
     of each final URL; `since` keeps those at or after that UTC moment."""
     where = ["1 = 1"]
@@ -127,7 +138,7 @@ def capture_rows(conn: sqlite3.Connection, versions: str = "all", since: str | N
     if since is not None:
         where.append("fetched_at >= ?")
         params.append(since)
-    if versions == "latest":
+    if versions == ExportVersions.LATEST:
         where.append(
             "id IN (SELECT (SELECT c2.id FROM captures c2 WHERE ifnull(c2.final_url, c2.url) = ifnull(c1.final_url, c1.url)"
             " AND c2.status IS NOT NULL ORDER BY c2.fetched_at DESC, c2.id DESC LIMIT 1)"
@@ -281,7 +292,7 @@ def export_warc(
     db: str | os.PathLike | sqlite3.Connection,
     out_path: str | os.PathLike,
     *,
-    versions: str = "all",
+    versions: str = ExportVersions.ALL,
     since: str | None = None,
     force: bool = False,
     gzip: bool | None = None,
@@ -318,7 +329,7 @@ def export_warc(
             records.write_capture(row)
     total = 1 + records.responses + records.revisits + records.requests + records.metadata
     return summary(
-        "warc",
+        ExportFormat.WARC,
         raw,
         total,
         responses=records.responses,

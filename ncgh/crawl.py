@@ -22,15 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from archive.model import (
-    OUTCOME_OK,
-    OUTCOME_PARSE_ERROR,
-    CaptureIn,
-    CaptureResult,
-)
+from archive.model import CaptureIn, CaptureResult
 from archive.store import Archive, WorkItem
+from archive.vocab import DISCOVERY_WORK, ArticleStatus, Outcome, RunMode, RunStatus, WorkKind, WorkState
 from ncgh.config import Config, to_fetch_policy, to_site_profile
-from ncgh.crawl_actions import COMPLAIN_FETCH, COMPLAIN_PARSE, action_for
+from ncgh.crawl_actions import Complaint, action_for
 from ncgh.crawl_plan import open_run, plan_run
 from ncgh.crawl_summary import (
     EXIT_ERRORS,
@@ -39,18 +35,13 @@ from ncgh.crawl_summary import (
     EXIT_OK,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
-    STATUS_FINISHED,
-    STATUS_INTERRUPTED,
-    STATUS_LOST,
-    STATUS_PAUSED,
-    STATUS_UNREACHABLE,
     CrawlSummary,
     add_discovery_counts,
     change_messages,
     conclude,
     run_stats,
 )
-from ncgh.discovery import ARTICLE_KINDS, DISCOVERY_KINDS, KIND_API, KIND_LIST, Discovery
+from ncgh.discovery import Discovery
 from ncgh.lock import CrawlLock
 from ncgh.pipeline import interpret, iso_utc
 from ncgh.report import Reporter
@@ -62,7 +53,7 @@ from scraper.records import FetchErrorKind, FetchResult, ListPage, ParseError
 __all__ = ["EXIT_ERRORS", "EXIT_INTERRUPTED", "EXIT_LOCKED", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "MODES",
            "CrawlSummary", "run_crawl"]
 
-MODES = ("incremental", "full")
+MODES = tuple(m.value for m in RunMode)  # the --mode choices
 
 # A run whose first fetches all got no answer at all stops early: the site (or network) is down,
 # and trying every queued page with retries and backoff would only take hours to say so.
@@ -108,7 +99,7 @@ class _Crawl:
         config: Config,
         archive: Archive,
         base_url: str,
-        mode: str,
+        mode: RunMode,
         max_requests: int | None,
         delay: float | None,
         reporter: Reporter,
@@ -140,7 +131,7 @@ class _Crawl:
         facts = list(self.archive.queue.article_states(self.site))  # what discovery and the schedule need
         all_ids = {f.article_id for f in facts}
         known = {f.article_id for f in facts if f.first_seen < run_started_at}
-        gone = {f.article_id for f in facts if f.status == "gone"}
+        gone = {f.article_id for f in facts if f.status == ArticleStatus.GONE}
         self.disc = Discovery(self.cfg, self.base_url, self.mode, known, gone)
         self.all_ids = all_ids
         self.disc.probe_ceiling = self.disc.initial_probe_ceiling(all_ids)
@@ -157,25 +148,24 @@ class _Crawl:
 
     def _fetch_and_interpret(self, fetcher: Fetcher, item: WorkItem, run_id: int) -> _Done:
         fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
-        capture_kind = "article" if item.kind in ARTICLE_KINDS else item.kind
         capture = interpret(
-            self.site, item.url, fetch, self.profile, self.paths, kind=capture_kind, run_id=run_id,
+            self.site, item.url, fetch, self.profile, self.paths, kind=WorkKind(item.kind).capture_kind, run_id=run_id,
             work_item_id=item.id,
         )
         done = _Done(item, fetch, capture)
-        if item.kind in DISCOVERY_KINDS and capture.outcome == OUTCOME_OK:
+        if item.kind in DISCOVERY_WORK and capture.outcome == Outcome.OK:
             try:
-                if item.kind == KIND_LIST:
+                if item.kind == WorkKind.LIST:
                     done.page = parse_list_page(fetch.body, fetch.final_url, fetch.header("Content-Type"), self.paths)
-                elif item.kind == KIND_API:
+                elif item.kind == WorkKind.API:
                     done.page = parse_api_list(fetch.body, fetch.final_url, self.paths)
                 else:
                     done.ids = parse_api_id_page(fetch.body, fetch.final_url)
             except ParseError as exc:
-                capture.outcome = OUTCOME_PARSE_ERROR
+                capture.outcome = Outcome.PARSE_ERROR
                 capture.parse_error = exc.reason
             except Exception as exc:  # a discovery parser bug: record the page, keep crawling
-                capture.outcome = OUTCOME_PARSE_ERROR
+                capture.outcome = Outcome.PARSE_ERROR
                 capture.parse_error = f"list parser failed: {type(exc).__name__}: {exc}"
         return done
 
@@ -183,7 +173,7 @@ class _Crawl:
     def _handle(self, run_id: int, done: _Done, summary: CrawlSummary) -> None:
         item, capture, fetch = done.item, done.capture, done.fetch
         if done.crash is not None or capture is None or fetch is None:
-            self.archive.queue.mark_done(item.id, "failed")
+            self.archive.queue.mark(item.id, WorkState.FAILED)
             self.reporter.error(f"{item.url}: internal error: {done.crash}")
             self.reporter.done(item.url, "crash")
             return
@@ -209,31 +199,31 @@ class _Crawl:
                 self._dirty = True
                 self.reporter.queued(added)
         if not action.record:
-            if action.mark == "missing":
+            if action.mark == WorkState.MISSING:
                 self._marks.append(item.id)  # batched: see _flush_marks
             elif action.mark is not None:
-                self.archive.queue.mark_done(item.id, action.mark)
+                self.archive.queue.mark(item.id, action.mark)
             self._complain(item, capture, action.complaint)
             self.reporter.done(item.url, capture.outcome)
             return
         try:
             result = self.archive.record_capture(capture)
         except ValueError as exc:  # the archive refused this capture: say so, keep the rest going
-            self.archive.queue.mark_done(item.id, "failed")
+            self.archive.queue.mark(item.id, WorkState.FAILED)
             self.reporter.error(f"{item.url}: not recorded: {exc}")
             self.reporter.done(item.url, "refused")
             return
         if action.mark is not None:
-            self.archive.queue.mark_done(item.id, action.mark)
+            self.archive.queue.mark(item.id, action.mark)
         self._complain(item, capture, action.complaint)
         self._report_change(capture, result, summary)
         self.reporter.done(item.url, capture.outcome)
 
-    def _complain(self, item: WorkItem, capture: CaptureIn, complaint: str | None) -> None:
+    def _complain(self, item: WorkItem, capture: CaptureIn, complaint: Complaint | None) -> None:
         """The error line an outcome deserves, if any."""
-        if complaint == COMPLAIN_FETCH:
+        if complaint == Complaint.FETCH:
             self.reporter.error(f"{item.url}: {capture.error} {capture.error_detail or ''}".rstrip())
-        elif complaint == COMPLAIN_PARSE:
+        elif complaint == Complaint.PARSE:
             self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
 
     def _report_change(self, capture: CaptureIn, result: CaptureResult, summary: CrawlSummary) -> None:
@@ -248,7 +238,7 @@ class _Crawl:
         """
         if not self._marks:
             return
-        self.archive.queue.mark_many_done(self._marks, "missing")
+        self.archive.queue.mark_many(self._marks, WorkState.MISSING)
         self._marks.clear()
 
     def _refill(self, run_id: int, inflight: dict[int, Future[_Done]], buffer: deque[WorkItem]) -> None:
@@ -284,11 +274,11 @@ class _Crawl:
             self._handle(run_id, done, summary)
         self._flush_marks()
 
-    def work(self, run_id: int, summary: CrawlSummary) -> str:
+    def work(self, run_id: int, summary: CrawlSummary) -> RunStatus:
         """Fetch and record until the queue is empty; returns the invocation's status."""
         policy = to_fetch_policy(self.cfg, self.base_url, delay=self.delay)
         workers = max(1, self.cfg.fetch.concurrency_per_host)
-        status = STATUS_FINISHED
+        status = RunStatus.FINISHED
         inflight: dict[int, Future[_Done]] = {}
         buffer: deque[WorkItem] = deque()
         self._dirty = True
@@ -301,7 +291,7 @@ class _Crawl:
             stopped = False
             try:
                 while True:
-                    while status == STATUS_FINISHED and not limited() and len(inflight) < 2 * workers:
+                    while status == RunStatus.FINISHED and not limited() and len(inflight) < 2 * workers:
                         if self._dirty or not buffer:
                             self._refill(run_id, inflight, buffer)
                         if not buffer:
@@ -311,20 +301,20 @@ class _Crawl:
                         self.requests += 1
                     if not inflight:
                         self._flush_marks()
-                        if status == STATUS_FINISHED and limited() and self.archive.queue.pending(run_id, limit=1):
-                            status = STATUS_PAUSED
+                        if status == RunStatus.FINISHED and limited() and self.archive.queue.pending(run_id, limit=1):
+                            status = RunStatus.PAUSED
                         break
                     finished, _ = wait(list(inflight.values()), return_when=FIRST_COMPLETED)
                     for future in finished:
                         done = future.result()
                         del inflight[done.item.id]
                         self._handle(run_id, done, summary)
-                    if status == STATUS_FINISHED and self.responses == 0 and self.no_response_streak >= UNREACHABLE_AFTER:
-                        status = STATUS_UNREACHABLE  # stop submitting; what is in flight is still recorded
-                    elif status == STATUS_FINISHED and self.no_response_streak >= LOST_AFTER:
-                        status = STATUS_LOST
+                    if status == RunStatus.FINISHED and self.responses == 0 and self.no_response_streak >= UNREACHABLE_AFTER:
+                        status = RunStatus.UNREACHABLE  # stop submitting; what is in flight is still recorded
+                    elif status == RunStatus.FINISHED and self.no_response_streak >= LOST_AFTER:
+                        status = RunStatus.LOST
             except KeyboardInterrupt:
-                status, stopped = STATUS_INTERRUPTED, True
+                status, stopped = RunStatus.INTERRUPTED, True
                 self._stop(run_id, fetcher, inflight, summary)
             except BaseException:  # e.g. the archive cannot be written: end now, never wait on a worker
                 stopped = True
@@ -332,8 +322,8 @@ class _Crawl:
                 raise
             finally:
                 pool.shutdown(wait=not stopped)
-        if status == STATUS_FINISHED and self.requests > 0 and self.responses == 0:
-            status = STATUS_UNREACHABLE
+        if status == RunStatus.FINISHED and self.requests > 0 and self.responses == 0:
+            status = RunStatus.UNREACHABLE
         return status
 
 
@@ -341,7 +331,7 @@ def run_crawl(
     config: Config,
     db_path: str | Path,
     base_url: str | None = None,
-    mode: str = "incremental",
+    mode: RunMode = RunMode.INCREMENTAL,
     max_requests: int | None = None,
     delay: float | None = None,
     reporter: Reporter | None = None,
@@ -357,6 +347,7 @@ def run_crawl(
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    mode = RunMode(mode)
     if max_requests is not None and max_requests < 0:
         raise ValueError("max_requests must be >= 0")
     reporter = reporter or Reporter()
@@ -369,10 +360,10 @@ def run_crawl(
         crawl = _Crawl(
             config, archive, base, mode, max_requests, delay, reporter, clock_start, fetcher_factory
         )
-        summary = CrawlSummary(run_id=run_id, mode=mode, status="running", resumed=resumed, started_at=run_started_at)
+        summary = CrawlSummary(run_id=run_id, mode=mode, status=RunStatus.RUNNING, resumed=resumed, started_at=run_started_at)
         crawl.setup(run_id, run_started_at, run.fresh)
         counts = archive.queue.queue_counts(run_id)
-        reporter.start(run_id, mode, resumed, counts.get("pending", 0))
+        reporter.start(run_id, mode, resumed, counts.get(WorkState.PENDING, 0))
         try:
             status = crawl.work(run_id, summary)
         finally:
@@ -383,11 +374,11 @@ def run_crawl(
         summary.elapsed = round(time.monotonic() - started, 3)
         summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
         conclude(summary, status, base, crawl.last_failure, crawl.no_response_streak)
-        if status in (STATUS_FINISHED, STATUS_UNREACHABLE, STATUS_LOST):
+        if status in (RunStatus.FINISHED, RunStatus.UNREACHABLE, RunStatus.LOST):
             archive.queue.finish_run(run_id, summary.finished_at, status, summary.to_json())
         # Alerts: never raise, never change the exit code (ncgh/notify.py). Not while stopping on Ctrl-C /
         # SIGTERM: the run is resumed under its id, and its end queues all of its events then.
-        if config.notify.urls and status != STATUS_INTERRUPTED:
+        if config.notify.urls and status != RunStatus.INTERRUPTED:
             from ncgh.notify import notify_after_run
 
             notify_after_run(config.notify, archive, run_id, config.site.name, reporter)

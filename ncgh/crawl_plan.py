@@ -15,8 +15,9 @@ from itertools import chain
 from zoneinfo import ZoneInfo
 
 from archive.store import Archive, ArticleState, WorkItem
+from archive.vocab import ArticleStatus, RunMode, WorkKind
 from ncgh.config import Config
-from ncgh.discovery import KIND_REVISIT, Discovery, rebase
+from ncgh.discovery import Discovery, rebase
 from ncgh.pipeline import iso_utc
 from ncgh.report import Reporter
 from ncgh.schedule import GONE_RECHECK, PRIORITY, plan_revisits
@@ -27,7 +28,7 @@ class RunStart:
     """The run an invocation works on: the archive's unfinished one, resumed, or a new one."""
 
     run_id: int
-    mode: str
+    mode: RunMode
     base_url: str
     started_at: str
     resumed: bool
@@ -37,7 +38,7 @@ class RunStart:
 def open_run(
     archive: Archive,
     config: Config,
-    mode: str,
+    mode: RunMode,
     base_url: str,
     max_requests: int | None,
     delay: float | None,
@@ -57,7 +58,7 @@ def open_run(
         except (ValueError, AttributeError):
             pass
         fresh = not archive.queue.queue_counts(run.run_id)  # killed while planning: plan again
-        return RunStart(run.run_id, run.mode, base, run.started_at, resumed=True, fresh=fresh)
+        return RunStart(run.run_id, RunMode(run.mode), base, run.started_at, resumed=True, fresh=fresh)
     run_config = json.loads(config.to_json())
     run_config.update({"base_url": base_url, "mode": mode, "max_requests": max_requests, "delay": delay})
     run_id = archive.queue.start_run(mode, iso_utc(now), json.dumps(run_config, ensure_ascii=False))
@@ -78,7 +79,7 @@ def failed_items_of_last_run(archive: Archive, base_url: str) -> list[WorkItem]:
 
 
 def plan_run(
-    cfg: Config, archive: Archive, disc: Discovery, facts: list[ArticleState], run_id: int, mode: str,
+    cfg: Config, archive: Archive, disc: Discovery, facts: list[ArticleState], run_id: int, mode: RunMode,
     now: datetime, base_url: str,
 ) -> int:
     """Queue a fresh run's whole plan (see the module docstring); returns the items added."""
@@ -88,17 +89,17 @@ def plan_run(
     items = disc.seeds()
     revisits = plan_revisits(facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone), archive.queue.first_finished_at())
     for r in revisits:
-        item = disc.article_item(r.article_id, priority=r.priority, kind=KIND_REVISIT)
+        item = disc.article_item(r.article_id, priority=r.priority, kind=WorkKind.REVISIT)
         item.etag, item.last_modified = r.etag, r.last_modified
         items.append(item)
     items += failed_items_of_last_run(archive, base_url)
-    if mode == "full":
+    if mode == RunMode.FULL:
         # A full crawl also rechecks every gone article: unlinked ones are restored silently.
         planned = {r.article_id for r in revisits}
         items += [
-            disc.article_item(f.article_id, priority=PRIORITY[GONE_RECHECK], kind=KIND_REVISIT)
+            disc.article_item(f.article_id, priority=PRIORITY[GONE_RECHECK], kind=WorkKind.REVISIT)
             for f in facts
-            if f.status == "gone" and f.article_id not in planned
+            if f.status == ArticleStatus.GONE and f.article_id not in planned
         ]
         lo = cfg.discovery.id_range[0]
         # Streamed into the queue (still one transaction), never held as a list.

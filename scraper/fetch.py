@@ -44,7 +44,7 @@ from scraper.http_body import ACCEPT_ENCODING
 from scraper.politeness import Politeness
 from scraper.records import FetchErrorKind, FetchResult, RedirectHop, header_value
 from scraper.retry import HOST_PAUSE_STATUSES, RETRY_STATUSES, backoff_wait, is_retryable, parse_retry_after
-from scraper.robots import ROBOTS_MAX_BYTES, RobotsRules, rules_from_fetch
+from scraper.robots import ROBOTS_MAX_BYTES, RobotsMode, RobotsRules, rules_from_fetch
 from scraper.sessions import SessionPool
 
 __all__ = [
@@ -304,7 +304,7 @@ class Fetcher:
             return FetchErrorKind.STOPPED, "the fetcher was stopped"
         if rules.allows(url, self.policy.user_agent):
             return None
-        if rules.mode == "parsed":
+        if rules.mode == RobotsMode.PARSED:
             return FetchErrorKind.ROBOTS_DISALLOWED, f"{rules.robots_url} disallows it for our user agent"
         return FetchErrorKind.ROBOTS_DISALLOWED, f"{rules.robots_url}: {rules.reason}"
 

@@ -24,7 +24,7 @@ from scraper.header import normalise_space
 from scraper.htmltree import build_tree, page_body, text_lines, utf8_bytes
 from scraper.page_limits import check_page
 from scraper.profile import DEFAULT_PROFILE, CompiledProfile, SiteProfile, compile_profile, select_first
-from scraper.records import ArticleMissing, ArticleRecord, ParseError
+from scraper.records import ArticleMissing, ArticleRecord, Extractor, ParseError, ParseWarning
 from scraper.sanitize import absolute_url
 from scraper.signature import is_attachment_line, split_signature
 
@@ -192,19 +192,19 @@ def _body_paragraphs(found: ArticleParts) -> tuple[list[str], str | None]:
     return split_signature(paragraphs)
 
 
-def _warnings(found: ArticleParts, title: str | None, paragraphs: list[str]) -> list[str]:
+def _warnings(found: ArticleParts, title: str | None, paragraphs: list[str]) -> list[ParseWarning]:
     """What the record lacks or how it was found, in a fixed order."""
-    warnings: list[str] = []
+    warnings: list[ParseWarning] = []
     if title is None:
-        warnings.append("missing_title")
+        warnings.append(ParseWarning.MISSING_TITLE)
     if found.header.published is None:
-        warnings.append("missing_date")
+        warnings.append(ParseWarning.MISSING_DATE)
     if found.header.views is None:
-        warnings.append("missing_views")
+        warnings.append(ParseWarning.MISSING_VIEWS)
     if not paragraphs and not found.body.images and not found.body.attachments:
-        warnings.append("empty_body")
-    if found.extractor == "fallback":
-        warnings.append("fallback_used")
+        warnings.append(ParseWarning.EMPTY_BODY)
+    if found.extractor == Extractor.FALLBACK:
+        warnings.append(ParseWarning.FALLBACK_USED)
     if found.footer is None:
-        warnings.append("footer_missing")
+        warnings.append(ParseWarning.FOOTER_MISSING)
     return warnings

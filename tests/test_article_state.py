@@ -8,15 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.articles import PARSE_REGRESSION, ArticleBefore, Sighting, decide
-from archive.model import (
-    OUTCOME_FETCH_ERROR,
-    OUTCOME_MISSING,
-    OUTCOME_NOT_MODIFIED,
-    OUTCOME_OK,
-    OUTCOME_PARSE_ERROR,
-    ArticleContent,
-)
+from archive.model import ArticleContent
 from archive.versions import has_title_and_body, normalize_content
+from archive.vocab import ArticleStatus, Outcome
 
 # A few small contents, normalised as derivation hands them over; every one has a title or a body.
 contents = st.builds(
@@ -43,7 +37,7 @@ views = st.none() | st.integers(0, 10**6)
 def befores(draw: st.DrawFn) -> ArticleBefore:
     version = draw(st.none() | st.integers(1, 5))
     return ArticleBefore(
-        status=draw(st.sampled_from(["live", "gone"])),
+        status=draw(st.sampled_from([ArticleStatus.LIVE, ArticleStatus.GONE])),
         missing_streak=draw(st.integers(0, 5)),
         version=version,
         content=None if version is None else draw(contents),
@@ -54,14 +48,14 @@ def befores(draw: st.DrawFn) -> ArticleBefore:
 def sightings(draw: st.DrawFn) -> Sighting:
     outcome = draw(
         st.sampled_from(
-            [OUTCOME_OK, OUTCOME_NOT_MODIFIED, OUTCOME_MISSING, OUTCOME_PARSE_ERROR, OUTCOME_FETCH_ERROR]
+            [Outcome.OK, Outcome.NOT_MODIFIED, Outcome.MISSING, Outcome.PARSE_ERROR, Outcome.FETCH_ERROR]
         )
     )
     return Sighting(
         outcome=outcome,
-        parse_error="no body" if outcome == OUTCOME_PARSE_ERROR else None,
-        content=draw(contents) if outcome == OUTCOME_OK else None,
-        missing_reason="http_404" if outcome == OUTCOME_MISSING else None,
+        parse_error="no body" if outcome == Outcome.PARSE_ERROR else None,
+        content=draw(contents) if outcome == Outcome.OK else None,
+        missing_reason="http_404" if outcome == Outcome.MISSING else None,
         views=draw(views),
     )
 
@@ -74,13 +68,13 @@ PINNED = settings(max_examples=100, deadline=None, derandomize=True)
 @given(befores(), sightings(), gone_afters)
 def test_a_gone_article_seen_again_is_restored(before, seen, gone_after):
     before = replace(before, status="gone")
-    if seen.outcome not in (OUTCOME_OK, OUTCOME_NOT_MODIFIED):
+    if seen.outcome not in (Outcome.OK, Outcome.NOT_MODIFIED):
         seen = replace(
-            seen, outcome=OUTCOME_NOT_MODIFIED, content=None, parse_error=None, missing_reason=None
+            seen, outcome=Outcome.NOT_MODIFIED, content=None, parse_error=None, missing_reason=None
         )
     d = decide(before, seen, gone_after)
     assert d is not None
-    if d.outcome == OUTCOME_PARSE_ERROR:  # a parse regression is not a sighting
+    if d.outcome == Outcome.PARSE_ERROR:  # a parse regression is not a sighting
         assert d.status == "gone" and not d.events
         return
     assert d.events[0] == ("restored", before.version, None)
@@ -90,7 +84,7 @@ def test_a_gone_article_seen_again_is_restored(before, seen, gone_after):
 @PINNED
 @given(befores(), sightings(), views, gone_afters)
 def test_a_view_count_only_change_is_never_an_edit(before, seen, other_views, gone_after):
-    if before.content is not None and seen.outcome == OUTCOME_OK:
+    if before.content is not None and seen.outcome == Outcome.OK:
         seen = replace(seen, content=before.content)  # the same article, only the count moved
     d = decide(before, seen, gone_after)
     assert d == decide(before, replace(seen, views=other_views), gone_after)
@@ -102,7 +96,7 @@ def test_a_view_count_only_change_is_never_an_edit(before, seen, other_views, go
 @PINNED
 @given(befores(), sightings(), gone_afters)
 def test_missing_counts_and_goes_once(before, seen, gone_after):
-    seen = replace(seen, outcome=OUTCOME_MISSING, content=None, parse_error=None, missing_reason="http_410")
+    seen = replace(seen, outcome=Outcome.MISSING, content=None, parse_error=None, missing_reason="http_410")
     d = decide(before, seen, gone_after)
     assert d is not None
     assert d.missing_streak == before.missing_streak + 1
@@ -115,7 +109,7 @@ def test_missing_counts_and_goes_once(before, seen, gone_after):
 @PINNED
 @given(befores(), sightings(), gone_afters)
 def test_errors_neither_count_as_missing_nor_reset_the_streak(before, seen, gone_after):
-    for outcome in (OUTCOME_FETCH_ERROR, OUTCOME_PARSE_ERROR):
+    for outcome in (Outcome.FETCH_ERROR, Outcome.PARSE_ERROR):
         d = decide(before, replace(seen, outcome=outcome, content=None), gone_after)
         assert d is not None
         assert (d.status, d.missing_streak, d.version, d.events) == (
@@ -130,7 +124,7 @@ def test_errors_neither_count_as_missing_nor_reset_the_streak(before, seen, gone
 @given(sightings(), gone_afters)
 def test_a_never_seen_id_that_shows_nothing_is_left_to_its_capture(seen, gone_after):
     d = decide(None, seen, gone_after)
-    if seen.outcome in (OUTCOME_MISSING, OUTCOME_FETCH_ERROR):
+    if seen.outcome in (Outcome.MISSING, Outcome.FETCH_ERROR):
         assert d is None
     else:
         assert d is not None and d.create and (d.status, d.missing_streak) == ("live", 0)
@@ -157,10 +151,10 @@ def test_a_version_is_made_exactly_when_new_or_edited(before, seen, gone_after):
 def test_losing_title_or_body_of_a_full_parse_is_a_parse_failure(before, content, gone_after):
     if before.content is None or not has_title_and_body(before.content) or has_title_and_body(content):
         return
-    d = decide(before, Sighting(OUTCOME_OK, content=content), gone_after)
+    d = decide(before, Sighting(Outcome.OK, content=content), gone_after)
     assert d is not None
     assert (d.outcome, d.parse_error, d.content, d.changed) == (
-        OUTCOME_PARSE_ERROR,
+        Outcome.PARSE_ERROR,
         PARSE_REGRESSION,
         None,
         (),
