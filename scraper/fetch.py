@@ -298,12 +298,15 @@ class Fetcher:
             return result(current, att, FetchErrorKind.HTTP_STATUS, what)
 
     def _robots_refusal(self, url: str) -> tuple[FetchErrorKind, str] | None:
-        """Why `url` may not be requested under robots.txt (or because the fetcher stopped); None when it may."""
+        """Why `url` may not be requested under robots.txt (or because the fetcher stopped, or robots.txt
+        got no answer); None when it may."""
         rules = self.robots_rules(url)
         if self._stopped.is_set():
             return FetchErrorKind.STOPPED, "the fetcher was stopped"
         if rules.allows(url, self.policy.user_agent):
             return None
+        if rules.no_answer is not None:  # nothing fetched, but because the site did not answer
+            return rules.no_answer, f"{rules.robots_url}: {rules.reason}"
         if rules.mode == RobotsMode.PARSED:
             return FetchErrorKind.ROBOTS_DISALLOWED, f"{rules.robots_url} disallows it for our user agent"
         return FetchErrorKind.ROBOTS_DISALLOWED, f"{rules.robots_url}: {rules.reason}"
