@@ -1,10 +1,12 @@
-"""Shared fixtures: the site simulator over real HTTP on a free loopback port."""
+"""Shared fixtures: the site simulator over real HTTP on a free loopback port, and the fetcher
+tests' routable LocalServer (tests/support_fetch.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
 import pytest
+from support_fetch import LocalServer
 
 from ncgh.sim import SimConfig, SimServer
 
@@ -29,3 +31,11 @@ def sim_factory() -> Iterator[Callable[..., SimServer]]:
     yield make
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    """A LocalServer on a free loopback port, answering only the routes a test adds; closed at teardown."""
+    s = LocalServer()
+    yield s
+    s.close()

@@ -22,8 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support_archive import capture, content, missing
 
+from archive.fileinfo import FileState, inspect_file
 from archive.store import Archive
-from archive.verify import FileState, inspect_file, verify
+from archive.verify import verify
 from ncgh.cli import cli
 
 EXIT_NOT_AN_ARCHIVE = 2

@@ -8,13 +8,11 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support_fetch import FakeClock, LocalServer, MidRng, send
+from support_fetch import UA, FakeClock, LocalServer, MidRng, send
 
 from scraper.fetch import Fetcher, FetchPolicy
 from scraper.hosts import client_target, join_link, parse_host_entry
 from scraper.records import FetchErrorKind
-
-UA = "ncgh-archive-test/1 (+mailto:test@example.invalid)"
 
 
 @pytest.fixture

@@ -4,20 +4,10 @@ item 13): two Content-Length headers that disagree leave no way to know where th
 
 from __future__ import annotations
 
-import pytest
-from support_fetch import FakeClock, LocalServer, MidRng
+from support_fetch import UA, FakeClock, MidRng
 
 from scraper.fetch import Fetcher, FetchPolicy
 from scraper.records import FetchErrorKind
-
-UA = "ncgh-archive-test/1 (+mailto:test@example.invalid)"
-
-
-@pytest.fixture
-def server():
-    s = LocalServer()
-    yield s
-    s.close()
 
 
 def _conflicting_lengths(h) -> None:

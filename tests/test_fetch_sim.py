@@ -10,12 +10,11 @@ import threading
 import time
 from urllib.parse import quote
 
-from support_fetch import FakeClock, MidRng
+from support_fetch import UA, FakeClock, MidRng
 
 from scraper.fetch import Fetcher, FetchPolicy, host_key
 from scraper.records import FetchErrorKind
 
-UA = "ncgh-archive-test/1 (+mailto:test@example.invalid)"
 FAULTS = "500=0.05,503=0.02,429=0.02,timeout=0.01,reset=0.01,truncate=0.01,garbage=0.005"
 
 

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from support_fetch import FakeClock, LocalServer, MidRng
+from support_fetch import UA, FakeClock, MidRng
 
 from archive.store import Archive
 from archive.vocab import Outcome
@@ -17,17 +17,9 @@ from ncgh.pipeline import interpret
 from scraper.fetch import Fetcher, FetchPolicy
 from scraper.records import FetchErrorKind
 
-UA = "ncgh-archive-test/1 (+mailto:test@example.invalid)"
 PAGE = (Path(__file__).resolve().parent / "fixtures" / "pages" / "sim" / "current-1915.html").read_bytes()
 CONFIG = load_config()
 PROFILE = to_site_profile(CONFIG)
-
-
-@pytest.fixture
-def server():
-    s = LocalServer()
-    yield s
-    s.close()
 
 
 def _close_delimited(h, body: bytes, ctype: str = "text/html; charset=utf-8") -> None:
