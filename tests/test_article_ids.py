@@ -22,13 +22,12 @@ from archive.query import QueryError, resolve_article
 from archive.serve import build_datasette
 from ncgh.cli import cli
 from scraper.discover import (
-    article_id_from_url,
     parse_api_id_page,
     parse_api_ids,
     parse_api_list,
     parse_list_page,
 )
-from scraper.ids import MAX_ARTICLE_ID, article_id
+from scraper.ids import MAX_ARTICLE_ID, article_id, article_id_from_url
 from tests.support_fetch import LocalServer, send
 from tests.support_query import BuiltArchive, build_archive, page
 
