@@ -12,7 +12,8 @@ from datetime import datetime
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from archive.store import Archive, ArticleState, WorkItem
+from archive.queue import ArticleState, WorkItem
+from archive.store import Archive
 from ncgh.config import Config
 from ncgh.discovery import KIND_REVISIT, Discovery, rebase
 from ncgh.schedule import GONE_RECHECK, PRIORITY, plan_revisits

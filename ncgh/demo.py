@@ -24,7 +24,8 @@ from typing import IO
 
 from archive.sql import open_readonly
 from ncgh.config import Config, config_from_dict
-from ncgh.crawl import CrawlSummary, run_crawl
+from ncgh.crawl import run_crawl
+from ncgh.crawl_summary import CrawlSummary
 from ncgh.sim import SimConfig, SimServer
 from scraper.fetch import Fetcher
 

@@ -12,8 +12,7 @@ wrong with one URL and carry on. The rules (see docs/fetching.md):
   (scraper.http_body), so a gzip bomb costs at most the cap; a body shorter than announced or a
   broken gzip stream is an error, never a silently short capture.
 
-Host and origin helpers live in scraper.hosts, Retry-After parsing in scraper.retry; both are
-re-exported here (`from scraper.fetch import parse_retry_after, host_key, origin_of` keeps working).
+Host and origin helpers live in scraper.hosts, Retry-After parsing in scraper.retry.
 
 Each thread gets its own requests.Session and cookies are not kept (scraper.sessions), so every
 fetch is independent of which thread made it and of what was fetched before.
@@ -33,7 +32,6 @@ import requests
 import urllib3.exceptions
 
 from scraper.hosts import (
-    DEFAULT_PORTS,
     host_allowed,
     host_key,
     join_link,
@@ -55,17 +53,7 @@ from scraper.retry import HOST_PAUSE_STATUSES, RETRY_STATUSES, backoff_wait, is_
 from scraper.robots import ROBOTS_MAX_BYTES, RobotsRules, rules_from_fetch
 from scraper.sessions import SessionPool
 
-__all__ = [
-    "DEFAULT_PORTS",
-    "FetchPolicy",
-    "Fetcher",
-    "HOST_PAUSE_STATUSES",
-    "RETRY_STATUSES",
-    "host_key",
-    "origin_of",
-    "parse_retry_after",
-    "url_host_port",
-]
+__all__ = ["FetchPolicy", "Fetcher"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 

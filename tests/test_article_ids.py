@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.query import QueryError, resolve_article
+from archive.resolve import QueryError, resolve_article
 from archive.serve import build_datasette
 from ncgh.cli import cli
 from scraper.discover import (

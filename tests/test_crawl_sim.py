@@ -22,7 +22,8 @@ from click.testing import CliRunner
 from archive.verify import verify
 from ncgh.cli import cli
 from ncgh.config import config_from_dict
-from ncgh.crawl import EXIT_LOCKED, EXIT_UNREACHABLE, run_crawl
+from ncgh.crawl import run_crawl
+from ncgh.crawl_summary import EXIT_LOCKED, EXIT_UNREACHABLE
 from ncgh.lock import lock_path_for
 from ncgh.sim.faults import FaultPlan, parse_faults
 

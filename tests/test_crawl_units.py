@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from archive.store import ArticleState
+from archive.queue import ArticleState
 from ncgh.config import config_from_dict, load_config
 from ncgh.discovery import KIND_API, KIND_ARTICLE, KIND_IDS, KIND_LIST, KIND_PROBE, Discovery
 from ncgh.lock import CrawlLock, LockHeld, lock_path_for

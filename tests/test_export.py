@@ -14,7 +14,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import export as ex
-from archive.query import open_readonly
+from archive import output, warc
+from archive.sql import open_readonly
 from archive.store import Archive
 from tests.support_query import BuiltArchive, build_archive
 
@@ -115,7 +116,7 @@ def test_parquet_reads_back_same_rows(built: BuiltArchive, tmp_path: Path) -> No
 def test_never_overwrites_without_force(built: BuiltArchive, tmp_path: Path) -> None:
     out = tmp_path / "keep.jsonl"
     out.write_text("precious\n", encoding="utf-8")
-    with pytest.raises(ex.ExportError, match="already exists; pass --force"):
+    with pytest.raises(output.ExportError, match="already exists; pass --force"):
         ex.export_jsonl(built.path, out)
     assert out.read_text(encoding="utf-8") == "precious\n"
     ex.export_jsonl(built.path, out, force=True)
@@ -145,21 +146,21 @@ def test_replay_headers_fix_coding_and_length() -> None:
         ("Transfer-Encoding", "chunked"),
         ("Content-Length", "99"),
     ]
-    assert ex.replay_headers(headers, 250, 200) == [
+    assert warc.replay_headers(headers, 250, 200) == [
         ("Content-Type", "text/html"),
         ("X-Archive-Orig-Content-Encoding", "gzip"),
         ("X-Archive-Orig-Transfer-Encoding", "chunked"),
         ("X-Archive-Orig-Content-Length", "99"),
         ("Content-Length", "250"),
     ]
-    assert ex.replay_headers([("Content-Length", "5")], 5, 200) == [("Content-Length", "5")]
-    assert ex.replay_headers([("ETag", '"a"')], 0, 304) == [("ETag", '"a"')]
+    assert warc.replay_headers([("Content-Length", "5")], 5, 200) == [("Content-Length", "5")]
+    assert warc.replay_headers([("ETag", '"a"')], 0, 304) == [("ETag", '"a"')]
 
 
 @pytest.mark.parametrize("name", ["a.warc.gz", "a.warc"])
 def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None:
     out = tmp_path / name
-    summary = ex.export_warc(built.path, out)
+    summary = warc.export_warc(built.path, out)
     # 12 captures with a response (one fetch error has none): 10 distinct payloads + 2 repeats.
     assert (summary.responses, summary.revisits, summary.requests, summary.skipped) == (10, 2, 12, 1)
     assert summary.metadata == 1  # the redirected capture
@@ -191,7 +192,7 @@ def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None
                 payload = record.content_stream().read()
                 by_capture[int(headers.get_header("X-Ncgh-Capture-ID"))] = payload
                 payload_lengths[headers.get_header("WARC-Record-ID")] = len(payload)
-                assert headers.get_header("WARC-Payload-Digest") == ex.sha1_payload_digest(payload)
+                assert headers.get_header("WARC-Payload-Digest") == warc.sha1_payload_digest(payload)
                 assert record.http_headers.get_header("Content-Encoding") is None
                 assert record.http_headers.get_header("Transfer-Encoding") is None
             elif record.rec_type == "metadata":
@@ -223,7 +224,7 @@ def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None
 
 def test_warc_original_headers_kept(built: BuiltArchive, tmp_path: Path) -> None:
     out = tmp_path / "h.warc.gz"
-    ex.export_warc(built.path, out)
+    warc.export_warc(built.path, out)
     with out.open("rb") as handle:
         for record in ArchiveIterator(handle):
             if record.rec_type == "response" and record.rec_headers.get_header("X-Ncgh-Capture-ID") == "3":
@@ -241,7 +242,7 @@ def test_warc_original_headers_kept(built: BuiltArchive, tmp_path: Path) -> None
 
 def test_warc_latest_keeps_last_capture_per_url(built: BuiltArchive, tmp_path: Path) -> None:
     out = tmp_path / "l.warc.gz"
-    summary = ex.export_warc(built.path, out, versions="latest")
+    summary = warc.export_warc(built.path, out, versions="latest")
     with out.open("rb") as handle:
         uris = [
             r.rec_headers.get_header("WARC-Target-URI")
@@ -264,6 +265,6 @@ def test_warc_refuses_damaged_body_and_writes_nothing(built: BuiltArchive, tmp_p
     target.close()
     out = tmp_path / "out" / "d.warc.gz"
     out.parent.mkdir()
-    with pytest.raises(ex.ExportError, match=r"capture 3 .*damaged.*ncgh verify"):
-        ex.export_warc(damaged, out)
+    with pytest.raises(output.ExportError, match=r"capture 3 .*damaged.*ncgh verify"):
+        warc.export_warc(damaged, out)
     assert list(out.parent.iterdir()) == []

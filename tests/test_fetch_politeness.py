@@ -11,9 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support_fetch import FakeClock
 
-from scraper.fetch import FetchPolicy, host_key, origin_of, parse_retry_after
+from scraper.fetch import FetchPolicy
+from scraper.hosts import host_key, origin_of
 from scraper.http_body import BodyBroken, BodyDecoder, BodyTooLarge
 from scraper.politeness import Politeness
+from scraper.retry import parse_retry_after
 
 
 def politeness(delay=1.0, concurrency=1, clock=None):

@@ -12,7 +12,8 @@ from urllib.parse import quote
 
 from support_fetch import FakeClock, MidRng
 
-from scraper.fetch import Fetcher, FetchPolicy, host_key
+from scraper.fetch import Fetcher, FetchPolicy
+from scraper.hosts import host_key
 from scraper.records import FetchErrorKind
 
 UA = "ncgh-archive-test/1 (+mailto:test@example.invalid)"

@@ -130,7 +130,7 @@ def test_search_page(ds) -> None:
 
 
 def test_build_refuses_missing_archive(tmp_path: Path) -> None:
-    from archive.query import QueryError
+    from archive.resolve import QueryError
 
     with pytest.raises(QueryError, match="no archive at"):
         build_datasette(tmp_path / "nothing.db")

@@ -7,7 +7,8 @@ import json
 import pytest
 from support_archive import capture
 
-from archive.store import Archive, RunInfo, WorkItem
+from archive.queue import RunInfo, WorkItem
+from archive.store import Archive
 
 
 @pytest.fixture

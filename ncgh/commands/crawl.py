@@ -13,7 +13,8 @@ import click
 from archive.schema import SchemaError
 from ncgh import config_checks
 from ncgh.config import ConfigError, load_config
-from ncgh.crawl import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE, MODES, run_crawl
+from ncgh.crawl import MODES, run_crawl
+from ncgh.crawl_summary import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE
 from ncgh.lock import LockHeld
 from ncgh.report import make_reporter
 
