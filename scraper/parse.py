@@ -21,6 +21,7 @@ from scraper.discover import article_id_from_url
 from scraper.encoding import Decoded, decode
 from scraper.header import normalise_space
 from scraper.htmltree import build_tree, page_body, text_lines, utf8_bytes
+from scraper.page_limits import check_page
 from scraper.profile import DEFAULT_PROFILE, SiteProfile, compile_profile, select_first
 from scraper.records import ArticleMissing, ArticleRecord, ParseError
 from scraper.sanitize import absolute_url
@@ -43,6 +44,7 @@ PARSER_SEMVER = "1.0.0"
 _VERSIONED_MODULES = (
     "parse.py", "profile.py", "htmltree.py", "article_parts.py", "body.py", "sanitize.py", "signature.py",
     "header.py", "footer.py", "extract.py", "dates.py", "encoding.py", "discover.py", "ids.py",
+    "page_limits.py",
 )  # fmt: skip
 
 
@@ -104,6 +106,7 @@ def parse_decoded(
 ) -> ArticleRecord:
     """`parse_article` for a page the caller has decoded already (`decode(body, content_type)`; the
     crawl pipeline records how each page was decoded), so that it is not decoded twice."""
+    check_page(decoded.text)  # a page too pathological for a tree is a ParseError, before libxml2 sees it
     compiled = compile_profile(profile)
     data = utf8_bytes(body, decoded)
     root = build_tree(data)
