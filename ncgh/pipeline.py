@@ -39,7 +39,8 @@ from archive.model import (
 )
 from scraper.discover import article_id_from_url
 from scraper.encoding import decode
-from scraper.parse import SiteProfile, parse_article, parse_decoded, parser_version_for
+from scraper.parse import parse_article, parse_decoded, parser_version_for
+from scraper.profile import SiteProfile
 from scraper.records import (
     ArticleMissing,
     ArticleRecord,

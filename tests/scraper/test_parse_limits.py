@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.reliability import crawl_argv, ncgh, small_site, write_config
 from ncgh.sim import SimServer
 from ncgh.sim.site import Response
 from scraper.encoding import decode
@@ -26,7 +27,6 @@ from scraper.page_limits import (
 )
 from scraper.parse import parse_article
 from scraper.records import ParseError
-from tests.support_reliability import crawl_argv, ncgh, small_site, write_config
 
 URL = "http://www.ncgh.org.cn/nczhghcms/article/3081"
 HEAD = '<html><head><title>t</title></head><body><div class="detail"><h2 class="detail-title">工会新闻</h2><div id="zoom">'
@@ -140,8 +140,8 @@ def test_random_structure_under_the_limits_parses_as_without_the_check(markup, n
     assert with_check == without_check
 
 
-REALPAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pages"
+REALPAGES = Path(__file__).resolve().parents[3] / "shared" / "realpages"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 
 
 def _assert_wide_margin(paths: list[Path], factor: int) -> None:
