@@ -1,4 +1,4 @@
-"""The long form of the reliability suite's chaos and fault runs (tests/test_reliability_*.py are
+"""The long form of the reliability suite's chaos and fault runs (tests/ncgh/test_reliability_*.py are
 the bounded CI forms).
 
 1. Kills: a full crawl of a simulated site is SIGKILLed at --kills points (the first while the run

@@ -137,7 +137,7 @@ class KillRun:
 
 
 def kill_and_resume(tmp: Path, articles: int, kills: int, seed: int, timeout: float = 300) -> KillRun:
-    """The chaos scenario of tests/test_reliability_chaos.py and bench/chaos.py: a reference full crawl
+    """The chaos scenario of tests/ncgh/test_reliability_chaos.py and bench/chaos.py: a reference full crawl
     of a small simulated site, then the same crawl SIGKILLed at `kills` points (kill_targets with
     `seed`) and resumed each time, then run to the end. Stops after the reference crawl if that fails."""
     config = write_config(tmp / "kills.toml", articles, fetch={"concurrency_per_host": 2})
