@@ -97,10 +97,20 @@ def outcome(page: Page) -> tuple[str, object]:
     return "ok", record
 
 
+def _window(a: object, b: object, width: int = 60) -> str:
+    """The two values around their first difference (strings), else both shortened."""
+    if not (isinstance(a, str) and isinstance(b, str)):
+        return f"{a!r:.200} -> {b!r:.200}"
+    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    lo = max(0, at - width // 2)
+    return f"at {at}: {a[lo:at + width]!r} -> {b[lo:at + width]!r}"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("action", choices=("save", "check"))
     ap.add_argument("path", type=Path)
+    ap.add_argument("--show", type=int, default=10, help="pages whose differences are printed")
     args = ap.parse_args()
     pages = corpus()
     results = [outcome(p) for p in pages]
@@ -114,13 +124,21 @@ def main() -> int:
         return 2
     diffs = [i for i, (a, b) in enumerate(zip(saved, results, strict=True)) if a != b]
     print(f"{len(results)} pages, {len(diffs)} with a different outcome")
-    for i in diffs[:10]:
+    fields: dict[str, int] = {}
+    for i in diffs:
+        (kind_a, a), (kind_b, b) = saved[i], results[i]
+        changed = [k for k in a if a[k] != b[k]] if kind_a == kind_b == "ok" else ["outcome"]  # type: ignore[index,union-attr]
+        for key in changed:
+            fields[key] = fields.get(key, 0) + 1
+    if fields:
+        print("changed fields (pages):", ", ".join(f"{k} {n}" for k, n in sorted(fields.items())))
+    for i in diffs[: args.show]:
         (kind_a, a), (kind_b, b) = saved[i], results[i]
         print(f"- page {i}: {pages[i][0]} ({pages[i][2]})")
         if kind_a == kind_b == "ok":
             for key in a:  # type: ignore[union-attr]
                 if a[key] != b[key]:  # type: ignore[index]
-                    print(f"    {key}: {a[key]!r:.200} -> {b[key]!r:.200}")  # type: ignore[index]
+                    print(f"    {key}: {_window(a[key], b[key])}")  # type: ignore[index]
         else:
             print(f"    {kind_a}: {str(a):.200} -> {kind_b}: {str(b):.200}")
     return 1 if diffs else 0

@@ -19,7 +19,7 @@ from scraper.extract import clean_copy, extract_main, guess_publication_date
 from scraper.footer import FOOTER_MARKER, parse_footer
 from scraper.header import HeaderFields, find_header, normalise_space, parse_header
 from scraper.htmltree import BLOCK_TAGS, drop_element, page_body, text_lines, text_of
-from scraper.profile import Candidates, CompiledProfile, select_first
+from scraper.profile import CompiledProfile, select_first
 from scraper.records import Footer, ParseError
 
 __all__ = ["ArticleParts", "fallback_parts", "profile_parts"]
@@ -29,46 +29,28 @@ __all__ = ["ArticleParts", "fallback_parts", "profile_parts"]
 _CONTACT = re.compile(r"电话|邮箱|E-?mail|地址|邮编|传真", re.IGNORECASE)
 
 
-@lru_cache(maxsize=256)
-def _cached_footer(text: str) -> Footer:
-    """parse_footer, remembered: the site footer's text repeats on every page (Footer is frozen)."""
-    return parse_footer(text)
-
-
 def _nonempty(footer: Footer) -> Footer | None:
-    # Footer.is_empty() goes through dataclasses.asdict, which is slow enough to show in the benchmark.
-    f = footer
-    found = (f.org, f.icp, f.police_record, f.phone, f.email, f.address, f.postcode)
-    return footer if any(v is not None for v in found) else None
+    f = footer  # (Footer.is_empty goes through dataclasses.asdict, a deep copy: a tenth of a parse)
+    return footer if any(v is not None for v in (f.org, f.icp, f.police_record, f.phone, f.email, f.address,
+                                                  f.postcode)) else None
+
+
+@lru_cache(maxsize=64)
+def _footer_of(text: str) -> Footer | None:
+    """The fields of a footer's text, None when it has none; remembered, as the site's footer is the
+    same on every page (a Footer is frozen)."""
+    return _nonempty(parse_footer(text))
 
 
 def _footer_from_lines(lines: list[str]) -> Footer | None:
     picked = [line for line in lines if FOOTER_MARKER.search(line) or (len(line) < 200 and _CONTACT.search(line))]
-    return _nonempty(_cached_footer("\n".join(picked))) if picked else None
-
-
-_FOOTER_BY_MARKUP: dict[str, Footer | None] = {}
-_FOOTER_CACHE_SIZE = 256
-
-
-def _element_footer(footer_el: etree._Element) -> Footer | None:
-    """The fields of a footer element, remembered by its XML serialisation: the site's footer repeats
-    on every page, and serialising it costs a third of reading its lines (one XML string is one
-    tree, so one text)."""
-    footer = _FOOTER_BY_MARKUP.get(markup := etree.tostring(footer_el, encoding="unicode", with_tail=False), False)
-    if footer is not False:
-        return footer  # type: ignore[return-value]
-    footer = _nonempty(_cached_footer("\n".join(text_lines(footer_el))))
-    if len(_FOOTER_BY_MARKUP) >= _FOOTER_CACHE_SIZE:
-        _FOOTER_BY_MARKUP.clear()
-    _FOOTER_BY_MARKUP[markup] = footer
-    return footer
+    return _footer_of("\n".join(picked)) if picked else None
 
 
 def _footer(footer_el: etree._Element | None, after: list[str]) -> Footer | None:
     """The footer element's fields; else footer lines among `after` (the page text after the body)."""
     if footer_el is not None:
-        footer = _element_footer(footer_el)
+        footer = _footer_of("\n".join(text_lines(footer_el)))
         if footer is not None:
             return footer
     return _footer_from_lines(after[-60:])
@@ -93,10 +75,9 @@ def profile_parts(
     found: dict[str, etree._Element | None],
     compiled: CompiledProfile,
     base: str | None,
-    candidates: Candidates | None = None,
 ) -> ArticleParts:
     """The parts from the elements the profile matched (`found`: title, body, info, footer; title
-    and body are not None; `candidates`: the page's prefilter result they were matched from)."""
+    and body are not None)."""
     info_el = found["info"]
     title = normalise_space(text_of(found["title"])) or None
     footer_el = found["footer"]
@@ -110,7 +91,7 @@ def profile_parts(
         # template variant the info selectors do not name); only there, never in the body or sidebar.
         hit = find_header(_lines_between(found["title"], found["body"]))
         header = hit[1] if hit else HeaderFields()
-    body = extract_body(found["body"], base, compiled, candidates)
+    body = extract_body(found["body"], base, compiled)
     return ArticleParts(title, header, body, footer, "profile")
 
 
@@ -246,8 +227,7 @@ def fallback_parts(
         header = HeaderFields(published=guessed, views=header.views, source=header.source, author=header.author)
     last_body = body.paragraphs[-1] if body.paragraphs else None
     tail_start = max((i for i, line in enumerate(page_lines) if line == last_body), default=0)
-    candidates = compiled.prefilter(root)
-    footer_el = select_first(compiled.footer, root, candidates)
+    footer_el = select_first(compiled.footer, root)
     if footer_el is not None and main.element in footer_el.iterancestors():
         footer_el = None
     footer = _footer(footer_el, page_lines[tail_start + 1 :])

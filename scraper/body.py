@@ -2,7 +2,7 @@
 
 The profile's strip selectors remove page furniture inside the body (font-size control, share links,
 previous/next); `scraper.sanitize` makes the HTML safe; image captions are read before sanitising
-removes the class and style they are recognised by. Paragraphs are cut from the serialised HTML.
+removes the class and style they are recognised by.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 from scraper.header import normalise_space
-from scraper.htmltree import drop_element, html_lines, text_of
-from scraper.profile import Candidates, CompiledProfile, select_all
+from scraper.htmltree import drop_element, text_lines, text_of
+from scraper.profile import CompiledProfile, select_all
 from scraper.records import Attachment, Image
 from scraper.sanitize import drop_active_elements, inner_html, sanitise_attributes
 
@@ -89,12 +89,9 @@ class Body:
     caption_lines: set[str]  # caption texts shown in the body: they leave body_text for images[]
 
 
-def extract_body(
-    el: etree._Element, base: str | None, compiled: CompiledProfile, page: Candidates | None = None
-) -> Body:
-    """Clean the body element `el` in place and read the body fields out of it (`page`: the page's
-    `compiled.prefilter` candidates, found before anything was changed, when `el` is in that page)."""
-    for junk in select_all(compiled.strip, el, compiled.strip_prefilter(el, include_root=False, page=page)):
+def extract_body(el: etree._Element, base: str | None, compiled: CompiledProfile) -> Body:
+    """Clean the body element `el` in place and read the body fields out of it."""
+    for junk in select_all(compiled.strip, el):
         if junk is not el and junk.getparent() is not None:
             drop_element(junk)
     drop_active_elements(el)
@@ -128,6 +125,6 @@ def extract_body(
 
     inner = inner_html(el)
     return Body(
-        paragraphs=html_lines(inner), html=inner, images=images, attachments=attachments,
+        paragraphs=text_lines(el), html=inner, images=images, attachments=attachments,
         caption_lines=caption_lines,
     )

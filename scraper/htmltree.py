@@ -1,13 +1,13 @@
 """Page bytes -> lxml tree, and the visible text of an element as lines.
 
 The charset is decided by `scraper.encoding`; this module only turns the decoded page into bytes
-libxml2 parses safely and fast (UTF-8, no control characters, no XML declaration), builds the tree,
-and reads text out of it the way a browser breaks lines (blocks and <br>).
+libxml2 parses safely (UTF-8, no control characters, no XML declaration), builds the tree, removes
+the control characters character references decode to, and reads text out of it the way a browser
+breaks lines (blocks and <br>).
 """
 
 from __future__ import annotations
 
-import html
 import re
 
 import lxml.html
@@ -20,7 +20,6 @@ __all__ = [
     "BLOCK_TAGS",
     "build_tree",
     "drop_element",
-    "html_lines",
     "page_body",
     "text_lines",
     "text_of",
@@ -28,69 +27,88 @@ __all__ = [
 ]
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
-# C0 controls (and U+FFFE/U+FFFF) break libxml2 and lxml's text setters; U+E000 (private use) is
-# `text_lines`' block marker. The C0 controls as bytes, for the fast path.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ue000]")
-_CONTROL_BYTES = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(14, 32))
-# Every byte but those, \t \n \r, "&" and "#": deleting these with translate() leaves the few bytes
-# that tell whether a page has control characters or may have a character reference to one ("&#"
-# adjacent in the page stays adjacent), in one pass that writes little.
-_UNTELLING_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES and b not in b"\t\n\r&#")
+# What the parser removes from text, whether the page holds it as a character or as a reference:
+# C0 controls but tab, LF and CR (libxml2 stops at NUL, and lxml's text setters refuse them), DEL
+# and the noncharacters (U+FDD0-FDEF, U+nFFFE/nFFFF: what `html.unescape` drops from references
+# besides the C0 controls), and U+E000 (private use), `text_lines`' block marker.
+_CONTROL_BMP = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000\ufdd0-\ufdef\ufffe\uffff"
+_ASTRAL_NONCHARACTERS = "".join(chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF) for plane in range(1, 17))
+_CONTROL = re.compile(f"[{_CONTROL_BMP}{_ASTRAL_NONCHARACTERS}]")
+# The same in two steps for a whole page: a class holding characters beyond the BMP makes the regex
+# engine 30x slower on every character (1.6 ms on a 9 KB page, more than the rest of the parse), and
+# only a page with such characters (UTF-8 lead bytes F0-F4) can hold one of those.
+_CONTROL_IN_BMP = re.compile(f"[{_CONTROL_BMP}]")
+_ASTRAL_CONTROL = re.compile(f"[{_ASTRAL_NONCHARACTERS}]")
+_ASTRAL_LEAD_BYTES = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
+# A numeric character reference, its digits read whole (a greedy run, as HTML reads them).
+_NUMERIC_REF = re.compile(rb"&#(?:[xX][0-9a-fA-F]+|[0-9]+)")
 
-
-def _scan(data: bytes) -> tuple[bool, bool]:
-    """(the bytes hold a C0 control character, they may hold a "&#" reference)."""
-    left = data.translate(None, _UNTELLING_BYTES)
-    return bool(left.translate(None, b"\t\n\r&#")), b"&#" in left
-
-
-# A plain etree parser on UTF-8 bytes parses twice as fast as lxml.html on str (no Python element
-# classes, no UCS-4 input); lxml.html trees are built only for the fallback, which needs them.
 # huge_tree lifts libxml2's depth limit of 256 (past it, text is silently dropped) and its 10 MB text
-# node limit; bodies are capped at 10 MB by the fetcher anyway.
+# node limit; bodies are capped at 10 MB by the fetcher anyway. lxml.html trees are built only for
+# the fallback extractor, which needs lxml.html's element classes.
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
 _HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
                                     huge_tree=True)
 
 
 def utf8_bytes(body: bytes, decoded: Decoded) -> bytes:
-    """The page as UTF-8 bytes for the parser (the original bytes when they already are)."""
+    """The decoded page as UTF-8 bytes for the parser: no control characters, no XML declaration
+    (libxml2 would read its encoding over ours). Character references stay for libxml2 to decode."""
     text = decoded.text
-    if decoded.encoding == "utf-8" and decoded.source in ("http", "meta", "utf-8") and not body.startswith(b"\xef\xbb\xbf"):
-        # Decoded strictly as UTF-8: the bytes are the text.
-        unsafe, refs = _unsafe(body, text)
-        if not unsafe and b"<?xml" not in body[:200]:
-            return _CONTROL_REF.sub(b"", body) if refs else body
     if "<?xml" in text[:200]:
         text = _XML_DECL.sub("", text, count=1)
+    text = _CONTROL_IN_BMP.sub("", text)
     if not text or text.isspace():
         raise ParseError("empty page")
     data = text.encode("utf-8", errors="replace")  # lone surrogates cannot be encoded
-    unsafe, refs = _unsafe(data, text)
-    if unsafe:
-        text = _CONTROL.sub("", text)  # libxml2 stops at NUL and chokes on other C0 controls
+    if any(lead in data for lead in _ASTRAL_LEAD_BYTES):
+        text = _ASTRAL_CONTROL.sub("", text)
         if not text or text.isspace():
             raise ParseError("empty page")
         data = text.encode("utf-8", errors="replace")
-        refs = _scan(data)[1]
-    return _CONTROL_REF.sub(b"", data) if refs else data
+    return data
 
 
-def _unsafe(data: bytes, text: str) -> tuple[bool, bool]:
-    """(the page holds a character `_CONTROL` removes, it may hold a "&#" reference to one); `data`
-    is `text` in UTF-8. C0 controls are looked for in the bytes (one translate(), a quarter of a
-    character-class regex over the text); U+E000 is the only one of the three others whose UTF-8
-    lead byte (EE) is rare in Chinese text, so a byte search (memchr) rules it out first, while
-    U+FFFE/U+FFFF share theirs (EF) with full-width punctuation and are looked for in the text."""
-    controls, refs = _scan(data)
-    unsafe = controls or (b"\xee" in data and "\ue000" in text) or "\ufffe" in text or "\uffff" in text
-    return unsafe, refs
-
-
-# Character references to the same characters (`&#1;`): libxml2 turns them into the characters.
-_CONTROL_REF = re.compile(
-    rb"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45]|57344)|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF]|[eE]000));?"
+# The code points of `_CONTROL` a numeric reference can name. HTML maps a reference to 0 or beyond
+# Unicode to U+FFFD and one to 0x80-0x9F through windows-1252 (`html.unescape` does the same), so
+# none of those is here; every other reference is the character it names.
+_CONTROL_CODE_POINTS = frozenset(
+    [*range(1, 9), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xE000, *range(0xFDD0, 0xFDF0)]
+    + [plane * 0x10000 + low for plane in range(17) for low in (0xFFFE, 0xFFFF)]
 )
+
+
+def _refers_to_control(data: bytes) -> bool:
+    """Whether a numeric reference in `data` names a character `_CONTROL` removes."""
+    for m in _NUMERIC_REF.finditer(data):
+        digits = m.group()[2:]
+        value = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+        if value in _CONTROL_CODE_POINTS:
+            return True
+    return False
+
+
+def _drop_controls(root: etree._Element) -> None:
+    """Remove `_CONTROL` characters from every text, tail and attribute value of the tree.
+
+    libxml2 decodes references as HTML does, control characters included; they are removed from
+    the decoded text, not from the page's bytes, so that dropping one never joins its neighbours
+    into a new reference (`&&#1;amp;` is the text "&amp;")."""
+    clean = _CONTROL.sub
+    for el in root.iter():
+        if el.text:
+            el.text = clean("", el.text)
+        if el.tail:
+            el.tail = clean("", el.tail)
+        attrib = el.attrib
+        if attrib:
+            # Set back all at once: lxml reads `{x}y` in a name as a namespace, so an attribute named
+            # like that (an unrendered template variable) cannot be addressed by name; it is dropped.
+            items = attrib.items()
+            attrib.clear()
+            for name, value in items:
+                if "{" not in name and "}" not in name:
+                    attrib[name] = clean("", value)
 
 
 def build_tree(data: bytes, html_elements: bool = False) -> etree._Element:
@@ -100,6 +118,8 @@ def build_tree(data: bytes, html_elements: bool = False) -> etree._Element:
         raise ParseError(f"unparseable HTML: {exc}") from exc
     if root is None:
         raise ParseError("empty page")
+    if b"&#" in data and _refers_to_control(data):
+        _drop_controls(root)
     # Scripts and styles are never content; dropping them once here spares every later step.
     etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
     return root
@@ -113,8 +133,6 @@ def page_body(root: lxml.html.HtmlElement) -> etree._Element:
 
 def text_of(el: etree._Element) -> str:
     """All text below `el` (its tail excluded); text_content() exists only on lxml.html elements."""
-    if not len(el):  # most titles and header lines: no children, so no iterator is needed
-        return el.text or ""
     return "".join(el.itertext())
 
 
@@ -152,65 +170,24 @@ def text_lines(el: etree._Element) -> list[str]:
     space, as the fallback extractor does too; each line is stripped, so indentation goes; empty
     lines are dropped.
     """
-    if not len(el):  # a header line or footer paragraph: its text is all there is, no walk needed
-        return _clean_lines(el.text or "")
     parts: list[str] = []
-    append = parts.append
-    blocks = BLOCK_TAGS
     for event, node in etree.iterwalk(el, events=("start", "end")):
         if event == "start":
-            if node.tag in blocks:
-                append(_MARK)
+            if node.tag in BLOCK_TAGS:
+                parts.append(_MARK)
             if node.text:
-                append(node.text)
+                parts.append(node.text)
         else:
-            if node.tag in blocks:
-                append(_MARK)
+            if node.tag in BLOCK_TAGS:
+                parts.append(_MARK)
             if node.tail and node is not el:
-                append(node.tail)
+                parts.append(node.tail)
     return _clean_lines("".join(parts))
 
 
 def _clean_lines(text: str) -> list[str]:
     """The non-empty pieces of `text` between block marks, each with its whitespace runs (str.split()
-    splits on every Unicode space, &nbsp; included) made one space: map() keeps the loop in C."""
-    if "\u200b" in text or "\ufeff" in text:  # zero-width: invisible, and must not split a word
-        text = text.replace("\u200b", "").replace("\ufeff", "")
-    return [line for line in map(" ".join, map(str.split, text.split(_MARK))) if line]
-
-
-def _by_first_letter(words: frozenset[str]) -> str:
-    """An alternation of `words` grouped by first letter (`d(?:iv|l|d)|p(?:re)?`): the regex engine
-    tries each branch in turn, and a branch whose letter differs fails at once."""
-    groups: dict[str, list[str]] = {}
-    for word in sorted(words):
-        groups.setdefault(word[0], []).append(word[1:])
-    branches = []
-    for first, rests in groups.items():
-        longer = sorted((re.escape(r) for r in rests if r), key=len, reverse=True)
-        optional = "?" if "" in rests else ""
-        branches.append(re.escape(first) + (f"(?:{'|'.join(longer)}){optional}" if longer else ""))
-    return "(?:" + "|".join(branches) + ")"
-
-
-# lxml's serialiser escapes "<" and ">" in text and attribute values, so a tag runs from a "<" to the
-# next ">"; but a tag *name* may hold "<" (libxml2 keeps `</p<td>` as a name), so tags are matched
-# whole from the left: the first pass drops every tag that is not a block tag, the second turns
-# each run of block tags, with the whitespace after each, into one line break (whitespace at either
-# end of a line is dropped anyway, and one boundary leaves fewer pieces to clean).
-_NON_BLOCK_TAG_RE = re.compile(r"<(?!/?" + _by_first_letter(BLOCK_TAGS) + r"(?=[\s/>]))[^>]*+>")
-_BLOCK_RUN_RE = re.compile(r"<[^>]*+>(?:\s*<[^>]*+>)*+\s*")  # only block tags are left by then
-
-
-def html_lines(markup: str) -> list[str]:
-    """`text_lines` for serialised, sanitised HTML (no comments, scripts or styles left): the same lines.
-
-    The body's HTML is serialised anyway; splitting it with two regexes is twice as fast as walking
-    the tree again (tests/test_parse.py and tests/test_parse_fastpaths.py check both give the same
-    lines).
-    """
-    text = _BLOCK_RUN_RE.sub(_MARK, _NON_BLOCK_TAG_RE.sub("", markup))
-    if "&" in text:
-        text = html.unescape(text)
-    return _clean_lines(text)
-
+    splits on every Unicode space, &nbsp; included) made one space."""
+    text = text.replace("\u200b", "").replace("\ufeff", "")  # zero-width: invisible, must not split a word
+    lines = (" ".join(piece.split()) for piece in text.split(_MARK))
+    return [line for line in lines if line]

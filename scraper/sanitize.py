@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 
-__all__ = ["Absolutizer", "absolute_url", "drop_active_elements", "inner_html", "sanitise_attributes"]
+__all__ = ["absolute_url", "drop_active_elements", "inner_html", "sanitise_attributes"]
 
 _DROP_TAGS = (
     "iframe", "frame", "frameset", "object", "embed", "applet", "link", "meta", "base", "input", "button",
@@ -35,49 +35,10 @@ def absolute_url(base: str | None, value: str) -> str:
         return value
 
 
-class Absolutizer:
-    """`absolute_url` for one base URL, with fast paths for the common forms (urljoin costs ~2 us).
-
-    The base is split on the first link only: most article bodies have none, and urlsplit costs ~3 us.
-    """
-
-    def __init__(self, base: str | None):
-        self.base = base
-        self._origin: str | None | bool = False
-
-    @property
-    def origin(self) -> str | None:
-        if self._origin is False:
-            self._origin = None
-            if self.base:
-                try:
-                    parts = urlsplit(self.base)
-                except ValueError:
-                    parts = None
-                if parts is not None and parts.scheme in ("http", "https") and parts.netloc:
-                    self._origin = f"{parts.scheme}://{parts.netloc}"
-        return self._origin  # type: ignore[return-value]
-
-    def __call__(self, value: str) -> str:
-        value = value.strip()
-        origin = self.origin
-        if origin is not None and "/." not in value and "\\" not in value:
-            if value.startswith(("http://", "https://")):
-                return value
-            if value.startswith("/") and not value.startswith("//"):
-                return origin + value
-        return absolute_url(self.base, value)
-
-
 def drop_active_elements(el: etree._Element) -> None:
     """Remove elements that run or embed content (their subtree too) and unwrap forms."""
-    # One C-level walk tells which of the tags to drop occur (usually none), sparing two more walks.
-    present = {node.tag for node in el.iter(*_DROP_TAGS, "form")}
-    if present:
-        if present.difference(("form",)):
-            etree.strip_elements(el, *_DROP_TAGS, with_tail=False)
-        if "form" in present:
-            etree.strip_tags(el, "form")
+    etree.strip_elements(el, *_DROP_TAGS, with_tail=False)
+    etree.strip_tags(el, "form")
 
 
 def sanitise_attributes(
@@ -87,10 +48,7 @@ def sanitise_attributes(
     as (element, "href" or "src", absolute URL) in document order. `before_img` is called with each
     <img> before its attributes or any after it in document order are touched (captions are read
     from the class and style of what follows an image)."""
-    # One walk over the elements (most have no attributes; `attrib` of those is cheap to test) reads,
-    # strips and rewrites in place: cheaper than an XPath for every attribute plus strip_attributes.
     keep = _KEEP_ATTRS
-    absolute = Absolutizer(base)
     kept: list[tuple[etree._Element, str, str]] = []
     for node in el.iter(etree.Element):
         if before_img is not None and node.tag == "img":
@@ -98,15 +56,20 @@ def sanitise_attributes(
         attrib = node.attrib
         if not attrib:
             continue
-        for name in attrib.keys():  # noqa: SIM118 -- a list copy: the loop deletes attributes
-            if name not in keep:
-                del attrib[name]  # on* handlers, style, class, id ...
-            elif name == "href" or name == "src":
-                value = attrib[name]
+        wanted = [(name, value) for name, value in attrib.items() if name in keep]
+        if len(wanted) < len(attrib):
+            # Unwanted attributes (on* handlers, style, class, id ...) go all at once: deleting one by
+            # name would make lxml parse the name, and a name such as `{{style}}` (an unrendered
+            # template variable) reads as a namespace it refuses (issue 13).
+            attrib.clear()
+            for name, value in wanted:
+                attrib[name] = value
+        for name, value in wanted:
+            if name == "href" or name == "src":
                 if _UNSAFE_URL.match(value) and not (node.tag == "img" and value.strip().startswith("data:image/")):
                     del attrib[name]
                     continue
-                value = absolute(value)
+                value = absolute_url(base, value)
                 attrib[name] = value
                 kept.append((node, name, value))
     return kept

@@ -45,10 +45,11 @@ def test_truncated_pages(data: bytes, fraction: float, url: str | None) -> None:
 TAGS = ["div", "p", "span", "td", "table", "tr", "a", "br", "img", "h2", "ul", "li", "font", "b", "form", "script"]
 ATTRS = ['', ' class="detail-title"', ' id="zoom"', ' class="detail-info"', ' class="footer"', ' href="/article/3"',
          ' src="x.jpg"', ' onclick="x()"', ' class="img-caption"', ' style="text-align:center"', ' class="detail-share"',
-         ' href="/a\x01b.pdf"', ' title="\x0b"']
+         ' href="/a\x01b.pdf"', ' title="\x0b"', ' href="/a.doc?x=1&#38;y=&#1;"', ' {{style}}']
 TEXTS = ["发布时间:2018-10-12", "浏览量:1,234", "来源:本站", "青山湖区总工会 葛文利", "2012年5月21日", "附件:a.doc",
          "赣ICP备18016234号-1", "该文章不存在", "正文内容,有标点。", "&nbsp;", "<", "&#0;", "\u3000", "【基层工会动态】",
-         "\x01", "\x00", "\uffff", "\ue000", "&#1;"]
+         "\x01", "\x00", "\uffff", "\ue000", "&#1;", "&#8220;", "&#x4E2D", "&ldquo;", "&#12288;", "&#65534;",
+         "&am&#1;p;", "&#x1FFFE;"]
 
 
 @st.composite
@@ -113,3 +114,45 @@ def test_discovery_parsers_on_arbitrary_bytes(data: bytes) -> None:
             assert all(ref.article_id > 0 and ref.url.startswith("http") for ref in page.refs)
     with contextlib.suppress(ParseError):
         assert all(isinstance(i, int) for i in parse_api_ids(data, url))
+
+
+# ---- attribute names the tree cannot hold (issue 13 item 6) ------------------------------------
+
+P1 = "5月18日上午,青山湖区总工会在区文化广场举办劳动模范先进事迹报告会,全区三百余人参加。"
+
+
+def _page(body: str, title_attrs: str = "", footer_attrs: str = "") -> bytes:
+    return (f'<html><head><meta charset="utf-8"><title>标题</title></head><body>'
+            f'<h2 class="detail-title"{title_attrs}>青山湖区总工会举办报告会</h2>'
+            f'<div class="detail-info">发布时间:2018-10-12 浏览量:10</div>'
+            f'<div id="zoom" class="detail-content">{body}</div>'
+            f'<div class="footer"{footer_attrs}><p>江西省南昌市总工会 赣ICP备18016234号-1</p></div></body></html>').encode()
+
+
+def test_an_unrendered_template_variable_as_attribute_name_is_dropped_and_the_article_kept() -> None:
+    record = parse_article(_page(f'<p {{{{style}}}}>{P1}</p><img {{{{x}}}}="&#1;" src="/a.jpg" {{b}}c=1>'), URL)
+    assert record.body_text == P1
+    assert record.body_html == f'<p>{P1}</p><img src="http://www.ncgh.org.cn/a.jpg">'
+    assert [i.src for i in record.images] == ["http://www.ncgh.org.cn/a.jpg"]
+
+
+_NAME_CHARS = st.sampled_from(list("{}abc:=-_/'\"`<&#;.0") + ["{{", "}}", "xmlns:", "on", "\u4e2d", "\x01", "&#1;"])
+attr_name = st.lists(_NAME_CHARS, min_size=1, max_size=6).map("".join)
+attr_value = st.sampled_from(["", '="1"', "='x'", "=y", '="&#1;&#8220;"', '="{{v}}"', "=/a.doc", '="javascript:x"'])
+attributes = st.lists(st.tuples(attr_name, attr_value), max_size=4).map(lambda a: "".join(f" {n}{v}" for n, v in a))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(attributes, attributes, attributes, st.sampled_from(["p", "img", "a", "span", "font", "td", "figure"]))
+def test_any_attribute_names_give_a_record_or_a_parse_error(body_attrs: str, title_attrs: str, footer_attrs: str,
+                                                             tag: str) -> None:
+    data = _page(f"<{tag}{body_attrs}>{P1}</{tag}><p{body_attrs}>{P1}</p>", title_attrs, footer_attrs)
+    outcome(data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=40), st.sampled_from(
+    [b"<p ", b"{{", b"}}", b"=", b'"', b"<", b">", b"&#", b"1;", b"<img ", b"src=", b'<h2 class="detail-title">',
+     b'<div id="zoom">', b"</div>", b"\xe4\xb8\xad", b"\x00"])), max_size=40).map(b"".join))
+def test_random_bytes_and_markup_give_a_record_or_a_parse_error(data: bytes) -> None:
+    outcome(data)

@@ -34,6 +34,56 @@ def _e(text: str) -> str:
     return escape(text, quote=True)
 
 
+# Character references, as CMS editors and Word pastes leave them on real Chinese government pages
+# (`&#12288;` indentation, `&#8220;…&#8221;` quotes, named ones, `&#47;` in links). Each article is
+# written in one of four styles (by its id): plain characters, decimal references with ";", hex ones
+# without ";" where the next character cannot continue the number, or named ones. The truth is the
+# decoded text, so the parser must decode them as a browser does (issue 13: it once turned
+# `&#8220;` into `220;`).
+_REF_CHARS = {"“": "ldquo", "”": "rdquo", "‘": "lsquo", "’": "rsquo", "—": "mdash", "、": None, "，": None, "/": "sol"}
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def ref_style(a: Article) -> int:
+    """How article `a` writes characters: 0 plain, 1 decimal, 2 hex without ";", 3 named references."""
+    return a.id % 4
+
+
+def _refs(markup: str, style: int, chars: str = "“”‘’—、，") -> str:
+    """`markup` (escaped already) with `chars` written as character references in `style`."""
+    if style == 0:
+        return markup
+    out: list[str] = []
+    for i, ch in enumerate(markup):
+        if ch not in chars:
+            out.append(ch)
+        elif style == 1:
+            out.append(f"&#{ord(ch)};")
+        elif style == 2:
+            after = markup[i + 1 : i + 2]
+            out.append(f"&#x{ord(ch):X}" + (";" if not after or after in _HEX_DIGITS or after == ";" else ""))
+        else:
+            name = _REF_CHARS.get(ch)
+            out.append(f"&{name};" if name else f"&#{ord(ch)};")
+    return "".join(out)
+
+
+def _t(text: str, a: Article) -> str:
+    """Escaped text of article `a`, in its reference style."""
+    return _refs(_e(text), ref_style(a))
+
+
+def _u(path: str, a: Article) -> str:
+    """A link or image path of article `a` for an attribute: its slashes as references in its style."""
+    return _refs(_e(path), ref_style(a), "/")
+
+
+def _indent(a: Article) -> str:
+    """The two ideographic spaces some editors indent paragraphs with, as references (whitespace:
+    not part of the text)."""
+    return {1: "&#12288;&#12288;", 2: "&#x3000&#x3000;", 3: "&#12288;&#12288;"}.get(ref_style(a), "")
+
+
 def _meta(charset: str | None, old_style: bool) -> str:
     if charset is None:
         return ""
@@ -162,9 +212,9 @@ SHARE = (
 )
 
 
-def _p(text: str, style: int, i: int) -> str:
+def _p(text: str, style: int, i: int, a: Article) -> str:
     """A body paragraph; the wrapping varies per article so selectors cannot lean on one shape."""
-    t = _e(text)
+    t = _indent(a) + _t(text, a)
     if style == 1:
         return f'<p style="text-indent: 2em;">{t}</p>'
     if style == 2:
@@ -178,15 +228,16 @@ def _modern_body(a: Article) -> str:
     out: list[str] = []
     paras = a.body_paragraphs
     for i, para in enumerate(paras):
-        out.append(_p(para, a.paragraph_style, i))
+        out.append(_p(para, a.paragraph_style, i, a))
         for img in a.images:
             if img.after == i and i < len(a.paragraphs):
-                out.append(f'<p style="text-align: center;"><img src="{img.path}" alt="" border="0" /></p>')
+                out.append(f'<p style="text-align: center;"><img src="{_u(img.path, a)}" alt="" border="0" /></p>')
                 if img.caption:
-                    out.append(f'<p class="img-caption" style="text-align: center;">{_e(img.caption)}</p>')
-    out.extend(f'<p style="text-align: right;">{_e(line)}</p>' for line in a.signature_lines)
+                    out.append(f'<p class="img-caption" style="text-align: center;">{_t(img.caption, a)}</p>')
+    out.extend(f'<p style="text-align: right;">{_t(line, a)}</p>' for line in a.signature_lines)
     out.extend(
-        f'<p class="attachment">附件:<a href="{att.path}" target="_blank">{_e(att.name)}</a></p>' for att in a.attachments
+        f'<p class="attachment">附件:<a href="{_u(att.path, a)}" target="_blank">{_t(att.name, a)}</a></p>'
+        for att in a.attachments
     )
     return "\n".join(out)
 
@@ -197,18 +248,18 @@ def _old_body(a: Article) -> str:
     chunks: list[str] = []
     for i, para in enumerate(a.body_paragraphs):
         indent = "" if i == 0 and a.paragraph_style == 0 else "    "
-        chunk = indent + _e(para)
+        chunk = indent + _t(para, a)
         for img in a.images:
             if img.after == i and i < len(a.paragraphs):
-                chunk += f'<br>\n<img src="{img.path}" border="0">'
+                chunk += f'<br>\n<img src="{_u(img.path, a)}" border="0">'
                 if img.caption:
-                    chunk += f'<br>\n<span class="img-caption">{_e(img.caption)}</span>'
+                    chunk += f'<br>\n<span class="img-caption">{_t(img.caption, a)}</span>'
         chunks.append(chunk)
     out.append(sep.join(chunks))
     for line in a.signature_lines:
-        out.append("<br>\n" + " " * 24 + _e(line))
+        out.append("<br>\n" + " " * 24 + _t(line, a))
     for att in a.attachments:
-        out.append(f'<br>\n附件:<a href="{att.path}">{_e(att.name)}</a>')
+        out.append(f'<br>\n附件:<a href="{_u(att.path, a)}">{_t(att.name, a)}</a>')
     out.append("<br>\n&nbsp;\n")
     return "".join(out)
 
@@ -237,7 +288,7 @@ def render_article(a: Article, ctx: PageContext) -> str:
         _breadcrumb(a)
         + '<div class="detail-left">\n<div class="detail-wrap">\n'
         + nav
-        + f'<h2 class="detail-title">{_e(a.title)}</h2>\n'
+        + f'<h2 class="detail-title">{_t(a.title, a)}</h2>\n'
         + info
         + f'<div class="detail-font">{FONT_CONTROL}</div>\n'
         + f'<div id="zoom" class="detail-content">\n{_modern_body(a)}\n</div>\n'
@@ -255,7 +306,7 @@ def _render_old(a: Article, ctx: PageContext) -> str:
         ctx,
         _breadcrumb(a)
         + '<table class="art-table" width="760" border="0" cellspacing="0" cellpadding="0" align="left">\n'
-        + f'<tr><td class="art-title" align="center">{_e(a.title)}</td></tr>\n'
+        + f'<tr><td class="art-title" align="center">{_t(a.title, a)}</td></tr>\n'
         + info
         + f'<tr><td class="art-font" align="right">{FONT_CONTROL}</td></tr>\n'
         + f'<tr><td id="zoom" class="art-body">\n{_old_body(a)}</td></tr>\n'
@@ -344,15 +395,15 @@ def render_vendor(a: Article, ctx: PageContext) -> str:
         f'<li><a href="/plugin/gh/ghzx/pc_detail.php?erid=34&amp;id={n.id}&amp;yiid=32">{_e(n.title)}</a></li>'
         for n in ctx.notices
     )
-    paras = "\n".join(f"<p>{_e(p)}</p>" for p in a.body_paragraphs)
-    paras += "".join(f'\n<p><img src="{i.path}"></p>' for i in a.images)
-    paras += "".join(f"\n<p>{_e(line)}</p>" for line in a.signature_lines)
+    paras = "\n".join(f"<p>{_indent(a)}{_t(p, a)}</p>" for p in a.body_paragraphs)
+    paras += "".join(f'\n<p><img src="{_u(i.path, a)}"></p>' for i in a.images)
+    paras += "".join(f"\n<p>{_t(line, a)}</p>" for line in a.signature_lines)
     return (
         _head(a.title, ctx.charset)
         + "<body>\n"
         + '<div class="ay-top"><div class="ay-logo">南昌市总工会 职工服务平台</div></div>\n'
         + '<div class="ay-main">\n<div class="ay-left">\n'
-        + f'<div class="ay-tit">{_e(a.title)}</div>\n'
+        + f'<div class="ay-tit">{_t(a.title, a)}</div>\n'
         + f'<div class="ay-time">时间:{a.published.isoformat()}&nbsp;&nbsp;点击数:{ctx.views}</div>\n'
         + f'<div class="ay-text">\n{paras}\n</div>\n</div>\n'
         + f'<div class="ay-right">\n<div class="ay-block"><div class="ay-bt">通知公告</div><ul>{notices}</ul></div>\n'
