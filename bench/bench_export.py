@@ -24,7 +24,7 @@ from archive.sql import open_readonly
 from archive.stats import stats
 from ncgh.config import config_from_dict
 from ncgh.crawl import run_crawl
-from ncgh.sim import SimConfig, SimServer
+from simulator import SimConfig, SimServer
 
 WORDS = ["工会", "职工", "代表大会", "送温暖", "劳动模范", "培训", "南昌市总工会", "安全生产"]
 

@@ -37,8 +37,8 @@ from bench.reliability import (  # noqa: E402
     small_site,
     write_config,
 )
-from ncgh.sim import SimServer  # noqa: E402
-from ncgh.sim.faults import FAULT_KINDS, FaultPlan, parse_faults  # noqa: E402
+from simulator import SimServer  # noqa: E402
+from simulator.faults import FAULT_KINDS, FaultPlan, parse_faults  # noqa: E402
 
 FAULT_SHARES = {"500": 0.2, "503": 0.15, "429": 0.15, "timeout": 0.1, "reset": 0.15, "truncate": 0.15, "garbage": 0.1}
 

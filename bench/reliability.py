@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ncgh.sim import SimConfig, SimServer
+from simulator import SimConfig, SimServer
 
 ROOT = Path(__file__).resolve().parents[1]
 ID_LOW = 800

@@ -26,8 +26,8 @@ from archive.sql import open_readonly
 from ncgh.config import Config, config_from_dict
 from ncgh.crawl import run_crawl
 from ncgh.crawl_summary import CrawlSummary
-from ncgh.sim import SimConfig, SimServer
 from scraper.fetch import Fetcher
+from simulator import SimConfig, SimServer
 
 REASONS = {"http_404": "404", "http_410": "410", "not_exist_page": "'does not exist' page",
            "redirect_home": "redirect to the home page"}

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from hypothesis import settings
 
-from ncgh.sim import SimConfig, SimServer
+from simulator import SimConfig, SimServer
 
 # Property tests draw the same examples on every run (seeded from each test's own hash), so the
 # suite's time and outcome do not vary from run to run; no per-example deadline, whose verdict

@@ -19,7 +19,7 @@ from archive.store import Archive
 from ncgh.cli import cli
 from ncgh.config import config_from_dict
 from ncgh.crawl import run_crawl
-from ncgh.sim import SimConfig, SimServer
+from simulator import SimConfig, SimServer
 
 DAYS = 4
 

@@ -25,7 +25,7 @@ from ncgh.config import config_from_dict
 from ncgh.crawl import run_crawl
 from ncgh.crawl_summary import EXIT_LOCKED, EXIT_UNREACHABLE
 from ncgh.lock import lock_path_for
-from ncgh.sim.faults import FaultPlan, parse_faults
+from simulator.faults import FaultPlan, parse_faults
 
 ROOT = Path(__file__).resolve().parents[2]
 ID_RANGE = (800, 1200)

@@ -24,7 +24,7 @@ from bench.reliability import (
     start,
     write_config,
 )
-from ncgh.sim import SimServer
+from simulator import SimServer
 
 
 def _wait_for_progress(db, proc, at_least: int = 1) -> None:

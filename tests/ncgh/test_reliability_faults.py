@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 from bench.reliability import crawl_argv, digest, duplicates, ncgh, runs, small_site, write_config
-from ncgh.sim import SimServer
-from ncgh.sim.faults import FAULT_KINDS, FaultPlan, parse_faults
+from simulator import SimServer
+from simulator.faults import FAULT_KINDS, FaultPlan, parse_faults
 
 ARTICLES = 40
 # 10% in all: every kind the simulator knows (docs/simulator.md, "Faults").

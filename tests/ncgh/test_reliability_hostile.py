@@ -26,9 +26,9 @@ from archive.verify import verify
 from bench.reliability import ROOT, crawl_argv, small_site, start, write_config
 from ncgh.config import _SCHEMA, ConfigError, config_from_dict, load_config, to_site_profile
 from ncgh.pipeline import interpret
-from ncgh.sim import SimServer
-from ncgh.sim.faults import FaultPlan, parse_faults
 from scraper.records import FetchErrorKind, FetchResult
+from simulator import SimServer
+from simulator.faults import FaultPlan, parse_faults
 
 PAGES = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "sim").glob("*.html"))[:10]
 PAGE_BYTES = [p.read_bytes() for p in PAGES]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bench.reliability import crawl_argv, digest, ncgh, small_site, write_config
-from ncgh.sim import SimServer
+from simulator import SimServer
 
 ARTICLES = 20
 EXIT_STORAGE = 74  # EX_IOERR: the archive cannot be written (read-only, disk full)

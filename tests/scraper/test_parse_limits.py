@@ -13,8 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.reliability import crawl_argv, ncgh, small_site, write_config
-from ncgh.sim import SimServer
-from ncgh.sim.site import Response
 from scraper.encoding import decode
 from scraper.page_limits import (
     DEFAULT_LIMITS,
@@ -27,6 +25,8 @@ from scraper.page_limits import (
 )
 from scraper.parse import parse_article
 from scraper.records import ParseError
+from simulator import SimServer
+from simulator.site import Response
 
 URL = "http://www.ncgh.org.cn/nczhghcms/article/3081"
 HEAD = '<html><head><title>t</title></head><body><div class="detail"><h2 class="detail-title">工会新闻</h2><div id="zoom">'

@@ -12,8 +12,8 @@ import time
 import pytest
 import requests
 
-from ncgh.sim import SimConfig, SimServer
-from ncgh.sim.faults import parse_faults
+from simulator import SimConfig, SimServer
+from simulator.faults import parse_faults
 from tests.support.sim import article_fields, get, page_tree
 
 
@@ -198,7 +198,7 @@ def test_absolute_form_request_target_is_served(sim):
 
 
 def test_page_cache_is_bounded_and_stays_correct(sim, monkeypatch):
-    monkeypatch.setattr("ncgh.sim.site.MAX_CACHED", 5)
+    monkeypatch.setattr("simulator.site.MAX_CACHED", 5)
     arts = sim.truth()["articles"][:12]
     first = [get(a["url"]).content for a in arts]
     assert len(sim.site._cache) <= 5

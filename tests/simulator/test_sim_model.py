@@ -9,8 +9,8 @@ import zlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ncgh.sim.assets import jpeg_bytes, pdf_bytes, png_bytes
-from ncgh.sim.content import SiteState, TimelineParams, footer_for_day
+from simulator.assets import jpeg_bytes, pdf_bytes, png_bytes
+from simulator.content import SiteState, TimelineParams, footer_for_day
 
 
 def test_generated_text_is_gbk_encodable_and_bodies_stay_in_bounds():
@@ -117,7 +117,7 @@ def test_timeline_invariants_hold_for_any_seed(seed, articles, days):
 
 
 def test_large_corpus_widens_the_default_id_range_and_small_ones_keep_it():
-    from ncgh.sim import SimConfig
+    from simulator import SimConfig
 
     assert SimConfig(articles=500).id_range == (800, 26500)
     big = SimConfig(articles=3000)

@@ -8,7 +8,7 @@ import json
 import pytest
 import requests
 
-from ncgh.sim import SimConfig, SimServer
+from simulator import SimConfig, SimServer
 from tests.support.sim import article_fields, get, listed_truth, page_tree, text_of, walk_list
 
 API_LIST = "/nczhgh.interface/api/cms/article/list?pageNum={page}&pageSize={size}&categoryId={cat}&orderBy=created"

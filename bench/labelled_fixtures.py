@@ -14,7 +14,7 @@ from pathlib import Path
 from scraper.parse import parse_article
 from scraper.records import ArticleMissing, ParseError
 
-PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "pages"
 SETS = ("hand", "sim")
 # Every ArticleRecord field a label states; body_html is checked through html_contains/html_excludes.
 FIELDS = (

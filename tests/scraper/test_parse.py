@@ -13,7 +13,7 @@ import pytest
 from scraper.parse import DEFAULT_PROFILE, PARSER_VERSION, SiteProfile, parse_article, parser_version_for
 from scraper.records import ArticleMissing, ArticleRecord, ParseError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 URL = "http://www.ncgh.org.cn/nczhghcms/article/4711"
 FOOTER = """<div class="footer"><p>江西省南昌市总工会 赣ICP备18016234号-1</p>
 <p>电话:0791-83868027 邮箱:ncghwlzx@163.com</p><p>地址:南昌市红谷滩新区会展路29号 邮编:330038</p></div>"""
@@ -70,9 +70,8 @@ def test_a_change_of_output_comes_with_a_bump_of_parser_semver() -> None:
     import hashlib
     import json
 
-    from support_parse import fixtures
-
     import scraper.parse
+    from bench.labelled_fixtures import fixtures
 
     digest = hashlib.sha256()
     for fx in sorted(fixtures(), key=lambda f: f.id):

@@ -12,7 +12,7 @@ from scraper.discover import parse_api_ids, parse_api_list, parse_list_page
 from scraper.parse import parse_article
 from scraper.records import ArticleRecord, ListPage, ParseError
 
-PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 SAMPLES = sorted((PAGES / "hand").glob("*.html")) + sorted((PAGES / "sim").glob("*.html"))[:12]
 SAMPLE_BYTES = [p.read_bytes() for p in SAMPLES]
 URL = "http://www.ncgh.org.cn/nczhghcms/article/1"

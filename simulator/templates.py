@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from ncgh.sim.content import CATEGORIES, Article, FooterState
+from simulator.content import CATEGORIES, Article, FooterState
 
 ARTICLE_PATH = "/nczhghcms/article/{id}"
 LIST_PATH = "/nczhghcms/category/{category}?pageNum={page}"

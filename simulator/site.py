@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import parse_qs, urlsplit
 
-from ncgh.sim import assets, templates
-from ncgh.sim.config import SimConfig
-from ncgh.sim.content import CATEGORIES, Article, SiteState, TimelineParams
-from ncgh.sim.templates import PageContext
+from simulator import assets, templates
+from simulator.config import SimConfig
+from simulator.content import CATEGORIES, Article, SiteState, TimelineParams
+from simulator.templates import PageContext
 
 ARTICLE_RE = re.compile(r"^/(?:nczhghcms/)?article/(\d+)/?$")
 CATEGORY_RE = re.compile(r"^/nczhghcms/category/(\d+)/?$")

@@ -12,13 +12,13 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from support_archive import SITE, T0
 from test_parse import P1, P2, page
 
 import scraper.htmltree
 import scraper.parse
 from archive.store import Archive
 from ncgh.cli import cli
+from tests.support.archive import SITE, T0
 
 pipeline = pytest.importorskip("ncgh.pipeline", reason="needs the orchestration layer")
 from ncgh.config import load_config, to_site_profile  # noqa: E402

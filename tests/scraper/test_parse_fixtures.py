@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from support_parse import check, fixtures
+
+from bench.labelled_fixtures import check, fixtures
 
 FIXTURES = fixtures()
 

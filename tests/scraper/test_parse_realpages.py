@@ -11,7 +11,7 @@ import pytest
 from scraper.parse import parse_article
 from scraper.records import ArticleMissing, ParseError
 
-REALPAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
+REALPAGES = Path(__file__).resolve().parents[3] / "shared" / "realpages"
 
 
 def _rows() -> list[tuple[Path, dict]]:

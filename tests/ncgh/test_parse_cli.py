@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from ncgh.cli import cli
 
-HAND = Path(__file__).resolve().parent / "fixtures" / "pages" / "hand"
+HAND = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "hand"
 KEYS = ["file", "url", "article_id", "title", "column", "published_at", "published_raw", "views", "source", "author",
         "body_text", "body_html", "images", "attachments", "signature", "footer", "encoding", "extractor",
         "warnings", "parser_version"]

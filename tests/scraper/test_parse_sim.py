@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import urllib.request
 
-from support_parse import FIELDS, label_from_truth
-
+from bench.labelled_fixtures import FIELDS, label_from_truth
 from scraper.parse import parse_article
 from scraper.records import ArticleMissing
 

@@ -93,7 +93,7 @@ def _rng(*parts: object) -> random.Random:
 
 
 def _load_sentences() -> tuple[str, ...]:
-    text = resources.files("ncgh.sim").joinpath("data/seed_body.txt").read_text("utf-8")
+    text = resources.files("simulator").joinpath("data/seed_body.txt").read_text("utf-8")
     out: list[str] = []
     for line in text.splitlines():
         for piece in re.findall(r"[^。]+。?", line.strip()):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ncgh.sim.faults import parse_faults
+from simulator.faults import parse_faults
 
 ENCODINGS = ("utf-8", "gbk")
 LIES = ("none", "header", "meta")
@@ -16,7 +16,7 @@ class SimConfig:
     seed: int = 1
     day: int = 0
     encoding: str = "utf-8"  # utf-8 | gbk
-    faults: str | None = None  # e.g. "500=0.05,429=0.02"; see ncgh.sim.faults
+    faults: str | None = None  # e.g. "500=0.05,429=0.02"; see simulator.faults
     charset_header: bool = True  # Content-Type carries "; charset=..."
     meta_charset: bool = True  # pages carry a <meta> charset
     lie: str = "none"  # none | header | meta: that one names the wrong charset

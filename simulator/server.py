@@ -18,10 +18,10 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from ncgh.sim.config import SimConfig
-from ncgh.sim.content import SiteState
-from ncgh.sim.faults import DRIP_INTERVAL, FaultPlan, parse_faults
-from ncgh.sim.site import Response, SimSite
+from simulator.config import SimConfig
+from simulator.content import SiteState
+from simulator.faults import DRIP_INTERVAL, FaultPlan, parse_faults
+from simulator.site import Response, SimSite
 
 REASONS = {
     200: "OK", 302: "Found", 304: "Not Modified", 400: "Bad Request", 404: "Not Found",
