@@ -16,7 +16,6 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
-from pathlib import Path
 
 from archive.output import (  # noqa: F401  (ExportError, ExportSummary, atomic_output stay importable from here)
     VERSION_CHOICES,
@@ -173,7 +172,7 @@ def export_csv(
             count += 1
         text.flush()
         text.detach()
-    return summary("csv", Path(out_path), count)
+    return summary("csv", raw, count)
 
 
 def export_jsonl(
@@ -190,7 +189,7 @@ def export_jsonl(
         for row in iter_rows(conn, versions, since):
             raw.write(json.dumps(row_to_json(row), ensure_ascii=False).encode("utf-8") + b"\n")
             count += 1
-    return summary("jsonl", Path(out_path), count)
+    return summary("jsonl", raw, count)
 
 
 def parquet_schema():  # -> pyarrow.Schema (pyarrow imported lazily: it is slow to import)
@@ -259,7 +258,7 @@ def export_parquet(
                 flush()
         flush()
         writer.close()
-    return summary("parquet", Path(out_path), count)
+    return summary("parquet", raw, count)
 
 
 def export(

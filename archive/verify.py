@@ -12,7 +12,9 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from urllib.parse import quote
 
 from archive.articles import content_from_version_row
 from archive.bodies import DELTA_CODECS, MAX_DEPTH, BodyIntegrityError, BodyStore
@@ -31,10 +33,111 @@ from archive.versions import (
 _CJK_ONLY = re.compile(f"[{_CJK}]+")
 
 
+class FileState(StrEnum):
+    """What a file given as an archive turned out to be."""
+
+    ARCHIVE = "archive"  # an ncgh archive (its content may still be damaged; verify says)
+    MISSING = "missing"  # no file at the path
+    EMPTY = "empty"  # zero bytes, or SQLite without any table: nothing archived yet
+    NOT_SQLITE = "not_sqlite"  # not an SQLite database at all (a text file, a directory, other data)
+    NOT_AN_ARCHIVE = "not_an_archive"  # SQLite, but not ncgh's schema
+    DAMAGED = "damaged"  # an SQLite file whose own structures cannot be read
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    state: FileState
+    detail: str  # one line saying why, naming the file
+
+
+class Failure(StrEnum):
+    """Why an SQLite operation on an archive failed, as far as the user must act on it."""
+
+    NOT_AN_ARCHIVE = "not_an_archive"  # the file is no (ncgh) database: point --db elsewhere
+    DAMAGED = "damaged"  # the archive is corrupt: run `ncgh verify --full`, restore a backup
+    STORAGE = "storage"  # the disk refuses: read-only, full, I/O error, no permission
+    BUSY = "busy"  # another process holds a lock longer than the busy timeout
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+# SQLite primary result codes (sqlite3.h); Python 3.11 exposes them as exc.sqlite_errorcode.
+_NOTADB, _CORRUPT = 26, 11
+_STORAGE_CODES = {3, 8, 10, 13, 14, 22, 23}  # PERM, READONLY, IOERR, FULL, CANTOPEN, NOLFS, AUTH
+_BUSY_CODES = {5, 6}  # BUSY, LOCKED
+
+
+def error_text(exc: BaseException) -> str:
+    """One line for an error; SQLite's message itself when Python could not decode it (a damaged
+    schema makes SQLite quote raw bytes, and the sqlite3 module then raises UnicodeDecodeError)."""
+    if isinstance(exc, UnicodeDecodeError) and isinstance(exc.object, bytes):
+        return exc.object.decode("utf-8", "replace")
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def classify_error(exc: BaseException) -> Failure:
+    """The kind of a failure raised while using an archive (sqlite3 errors, SchemaError)."""
+    if isinstance(exc, SchemaError):
+        return Failure.NOT_AN_ARCHIVE
+    if isinstance(exc, UnicodeDecodeError):
+        return Failure.DAMAGED
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    message = str(exc).lower()
+    if primary == _NOTADB or "not a database" in message:
+        return Failure.NOT_AN_ARCHIVE
+    if primary in _STORAGE_CODES or any(w in message for w in ("readonly", "read-only", "disk is full", "disk i/o")):
+        return Failure.STORAGE
+    if primary in _BUSY_CODES or "database is locked" in message:
+        return Failure.BUSY
+    # CORRUPT, undecodable text ("Could not decode to UTF-8"), a missing table or column of the schema,
+    # a value of the wrong type: the file is an archive, but what it holds cannot be read as one.
+    return Failure.DAMAGED
+
+
+def inspect_file(path: str | Path) -> FileCheck:
+    """What the file at `path` is, read-only and without SQLite writing anything (no WAL switch)."""
+    p = Path(path)
+    if not p.exists():
+        return FileCheck(FileState.MISSING, f"no archive at {p}")
+    if not p.is_file():
+        return FileCheck(FileState.NOT_SQLITE, f"{p} is not a file")
+    try:
+        with open(p, "rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        return FileCheck(FileState.DAMAGED, f"{p} cannot be read: {exc.strerror}")
+    if not header:
+        return FileCheck(FileState.EMPTY, f"{p} is an empty file, not an ncgh archive")
+    if header != _SQLITE_HEADER:
+        return FileCheck(FileState.NOT_SQLITE, f"{p} is not an ncgh archive (not an SQLite database)")
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(p.resolve()))}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return FileCheck(FileState.DAMAGED, f"{p} cannot be opened: {exc}")
+    try:
+        names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not names:
+            return FileCheck(FileState.EMPTY, f"{p} is an empty SQLite file, not an ncgh archive")
+        if "schema_version" not in names:
+            return FileCheck(FileState.NOT_AN_ARCHIVE, f"{p} is an SQLite database but not an ncgh archive")
+        conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        if classify_error(exc) is Failure.NOT_AN_ARCHIVE:
+            return FileCheck(FileState.NOT_SQLITE, f"{p} is not an ncgh archive ({exc})")
+        return FileCheck(FileState.DAMAGED, f"{p} is damaged: {error_text(exc)}")
+    finally:
+        conn.close()
+    return FileCheck(FileState.ARCHIVE, f"{p} is an ncgh archive")
+
+
 @dataclass
 class VerifyReport:
     ok: bool
     problems: list[str] = field(default_factory=list)
+    state: FileState = FileState.ARCHIVE
+    full: bool = False
+    notes: list[str] = field(default_factory=list)  # what could not be checked, and why (not problems)
+    duplicate_captures: int = 0  # work items with more than one capture
     schema_version: int = 0
     bodies: int = 0
     body_bytes: int = 0  # sum of the original sizes
@@ -49,12 +152,14 @@ class VerifyReport:
 
 
 
-def verify(path: str | Path) -> VerifyReport:
-    """Check the archive at `path`; never writes to it."""
+def verify(path: str | Path, full: bool = False) -> VerifyReport:
+    """Check the archive at `path`; never changes it. full=True reads every page, row and index entry."""
     path = Path(path)
-    report = VerifyReport(ok=False)
-    if not path.exists():
-        report.problems.append(f"no archive at {path}")
+    report = VerifyReport(ok=False, full=full)
+    check = inspect_file(path)
+    if check.state is not FileState.ARCHIVE:
+        report.state = check.state
+        report.problems.append(check.detail)
         return report
     try:
         conn = connect(path, readonly=True)
@@ -65,12 +170,16 @@ def verify(path: str | Path) -> VerifyReport:
         # One read transaction: every check sees the same snapshot even while a crawl writes (WAL).
         conn.execute("BEGIN")
         _verify(conn, report)
-    except (sqlite3.DatabaseError, SchemaError) as exc:
-        report.problems.append(f"cannot read {path}: {exc}")
+    except (sqlite3.DatabaseError, SchemaError, UnicodeDecodeError) as exc:
+        report.problems.append(f"cannot read {path}: {error_text(exc)}")
+        if isinstance(exc, SchemaError):
+            report.state = FileState.NOT_AN_ARCHIVE
     finally:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         conn.close()
+    if full and report.schema_version == SCHEMA_VERSION:
+        _check_fts_structure(path, report)
     report.ok = not report.problems
     return report
 
@@ -81,16 +190,119 @@ def _verify(conn: sqlite3.Connection, report: VerifyReport) -> None:
     if report.schema_version != SCHEMA_VERSION:
         problems.append(f"schema version is {report.schema_version}, this program expects {SCHEMA_VERSION}")
         return
-    for (message,) in conn.execute("PRAGMA quick_check"):
+    pragma = "integrity_check" if report.full else "quick_check"
+    _guarded(report, f"SQLite {pragma}", lambda: _check_sqlite(conn, report, pragma))
+    if report.full:
+        _guarded(report, "column types", lambda: _check_column_types(conn, report))
+    # Each check on its own: damage that stops one (an unreadable row) must not hide what the others find.
+    for name, check in (
+        ("bodies", _check_bodies),
+        ("captures", _check_captures),
+        ("duplicate captures", _check_duplicate_captures),
+        ("versions", _check_versions),
+        ("articles", _check_articles),
+        ("footers", _check_footers),
+        ("full-text index", _check_fts),
+    ):
+        _guarded(report, name, lambda check=check: check(conn, report))
+    _guarded(report, "events", lambda: setattr(report, "events", conn.execute("SELECT count(*) FROM events").fetchone()[0]))
+
+
+def _guarded(report: VerifyReport, name: str, check) -> None:
+    try:
+        check()
+    except (sqlite3.DatabaseError, ValueError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
+        report.problems.append(f"{name}: cannot be read ({type(exc).__name__}: {error_text(exc)})")
+
+
+def _check_sqlite(conn: sqlite3.Connection, report: VerifyReport, pragma: str) -> None:
+    for (message,) in conn.execute(f"PRAGMA {pragma}"):
         if message != "ok":
-            problems.append(f"SQLite quick_check: {message}")
-    _check_bodies(conn, report)
-    _check_captures(conn, report)
-    _check_versions(conn, report)
-    _check_articles(conn, report)
-    _check_footers(conn, report)
-    _check_fts(conn, report)
-    report.events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+            report.problems.append(f"SQLite {pragma}: {message}")
+
+
+# Declared column type -> the storage classes a value of it may have (besides NULL where allowed).
+_STORAGE_CLASSES = {"INTEGER": {"integer"}, "TEXT": {"text"}, "REAL": {"real", "integer"}, "BLOB": {"blob"}}
+_MAX_PER_TABLE = 20
+
+
+def _check_column_types(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    """Every value of every ordinary table: readable, of its declared type, and text valid UTF-8."""
+    tables = [
+        name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " AND name NOT LIKE 'version_fts%' ORDER BY name"
+        )
+    ]
+    for table in tables:
+        info = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+        checked = [(row[1], _STORAGE_CLASSES.get((row[2] or "").upper()), bool(row[3])) for row in info]
+        keys = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5]] or ["rowid"]
+        key = " || ',' || ".join(f'CAST("{k}" AS BLOB)' if k != "rowid" else "rowid" for k in keys)
+        select = ", ".join(f'typeof("{name}"), CAST("{name}" AS BLOB)' for name, _, _ in checked)
+        bad = 0
+        try:
+            for row in conn.execute(f'SELECT CAST({key} AS BLOB), {select} FROM "{table}"'):
+                rowid = bytes(row[0] or b"").decode("utf-8", "replace")
+                for i, (name, allowed, notnull) in enumerate(checked):
+                    kind, raw = row[1 + 2 * i], row[2 + 2 * i]
+                    why = None
+                    if kind == "null":
+                        why = "is NULL but declared NOT NULL" if notnull else None
+                    elif allowed is not None and kind not in allowed:
+                        why = f"holds a {kind} value where {'/'.join(sorted(allowed))} is declared"
+                    elif kind == "text":
+                        try:
+                            bytes(raw).decode("utf-8")
+                        except UnicodeDecodeError as exc:
+                            why = f"holds text that is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+                    if why:
+                        bad += 1
+                        if bad <= _MAX_PER_TABLE:
+                            report.problems.append(f"{table} row {rowid}: column {name} {why}")
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            report.problems.append(f"{table}: rows cannot be read ({error_text(exc)})")
+        if bad > _MAX_PER_TABLE:
+            report.problems.append(f"{table}: ... and {bad - _MAX_PER_TABLE} more damaged values")
+
+
+def _check_duplicate_captures(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    """A work item is fetched and recorded once; two captures of one mean a crawl did the work twice."""
+    rows = conn.execute(
+        "SELECT work_item_id, count(*), group_concat(id, ', ') FROM captures WHERE work_item_id IS NOT NULL"
+        " GROUP BY work_item_id HAVING count(*) > 1 ORDER BY work_item_id"
+    ).fetchall()
+    report.duplicate_captures = len(rows)
+    for item, count, ids in rows[:50]:
+        report.problems.append(f"work item {item}: recorded {count} times (captures {ids}); it was fetched twice")
+    if len(rows) > 50:
+        report.problems.append(f"... and {len(rows) - 50} more work items recorded more than once")
+
+
+def _check_fts_structure(path: Path, report: VerifyReport) -> None:
+    """FTS5's own `integrity-check` of the search index's b-trees.
+
+    FTS5 runs it as an INSERT, which a read-only connection refuses; it writes nothing, and it runs
+    inside a transaction that is rolled back, so the file is left exactly as it was. Where the file
+    cannot be opened for writing, the check is skipped with a note.
+    """
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+    except sqlite3.Error as exc:
+        report.notes.append(f"full-text index structure not checked: {exc}")
+        return
+    try:
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO version_fts (version_fts) VALUES ('integrity-check')")
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        if classify_error(exc) in (Failure.STORAGE, Failure.BUSY):
+            report.notes.append(f"full-text index structure not checked: {exc}")
+        else:
+            report.problems.append(f"full-text index: FTS5 integrity-check failed: {error_text(exc)}")
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.close()
 
 
 def _check_bodies(conn: sqlite3.Connection, report: VerifyReport) -> None:
@@ -272,8 +484,12 @@ def format_report(report: VerifyReport, path: str | Path, max_problems: int = 20
         f"captures: {report.captures}  articles: {report.articles}  versions: {report.versions}"
         f"  footer versions: {report.footer_versions}  events: {report.events}  indexed: {report.fts_rows}",
     ]
+    lines.extend(f"note: {n}" for n in report.notes)
     if report.ok:
-        lines.append("OK: every body matches its hash, every version chain is consistent, the index is in sync")
+        full = "; every page, index entry and column was read (full check)" if report.full else ""
+        lines.append(
+            f"OK: every body matches its hash, every version chain is consistent, the index is in sync{full}"
+        )
     else:
         lines.append(f"PROBLEMS: {len(report.problems)}")
         lines.extend(f"  - {p}" for p in report.problems[:max_problems])

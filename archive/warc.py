@@ -141,7 +141,7 @@ def export_warc(
         bodies = BodyStore(conn, cache_bytes=32_000_000)
         writer = WARCWriter(raw, gzip=gzip, warc_version="1.1")
         info = writer.create_warcinfo_record(
-            target.name,
+            target.name if str(target) != "-" else "ncgh-export.warc",
             {
                 "software": "ncgh-archive (archive.export.export_warc) with warcio",
                 "format": "WARC File Format 1.1",
@@ -243,7 +243,7 @@ def export_warc(
     total = 1 + responses + revisits + requests + metadata
     return summary(
         "warc",
-        target,
+        raw,
         total,
         responses=responses,
         revisits=revisits,

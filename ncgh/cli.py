@@ -1,12 +1,15 @@
 """The `ncgh` program: a thin dispatcher to one module per subcommand in `ncgh.commands`.
 
 Subcommands are imported only when run, so `ncgh --help` stays fast and one broken optional
-dependency cannot take every command down.
+dependency cannot take every command down. Whatever a subcommand lets escape about the archive file
+(an SQLite error, a file that is not an archive, a disk that refuses) becomes one `Error:` line and
+a documented exit code here (ncgh.commands._errors), never a traceback.
 """
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import click
 
@@ -40,9 +43,52 @@ class LazyGroup(click.Group):
         module = importlib.import_module(f"ncgh.commands.{entry[0]}")
         return module.command
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple:
+        ctx.meta["ncgh.argv"] = list(args)  # the subcommand's own arguments, to name --db in errors
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_stdout()
+            raise click.ClickException("the output was closed before the command finished (broken pipe)") from None
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            from ncgh.commands._errors import ARCHIVE_ERRORS, archive_failure
+
+            if isinstance(exc, ARCHIVE_ERRORS):
+                raise archive_failure(exc, _db_argument(ctx.meta.get("ncgh.argv", []))) from None
+            raise
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, short) for name, (_, short) in COMMANDS.items()])
+
+
+def _db_argument(args: list[str]) -> Path | None:
+    """The --db PATH given to the subcommand, to name the file in an error line."""
+    for i, arg in enumerate(args):
+        if arg == "--db" and i + 1 < len(args):
+            return Path(args[i + 1])
+        if arg.startswith("--db="):
+            return Path(arg[len("--db="):])
+    return None
+
+
+def _quiet_stdout() -> None:
+    """After a reader closed our stdout, keep Python's final flush from raising again."""
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -75,13 +75,22 @@ def read_context(db_path: str | None, config_path: str | None) -> ReadContext:
     )
 
 
+def open_failure(exc: QueryError, path: Path) -> click.ClickException:
+    """The error for an archive that could not be opened: exit 2 when the file is not an archive,
+    65 when it is damaged (ncgh.commands._errors), else exit 1 with the opener's own words."""
+    from ncgh.commands._errors import file_failure
+
+    return file_failure(path) or click.ClickException(str(exc))
+
+
 @contextmanager
 def readonly_archive(ctx: ReadContext) -> Iterator[sqlite3.Connection]:
-    """A read-only connection; QueryError anywhere inside becomes `Error: ...` and exit code 1."""
+    """A read-only connection; QueryError anywhere inside becomes `Error: ...` and exit code 1
+    (2 when the file is not an archive, 65 when it is damaged)."""
     try:
         conn = open_readonly(ctx.db_path)
     except QueryError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise open_failure(exc, ctx.db_path) from None
     try:
         yield conn
     except QueryError as exc:
@@ -104,8 +113,8 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def echo_json(value: Any) -> None:
-    click.echo(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2))
+def echo_json(value: Any, err: bool = False) -> None:
+    click.echo(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2), err=err)
 
 
 def use_color() -> bool:

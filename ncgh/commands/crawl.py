@@ -1,29 +1,43 @@
 """`ncgh crawl`: the job cron runs. Exit codes: 0 done, 1 some pages failed, 2 usage or config error,
-3 site unreachable, 74 the archive cannot be written (read-only, disk full), 75 another crawl holds the
-lock (130 interrupted; the next crawl resumes)."""
+3 site unreachable, 65 the archive is damaged, 74 the archive cannot be written (read-only, disk full),
+75 another crawl holds the lock (130 interrupted; the next crawl resumes); a file that is not an
+archive is exit 2."""
 
 from __future__ import annotations
 
 import signal
 import sqlite3
 import sys
+from pathlib import Path
 
 import click
 
 from archive.schema import SchemaError
+from archive.verify import FileState, inspect_file
 from ncgh import config_checks
+from ncgh.commands._errors import EXIT_STORAGE, ArchiveFailure, archive_failure, file_failure
 from ncgh.config import ConfigError, load_config
 from ncgh.crawl import MODES, run_crawl
 from ncgh.crawl_summary import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE
 from ncgh.lock import LockHeld
 from ncgh.report import make_reporter
 
-EXIT_STORAGE = 74  # sysexits EX_IOERR
-
 
 def _fail(message: str, code: int) -> None:
     click.echo(f"ncgh crawl: {message}", err=True)
     raise SystemExit(code)
+
+
+def _refuse_foreign_file(path: Path) -> ArchiveFailure | None:
+    """Another program's file (or a damaged one) is refused before anything opens it for writing:
+    opening it as an archive would already switch it to WAL mode. A missing or empty file is where a
+    first crawl starts the archive."""
+    if not path.exists():
+        return None
+    check = inspect_file(path)
+    if check.state in (FileState.ARCHIVE, FileState.EMPTY):
+        return None
+    return file_failure(path)
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -54,8 +68,9 @@ def command(
     """Crawl the site into the archive; safe to run from cron (locked, resumable, quiet when asked).
 
     Exit codes: 0 done; 1 done, but some pages failed after retries; 2 usage or configuration error;
-    3 the site could not be reached at all; 74 the archive cannot be written (read-only or full disk);
-    75 another crawl is running on this archive.
+    3 the site could not be reached at all; 65 the archive is damaged (run `ncgh verify --full`);
+    74 the archive cannot be written (read-only or full disk); 75 another crawl is running on this archive.
+    A file that is not an ncgh archive is exit 2.
     """
     try:
         config = load_config(config_path)
@@ -67,6 +82,9 @@ def command(
         except config_checks.Bad:
             _fail(f"--base-url must be an http:// or https:// URL, got {base_url!r}", EXIT_USAGE)
     path = db_path or config.archive.db_path
+    refused = _refuse_foreign_file(Path(path))
+    if refused is not None:
+        raise refused
     reporter = make_reporter(sys.stderr, quiet=quiet)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -81,7 +99,17 @@ def command(
         _fail("interrupted; the next crawl resumes this run", EXIT_INTERRUPTED)
     except SchemaError as exc:  # an archive written by a newer ncgh, or not an archive at all
         reporter.close()
+        not_an_archive = file_failure(Path(path))
+        if not_an_archive is not None:
+            raise not_an_archive from None
         _fail(f"cannot use the archive {path}: {exc}", EXIT_USAGE)
+    except sqlite3.DatabaseError as exc:
+        reporter.close()
+        failure = archive_failure(exc, Path(path))
+        if failure.exit_code != EXIT_STORAGE:  # not an archive (2) or damaged (65): not a disk problem
+            raise failure from None
+        _fail(f"cannot write the archive {path}: {exc} (what is archived is intact; the next crawl resumes)",
+              EXIT_STORAGE)
     except (sqlite3.Error, OSError) as exc:
         # A read-only or full disk: every capture is its own transaction, so what was recorded stays.
         reporter.close()

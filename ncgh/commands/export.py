@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import click
 
-from ncgh.commands._read import db_options, echo_json, json_option, read_context
+from ncgh.commands._read import db_options, echo_json, json_option, open_failure, read_context
 
 
 @click.command("export")
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(["csv", "jsonl", "parquet", "warc"]))
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="File to write; - for standard output (a FIFO or device is written through).")
 @click.option("--versions", type=click.Choice(["latest", "all"]), default=None,
               help="latest: each article's current version (tables) / last capture per final URL (warc); "
                    "all: every version / every capture. Default: latest for tables, all for warc.")
 @click.option("--since", metavar="DATE", help="Only versions first seen (warc: captures made) at or after DATE (UTC).")
 @click.option("--bom", is_flag=True, help="csv: start with a UTF-8 BOM so spreadsheet programs detect UTF-8.")
-@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@click.option("--force", is_flag=True,
+              help="Replace PATH if it exists; if PATH is a symbolic link, write to the file it points to.")
 @db_options
 @json_option
 def command(fmt: str, output: str, versions: str | None, since: str | None, bom: bool, force: bool,
@@ -23,6 +25,10 @@ def command(fmt: str, output: str, versions: str | None, since: str | None, bom:
     """Export FORMAT: csv, jsonl, parquet (one row per article version) or warc (the raw captures).
 
     Writes a temporary file beside PATH and renames it into place; never overwrites without --force.
+    `-o -` writes to standard output (the summary then goes to stderr); a FIFO or character device
+    (/dev/null, /dev/stdout) is written through; a symbolic link is refused without --force and with
+    it the file it points to is replaced, the link kept. Stale .part files of killed exports of the
+    same PATH are removed.
     """
     from archive.export import ExportError, export
     from archive.query import QueryError, parse_moment
@@ -31,15 +37,21 @@ def command(fmt: str, output: str, versions: str | None, since: str | None, bom:
     try:
         summary = export(fmt, ctx.db_path, output, versions=versions,
                          since=parse_moment(since, end_of_day=False) if since else None, force=force, bom=bom)
-    except (ExportError, QueryError) as exc:
+    except ExportError as exc:
         raise click.ClickException(str(exc)) from None
+    except QueryError as exc:
+        raise open_failure(exc, ctx.db_path) from None
+    to_err = summary.to_stdout  # the data is on stdout: the summary must not mix into it
     if as_json:
-        echo_json(summary)
+        echo_json(summary, err=to_err)
         return
+    where = "standard output" if summary.to_stdout else str(summary.path)
+    if summary.removed_parts:
+        click.echo(f"removed {summary.removed_parts} stale .part file(s) of killed exports of {where}", err=to_err)
     if fmt == "warc":
         detail = (f"{summary.responses} responses, {summary.revisits} revisits, {summary.requests} requests"
                   + (f", {summary.metadata} redirect notes" if summary.metadata else "")
                   + (f"; {summary.skipped} captures without a response left out" if summary.skipped else ""))
-        click.echo(f"wrote {summary.path}: {summary.rows} WARC records ({detail}), {summary.bytes} bytes")
+        click.echo(f"wrote {where}: {summary.rows} WARC records ({detail}), {summary.bytes} bytes", err=to_err)
     else:
-        click.echo(f"wrote {summary.path}: {summary.rows} rows, {summary.bytes} bytes")
+        click.echo(f"wrote {where}: {summary.rows} rows, {summary.bytes} bytes", err=to_err)

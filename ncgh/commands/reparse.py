@@ -19,6 +19,7 @@ import click
 def command(db_path: str | None, config_path: str | None) -> None:
     """Re-run the current parser over every stored body and rebuild the derived tables."""
     from archive.store import Archive
+    from ncgh.commands._errors import file_failure
     from ncgh.commands._read import load_config_or_exit
     from ncgh.config import to_site_profile
     from ncgh.lock import CrawlLock, LockHeld, LockPurpose
@@ -28,6 +29,11 @@ def command(db_path: str | None, config_path: str | None) -> None:
     path = Path(db_path or cfg.archive.db_path)
     if not path.exists():
         raise click.ClickException(f"no archive at {path}")
+    # Before the lock and the writer: an empty file or another program's database is refused, never
+    # turned into an empty archive; a damaged one is named as such (exit 65), not a traceback.
+    failure = file_failure(path)
+    if failure is not None:
+        raise failure
     profile = to_site_profile(cfg)
     article_paths = tuple(cfg.site.article_paths)
 

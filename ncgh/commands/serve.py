@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ncgh.commands._read import db_options, read_context
+from ncgh.commands._read import db_options, open_failure, read_context
 
 
 @click.command("serve")
@@ -20,7 +20,7 @@ def command(port: int, host: str, db_path: str | None, config_path: str | None) 
     try:
         ds = build_datasette(ctx.db_path)
     except QueryError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise open_failure(exc, ctx.db_path) from None  # exit 2 not an archive, 65 damaged, else 1
     problem = bind_error(host, port)
     if problem is not None and problem.problem == BindProblem.PORT_IN_USE:
         raise click.ClickException(f"port {port} on {host} is already in use; choose another with --port")
