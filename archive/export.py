@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from archive.output import (  # noqa: F401  (ExportError, ExportSummary, atomic_output stay importable from here)
+from archive.output import (
     VERSION_CHOICES,
     ExportError,
     ExportSummary,
@@ -25,7 +25,7 @@ from archive.output import (  # noqa: F401  (ExportError, ExportSummary, atomic_
     snapshot,
     summary,
 )
-from archive.warc import export_warc, replay_headers, sha1_payload_digest  # noqa: F401
+from archive.warc import export_warc
 
 FORMATS = ("csv", "jsonl", "parquet", "warc")
 

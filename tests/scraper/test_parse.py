@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scraper.parse import DEFAULT_PROFILE, PARSER_VERSION, SiteProfile, parse_article, parser_version_for
+from scraper.parse import PARSER_VERSION, parse_article, parser_version_for
+from scraper.profile import DEFAULT_PROFILE, SiteProfile
 from scraper.records import ArticleMissing, ArticleRecord, ParseError
 
 ROOT = Path(__file__).resolve().parents[2]

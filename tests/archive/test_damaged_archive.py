@@ -20,11 +20,11 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support_archive import capture, content, missing
 
 from archive.store import Archive
 from archive.verify import FileState, inspect_file, verify
 from ncgh.cli import cli
+from tests.support.archive import capture, content, missing
 
 EXIT_NOT_AN_ARCHIVE = 2
 EXIT_DAMAGED = 65

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from ncgh.cli import cli
-from ncgh.crawl import EXIT_LOCKED
+from ncgh.crawl_summary import EXIT_LOCKED
 from ncgh.lock import CrawlLock, LockFileRefused, LockHeld, lock_path_for
 
 

@@ -25,8 +25,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import export as ex
-from archive.output import part_files
-from tests.support_query import BuiltArchive, build_archive
+from archive.output import ExportError, part_files
+from tests.support.query import BuiltArchive, build_archive
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltArchive:
 
 
 def ncgh(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     return subprocess.run([sys.executable, "-m", "ncgh.cli", *args], capture_output=True, timeout=120, cwd=cwd, env=env)
 
 
@@ -149,7 +149,7 @@ def test_with_force_a_symlink_is_written_through_and_kept(built, tmp_path):
 def test_a_dangling_symlink_is_refused_without_force_and_created_through_with_it(built, tmp_path):
     link = tmp_path / "link.jsonl"
     link.symlink_to(tmp_path / "target.jsonl")
-    with pytest.raises(ex.ExportError, match="symbolic link"):
+    with pytest.raises(ExportError, match="symbolic link"):
         ex.export("jsonl", built.path, link)
     assert not (tmp_path / "target.jsonl").exists()
     ex.export("jsonl", built.path, link, force=True)
@@ -191,7 +191,7 @@ ex.export("jsonl", sys.argv[1], sys.argv[2], force=True)
 
 
 def _export_killed_mid_way(db: Path, out: Path) -> subprocess.Popen[str]:
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     proc = subprocess.Popen([sys.executable, "-c", _BLOCKED_EXPORT, str(db), str(out)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdout.readline().strip() == "mid-way"
