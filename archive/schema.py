@@ -210,6 +210,23 @@ SCHEMA: tuple[str, ...] = (
     )""",
     "CREATE INDEX events_article ON events (site, article_id, at)",
     "CREATE INDEX events_time ON events (at)",
+    # Alert deliveries (ncgh/notify.py): one row per event per destination, written when the crawl that
+    # learned the event ends, `delivered_at` set once the destination took it. An event is named by its
+    # capture and kind, not events.id, which `ncgh reparse` renumbers. `destination` is a hash of the
+    # Apprise URL (URLs hold passwords and tokens; the archive is browsable), `label` the URL masked.
+    """CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        destination TEXT NOT NULL,
+        label TEXT NOT NULL,
+        capture_id INTEGER NOT NULL REFERENCES captures(id),
+        event TEXT NOT NULL,
+        queued_at TEXT NOT NULL,
+        delivered_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        UNIQUE (destination, capture_id, event)
+    )""",
+    "CREATE INDEX notifications_pending ON notifications (destination, id) WHERE delivered_at IS NULL",
     # Contentless full-text index: rowid = versions.id; text is indexed as CJK bigrams (archive/search.py).
     """CREATE VIRTUAL TABLE version_fts USING fts5(
         title, body, content='', tokenize='unicode61 remove_diacritics 2'

@@ -103,6 +103,7 @@ def register_routes():
     return [
         (r"^/-/article/(?P<article_id>[^/]+)$", article_page),
         (r"^/-/search$", search_page),
+        (r"^/-/changes\.atom$", changes_feed),
     ]
 
 
@@ -279,6 +280,30 @@ async def search_page(datasette, request):
         request=request,
     )
     return Response.html(body)
+
+
+# The feed's window: a reader polling daily or weekly sees every change, and a page stays small.
+FEED_DAYS = "30d"
+FEED_MAX_ENTRIES = 500
+
+
+async def changes_feed(datasette, request):
+    """/-/changes.atom[?since=7d&kind=edited,gone]: the site's changes as Atom (archive/feed.py)."""
+    from datasette.utils.asgi import Response
+
+    from archive.changes import changes, parse_kinds, parse_when
+    from archive.feed import atom_feed
+
+    db = datasette.get_database(archive_db_name(datasette))
+    try:
+        kinds = parse_kinds(request.args.get("kind"))
+        since = parse_when(request.args.get("since") or FEED_DAYS)
+    except q.QueryError as exc:
+        return Response.text(f"Error: {exc}\n", status=400)
+    found = await db.execute_fn(lambda conn: changes(conn, since, None, kinds, limit=FEED_MAX_ENTRIES))
+    base = f"{request.scheme}://{request.host}" + datasette.urls.path("/").rstrip("/")
+    feed_url = f"{request.scheme}://{request.host}{request.full_path}"
+    return Response(atom_feed(found, base, feed_url=feed_url), content_type="application/atom+xml; charset=utf-8")
 
 
 # --- building the Datasette instance -----------------------------------------------------------------------

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("show", "Show an article as it stood at a version or date."),
     "history": ("history", "An article's versions, view counts and events."),
     "diff": ("diff", "A readable diff between two versions of an article."),
+    "changes": ("changes", "What changed across the site in a period (listing, JSON or Atom feed)."),
     "stats": ("stats", "Counts of articles, versions, captures, runs and storage."),
     "sql": ("sql", "Run a read-only SQL query against the archive."),
     "export": ("export", "Export the archive as csv, jsonl, parquet or warc."),

@@ -99,6 +99,14 @@ class RevisitConfig:
 
 
 @dataclass(frozen=True)
+class NotifyConfig:
+    urls: tuple[str, ...]  # Apprise URLs; none = no alerts
+    kinds: tuple[str, ...]  # event kinds sent (archive.changes.ChangeKind values)
+    mode: str  # digest | each (ncgh.notify.NotifyMode)
+    web_url: str  # where `ncgh serve` is reached, for links in messages; "" = no links
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig
     discovery: DiscoveryConfig
@@ -106,6 +114,7 @@ class Config:
     parse: ParseConfig
     archive: ArchiveConfig
     revisit: RevisitConfig
+    notify: NotifyConfig
     source: str = DEFAULT_NAME  # which file the values came from (for messages)
 
     def to_json(self) -> str:
@@ -184,6 +193,15 @@ _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "fill_min_days": c.number(0),
             "conditional": c.boolean,
             "unconditional_every_days": c.number(0),
+        },
+    ),
+    "notify": (
+        NotifyConfig,
+        {
+            "urls": c.apprise_urls,
+            "kinds": c.str_list(choices=("new", "edited", "gone", "restored", "footer")),
+            "mode": c.choice("digest", "each"),
+            "web_url": c.web_url,
         },
     ),
 }

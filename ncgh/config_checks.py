@@ -155,3 +155,33 @@ def timezone(v: Any) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise Bad("an IANA time zone name such as Asia/Shanghai") from None
     return name
+
+
+def choice(*values: str) -> Callable[[Any], str]:
+    def check(v: Any) -> str:
+        if v not in values:
+            raise Bad("one of " + ", ".join(f'"{x}"' for x in values))
+        return v
+
+    return check
+
+
+def web_url(v: Any) -> str:
+    """"" (no links) or an http(s) URL."""
+    if v == "":
+        return ""
+    return base_url(v)
+
+
+def apprise_urls(v: Any) -> tuple[str, ...]:
+    """A list of Apprise URLs, each one Apprise can use (checked only when the list is not empty)."""
+    urls = str_list(nonempty=False)(v)
+    if urls:
+        from ncgh.notify import url_problem
+
+        for i, url in enumerate(urls, 1):
+            problem = url_problem(url)
+            if problem is not None:
+                scheme = url.split("://", 1)[0] if "://" in url else url[:20]
+                raise Bad(f"a list of Apprise URLs (entry {i}, {scheme}://…, is not usable: {problem})")
+    return urls

@@ -466,5 +466,11 @@ def run_crawl(
         conclude(summary, status, base, crawl.last_failure, crawl.no_response_streak)
         if status in (STATUS_FINISHED, STATUS_UNREACHABLE, STATUS_LOST):
             archive.queue.finish_run(run_id, summary.finished_at, status, summary.to_json())
+        # Alerts: never raise, never change the exit code (ncgh/notify.py). Not while stopping on Ctrl-C /
+        # SIGTERM: the run is resumed under its id, and its end queues all of its events then.
+        if config.notify.urls and status != STATUS_INTERRUPTED:
+            from ncgh.notify import notify_after_run
+
+            notify_after_run(config.notify, archive, run_id, config.site.name, reporter)
         reporter.finish(summary)
         return summary

@@ -34,6 +34,9 @@ class Reporter:
     def info(self, message: str) -> None:
         """Anything else worth a line when not quiet (resume notices, stop reasons)."""
 
+    def warning(self, message: str) -> None:
+        """Trouble that fails nothing but should be seen (an alert that could not be delivered)."""
+
     def finish(self, summary: Any) -> None:
         """The run is over; `summary` is a CrawlSummary."""
 
@@ -67,6 +70,9 @@ class LogReporter(Reporter):
     def info(self, message: str) -> None:
         if not self.quiet:
             self._line(message)
+
+    def warning(self, message: str) -> None:
+        self._line(f"WARNING {message}")  # also when quiet: an alert that did not go out must be seen
 
     def finish(self, summary: Any) -> None:
         if not self.quiet:

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import click
 
-from ncgh.commands._read import db_options, echo_json, json_option, read_context, readonly_archive, use_color
+from ncgh.commands._read import (
+    db_options,
+    echo_json,
+    json_option,
+    read_context,
+    readonly_archive,
+    terminal_text,
+    use_color,
+)
+
+# Private-use sentinels stand for the highlight marks while the snippet is cleaned for the terminal
+# (the real marks are escape sequences, which the cleaning would remove). Archived text that holds
+# one of these two private-use characters shows it as a mark: a cosmetic effect, never a control.
+_MARK_OPEN, _MARK_CLOSE = "\ue0f1", "\ue0f2"
 
 
 @click.command("search")
@@ -23,7 +36,8 @@ def command(query: str, limit: int, all_versions: bool, db_path: str | None, con
     color = use_color() and not as_json
     marks = ("\x1b[1;33m", "\x1b[0m") if color else ("[", "]")
     with readonly_archive(ctx) as conn:
-        hits = search(conn, query, limit=limit, all_versions=all_versions, marks=marks)
+        hits = search(conn, query, limit=limit, all_versions=all_versions,
+                      marks=marks if as_json else (_MARK_OPEN, _MARK_CLOSE))
     if as_json:
         echo_json(hits)
         return
@@ -32,9 +46,11 @@ def command(query: str, limit: int, all_versions: bool, db_path: str | None, con
         return
     for hit in hits:
         version = f" v{hit.version}" + ("" if hit.is_latest else " (older version)") if all_versions else ""
-        title = click.style(hit.title or "(no title)", bold=True) if color else (hit.title or "(no title)")
+        title = terminal_text(hit.title or "(no title)")
+        title = click.style(title, bold=True) if color else title
         click.echo(f"{hit.article_id}{version}  {hit.published_at or '----------'}  {title}")
         if hit.url:
-            click.echo(f"    {hit.url}")
-        click.echo(f"    {hit.snippet}")
+            click.echo(f"    {terminal_text(hit.url)}")
+        snippet = terminal_text(hit.snippet)
+        click.echo("    " + snippet.replace(_MARK_OPEN, marks[0]).replace(_MARK_CLOSE, marks[1]))
 

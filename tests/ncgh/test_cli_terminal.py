@@ -55,7 +55,8 @@ def _bad(text: str) -> set[str]:
 
 
 @pytest.mark.parametrize("args", [["show", "1001"], ["show", "1001", "--version", "1"], ["history", "1001"],
-                                  ["history", "1001", "--captures"], ["diff", "1001"], ["diff", "1001", "--color"]])
+                                  ["history", "1001", "--captures"], ["diff", "1001"], ["diff", "1001", "--color"],
+                                  ["search", "标题"], ["search", "第一段"]])
 def test_read_commands_strip_c1_and_bidi_controls_from_what_they_print(db: Path, args: list[str]) -> None:
     result = CliRunner().invoke(cli, [*args, "--db", str(db)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
