@@ -18,8 +18,8 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from archive import diff as diffs
-from archive.query import ArticleRef, QueryError, VersionInfo, _strings, get_version
-from archive.resolve import parse_moment
+from archive.query import VersionInfo, _strings, get_version
+from archive.resolve import ArticleRef, QueryError, parse_moment
 
 SITE_TIMEZONE = "Asia/Shanghai"
 FOOTER_FIELDS = ("org", "icp", "police_record", "phone", "email", "address", "postcode")

@@ -20,8 +20,6 @@ from pathlib import Path
 from archive import captures as _captures
 from archive.articles import (
     BLANK_PARSE,
-    PARSE_REGRESSION,
-    VERSION_CONTENT_COLUMNS,
     Derivation,
     derive_article,
 )
@@ -35,23 +33,11 @@ from archive.model import (
     CaptureIn,
     CaptureResult,
 )
-from archive.queue import RUN_COUNTERS, ArticleState, RunInfo, WorkItem, WorkQueue
+from archive.queue import WorkQueue
 from archive.schema import NotAnArchive, UnknownSchemaVersion, atomic, connect, migrate, unusable_file_error
 from archive.versions import is_blank, normalize_content
 
-# Public names of archive.store; most are defined in the modules Archive delegates to.
-__all__ = [
-    "BLANK_PARSE",
-    "PARSE_REGRESSION",
-    "RUN_COUNTERS",
-    "VERSION_CONTENT_COLUMNS",
-    "Archive",
-    "ArticleState",
-    "RebuildReport",
-    "RunInfo",
-    "StoredCapture",
-    "WorkItem",
-]
+__all__ = ["Archive", "RebuildReport"]
 
 
 def _open_writer(path: Path) -> sqlite3.Connection:

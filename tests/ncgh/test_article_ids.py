@@ -19,7 +19,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.resolve import QueryError, resolve_article
-from archive.serve import build_datasette
 from ncgh.cli import cli
 from scraper.discover import (
     article_id_from_url,
@@ -31,6 +30,7 @@ from scraper.discover import (
 from scraper.ids import MAX_ARTICLE_ID, article_id
 from tests.support.fetch import LocalServer, send
 from tests.support.query import BuiltArchive, build_archive, page
+from webui.app import build_datasette
 
 BAD_IDS = [0, -1, 2**63, 10**40, MAX_ARTICLE_ID + 1]
 BAD_TEXT = ["²", "١", "١٢", "１", "５", "+5", "-5", " 5", "5 ", "5.0", "", "0", "00", "1e3", "9" * 20, "9" * 5000]

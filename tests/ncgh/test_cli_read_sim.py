@@ -127,7 +127,7 @@ def test_parquet_of_the_crawl_has_every_version(crawled, tmp_path: Path) -> None
 
 
 def test_article_page_of_the_crawl(crawled) -> None:
-    from archive.serve import build_datasette
+    from webui.app import build_datasette
 
     db, _ = crawled
     article_id, version = one(db, "SELECT article_id, version FROM articles WHERE version > 1 LIMIT 1")

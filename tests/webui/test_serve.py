@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.serve import DB_NAME, build_datasette, load_metadata, sql_match
 from tests.support.query import BuiltArchive, build_archive
+from webui.app import build_datasette, load_metadata
+from webui.pages import DB_NAME
+from webui.plugin import sql_match
 
 CANNED = ("search", "latest_articles", "recently_edited", "gone", "most_viewed", "fastest_growing")
 

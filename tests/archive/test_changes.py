@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 
 from archive.changes import ALL_KINDS, ChangeKind, changes, inline_diff, parse_kinds, parse_when
 from archive.feed import atom_feed, entry_id
-from archive.query import QueryError
-from archive.serve import build_datasette
+from archive.resolve import QueryError
 from archive.sql import open_readonly
 from ncgh.cli import cli
-from tests.support_query import build_archive
+from tests.support.query import build_archive
+from webui.app import build_datasette
 
-# The archive of tests/support_query.py, as events (newest first): 1002 gone (404), 1001 edited to v3
+# The archive of tests/support/query.py, as events (newest first): 1002 gone (404), 1001 edited to v3
 # (body), 1001 edited to v2 (title), then the three articles new.
 EXPECTED = [
     ("2026-11-24T02:00:05.000000+00:00", "gone", 1002, 1),
@@ -217,7 +217,7 @@ def test_footer_changes_are_listed_and_fed(tmp_path: Path) -> None:
     feed linking to its `footers` row; the first footer seen is no change."""
     from archive.model import OUTCOME_OK, CaptureIn, FooterFields
     from archive.store import Archive
-    from tests.support_query import FOOTER, P3, REQUEST_HEADERS, content, page
+    from tests.support.query import FOOTER, P3, REQUEST_HEADERS, content, page
 
     db = build_archive(tmp_path / "f.db").path
     body = page("Python workshop 培训", 30, P3)

@@ -1,110 +1,28 @@
-"""Browse the archive in Datasette: metadata, canned queries, CJK search and an article page.
+"""The web UI's own pages: an article (a version rendered from its sanitised body_html, the versions, a
+diff between two, the view counts and events), search, and the Atom feed of changes.
 
-This module is also the Datasette plugin (registered by `build_datasette`, or loaded by plain
-`datasette --plugins-dir archive/datasette`): it adds SQL functions that turn a user's query into the
-store's bigram FTS expression, links article ids to `/-/article/{id}`, and serves that page (a version
-rendered from its sanitised body_html, the list of versions, a diff between two versions, the view
-counts and events) plus `/-/search`. The database is opened read-only (mode=ro connections, no write
-canned queries), so browsing never touches the crawler's writes.
+Each reads the archive through archive/ on a read-only connection (mode=ro, no write canned
+queries), so browsing never touches the crawler's writes.
 """
 
 from __future__ import annotations
 
 import html
-import json
-import os
 from dataclasses import dataclass
-from enum import StrEnum
-from pathlib import Path
 from typing import Any
-
-from datasette import hookimpl
 
 from archive import diff as diffs
 from archive import query as q
-from archive.resolve import checked_article_id, version_number
-from archive.search import highlight, match_expression
+from archive.resolve import QueryError, checked_article_id, resolve_article, version_number
 from archive.search import search as search_versions
-from archive.sql import open_readonly
 
 DB_NAME = "ncgh"  # the database's name in Datasette URLs; metadata.json is keyed by it
-PACKAGE_DIR = Path(__file__).resolve().parent
-METADATA_PATH = PACKAGE_DIR / "datasette" / "metadata.json"
-TEMPLATE_DIR = PACKAGE_DIR / "templates"
 
 # The article body is the site's HTML (sanitised by the parser); this keeps any script that slipped
 # through from running, and keeps the page from loading anything but images.
 ARTICLE_CSP = "default-src 'self'; img-src * data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-src 'none'; form-action 'self'"
 
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
-
-
-# --- SQL functions ----------------------------------------------------------------------------------
-
-
-def sql_match(query: str | None) -> str:
-    """ncgh_match(q): the FTS5 MATCH expression for a user query; '""' (matches nothing) when empty."""
-    return match_expression(query or "") or '""'
-
-
-def sql_snippet(text: str | None, query: str | None) -> str:
-    """ncgh_snippet(text, q): about 80 characters around the first match, matches in 【】."""
-    return highlight(text or "", query or "", ("【", "】"), 80)
-
-
-@hookimpl
-def prepare_connection(conn):
-    conn.create_function("ncgh_match", 1, sql_match, deterministic=True)
-    conn.create_function("ncgh_snippet", 2, sql_snippet, deterministic=True)
-
-
-def short_time(value: str | None) -> str:
-    """'2026-11-24T02:00:00.000000+00:00' -> '2026-11-24 02:00 UTC' for people; full value in a title."""
-    if not value:
-        return ""
-    if len(value) >= 16 and value[10] == "T" and value.endswith("+00:00"):
-        return value[:10] + " " + value[11:16] + " UTC"
-    return value
-
-
-@hookimpl
-def prepare_jinja2_environment(env):
-    env.filters["ncgh_time"] = short_time
-
-
-# --- cells link to the article page -------------------------------------------------------------------
-
-
-@hookimpl
-def render_cell(value, column, table, database, datasette):
-    from markupsafe import Markup
-
-    if column != "article_id" or not isinstance(value, int) or database != archive_db_name(datasette):
-        return None
-    if table not in (None, "articles", "versions", "events", "views", "captures", "article_urls", "work_items"):
-        return None
-    href = datasette.urls.path(f"/-/article/{value}")
-    return Markup(f'<a href="{html.escape(href)}">{value}</a>')
-
-
-@hookimpl
-def menu_links(datasette):
-    return [
-        {"href": datasette.urls.path("/-/search"), "label": "Search the archive"},
-        {"href": datasette.urls.database(archive_db_name(datasette)), "label": "Tables and canned queries"},
-    ]
-
-
-# --- routes -------------------------------------------------------------------------------------------
-
-
-@hookimpl
-def register_routes():
-    return [
-        (r"^/-/article/(?P<article_id>[^/]+)$", article_page),
-        (r"^/-/search$", search_page),
-        (r"^/-/changes\.atom$", changes_feed),
-    ]
 
 
 def archive_db_name(datasette) -> str:
@@ -185,7 +103,7 @@ def article_context(conn, article_id: int, site: str | None, version: int | None
     if site is None:
         row = conn.execute("SELECT site FROM articles WHERE article_id = ? ORDER BY site LIMIT 1", (article_id,)).fetchone()
         site = row[0] if row else ""
-    ref = q.resolve_article(conn, article_id, site)
+    ref = resolve_article(conn, article_id, site)
     hist = q.history(conn, ref)
     view = q.show(conn, ref, version=version)
     diff = None
@@ -233,7 +151,7 @@ async def article_page(datasette, request):
         context = await db.execute_fn(
             lambda conn: article_context(conn, article_id, request.args.get("site"), version, compare)
         )
-    except q.QueryError as exc:
+    except QueryError as exc:
         body = await datasette.render_template(
             "ncgh_error.html", {"message": str(exc), "database": name}, request=request
         )
@@ -298,105 +216,9 @@ async def changes_feed(datasette, request):
     try:
         kinds = parse_kinds(request.args.get("kind"))
         since = parse_when(request.args.get("since") or FEED_DAYS)
-    except q.QueryError as exc:
+    except QueryError as exc:
         return Response.text(f"Error: {exc}\n", status=400)
     found = await db.execute_fn(lambda conn: changes(conn, since, None, kinds, limit=FEED_MAX_ENTRIES))
     base = f"{request.scheme}://{request.host}" + datasette.urls.path("/").rstrip("/")
     feed_url = f"{request.scheme}://{request.host}{request.full_path}"
     return Response(atom_feed(found, base, feed_url=feed_url), content_type="application/atom+xml; charset=utf-8")
-
-
-# --- building the Datasette instance -----------------------------------------------------------------------
-
-
-def load_metadata(db_name: str = DB_NAME, path: Path = METADATA_PATH) -> dict:
-    """metadata.json, with its database section keyed by the name the archive is served under."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    databases = data.get("databases", {})
-    if db_name != DB_NAME and DB_NAME in databases:
-        databases[db_name] = databases.pop(DB_NAME)
-    return data
-
-
-def register_plugin() -> None:
-    """Register this module as a Datasette plugin once per process."""
-    import sys
-
-    from datasette.plugins import pm
-
-    module = sys.modules[__name__]
-    if not pm.is_registered(module) and pm.get_plugin("ncgh-archive") is None:
-        pm.register(module, name="ncgh-archive")
-
-
-def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None):
-    """A Datasette serving the archive read-only under the name DB_NAME, with this plugin."""
-    from datasette.app import Datasette
-    from datasette.database import Database
-
-    path = Path(db_path)
-    # Fail here with a clear message (missing file, not an archive, too new) rather than in a page.
-    open_readonly(path).close()
-    register_plugin()
-    ds = Datasette(
-        [],
-        metadata=load_metadata(),
-        template_dir=str(TEMPLATE_DIR),
-        settings={"sql_time_limit_ms": 5000, "default_page_size": 50, **(settings or {})},
-    )
-    ds.add_database(Database(ds, path=str(path.resolve()), is_mutable=True), name=DB_NAME)
-    return ds
-
-
-class BindProblem(StrEnum):
-    """Why `ncgh serve` cannot listen where it was asked to."""
-
-    PORT_IN_USE = "port_in_use"
-    BAD_ADDRESS = "bad_address"  # not an address or name this machine has (999.1.1.1, a typo)
-
-
-@dataclass(frozen=True)
-class BindError:
-    problem: BindProblem
-    reason: str  # the system's words (strerror)
-
-
-def bind_error(host: str, port: int) -> BindError | None:
-    """Whether (host, port) can be bound now, and if not why: a busy port and an address that is
-    none of this machine's are different mistakes (the first only needs another --port)."""
-    import errno
-    import socket
-
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except (socket.gaierror, UnicodeError) as exc:
-        return BindError(BindProblem.BAD_ADDRESS, getattr(exc, "strerror", None) or str(exc))
-    family, _type, _proto, _name, address = infos[0]
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(address)
-        except OSError as exc:
-            problem = BindProblem.PORT_IN_USE if exc.errno == errno.EADDRINUSE else BindProblem.BAD_ADDRESS
-            return BindError(problem, exc.strerror or str(exc))
-    return None
-
-
-def port_free(host: str, port: int) -> bool:
-    """Whether (host, port) can be bound now (see bind_error for why not)."""
-    return bind_error(host, port) is None
-
-
-def run_server(ds, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Run a built Datasette until interrupted (as `datasette serve` does: startup hooks, then uvicorn)."""
-    import asyncio
-
-    import uvicorn
-
-    asyncio.run(ds.invoke_startup())
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
-
-
-def serve(db_path: str | os.PathLike, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Serve the archive at db_path until interrupted."""
-    run_server(build_datasette(db_path), host, port)
