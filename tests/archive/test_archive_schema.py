@@ -363,6 +363,7 @@ def test_readers_and_a_second_writer_wait_instead_of_failing(tmp_path):
 _HEADER = b"SQLite format 3\x00"
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     data=st.one_of(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -37,6 +38,7 @@ def test_normalize_body_keeps_paragraphs_not_layout():
     assert normalize_body("第一段。\n第二段。") == "第一段。\n\n第二段。"
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(title=text, body=text)
 def test_normalisation_is_idempotent_and_hash_stable(title, body):
@@ -47,6 +49,7 @@ def test_normalisation_is_idempotent_and_hash_stable(title, body):
     assert changed_fields(c, n) == ()
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(body=text.filter(lambda t: normalize_body(t)), extra=st.sampled_from(["工", "a", "。"]))
 def test_a_visible_character_is_always_an_edit(body, extra):

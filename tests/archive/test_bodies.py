@@ -162,6 +162,7 @@ def test_real_page_with_changing_number_compresses_as_delta(tmp_path):
     assert total - first_size < 0.10 * first_size
 
 
+@pytest.mark.slow
 def test_large_body_round_trip(store):
     rng = random.Random(11)
     data = ("".join(rng.choice("工会职工服务劳动") for _ in range(400_000))).encode()  # ~1.2 MB
@@ -183,6 +184,7 @@ def test_edited_page_is_a_zstd_delta_much_smaller_than_a_full_frame(store):
     assert fresh(store).read(b) == edited
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=600), st.binary(max_size=40), st.integers(0, 600), st.integers(0, 600))
 def test_patch_round_trip_property(base, middle, cut_a, cut_b):
@@ -190,6 +192,7 @@ def test_patch_round_trip_property(base, middle, cut_a, cut_b):
     assert apply_patch(base, make_patch(base, data)) == data
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.binary(max_size=3000), min_size=1, max_size=6))
 def test_any_sequence_of_bodies_round_trips(tmp_path_factory, bodies):

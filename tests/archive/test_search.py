@@ -151,6 +151,7 @@ def tied(archive):
     return archive
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("all_versions", [False, True])
 @pytest.mark.parametrize("query", ["职工", "运动会", "工会", "会", "职工 运动", "没有"])
 def test_hits_and_order_equal_the_single_statement_ranking(tied, query, all_versions):

@@ -39,6 +39,7 @@ BAD_TEXT = ["²", "١", "١٢", "１", "５", "+5", "-5", " 5", "5 ", "5.0", "",
 # ---- the one function ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.integers())
 def test_an_int_is_an_id_exactly_when_sqlite_can_store_it_and_it_is_positive(value: int) -> None:
@@ -47,6 +48,7 @@ def test_an_int_is_an_id_exactly_when_sqlite_can_store_it_and_it_is_positive(val
     assert article_id(str(value)) == expected  # its decimal text means the same
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(categories=["Nd", "No", "Nl", "Zs", "Pd", "Sm"]) | st.sampled_from("0123456789+- "),
                max_size=25))
@@ -126,6 +128,7 @@ def test_article_urls_out_of_range_are_no_article(tail: str) -> None:
 ARTICLE = page("范围内的文章", 10, ["正文。"])
 
 
+@pytest.mark.slow
 def test_crawl_archives_the_valid_ids_of_an_answer_that_also_holds_huge_ones(tmp_path: Path) -> None:
     server = LocalServer()
     try:
@@ -199,6 +202,7 @@ def _get(ds, path: str):
     return asyncio.run(fetch())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "path",
     ["/-/article/99999999999999999999", f"/-/article/{2**63}", "/-/article/%D9%A1%D9%A2",

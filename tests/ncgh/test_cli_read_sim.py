@@ -52,6 +52,7 @@ def one(db: Path, sql: str):
         conn.close()
 
 
+@pytest.mark.slow
 def test_stats_match_the_archive(crawled) -> None:
     db, _ = crawled
     stats = json.loads(run("stats", "--db", str(db), "--json"))
@@ -89,6 +90,7 @@ def test_search_finds_an_article_by_part_of_its_title(crawled) -> None:
     assert article_id in [h["article_id"] for h in hits]
 
 
+@pytest.mark.slow
 def test_warc_of_the_crawl_passes_warcio_and_keeps_bytes(crawled, tmp_path: Path) -> None:
     db, _ = crawled
     out = tmp_path / "crawl.warc.gz"

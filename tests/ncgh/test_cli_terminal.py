@@ -74,6 +74,7 @@ def test_the_archive_and_json_keep_the_text_exact(db: Path) -> None:
     assert data["version"]["title"] == stored and data["version"]["body_text"] == body and "\u202e" in body
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=40))
 def test_terminal_text_drops_exactly_the_controls_and_keeps_everything_else(text: str) -> None:
@@ -112,6 +113,7 @@ def test_lock_held_names_what_holds_it_with_pid_and_start(tmp_path: Path, purpos
         proc.wait()
 
 
+@pytest.mark.slow
 def test_reparse_during_a_crawl_and_crawl_during_a_reparse_say_which(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     Archive(db).close()

@@ -53,6 +53,7 @@ def test_every_numeric_key_is_covered() -> None:
     assert ("fetch", "delay") in NUMERIC and ("discovery", "id_range") in NUMERIC and ("revisit", "schedule") in NUMERIC
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(NUMERIC), st.sampled_from(HOSTILE))
 def test_nan_inf_and_huge_numbers_are_refused_naming_the_key(where: tuple[str, str], bad: float | int) -> None:
@@ -62,6 +63,7 @@ def test_nan_inf_and_huge_numbers_are_refused_naming_the_key(where: tuple[str, s
     assert f"{section}.{key}" in str(err.value) and "user.toml" in str(err.value)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(NUMERIC), st.floats(allow_nan=True, allow_infinity=True) | st.integers())
 def test_any_number_loads_as_a_finite_value_or_is_refused_naming_the_key(where: tuple[str, str], value) -> None:
@@ -76,6 +78,7 @@ def test_any_number_loads_as_a_finite_value_or_is_refused_naming_the_key(where: 
     assert all(math.isfinite(v) and abs(v) <= 2**63 - 1 for v in flat)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", ["delay = nan", "read_timeout = inf", "connect_timeout = 1e308", "backoff_max = -inf",
                                   "max_body_bytes = 9223372036854775807", "concurrency_per_host = 1000000"])
 def test_crawl_exits_2_naming_the_key(tmp_path: Path, text: str) -> None:

@@ -76,6 +76,7 @@ def snapshot(db: Path) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_multi_day_timeline_matches_truth(sim_factory, tmp_path):
     """Daily crawls over seven simulated days: every edit one version, every deletion gone, every
     restoration recorded, the footer changes once each, views never make a version."""
@@ -141,6 +142,7 @@ def test_multi_day_timeline_matches_truth(sim_factory, tmp_path):
     assert verify(str(db)).ok
 
 
+@pytest.mark.slow
 def test_budget_fill_catches_edits_of_old_articles_within_size_over_budget_runs(sim_factory, tmp_path):
     """Every simulated article is years old (revisit interval 60 days), so only the budget fill can
     catch their edits: 24 live articles and a budget of 8 revisit each one every 3 daily runs, so an
@@ -175,6 +177,7 @@ def test_budget_fill_catches_edits_of_old_articles_within_size_over_budget_runs(
     assert checked >= 3, "the seed should edit a few articles early enough to check"
 
 
+@pytest.mark.slow
 def test_deletion_kinds_each_become_gone(sim_factory, tmp_path):
     """Each of the site's three ways to delete (404, 'does not exist' page, redirect home) is gone."""
     srv = sim_factory(articles=40, seed=11, id_range=ID_RANGE, edit_rate=0.0, delete_rate=0.25, restore_rate=0.0)
@@ -194,6 +197,7 @@ def test_deletion_kinds_each_become_gone(sim_factory, tmp_path):
     assert rows(db, "SELECT count(*) FROM articles WHERE status = 'gone'")[0][0] == len(deleted)
 
 
+@pytest.mark.slow
 def test_second_crawl_of_unchanged_site_is_cheap_and_adds_nothing(sim_factory, tmp_path):
     srv = sim_factory(articles=40, seed=1, id_range=ID_RANGE)
     linked = len([a for a in srv.truth()["articles"] if a["linked"]])
@@ -214,6 +218,7 @@ def test_second_crawl_of_unchanged_site_is_cheap_and_adds_nothing(sim_factory, t
     assert rows(db, "SELECT count(*) FROM versions")[0][0] == linked
 
 
+@pytest.mark.slow
 def test_faults_then_a_later_crawl_fills_every_gap(sim_factory, tmp_path):
     srv = sim_factory(
         articles=40,
@@ -261,6 +266,7 @@ def test_site_unreachable_exits_3(tmp_path):
     assert json.loads(result.stdout.strip().splitlines()[-1])["status"] == "unreachable"
 
 
+@pytest.mark.slow
 def test_max_requests_pauses_and_the_next_crawl_resumes(sim_factory, tmp_path):
     srv = sim_factory(articles=30, seed=4, id_range=ID_RANGE)
     cfg = crawl_config()
@@ -310,6 +316,7 @@ def _count(db: Path, sql: str) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_kill_9_at_several_points_then_resume_equals_uninterrupted(sim_factory, tmp_path):
     srv = sim_factory(articles=40, seed=2, id_range=ID_RANGE)
     config = write_config(tmp_path / "c.toml")
@@ -343,6 +350,7 @@ def test_kill_9_at_several_points_then_resume_equals_uninterrupted(sim_factory, 
     assert verify(str(db)).ok
 
 
+@pytest.mark.slow
 def test_second_concurrent_crawl_exits_75(sim_factory, tmp_path):
     srv = sim_factory(articles=30, seed=6, id_range=ID_RANGE)
     config = write_config(tmp_path / "c.toml")
@@ -364,6 +372,7 @@ def test_second_concurrent_crawl_exits_75(sim_factory, tmp_path):
     assert again.exit_code == 0, again.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flag", ["--quiet", "--json"])
 def test_cli_output_modes(sim_factory, tmp_path, flag):
     srv = sim_factory(articles=20, seed=7, id_range=ID_RANGE)
@@ -407,6 +416,7 @@ def test_an_internal_error_fails_one_item_not_the_crawl(sim_factory, tmp_path, m
     assert rows(db, f"SELECT version FROM articles WHERE article_id = {victim}") == [(1,)]
 
 
+@pytest.mark.slow
 def test_site_that_stops_answering_ends_the_run_and_the_next_crawl_fills_in(sim_factory, tmp_path):
     from ncgh.report import Reporter
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import sqlite3
 
+import pytest
 from click.testing import CliRunner
 
 from ncgh.cli import cli
 from ncgh.demo import run_demo
 
 
+@pytest.mark.slow
 def test_demo_crawls_several_days_and_reports_what_it_learned(tmp_path):
     out = io.StringIO()
     db = tmp_path / "demo.db"

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ncgh.config import config_from_dict, load_config
 from ncgh.discovery import KIND_API, KIND_ARTICLE, KIND_IDS, KIND_LIST, KIND_PROBE, Discovery
 from scraper.discover import IdList
@@ -75,6 +77,7 @@ def _api(ids: range) -> bytes:
     return json.dumps({"code": 200, "data": {"list": [{"id": i} for i in ids], "total": 10**6, "pageSize": 12}}).encode()
 
 
+@pytest.mark.slow
 def test_a_crawl_over_http_stays_bounded_and_says_so(tmp_path: Path) -> None:
     server = LocalServer()
     try:

@@ -3,12 +3,15 @@ resumed each time ends with the same archive as an uninterrupted crawl of the sa
 
 from __future__ import annotations
 
+import pytest
+
 from bench.reliability import digest, duplicates, kill_and_resume, ncgh, runs
 
 ARTICLES = 40
 KILLS = 5
 
 
+@pytest.mark.slow
 def test_crawl_killed_at_random_points_equals_a_reference_crawl(tmp_path):
     run = kill_and_resume(tmp_path, ARTICLES, KILLS, seed=8)
     assert run.reference_done.returncode == 0, run.reference_done.stderr

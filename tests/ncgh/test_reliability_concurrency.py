@@ -11,6 +11,8 @@ import threading
 import time
 import urllib.request
 
+import pytest
+
 from archive.schema import connect
 from archive.search import search
 from archive.store import Archive
@@ -33,6 +35,7 @@ def _wait_for_progress(db, proc, at_least: int = 1) -> None:
         time.sleep(0.01)
 
 
+@pytest.mark.slow
 def test_second_crawl_exits_75_and_the_first_completes(tmp_path):
     articles = 60
     config = write_config(tmp_path / "config.toml", articles)
@@ -102,6 +105,7 @@ class Readers:
             thread.join(timeout=60)
 
 
+@pytest.mark.slow
 def test_readers_during_a_crawl_never_fail_or_see_a_locked_database(tmp_path):
     articles = 90
     config = write_config(tmp_path / "config.toml", articles, fetch={"concurrency_per_host": 2})

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bench.reliability import crawl_argv, digest, duplicates, ncgh, runs, small_site, write_config
 from simulator import SimServer
 from simulator.faults import FAULT_KINDS, FaultPlan, parse_faults
@@ -20,6 +22,7 @@ FETCH = {
 }  # one request at a time: the same request order, so the same faults, on every run
 
 
+@pytest.mark.slow
 def test_faulty_crawl_finishes_records_errors_and_the_next_crawl_completes(tmp_path):
     assert {kind for kind, _ in parse_faults(FAULTS).rates} == set(FAULT_KINDS)
     assert abs(parse_faults(FAULTS).total - 0.10) < 1e-9

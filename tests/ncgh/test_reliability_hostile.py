@@ -17,6 +17,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -77,6 +78,7 @@ fetches = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(fetches, min_size=1, max_size=6))
 def test_any_response_is_interpreted_and_recorded_and_the_archive_stays_consistent(batch):
@@ -98,6 +100,7 @@ toml_values = st.recursive(
 KEYS = [(section, key) for section, (_, checkers) in _SCHEMA.items() for key in checkers]
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(KEYS + [("fetch", "delya"), ("nosuch", "key")]), toml_values), max_size=4))
 def test_any_config_values_load_or_raise_a_config_error_naming_the_key(pairs):
@@ -129,6 +132,7 @@ def test_any_config_text_loads_or_raises_a_config_error(text):
 # -- a server that drips its status line: SIGTERM still ends the crawl (issue 13 item 3) ---------------
 
 
+@pytest.mark.slow
 def test_sigterm_ends_a_crawl_blocked_on_a_dripping_server_and_the_next_run_resumes(tmp_path):
     """Every answer drips its status line and headers (one byte per 0.25 s) and the read timeout is
     300 s, so a worker is blocked in a read; SIGTERM must still end the crawl with the documented

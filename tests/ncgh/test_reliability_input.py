@@ -39,6 +39,7 @@ BAD_CONFIGS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(BAD_CONFIGS))
 def test_malformed_config_names_the_key_exits_2_and_touches_nothing(tmp_path, case):
     text, expected = BAD_CONFIGS[case]
@@ -55,12 +56,14 @@ def test_malformed_config_names_the_key_exits_2_and_touches_nothing(tmp_path, ca
     assert not db.exists()
 
 
+@pytest.mark.slow
 def test_missing_config_file_is_named(tmp_path):
     result = ncgh("crawl", "--config", str(tmp_path / "nope.toml"), "--db", str(tmp_path / "a.db"))
     assert result.returncode == 2
     assert "nope.toml: no such file" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_read_commands_name_the_bad_key_too(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text("[archive]\ngone_after = 0\n", encoding="utf-8")
@@ -117,6 +120,7 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], *words: str) 
     assert any(w in result.stderr for w in words), result.stderr
 
 
+@pytest.mark.slow
 def test_full_disk_stops_the_crawl_clearly_and_loses_nothing(tmp_path):
     with tiny_fs(tmp_path / "disk", "8m") as disk, SimServer(small_site(ARTICLES, new_per_day=(6, 6))) as srv:
         config = write_config(tmp_path / "config.toml", ARTICLES)
@@ -141,6 +145,7 @@ def test_full_disk_stops_the_crawl_clearly_and_loses_nothing(tmp_path):
         assert ncgh("verify", "--db", str(db)).returncode == 0
 
 
+@pytest.mark.slow
 def test_read_only_file_system_gives_a_clear_error_and_reads_still_work(tmp_path):
     with tiny_fs(tmp_path / "disk", "8m") as disk, SimServer(small_site(ARTICLES, new_per_day=(6, 6))) as srv:
         config = write_config(tmp_path / "config.toml", ARTICLES)
@@ -159,6 +164,7 @@ def test_read_only_file_system_gives_a_clear_error_and_reads_still_work(tmp_path
         assert ncgh("verify", "--db", str(db)).returncode == 0
 
 
+@pytest.mark.slow
 def test_read_only_archive_file_gives_a_clear_error(tmp_path, sim):
     config = write_config(tmp_path / "config.toml", 60, discovery={"id_range": [800, 26500]})
     db = tmp_path / "archive.db"

@@ -81,6 +81,7 @@ def test_normalise_keeps_length() -> None:
     assert len(normalise_digits(s)) == len(s)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_any_text(text: str) -> None:
@@ -89,6 +90,7 @@ def test_any_text(text: str) -> None:
         assert 1990 <= int(value.iso[:4]) <= 2100
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.dates(), st.booleans(), st.sampled_from(["{y}-{m}-{d}", "{y}/{m:02d}/{d:02d}", "{y}年{m}月{d}日"]))
 def test_generated_dates_roundtrip(day, with_time: bool, fmt: str) -> None:

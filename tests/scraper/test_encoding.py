@@ -175,6 +175,7 @@ def test_detector_or_fallback_for_garbage() -> None:
     assert d.source in ("detector", "fallback") and isinstance(d.text, str)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=4096), st.one_of(st.none(), st.text(max_size=60)))
 def test_any_bytes_decode(body: bytes, content_type: str | None) -> None:

@@ -240,6 +240,7 @@ def markup(draw: st.DrawFn) -> str:
     return "".join(parts)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(markup())
 def test_arbitrary_markup_never_raises(html: str) -> None:

@@ -350,6 +350,7 @@ def test_slow_headers_are_a_timeout(server):
     assert r.error == FetchErrorKind.TIMEOUT and r.status is None
 
 
+@pytest.mark.slow
 def test_dripping_body_is_cut_at_the_read_timeout(server):
     stop = threading.Event()
 
@@ -687,6 +688,7 @@ def test_fetched_at_comes_from_the_injected_utc_clock(server):
         assert f.fetch(server.base + "/w").fetched_at == when
 
 
+@pytest.mark.slow
 def test_retry_after_pauses_the_host_for_all_threads_in_real_time(server):
     """With real threads and clock: after a 429 with Retry-After: 1 is sent, only requests already
     in flight (at most concurrency - 1 others) may reach the server during the next second."""

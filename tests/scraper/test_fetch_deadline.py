@@ -64,6 +64,7 @@ def _fetcher(**kw) -> Fetcher:
     return Fetcher(FetchPolicy(**values), clock=clock, sleep=clock.sleep, rng=MidRng())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("what", "start_at"),
     [("status line", 0), ("headers", HEAD.index(b"X-Padding"))],
@@ -79,6 +80,7 @@ def test_a_dripping_status_line_or_header_section_is_a_timeout(server, what, sta
     assert not drip.head_sent  # and we did so while the head was still dripping
 
 
+@pytest.mark.slow
 def test_a_dripping_header_section_is_retried_like_any_timeout(server):
     drip = Dripper(server, "/drip", start_at=HEAD.index(b"X-Padding"))
     with _fetcher(max_attempts=2) as f:
@@ -106,6 +108,7 @@ def test_stop_cuts_a_fetch_blocked_on_a_dripping_server_and_refuses_the_rest(ser
     assert drip.connections == 1
 
 
+@pytest.mark.slow
 def test_the_deadline_holds_through_an_http_proxy(server, monkeypatch):
     """The proxy's connection pools are the deadline's too: a proxy that drips the answer is cut,
     and a proxy that answers is used."""

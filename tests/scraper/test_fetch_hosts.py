@@ -153,6 +153,7 @@ def _allowed_pair(pair: tuple[str, int]) -> bool:
     return any(host == h and (p is None or p == port) for h, p in ALLOWED_PAIRS)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hostile_urls(), st.sampled_from(["http://www.ncgh.org.cn/a/b", "http://[::1]:8080/x"]))
 def test_allowed_only_when_the_client_connects_to_an_allowed_host(url, base):

@@ -198,6 +198,7 @@ def test_host_key_and_origin():
 
 # -- hostile input --------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=60), st.from_regex(r"[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{1,6} \d\d:\d\d:\d\d GMT")))
 def test_retry_after_never_raises_and_is_never_negative(value):
@@ -205,6 +206,7 @@ def test_retry_after_never_raises_and_is_never_negative(value):
     assert got is None or got >= 0
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(["gzip", "deflate", "identity", "br"]),

@@ -10,6 +10,8 @@ import threading
 import time
 from urllib.parse import quote
 
+import pytest
+
 from scraper.fetch import Fetcher, FetchPolicy
 from scraper.hosts import host_key
 from scraper.records import FetchErrorKind
@@ -38,6 +40,7 @@ def expected_body(sim, url: str) -> bytes:
     return sim.site.handle("GET", path, {}).body
 
 
+@pytest.mark.slow
 def test_every_article_is_fetched_exactly_despite_faults(sim_factory):
     # Faults are a deterministic function of (seed, request number); with this seed and size every
     # kind of fault strikes at least once during the run.
@@ -162,6 +165,7 @@ def test_per_host_concurrency_is_never_exceeded(sim_factory):
     assert 1 <= peak[0] <= 3 and client_peak <= 3
 
 
+@pytest.mark.slow
 def test_the_simulators_drip_fault_is_cut_by_the_exchange_deadline(sim_factory):
     """A "drip" fault sends the head one byte per 0.25 s: no read waits long enough for the 0.4 s
     read timeout, so only the whole-exchange deadline (connect + read timeout) ends it."""

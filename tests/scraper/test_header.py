@@ -133,6 +133,7 @@ def _general_rules(text: str) -> object:
         return parse_header(text)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(_SITE_LINE)
 def test_site_header_line_fast_path_agrees_with_the_rules(text: str) -> None:

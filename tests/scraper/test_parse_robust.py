@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -66,12 +67,14 @@ def markup(draw) -> str:
     return "".join(parts)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(markup(), st.sampled_from(["utf-8", "gbk"]))
 def test_random_markup_from_the_site_vocabulary(html: str, codec: str) -> None:
     outcome(html.encode(codec, errors="ignore"))
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None)
 @given(st.integers(100, 5000), st.sampled_from(["div", "span", "table", "font"]))
 def test_deeply_nested_markup(depth: int, tag: str) -> None:
@@ -83,6 +86,7 @@ def test_deeply_nested_markup(depth: int, tag: str) -> None:
     outcome(f"<html><body>{inner}</body></html>".encode())
 
 
+@pytest.mark.slow
 def test_a_ten_megabyte_page() -> None:
     para = "<p>" + "全市各级工会要围绕党委中心工作,广泛开展劳动和技能竞赛等活动。" * 10 + "</p>\n"
     body = para * (10_000_000 // len(para.encode()))
@@ -103,6 +107,7 @@ def test_a_page_of_only_a_footer_is_not_an_article(lines: list[str], wrapper: st
     assert outcome(data) is None
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=2000))
 def test_discovery_parsers_on_arbitrary_bytes(data: bytes) -> None:

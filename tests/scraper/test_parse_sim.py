@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import urllib.request
 
+import pytest
+
 from bench.labelled_fixtures import FIELDS, label_from_truth
 from scraper.parse import parse_article
 from scraper.records import ArticleMissing
@@ -40,6 +42,7 @@ def test_utf8_corpus_with_vendor_pages(sim) -> None:
     assert _check_corpus(sim, "utf-8", vendor_every=4) >= 60
 
 
+@pytest.mark.slow
 def test_gbk_corpus_without_charset_declarations_after_footer_changes(sim_factory) -> None:
     server = sim_factory(articles=40, seed=5, encoding="gbk", charset_header=False, meta_charset=False)
     server.advance(6)  # new ICP number and the police record line

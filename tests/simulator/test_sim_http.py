@@ -88,6 +88,7 @@ def test_status_faults(sim_factory, status):
     assert srv.fault_log[0][1:] == (f"/nczhghcms/article/{art['id']}", str(status))
 
 
+@pytest.mark.slow
 def test_timeout_fault_stalls_past_the_client_timeout(sim_factory):
     srv = sim_factory(articles=10, seed=1, faults="timeout=1.0", fault_timeout_seconds=1.5)
     url = srv.truth()["articles"][0]["url"]
@@ -130,6 +131,7 @@ def test_garbage_fault_is_a_200_of_random_bytes(sim_factory):
         resp.content.decode("utf-8")
 
 
+@pytest.mark.slow
 def test_faults_are_deterministic_by_seed_and_request_order(sim_factory):
     spec = "500=0.2,503=0.1,429=0.1,garbage=0.05"
     a = sim_factory(articles=30, seed=9, faults=spec)
@@ -168,6 +170,7 @@ def test_request_log_records_method_path_status_and_headers(sim):
     assert headers["user-agent"] == "probe/1" and headers["if-none-match"] == '"x"'
 
 
+@pytest.mark.slow
 def test_cli_prints_url_serves_and_stops_on_sigterm():
     proc = subprocess.Popen(
         [sys.executable, "-m", "ncgh.cli", "sim", "--port", "0", "--articles", "30", "--seed", "2"],

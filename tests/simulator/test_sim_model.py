@@ -6,6 +6,7 @@ import re
 import struct
 import zlib
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,7 @@ from simulator.assets import jpeg_bytes, pdf_bytes, png_bytes
 from simulator.content import SiteState, TimelineParams, footer_for_day
 
 
+@pytest.mark.slow
 def test_generated_text_is_gbk_encodable_and_bodies_stay_in_bounds():
     state = SiteState(1500, seed=21, params=TimelineParams(edit_rate=0.1, delete_rate=0.01))
     for _ in range(15):
@@ -87,6 +89,7 @@ def test_images_and_pdf_are_structurally_valid():
         assert pdf[off:].startswith(f"{n} 0 obj".encode())
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), articles=st.integers(1, 60), days=st.integers(0, 8))
 def test_timeline_invariants_hold_for_any_seed(seed, articles, days):

@@ -118,6 +118,7 @@ def test_unlinked_articles_are_reachable_only_by_id(big_sim):
         assert not any(f"/article/{art['id']}\"" in p for p in pages)
 
 
+@pytest.mark.slow
 def test_pages_match_truth_full(big_sim):
     """What truth?full=1 says is exactly what the templates put on each page."""
     truth = json.loads(get(big_sim.url + "/__sim__/truth?full=1").content)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from tests.support.sim import article_fields, get, listed_truth, page_tree, walk_list
@@ -44,6 +45,7 @@ def test_new_articles_top_the_lists_and_are_dated_after_the_newest(sim_factory):
         assert [w[0] for w in walk_list(srv.url, cat)] == [a["id"] for a in listed]
 
 
+@pytest.mark.slow
 def test_edits_change_content_etag_and_last_modified_views_do_not(sim_factory):
     srv = sim_factory(articles=120, seed=5, edit_rate=0.2, delete_rate=0.0)
     before = srv.truth(full=True)

@@ -63,6 +63,7 @@ def test_metadata_documents_tables_and_queries(built: BuiltArchive) -> None:
     assert db["tables"]["version_fts"]["hidden"] is True
 
 
+@pytest.mark.slow
 def test_index_and_tables_render(ds) -> None:
     index = get(ds, "/")
     assert index.status_code == 200 and "ncgh-archive" in index.text
