@@ -306,7 +306,7 @@ def to_fetch_policy(cfg: Config, base_url: str | None = None, delay: float | Non
 
 
 def to_site_profile(cfg: Config):
-    """scraper.parse.SiteProfile from [parse]."""
+    """scraper.profile.SiteProfile from [parse]."""
     from scraper.profile import SiteProfile
 
     return SiteProfile(**{f.name: tuple(getattr(cfg.parse, f.name)) for f in fields(cfg.parse)})
