@@ -78,6 +78,7 @@ def test_delta_not_used_when_it_does_not_help(store):
     assert store.info(b).codec == "zstd"
 
 
+@pytest.mark.slow
 def test_chain_depth_is_bounded_and_every_link_readable(store):
     shas = []
     base = None

@@ -98,6 +98,7 @@ def test_parse_kinds() -> None:
         parse_kinds("new,deleted")
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.text(alphabet="工会职工大会abc\n", max_size=30), st.text(alphabet="工会职工大会abc\n", max_size=30))
 def test_inline_diff_holds_both_texts(old: str, new: str) -> None:
@@ -197,6 +198,7 @@ def test_cli_atom_to_file_and_stdout(db: Path, tmp_path: Path) -> None:
     check_feed(result.stdout_bytes, "http://127.0.0.1:8001")
 
 
+@pytest.mark.slow
 def test_serve_serves_the_feed(db: Path) -> None:
     ds = build_datasette(db)
 

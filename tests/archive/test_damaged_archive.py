@@ -114,6 +114,7 @@ def assert_one_error_line(result: subprocess.CompletedProcess[str], code: int, *
 # ---- verify --full finds what quick_check misses ----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_full_check_finds_a_damaged_capture_row_that_the_quick_check_misses(sound, tmp_path):
     db = _copy(sound, tmp_path)
     _damage_capture_text(db)
@@ -135,6 +136,7 @@ def test_full_check_finds_a_damaged_index_page(sound, tmp_path):
     assert any("SQLite integrity_check" in p for p in full.problems), full.problems
 
 
+@pytest.mark.slow
 def test_full_check_runs_the_search_index_own_integrity_check(sound, tmp_path):
     db = _copy(sound, tmp_path)
     _damage_pages(db, "version_fts_data")
@@ -146,6 +148,7 @@ def test_full_check_runs_the_search_index_own_integrity_check(sound, tmp_path):
     assert db.read_bytes() == before  # the FTS check's transaction is rolled back: nothing written
 
 
+@pytest.mark.slow
 def test_full_check_of_a_sound_archive_is_ok_and_says_so(sound):
     result = ncgh("verify", "--full", "--db", str(sound))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -176,6 +179,7 @@ def test_verify_reports_two_captures_of_one_work_item(sound, tmp_path):
 # ---- every command on a damaged archive: one Error line, exit 65 ------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv", [
     ["reparse"],
     ["export", "warc", "-o", "{out}.warc"],
@@ -216,6 +220,7 @@ READ_COMMANDS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["text file", "zero-byte file", "SQLite of another program", "empty SQLite"])
 def test_every_command_on_a_file_that_is_not_an_archive_prints_one_error_line_and_exits_2(tmp_path, kind):
     db = tmp_path / "x.db"
@@ -232,6 +237,7 @@ def test_every_command_on_a_file_that_is_not_an_archive_prints_one_error_line_an
     assert not list(tmp_path.glob("out*"))
 
 
+@pytest.mark.slow
 def test_crawl_on_a_text_file_no_longer_claims_the_archive_is_intact(tmp_path):
     db = tmp_path / "x.db"
     _not_an_archive("text file", db)
@@ -260,6 +266,7 @@ FLIP_COMMANDS = [
 DOCUMENTED = {0, 1, 2, 65, 74, 75}
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_no_command_shows_a_traceback_whatever_bytes_are_flipped(sound, tmp_path, data):

@@ -157,6 +157,7 @@ def test_replay_headers_fix_coding_and_length() -> None:
     assert warc.replay_headers([("ETag", '"a"')], 0, 304) == [("ETag", '"a"')]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["a.warc.gz", "a.warc"])
 def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None:
     out = tmp_path / name

@@ -50,6 +50,7 @@ def one_error_line(result: subprocess.CompletedProcess[bytes]) -> str:
 # ---- standard output --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "warc", "parquet"])
 def test_dash_is_standard_output_and_no_file_named_dash_appears(built, tmp_path, fmt):
     result = ncgh("export", fmt, "-o", "-", "--db", str(built.path), cwd=tmp_path)
@@ -70,6 +71,7 @@ def test_dash_is_standard_output_and_no_file_named_dash_appears(built, tmp_path,
     assert b"standard output" in result.stderr  # the summary goes to stderr, never into the data
 
 
+@pytest.mark.slow
 def test_a_path_naming_our_stdout_is_written_through(built, tmp_path):
     link = tmp_path / "stdout-link"  # what /dev/stdout is, without touching the real one
     link.symlink_to("/proc/self/fd/1")
@@ -79,6 +81,7 @@ def test_a_path_naming_our_stdout_is_written_through(built, tmp_path):
     assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
 
 
+@pytest.mark.slow
 def test_dev_stdout_is_written_through_and_stays_a_link(built):
     result = ncgh("export", "csv", "-o", "/dev/stdout", "--db", str(built.path))
     assert result.returncode == 0, result.stderr
@@ -124,6 +127,7 @@ def test_a_fifo_is_written_through_to_its_reader(built, tmp_path):
 # ---- symbolic links ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_symlink_is_refused_without_force(built, tmp_path):
     real = tmp_path / "real.csv"
     real.write_text("precious\n")
@@ -159,6 +163,7 @@ def test_a_dangling_symlink_is_refused_without_force_and_created_through_with_it
 # ---- names ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_name_too_long_for_the_file_system_is_one_error_line(built, tmp_path):
     result = ncgh("export", "csv", "-o", str(tmp_path / ("a" * 300 + ".csv")), "--db", str(built.path))
     assert result.returncode == 1
@@ -198,6 +203,7 @@ def _export_killed_mid_way(db: Path, out: Path) -> subprocess.Popen[str]:
     return proc
 
 
+@pytest.mark.slow
 def test_the_next_export_removes_the_part_file_of_an_export_killed_mid_way(built, tmp_path):
     out = tmp_path / "out.jsonl"
     proc = _export_killed_mid_way(built.path, out)
@@ -212,6 +218,7 @@ def test_the_next_export_removes_the_part_file_of_an_export_killed_mid_way(built
     assert result.returncode == 0 and b"stale" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_part_file_of_a_running_export_or_of_another_output_is_left_alone(built, tmp_path):
     out = tmp_path / "out.jsonl"
     other = tmp_path / "other.jsonl"

@@ -164,6 +164,7 @@ def test_hits_and_order_equal_the_single_statement_ranking(tied, query, all_vers
         ], (query, limit)
 
 
+@pytest.mark.slow
 def test_ties_order_by_newer_publication_then_id(tied):
     hits = search(tied.conn, "职工", limit=-1)
     common = Counter(h.rank for h in hits).most_common(1)[0][0]

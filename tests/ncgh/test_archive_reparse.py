@@ -82,6 +82,7 @@ def test_pipeline_history_is_archived_as_expected(db):
         assert archive.conn.execute("SELECT org FROM footers").fetchone()[0] == FOOTER.org
 
 
+@pytest.mark.slow
 def test_reparse_with_the_same_parser_is_identical_and_verifies(db):
     with Archive(db) as archive:
         before = snapshot(archive.conn)

@@ -23,6 +23,9 @@ from simulator import SimConfig, SimServer
 
 DAYS = 4
 
+# Every test here reads the one archive a multi-day crawl of the simulator builds (seconds).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
@@ -52,7 +55,6 @@ def one(db: Path, sql: str):
         conn.close()
 
 
-@pytest.mark.slow
 def test_stats_match_the_archive(crawled) -> None:
     db, _ = crawled
     stats = json.loads(run("stats", "--db", str(db), "--json"))
@@ -90,7 +92,6 @@ def test_search_finds_an_article_by_part_of_its_title(crawled) -> None:
     assert article_id in [h["article_id"] for h in hits]
 
 
-@pytest.mark.slow
 def test_warc_of_the_crawl_passes_warcio_and_keeps_bytes(crawled, tmp_path: Path) -> None:
     db, _ = crawled
     out = tmp_path / "crawl.warc.gz"

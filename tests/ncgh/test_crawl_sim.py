@@ -280,6 +280,7 @@ def test_max_requests_pauses_and_the_next_crawl_resumes(sim_factory, tmp_path):
     assert done.requests == ref.requests  # counters cover both parts of the run
 
 
+@pytest.mark.slow
 def test_run_killed_while_planning_is_planned_on_resume(sim_factory, tmp_path):
     from archive.store import Archive
 

@@ -161,6 +161,7 @@ def crawl_until_changes(srv, cfg, db: Path, t0: datetime, reporter=None, first_d
     raise AssertionError("the simulator made no edit or deletion in 8 days")
 
 
+@pytest.mark.slow
 def test_digest_reaches_webhook_and_mail_exactly_once(sim_factory, tmp_path, webhook, mailbox):
     srv = sim_factory(articles=30, seed=5, id_range=ID_RANGE, edit_rate=0.15, delete_rate=0.05, restore_rate=0.3)
     cfg = crawl_config([webhook.url, mailbox.url])
@@ -210,6 +211,7 @@ def test_the_archive_never_holds_a_destinations_secrets() -> None:
     assert token not in destination(f"dingtalk://{token}/").label
 
 
+@pytest.mark.slow
 def test_each_mode_sends_one_message_per_event(sim_factory, tmp_path, webhook):
     srv = sim_factory(articles=30, seed=5, id_range=ID_RANGE, edit_rate=0.15, delete_rate=0.05, restore_rate=0.3)
     cfg = crawl_config([webhook.url], mode="each", kinds=["new", "edited", "gone", "restored"])
@@ -226,6 +228,7 @@ def test_each_mode_sends_one_message_per_event(sim_factory, tmp_path, webhook):
         assert message["title"].startswith(f"{kind}: {article_id} ")
 
 
+@pytest.mark.slow
 def test_footer_change_is_sent_when_asked_for(sim_factory, tmp_path, webhook):
     """kinds = ["footer"]: the simulator changes its ICP number on day 2 + seed % 3 (day 2 for seed 3)."""
     srv = sim_factory(articles=20, seed=3, id_range=ID_RANGE, edit_rate=0.2)
@@ -247,6 +250,7 @@ def test_footer_change_is_sent_when_asked_for(sim_factory, tmp_path, webhook):
     assert srv.truth()["footer"]["icp"] == new_icp != old_icp
 
 
+@pytest.mark.slow
 def test_refused_destination_warns_and_the_next_crawl_delivers(sim_factory, tmp_path):
     srv = sim_factory(articles=30, seed=5, id_range=ID_RANGE, edit_rate=0.15, delete_rate=0.05, restore_rate=0.3)
     port = free_port()  # nothing listens here yet
@@ -336,6 +340,7 @@ def test_cli_crawl_warns_in_one_line_even_quiet_and_resends(sim_factory, tmp_pat
     assert result.output.count("\n") == 1 and "notify.urls must be a list of Apprise URLs (entry 2, nosuch://…" in result.output
 
 
+@pytest.mark.slow
 def test_interrupted_run_sends_when_resumed(sim_factory, tmp_path, webhook, monkeypatch):
     """Stopping on Ctrl-C sends nothing (no waiting on destinations while asked to stop); the next
     crawl resumes the run under its id and sends its changes when it ends."""

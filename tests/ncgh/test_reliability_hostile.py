@@ -115,6 +115,7 @@ def test_any_config_values_load_or_raise_a_config_error_naming_the_key(pairs):
         assert any(f"{s}.{k}" in message or f"[{s}]" in message for s, keys in data.items() for k in keys), message
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=200))
 def test_any_config_text_loads_or_raises_a_config_error(text):

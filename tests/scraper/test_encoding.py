@@ -185,6 +185,7 @@ def test_any_bytes_decode(body: bytes, content_type: str | None) -> None:
     assert d.source in {"bom", "http", "meta", "utf-8", "gb18030", "detector", "fallback"}
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=400), st.sampled_from(["utf-8", "gb18030", "gbk"]))
 def test_roundtrip_without_declaration(text: str, codec: str) -> None:

@@ -166,6 +166,7 @@ def test_unknown_content_coding_keeps_bytes_as_received(server):
     assert r.ok and r.body == b"plain"
 
 
+@pytest.mark.slow
 def test_gzip_bomb_stops_at_the_cap(server):
     bomb = gzip.compress(b"\0" * 50_000_000, compresslevel=9)  # ~50 KB on the wire
 

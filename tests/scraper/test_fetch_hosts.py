@@ -169,6 +169,7 @@ def test_allowed_only_when_the_client_connects_to_an_allowed_host(url, base):
         assert real is not None and _allowed_pair(real), (url, joined, real)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=40))
 def test_any_text_is_judged_without_an_exception(text):

@@ -65,6 +65,7 @@ def test_every_article_is_fetched_exactly_despite_faults(sim_factory):
     assert sum(r.attempts for r in results.values()) > len(urls)  # ... and were retried
 
 
+@pytest.mark.slow
 def test_retry_after_delays_the_next_request_to_the_host(sim_factory):
     sim = sim_factory(articles=40, seed=5, faults="429=0.15,503=0.15", retry_after_seconds=7)
     urls = [a["url"] for a in sim.truth()["articles"]]

@@ -78,6 +78,7 @@ def test_the_depth_limit_is_exactly_where_libxml2_cuts_the_tree(levels):
         assert "深处" in record.body_text and record.body_text.endswith("全市工会工作会议召开。")
 
 
+@pytest.mark.slow
 def test_9_8_megabytes_of_br_are_refused_without_building_a_tree():
     exc = refused(page("<br>" * 2_450_000))
     assert exc.limit is Limit.ELEMENTS and exc.measured == 2_450_000 + 8  # and the page's own tags
@@ -129,6 +130,7 @@ def _parsed(body: bytes) -> object:
         return ("ParseError", type(exc).__name__, exc.reason)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(structures(), st.integers(0, 300))
 def test_random_structure_under_the_limits_parses_as_without_the_check(markup, nest):
@@ -173,6 +175,7 @@ def test_real_chinese_pages_pass_with_a_wide_margin():
 ARTICLES = 10
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("middle", "reason"),
     [

@@ -11,6 +11,7 @@ import html
 import re
 from urllib.parse import urljoin
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_parse import P1, P2, page
@@ -95,6 +96,7 @@ def _record(body: str, title: str = "标题") -> ArticleRecord | None:
         return None
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text_with_references, text_with_references)
 def test_text_decodes_as_html_unescape(title: str, text: str) -> None:
@@ -105,6 +107,7 @@ def test_text_decodes_as_html_unescape(title: str, text: str) -> None:
     assert record.body_text == P1 + ("\n\n" + expected if expected else "") + "\n\n" + P2
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text_with_references)
 def test_attribute_values_decode_as_html_unescape(value: str) -> None:

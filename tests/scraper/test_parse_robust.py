@@ -31,12 +31,14 @@ def outcome(data: bytes, url: str | None = URL, content_type: str | None = None)
     return record
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=4000), st.sampled_from([None, "text/html", "text/html; charset=gbk", "text/html; charset=x"]))
 def test_arbitrary_bytes(data: bytes, content_type: str | None) -> None:
     outcome(data, URL, content_type)
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None)
 @given(st.sampled_from(SAMPLE_BYTES), st.floats(0.0, 1.0), st.sampled_from([None, URL, "::not a url::"]))
 def test_truncated_pages(data: bytes, fraction: float, url: str | None) -> None:
@@ -147,6 +149,7 @@ attr_value = st.sampled_from(["", '="1"', "='x'", "=y", '="&#1;&#8220;"', '="{{v
 attributes = st.lists(st.tuples(attr_name, attr_value), max_size=4).map(lambda a: "".join(f" {n}{v}" for n, v in a))
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(attributes, attributes, attributes, st.sampled_from(["p", "img", "a", "span", "font", "td", "figure"]))
 def test_any_attribute_names_give_a_record_or_a_parse_error(body_attrs: str, title_attrs: str, footer_attrs: str,
@@ -155,6 +158,7 @@ def test_any_attribute_names_give_a_record_or_a_parse_error(body_attrs: str, tit
     outcome(data)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.one_of(st.binary(max_size=40), st.sampled_from(
     [b"<p ", b"{{", b"}}", b"=", b'"', b"<", b">", b"&#", b"1;", b"<img ", b"src=", b'<h2 class="detail-title">',

@@ -38,6 +38,7 @@ def _check_corpus(server, encoding: str, vendor_every: int) -> int:
     return checked
 
 
+@pytest.mark.slow
 def test_utf8_corpus_with_vendor_pages(sim) -> None:
     assert _check_corpus(sim, "utf-8", vendor_every=4) >= 60
 

@@ -57,6 +57,7 @@ def general_date(text: str):
     return found[0] if found else None
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(joined(_DATE_PIECES, 12), iso_like()))
 def test_parse_date_equals_the_general_path(text: str) -> None:
@@ -117,12 +118,14 @@ def article_urls(draw: st.DrawFn) -> str:
 _ANY_URL_PIECE = st.sampled_from(sorted({p for plain, other in _URL_PARTS for p in plain + other}))
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(article_urls(), joined(_ANY_URL_PIECE, 8)))
 def test_article_id_fast_path_equals_urlsplit_path(url: str) -> None:
     assert article_id_from_url(url) == general(url)
 
 
+@pytest.mark.slow
 def test_article_id_every_single_odd_part() -> None:
     """Every plain URL with one part made odd, exhaustively (a few thousand calls, milliseconds)."""
     checked = 0
@@ -156,6 +159,7 @@ def test_article_id_examples_on_both_paths(url: str, expected: int | None) -> No
 _OTHER_PATHS = ("/news/{id}.html", "/a/b/{id}", "/x{id}")
 
 
+@pytest.mark.slow
 @settings(max_examples=800, deadline=None)
 @given(joined(st.sampled_from(["http://", "https://h", "h", "/news/", "/a/b/", "/x", "/", "12", "0", ".html", ".htm",
                                "?q=1", "#f", " ", "/news/7.html", "/a/b/7/", "/x7"]), 6))
@@ -188,6 +192,7 @@ _ATTACHMENT_PIECES = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(joined(_ATTACHMENT_PIECES, 10), st.lists(st.sampled_from(_NAMES), max_size=4))
 def test_is_attachment_line_equals_the_old_code(line: str, names: list[str]) -> None:
@@ -226,6 +231,7 @@ _UTF8_PIECES = st.sampled_from([
 ])
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(_UTF8_PIECES, max_size=80), st.binary(max_size=40))
 def test_tolerant_utf8_early_exit_agrees_with_the_error_handler(pieces: list[bytes], noise: bytes) -> None:
