@@ -16,15 +16,9 @@ from dataclasses import dataclass, field
 
 from archive import search as _search
 from archive.captures import select_named, to_json
-from archive.model import (
-    OUTCOME_MISSING,
-    OUTCOME_NOT_MODIFIED,
-    OUTCOME_OK,
-    OUTCOME_PARSE_ERROR,
-    ArticleContent,
-    CaptureIn,
-)
+from archive.model import ArticleContent, CaptureIn
 from archive.versions import changed_fields, content_hash, has_title_and_body, present_fields
+from archive.vocab import SHOWS_ARTICLE, ArticleStatus, EventKind, Outcome
 
 PARSE_REGRESSION = "parsed without title or body where the previous version had both"
 BLANK_PARSE = "parsed without title and without body"
@@ -62,16 +56,16 @@ def content_from_version_row(row: tuple) -> ArticleContent:
 class Derivation:
     """What derivation decided about one capture, filled in step by step."""
 
-    outcome: str
+    outcome: Outcome
     parse_error: str | None
     content: ArticleContent | None = None
-    events: list[tuple[str, int | None, str | None]] = field(default_factory=list)  # (event, version, detail)
+    events: list[tuple[EventKind, int | None, str | None]] = field(default_factory=list)  # (event, version, detail)
     changed: tuple[str, ...] = ()
     shown_version: int | None = None
 
     def fail(self, reason: str) -> None:
         """The page is a parse failure: no content, no version."""
-        self.outcome, self.parse_error, self.content = OUTCOME_PARSE_ERROR, reason, None
+        self.outcome, self.parse_error, self.content = Outcome.PARSE_ERROR, reason, None
 
 
 def derive_article(
@@ -102,38 +96,38 @@ def derive_article(
     ):
         d.fail(PARSE_REGRESSION)
 
-    shows_article = d.outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED, OUTCOME_PARSE_ERROR)
+    shows_article = d.outcome in SHOWS_ARTICLE
     if art is None:
         if not shows_article:
             return  # an id that was never seen: the capture alone records the attempt
         conn.execute(
             "INSERT INTO articles (site, article_id, status, first_seen, last_capture_at, missing_streak)"
-            " VALUES (?, ?, 'live', ?, ?, 0)",
-            (*key, at, at),
+            " VALUES (?, ?, ?, ?, ?, 0)",
+            (*key, ArticleStatus.LIVE, at, at),
         )
-        status, streak, version = "live", 0, None
+        status, streak, version = ArticleStatus.LIVE, 0, None
     else:
         status, streak, version = art["status"], art["missing_streak"], art["version"]
     conn.execute(
         "UPDATE articles SET last_capture_at = max(last_capture_at, ?) WHERE site = ? AND article_id = ?",
         (at, *key),
     )
-    if d.outcome == OUTCOME_MISSING:
+    if d.outcome == Outcome.MISSING:
         streak += 1
-        if status == "live" and streak >= gone_after:
-            status = "gone"
-            d.events.append(("gone", version, c.missing_reason))
+        if status == ArticleStatus.LIVE and streak >= gone_after:
+            status = ArticleStatus.GONE
+            d.events.append((EventKind.GONE, version, c.missing_reason))
         conn.execute(
             "UPDATE articles SET missing_streak = ?, status = ? WHERE site = ? AND article_id = ?",
             (streak, status, *key),
         )
-    elif d.outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED):
-        if status == "gone":
-            d.events.append(("restored", version, None))
+    elif d.outcome in (Outcome.OK, Outcome.NOT_MODIFIED):
+        if status == ArticleStatus.GONE:
+            d.events.append((EventKind.RESTORED, version, None))
         conn.execute(
-            "UPDATE articles SET missing_streak = 0, status = 'live', last_seen = ?, last_url = ?"
+            "UPDATE articles SET missing_streak = 0, status = ?, last_seen = ?, last_url = ?"
             " WHERE site = ? AND article_id = ?",
-            (at, c.final_url or c.url, *key),
+            (ArticleStatus.LIVE, at, c.final_url or c.url, *key),
         )
         remember_validators(conn, key, c)
     # fetch and parse errors fall through: they neither count as missing nor reset the streak
@@ -143,7 +137,7 @@ def derive_article(
         if d.changed:
             version = (version or 0) + 1
             insert_version(conn, capture_id, c, at, version, d.content, d.changed)
-            d.events.append(("new" if version == 1 else "edited", version, to_json(list(d.changed))))
+            d.events.append((EventKind.NEW if version == 1 else EventKind.EDITED, version, to_json(list(d.changed))))
             conn.execute(
                 "UPDATE articles SET version = ?, last_change_at = ?, published_at = ?, title = ?"
                 " WHERE site = ? AND article_id = ?",
@@ -151,10 +145,10 @@ def derive_article(
             )
         elif current is not None:
             touch_version(conn, current[0], capture_id, at)
-    elif d.outcome == OUTCOME_NOT_MODIFIED and current is not None:
+    elif d.outcome == Outcome.NOT_MODIFIED and current is not None:
         touch_version(conn, current[0], capture_id, at)
 
-    if c.views is not None and d.outcome in (OUTCOME_OK, OUTCOME_PARSE_ERROR, OUTCOME_NOT_MODIFIED):
+    if c.views is not None and d.outcome in SHOWS_ARTICLE:
         # the series itself is the `views` view over captures.views
         conn.execute(
             "UPDATE articles SET views = ?, views_at = ? WHERE site = ? AND article_id = ?"
@@ -170,7 +164,7 @@ def derive_article(
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (*key, event, at, capture_id, ev_version, detail),
         )
-    d.shown_version = version if d.outcome in (OUTCOME_OK, OUTCOME_NOT_MODIFIED) else None
+    d.shown_version = version if d.outcome in (Outcome.OK, Outcome.NOT_MODIFIED) else None
 
 
 def remember_validators(conn: sqlite3.Connection, key: tuple[str, int], c: CaptureIn) -> None:

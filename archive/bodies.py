@@ -18,10 +18,12 @@ from dataclasses import dataclass
 
 import zstandard
 
+from archive.vocab import BodyCodec
+
 # Longest delta chain: reading a body decodes at most MAX_DEPTH + 1 frames.
 MAX_DEPTH = 20
 # Codecs whose data is decoded against a base body.
-DELTA_CODECS = ("zstd-delta", "patch")
+DELTA_CODECS = (BodyCodec.ZSTD_DELTA, BodyCodec.PATCH)
 # A prefix/suffix patch is used when it is at most this long; otherwise zstd with the base as dictionary.
 _PATCH_MAX = 64
 # Bodies this large are compressed at a faster level still.
@@ -44,7 +46,7 @@ class BodyIntegrityError(Exception):
 class BodyInfo:
     sha256: str
     size: int
-    codec: str
+    codec: BodyCodec
     base_sha256: str | None
     depth: int
     stored_size: int
@@ -200,12 +202,12 @@ class BodyStore:
             current = base if codec in DELTA_CODECS else None
         for body_sha, size, codec, _base, blob in reversed(chain):
             try:
-                if codec == "zstd":
+                if codec == BodyCodec.ZSTD:
                     data = self._decompressor.decompress(blob, max_output_size=max(size, 1))
                 elif codec in DELTA_CODECS:
                     if base_bytes is None:
                         raise BodyIntegrityError(f"body {body_sha}: delta without a base")
-                    if codec == "patch":
+                    if codec == BodyCodec.PATCH:
                         data = apply_patch(base_bytes, blob)
                     else:
                         dec = zstandard.ZstdDecompressor(dict_data=_dict(base_bytes))
@@ -247,7 +249,7 @@ class BodyStore:
         if self.exists(sha):
             return sha
         level = _level(len(data))
-        codec, blob, base, depth = "zstd", b"", None, 0
+        codec, blob, base, depth = BodyCodec.ZSTD, b"", None, 0
         if base_sha is not None and base_sha != sha and data:
             base_info = self.info(base_sha)
             if base_info is not None and base_info.depth >= MAX_DEPTH:
@@ -257,17 +259,17 @@ class BodyStore:
                 patch = make_patch(base_bytes, data)
                 if len(patch) <= _PATCH_MAX and len(data) > 4 * _PATCH_MAX:
                     # The common case (only the view counter changed): no need to compress at all.
-                    codec, blob, base, depth = "patch", patch, base_info.sha256, base_info.depth + 1
+                    codec, blob, base, depth = BodyCodec.PATCH, patch, base_info.sha256, base_info.depth + 1
                 else:
                     full = self._compress(data, level)
                     delta = zstandard.ZstdCompressor(level=level, dict_data=_dict(base_bytes)).compress(data)
-                    codec, blob = "zstd", full
+                    codec, blob = BodyCodec.ZSTD, full
                     # A dependency on a base is only worth it when it saves a real share of the size.
                     limit = 0.9 * len(full)
-                    for candidate, name in ((patch, "patch"), (delta, "zstd-delta")):
+                    for candidate, name in ((patch, BodyCodec.PATCH), (delta, BodyCodec.ZSTD_DELTA)):
                         if len(candidate) < min(limit, len(blob)):
                             codec, blob, base, depth = name, candidate, base_info.sha256, base_info.depth + 1
-        if not blob and codec == "zstd":
+        if not blob and codec == BodyCodec.ZSTD:
             blob = self._compress(data, level)
         self.conn.execute(
             "INSERT INTO bodies (sha256, size, codec, base_sha256, depth, stored_size, data)"

@@ -14,12 +14,12 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from archive import diff as diffs
 from archive.query import VersionInfo, _strings, get_version
 from archive.resolve import ArticleRef, QueryError, parse_moment
+from archive.vocab import ChangeKind
 
 SITE_TIMEZONE = "Asia/Shanghai"
 FOOTER_FIELDS = ("org", "icp", "police_record", "phone", "email", "address", "postcode")
@@ -28,16 +28,6 @@ FOOTER_FIELDS = ("org", "icp", "police_record", "phone", "email", "address", "po
 CONTEXT_CHARS = 12
 LINE_CHARS = 160
 MAX_DIFF_LINES = 6
-
-
-class ChangeKind(StrEnum):
-    """The archive's event kinds (the CHECK of `events.event`), and footer changes (`footers`)."""
-
-    NEW = "new"
-    EDITED = "edited"
-    GONE = "gone"
-    RESTORED = "restored"
-    FOOTER = "footer"  # the site footer changed (a `footers` version after the first)
 
 
 ALL_KINDS: tuple[ChangeKind, ...] = tuple(ChangeKind)
@@ -225,7 +215,7 @@ _SELECT = (
 )
 # A footer change: a footer version after the first (the first is what the site showed, not a change).
 _FOOTER_SELECT = (
-    "SELECT f.id, f.first_seen, 'footer', f.site, NULL, f.version, f.changed_fields, f.capture_id, NULL"
+    f"SELECT f.id, f.first_seen, '{ChangeKind.FOOTER}', f.site, NULL, f.version, f.changed_fields, f.capture_id, NULL"
     " FROM footers f WHERE f.version > 1"
 )
 
@@ -311,7 +301,7 @@ def changes(
         sql, params = _query(_FOOTER_SELECT, "f.first_seen", "f.site", since, until, site, None,
                              "f.first_seen DESC, f.id DESC", limit)
         rows += conn.execute(sql, params).fetchall()
-    rows.sort(key=lambda r: (r[1], r[2] != "footer", r[0]), reverse=True)
+    rows.sort(key=lambda r: (r[1], r[2] != ChangeKind.FOOTER, r[0]), reverse=True)
     if limit is not None:
         rows = rows[:limit]
     return [_change(conn, row, with_diff) for row in rows]

@@ -20,14 +20,16 @@ from datetime import datetime
 from archive.output import (
     VERSION_CHOICES,
     ExportError,
+    ExportFormat,
     ExportSummary,
+    ExportVersions,
     atomic_output,
     snapshot,
     summary,
 )
 from archive.warc import export_warc
 
-FORMATS = ("csv", "jsonl", "parquet", "warc")
+FORMATS = tuple(f.value for f in ExportFormat)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def _loads(raw: str | None) -> list:
 
 
 def iter_rows(
-    conn: sqlite3.Connection, versions: str = "latest", since: str | None = None, site: str | None = None
+    conn: sqlite3.Connection, versions: str = ExportVersions.LATEST, since: str | None = None, site: str | None = None
 ) -> Iterator[ExportRow]:
     """Article versions in (article, version) order.
 
@@ -86,7 +88,7 @@ def iter_rows(
         raise ExportError(f"--versions must be one of {', '.join(VERSION_CHOICES)}, not {versions!r}")
     where = ["1 = 1"]
     params: list = []
-    if versions == "latest":
+    if versions == ExportVersions.LATEST:
         where.append("v.version = a.version")
     if since is not None:
         where.append("v.first_seen >= ?")
@@ -148,7 +150,7 @@ def export_csv(
     db: str | os.PathLike | sqlite3.Connection,
     out_path: str | os.PathLike,
     *,
-    versions: str = "latest",
+    versions: str = ExportVersions.LATEST,
     since: str | None = None,
     bom: bool = False,
     force: bool = False,
@@ -172,14 +174,14 @@ def export_csv(
             count += 1
         text.flush()
         text.detach()
-    return summary("csv", raw, count)
+    return summary(ExportFormat.CSV, raw, count)
 
 
 def export_jsonl(
     db: str | os.PathLike | sqlite3.Connection,
     out_path: str | os.PathLike,
     *,
-    versions: str = "latest",
+    versions: str = ExportVersions.LATEST,
     since: str | None = None,
     force: bool = False,
 ) -> ExportSummary:
@@ -189,7 +191,7 @@ def export_jsonl(
         for row in iter_rows(conn, versions, since):
             raw.write(json.dumps(row_to_json(row), ensure_ascii=False).encode("utf-8") + b"\n")
             count += 1
-    return summary("jsonl", raw, count)
+    return summary(ExportFormat.JSONL, raw, count)
 
 
 def parquet_schema():  # -> pyarrow.Schema (pyarrow imported lazily: it is slow to import)
@@ -228,7 +230,7 @@ def export_parquet(
     db: str | os.PathLike | sqlite3.Connection,
     out_path: str | os.PathLike,
     *,
-    versions: str = "latest",
+    versions: str = ExportVersions.LATEST,
     since: str | None = None,
     force: bool = False,
     batch_rows: int = 2000,
@@ -258,7 +260,7 @@ def export_parquet(
                 flush()
         flush()
         writer.close()
-    return summary("parquet", raw, count)
+    return summary(ExportFormat.PARQUET, raw, count)
 
 
 def export(
@@ -272,14 +274,14 @@ def export(
     bom: bool = False,
 ) -> ExportSummary:
     """Dispatch by format name; versions defaults to "latest" for tables and "all" for WARC."""
-    if fmt == "csv":
-        return export_csv(db, out_path, versions=versions or "latest", since=since, bom=bom, force=force)
+    if fmt == ExportFormat.CSV:
+        return export_csv(db, out_path, versions=versions or ExportVersions.LATEST, since=since, bom=bom, force=force)
     if bom:
         raise ExportError("--bom only applies to csv")
-    if fmt == "jsonl":
-        return export_jsonl(db, out_path, versions=versions or "latest", since=since, force=force)
-    if fmt == "parquet":
-        return export_parquet(db, out_path, versions=versions or "latest", since=since, force=force)
-    if fmt == "warc":
-        return export_warc(db, out_path, versions=versions or "all", since=since, force=force)
+    if fmt == ExportFormat.JSONL:
+        return export_jsonl(db, out_path, versions=versions or ExportVersions.LATEST, since=since, force=force)
+    if fmt == ExportFormat.PARQUET:
+        return export_parquet(db, out_path, versions=versions or ExportVersions.LATEST, since=since, force=force)
+    if fmt == ExportFormat.WARC:
+        return export_warc(db, out_path, versions=versions or ExportVersions.ALL, since=since, force=force)
     raise ExportError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")

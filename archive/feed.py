@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from archive.changes import Change, ChangeKind
+from archive.changes import Change
+from archive.vocab import ChangeKind
 
 TAG_AUTHORITY = "tag:ncgh-archive.invalid,2024:"  # the project's own name (its user agent's domain)
 ARTICLE_PATH = "/-/article/{id}"  # the article page of `ncgh serve` (webui/pages.py)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from archive.captures import select_named, to_json
-from archive.model import CaptureIn, FooterFields
+from archive.model import CaptureIn, FooterContent
 from archive.versions import (
     footer_changed_fields,
     footer_hash,
@@ -14,7 +14,7 @@ from archive.versions import (
     normalize_footer,
 )
 
-# The footer's columns in `footers`, named as the fields of FooterFields.
+# The footer's columns in `footers`, named as the fields of FooterContent.
 _FIELDS = ("org", "icp", "police_record", "phone", "email", "address", "postcode")
 
 
@@ -38,7 +38,7 @@ def record_footer(conn: sqlite3.Connection, capture_id: int, c: CaptureIn, at: s
     if row is None:
         changed, number = footer_present_fields(footer), 1
     else:
-        previous = FooterFields(**{name: row[name] for name in _FIELDS})
+        previous = FooterContent(**{name: row[name] for name in _FIELDS})
         changed, number = footer_changed_fields(previous, footer), row["version"] + 1
     conn.execute(
         "INSERT INTO footers (site, version, capture_id, first_seen, last_seen, content_hash, changed_fields,"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from archive.changes import ChangeKind
+from archive.vocab import ChangeKind
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,9 @@ class Deliveries:
                 if ChangeKind.FOOTER in kinds:
                     cur = self.conn.execute(
                         "INSERT OR IGNORE INTO notifications (destination, label, capture_id, event, queued_at)"
-                        " SELECT ?, ?, f.capture_id, 'footer', ? FROM footers f JOIN captures c ON c.id = f.capture_id"
+                        " SELECT ?, ?, f.capture_id, ?, ? FROM footers f JOIN captures c ON c.id = f.capture_id"
                         " WHERE c.run_id = ? AND f.version > 1 ORDER BY f.id",
-                        (d.key, d.label, at, run_id),
+                        (d.key, d.label, ChangeKind.FOOTER, at, run_id),
                     )
                     added += cur.rowcount
         return added

@@ -36,7 +36,24 @@ from typing import IO
 
 from archive.sql import open_readonly
 
-VERSION_CHOICES = ("latest", "all")
+
+class ExportFormat(StrEnum):
+    """What `ncgh export` writes: article versions as a table, or the raw captures as WARC."""
+
+    CSV = "csv"
+    JSONL = "jsonl"
+    PARQUET = "parquet"
+    WARC = "warc"
+
+
+class ExportVersions(StrEnum):
+    """Which versions an export holds (`--versions`)."""
+
+    LATEST = "latest"  # each article's current version (tables); the last capture per final URL (warc)
+    ALL = "all"  # every version; every capture
+
+
+VERSION_CHOICES = tuple(v.value for v in ExportVersions)
 STDOUT = "-"
 
 

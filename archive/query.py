@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from archive.resolve import ArticleRef, QueryError
+from archive.vocab import ArticleStatus, EventKind
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class ArticleInfo:
 
     site: str
     article_id: int
-    status: str  # live | gone
+    status: str  # an ArticleStatus: live | gone
     title: str | None
     published_at: str | None
     first_seen: str
@@ -73,7 +74,7 @@ class ArticleView:
     article: ArticleInfo
     version: VersionInfo | None  # None when the article was never parsed (or not yet seen at as_of)
     as_of: str | None  # the UTC moment asked for, if any
-    status_then: str  # live | gone | unseen: the article's state at as_of (or now)
+    status_then: ArticleStatus  # the article's state at as_of (or now)
     views_then: int | None  # last view count seen at or before as_of (or the latest)
     views_then_at: str | None
     latest_version: int | None
@@ -88,7 +89,7 @@ class ViewPoint:
 @dataclass(frozen=True)
 class EventInfo:
     at: str
-    event: str  # new | edited | gone | restored
+    event: str  # an EventKind: new | edited | gone | restored
     version: int | None
     capture_id: int
     detail: tuple[str, ...]  # changed fields (edited) or missing reasons (gone)
@@ -221,15 +222,15 @@ def get_version(conn: sqlite3.Connection, ref: ArticleRef, number: int) -> Versi
 # --- show -------------------------------------------------------------------------------------------
 
 
-def _status_at(conn: sqlite3.Connection, ref: ArticleRef, moment: str, first_seen: str) -> str:
+def _status_at(conn: sqlite3.Connection, ref: ArticleRef, moment: str, first_seen: str) -> ArticleStatus:
     if moment < first_seen:
-        return "unseen"
+        return ArticleStatus.UNSEEN
     row = conn.execute(
-        "SELECT event FROM events WHERE site = ? AND article_id = ? AND event IN ('gone', 'restored', 'new')"
+        "SELECT event FROM events WHERE site = ? AND article_id = ? AND event IN (?, ?, ?)"
         " AND at <= ? ORDER BY at DESC, id DESC LIMIT 1",
-        (ref.site, ref.article_id, moment),
+        (ref.site, ref.article_id, EventKind.GONE, EventKind.RESTORED, EventKind.NEW, moment),
     ).fetchone()
-    return "gone" if row and row[0] == "gone" else "live"
+    return ArticleStatus.GONE if row and row[0] == EventKind.GONE else ArticleStatus.LIVE
 
 
 def show(

@@ -14,12 +14,15 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from archive.captures import utc
-from archive.model import (
-    OUTCOME_FETCH_ERROR,
-    OUTCOME_MISSING,
-    OUTCOME_NOT_MODIFIED,
-    OUTCOME_OK,
-    OUTCOME_PARSE_ERROR,
+from archive.vocab import (
+    SHOWS_ARTICLE,
+    ArticleStatus,
+    CaptureKind,
+    EventKind,
+    Outcome,
+    RunStatus,
+    WorkKind,
+    WorkState,
 )
 
 RUN_COUNTERS = (
@@ -40,20 +43,20 @@ class RunInfo:
     run_id: int
     mode: str
     started_at: str
-    status: str
+    status: RunStatus
     config_json: str
 
 
 @dataclass
 class WorkItem:
     url: str
-    kind: str
+    kind: WorkKind
     article_id: int | None = None
     priority: int = 0
     etag: str | None = None
     last_modified: str | None = None
     id: int | None = None
-    state: str = "pending"
+    state: WorkState = WorkState.PENDING
 
 
 _STATE_SQL = (
@@ -65,7 +68,7 @@ _STATE_SQL = (
 @dataclass(frozen=True)
 class ArticleState:
     article_id: int
-    status: str  # live | gone
+    status: ArticleStatus
     first_seen: str
     last_seen: str | None
     last_capture_at: str
@@ -91,23 +94,23 @@ class WorkQueue:
         started = utc(started_at, "started_at")
         json.loads(config_json)  # a clear error now rather than an unreadable run later
         cur = self.conn.execute(
-            "INSERT INTO runs (mode, started_at, status, config_json) VALUES (?, ?, 'running', ?)",
-            (mode, started, config_json),
+            "INSERT INTO runs (mode, started_at, status, config_json) VALUES (?, ?, ?, ?)",
+            (mode, started, RunStatus.RUNNING, config_json),
         )
         return int(cur.lastrowid)
 
     def unfinished_run(self) -> RunInfo | None:
         row = self.conn.execute(
-            "SELECT id, mode, started_at, status, config_json FROM runs WHERE status = 'running'"
-            " ORDER BY id DESC LIMIT 1"
+            "SELECT id, mode, started_at, status, config_json FROM runs WHERE status = ? ORDER BY id DESC LIMIT 1",
+            (RunStatus.RUNNING,),
         ).fetchone()
-        return RunInfo(*row) if row else None
+        return _run_info(row) if row else None
 
     def run_info(self, run_id: int) -> RunInfo | None:
         row = self.conn.execute("SELECT id, mode, started_at, status, config_json FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return RunInfo(*row) if row else None
+        return _run_info(row) if row else None
 
-    def finish_run(self, run_id: int, finished_at: str, status: str, summary_json: str) -> None:
+    def finish_run(self, run_id: int, finished_at: str, status: RunStatus, summary_json: str) -> None:
         """Close a run; its counters are copied from the summary's keys of the same name (see RUN_COUNTERS)."""
         finished = utc(finished_at, "finished_at")
         summary = json.loads(summary_json)
@@ -144,31 +147,38 @@ class WorkQueue:
     def pending(self, run_id: int, limit: int = 100) -> list[WorkItem]:
         rows = self.conn.execute(
             "SELECT url, kind, article_id, priority, etag, last_modified, id, state FROM work_items"
-            " WHERE run_id = ? AND state = 'pending' ORDER BY priority DESC, id LIMIT ?",
-            (run_id, limit),
+            " WHERE run_id = ? AND state = ? ORDER BY priority DESC, id LIMIT ?",
+            (run_id, WorkState.PENDING, limit),
         ).fetchall()
-        return [WorkItem(*r) for r in rows]
+        return [
+            WorkItem(url, WorkKind(kind), article_id, priority, etag, modified, item_id, WorkState(state))
+            for url, kind, article_id, priority, etag, modified, item_id, state in rows
+        ]
 
-    def mark_done(self, work_item_id: int, state: str = "done") -> None:
+    def mark(self, work_item_id: int, state: WorkState) -> None:
+        """Set a work item's state (recording a capture marks its item done by itself)."""
         cur = self.conn.execute("UPDATE work_items SET state = ? WHERE id = ?", (state, work_item_id))
         if cur.rowcount == 0:
             raise ValueError(f"no work item with id {work_item_id}")
 
-    def mark_many_done(self, work_item_ids: Iterable[int], state: str = "done") -> None:
-        """`mark_done` for many items in one transaction (one commit instead of hundreds)."""
+    def mark_many(self, work_item_ids: Iterable[int], state: WorkState) -> None:
+        """`mark` for many items in one transaction (one commit instead of hundreds)."""
         with self.atomic():
             for work_item_id in work_item_ids:
-                self.mark_done(work_item_id, state)
+                self.mark(work_item_id, state)
 
     def failed_of_last_run(self) -> list[WorkItem]:
         """The work items left failed by the latest finished run (none when no run has finished)."""
-        row = self.conn.execute("SELECT id FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1").fetchone()
+        row = self.conn.execute(
+            "SELECT id FROM runs WHERE status != ? ORDER BY id DESC LIMIT 1", (RunStatus.RUNNING,)
+        ).fetchone()
         if row is None:
             return []
         rows = self.conn.execute(
-            "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state = 'failed'", (row[0],)
+            "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state = ?",
+            (row[0], WorkState.FAILED),
         ).fetchall()
-        return [WorkItem(url, kind, article_id, priority) for url, kind, article_id, priority in rows]
+        return [WorkItem(url, WorkKind(kind), article_id, priority) for url, kind, article_id, priority in rows]
 
     def first_finished_at(self) -> str | None:
         """When the archive's first run finished (UTC ISO 8601), or None before any has."""
@@ -180,9 +190,9 @@ class WorkQueue:
         (an id walk's misses: tens of thousands of rows per full crawl); returns the rows deleted."""
         with self.atomic():
             return self.conn.execute(
-                "DELETE FROM work_items WHERE state = 'missing' AND capture_id IS NULL AND run_id != ?"
-                " AND run_id IN (SELECT id FROM runs WHERE status != 'running')",
-                (run_id,),
+                "DELETE FROM work_items WHERE state = ? AND capture_id IS NULL AND run_id != ?"
+                " AND run_id IN (SELECT id FROM runs WHERE status != ?)",
+                (WorkState.MISSING, run_id, RunStatus.RUNNING),
             ).rowcount
 
     def queue_counts(self, run_id: int) -> dict[str, int]:
@@ -198,45 +208,51 @@ class WorkQueue:
         row = self.conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise ValueError(f"no run with id {run_id}")
-        if row[0] == "running":
+        if row[0] == RunStatus.RUNNING:
             raise ValueError(f"run {run_id} is still running: its work list is needed to resume it")
         return self.conn.execute("DELETE FROM work_items WHERE run_id = ?", (run_id,)).rowcount
 
-    def run_counts(self, run_id: int, probe_kind: str, revisit_kind: str) -> dict[str, int]:
+    def run_counts(self, run_id: int) -> dict[str, int]:
         """A run's counters (RUN_COUNTERS and a few more) from what is stored, so that a resumed run's
-        summary covers all its parts; `probe_kind` and `revisit_kind` name the crawler's work item kinds."""
+        summary covers all its parts."""
 
         def count(sql: str, *more: object) -> int:
             return int(self.conn.execute(sql, (run_id, *more)).fetchone()[0] or 0)
 
         captures = "SELECT count(*) FROM captures WHERE run_id = ? AND outcome = ?"
+        items = "SELECT count(*) FROM work_items WHERE run_id = ?"
         stats = {
-            "requests": count("SELECT count(*) FROM work_items WHERE run_id = ? AND state != 'pending'"),
-            "pending": count("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'pending'"),
+            "requests": count(items + " AND state != ?", WorkState.PENDING),
+            "pending": count(items + " AND state = ?", WorkState.PENDING),
             "fetched": count("SELECT count(*) FROM captures WHERE run_id = ? AND status BETWEEN 200 AND 299"),
-            "not_modified": count(captures, OUTCOME_NOT_MODIFIED),
-            "fetch_errors": count(captures, OUTCOME_FETCH_ERROR),
-            "parse_errors": count(captures, OUTCOME_PARSE_ERROR)
-            + count("SELECT count(*) FROM work_items WHERE run_id = ? AND state = 'failed' AND capture_id IS NULL"),
-            "missing": count(captures + " AND kind = 'article'", OUTCOME_MISSING),
+            "not_modified": count(captures, Outcome.NOT_MODIFIED),
+            "fetch_errors": count(captures, Outcome.FETCH_ERROR),
+            "parse_errors": count(captures, Outcome.PARSE_ERROR)
+            + count(items + " AND state = ? AND capture_id IS NULL", WorkState.FAILED),
+            "missing": count(captures + " AND kind = ?", Outcome.MISSING, CaptureKind.ARTICLE),
             "footer_changes": count("SELECT count(*) FROM footers f JOIN captures c ON c.id = f.capture_id WHERE c.run_id = ?"),
             "unchanged": count(
-                "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = 'article' AND c.outcome IN (?, ?)"
-                " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.capture_id = c.id AND e.event IN ('new', 'edited'))",
-                OUTCOME_OK, OUTCOME_NOT_MODIFIED,
+                "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = ? AND c.outcome IN (?, ?)"
+                " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.capture_id = c.id AND e.event IN (?, ?))",
+                CaptureKind.ARTICLE, Outcome.OK, Outcome.NOT_MODIFIED, EventKind.NEW, EventKind.EDITED,
             ),
         }
         events = "SELECT count(*) FROM events e JOIN captures c ON c.id = e.capture_id WHERE c.run_id = ? AND e.event = ?"
-        for event, key in (("new", "new_articles"), ("edited", "new_versions"), ("gone", "gone"), ("restored", "restored")):
+        for event, key in (
+            (EventKind.NEW, "new_articles"),
+            (EventKind.EDITED, "new_versions"),
+            (EventKind.GONE, "gone"),
+            (EventKind.RESTORED, "restored"),
+        ):
             stats[key] = count(events, event)
         stats["errors"] = stats["fetch_errors"] + stats["parse_errors"]
-        stats["discovered"] = count("SELECT count(*) FROM work_items WHERE run_id = ? AND kind = 'article'") + count(
+        kinds = items + " AND kind = ?"
+        stats["discovered"] = count(kinds, WorkKind.ARTICLE) + count(
             "SELECT count(*) FROM work_items w JOIN captures c ON c.work_item_id = w.id WHERE w.run_id = ?"
             " AND w.kind = ? AND c.outcome IN (?, ?, ?)",
-            probe_kind, OUTCOME_OK, OUTCOME_PARSE_ERROR, OUTCOME_NOT_MODIFIED,
+            WorkKind.PROBE, *SHOWS_ARTICLE,
         )
-        kinds = "SELECT count(*) FROM work_items WHERE run_id = ? AND kind = ?"
-        stats["probes"], stats["revisits"] = count(kinds, probe_kind), count(kinds, revisit_kind)
+        stats["probes"], stats["revisits"] = count(kinds, WorkKind.PROBE), count(kinds, WorkKind.REVISIT)
         return stats
 
     # ---- what the crawler plans with ----
@@ -246,8 +262,19 @@ class WorkQueue:
     def article_states(self, site: str) -> Iterator[ArticleState]:
         rows = self.conn.execute(_STATE_SQL + " WHERE site = ? ORDER BY article_id", (site,)).fetchall()
         for row in rows:
-            yield ArticleState(*row)
+            yield _article_state(row)
 
     def article_state(self, site: str, article_id: int) -> ArticleState | None:
         row = self.conn.execute(_STATE_SQL + " WHERE site = ? AND article_id = ?", (site, article_id)).fetchone()
-        return ArticleState(*row) if row else None
+        return _article_state(row) if row else None
+
+
+def _article_state(row: tuple) -> ArticleState:
+    """An `_STATE_SQL` row, its status as the enum."""
+    return ArticleState(row[0], ArticleStatus(row[1]), *row[2:])
+
+
+def _run_info(row: tuple) -> RunInfo:
+    """A `runs` row (id, mode, started_at, status, config_json), its status as the enum."""
+    run_id, mode, started_at, status, config_json = row
+    return RunInfo(run_id, mode, started_at, RunStatus(status), config_json)

@@ -18,6 +18,18 @@ from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
 
+from archive.vocab import (
+    SHOWS_ARTICLE,
+    STORED_ARTICLE_STATUSES,
+    BodyCodec,
+    CaptureKind,
+    EventKind,
+    Outcome,
+    RunStatus,
+    WorkState,
+    sql_values,
+)
+
 # Wait this long for another writer (crawler, reparse) before giving up with "database is locked".
 BUSY_TIMEOUT_MS = 30_000
 
@@ -27,19 +39,20 @@ SCHEMA_DESCRIPTION = "initial schema"
 # The whole schema, as one list of statements run in one transaction when a new archive is created.
 # Plain SQL on purpose: CHECK constraints, composite keys, a partial index, a WITHOUT ROWID table, a
 # contentless FTS5 table and a view are most of it (docs/schema.md, "How the schema is written").
+# The words of closed vocabularies (CHECK lists, defaults) are written from archive/vocab.py's enums.
 SCHEMA: tuple[str, ...] = (
     """CREATE TABLE schema_version (
         version INTEGER PRIMARY KEY,
         applied_at TEXT NOT NULL,
         description TEXT NOT NULL
     )""",
-    """CREATE TABLE runs (
+    f"""CREATE TABLE runs (
         id INTEGER PRIMARY KEY,
         mode TEXT NOT NULL,
         started_at TEXT NOT NULL,
         finished_at TEXT,
-        status TEXT NOT NULL DEFAULT 'running',
-        config_json TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL DEFAULT '{RunStatus.RUNNING}',
+        config_json TEXT NOT NULL DEFAULT '{{}}',
         summary_json TEXT,
         requests INTEGER,
         fetched INTEGER,
@@ -51,7 +64,7 @@ SCHEMA: tuple[str, ...] = (
         restored INTEGER,
         errors INTEGER
     )""",
-    """CREATE TABLE work_items (
+    f"""CREATE TABLE work_items (
         id INTEGER PRIMARY KEY,
         run_id INTEGER NOT NULL REFERENCES runs(id),
         url TEXT NOT NULL,
@@ -60,7 +73,7 @@ SCHEMA: tuple[str, ...] = (
         priority INTEGER NOT NULL DEFAULT 0,
         etag TEXT,
         last_modified TEXT,
-        state TEXT NOT NULL DEFAULT 'pending',
+        state TEXT NOT NULL DEFAULT '{WorkState.PENDING}',
         capture_id INTEGER,
         UNIQUE (run_id, url)
     )""",
@@ -72,18 +85,18 @@ SCHEMA: tuple[str, ...] = (
     )""",
     # Keyed by the hash without a rowid: the hash is stored once instead of in the table and again in
     # its primary-key index (a revisit's body row is a few dozen bytes besides the hash).
-    """CREATE TABLE bodies (
+    f"""CREATE TABLE bodies (
         sha256 TEXT PRIMARY KEY,
         size INTEGER NOT NULL,
-        codec TEXT NOT NULL CHECK (codec IN ('zstd', 'zstd-delta', 'patch')),
+        codec TEXT NOT NULL CHECK (codec IN {sql_values(BodyCodec)}),
         base_sha256 TEXT REFERENCES bodies(sha256),
         depth INTEGER NOT NULL DEFAULT 0,
         stored_size INTEGER NOT NULL,
         data BLOB NOT NULL,
-        CHECK ((codec = 'zstd') = (base_sha256 IS NULL))
+        CHECK ((codec = '{BodyCodec.ZSTD}') = (base_sha256 IS NULL))
     ) WITHOUT ROWID""",
     # `final_url` is NULL when it is the URL requested (most captures: no redirect), not a second copy.
-    """CREATE TABLE captures (
+    f"""CREATE TABLE captures (
         id INTEGER PRIMARY KEY,
         run_id INTEGER REFERENCES runs(id),
         work_item_id INTEGER,
@@ -104,7 +117,7 @@ SCHEMA: tuple[str, ...] = (
         body_sha256 TEXT REFERENCES bodies(sha256),
         body_size INTEGER,
         outcome TEXT NOT NULL
-            CHECK (outcome IN ('ok', 'not_modified', 'missing', 'parse_error', 'fetch_error')),
+            CHECK (outcome IN {sql_values(Outcome)}),
         missing_reason TEXT,
         encoding TEXT,
         encoding_source TEXT,
@@ -124,10 +137,10 @@ SCHEMA: tuple[str, ...] = (
     # Non-article captures (list pages, API) by URL: the delta base of the next capture of that URL.
     "CREATE INDEX captures_url ON captures (url, fetched_at) WHERE article_id IS NULL",
     "CREATE INDEX captures_run ON captures (run_id)",
-    """CREATE TABLE articles (
+    f"""CREATE TABLE articles (
         site TEXT NOT NULL,
         article_id INTEGER NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('live', 'gone')),
+        status TEXT NOT NULL CHECK (status IN {sql_values(STORED_ARTICLE_STATUSES)}),
         first_seen TEXT NOT NULL,
         last_seen TEXT,
         last_capture_at TEXT NOT NULL,
@@ -176,10 +189,10 @@ SCHEMA: tuple[str, ...] = (
         UNIQUE (site, article_id, version)
     )""",
     # The view-count time series is a view over captures: no second copy of every capture's time.
-    """CREATE VIEW views AS
+    f"""CREATE VIEW views AS
         SELECT id AS capture_id, site, article_id, fetched_at AS at, views FROM captures
-        WHERE kind = 'article' AND article_id IS NOT NULL AND views IS NOT NULL
-          AND outcome IN ('ok', 'parse_error', 'not_modified')""",
+        WHERE kind = '{CaptureKind.ARTICLE}' AND article_id IS NOT NULL AND views IS NOT NULL
+          AND outcome IN {sql_values(SHOWS_ARTICLE)}""",
     """CREATE TABLE footers (
         id INTEGER PRIMARY KEY,
         site TEXT NOT NULL,
@@ -198,11 +211,11 @@ SCHEMA: tuple[str, ...] = (
         postcode TEXT,
         UNIQUE (site, version)
     )""",
-    """CREATE TABLE events (
+    f"""CREATE TABLE events (
         id INTEGER PRIMARY KEY,
         site TEXT NOT NULL,
         article_id INTEGER NOT NULL,
-        event TEXT NOT NULL CHECK (event IN ('new', 'edited', 'gone', 'restored')),
+        event TEXT NOT NULL CHECK (event IN {sql_values(EventKind)}),
         at TEXT NOT NULL,
         capture_id INTEGER NOT NULL REFERENCES captures(id),
         version INTEGER,

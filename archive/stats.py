@@ -7,6 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.vocab import ArticleStatus, RunStatus
+
 
 @dataclass(frozen=True)
 class Count:
@@ -37,8 +39,8 @@ class ArchiveStats:
     schema_version: int
 
 
-def _one(conn: sqlite3.Connection, sql: str) -> int:
-    return int(conn.execute(sql).fetchone()[0] or 0)
+def _one(conn: sqlite3.Connection, sql: str, *params: object) -> int:
+    return int(conn.execute(sql, params).fetchone()[0] or 0)
 
 
 def stats(conn: sqlite3.Connection, db_path: str | os.PathLike | None = None) -> ArchiveStats:
@@ -63,15 +65,15 @@ def stats(conn: sqlite3.Connection, db_path: str | os.PathLike | None = None) ->
     first, last = conn.execute("SELECT min(fetched_at), max(fetched_at) FROM captures").fetchone()
     return ArchiveStats(
         articles=_one(conn, "SELECT count(*) FROM articles"),
-        live=_one(conn, "SELECT count(*) FROM articles WHERE status = 'live'"),
-        gone=_one(conn, "SELECT count(*) FROM articles WHERE status = 'gone'"),
+        live=_one(conn, "SELECT count(*) FROM articles WHERE status = ?", ArticleStatus.LIVE),
+        gone=_one(conn, "SELECT count(*) FROM articles WHERE status = ?", ArticleStatus.GONE),
         versions=_one(conn, "SELECT count(*) FROM versions"),
         edited_articles=_one(conn, "SELECT count(*) FROM articles WHERE version > 1"),
         captures=_one(conn, "SELECT count(*) FROM captures"),
         captures_by_outcome=by_outcome,
         captures_by_kind=by_kind,
         runs=_one(conn, "SELECT count(*) FROM runs"),
-        unfinished_runs=_one(conn, "SELECT count(*) FROM runs WHERE status = 'running'"),
+        unfinished_runs=_one(conn, "SELECT count(*) FROM runs WHERE status = ?", RunStatus.RUNNING),
         footer_versions=_one(conn, "SELECT count(*) FROM footers"),
         events=_one(conn, "SELECT count(*) FROM events"),
         bodies=int(bodies),

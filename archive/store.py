@@ -26,18 +26,17 @@ from archive.articles import (
 from archive.bodies import BodyStore, sha256_hex
 from archive.captures import StoredCapture, to_json, utc
 from archive.footers import record_footer
-from archive.model import (
-    OUTCOME_MISSING,
-    OUTCOME_OK,
-    OUTCOMES,
-    CaptureIn,
-    CaptureResult,
-)
+from archive.model import CaptureIn, CaptureResult
 from archive.queue import WorkQueue
 from archive.schema import NotAnArchive, UnknownSchemaVersion, atomic, connect, migrate, unusable_file_error
 from archive.versions import is_blank, normalize_content
+from archive.vocab import CaptureKind, EventKind, Outcome, WorkState
 
 __all__ = ["Archive", "RebuildReport"]
+
+_OUTCOMES = tuple(Outcome)
+# The one event a capture reports when it makes several (restored and edited at once: restored).
+_EVENT_SHOWN_FIRST = (EventKind.RESTORED, EventKind.NEW, EventKind.EDITED, EventKind.GONE)
 
 
 def _open_writer(path: Path) -> sqlite3.Connection:
@@ -122,15 +121,15 @@ class Archive:
             return self._record(c, fetched_at)
 
     def _validate(self, c: CaptureIn) -> str:
-        if c.outcome not in OUTCOMES:
-            raise ValueError(f"capture of {c.url}: outcome {c.outcome!r} is not one of {OUTCOMES}")
+        if c.outcome not in _OUTCOMES:
+            raise ValueError(f"capture of {c.url}: outcome {c.outcome!r} is not one of {_OUTCOMES}")
         if not c.site:
             raise ValueError(f"capture of {c.url}: site is empty")
         if not c.url:
             raise ValueError("capture without a URL")
-        if c.outcome == OUTCOME_OK and c.kind == "article" and c.content is None:
+        if c.outcome == Outcome.OK and c.kind == CaptureKind.ARTICLE and c.content is None:
             raise ValueError(f"capture of {c.url}: an article capture with outcome ok needs content")
-        if c.outcome == OUTCOME_OK and c.kind == "article" and c.article_id is None:
+        if c.outcome == Outcome.OK and c.kind == CaptureKind.ARTICLE and c.article_id is None:
             raise ValueError(f"capture of {c.url}: an article capture with content needs an article_id")
         if c.views is not None and (isinstance(c.views, bool) or not isinstance(c.views, int) or c.views < 0):
             raise ValueError(f"capture of {c.url}: views must be a non-negative int, got {c.views!r}")
@@ -186,7 +185,7 @@ class Archive:
         result, _ = self._derive(capture_id, c, fetched_at)
         if c.work_item_id is not None:
             conn.execute(
-                "UPDATE work_items SET state = 'done', capture_id = ? WHERE id = ?", (capture_id, c.work_item_id)
+                "UPDATE work_items SET state = ?, capture_id = ? WHERE id = ?", (WorkState.DONE, capture_id, c.work_item_id)
             )
         return result
 
@@ -224,11 +223,11 @@ class Archive:
         Returns the result and the outcome stored, which is parse_error when the parse lost the article.
         """
         d = Derivation(outcome=c.outcome, parse_error=c.parse_error)
-        if c.outcome == OUTCOME_OK and c.content is not None:
+        if c.outcome == Outcome.OK and c.content is not None:
             d.content = normalize_content(c.content)
             if is_blank(d.content):
                 d.fail(c.parse_error or BLANK_PARSE)
-        if c.kind == "article" and c.article_id is not None:
+        if c.kind == CaptureKind.ARTICLE and c.article_id is not None:
             derive_article(self.conn, self.gone_after, capture_id, c, at, d)
         footer_version, footer_changed = record_footer(self.conn, capture_id, c, at)
         self.conn.execute(
@@ -237,7 +236,7 @@ class Archive:
             " footer_version = ?, article_id = ?, kind = ? WHERE id = ?",
             (
                 d.outcome,
-                c.missing_reason if d.outcome == OUTCOME_MISSING else None,
+                c.missing_reason if d.outcome == Outcome.MISSING else None,
                 c.encoding,
                 c.encoding_source,
                 c.parser_version,
@@ -256,9 +255,9 @@ class Archive:
         result = CaptureResult(
             capture_id=capture_id,
             duplicate=False,
-            event=next((e for e in ("restored", "new", "edited", "gone") if e in names), None),
+            event=next((e for e in _EVENT_SHOWN_FIRST if e in names), None),
             version=d.shown_version,
-            changed_fields=d.changed if any(e in ("new", "edited") for e in names) else (),
+            changed_fields=d.changed if any(e in (EventKind.NEW, EventKind.EDITED) for e in names) else (),
             footer_changed=footer_changed,
         )
         return result, d.outcome
@@ -300,9 +299,9 @@ class Archive:
                 assert stored is not None
                 body = self.bodies.read(stored.body_sha256) if stored.body_sha256 else None
                 derived = interpret(stored, body)
-                if derived.outcome not in OUTCOMES:
+                if derived.outcome not in _OUTCOMES:
                     raise ValueError(f"rebuild: interpret gave outcome {derived.outcome!r} for capture {capture_id}")
-                if derived.outcome == OUTCOME_OK and derived.kind == "article" and derived.content is None:
+                if derived.outcome == Outcome.OK and derived.kind == CaptureKind.ARTICLE and derived.content is None:
                     raise ValueError(f"rebuild: interpret gave outcome ok without content for capture {capture_id}")
                 merged = stored.to_capture_in(body)
                 merged.outcome = derived.outcome

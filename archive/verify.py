@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from archive.articles import content_from_version_row
 from archive.bodies import DELTA_CODECS, MAX_DEPTH, BodyIntegrityError, BodyStore
-from archive.model import ArticleContent, FooterFields
+from archive.model import ArticleContent, FooterContent
 from archive.schema import SCHEMA_VERSION, SchemaError, connect, current_version
 from archive.search import _CJK, _WORD, match_expression
 from archive.versions import (
@@ -29,6 +29,7 @@ from archive.versions import (
     footer_present_fields,
     present_fields,
 )
+from archive.vocab import ArticleStatus, EventKind
 
 _CJK_ONLY = re.compile(f"[{_CJK}]+")
 
@@ -409,22 +410,23 @@ def _check_articles(conn: sqlite3.Connection, report: VerifyReport) -> None:
         problems.append(f"article {site}/{aid}: has versions but no article row")
     for site, aid, status, last_event in conn.execute(
         "SELECT a.site, a.article_id, a.status, (SELECT e.event FROM events e WHERE e.site = a.site"
-        " AND e.article_id = a.article_id AND e.event IN ('gone', 'restored') ORDER BY e.at DESC, e.id DESC"
-        " LIMIT 1) FROM articles a"
+        " AND e.article_id = a.article_id AND e.event IN (?, ?) ORDER BY e.at DESC, e.id DESC"
+        " LIMIT 1) FROM articles a",
+        (EventKind.GONE, EventKind.RESTORED),
     ):
-        expected = "gone" if last_event == "gone" else "live"
+        expected = ArticleStatus.GONE if last_event == EventKind.GONE else ArticleStatus.LIVE
         if status != expected:
             problems.append(f"article {site}/{aid}: status {status} but its last gone/restored event says {expected}")
 
 
 def _check_footers(conn: sqlite3.Connection, report: VerifyReport) -> None:
-    previous: tuple[str, int, FooterFields] | None = None
+    previous: tuple[str, int, FooterContent] | None = None
     for site, number, digest, changed_json, *values in conn.execute(
         "SELECT site, version, content_hash, changed_fields, org, icp, police_record, phone, email, address,"
         " postcode FROM footers ORDER BY site, version"
     ):
         report.footer_versions += 1
-        footer = FooterFields(*values)
+        footer = FooterContent(*values)
         name = f"footer {site} version {number}"
         same_site = previous is not None and previous[0] == site
         expected = previous[1] + 1 if same_site and previous else 1

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import fields, replace
 from urllib.parse import urlsplit
 
-from archive.model import ArticleContent, FooterFields
+from archive.model import ArticleContent, FooterContent
 
 # Compared fields, in the order changed-field lists report them.
 COMPARED_FIELDS: tuple[str, ...] = (
@@ -30,7 +30,7 @@ COMPARED_FIELDS: tuple[str, ...] = (
     "images",
     "attachments",
 )
-FOOTER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(FooterFields))
+FOOTER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(FooterContent))
 
 # Python's \s covers U+3000 (ideographic space), NBSP and the other Unicode spaces.
 _WS = re.compile(r"\s+")
@@ -127,26 +127,26 @@ def is_blank(content: ArticleContent) -> bool:
 # ---- footer ----
 
 
-def normalize_footer(footer: FooterFields) -> FooterFields:
-    return FooterFields(**{name: normalize_text(getattr(footer, name)) for name in FOOTER_FIELDS})
+def normalize_footer(footer: FooterContent) -> FooterContent:
+    return FooterContent(**{name: normalize_text(getattr(footer, name)) for name in FOOTER_FIELDS})
 
 
-def footer_is_empty(footer: FooterFields) -> bool:
+def footer_is_empty(footer: FooterContent) -> bool:
     n = normalize_footer(footer)
     return all(getattr(n, name) is None for name in FOOTER_FIELDS)
 
 
-def footer_hash(footer: FooterFields) -> str:
+def footer_hash(footer: FooterContent) -> str:
     n = normalize_footer(footer)
     blob = json.dumps([getattr(n, name) for name in FOOTER_FIELDS], ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def footer_changed_fields(old: FooterFields, new: FooterFields) -> tuple[str, ...]:
+def footer_changed_fields(old: FooterContent, new: FooterContent) -> tuple[str, ...]:
     a, b = normalize_footer(old), normalize_footer(new)
     return tuple(name for name in FOOTER_FIELDS if getattr(a, name) != getattr(b, name))
 
 
-def footer_present_fields(footer: FooterFields) -> tuple[str, ...]:
+def footer_present_fields(footer: FooterContent) -> tuple[str, ...]:
     n = normalize_footer(footer)
     return tuple(name for name in FOOTER_FIELDS if getattr(n, name) is not None)

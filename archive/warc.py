@@ -18,7 +18,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.bodies import BodyIntegrityError, BodyStore
-from archive.output import VERSION_CHOICES, ExportError, ExportSummary, atomic_output, snapshot, summary
+from archive.output import (
+    VERSION_CHOICES,
+    ExportError,
+    ExportFormat,
+    ExportSummary,
+    ExportVersions,
+    atomic_output,
+    snapshot,
+    summary,
+)
 
 _ORIG_PREFIX = "X-Archive-Orig-"
 _NO_BODY_STATUSES = {204, 304}
@@ -96,7 +105,7 @@ def export_warc(
     db: str | os.PathLike | sqlite3.Connection,
     out_path: str | os.PathLike,
     *,
-    versions: str = "all",
+    versions: str = ExportVersions.ALL,
     since: str | None = None,
     force: bool = False,
     gzip: bool | None = None,
@@ -126,7 +135,7 @@ def export_warc(
     if since is not None:
         where.append("fetched_at >= ?")
         params.append(since)
-    if versions == "latest":
+    if versions == ExportVersions.LATEST:
         where.append(
             "id IN (SELECT (SELECT c2.id FROM captures c2 WHERE ifnull(c2.final_url, c2.url) = ifnull(c1.final_url, c1.url)"
             " AND c2.status IS NOT NULL ORDER BY c2.fetched_at DESC, c2.id DESC LIMIT 1)"
@@ -242,7 +251,7 @@ def export_warc(
                 metadata += 1
     total = 1 + responses + revisits + requests + metadata
     return summary(
-        "warc",
+        ExportFormat.WARC,
         raw,
         total,
         responses=responses,

@@ -30,9 +30,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from archive.model import ArticleContent, CaptureIn, FooterFields
+from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.search import match_expression, search
 from archive.store import Archive
+from archive.vocab import CaptureKind, Outcome
+from scraper.records import EncodingSource, Extractor
 from simulator.content import Article, SiteState, TimelineParams, footer_for_day
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -41,7 +43,7 @@ BASE = "http://www.ncgh.org.cn"
 T0 = datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
 
 
-def _capture(a: Article, day: int, n: int, footer: FooterFields) -> CaptureIn:
+def _capture(a: Article, day: int, n: int, footer: FooterContent) -> CaptureIn:
     url = f"{BASE}/nczhghcms/article/{a.id}"
     content = ArticleContent(
         title=a.title,
@@ -57,8 +59,9 @@ def _capture(a: Article, day: int, n: int, footer: FooterFields) -> CaptureIn:
     )
     return CaptureIn(
         site="ncgh", url=url, final_url=url, fetched_at=(T0 + timedelta(days=day, seconds=n)).isoformat(),
-        status=200, outcome="ok", article_id=a.id, kind="article", encoding="utf-8", encoding_source="http",
-        parser_version="bench-search", extractor="profile", content=content, views=a.views, footer=footer,
+        status=200, outcome=Outcome.OK, article_id=a.id, kind=CaptureKind.ARTICLE, encoding="utf-8",
+        encoding_source=EncodingSource.HTTP,
+        parser_version="bench-search", extractor=Extractor.PROFILE, content=content, views=a.views, footer=footer,
     )
 
 
@@ -81,7 +84,7 @@ def build(path: Path, articles: int, per_article: int) -> dict:
                 state.step()
                 generate += time.perf_counter() - t
             f = footer_for_day(1, day, params)
-            footer = FooterFields(f.org, f.icp, f.police_record, f.phone, f.email, f.address, f.postcode)
+            footer = FooterContent(f.org, f.icp, f.police_record, f.phone, f.email, f.address, f.postcode)
             t = time.perf_counter()
             for n, a in enumerate(state.articles.values()):
                 archive.record_capture(_capture(a, day, n, footer))

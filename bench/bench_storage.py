@@ -25,12 +25,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from archive.model import ArticleContent, CaptureIn, FooterFields
+from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.store import Archive
+from archive.vocab import Outcome
+from scraper.records import EncodingSource, Extractor
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "article-2018-10-12.txt"
 CHARS = "工会职工服务劳动模范全市总部门开展活动建设发展工作会议精神学习贯彻落实党的十九大新时代中国特色社会主义南昌江西省"
-FOOTER = FooterFields(
+FOOTER = FooterContent(
     org="江西省南昌市总工会",
     icp="赣ICP备18016234号-1",
     phone="0791-83868027",
@@ -103,16 +105,16 @@ def capture(article: int, day: int, views: int, second: int = 0) -> CaptureIn:
         final_url=url,
         fetched_at=(T0 + timedelta(days=day, seconds=second)).isoformat(),
         status=200,
-        outcome="ok",
+        outcome=Outcome.OK,
         article_id=article,
         headers=headers,
         request_headers=[("User-Agent", "ncgh-archive/0.1"), ("Accept-Encoding", "gzip, deflate")],
         body=page(title, body, views),
         elapsed=0.21,
         encoding="utf-8",
-        encoding_source="http",
+        encoding_source=EncodingSource.HTTP,
         parser_version="bench",
-        extractor="profile",
+        extractor=Extractor.PROFILE,
         content=content,
         views=views,
         footer=FOOTER,

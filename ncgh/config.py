@@ -12,12 +12,14 @@ import json
 import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import ncgh.config_checks as c
+from archive.vocab import ChangeKind
 
 DEFAULT_NAME = "<embedded default config.toml>"
 # Ceilings of durations in seconds ([fetch]); durations in days ([revisit]) stop at a century.
@@ -38,6 +40,20 @@ class SiteConfig:
     timezone: str
 
 
+class DiscoverySource(StrEnum):
+    """Where an incremental crawl looks for new articles (`[discovery] sources`); full mode always walks lists."""
+
+    LIST = "list"  # the HTML list pages of each category
+    API = "api"  # the JSON API list of each category (and, in full mode, its id list)
+
+
+class NotifyMode(StrEnum):
+    """How alerts are sent (`[notify] mode`)."""
+
+    DIGEST = "digest"  # one message per destination for all of a run's changes
+    EACH = "each"  # one message per change (a digest when there are more than ncgh.notify.MAX_EACH)
+
+
 @dataclass(frozen=True)
 class DiscoveryConfig:
     list_url_template: str
@@ -45,7 +61,7 @@ class DiscoveryConfig:
     api_list_template: str
     api_ids_template: str
     api_page_size: int
-    sources: tuple[str, ...]
+    sources: tuple[DiscoverySource, ...]
     stop_after_known: int
     id_range: tuple[int, int]
     id_gap_tolerance: int
@@ -101,8 +117,8 @@ class RevisitConfig:
 @dataclass(frozen=True)
 class NotifyConfig:
     urls: tuple[str, ...]  # Apprise URLs; none = no alerts
-    kinds: tuple[str, ...]  # event kinds sent (archive.changes.ChangeKind values)
-    mode: str  # digest | each (ncgh.notify.NotifyMode)
+    kinds: tuple[ChangeKind, ...]  # the changes sent
+    mode: NotifyMode
     web_url: str  # where `ncgh serve` is reached, for links in messages; "" = no links
 
 
@@ -144,7 +160,7 @@ _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "api_list_template": c.template("category", "page", "page_size"),
             "api_ids_template": c.template("category"),
             "api_page_size": c.integer(1, 1000),
-            "sources": c.str_list(nonempty=False, choices=("list", "api")),
+            "sources": c.enum_list(DiscoverySource, nonempty=False),
             "stop_after_known": c.integer(1, 1_000_000),
             "id_range": c.id_range,
             "id_gap_tolerance": c.integer(0, 10_000_000),
@@ -199,8 +215,8 @@ _SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
         NotifyConfig,
         {
             "urls": c.apprise_urls,
-            "kinds": c.str_list(choices=("new", "edited", "gone", "restored", "footer")),
-            "mode": c.choice("digest", "each"),
+            "kinds": c.enum_list(ChangeKind),
+            "mode": c.enum_choice(NotifyMode),
             "web_url": c.web_url,
         },
     ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -81,6 +82,12 @@ def str_list(nonempty: bool = True, choices: tuple[str, ...] | None = None) -> C
         return tuple(v)
 
     return check
+
+
+def enum_list(vocabulary: type[StrEnum], nonempty: bool = True) -> Callable[[Any], tuple]:
+    """`str_list` of a vocabulary's values, returned as its members."""
+    strings = str_list(nonempty, tuple(m.value for m in vocabulary))
+    return lambda v: tuple(vocabulary(s) for s in strings(v))
 
 
 def int_list(v: Any) -> tuple[int, ...]:
@@ -164,6 +171,12 @@ def choice(*values: str) -> Callable[[Any], str]:
         return v
 
     return check
+
+
+def enum_choice(vocabulary: type[StrEnum]) -> Callable[[Any], StrEnum]:
+    """One of a vocabulary's values, returned as its member."""
+    values = choice(*(m.value for m in vocabulary))
+    return lambda v: vocabulary(values(v))
 
 
 def web_url(v: Any) -> str:

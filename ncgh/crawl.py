@@ -25,31 +25,29 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from archive.model import (
-    OUTCOME_FETCH_ERROR,
-    OUTCOME_MISSING,
-    OUTCOME_NOT_MODIFIED,
-    OUTCOME_OK,
-    OUTCOME_PARSE_ERROR,
-    CaptureIn,
-    CaptureResult,
-)
+from archive.model import CaptureIn, CaptureResult
 from archive.queue import WorkItem
 from archive.store import Archive
+from archive.vocab import (
+    DISCOVERY_WORK,
+    SHOWS_ARTICLE,
+    ArticleStatus,
+    EventKind,
+    Outcome,
+    RunMode,
+    RunStatus,
+    WorkKind,
+    WorkState,
+)
 from ncgh.config import Config, to_fetch_policy, to_site_profile
 from ncgh.crawl_plan import plan_run
 from ncgh.crawl_summary import (
-    STATUS_FINISHED,
-    STATUS_INTERRUPTED,
-    STATUS_LOST,
-    STATUS_PAUSED,
-    STATUS_UNREACHABLE,
     CrawlSummary,
     add_discovery_counts,
     conclude,
     run_stats,
 )
-from ncgh.discovery import ARTICLE_KINDS, DISCOVERY_KINDS, KIND_API, KIND_LIST, KIND_PROBE, Discovery
+from ncgh.discovery import Discovery
 from ncgh.lock import CrawlLock
 from ncgh.pipeline import interpret, iso_utc
 from ncgh.report import Reporter
@@ -59,7 +57,7 @@ from scraper.records import FetchErrorKind, FetchResult, ListPage, ParseError
 
 __all__ = ["MODES", "run_crawl"]
 
-MODES = ("incremental", "full")
+MODES = tuple(m.value for m in RunMode)  # the --mode choices
 
 # A run whose first fetches all got no answer at all stops early: the site (or network) is down,
 # and trying every queued page with retries and backoff would only take hours to say so.
@@ -148,7 +146,7 @@ class _Crawl:
         config: Config,
         archive: Archive,
         base_url: str,
-        mode: str,
+        mode: RunMode,
         max_requests: int | None,
         delay: float | None,
         reporter: Reporter,
@@ -180,7 +178,7 @@ class _Crawl:
         facts = list(self.archive.queue.article_states(self.site))  # what discovery and the schedule need
         all_ids = {f.article_id for f in facts}
         known = {f.article_id for f in facts if f.first_seen < run_started_at}
-        gone = {f.article_id for f in facts if f.status == "gone"}
+        gone = {f.article_id for f in facts if f.status == ArticleStatus.GONE}
         self.disc = Discovery(self.cfg, self.base_url, self.mode, known, gone)
         self.all_ids = all_ids
         self.disc.probe_ceiling = self.disc.initial_probe_ceiling(all_ids)
@@ -197,25 +195,24 @@ class _Crawl:
 
     def _fetch_and_interpret(self, fetcher: Fetcher, item: WorkItem, run_id: int) -> _Done:
         fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
-        capture_kind = "article" if item.kind in ARTICLE_KINDS else item.kind
         capture = interpret(
-            self.site, item.url, fetch, self.profile, self.paths, kind=capture_kind, run_id=run_id,
+            self.site, item.url, fetch, self.profile, self.paths, kind=WorkKind(item.kind).capture_kind, run_id=run_id,
             work_item_id=item.id,
         )
         done = _Done(item, fetch, capture)
-        if item.kind in DISCOVERY_KINDS and capture.outcome == OUTCOME_OK:
+        if item.kind in DISCOVERY_WORK and capture.outcome == Outcome.OK:
             try:
-                if item.kind == KIND_LIST:
+                if item.kind == WorkKind.LIST:
                     done.page = parse_list_page(fetch.body, fetch.final_url, fetch.header("Content-Type"), self.paths)
-                elif item.kind == KIND_API:
+                elif item.kind == WorkKind.API:
                     done.page = parse_api_list(fetch.body, fetch.final_url, self.paths)
                 else:
                     done.ids = parse_api_id_page(fetch.body, fetch.final_url)
             except ParseError as exc:
-                capture.outcome = OUTCOME_PARSE_ERROR
+                capture.outcome = Outcome.PARSE_ERROR
                 capture.parse_error = exc.reason
             except Exception as exc:  # a discovery parser bug: record the page, keep crawling
-                capture.outcome = OUTCOME_PARSE_ERROR
+                capture.outcome = Outcome.PARSE_ERROR
                 capture.parse_error = f"list parser failed: {type(exc).__name__}: {exc}"
         return done
 
@@ -223,7 +220,7 @@ class _Crawl:
     def _handle(self, run_id: int, done: _Done, summary: CrawlSummary) -> None:
         item, capture, fetch = done.item, done.capture, done.fetch
         if done.crash is not None or capture is None or fetch is None:
-            self.archive.queue.mark_done(item.id, "failed")
+            self.archive.queue.mark(item.id, WorkState.FAILED)
             self.reporter.error(f"{item.url}: internal error: {done.crash}")
             self.reporter.done(item.url, "crash")
             return
@@ -240,36 +237,36 @@ class _Crawl:
             children += self.disc.after_hits(outcome.new_ids, self.all_ids)
             if outcome.capped:
                 self.reporter.info(f"{item.url}: {outcome.reason}")
-        if item.kind == KIND_PROBE and capture.outcome in (OUTCOME_OK, OUTCOME_PARSE_ERROR, OUTCOME_NOT_MODIFIED):
+        if item.kind == WorkKind.PROBE and capture.outcome in SHOWS_ARTICLE:
             children += self.disc.after_hit(item.article_id or 0, self.all_ids)
         if children:
             added = self.archive.queue.enqueue(run_id, children)
             if added:
                 self._dirty = True
                 self.reporter.queued(added)
-        if item.kind == KIND_PROBE and capture.outcome == OUTCOME_MISSING:
+        if item.kind == WorkKind.PROBE and capture.outcome == Outcome.MISSING:
             # An id that does not exist: nothing to archive (the queue remembers it was tried).
             self._marks.append(item.id)
             self.reporter.done(item.url, capture.outcome)
             return
-        if item.kind == KIND_PROBE and capture.outcome == OUTCOME_PARSE_ERROR:
+        if item.kind == WorkKind.PROBE and capture.outcome == Outcome.PARSE_ERROR:
             # An unlinked id answering with something unparseable is no evidence that an article
             # exists there: recording it would make a phantom article. Retried in the next run.
-            self.archive.queue.mark_done(item.id, "failed")
+            self.archive.queue.mark(item.id, WorkState.FAILED)
             self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
             self.reporter.done(item.url, capture.outcome)
             return
         try:
             result = self.archive.record_capture(capture)
         except ValueError as exc:  # the archive refused this capture: say so, keep the rest going
-            self.archive.queue.mark_done(item.id, "failed")
+            self.archive.queue.mark(item.id, WorkState.FAILED)
             self.reporter.error(f"{item.url}: not recorded: {exc}")
             self.reporter.done(item.url, "refused")
             return
-        if capture.outcome == OUTCOME_FETCH_ERROR:
-            self.archive.queue.mark_done(item.id, "failed")
+        if capture.outcome == Outcome.FETCH_ERROR:
+            self.archive.queue.mark(item.id, WorkState.FAILED)
             self.reporter.error(f"{item.url}: {capture.error} {capture.error_detail or ''}".rstrip())
-        elif capture.outcome == OUTCOME_PARSE_ERROR:
+        elif capture.outcome == Outcome.PARSE_ERROR:
             self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
         self._report_change(capture, result, summary)
         self.reporter.done(item.url, capture.outcome)
@@ -280,13 +277,13 @@ class _Crawl:
         title = capture.content.title if capture.content is not None else None
         aid = capture.article_id
         message = None
-        if result.event == "new":
+        if result.event == EventKind.NEW:
             message = f"new article {aid}: {title}"
-        elif result.event == "edited":
+        elif result.event == EventKind.EDITED:
             message = f"edited article {aid} (v{result.version}): {', '.join(result.changed_fields)}"
-        elif result.event == "gone":
+        elif result.event == EventKind.GONE:
             message = f"article {aid} gone ({capture.missing_reason})"
-        elif result.event == "restored":
+        elif result.event == EventKind.RESTORED:
             message = f"article {aid} restored"
             if result.changed_fields:
                 message += f" and edited (v{result.version}): {', '.join(result.changed_fields)}"
@@ -305,7 +302,7 @@ class _Crawl:
         """
         if not self._marks:
             return
-        self.archive.queue.mark_many_done(self._marks, "missing")
+        self.archive.queue.mark_many(self._marks, WorkState.MISSING)
         self._marks.clear()
 
     def _refill(self, run_id: int, inflight: dict[int, Future[_Done]], buffer: deque[WorkItem]) -> None:
@@ -341,11 +338,11 @@ class _Crawl:
             self._handle(run_id, done, summary)
         self._flush_marks()
 
-    def work(self, run_id: int, summary: CrawlSummary) -> str:
+    def work(self, run_id: int, summary: CrawlSummary) -> RunStatus:
         """Fetch and record until the queue is empty; returns the invocation's status."""
         policy = to_fetch_policy(self.cfg, self.base_url, delay=self.delay)
         workers = max(1, self.cfg.fetch.concurrency_per_host)
-        status = STATUS_FINISHED
+        status = RunStatus.FINISHED
         inflight: dict[int, Future[_Done]] = {}
         buffer: deque[WorkItem] = deque()
         self._dirty = True
@@ -358,7 +355,7 @@ class _Crawl:
             stopped = False
             try:
                 while True:
-                    while status == STATUS_FINISHED and not limited() and len(inflight) < 2 * workers:
+                    while status == RunStatus.FINISHED and not limited() and len(inflight) < 2 * workers:
                         if self._dirty or not buffer:
                             self._refill(run_id, inflight, buffer)
                         if not buffer:
@@ -368,20 +365,20 @@ class _Crawl:
                         self.requests += 1
                     if not inflight:
                         self._flush_marks()
-                        if status == STATUS_FINISHED and limited() and self.archive.queue.pending(run_id, limit=1):
-                            status = STATUS_PAUSED
+                        if status == RunStatus.FINISHED and limited() and self.archive.queue.pending(run_id, limit=1):
+                            status = RunStatus.PAUSED
                         break
                     finished, _ = wait(list(inflight.values()), return_when=FIRST_COMPLETED)
                     for future in finished:
                         done = future.result()
                         del inflight[done.item.id]
                         self._handle(run_id, done, summary)
-                    if status == STATUS_FINISHED and self.responses == 0 and self.no_response_streak >= UNREACHABLE_AFTER:
-                        status = STATUS_UNREACHABLE  # stop submitting; what is in flight is still recorded
-                    elif status == STATUS_FINISHED and self.no_response_streak >= LOST_AFTER:
-                        status = STATUS_LOST
+                    if status == RunStatus.FINISHED and self.responses == 0 and self.no_response_streak >= UNREACHABLE_AFTER:
+                        status = RunStatus.UNREACHABLE  # stop submitting; what is in flight is still recorded
+                    elif status == RunStatus.FINISHED and self.no_response_streak >= LOST_AFTER:
+                        status = RunStatus.LOST
             except KeyboardInterrupt:
-                status, stopped = STATUS_INTERRUPTED, True
+                status, stopped = RunStatus.INTERRUPTED, True
                 self._stop(run_id, fetcher, inflight, summary)
             except BaseException:  # e.g. the archive cannot be written: end now, never wait on a worker
                 stopped = True
@@ -389,8 +386,8 @@ class _Crawl:
                 raise
             finally:
                 pool.shutdown(wait=not stopped)
-        if status == STATUS_FINISHED and self.requests > 0 and self.responses == 0:
-            status = STATUS_UNREACHABLE
+        if status == RunStatus.FINISHED and self.requests > 0 and self.responses == 0:
+            status = RunStatus.UNREACHABLE
         return status
 
 
@@ -398,7 +395,7 @@ def run_crawl(
     config: Config,
     db_path: str | Path,
     base_url: str | None = None,
-    mode: str = "incremental",
+    mode: RunMode = RunMode.INCREMENTAL,
     max_requests: int | None = None,
     delay: float | None = None,
     reporter: Reporter | None = None,
@@ -414,6 +411,7 @@ def run_crawl(
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    mode = RunMode(mode)
     if max_requests is not None and max_requests < 0:
         raise ValueError("max_requests must be >= 0")
     reporter = reporter or Reporter()
@@ -426,7 +424,7 @@ def run_crawl(
         if run is not None:
             if mode != run.mode:
                 reporter.info(f"crawl: --mode {mode} ignored: resuming the unfinished {run.mode} run {run.run_id}")
-            run_id, mode = run.run_id, run.mode
+            run_id, mode = run.run_id, RunMode(run.mode)
             run_started_at = run.started_at
             try:
                 stored = json.loads(run.config_json)
@@ -444,10 +442,10 @@ def run_crawl(
         crawl = _Crawl(
             config, archive, base, mode, max_requests, delay, reporter, clock_start, fetcher_factory
         )
-        summary = CrawlSummary(run_id=run_id, mode=mode, status="running", resumed=resumed, started_at=run_started_at)
+        summary = CrawlSummary(run_id=run_id, mode=mode, status=RunStatus.RUNNING, resumed=resumed, started_at=run_started_at)
         crawl.setup(run_id, run_started_at, fresh)
         counts = archive.queue.queue_counts(run_id)
-        reporter.start(run_id, mode, resumed, counts.get("pending", 0))
+        reporter.start(run_id, mode, resumed, counts.get(WorkState.PENDING, 0))
         try:
             status = crawl.work(run_id, summary)
         finally:
@@ -458,11 +456,11 @@ def run_crawl(
         summary.elapsed = round(time.monotonic() - started, 3)
         summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
         conclude(summary, status, base, crawl.last_failure, crawl.no_response_streak)
-        if status in (STATUS_FINISHED, STATUS_UNREACHABLE, STATUS_LOST):
+        if status in (RunStatus.FINISHED, RunStatus.UNREACHABLE, RunStatus.LOST):
             archive.queue.finish_run(run_id, summary.finished_at, status, summary.to_json())
         # Alerts: never raise, never change the exit code (ncgh/notify.py). Not while stopping on Ctrl-C /
         # SIGTERM: the run is resumed under its id, and its end queues all of its events then.
-        if config.notify.urls and status != STATUS_INTERRUPTED:
+        if config.notify.urls and status != RunStatus.INTERRUPTED:
             from ncgh.notify import notify_after_run
 
             notify_after_run(config.notify, archive, run_id, config.site.name, reporter)

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 from archive.queue import ArticleState, WorkItem
 from archive.store import Archive
+from archive.vocab import ArticleStatus, RunMode, WorkKind
 from ncgh.config import Config
-from ncgh.discovery import KIND_REVISIT, Discovery, rebase
+from ncgh.discovery import Discovery, rebase
 from ncgh.schedule import GONE_RECHECK, PRIORITY, plan_revisits
 
 
@@ -32,7 +33,7 @@ def failed_items_of_last_run(archive: Archive, base_url: str) -> list[WorkItem]:
 
 
 def plan_run(
-    cfg: Config, archive: Archive, disc: Discovery, facts: list[ArticleState], run_id: int, mode: str,
+    cfg: Config, archive: Archive, disc: Discovery, facts: list[ArticleState], run_id: int, mode: RunMode,
     now: datetime, base_url: str,
 ) -> int:
     """Queue a fresh run's whole plan (see the module docstring); returns the items added."""
@@ -42,17 +43,17 @@ def plan_run(
     items = disc.seeds()
     revisits = plan_revisits(facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone), archive.queue.first_finished_at())
     for r in revisits:
-        item = disc.article_item(r.article_id, priority=r.priority, kind=KIND_REVISIT)
+        item = disc.article_item(r.article_id, priority=r.priority, kind=WorkKind.REVISIT)
         item.etag, item.last_modified = r.etag, r.last_modified
         items.append(item)
     items += failed_items_of_last_run(archive, base_url)
-    if mode == "full":
+    if mode == RunMode.FULL:
         # A full crawl also rechecks every gone article: unlinked ones are restored silently.
         planned = {r.article_id for r in revisits}
         items += [
-            disc.article_item(f.article_id, priority=PRIORITY[GONE_RECHECK], kind=KIND_REVISIT)
+            disc.article_item(f.article_id, priority=PRIORITY[GONE_RECHECK], kind=WorkKind.REVISIT)
             for f in facts
-            if f.status == "gone" and f.article_id not in planned
+            if f.status == ArticleStatus.GONE and f.article_id not in planned
         ]
         lo = cfg.discovery.id_range[0]
         # Streamed into the queue (still one transaction), never held as a list.

@@ -10,7 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from archive.store import Archive
-from ncgh.discovery import KIND_PROBE, KIND_REVISIT, Discovery
+from archive.vocab import RunStatus
+from ncgh.discovery import Discovery
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -19,20 +20,13 @@ EXIT_UNREACHABLE = 3
 EXIT_LOCKED = 75
 EXIT_INTERRUPTED = 130
 
-STATUS_FINISHED = "finished"
-STATUS_PAUSED = "paused"  # --max-requests reached; the run stays open and the next crawl resumes it
-STATUS_INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM; resumable like a crash
-STATUS_UNREACHABLE = "unreachable"
-STATUS_LOST = "lost"  # the site stopped answering during the run
-
-
 @dataclass
 class CrawlSummary:
     """The outcome of one invocation; counters cover the whole run (earlier, killed parts included)."""
 
     run_id: int | None
     mode: str
-    status: str
+    status: RunStatus
     resumed: bool = False
     requests: int = 0  # work items fetched (each one fetch, retries inside it not counted)
     fetched: int = 0  # answers 2xx
@@ -84,7 +78,7 @@ class CrawlSummary:
             text += f", {self.skipped_ids} ids out of range skipped"
         if self.capped_ids:
             text += f", {self.capped_ids} ids over max_new_per_page left for the next run ({self.capped_pages} pages)"
-        if self.pending and self.status in (STATUS_PAUSED, STATUS_INTERRUPTED):
+        if self.pending and self.status in (RunStatus.PAUSED, RunStatus.INTERRUPTED):
             text += f", {self.pending} left for the next crawl"
         text += f" ({self.elapsed:.1f}s)"
         if self.message:
@@ -94,7 +88,7 @@ class CrawlSummary:
 
 def run_stats(archive: Archive, run_id: int) -> dict[str, int]:
     """The run's counters from what is stored, so a resumed run's summary covers all its parts."""
-    return archive.queue.run_counts(run_id, probe_kind=KIND_PROBE, revisit_kind=KIND_REVISIT)
+    return archive.queue.run_counts(run_id)
 
 
 def add_discovery_counts(summary: CrawlSummary, disc: Discovery) -> None:
@@ -104,20 +98,20 @@ def add_discovery_counts(summary: CrawlSummary, disc: Discovery) -> None:
     summary.capped_ids = disc.capped_ids
 
 
-def conclude(summary: CrawlSummary, status: str, base_url: str, last_failure: str | None, silent_streak: int) -> None:
+def conclude(summary: CrawlSummary, status: RunStatus, base_url: str, last_failure: str | None, silent_streak: int) -> None:
     """Set the summary's status, exit code and message once the run's counters are in."""
     summary.status = status
-    if status == STATUS_UNREACHABLE:
+    if status == RunStatus.UNREACHABLE:
         summary.exit_code = EXIT_UNREACHABLE
         summary.message = f"the site could not be reached ({base_url}); last error: {last_failure}"
-    elif status == STATUS_INTERRUPTED:
+    elif status == RunStatus.INTERRUPTED:
         summary.exit_code = EXIT_INTERRUPTED
         summary.message = "interrupted; the next crawl resumes this run"
     else:
         summary.exit_code = EXIT_ERRORS if summary.errors else EXIT_OK
-        if status == STATUS_PAUSED:
+        if status == RunStatus.PAUSED:
             summary.message = "--max-requests reached; the next crawl resumes this run"
-    if status == STATUS_LOST:
+    if status == RunStatus.LOST:
         summary.message = (
             f"the site stopped answering ({silent_streak} requests in a row without an answer);"
             f" last error: {last_failure}"

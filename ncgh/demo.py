@@ -23,14 +23,19 @@ from pathlib import Path
 from typing import IO
 
 from archive.sql import open_readonly
+from archive.vocab import ArticleStatus, EventKind, MissingReason, RunMode
 from ncgh.config import Config, config_from_dict
 from ncgh.crawl import run_crawl
 from ncgh.crawl_summary import CrawlSummary
 from scraper.fetch import Fetcher
 from simulator import SimConfig, SimServer
 
-REASONS = {"http_404": "404", "http_410": "410", "not_exist_page": "'does not exist' page",
-           "redirect_home": "redirect to the home page"}
+REASONS = {
+    MissingReason.HTTP_404: "404",
+    MissingReason.HTTP_410: "410",
+    MissingReason.NOT_EXIST_PAGE: "'does not exist' page",
+    MissingReason.REDIRECT_HOME: "redirect to the home page",
+}
 
 
 @dataclass
@@ -111,7 +116,7 @@ def report(conn: sqlite3.Connection, result: DemoResult, out: IO[str]) -> None:
         print(text, file=out)
 
     total, live, gone = _q(
-        conn, "SELECT count(*), sum(status = 'live'), sum(status = 'gone') FROM articles"
+        conn, "SELECT count(*), sum(status = ?), sum(status = ?) FROM articles", ArticleStatus.LIVE, ArticleStatus.GONE
     )[0]
     versions = _q(conn, "SELECT count(*) FROM versions")[0][0]
     captures = _q(conn, "SELECT count(*) FROM captures")[0][0]
@@ -127,7 +132,8 @@ def report(conn: sqlite3.Connection, result: DemoResult, out: IO[str]) -> None:
     new = _q(
         conn,
         "SELECT e.article_id, e.capture_id, a.title FROM events e JOIN articles a USING (site, article_id)"
-        " JOIN captures c ON c.id = e.capture_id WHERE e.event = 'new' AND c.run_id != ? ORDER BY e.id",
+        " JOIN captures c ON c.id = e.capture_id WHERE e.event = ? AND c.run_id != ? ORDER BY e.id",
+        EventKind.NEW,
         result.summaries[0].run_id,
     )
     p(f"  new since the first crawl: {len(new)}")
@@ -136,7 +142,8 @@ def report(conn: sqlite3.Connection, result: DemoResult, out: IO[str]) -> None:
 
     edits = _q(
         conn,
-        "SELECT article_id, version, capture_id, detail FROM events WHERE event = 'edited' ORDER BY id",
+        "SELECT article_id, version, capture_id, detail FROM events WHERE event = ? ORDER BY id",
+        EventKind.EDITED,
     )
     p(f"  edits: {len(edits)} (each one new version)")
     for article_id, version, capture_id, detail in edits[:2]:
@@ -145,13 +152,14 @@ def report(conn: sqlite3.Connection, result: DemoResult, out: IO[str]) -> None:
         for line in short_diff(conn, article_id, version):
             p(f"        {line}")
 
-    gone_events = _q(conn, "SELECT article_id, capture_id, detail FROM events WHERE event = 'gone' ORDER BY id")
+    events = "SELECT article_id, capture_id, detail FROM events WHERE event = ? ORDER BY id"
+    gone_events = _q(conn, events, EventKind.GONE)
     p(f"  deleted (marked gone): {len(gone_events)}")
     for article_id, capture_id, detail in gone_events[:4]:
         reasons = detail or ""
         shown = next((text for key, text in REASONS.items() if key in reasons), reasons)
         p(f"    day {day_of(capture_id)}  {article_id}  {shown}")
-    restored = _q(conn, "SELECT article_id, capture_id FROM events WHERE event = 'restored' ORDER BY id")
+    restored = [(a, c) for a, c, _ in _q(conn, events, EventKind.RESTORED)]
     p(f"  restored: {len(restored)}" + "".join(f"  [day {day_of(c)}: {a}]" for a, c in restored[:4]))
 
     growth = _q(
@@ -202,13 +210,13 @@ def check_truth(conn: sqlite3.Connection, truth: dict) -> dict[str, bool]:
     )
     # A deletion is confirmed by a second missing capture ([archive] gone_after = 2): not yet on its last day.
     gone_ok = all(
-        archived[a["id"]][0] == "gone"
+        archived[a["id"]][0] == ArticleStatus.GONE
         for a in truth["articles"]
         if a["status"] != "live" and a["id"] in archived and a["deleted_days"][-1] < last_day
     )
     footer = _q(conn, "SELECT icp, police_record FROM footers ORDER BY version DESC LIMIT 1")
     return {
-        "every live article": all(archived.get(a["id"], ("", 0))[0] == "live" for a in live),
+        "every live article": all(archived.get(a["id"], ("", 0))[0] == ArticleStatus.LIVE for a in live),
         "one version per edit": edited_ok,
         "deletions gone": gone_ok,
         "footer": bool(footer) and footer[0] == (truth["footer"]["icp"], truth["footer"]["police_record"]),
@@ -243,7 +251,7 @@ def run_demo(
         for day in range(days + 1):
             if day:
                 srv.advance()
-            mode = "full" if day == 0 else "incremental"
+            mode = RunMode.FULL if day == 0 else RunMode.INCREMENTAL
             # The archive lives on the simulated calendar: run times and capture times are shifted
             # by the simulated days, so revisit intervals and view-count ages mean what they say.
             offset = timedelta(days=day)

@@ -19,20 +19,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from archive.queue import WorkItem
-from ncgh.config import Config
+from archive.vocab import RunMode, WorkKind
+from ncgh.config import Config, DiscoverySource
 from scraper.discover import IdList, article_url
 from scraper.hosts import join_link
 from scraper.ids import MAX_ARTICLE_ID
 from scraper.records import ListPage
-
-KIND_LIST = "list"  # HTML list page
-KIND_API = "api"  # JSON API list page
-KIND_IDS = "api_ids"  # JSON API id list of a category
-KIND_ARTICLE = "article"  # an article to fetch: newly found, a revisit, or a recheck
-KIND_PROBE = "probe"  # id walk: an id nobody linked to; a miss is not recorded
-KIND_REVISIT = "revisit"  # a known article due under the revisit schedule
-ARTICLE_KINDS = (KIND_ARTICLE, KIND_PROBE, KIND_REVISIT)  # all captured as kind "article"
-DISCOVERY_KINDS = (KIND_LIST, KIND_API, KIND_IDS)
 
 PRIORITY_DISCOVERY = 300
 PRIORITY_NEW = 150
@@ -69,7 +61,7 @@ class PageOutcome:
 class Discovery:
     cfg: Config
     base_url: str
-    mode: str  # incremental | full
+    mode: RunMode
     known: set[int]  # articles archived before this run started (the stop rule counts these)
     gone: set[int] = field(default_factory=set)  # of those, the ones marked gone
     _streak: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -108,11 +100,11 @@ class Discovery:
     def article_url(self, article_id: int) -> str:
         return article_url(self.base_url + "/", article_id, self.cfg.site.article_paths)
 
-    def position(self, kind: str, url: str) -> tuple[int | None, int]:
+    def position(self, kind: WorkKind, url: str) -> tuple[int | None, int]:
         """(category, page) of a list or API page URL; page 1 and no category when unrecognised."""
         parts = urlsplit(url)
         target = parts.path + ("?" + parts.query if parts.query else "")
-        regex = self._list_re if kind == KIND_LIST else self._api_re
+        regex = self._list_re if kind == WorkKind.LIST else self._api_re
         m = regex.search(target)
         if m:
             groups = m.groupdict()
@@ -124,18 +116,18 @@ class Discovery:
     def seeds(self) -> list[WorkItem]:
         """The first pages of every source this mode uses."""
         d = self.cfg.discovery
-        sources = set(d.sources) | ({"list"} if self.mode == "full" else set())
+        sources = set(d.sources) | ({DiscoverySource.LIST} if self.mode == RunMode.FULL else set())
         items: list[WorkItem] = []
         for category in d.categories:
-            if "list" in sources:
-                items.append(WorkItem(self.list_url(category, 1), KIND_LIST, priority=PRIORITY_DISCOVERY))
-            if "api" in sources:
-                items.append(WorkItem(self.api_url(category, 1), KIND_API, priority=PRIORITY_DISCOVERY))
-                if self.mode == "full":
-                    items.append(WorkItem(self.ids_url(category), KIND_IDS, priority=PRIORITY_DISCOVERY))
+            if DiscoverySource.LIST in sources:
+                items.append(WorkItem(self.list_url(category, 1), WorkKind.LIST, priority=PRIORITY_DISCOVERY))
+            if DiscoverySource.API in sources:
+                items.append(WorkItem(self.api_url(category, 1), WorkKind.API, priority=PRIORITY_DISCOVERY))
+                if self.mode == RunMode.FULL:
+                    items.append(WorkItem(self.ids_url(category), WorkKind.API_IDS, priority=PRIORITY_DISCOVERY))
         return items
 
-    def article_item(self, article_id: int, priority: int = PRIORITY_NEW, kind: str = KIND_ARTICLE) -> WorkItem:
+    def article_item(self, article_id: int, priority: int = PRIORITY_NEW, kind: WorkKind = WorkKind.ARTICLE) -> WorkItem:
         return WorkItem(self.article_url(article_id), kind, article_id=article_id, priority=priority)
 
     # ---- the id walk ----
@@ -154,7 +146,7 @@ class Discovery:
         all as WorkItems at once made planning the peak of the crawl's memory, growing with the site."""
         for i in range(low, high + 1):
             if i not in all_ids:
-                yield WorkItem(self.article_url(i), KIND_PROBE, article_id=i, priority=PRIORITY_PROBE)
+                yield WorkItem(self.article_url(i), WorkKind.PROBE, article_id=i, priority=PRIORITY_PROBE)
 
     def after_hit(self, article_id: int, all_ids: set[int]) -> list[WorkItem]:
         """A probe or discovery found `article_id`: keep walking `id_gap_tolerance` ids past it.
@@ -164,7 +156,7 @@ class Discovery:
         a list page (10**15, 2**63-1) would otherwise queue every id up to it. The next full crawl
         starts its walk past the highest archived id, so the far article's neighbours are reached.
         """
-        if self.mode != "full":
+        if self.mode != RunMode.FULL:
             return []
         d = self.cfg.discovery
         want = min(
@@ -192,7 +184,7 @@ class Discovery:
 
     # ---- list pages ----
     def after_page(
-        self, kind: str, url: str, page: ListPage | None, ids: IdList | list[int] | None = None
+        self, kind: WorkKind, url: str, page: ListPage | None, ids: IdList | list[int] | None = None
     ) -> PageOutcome:
         """Queue what a list/API page (or id list) showed and, unless the walk stops, its next page."""
         if isinstance(ids, IdList):
@@ -201,7 +193,7 @@ class Discovery:
         if page is not None:
             self.skipped_ids += page.skipped_ids
         cap = self.cfg.discovery.max_new_per_page
-        if kind == KIND_IDS:
+        if kind == WorkKind.API_IDS:
             new_ids = [i for i in (ids or []) if i not in self.known]
             wanted = new_ids + [i for i in (ids or []) if i in self.gone]
             items = [self.article_item(i) for i in wanted[:cap]]
@@ -217,7 +209,7 @@ class Discovery:
         new_ids: list[int] = []
         stopped_by_known = False
         extra = 0
-        for ref in page.refs:
+        for ref in page.links:
             if (ref.article_id not in self.known or ref.article_id in self.gone) and len(items) >= cap:
                 extra += 1  # counted, not queued: one page must not queue unbounded work
                 continue
@@ -225,7 +217,7 @@ class Discovery:
                 streak += 1
                 if ref.article_id in self.gone:  # listed again: probably restored
                     items.append(self.article_item(ref.article_id))
-                if self.mode != "full" and streak >= limit:
+                if self.mode != RunMode.FULL and streak >= limit:
                     stopped_by_known = True
             else:
                 streak = 0

@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from archive.changes import Change, ChangeKind, changes_of
+from archive.changes import Change, changes_of
 from archive.feed import article_link, entry_text, entry_title
 from archive.notifications import Deliveries, Destination, Pending
+from archive.vocab import ChangeKind
+from ncgh.config import NotifyMode
 
 if TYPE_CHECKING:
     from archive.store import Archive
@@ -30,11 +31,6 @@ if TYPE_CHECKING:
 
 DIGEST_MAX = 50  # events listed in one digest message; the rest are counted ("… and N more")
 MAX_EACH = 20  # mode "each": more undelivered events than this are sent as one digest instead
-
-
-class NotifyMode(StrEnum):
-    DIGEST = "digest"
-    EACH = "each"
 
 
 @dataclass(frozen=True)

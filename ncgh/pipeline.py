@@ -23,20 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from archive.model import (
-    MISSING_404,
-    MISSING_410,
-    MISSING_PAGE,
-    MISSING_REDIRECT_HOME,
-    OUTCOME_FETCH_ERROR,
-    OUTCOME_MISSING,
-    OUTCOME_NOT_MODIFIED,
-    OUTCOME_OK,
-    OUTCOME_PARSE_ERROR,
-    ArticleContent,
-    CaptureIn,
-    FooterFields,
-)
+from archive.model import ArticleContent, CaptureIn, FooterContent
+from archive.vocab import CaptureKind, MissingReason, Outcome
 from scraper.discover import article_id_from_url
 from scraper.encoding import decode
 from scraper.parse import parse_article, parse_decoded, parser_version_for
@@ -44,6 +32,7 @@ from scraper.profile import SiteProfile
 from scraper.records import (
     ArticleMissing,
     ArticleRecord,
+    Extractor,
     FetchErrorKind,
     FetchResult,
     ParseError,
@@ -67,9 +56,9 @@ class _Seen:
 
 @dataclass
 class _Verdict:
-    outcome: str
+    outcome: Outcome
     article_id: int | None
-    missing_reason: str | None = None
+    missing_reason: MissingReason | None = None
     parse_error: str | None = None
     record: ArticleRecord | None = None
     encoding: str | None = None
@@ -78,32 +67,32 @@ class _Verdict:
     error_detail: str | None = None
 
 
-def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple[str, ...] | list[str]) -> _Verdict:
-    article_id = article_id_from_url(seen.url, article_paths) if kind == "article" else None
+def _classify(seen: _Seen, kind: CaptureKind, profile: SiteProfile, article_paths: tuple[str, ...] | list[str]) -> _Verdict:
+    article_id = article_id_from_url(seen.url, article_paths) if kind == CaptureKind.ARTICLE else None
     status = seen.status
-    if kind == "article" and status in (404, 410) and seen.error in (None, FetchErrorKind.HTTP_STATUS.value):
-        reason = MISSING_404 if status == 404 else MISSING_410
-        return _Verdict(OUTCOME_MISSING, article_id, missing_reason=reason)
+    if kind == CaptureKind.ARTICLE and status in (404, 410) and seen.error in (None, FetchErrorKind.HTTP_STATUS):
+        reason = MissingReason.HTTP_404 if status == 404 else MissingReason.HTTP_410
+        return _Verdict(Outcome.MISSING, article_id, missing_reason=reason)
     if seen.error is not None:
-        return _Verdict(OUTCOME_FETCH_ERROR, article_id, error=seen.error, error_detail=seen.error_detail)
+        return _Verdict(Outcome.FETCH_ERROR, article_id, error=seen.error, error_detail=seen.error_detail)
     if status == 304:
-        return _Verdict(OUTCOME_NOT_MODIFIED, article_id)
+        return _Verdict(Outcome.NOT_MODIFIED, article_id)
     if status is None or not 200 <= status < 300:
         detail = f"HTTP {status}" if status is not None else "no response"
         return _Verdict(
-            OUTCOME_FETCH_ERROR, article_id, error=FetchErrorKind.HTTP_STATUS.value, error_detail=detail
+            Outcome.FETCH_ERROR, article_id, error=FetchErrorKind.HTTP_STATUS, error_detail=detail
         )
-    if kind != "article":
-        return _Verdict(OUTCOME_OK, None)
+    if kind != CaptureKind.ARTICLE:
+        return _Verdict(Outcome.OK, None)
     if seen.redirected and article_id_from_url(seen.final_url, article_paths) is None:
-        return _Verdict(OUTCOME_MISSING, article_id, missing_reason=MISSING_REDIRECT_HOME)
+        return _Verdict(Outcome.MISSING, article_id, missing_reason=MissingReason.REDIRECT_HOME)
     body = seen.body or b""
     content_type = header_value(seen.headers, "Content-Type")
     decoded = decode(body, content_type) if body else None
     encoding = decoded.encoding if decoded else None
     encoding_source = decoded.source if decoded else None
 
-    def judged(outcome: str, **fields: object) -> _Verdict:
+    def judged(outcome: Outcome, **fields: object) -> _Verdict:
         """Every verdict on a parsed body says how the body was decoded."""
         return _Verdict(outcome, article_id, encoding=encoding, encoding_source=encoding_source, **fields)
 
@@ -112,16 +101,16 @@ def _classify(seen: _Seen, kind: str, profile: SiteProfile, article_paths: tuple
             body, seen.final_url, content_type, profile
         )
     except ArticleMissing:
-        return judged(OUTCOME_MISSING, missing_reason=MISSING_PAGE)
+        return judged(Outcome.MISSING, missing_reason=MissingReason.NOT_EXIST_PAGE)
     except ParseError as exc:
-        return judged(OUTCOME_PARSE_ERROR, parse_error=exc.reason)
+        return judged(Outcome.PARSE_ERROR, parse_error=exc.reason)
     except Exception as exc:  # a parser bug on odd input must not stop a crawl or lose the capture
-        return judged(OUTCOME_PARSE_ERROR, parse_error=f"parser failed: {type(exc).__name__}: {exc}")
+        return judged(Outcome.PARSE_ERROR, parse_error=f"parser failed: {type(exc).__name__}: {exc}")
     problem = _not_an_article(record)
     if problem is not None:
-        return judged(OUTCOME_PARSE_ERROR, parse_error=problem)
+        return judged(Outcome.PARSE_ERROR, parse_error=problem)
     return _Verdict(
-        OUTCOME_OK,
+        Outcome.OK,
         record.article_id if article_id is None else article_id,
         record=record,
         encoding=record.encoding or encoding,
@@ -141,7 +130,7 @@ def _not_an_article(record: ArticleRecord) -> str | None:
     text = (record.title or "") + record.body_text
     if text and text.count("\ufffd") / len(text) > REPLACEMENT_SHARE:
         return "body is not text in any known encoding (garbage or binary)"
-    if not (record.title or "").strip() and record.extractor != "profile":
+    if not (record.title or "").strip() and record.extractor != Extractor.PROFILE:
         return "no title found: the page does not look like an article"
     return None
 
@@ -162,11 +151,11 @@ def to_content(record: ArticleRecord) -> ArticleContent:
     )
 
 
-def _footer(record: ArticleRecord | None) -> FooterFields | None:
+def _footer(record: ArticleRecord | None) -> FooterContent | None:
     if record is None or record.footer is None or record.footer.is_empty():
         return None
     f = record.footer
-    return FooterFields(
+    return FooterContent(
         org=f.org,
         icp=f.icp,
         police_record=f.police_record,
@@ -184,10 +173,10 @@ def _apply(capture: CaptureIn, verdict: _Verdict, profile: SiteProfile) -> Captu
     capture.parse_error = verdict.parse_error
     capture.encoding = verdict.encoding
     capture.encoding_source = verdict.encoding_source
-    if verdict.outcome == OUTCOME_FETCH_ERROR:
+    if verdict.outcome == Outcome.FETCH_ERROR:
         capture.error = verdict.error
         capture.error_detail = verdict.error_detail
-    if capture.kind == "article" and verdict.outcome in (OUTCOME_OK, OUTCOME_MISSING, OUTCOME_PARSE_ERROR):
+    if capture.kind == CaptureKind.ARTICLE and verdict.outcome in (Outcome.OK, Outcome.MISSING, Outcome.PARSE_ERROR):
         capture.parser_version = parser_version_for(profile)  # the profile used, as a record carries it
     record = verdict.record
     if record is not None:
@@ -213,7 +202,7 @@ def interpret(
     fetch: FetchResult,
     profile: SiteProfile,
     article_paths: tuple[str, ...] | list[str],
-    kind: str = "article",
+    kind: CaptureKind = CaptureKind.ARTICLE,
     run_id: int | None = None,
     work_item_id: int | None = None,
 ) -> CaptureIn:
@@ -225,7 +214,7 @@ def interpret(
         headers=list(fetch.headers),
         body=fetch.body,
         redirected=bool(fetch.redirects) or (fetch.final_url or url) != url,
-        error=fetch.error.value if fetch.error is not None else None,
+        error=fetch.error,
         error_detail=fetch.error_detail,
     )
     capture = CaptureIn(
@@ -234,7 +223,7 @@ def interpret(
         final_url=seen.final_url,
         fetched_at=iso_utc(fetch.fetched_at),
         status=fetch.status,
-        outcome=OUTCOME_FETCH_ERROR,
+        outcome=Outcome.FETCH_ERROR,
         kind=kind,
         headers=list(fetch.headers),
         request_headers=list(fetch.request_headers),
@@ -274,7 +263,7 @@ def interpret_stored(stored, body: bytes | None, profile: SiteProfile, article_p
         final_url=seen.final_url,
         fetched_at=stored.fetched_at,
         status=stored.status,
-        outcome=OUTCOME_FETCH_ERROR,
+        outcome=Outcome.FETCH_ERROR,
         kind=stored.kind,
         headers=headers,
         request_headers=[tuple(h) for h in (stored.request_headers or [])],

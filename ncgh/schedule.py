@@ -34,6 +34,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from archive.queue import ArticleState
+from archive.vocab import ArticleStatus
 from ncgh.config import RevisitConfig
 
 SLACK_DAYS = 0.25
@@ -121,7 +122,7 @@ def classify(
 ) -> Revisit | None:
     """This article's revisit for a run at `now`, or None when it is not due."""
     since = _days(now, _utc(facts.last_capture_at))
-    if facts.status == "gone":
+    if facts.status == ArticleStatus.GONE:
         interval, reason = cfg.gone_recheck_days, GONE_RECHECK
     elif facts.missing_streak > 0:
         interval, reason = 0.0, CONFIRM
@@ -143,7 +144,7 @@ def fill_candidate(
 
     Call it for articles classify() did not take. Its `overdue` (< 1) ranks the fill.
     """
-    if facts.status != "live" or facts.missing_streak > 0 or facts.version is None:
+    if facts.status != ArticleStatus.LIVE or facts.missing_streak > 0 or facts.version is None:
         return None
     if facts.last_seen is None or facts.last_seen < facts.last_capture_at:
         return None  # a failed last capture is a RETRY, not a fill

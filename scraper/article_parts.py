@@ -20,7 +20,7 @@ from scraper.footer import FOOTER_MARKER, parse_footer
 from scraper.header import HeaderFields, find_header, normalise_space, parse_header
 from scraper.htmltree import BLOCK_TAGS, drop_element, page_body, text_lines, text_of
 from scraper.profile import CompiledProfile, select_first
-from scraper.records import Footer, ParseError
+from scraper.records import Extractor, FooterRecord, ParseError
 
 __all__ = ["ArticleParts", "fallback_parts", "profile_parts"]
 
@@ -29,25 +29,25 @@ __all__ = ["ArticleParts", "fallback_parts", "profile_parts"]
 _CONTACT = re.compile(r"电话|邮箱|E-?mail|地址|邮编|传真", re.IGNORECASE)
 
 
-def _nonempty(footer: Footer) -> Footer | None:
-    f = footer  # (Footer.is_empty goes through dataclasses.asdict, a deep copy: a tenth of a parse)
+def _nonempty(footer: FooterRecord) -> FooterRecord | None:
+    f = footer  # (FooterRecord.is_empty goes through dataclasses.asdict, a deep copy: a tenth of a parse)
     return footer if any(v is not None for v in (f.org, f.icp, f.police_record, f.phone, f.email, f.address,
                                                   f.postcode)) else None
 
 
 @lru_cache(maxsize=64)
-def _footer_of(text: str) -> Footer | None:
+def _footer_of(text: str) -> FooterRecord | None:
     """The fields of a footer's text, None when it has none; remembered, as the site's footer is the
-    same on every page (a Footer is frozen)."""
+    same on every page (a FooterRecord is frozen)."""
     return _nonempty(parse_footer(text))
 
 
-def _footer_from_lines(lines: list[str]) -> Footer | None:
+def _footer_from_lines(lines: list[str]) -> FooterRecord | None:
     picked = [line for line in lines if FOOTER_MARKER.search(line) or (len(line) < 200 and _CONTACT.search(line))]
     return _footer_of("\n".join(picked)) if picked else None
 
 
-def _footer(footer_el: etree._Element | None, after: list[str]) -> Footer | None:
+def _footer(footer_el: etree._Element | None, after: list[str]) -> FooterRecord | None:
     """The footer element's fields; else footer lines among `after` (the page text after the body)."""
     if footer_el is not None:
         footer = _footer_of("\n".join(text_lines(footer_el)))
@@ -66,8 +66,8 @@ class ArticleParts:
     title: str | None
     header: HeaderFields
     body: Body
-    footer: Footer | None
-    extractor: str
+    footer: FooterRecord | None
+    extractor: Extractor
 
 
 def profile_parts(
@@ -92,7 +92,7 @@ def profile_parts(
         hit = find_header(_lines_between(found["title"], found["body"]))
         header = hit[1] if hit else HeaderFields()
     body = extract_body(found["body"], base, compiled)
-    return ArticleParts(title, header, body, footer, "profile")
+    return ArticleParts(title, header, body, footer, Extractor.PROFILE)
 
 
 def _lines_between(first: etree._Element, last: etree._Element, levels: int = 3, limit: int = 8) -> list[str]:
@@ -231,5 +231,5 @@ def fallback_parts(
     if footer_el is not None and main.element in footer_el.iterancestors():
         footer_el = None
     footer = _footer(footer_el, page_lines[tail_start + 1 :])
-    return ArticleParts(title, header, body, footer, "fallback")
+    return ArticleParts(title, header, body, footer, Extractor.FALLBACK)
 

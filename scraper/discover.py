@@ -20,7 +20,7 @@ from lxml import etree
 from scraper.dates import parse_date
 from scraper.encoding import decode
 from scraper.ids import article_id as _article_id
-from scraper.records import ArticleRef, ListPage, ParseError
+from scraper.records import ArticleLink, ListPage, ParseError
 
 __all__ = [
     "DEFAULT_ARTICLE_PATHS",
@@ -142,7 +142,7 @@ _SKIPPED = _OutOfRange()
 
 def _ref_from_anchor(
     a, url: str, article_paths: tuple[str, ...], date_text: str | None
-) -> ArticleRef | _OutOfRange | None:
+) -> ArticleLink | _OutOfRange | None:
     href = urljoin(url, a.get("href", "").strip())
     raw = _raw_id_of_url(href, article_paths)
     if raw is None:
@@ -155,7 +155,7 @@ def _ref_from_anchor(
     if date_text:
         value = parse_date(date_text)
         published = value.day if value else None
-    return ArticleRef(article_id=article_id, url=href, title=title, published=published)
+    return ArticleLink(article_id=article_id, url=href, title=title, published=published)
 
 
 def parse_list_page(
@@ -170,7 +170,7 @@ def parse_list_page(
     without that list falls back to every link that is an article URL. Each id appears once.
     """
     root = _root(body, content_type)
-    refs: list[ArticleRef] = []
+    links: list[ArticleLink] = []
     seen: set[int] = set()
     skipped = 0
     items = _LIST_ITEMS(root)
@@ -180,20 +180,20 @@ def parse_list_page(
             dates = [el for el in li.iter() if "date" in (el.get("class") or "").split()]
             date_text = _text(dates[0]) if dates else _text(li)
             found = [_ref_from_anchor(a, url, article_paths, date_text) for a in anchors]
-            ref = next((r for r in found if isinstance(r, ArticleRef) and r.article_id not in seen), None)
+            ref = next((r for r in found if isinstance(r, ArticleLink) and r.article_id not in seen), None)
             if ref is not None:
                 seen.add(ref.article_id)
-                refs.append(ref)
-            elif _SKIPPED in found and not any(isinstance(r, ArticleRef) for r in found):
+                links.append(ref)
+            elif _SKIPPED in found and not any(isinstance(r, ArticleLink) for r in found):
                 skipped += 1
     else:
         for a in _ANCHORS(root):
             ref = _ref_from_anchor(a, url, article_paths, None)
             if ref is _SKIPPED:
                 skipped += 1
-            elif isinstance(ref, ArticleRef) and ref.article_id not in seen:
+            elif isinstance(ref, ArticleLink) and ref.article_id not in seen:
                 seen.add(ref.article_id)
-                refs.append(ref)
+                links.append(ref)
 
     next_url = None
     nexts = _NEXT(root) or [a for a in _ANCHORS(root) if _NEXT_TEXT.match(_text(a))]
@@ -201,7 +201,7 @@ def parse_list_page(
         candidate = urljoin(url, nexts[0].get("href").strip())
         if not candidate.lower().startswith("javascript:") and candidate != url:
             next_url = candidate
-    return ListPage(refs=refs, next_url=next_url, skipped_ids=skipped)
+    return ListPage(links=links, next_url=next_url, skipped_ids=skipped)
 
 
 # ---- JSON API ----------------------------------------------------------------------------------
@@ -286,7 +286,7 @@ def parse_api_list(body: bytes, url: str, article_paths: tuple[str, ...] = DEFAU
     if not isinstance(items, list):
         raise ParseError("API data.list is not a list")
 
-    refs: list[ArticleRef] = []
+    links: list[ArticleLink] = []
     seen: set[int] = set()
     skipped = 0
     for item in items:
@@ -305,8 +305,8 @@ def parse_api_list(body: bytes, url: str, article_paths: tuple[str, ...] = DEFAU
                 if value:
                     published = value.day
                     break
-        refs.append(
-            ArticleRef(
+        links.append(
+            ArticleLink(
                 article_id=article_id,
                 url=article_url(url, article_id, article_paths),
                 title=title.strip() if isinstance(title, str) and title.strip() else None,
@@ -323,7 +323,7 @@ def parse_api_list(body: bytes, url: str, article_paths: tuple[str, ...] = DEFAU
         has_next = page * size < total
     else:
         has_next = size is not None and len(items) >= size
-    return ListPage(refs=refs, next_url=_with_page(url, page + 1) if has_next else None, skipped_ids=skipped)
+    return ListPage(links=links, next_url=_with_page(url, page + 1) if has_next else None, skipped_ids=skipped)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ trusts a declaration only when the bytes agree with it:
    pages carry a truncated character or two; losing the page to a detector guess is worse);
 7. charset-normalizer on a bounded prefix; 8. UTF-8 with replacement characters.
 
+`Decoded.source` names the step that decided (`scraper.records.EncodingSource`).
+
 `decode` never raises and its work is bounded (regexes over a fixed prefix, the detector on at most
 64 KB), so hostile bytes cannot hang a crawl.
 """
@@ -28,6 +30,8 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+
+from scraper.records import EncodingSource
 
 __all__ = ["Decoded", "decode", "normalise_charset"]
 
@@ -46,7 +50,7 @@ class Decoded:
 
     text: str
     encoding: str  # Python codec name, e.g. "utf-8", "gb18030", "cp1252"
-    source: str  # "bom" | "http" | "meta" | "utf-8" | "gb18030" | "detector" | "fallback"
+    source: EncodingSource
 
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -280,7 +284,7 @@ def _detect(body: bytes) -> Decoded | None:
         from charset_normalizer import from_bytes
 
         best = from_bytes(body[:DETECTOR_BYTES]).best()
-    except Exception:  # a detector bug must not lose the page; we still have the fallback
+    except Exception:  # a detector bug must not lose the page; we still have the last step
         return None
     if best is None or not best.encoding:
         return None
@@ -288,7 +292,7 @@ def _detect(body: bytes) -> Decoded | None:
     if codec is None:
         return None
     try:
-        return Decoded(body.decode(codec, errors="replace"), codec, "detector")
+        return Decoded(body.decode(codec, errors="replace"), codec, EncodingSource.DETECTOR)
     except LookupError:
         return None
 
@@ -299,13 +303,13 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
     for bom, codec in _BOMS:
         if body.startswith(bom):
             text = body[len(bom) :].decode(codec, errors="replace")
-            return Decoded(text, codec, "bom")
+            return Decoded(text, codec, EncodingSource.BOM)
 
     b = _Body(body)
-    declared: list[tuple[str, str]] = []
-    for source in ("http", "meta"):
+    declared: list[tuple[str, EncodingSource]] = []
+    for source in (EncodingSource.HTTP, EncodingSource.META):
         # The meta scan (regexes over 8 KB, ~20 us) runs only when the HTTP charset was not accepted.
-        label = _http_charset(content_type) if source == "http" else _meta_charset(body)
+        label = _http_charset(content_type) if source == EncodingSource.HTTP else _meta_charset(body)
         codec = normalise_charset(label)
         if codec is None or any(codec == c for c, _ in declared):
             continue
@@ -315,16 +319,16 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
             return Decoded(text, codec, source)
 
     if b.utf8 is not None:
-        return Decoded(b.utf8, "utf-8", "utf-8")
+        return Decoded(b.utf8, "utf-8", EncodingSource.UTF8)
     if b.convincing_utf8() and b.utf8_loose is not None:
-        return Decoded(b.utf8_loose[0], "utf-8", "utf-8")  # truncated or with a stray byte
+        return Decoded(b.utf8_loose[0], "utf-8", EncodingSource.UTF8)  # truncated or with a stray byte
     if b.gb is not None:
-        return Decoded(b.gb, "gb18030", "gb18030")
+        return Decoded(b.gb, "gb18030", EncodingSource.GB18030)
 
     # UTF-8 first: text in any other encoding breaks as UTF-8 at nearly every character, so UTF-8
     # within the budget is decisive, while UTF-8 bytes with a stray byte can pass as GB18030.
-    candidates = [("utf-8", "utf-8")] + [(c, s) for c, s in declared if _MULTIBYTE.match(c)]
-    candidates.append(("gb18030", "gb18030"))
+    candidates = [("utf-8", EncodingSource.UTF8)] + [(c, s) for c, s in declared if _MULTIBYTE.match(c)]
+    candidates.append(("gb18030", EncodingSource.GB18030))
     seen: set[str] = set()
     for codec, source in candidates:
         if codec in seen:
@@ -337,4 +341,4 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
     detected = _detect(body)
     if detected is not None:
         return detected
-    return Decoded(body.decode("utf-8", errors="replace"), "utf-8", "fallback")
+    return Decoded(body.decode("utf-8", errors="replace"), "utf-8", EncodingSource.REPLACEMENT)

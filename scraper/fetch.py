@@ -50,7 +50,7 @@ from scraper.http_body import (
 from scraper.politeness import Politeness
 from scraper.records import FetchErrorKind, FetchResult, RedirectHop, header_value
 from scraper.retry import HOST_PAUSE_STATUSES, RETRY_STATUSES, backoff_wait, is_retryable, parse_retry_after
-from scraper.robots import ROBOTS_MAX_BYTES, RobotsRules, rules_from_fetch
+from scraper.robots import ROBOTS_MAX_BYTES, RobotsMode, RobotsRules, rules_from_fetch
 from scraper.sessions import SessionPool
 
 __all__ = ["FetchPolicy", "Fetcher"]
@@ -289,7 +289,7 @@ class Fetcher:
                 if not rules.allows(current, policy.user_agent):
                     why = (
                         f"{rules.robots_url} disallows it for our user agent"
-                        if rules.mode == "parsed"
+                        if rules.mode == RobotsMode.PARSED
                         else f"{rules.robots_url}: {rules.reason}"
                     )
                     return result(current, None, FetchErrorKind.ROBOTS_DISALLOWED, why)

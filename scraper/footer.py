@@ -1,4 +1,4 @@
-"""The site-wide footer -> `Footer`, by text pattern.
+"""The site-wide footer -> `FooterRecord`, by text pattern.
 
 The footer is versioned on its own in the archive (its ICP number, police record and contact lines
 change over time, independently of any article), so it is read field by field from its text rather
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from scraper.records import Footer
+from scraper.records import FooterRecord
 
 __all__ = ["parse_footer", "FOOTER_MARKER", "FOOTER_PATTERN_SOURCE"]
 
@@ -68,7 +68,7 @@ def _org(lines: list[str]) -> str | None:
     return None
 
 
-def parse_footer(text: str) -> Footer:
+def parse_footer(text: str) -> FooterRecord:
     """Every footer field found in `text` (the footer's text, lines separated by newlines)."""
     text = text[-20000:]  # a footer is short; bound the work on a whole page's text
     lines = [s for s in (_SPACES.sub(" ", raw).strip() for raw in text.splitlines()) if s]
@@ -99,7 +99,7 @@ def parse_footer(text: str) -> Footer:
         address = re.split(r"邮编|邮政编码|电话|邮箱", address)[0] or None
     m = _POSTCODE.search(flat)
     postcode = m.group(1) if m else None
-    return Footer(
+    return FooterRecord(
         org=_org(lines),
         icp=icp,
         police_record=police,

@@ -22,7 +22,7 @@ from scraper.header import normalise_space
 from scraper.htmltree import build_tree, page_body, text_lines, utf8_bytes
 from scraper.page_limits import check_page
 from scraper.profile import DEFAULT_PROFILE, SiteProfile, compile_profile, select_first
-from scraper.records import ArticleMissing, ArticleRecord, ParseError
+from scraper.records import ArticleMissing, ArticleRecord, Extractor, ParseError, ParseWarning
 from scraper.sanitize import absolute_url
 from scraper.signature import is_attachment_line, split_signature
 
@@ -147,19 +147,19 @@ def parse_decoded(
     if title is None and not paragraphs:
         raise ParseError("no article: neither a title nor body text was found")
     published: DateValue | None = found.header.published
-    warnings: list[str] = []
+    warnings: list[ParseWarning] = []
     if title is None:
-        warnings.append("missing_title")
+        warnings.append(ParseWarning.MISSING_TITLE)
     if published is None:
-        warnings.append("missing_date")
+        warnings.append(ParseWarning.MISSING_DATE)
     if found.header.views is None:
-        warnings.append("missing_views")
+        warnings.append(ParseWarning.MISSING_VIEWS)
     if not paragraphs and not found.body.images and not found.body.attachments:
-        warnings.append("empty_body")
-    if found.extractor == "fallback":
-        warnings.append("fallback_used")
+        warnings.append(ParseWarning.EMPTY_BODY)
+    if found.extractor == Extractor.FALLBACK:
+        warnings.append(ParseWarning.FALLBACK_USED)
     if found.footer is None:
-        warnings.append("footer_missing")
+        warnings.append(ParseWarning.FOOTER_MISSING)
 
     return ArticleRecord(
         url=url,

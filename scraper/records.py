@@ -36,6 +36,36 @@ class FetchErrorKind(StrEnum):
     STOPPED = "stopped"  # Fetcher.stop() was called mid-fetch (a crawl shutting down); never recorded
 
 
+class EncodingSource(StrEnum):
+    """Which step of `scraper.encoding.decode`'s chain decided the charset; stored with each capture."""
+
+    BOM = "bom"  # a byte-order mark
+    HTTP = "http"  # the HTTP charset parameter, the bytes agreeing
+    META = "meta"  # the page's own meta charset, the bytes agreeing
+    UTF8 = "utf-8"  # strict (or nearly strict) UTF-8
+    GB18030 = "gb18030"  # strict (or nearly strict) GB18030
+    DETECTOR = "detector"  # charset-normalizer's guess
+    REPLACEMENT = "replacement"  # nothing fitted: UTF-8 with replacement characters
+
+
+class Extractor(StrEnum):
+    """Which extractor found the article's parts; `ncgh parse --json` and each capture say it."""
+
+    PROFILE = "profile"  # the site profile's selectors
+    FALLBACK = "fallback"  # the generic text-and-link-density extractor (scraper.extract)
+
+
+class ParseWarning(StrEnum):
+    """What an ArticleRecord lacks or how it was found, in this order (docs/parsing.md)."""
+
+    MISSING_TITLE = "missing_title"
+    MISSING_DATE = "missing_date"
+    MISSING_VIEWS = "missing_views"
+    EMPTY_BODY = "empty_body"
+    FALLBACK_USED = "fallback_used"
+    FOOTER_MISSING = "footer_missing"
+
+
 @dataclass(frozen=True)
 class RedirectHop:
     """One redirect followed (or refused) on the way to the final URL."""
@@ -88,8 +118,12 @@ class Attachment:
 
 
 @dataclass(frozen=True)
-class Footer:
-    """The site-wide footer; versioned on its own in the archive, never part of an article."""
+class FooterRecord:
+    """The site-wide footer as parsed from a page (the scraper's view, as ArticleRecord is of the article).
+
+    The archive versions it on its own, never as part of an article, as `archive.model.FooterContent`
+    (field for field the same; `ncgh.pipeline` copies one into the other).
+    """
 
     org: str | None = None
     icp: str | None = None
@@ -121,10 +155,10 @@ class ArticleRecord:
     images: list[Image]
     attachments: list[Attachment]
     signature: str | None
-    footer: Footer | None
+    footer: FooterRecord | None
     encoding: str | None
-    extractor: str  # "profile" or "fallback"
-    warnings: list[str]
+    extractor: Extractor
+    warnings: list[ParseWarning]
     parser_version: str
 
     def to_dict(self) -> dict:
@@ -145,8 +179,9 @@ class ArticleMissing(ParseError):
 
 
 @dataclass(frozen=True)
-class ArticleRef:
-    """An article found by discovery: a list page, the JSON API or an id walk."""
+class ArticleLink:
+    """A link to an article found by discovery (a list page or the JSON API): its id, URL and what the
+    list shows of it. Not `archive.resolve.ArticleRef`, which names an archived article (site, id)."""
 
     article_id: int
     url: str
@@ -158,6 +193,6 @@ class ArticleRef:
 class ListPage:
     """One page of a list (HTML list page or JSON API page)."""
 
-    refs: list[ArticleRef]
+    links: list[ArticleLink]
     next_url: str | None  # None on the last page
     skipped_ids: int = 0  # links/items whose id is none scraper.ids accepts (2**63, 10**40 ...)

@@ -17,6 +17,7 @@ How a fetch outcome maps to rules (RFC 9309 section 2.3.1):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 from protego import Protego
@@ -27,20 +28,28 @@ from scraper.records import FetchErrorKind, FetchResult
 ROBOTS_MAX_BYTES = 500 * 1024
 
 
+class RobotsMode(StrEnum):
+    """How an origin's robots.txt is applied."""
+
+    PARSED = "parsed"  # its rules, as parsed
+    ALLOW_ALL = "allow_all"  # unavailable (4xx, too many redirects): everything may be fetched
+    DISALLOW_ALL = "disallow_all"  # unreachable or too large: nothing may be fetched
+
+
 @dataclass(frozen=True)
 class RobotsRules:
     """What one origin's robots.txt lets us fetch, and why (the reason goes into error details)."""
 
     robots_url: str
-    mode: str  # "parsed", "allow_all" or "disallow_all"
+    mode: RobotsMode
     reason: str
     _parser: Protego | None = None
 
     def allows(self, url: str, user_agent: str) -> bool:
         """True when `user_agent` may fetch `url` (path and query are matched, as RFC 9309 says)."""
-        if self.mode == "allow_all":
+        if self.mode == RobotsMode.ALLOW_ALL:
             return True
-        if self.mode == "disallow_all" or self._parser is None:
+        if self.mode == RobotsMode.DISALLOW_ALL or self._parser is None:
             return False
         parts = urlsplit(url)
         if parts.path in ("/robots.txt",):
@@ -58,7 +67,7 @@ class RobotsRules:
 def parse_robots(robots_url: str, body: bytes) -> RobotsRules:
     """Rules from a robots.txt body; UTF-8 per the RFC, undecodable bytes replaced, a BOM ignored."""
     text = body[:ROBOTS_MAX_BYTES].decode("utf-8", errors="replace").lstrip("\ufeff")
-    return RobotsRules(robots_url, "parsed", "robots.txt parsed", Protego.parse(text))
+    return RobotsRules(robots_url, RobotsMode.PARSED, "robots.txt parsed", Protego.parse(text))
 
 
 def rules_from_fetch(result: FetchResult) -> RobotsRules:
@@ -69,20 +78,20 @@ def rules_from_fetch(result: FetchResult) -> RobotsRules:
         return parse_robots(url, result.body)
     if result.error == FetchErrorKind.TOO_LARGE and status is not None and 200 <= status < 300:
         # Only reachable when the caller did not keep the first ROBOTS_MAX_BYTES; stay safe.
-        return RobotsRules(url, "disallow_all", f"robots.txt larger than the body cap (status {status})")
+        return RobotsRules(url, RobotsMode.DISALLOW_ALL, f"robots.txt larger than the body cap (status {status})")
     if result.error == FetchErrorKind.TOO_MANY_REDIRECTS:
-        return RobotsRules(url, "allow_all", "robots.txt behind too many redirects: unavailable, allow all")
+        return RobotsRules(url, RobotsMode.ALLOW_ALL, "robots.txt behind too many redirects: unavailable, allow all")
     if result.error == FetchErrorKind.OFF_SITE_REDIRECT:
         return RobotsRules(
             url,
-            "disallow_all",
+            RobotsMode.DISALLOW_ALL,
             f"robots.txt redirects to a host we may not contact ({result.final_url}); "
             "add that host to the allowed hosts to read its rules",
         )
     if result.error in (FetchErrorKind.HTTP_STATUS, None) and status is not None:
         if 400 <= status < 500 and status != 429:
-            return RobotsRules(url, "allow_all", f"robots.txt answered {status}: unavailable, allow all")
-        return RobotsRules(url, "disallow_all", f"robots.txt answered {status}: unreachable, disallow all")
+            return RobotsRules(url, RobotsMode.ALLOW_ALL, f"robots.txt answered {status}: unavailable, allow all")
+        return RobotsRules(url, RobotsMode.DISALLOW_ALL, f"robots.txt answered {status}: unreachable, disallow all")
     kind = result.error.value if result.error else "no response"
     detail = f": {result.error_detail}" if result.error_detail else ""
-    return RobotsRules(url, "disallow_all", f"robots.txt unreachable ({kind}{detail}): disallow all")
+    return RobotsRules(url, RobotsMode.DISALLOW_ALL, f"robots.txt unreachable ({kind}{detail}): disallow all")

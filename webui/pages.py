@@ -15,6 +15,7 @@ from archive import diff as diffs
 from archive import query as q
 from archive.resolve import QueryError, checked_article_id, resolve_article, version_number
 from archive.search import search as search_versions
+from archive.vocab import ArticleStatus, EventKind
 
 DB_NAME = "ncgh"  # the database's name in Datasette URLs; metadata.json is keyed by it
 
@@ -129,8 +130,8 @@ def article_context(conn, article_id: int, site: str | None, version: int | None
         "short_changes": [c for c in diff.changes if c.field != "body_text"] if diff else [],
         "body_changed": bool(diff and any(c.field == "body_text" for c in diff.changes)),
         "sparkline": sparkline(hist.views),
-        "gone_event": next((e for e in reversed(hist.events) if e.event == "gone"), None)
-        if hist.article.status == "gone"
+        "gone_event": next((e for e in reversed(hist.events) if e.event == EventKind.GONE), None)
+        if hist.article.status == ArticleStatus.GONE
         else None,
         # body_html usually holds the signature already; show it apart only when it does not.
         "show_signature": bool(

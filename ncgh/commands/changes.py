@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from archive.vocab import ChangeKind
 from ncgh.commands._read import (
     ReadContext,
     db_options,
@@ -104,11 +105,12 @@ def command(
         return
     for change in found:
         what = change.kind.value
-        version = f" v{change.version}" if change.kind.value in ("edited", "footer") and change.version else ""
+        versioned = change.kind in (ChangeKind.EDITED, ChangeKind.FOOTER)
+        version = f" v{change.version}" if versioned and change.version else ""
         article = "-" if change.article_id is None else str(change.article_id)
         head = f"{_when(change.at)}  {what:<8}  {article}{version}  {change.title or '(no title)'}"
         click.echo(click.style(terminal_text(head), bold=True) if sys.stdout.isatty() else terminal_text(head))
-        if change.kind.value in ("edited", "footer") and change.changed_fields:
+        if versioned and change.changed_fields:
             echo("    changed: " + ", ".join(change.changed_fields))
         if change.reasons:
             echo("    why: " + ", ".join(change.reasons))

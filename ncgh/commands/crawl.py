@@ -14,6 +14,7 @@ import click
 
 from archive.schema import SchemaError
 from archive.verify import FileState, inspect_file
+from archive.vocab import RunMode
 from ncgh import config_checks
 from ncgh.commands._errors import EXIT_STORAGE, ArchiveFailure, archive_failure, file_failure
 from ncgh.config import ConfigError, load_config
@@ -49,7 +50,7 @@ def _terminate(signum: int, frame: object) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="config.toml (default: built-in).")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Archive file (default: [archive] db_path).")
 @click.option("--base-url", help="Crawl this host instead of [site] base_url (e.g. the simulator).")
-@click.option("--mode", type=click.Choice(MODES), default="incremental", show_default=True,
+@click.option("--mode", type=click.Choice(MODES), default=RunMode.INCREMENTAL.value, show_default=True,
               help="incremental: new articles and due revisits; full: every list page and the id walk.")
 @click.option("--max-requests", type=click.IntRange(min=0), help="Stop after this many requests (resumed next time).")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (overrides [fetch] delay).")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import click
 
+from archive.output import VERSION_CHOICES, ExportFormat
 from ncgh.commands._read import db_options, echo_json, json_option, open_failure, read_context
 
 
 @click.command("export")
-@click.argument("fmt", metavar="FORMAT", type=click.Choice(["csv", "jsonl", "parquet", "warc"]))
+@click.argument("fmt", metavar="FORMAT", type=click.Choice([f.value for f in ExportFormat]))
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="File to write; - for standard output (a FIFO or device is written through).")
-@click.option("--versions", type=click.Choice(["latest", "all"]), default=None,
+@click.option("--versions", type=click.Choice(list(VERSION_CHOICES)), default=None,
               help="latest: each article's current version (tables) / last capture per final URL (warc); "
                    "all: every version / every capture. Default: latest for tables, all for warc.")
 @click.option("--since", metavar="DATE", help="Only versions first seen (warc: captures made) at or after DATE (UTC).")
@@ -49,7 +50,7 @@ def command(fmt: str, output: str, versions: str | None, since: str | None, bom:
     where = "standard output" if summary.to_stdout else str(summary.path)
     if summary.removed_parts:
         click.echo(f"removed {summary.removed_parts} stale .part file(s) of killed exports of {where}", err=to_err)
-    if fmt == "warc":
+    if fmt == ExportFormat.WARC:
         detail = (f"{summary.responses} responses, {summary.revisits} revisits, {summary.requests} requests"
                   + (f", {summary.metadata} redirect notes" if summary.metadata else "")
                   + (f"; {summary.skipped} captures without a response left out" if summary.skipped else ""))

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 
 import click
+
+
+class ParseFailure(StrEnum):
+    """Why a file gave no record (`error_kind` of a --json line)."""
+
+    UNREADABLE = "unreadable"  # the file could not be read
+    ARTICLE_MISSING = "article_missing"  # a page saying the article does not exist
+    PARSE_ERROR = "parse_error"  # no article could be recognised
 
 
 def _human(name: str, data: dict) -> str:
@@ -76,17 +85,17 @@ def command(files: tuple[str, ...], url: str | None, content_type: str | None, a
                     body = fh.read()
         except OSError as exc:
             failed += 1
-            _emit_error(name, f"cannot read file: {exc.strerror or exc}", "unreadable", as_json)
+            _emit_error(name, f"cannot read file: {exc.strerror or exc}", ParseFailure.UNREADABLE, as_json)
             continue
         try:
             record = parse_article(body, url, content_type, profile)
         except ArticleMissing as exc:
             failed += 1
-            _emit_error(name, exc.reason, "article_missing", as_json)
+            _emit_error(name, exc.reason, ParseFailure.ARTICLE_MISSING, as_json)
             continue
         except ParseError as exc:
             failed += 1
-            _emit_error(name, exc.reason, "parse_error", as_json)
+            _emit_error(name, exc.reason, ParseFailure.PARSE_ERROR, as_json)
             continue
         data = record.to_dict()
         if as_json:
@@ -99,7 +108,7 @@ def command(files: tuple[str, ...], url: str | None, content_type: str | None, a
         sys.exit(1)
 
 
-def _emit_error(name: str, reason: str, kind: str, as_json: bool) -> None:
+def _emit_error(name: str, reason: str, kind: ParseFailure, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"file": name, "error": reason, "error_kind": kind}, ensure_ascii=False))
     else:

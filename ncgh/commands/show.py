@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from archive.vocab import ArticleStatus
 from ncgh.commands._read import (
     VERSION_NUMBER,
     db_options,
@@ -38,12 +39,12 @@ def command(article: str, version: int | None, as_of: str | None, db_path: str |
     if v is None:
         when = f" as of {view.as_of}" if view.as_of else ""
         echo(f"article {a.article_id}: no parsed version{when} (status then: {view.status_then})")
-        if view.status_then == "unseen":
+        if view.status_then == ArticleStatus.UNSEEN:
             echo(f"first seen {a.first_seen}")
         return
     click.echo(click.style(terminal_text(v.title or "(no title)"), bold=True))
     meta = [f"article {a.article_id}", f"version {v.version} of {view.latest_version}"]
-    if view.status_then != "live":
+    if view.status_then != ArticleStatus.LIVE:
         meta.append(f"status: {view.status_then}")
     echo("  ".join(meta))
     for label, value in (

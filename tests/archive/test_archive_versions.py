@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.model import FooterFields
+from archive.model import FooterContent
 from archive.versions import (
     changed_fields,
     content_hash,
@@ -77,7 +77,7 @@ def test_present_fields_of_a_first_version():
 
 
 def test_footer_comparison():
-    a = FooterFields(org="江西省南昌市总工会", icp="赣ICP备18016234号-1")
+    a = FooterContent(org="江西省南昌市总工会", icp="赣ICP备18016234号-1")
     assert footer_changed_fields(a, replace(a, icp=" 赣ICP备18016234号-1 ")) == ()
     assert footer_changed_fields(a, replace(a, icp="赣ICP备2025061944号-1")) == ("icp",)
-    assert footer_is_empty(FooterFields(org=" "))
+    assert footer_is_empty(FooterContent(org=" "))

@@ -13,10 +13,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.changes import ALL_KINDS, ChangeKind, changes, inline_diff, parse_kinds, parse_when
+from archive.changes import ALL_KINDS, changes, inline_diff, parse_kinds, parse_when
 from archive.feed import atom_feed, entry_id
 from archive.resolve import QueryError
 from archive.sql import open_readonly
+from archive.vocab import ChangeKind
 from ncgh.cli import cli
 from tests.support.query import build_archive
 from webui.app import build_datasette
@@ -217,8 +218,9 @@ def test_serve_serves_the_feed(db: Path) -> None:
 def test_footer_changes_are_listed_and_fed(tmp_path: Path) -> None:
     """A footer version after the first is a `footer` change: listed with its inline diff, in the
     feed linking to its `footers` row; the first footer seen is no change."""
-    from archive.model import OUTCOME_OK, CaptureIn, FooterFields
+    from archive.model import CaptureIn, FooterContent
     from archive.store import Archive
+    from archive.vocab import Outcome
     from tests.support.query import FOOTER, P3, REQUEST_HEADERS, content, page
 
     db = build_archive(tmp_path / "f.db").path
@@ -226,10 +228,10 @@ def test_footer_changes_are_listed_and_fed(tmp_path: Path) -> None:
     with Archive(db) as archive:
         archive.record_capture(CaptureIn(
             site="ncgh", url="http://ncgh.org.cn/article/1003", final_url="http://ncgh.org.cn/article/1003",
-            fetched_at="2026-11-25T03:00:00+00:00", status=200, outcome=OUTCOME_OK, article_id=1003,
+            fetched_at="2026-11-25T03:00:00+00:00", status=200, outcome=Outcome.OK, article_id=1003,
             request_headers=REQUEST_HEADERS, body=body, encoding="utf-8", parser_version="test-1",
             content=content("Python workshop 培训", P3), views=30,
-            footer=FooterFields(org=FOOTER.org, icp="赣ICP备2025061944号-1", phone=FOOTER.phone),
+            footer=FooterContent(org=FOOTER.org, icp="赣ICP备2025061944号-1", phone=FOOTER.phone),
         ))
     conn = open_readonly(db)
     try:

@@ -8,6 +8,7 @@ import pytest
 
 from archive.queue import RunInfo, WorkItem
 from archive.store import Archive
+from archive.vocab import WorkState
 from tests.support.archive import capture
 
 
@@ -62,16 +63,16 @@ def test_enqueue_ignores_duplicates_and_orders_by_priority(archive):
     assert archive.queue.enqueue(other, items) == 3
 
 
-def test_mark_done_and_counts(archive):
+def test_mark_and_counts(archive):
     run_id = archive.queue.start_run("full", "2026-01-01T02:00:00+00:00", "{}")
     archive.queue.enqueue(run_id, [WorkItem(f"http://h/article/{i}", "article", article_id=i) for i in range(4)])
     first, second, *_ = archive.queue.pending(run_id)
-    archive.queue.mark_done(first.id)
-    archive.queue.mark_done(second.id, "failed")
+    archive.queue.mark(first.id, WorkState.DONE)
+    archive.queue.mark(second.id, WorkState.FAILED)
     assert archive.queue.queue_counts(run_id) == {"done": 1, "failed": 1, "pending": 2}
     assert len(archive.queue.pending(run_id)) == 2
     with pytest.raises(ValueError, match="no work item"):
-        archive.queue.mark_done(12345)
+        archive.queue.mark(12345, WorkState.DONE)
 
 
 def test_record_capture_completes_its_work_item_in_the_same_transaction(archive):
@@ -89,7 +90,7 @@ def test_queue_survives_reopening(tmp_path):
     with Archive(path) as archive:
         run_id = archive.queue.start_run("full", "2026-01-01T02:00:00+00:00", "{}")
         archive.queue.enqueue(run_id, [WorkItem(f"http://h/article/{i}", "article", article_id=i) for i in range(3)])
-        archive.queue.mark_done(archive.queue.pending(run_id)[0].id)
+        archive.queue.mark(archive.queue.pending(run_id)[0].id, WorkState.DONE)
     with Archive(path) as archive:
         assert archive.queue.unfinished_run().run_id == run_id
         assert [i.article_id for i in archive.queue.pending(run_id)] == [1, 2]
@@ -113,17 +114,17 @@ def test_previous_runs_failures_probe_misses_and_many_marks(archive):
     archive.queue.enqueue(old, [WorkItem("http://h/article/1", "article", 1, 5), WorkItem("http://h/list", "list"),
                           WorkItem("http://h/article/2", "probe", 2), WorkItem("http://h/article/3", "probe", 3)])
     ids = {w.url: w.id for w in archive.queue.pending(old)}
-    archive.queue.mark_done(ids["http://h/article/1"], "failed")
-    archive.queue.mark_many_done([ids["http://h/article/2"], ids["http://h/article/3"]], "missing")
+    archive.queue.mark(ids["http://h/article/1"], WorkState.FAILED)
+    archive.queue.mark_many([ids["http://h/article/2"], ids["http://h/article/3"]], WorkState.MISSING)
     assert archive.queue.queue_counts(old) == {"failed": 1, "missing": 2, "pending": 1}
     with pytest.raises(ValueError, match="no work item"):
-        archive.queue.mark_many_done([ids["http://h/list"], 999_999], "done")  # one transaction: nothing marked
+        archive.queue.mark_many([ids["http://h/list"], 999_999], WorkState.DONE)  # one transaction: nothing marked
     assert archive.queue.queue_counts(old)["pending"] == 1
     archive.queue.finish_run(old, "2026-01-01T03:00:00+00:00", "finished", "{}")
     assert archive.queue.first_finished_at() == "2026-01-01T03:00:00.000000+00:00"
     assert archive.queue.failed_of_last_run() == [WorkItem("http://h/article/1", "article", 1, 5)]
     new = archive.queue.start_run("incremental", "2026-01-02T02:00:00+00:00", "{}")
     archive.queue.enqueue(new, [WorkItem("http://h/article/4", "probe", 4)])
-    archive.queue.mark_done(archive.queue.pending(new)[0].id, "missing")
+    archive.queue.mark(archive.queue.pending(new)[0].id, WorkState.MISSING)
     assert archive.queue.prune_probe_misses(new) == 2  # the old run's two misses; the running run's is kept
     assert archive.queue.queue_counts(old) == {"failed": 1, "pending": 1} and archive.queue.queue_counts(new) == {"missing": 1}

@@ -88,7 +88,7 @@ def _api(ids: list[object]) -> bytes:
 
 def test_api_list_skips_and_counts_ids_out_of_range() -> None:
     listed = parse_api_list(_api([2**63, 868, 10**40, "99999999999999999999", "١٢", 869]), API)
-    assert [r.article_id for r in listed.refs] == [868, 869]
+    assert [r.article_id for r in listed.links] == [868, 869]
     assert listed.skipped_ids == 4
 
 
@@ -108,7 +108,7 @@ def test_list_page_skips_and_counts_links_out_of_range() -> None:
         "</ul></body></html>"
     ).encode()
     listed = parse_list_page(body, "http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=1")
-    assert [r.article_id for r in listed.refs] == [868]
+    assert [r.article_id for r in listed.links] == [868]
     assert listed.skipped_ids == 2
 
 
@@ -218,4 +218,4 @@ def test_web_ui_answers_404_for_what_is_no_article_or_version(built: BuiltArchiv
 def test_api_paging_numbers_in_other_scripts_are_ignored_not_a_crash(field: str) -> None:
     body = json.dumps({"code": 200, "data": {"list": [{"id": 868}], field: "²", "pageSize": 1}}).encode()
     listed = parse_api_list(body, API)
-    assert [r.article_id for r in listed.refs] == [868]
+    assert [r.article_id for r in listed.links] == [868]

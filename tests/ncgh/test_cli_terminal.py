@@ -16,8 +16,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.model import OUTCOME_OK, CaptureIn
+from archive.model import CaptureIn
 from archive.store import Archive
+from archive.vocab import Outcome
 from ncgh.cli import cli
 from ncgh.commands._read import terminal_text
 from ncgh.lock import CrawlLock, LockHeld
@@ -39,7 +40,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             body = page(title, 10 + n, paras)
             url = "http://www.ncgh.org.cn/nczhghcms/article/1001"
             archive.record_capture(CaptureIn(
-                site=SITE, url=url, final_url=url, fetched_at=at, status=200, outcome=OUTCOME_OK, article_id=1001,
+                site=SITE, url=url, final_url=url, fetched_at=at, status=200, outcome=Outcome.OK, article_id=1001,
                 headers=_headers(body), request_headers=REQUEST_HEADERS, body=body, encoding="utf-8",
                 encoding_source="http", parser_version="test-1", extractor="profile", content=content(title, paras),
                 views=10 + n, footer=FOOTER,

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from archive.queue import ArticleState
+from archive.vocab import WorkKind
 from ncgh.config import config_from_dict, load_config
-from ncgh.discovery import KIND_API, KIND_ARTICLE, KIND_IDS, KIND_LIST, KIND_PROBE, Discovery
+from ncgh.discovery import Discovery
 from ncgh.lock import CrawlLock, LockHeld, lock_path_for
 from ncgh.report import LogReporter, ProgressReporter, make_reporter
 from ncgh.schedule import CONFIRM, DUE, FILL, GONE_RECHECK, RETRY, classify, plan_revisits
-from scraper.records import ArticleRef, ListPage
+from scraper.records import ArticleLink, ListPage
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
@@ -193,59 +194,59 @@ def disc(mode="incremental", known=(), gone=(), **discovery) -> Discovery:
 
 
 def page(ids, next_url=None) -> ListPage:
-    return ListPage([ArticleRef(i, f"{BASE}/nczhghcms/article/{i}") for i in ids], next_url)
+    return ListPage([ArticleLink(i, f"{BASE}/nczhghcms/article/{i}") for i in ids], next_url)
 
 
 def test_seeds_per_mode_and_sources():
     inc = disc().seeds()
-    assert [i.kind for i in inc].count(KIND_LIST) == 4 and [i.kind for i in inc].count(KIND_API) == 4
+    assert [i.kind for i in inc].count(WorkKind.LIST) == 4 and [i.kind for i in inc].count(WorkKind.API) == 4
     assert inc[0].url == f"{BASE}/nczhghcms/category/3?pageNum=1"
     assert "pageSize=12&categoryId=3" in inc[1].url
     full = disc("full").seeds()
-    assert [i.kind for i in full].count(KIND_IDS) == 4
+    assert [i.kind for i in full].count(WorkKind.API_IDS) == 4
     assert disc(sources=[]).seeds() == []
-    assert {i.kind for i in disc("full", sources=[]).seeds()} == {KIND_LIST}  # full always walks lists
+    assert {i.kind for i in disc("full", sources=[]).seeds()} == {WorkKind.LIST}  # full always walks lists
 
 
 def test_position_reads_category_and_page_from_urls():
     d = disc()
-    assert d.position(KIND_LIST, f"{BASE}/nczhghcms/category/175?pageNum=7") == (175, 7)
-    assert d.position(KIND_API, d.api_url(174, 3)) == (174, 3)
+    assert d.position(WorkKind.LIST, f"{BASE}/nczhghcms/category/175?pageNum=7") == (175, 7)
+    assert d.position(WorkKind.API, d.api_url(174, 3)) == (174, 3)
 
 
 def test_incremental_stops_after_consecutive_known_articles_across_pages():
     d = disc(known={1, 2, 3, 4, 5})
-    first = d.after_page(KIND_LIST, d.list_url(3, 1), page([9, 8, 1, 2], d.list_url(3, 2)))
+    first = d.after_page(WorkKind.LIST, d.list_url(3, 1), page([9, 8, 1, 2], d.list_url(3, 2)))
     assert first.new_ids == [9, 8] and not first.stopped
-    assert [i.url for i in first.items if i.kind == KIND_LIST] == [d.list_url(3, 2)]
-    assert all(i.kind == KIND_ARTICLE and i.url == d.article_url(i.article_id) for i in first.items[:2])
-    second = d.after_page(KIND_LIST, d.list_url(3, 2), page([3, 7, 4], d.list_url(3, 3)))
+    assert [i.url for i in first.items if i.kind == WorkKind.LIST] == [d.list_url(3, 2)]
+    assert all(i.kind == WorkKind.ARTICLE and i.url == d.article_url(i.article_id) for i in first.items[:2])
+    second = d.after_page(WorkKind.LIST, d.list_url(3, 2), page([3, 7, 4], d.list_url(3, 3)))
     assert second.stopped and "known" in second.reason  # 1, 2, 3 in a row
     assert second.new_ids == [7]  # the rest of the page is still taken: it cost nothing
     # Another category keeps its own count.
-    other = d.after_page(KIND_LIST, d.list_url(174, 1), page([5, 6], d.list_url(174, 2)))
+    other = d.after_page(WorkKind.LIST, d.list_url(174, 1), page([5, 6], d.list_url(174, 2)))
     assert not other.stopped
 
 
 def test_full_mode_walks_every_page_up_to_the_ceiling():
     d = disc("full", known={1, 2, 3, 4, 5}, max_list_pages=2)
-    first = d.after_page(KIND_LIST, d.list_url(3, 1), page([1, 2, 3, 4, 5], d.list_url(3, 2)))
+    first = d.after_page(WorkKind.LIST, d.list_url(3, 1), page([1, 2, 3, 4, 5], d.list_url(3, 2)))
     assert not first.stopped
-    second = d.after_page(KIND_LIST, d.list_url(3, 2), page([6], d.list_url(3, 3)))
+    second = d.after_page(WorkKind.LIST, d.list_url(3, 2), page([6], d.list_url(3, 3)))
     assert second.stopped and "max_list_pages" in second.reason
-    last = d.after_page(KIND_LIST, d.list_url(175, 1), page([7], None))
+    last = d.after_page(WorkKind.LIST, d.list_url(175, 1), page([7], None))
     assert last.stopped and last.reason == "last page"
 
 
 def test_a_gone_article_listed_again_is_rechecked():
     d = disc(known={1, 2}, gone={2})
-    out = d.after_page(KIND_LIST, d.list_url(3, 1), page([2, 1]))
+    out = d.after_page(WorkKind.LIST, d.list_url(3, 1), page([2, 1]))
     assert [i.article_id for i in out.items] == [2] and out.new_ids == []
 
 
 def test_id_list_queues_unknown_and_gone_ids():
     d = disc("full", known={1, 2}, gone={2})
-    out = d.after_page(KIND_IDS, d.ids_url(3), None, [1, 2, 3])
+    out = d.after_page(WorkKind.API_IDS, d.ids_url(3), None, [1, 2, 3])
     assert sorted(i.article_id for i in out.items) == [2, 3] and out.new_ids == [3]
 
 
@@ -255,7 +256,7 @@ def test_id_walk_skips_known_ids_and_extends_past_the_highest_hit():
     assert d.probe_ceiling == 810
     probes = d.probes({801}, 800, d.probe_ceiling)
     assert [p.article_id for p in probes] == [800, *range(802, 811)]
-    assert all(p.kind == KIND_PROBE for p in probes)
+    assert all(p.kind == WorkKind.PROBE for p in probes)
     assert d.after_hit(805, {801}) == []  # 805 + 5 is within the range
     more = d.after_hit(809, {801})
     assert [p.article_id for p in more] == [811, 812, 813, 814]
@@ -350,7 +351,7 @@ def test_undated_pages_of_the_first_backfill_count_as_old():
 
 def test_next_page_stays_on_the_crawled_host():
     d = disc()
-    out = d.after_page(KIND_LIST, d.list_url(3, 1), page([9], "http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=2"))
+    out = d.after_page(WorkKind.LIST, d.list_url(3, 1), page([9], "http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=2"))
     assert out.items[-1].url == f"{BASE}/nczhghcms/category/3?pageNum=2"
 
 

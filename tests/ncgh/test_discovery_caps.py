@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from archive.vocab import WorkKind
 from ncgh.config import config_from_dict, load_config
-from ncgh.discovery import KIND_API, KIND_ARTICLE, KIND_IDS, KIND_LIST, KIND_PROBE, Discovery
+from ncgh.discovery import Discovery
 from scraper.discover import IdList
-from scraper.records import ArticleRef, ListPage
+from scraper.records import ArticleLink, ListPage
 from tests.support.fetch import LocalServer, send
 
 BASE = "http://127.0.0.1:8000"
@@ -27,7 +28,7 @@ def disc(mode: str = "incremental", known=(), **discovery) -> Discovery:
 
 
 def page(ids, next_url=None) -> ListPage:
-    return ListPage([ArticleRef(i, f"{BASE}/nczhghcms/article/{i}") for i in ids], next_url)
+    return ListPage([ArticleLink(i, f"{BASE}/nczhghcms/article/{i}") for i in ids], next_url)
 
 
 def test_the_default_cap_is_documented_and_sane() -> None:
@@ -39,8 +40,8 @@ def test_the_default_cap_is_documented_and_sane() -> None:
 
 def test_a_list_page_with_50000_links_adds_at_most_the_cap_and_stops_the_walk() -> None:
     d = disc(max_new_per_page=100)
-    out = d.after_page(KIND_LIST, d.list_url(3, 1), page(range(100_000, 150_000), d.list_url(3, 2)))
-    assert len(out.items) == 100 and all(i.kind == KIND_ARTICLE for i in out.items)
+    out = d.after_page(WorkKind.LIST, d.list_url(3, 1), page(range(100_000, 150_000), d.list_url(3, 2)))
+    assert len(out.items) == 100 and all(i.kind == WorkKind.ARTICLE for i in out.items)
     assert out.new_ids == list(range(100_000, 100_100))
     assert out.stopped and "max_new_per_page" in out.reason and out.capped == 49_900
     assert d.capped_ids == 49_900 and d.capped_pages == 1
@@ -48,13 +49,13 @@ def test_a_list_page_with_50000_links_adds_at_most_the_cap_and_stops_the_walk() 
 
 def test_known_articles_do_not_count_against_the_cap() -> None:
     d = disc(known=set(range(1, 11)), max_new_per_page=5, stop_after_known=100)
-    out = d.after_page(KIND_API, d.api_url(3, 1), page([*range(1, 11), *range(20, 25)], d.api_url(3, 2)))
+    out = d.after_page(WorkKind.API, d.api_url(3, 1), page([*range(1, 11), *range(20, 25)], d.api_url(3, 2)))
     assert out.new_ids == list(range(20, 25)) and out.capped == 0 and not out.stopped
 
 
 def test_an_api_id_list_with_60000_ids_adds_at_most_the_cap() -> None:
     d = disc("full", max_new_per_page=100)
-    out = d.after_page(KIND_IDS, d.ids_url(3), None, IdList(list(range(200_000, 260_000))))
+    out = d.after_page(WorkKind.API_IDS, d.ids_url(3), None, IdList(list(range(200_000, 260_000))))
     assert len(out.items) == 100 and out.capped == 59_900 and d.capped_ids == 59_900
 
 
@@ -62,7 +63,7 @@ def test_a_far_id_moves_the_id_walk_by_a_bounded_step() -> None:
     d = disc("full", id_range=[800, 810], id_gap_tolerance=5, max_new_per_page=100)
     d.probe_ceiling = d.initial_probe_ceiling(set())
     probes = d.after_hits([10**6, 10**15, 2**63 - 1], set())
-    assert 0 < len(probes) <= 100 and all(p.kind == KIND_PROBE for p in probes)
+    assert 0 < len(probes) <= 100 and all(p.kind == WorkKind.PROBE for p in probes)
     assert d.probe_ceiling == 810 + 100
     # a hit within the walk's reach still extends it by id_gap_tolerance, as before
     assert [p.article_id for p in d.after_hits([d.probe_ceiling], set())] == list(range(911, 916))

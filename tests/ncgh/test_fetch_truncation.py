@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.model import OUTCOME_FETCH_ERROR, OUTCOME_OK
 from archive.store import Archive
+from archive.vocab import Outcome
 from ncgh.config import load_config, to_site_profile
 from ncgh.pipeline import interpret
 from scraper.fetch import Fetcher, FetchPolicy
@@ -65,14 +65,14 @@ def test_a_page_cut_mid_way_is_a_retryable_error_and_the_full_page_becomes_versi
         assert first.error == FetchErrorKind.TRUNCATED and first.body == b""
         assert "cut short" in (first.error_detail or "")
         capture = interpret(CONFIG.site.name, url, first, PROFILE, CONFIG.site.article_paths)
-        assert capture.outcome == OUTCOME_FETCH_ERROR
+        assert capture.outcome == Outcome.FETCH_ERROR
         recorded = archive.record_capture(capture)
         assert recorded.version is None and recorded.event is None  # no version from a cut page
 
         second = f.fetch(url)
         assert second.ok and second.body == PAGE
         capture = interpret(CONFIG.site.name, url, second, PROFILE, CONFIG.site.article_paths)
-        assert capture.outcome == OUTCOME_OK
+        assert capture.outcome == Outcome.OK
         recorded = archive.record_capture(capture)
         assert (recorded.event, recorded.version) == ("new", 1)  # not an edit of a short version 1
 

@@ -345,7 +345,7 @@ def test_interrupted_run_sends_when_resumed(sim_factory, tmp_path, webhook, monk
     """Stopping on Ctrl-C sends nothing (no waiting on destinations while asked to stop); the next
     crawl resumes the run under its id and sends its changes when it ends."""
     import ncgh.crawl as crawl_module
-    from ncgh.crawl_summary import STATUS_INTERRUPTED
+    from archive.vocab import RunStatus
 
     srv = sim_factory(articles=20, seed=7, id_range=ID_RANGE)
     cfg = crawl_config([webhook.url], kinds=["new"])
@@ -354,7 +354,7 @@ def test_interrupted_run_sends_when_resumed(sim_factory, tmp_path, webhook, monk
 
     def interrupted(self, run_id, summary):
         real_work(self, run_id, summary)
-        return STATUS_INTERRUPTED
+        return RunStatus.INTERRUPTED
 
     monkeypatch.setattr(crawl_module._Crawl, "work", interrupted)
     first = run_crawl(cfg, db, base_url=srv.url)

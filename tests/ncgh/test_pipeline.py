@@ -6,18 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from archive.model import (
-    MISSING_404,
-    MISSING_410,
-    MISSING_PAGE,
-    MISSING_REDIRECT_HOME,
-    OUTCOME_FETCH_ERROR,
-    OUTCOME_MISSING,
-    OUTCOME_NOT_MODIFIED,
-    OUTCOME_OK,
-    OUTCOME_PARSE_ERROR,
-)
 from archive.store import Archive
+from archive.vocab import MissingReason, Outcome
 from ncgh import pipeline
 from ncgh.config import load_config, to_fetch_policy, to_site_profile
 from ncgh.pipeline import interpret, interpret_stored
@@ -58,11 +48,11 @@ def classify(fetch: FetchResult, kind: str = "article"):
 
 
 @pytest.mark.parametrize(
-    ("status", "reason"), [(404, MISSING_404), (410, MISSING_410)]
+    ("status", "reason"), [(404, MissingReason.HTTP_404), (410, MissingReason.HTTP_410)]
 )
 def test_404_and_410_are_missing(status, reason):
     capture = classify(result(status, b"<html>not found</html>", error=FetchErrorKind.HTTP_STATUS))
-    assert capture.outcome == OUTCOME_MISSING
+    assert capture.outcome == Outcome.MISSING
     assert capture.missing_reason == reason
     assert capture.article_id == 1234
     assert capture.content is None
@@ -83,14 +73,14 @@ def test_404_and_410_are_missing(status, reason):
 )
 def test_fetch_trouble_is_never_missing(status, error):
     capture = classify(result(status, b"", error=error))
-    assert capture.outcome == OUTCOME_FETCH_ERROR
+    assert capture.outcome == Outcome.FETCH_ERROR
     assert capture.error == error.value
     assert capture.missing_reason is None
 
 
 def test_304_is_not_modified():
     capture = classify(result(304, b"", headers=[("ETag", '"abc"')]))
-    assert capture.outcome == OUTCOME_NOT_MODIFIED
+    assert capture.outcome == Outcome.NOT_MODIFIED
     assert capture.body is None
     assert capture.headers == [("ETag", '"abc"')]
 
@@ -98,21 +88,21 @@ def test_304_is_not_modified():
 def test_redirect_to_home_is_missing():
     hop = RedirectHop(URL, 302, "/")
     capture = classify(result(200, b"<html><body>home</body></html>", final_url="http://www.ncgh.org.cn/", redirects=[hop]))
-    assert capture.outcome == OUTCOME_MISSING
-    assert capture.missing_reason == MISSING_REDIRECT_HOME
+    assert capture.outcome == Outcome.MISSING
+    assert capture.missing_reason == MissingReason.REDIRECT_HOME
     assert capture.redirects == [(URL, 302, "/")]
 
 
 def test_not_exist_page_is_missing():
     capture = classify(result(200, MISSING_HTML))
-    assert capture.outcome == OUTCOME_MISSING
-    assert capture.missing_reason == MISSING_PAGE
+    assert capture.outcome == Outcome.MISSING
+    assert capture.missing_reason == MissingReason.NOT_EXIST_PAGE
     assert capture.parser_version
 
 
 def test_unparseable_page_is_a_parse_error_not_an_edit():
     capture = classify(result(200, b"<html><body></body></html>"))
-    assert capture.outcome == OUTCOME_PARSE_ERROR
+    assert capture.outcome == Outcome.PARSE_ERROR
     assert capture.parse_error
     assert capture.content is None
 
@@ -124,17 +114,17 @@ def test_parser_crash_becomes_a_parse_error(monkeypatch):
     monkeypatch.setattr(pipeline, "parse_article", boom)
     monkeypatch.setattr(pipeline, "parse_decoded", boom)  # what the pipeline calls with a decoded page
     capture = classify(result(200, b"<html><body><p>x</p></body></html>"))
-    assert capture.outcome == OUTCOME_PARSE_ERROR
+    assert capture.outcome == Outcome.PARSE_ERROR
     assert "RuntimeError: selector exploded" in capture.parse_error
 
 
 def test_list_pages_are_ok_without_article_fields():
     capture = classify(result(200, b"<html><ul class='news-list'></ul></html>"), kind="list")
-    assert capture.outcome == OUTCOME_OK
+    assert capture.outcome == Outcome.OK
     assert capture.kind == "list"
     assert capture.article_id is None and capture.content is None
     failed = classify(result(404, b"", error=FetchErrorKind.HTTP_STATUS), kind="list")
-    assert failed.outcome == OUTCOME_FETCH_ERROR  # a missing list page is not a missing article
+    assert failed.outcome == Outcome.FETCH_ERROR  # a missing list page is not a missing article
 
 
 def test_fetched_at_is_iso_utc_and_ids_are_carried():
@@ -152,7 +142,7 @@ def test_real_article_from_the_simulator_maps_every_field(sim, tmp_path):
     with Fetcher(to_fetch_policy(CFG, sim.url, delay=0)) as fetcher:
         fetch = fetcher.fetch(url)
     capture = interpret("ncgh", url, fetch, PROFILE, PATHS)
-    assert capture.outcome == OUTCOME_OK, capture.parse_error
+    assert capture.outcome == Outcome.OK, capture.parse_error
     assert capture.article_id == art["id"]
     shown = f"【{capture.content.column}】{capture.content.title}" if capture.content.column else capture.content.title
     assert shown == art["title"]
@@ -184,5 +174,5 @@ def test_interpret_stored_keeps_a_stored_missing_judgement(tmp_path):
         capture_id = archive.record_capture(capture).capture_id
         stored = archive.stored_capture(capture_id)
         again = interpret_stored(stored, archive.read_body(stored.body_sha256), PROFILE, PATHS)
-    assert again.outcome == OUTCOME_MISSING and again.missing_reason == MISSING_404
+    assert again.outcome == Outcome.MISSING and again.missing_reason == MissingReason.HTTP_404
     assert again.article_id == 1234

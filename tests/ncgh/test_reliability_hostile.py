@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.model import OUTCOMES
 from archive.store import Archive
 from archive.verify import verify
+from archive.vocab import Outcome
 from bench.reliability import ROOT, crawl_argv, small_site, start, write_config
 from ncgh.config import _SCHEMA, ConfigError, config_from_dict, load_config, to_site_profile
 from ncgh.pipeline import interpret
@@ -86,7 +86,7 @@ def test_any_response_is_interpreted_and_recorded_and_the_archive_stays_consiste
         with Archive(Path(tmp) / "a.db") as archive:
             for fetch in sorted(batch, key=lambda f: f.fetched_at):
                 capture = interpret(CONFIG.site.name, fetch.url, fetch, PROFILE, CONFIG.site.article_paths)
-                assert capture.outcome in OUTCOMES
+                assert capture.outcome in tuple(Outcome)
                 archive.record_capture(capture)
         report = verify(Path(tmp) / "a.db")
         assert report.ok, report.problems

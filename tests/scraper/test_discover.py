@@ -62,17 +62,17 @@ def test_list_pages_walk_the_whole_category(sim) -> None:
     while url is not None:
         body, ctype = _get(url)
         page = parse_list_page(body, url, ctype)
-        for ref in page.refs:
+        for ref in page.links:
             assert ref.url == f"{sim.url}/nczhghcms/article/{ref.article_id}"
             assert ref.title and ref.published and len(ref.published) == 10
-        seen += [r.article_id for r in page.refs]
+        seen += [r.article_id for r in page.links]
         url = page.next_url
         pages += 1
         assert pages < 50
     assert seen == _listed(truth, 3)
     by_id = {a["id"]: a for a in truth["articles"]}
     body, ctype = _get(sim.url + "/nczhghcms/category/3?pageNum=1")
-    first = parse_list_page(body, sim.url + "/nczhghcms/category/3?pageNum=1", ctype).refs[0]
+    first = parse_list_page(body, sim.url + "/nczhghcms/category/3?pageNum=1", ctype).links[0]
     assert (first.title, first.published) == (by_id[first.article_id]["title"], by_id[first.article_id]["published"])
 
 
@@ -81,8 +81,8 @@ def test_list_page_without_news_list_takes_article_links_once() -> None:
     <a href="/nczhghcms/category/3">栏目</a><a href="http://ncgh.org.cn/article/9">二</a>
     <a href="?pageNum=3">下一页</a></body></html>""".encode()
     page = parse_list_page(html, "http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=2")
-    assert [r.article_id for r in page.refs] == [5, 9]
-    assert page.refs[0].url == "http://www.ncgh.org.cn/article/5"
+    assert [r.article_id for r in page.links] == [5, 9]
+    assert page.links[0].url == "http://www.ncgh.org.cn/article/5"
     assert page.next_url == "http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=3"
 
 
@@ -101,8 +101,8 @@ def test_api_list_pages_cover_the_category_and_stop(sim) -> None:
     while url is not None:
         body, _ = _get(url)
         page = parse_api_list(body, url)
-        seen += [r.article_id for r in page.refs]
-        assert all(r.url == f"{sim.url}/nczhghcms/article/{r.article_id}" for r in page.refs)
+        seen += [r.article_id for r in page.links]
+        assert all(r.url == f"{sim.url}/nczhghcms/article/{r.article_id}" for r in page.links)
         url = page.next_url
         assert len(seen) < 1000
     assert seen == _listed(truth, 3)
@@ -126,11 +126,11 @@ def test_api_list_next_page_rules() -> None:
     two = [{"id": 5, "title": "甲", "created": "2024-10-28 09:00:00"}, {"id": 4, "title": "乙"}]
     full = parse_api_list(_api({"code": "200", "data": {"list": two, "total": 5, "pageNum": 2, "pageSize": 2}}), API)
     assert full.next_url == API.replace("pageNum=2", "pageNum=3")
-    assert full.refs[0].published == "2024-10-28" and full.refs[0].url == "http://h/nczhghcms/article/5"
+    assert full.links[0].published == "2024-10-28" and full.links[0].url == "http://h/nczhghcms/article/5"
     last = parse_api_list(_api({"code": 200, "data": {"list": two, "total": 4, "pageNum": 2, "pageSize": 2}}), API)
     assert last.next_url is None
     empty = parse_api_list(_api({"code": 200, "data": {"list": [], "total": 99}}), API)
-    assert empty.refs == [] and empty.next_url is None
+    assert empty.links == [] and empty.next_url is None
     no_total = parse_api_list(_api({"code": 200, "data": {"list": two}}), API)
     assert no_total.next_url is not None  # a full page without a total: ask for the next one
     short = parse_api_list(_api({"code": 200, "data": {"list": two[:1]}}), API)

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scraper.encoding import Decoded, decode, normalise_charset
+from scraper.records import EncodingSource
 
 ARTICLE = "南昌市总工会举办职工运动会，全市职工踊跃参加。发布时间:2018-10-12 浏览量:49931"
 
@@ -145,7 +146,7 @@ def test_truncated_utf8_is_not_read_as_gb18030() -> None:
 def test_too_many_broken_sequences_go_to_the_detector() -> None:
     raw = ("南昌市总工会举办职工运动会。" * 50).encode("gbk") + b"\xff" * 200
     d = decode(raw)
-    assert d.source in ("detector", "fallback")
+    assert d.source in (EncodingSource.DETECTOR, EncodingSource.REPLACEMENT)
 
 
 def test_truncated_last_character() -> None:
@@ -172,7 +173,7 @@ def test_normalise_charset(label: str, codec: str | None) -> None:
 
 def test_detector_or_fallback_for_garbage() -> None:
     d = decode(bytes(range(256)) * 4)
-    assert d.source in ("detector", "fallback") and isinstance(d.text, str)
+    assert d.source in (EncodingSource.DETECTOR, EncodingSource.REPLACEMENT) and isinstance(d.text, str)
 
 
 @pytest.mark.slow
@@ -182,7 +183,7 @@ def test_any_bytes_decode(body: bytes, content_type: str | None) -> None:
     d = decode(body, content_type)
     assert isinstance(d, Decoded) and isinstance(d.text, str)
     codecs.lookup(d.encoding)
-    assert d.source in {"bom", "http", "meta", "utf-8", "gb18030", "detector", "fallback"}
+    assert isinstance(d.source, EncodingSource)
 
 
 @pytest.mark.slow

@@ -193,15 +193,16 @@ def test_any_text_is_judged_without_an_exception(text):
     ],
 )
 def test_a_list_pages_next_link_is_followed_only_when_unambiguous(href, expected):
+    from archive.vocab import WorkKind
     from ncgh.config import load_config
-    from ncgh.discovery import KIND_LIST, Discovery
+    from ncgh.discovery import Discovery
     from scraper.discover import parse_list_page
 
     url = "http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=2"
     html = f'<html><body><div class="pagination"><a class="next" href="{href}">下一页</a></div></body></html>'
     page = parse_list_page(html.encode(), url)
     discovery = Discovery(load_config(), "http://www.ncgh.org.cn", "full", set())
-    outcome = discovery.after_page(KIND_LIST, url, page)
-    queued = [item.url for item in outcome.items if item.kind == KIND_LIST]
+    outcome = discovery.after_page(WorkKind.LIST, url, page)
+    queued = [item.url for item in outcome.items if item.kind == WorkKind.LIST]
     assert queued == ([expected] if expected else [])
     assert outcome.stopped == (expected is None)

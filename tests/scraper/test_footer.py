@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from scraper.footer import parse_footer
-from scraper.records import Footer
+from scraper.records import FooterRecord
 
-SEED = Footer(
+SEED = FooterRecord(
     org="江西省南昌市总工会", icp="赣ICP备18016234号-1", police_record=None, phone="0791-83868027",
     email="ncghwlzx@163.com", address="南昌市红谷滩新区会展路29号", postcode="330038",
 )
@@ -33,7 +33,7 @@ def test_vendor_one_line_footer_names_the_organisation_not_the_vendor() -> None:
     text = ("CopyRight 2011-2018 江西省南昌市总工会 版权所有 地址:南昌市红谷滩新区会展路29号 电话:0791-83868027 "
             "邮编:330038 赣ICP备18016234号-1 技术支撑:南昌傲亚信息有限公司")
     footer = parse_footer(text)
-    assert footer == Footer(org="江西省南昌市总工会", icp="赣ICP备18016234号-1", phone="0791-83868027",
+    assert footer == FooterRecord(org="江西省南昌市总工会", icp="赣ICP备18016234号-1", phone="0791-83868027",
                             address="南昌市红谷滩新区会展路29号", postcode="330038")
 
 

@@ -118,7 +118,7 @@ def test_discovery_parsers_on_arbitrary_bytes(data: bytes) -> None:
         with contextlib.suppress(ParseError):
             page = fn(data, url)
             assert isinstance(page, ListPage)
-            assert all(ref.article_id > 0 and ref.url.startswith("http") for ref in page.refs)
+            assert all(ref.article_id > 0 and ref.url.startswith("http") for ref in page.links)
     with contextlib.suppress(ParseError):
         assert all(isinstance(i, int) for i in parse_api_ids(data, url))
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from archive.model import ArticleContent, CaptureIn, FooterFields
+from archive.model import ArticleContent, CaptureIn, FooterContent
 
 SITE = "ncgh"
 T0 = datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
@@ -20,7 +20,7 @@ _CHARS = (
     "工会职工服务劳动模范全市总部门开展活动建设发展工作会议精神学习贯彻落实党的十九大新时代中国特色社会主义"
     "南昌江西省区县企业单位组织群众维权帮扶困难技能竞赛创新改革管理民主协商集体合同安全生产健康文化体育"
 )
-FOOTER = FooterFields(
+FOOTER = FooterContent(
     org="江西省南昌市总工会",
     icp="赣ICP备18016234号-1",
     phone="0791-83868027",
@@ -64,7 +64,7 @@ def content(
     return replace(base, **changes)
 
 
-def page_html(c: ArticleContent, views: int, footer: FooterFields | None = FOOTER, nav_seed: int = 3) -> str:
+def page_html(c: ArticleContent, views: int, footer: FooterContent | None = FOOTER, nav_seed: int = 3) -> str:
     """A full article page in the site's current layout."""
     rng = random.Random(nav_seed)
     nav = "".join(
@@ -109,7 +109,7 @@ def capture(
     outcome: str = "ok",
     status: int | None = 200,
     url: str | None = None,
-    footer: FooterFields | None = FOOTER,
+    footer: FooterContent | None = FOOTER,
     body: bytes | None = None,
     encoding: str = "utf-8",
     **extra,
@@ -202,14 +202,14 @@ _FOOTER = re.compile(
 )
 
 
-def parse_page(body: bytes, column_from_title: bool = False) -> tuple[ArticleContent | None, int | None, FooterFields | None, str]:
+def parse_page(body: bytes, column_from_title: bool = False) -> tuple[ArticleContent | None, int | None, FooterContent | None, str]:
     """(content, views, footer, encoding) of a page made by page_html; content None when unparsable."""
     try:
         html, encoding = body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         html, encoding = body.decode("gb18030"), "gbk"
     title_m, info_m, zoom_m, foot_m = _TITLE.search(html), _INFO.search(html), _ZOOM.search(html), _FOOTER.search(html)
-    footer = FooterFields(
+    footer = FooterContent(
         org=foot_m[1], icp=foot_m[2], phone=foot_m[3], email=foot_m[4], address=foot_m[5], postcode=foot_m[6]
     ) if foot_m else None
     if not title_m and not zoom_m:

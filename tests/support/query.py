@@ -14,20 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.model import (
-    MISSING_404,
-    OUTCOME_FETCH_ERROR,
-    OUTCOME_MISSING,
-    OUTCOME_NOT_MODIFIED,
-    OUTCOME_OK,
-    ArticleContent,
-    CaptureIn,
-    FooterFields,
-)
+from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.store import Archive
+from archive.vocab import MissingReason, Outcome
 
 SITE = "ncgh"
-FOOTER = FooterFields(org="江西省南昌市总工会", icp="赣ICP备18016234号-1", phone="0791-83868027")
+FOOTER = FooterContent(org="江西省南昌市总工会", icp="赣ICP备18016234号-1", phone="0791-83868027")
 REQUEST_HEADERS = [
     ("User-Agent", "ncgh-archive/0.1 (+test)"),
     ("Accept-Encoding", "gzip, deflate"),
@@ -105,7 +97,7 @@ def build_archive(path: Path) -> BuiltArchive:
                 final_url=url,
                 fetched_at=at,
                 status=200,
-                outcome=OUTCOME_OK,
+                outcome=Outcome.OK,
                 article_id=aid,
                 headers=_headers(body, **kw),
                 request_headers=REQUEST_HEADERS,
@@ -126,7 +118,7 @@ def build_archive(path: Path) -> BuiltArchive:
                 final_url="http://www.ncgh.org.cn/robots.txt",
                 fetched_at="2026-11-20T01:59:00+00:00",
                 status=200,
-                outcome=OUTCOME_OK,
+                outcome=Outcome.OK,
                 kind="robots",
                 headers=[("Content-Type", "text/plain"), ("Content-Length", "25")],
                 request_headers=REQUEST_HEADERS,
@@ -141,7 +133,7 @@ def build_archive(path: Path) -> BuiltArchive:
                 final_url="http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=1",
                 fetched_at="2026-11-20T02:00:00+00:00",
                 status=200,
-                outcome=OUTCOME_OK,
+                outcome=Outcome.OK,
                 kind="list",
                 headers=_headers(listing),
                 request_headers=REQUEST_HEADERS,
@@ -170,12 +162,12 @@ def build_archive(path: Path) -> BuiltArchive:
                     final_url="http://www.ncgh.org.cn/nczhghcms/article/1002",
                     fetched_at=day,
                     status=404,
-                    outcome=OUTCOME_MISSING,
+                    outcome=Outcome.MISSING,
                     article_id=1002,
                     headers=_headers(body),
                     request_headers=REQUEST_HEADERS,
                     body=body,
-                    missing_reason=MISSING_404,
+                    missing_reason=MissingReason.HTTP_404,
                 )
             )
         rec(
@@ -185,7 +177,7 @@ def build_archive(path: Path) -> BuiltArchive:
                 final_url="http://ncgh.org.cn/article/1003",
                 fetched_at="2026-11-24T02:00:06+00:00",
                 status=304,
-                outcome=OUTCOME_NOT_MODIFIED,
+                outcome=Outcome.NOT_MODIFIED,
                 article_id=1003,
                 headers=[("Server", "nginx"), ("ETag", '"abc"')],
                 request_headers=REQUEST_HEADERS + [("If-None-Match", '"abc"')],
@@ -199,7 +191,7 @@ def build_archive(path: Path) -> BuiltArchive:
                 final_url="http://www.ncgh.org.cn/nczhghcms/article/1004",
                 fetched_at="2026-11-24T02:00:07+00:00",
                 status=None,
-                outcome=OUTCOME_FETCH_ERROR,
+                outcome=Outcome.FETCH_ERROR,
                 article_id=1004,
                 request_headers=REQUEST_HEADERS,
                 error="timeout",

@@ -1,0 +1,136 @@
+"""The archive's closed vocabularies: each word it stores in a column whose values are a fixed set.
+
+Every one is a `StrEnum` whose values are the strings stored in SQLite (and shown by `ncgh sql`, the
+exports and the web UI), so a member equals, hashes and binds as its stored text. `archive.schema`
+builds its CHECK constraints from these enums (`sql_values`), so the two cannot drift apart.
+
+Words the scraper produces (fetch error kinds, encoding sources, extractor names) are not here: the
+archive stores them as the text it is given and never interprets them; `ncgh.pipeline` copies them
+from the scraper's enums in `scraper.records`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """How a capture turned out; one per capture (`captures.outcome`)."""
+
+    OK = "ok"  # parsed into content (a version may or may not follow)
+    NOT_MODIFIED = "not_modified"  # 304 to a conditional request
+    MISSING = "missing"  # the article is not there (see MissingReason)
+    PARSE_ERROR = "parse_error"  # 200 but no article could be parsed: never an edit
+    FETCH_ERROR = "fetch_error"  # no usable response after retries (timeout, 5xx, too large...)
+
+
+# The outcomes of a capture that shows the article is there (a view count may come with them).
+SHOWS_ARTICLE = (Outcome.OK, Outcome.NOT_MODIFIED, Outcome.PARSE_ERROR)
+
+
+class MissingReason(StrEnum):
+    """Why an article counts as missing (`captures.missing_reason` when the outcome is missing)."""
+
+    HTTP_404 = "http_404"
+    HTTP_410 = "http_410"
+    NOT_EXIST_PAGE = "not_exist_page"  # a 200 page saying the article does not exist
+    REDIRECT_HOME = "redirect_home"  # redirected to the home page or another non-article page
+
+
+class CaptureKind(StrEnum):
+    """What a captured URL is (`captures.kind`); only article captures make articles and versions."""
+
+    ARTICLE = "article"
+    LIST = "list"  # an HTML list page
+    API = "api"  # a JSON API list page
+    API_IDS = "api_ids"  # a JSON API id list of a category
+
+
+class EventKind(StrEnum):
+    """What a capture changed about its article (`events.event`)."""
+
+    NEW = "new"  # first version
+    EDITED = "edited"  # a later version
+    GONE = "gone"  # missing for `gone_after` captures in a row
+    RESTORED = "restored"  # seen again after gone
+
+
+# What `ncgh changes`, its feed and the alerts list: every EventKind, and `footer` (a footers version
+# after the first). Built from EventKind so each event word is written once.
+ChangeKind = StrEnum("ChangeKind", {**{e.name: e.value for e in EventKind}, "FOOTER": "footer"})
+ChangeKind.__doc__ = "An event kind (EventKind's members by the same names) or a footer change (`footer`)."
+
+
+class ArticleStatus(StrEnum):
+    """An article's state (`articles.status`: live or gone) and its state at a moment (`ncgh show --as-of`)."""
+
+    LIVE = "live"
+    GONE = "gone"
+    UNSEEN = "unseen"  # never stored: a moment before the archive first saw the article
+
+
+STORED_ARTICLE_STATUSES = (ArticleStatus.LIVE, ArticleStatus.GONE)
+
+
+class WorkKind(StrEnum):
+    """Why a URL is in a run's work list (`work_items.kind`); the crawler decides, the archive stores."""
+
+    LIST = "list"  # HTML list page
+    API = "api"  # JSON API list page
+    API_IDS = "api_ids"  # JSON API id list of a category
+    ARTICLE = "article"  # an article to fetch: newly found, or a recheck
+    PROBE = "probe"  # id walk: an id nobody linked to; a miss is not recorded
+    REVISIT = "revisit"  # a known article due under the revisit schedule
+
+    @property
+    def capture_kind(self) -> CaptureKind:
+        """The kind of the capture this work makes: every article fetch is an article capture."""
+        return CaptureKind.ARTICLE if self in ARTICLE_WORK else CaptureKind(self.value)
+
+
+ARTICLE_WORK = (WorkKind.ARTICLE, WorkKind.PROBE, WorkKind.REVISIT)  # all captured as kind "article"
+DISCOVERY_WORK = (WorkKind.LIST, WorkKind.API, WorkKind.API_IDS)
+
+
+class WorkState(StrEnum):
+    """Where a work item stands (`work_items.state`)."""
+
+    PENDING = "pending"  # not fetched yet: a resumed run fetches it
+    DONE = "done"  # fetched and recorded (its capture is `capture_id`)
+    FAILED = "failed"  # not recorded, or no usable answer: the next run tries it again
+    MISSING = "missing"  # a probe that found no article: nothing recorded, nothing to retry
+
+
+class RunStatus(StrEnum):
+    """A crawl run's status (`runs.status`) and the status an invocation of `ncgh crawl` ends with.
+
+    A run row is `running` until `finish_run` stores finished, unreachable or lost; an invocation that
+    ends paused or interrupted leaves its run `running`, so the next crawl resumes it.
+    """
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    PAUSED = "paused"  # --max-requests reached; the run stays open and the next crawl resumes it
+    INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM; resumable like a crash
+    UNREACHABLE = "unreachable"  # no answer at all from the site
+    LOST = "lost"  # the site stopped answering during the run
+
+
+class RunMode(StrEnum):
+    """What a crawl run covers (`runs.mode`)."""
+
+    INCREMENTAL = "incremental"  # lists and API newest first, until known articles; revisits due
+    FULL = "full"  # every list page, the API id lists and the id walk
+
+
+class BodyCodec(StrEnum):
+    """How a raw body is stored (`bodies.codec`)."""
+
+    ZSTD = "zstd"  # compressed on its own
+    ZSTD_DELTA = "zstd-delta"  # compressed with the previous capture's body as dictionary
+    PATCH = "patch"  # a byte patch against the previous capture's body
+
+
+def sql_values(values: type[StrEnum] | tuple[StrEnum, ...]) -> str:
+    """The values as a SQL list for `IN (...)`, e.g. "('live', 'gone')": archive/schema.py writes its CHECKs with it."""
+    return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"
