@@ -194,22 +194,7 @@ def find_month_dates(text: str) -> list[DateValue]:
     return found
 
 
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
 def parse_date(text: str) -> DateValue | None:
     """The first plausible date in `text` (e.g. the value after 发布时间:), or None."""
-    plain = text.strip()
-    if len(plain) == 10 and _ISO_DAY.fullmatch(plain):
-        # A header value that is only an ISO day (the site's own form): what _DATE would find, without
-        # running it (no digit or "." around it, no time after it).
-        year, month, day = int(plain[:4]), int(plain[5:7]), int(plain[8:])
-        if MIN_YEAR <= year <= MAX_YEAR:
-            try:
-                date(year, month, day)
-            except ValueError:
-                pass
-            else:
-                return DateValue(iso=plain, raw=plain, has_time=False)
     dates = find_dates(text)
     return dates[0] if dates else None

@@ -70,6 +70,4 @@ def is_attachment_line(line: str, names: list[str]) -> bool:
         return False
     for name in sorted(names, key=len, reverse=True):
         rest = rest.replace(name, " ")
-    # rest is not empty here: it is a list of names only if it is all separators now (fullmatch stops
-    # at the first other character, so a paragraph of prose costs next to nothing).
-    return _LIST_SEP.fullmatch(rest) is not None
+    return not _LIST_SEP.sub("", rest)  # only separators were left between the names

@@ -58,6 +58,18 @@ def test_rejects(text: str) -> None:
     assert parse_date(text) is None
 
 
+@pytest.mark.parametrize("text", ["2018-10-12", " 2018-10-12 ", "\u30002018-10-12\xa0", "\n2018-10-12\t"])
+def test_padded_iso_day_raw_is_the_day_alone(text: str) -> None:
+    value = parse_date(text)
+    assert value is not None and (value.iso, value.raw, value.has_time) == ("2018-10-12", "2018-10-12", False)
+
+
+def test_day_digits_read_whole() -> None:
+    assert parse_date("2018-10-123") is None
+    value = parse_date("2018-1-12 ")
+    assert value is not None and (value.iso, value.raw) == ("2018-01-12", "2018-1-12")
+
+
 def test_raw_is_original_text() -> None:
     value = parse_date("时间：２０１８年１０月１２日　２１：２３ 浏览")
     assert value == DateValue("2018-10-12T21:23+08:00", "２０１８年１０月１２日　２１：２３", True)
