@@ -53,6 +53,7 @@ def _tree(body: str) -> etree._Element:
     return etree.fromstring(f"<html><body>{body}</body></html>", etree.HTMLParser())
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(markup(), st.sampled_from(SELECTORS))
 def test_compiled_selector_matches_what_lxml_cssselect_matches(body: str, css: str) -> None:
