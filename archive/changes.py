@@ -13,15 +13,13 @@ import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, date, datetime, timedelta
 
 from archive import diff as diffs
 from archive.query import VersionInfo, _strings, get_version
-from archive.resolve import ArticleRef, QueryError, parse_moment
+from archive.resolve import SITE_TIMEZONE, ArticleRef, QueryError, parse_moment
 from archive.vocab import ChangeKind
 
-SITE_TIMEZONE = "Asia/Shanghai"
 FOOTER_FIELDS = ("org", "icp", "police_record", "phone", "email", "address", "postcode")
 # How much of a change a listing shows: characters around each changed stretch, characters per line,
 # lines per event. The whole diff is one `ncgh diff` (or the article page) away.
@@ -92,18 +90,16 @@ def parse_when(text: str, *, end: bool = False, now: datetime | None = None, tz:
         except OverflowError:
             raise QueryError(f"{text!r} reaches back before the year 1") from None
         return start.isoformat(timespec="microseconds")
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):  # the same local day as `ncgh show --as-of`
         try:
             day = date.fromisoformat(value)
-            zone = ZoneInfo(tz)
-        except (ValueError, ZoneInfoNotFoundError):
+        except ValueError:
             raise QueryError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-        if end:
+        if end:  # --until is exclusive: the start of the next day takes the whole day
             if day == date.max:
                 return datetime.max.replace(tzinfo=UTC).isoformat(timespec="microseconds")
-            day += timedelta(days=1)
-        start = datetime.combine(day, time(), zone)
-        return start.astimezone(UTC).isoformat(timespec="microseconds")
+            value = (day + timedelta(days=1)).isoformat()
+        return parse_moment(value, end_of_day=False, tz=tz)
     try:
         return parse_moment(value, end_of_day=end)
     except QueryError:

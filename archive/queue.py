@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from archive.captures import utc
 from archive.vocab import (
+    OPEN_RUN_STATUSES,
     SHOWS_ARTICLE,
     ArticleStatus,
     CaptureKind,
@@ -23,6 +24,7 @@ from archive.vocab import (
     RunStatus,
     WorkKind,
     WorkState,
+    sql_values,
 )
 
 RUN_COUNTERS = (
@@ -36,6 +38,9 @@ RUN_COUNTERS = (
     "restored",
     "errors",
 )
+
+# A run in one of OPEN_RUN_STATUSES is open: the next crawl resumes it (archive/vocab.py RunStatus).
+OPEN_RUNS_SQL = sql_values(OPEN_RUN_STATUSES)
 
 
 @dataclass
@@ -101,8 +106,8 @@ class WorkQueue:
 
     def unfinished_run(self) -> RunInfo | None:
         row = self.conn.execute(
-            "SELECT id, mode, started_at, status, config_json FROM runs WHERE status = ? ORDER BY id DESC LIMIT 1",
-            (RunStatus.RUNNING,),
+            f"SELECT id, mode, started_at, status, config_json FROM runs WHERE status IN {OPEN_RUNS_SQL}"
+            " ORDER BY id DESC LIMIT 1"
         ).fetchone()
         return _run_info(row) if row else None
 
@@ -112,7 +117,27 @@ class WorkQueue:
 
     def finish_run(self, run_id: int, finished_at: str, status: RunStatus, summary_json: str) -> None:
         """Close a run; its counters are copied from the summary's keys of the same name (see RUN_COUNTERS)."""
-        finished = utc(finished_at, "finished_at")
+        if status in OPEN_RUN_STATUSES:
+            raise ValueError(f"{status!r} is no status of an ended run")
+        self._store_summary(run_id, utc(finished_at, "finished_at"), status, summary_json)
+
+    def stop_run(self, run_id: int, status: RunStatus, summary_json: str) -> None:
+        """Store the summary of a run an invocation stopped (paused, interrupted) and leave it open.
+
+        The counters cover the whole run so far; `finished_at` stays NULL. The next crawl resumes the
+        run (`reopen_run`), and its end overwrites them with the counters of the whole run.
+        """
+        if status not in OPEN_RUN_STATUSES:
+            raise ValueError(f"{status!r} is no status of an open run")
+        self._store_summary(run_id, None, status, summary_json)
+
+    def reopen_run(self, run_id: int) -> None:
+        """A resumed run is `running` again; its stored counters are those of its last stop until it ends."""
+        self.conn.execute(
+            f"UPDATE runs SET status = ? WHERE id = ? AND status IN {OPEN_RUNS_SQL}", (RunStatus.RUNNING, run_id)
+        )
+
+    def _store_summary(self, run_id: int, finished: str | None, status: RunStatus, summary_json: str) -> None:
         summary = json.loads(summary_json)
         if not isinstance(summary, dict):
             raise ValueError("summary_json must be a JSON object")
@@ -169,9 +194,7 @@ class WorkQueue:
 
     def failed_of_last_run(self) -> list[WorkItem]:
         """The work items left failed by the latest finished run (none when no run has finished)."""
-        row = self.conn.execute(
-            "SELECT id FROM runs WHERE status != ? ORDER BY id DESC LIMIT 1", (RunStatus.RUNNING,)
-        ).fetchone()
+        row = self.conn.execute(f"SELECT id FROM runs WHERE status NOT IN {OPEN_RUNS_SQL} ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
             return []
         rows = self.conn.execute(
@@ -191,8 +214,8 @@ class WorkQueue:
         with self.atomic():
             return self.conn.execute(
                 "DELETE FROM work_items WHERE state = ? AND capture_id IS NULL AND run_id != ?"
-                " AND run_id IN (SELECT id FROM runs WHERE status != ?)",
-                (WorkState.MISSING, run_id, RunStatus.RUNNING),
+                f" AND run_id IN (SELECT id FROM runs WHERE status NOT IN {OPEN_RUNS_SQL})",
+                (WorkState.MISSING, run_id),
             ).rowcount
 
     def queue_counts(self, run_id: int) -> dict[str, int]:
@@ -208,8 +231,8 @@ class WorkQueue:
         row = self.conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise ValueError(f"no run with id {run_id}")
-        if row[0] == RunStatus.RUNNING:
-            raise ValueError(f"run {run_id} is still running: its work list is needed to resume it")
+        if row[0] in OPEN_RUN_STATUSES:
+            raise ValueError(f"run {run_id} is still {row[0]}: its work list is needed to resume it")
         return self.conn.execute("DELETE FROM work_items WHERE run_id = ?", (run_id,)).rowcount
 
     def run_counts(self, run_id: int) -> dict[str, int]:

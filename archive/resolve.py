@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import SplitResult, unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scraper.ids import MAX_ARTICLE_ID
 from scraper.ids import article_id as valid_article_id
 
 DEFAULT_ARTICLE_PATHS = ("/nczhghcms/article/{id}", "/article/{id}")
+SITE_TIMEZONE = "Asia/Shanghai"  # the default of `[site] timezone`: the calendar of bare dates
 
 
 
@@ -142,23 +144,27 @@ def resolve_article(
 # --- dates ----------------------------------------------------------------------------------------
 
 
-def parse_moment(text: str, end_of_day: bool = True) -> str:
+def parse_moment(text: str, end_of_day: bool = True, tz: str = SITE_TIMEZONE) -> str:
     """A user's DATE or DATETIME -> a UTC ISO string comparable with capture times.
 
-    A bare date means the end of that day in UTC (as_of: "as it stood on that day") or its start
-    (end_of_day=False, for --since); a time without an offset is taken as UTC.
+    A bare date is a day on the site's calendar (`[site] timezone`, Asia/Shanghai), as publication
+    dates are: its end (as_of: "as it stood on that day") or its start (end_of_day=False, for
+    --since). `ncgh changes --since/--until` read dates the same way. A time without an offset is
+    taken as UTC.
     """
     value = text.strip()
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             day = date.fromisoformat(value)
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            moment = datetime.combine(day, time(), ZoneInfo(tz))
+            if end_of_day and day == date.max:
+                return datetime.max.replace(tzinfo=UTC).isoformat(timespec="microseconds")
             if end_of_day:
-                moment += timedelta(days=1) - timedelta(microseconds=1)
+                moment = datetime.combine(day + timedelta(days=1), time(), ZoneInfo(tz)) - timedelta(microseconds=1)
         else:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=UTC)
-    except ValueError:
+    except (ValueError, OverflowError, ZoneInfoNotFoundError):
         raise QueryError(f"{text!r} is not a date (YYYY-MM-DD) or ISO 8601 date-time") from None
     return moment.astimezone(UTC).isoformat(timespec="microseconds")

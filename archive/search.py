@@ -183,6 +183,15 @@ def _order_key_desc(published_at: str | None) -> tuple[int, str]:
     return (0, "") if published_at is None else (1, published_at)
 
 
+def count_matches(conn: sqlite3.Connection, query: str, all_versions: bool = False) -> int:
+    """How many hits `search` has in all, for "20 of 212" and paging (no ranking, so cheap)."""
+    expression = match_expression(query)
+    if expression is None:
+        return 0
+    sql = _RANKED.replace("rowid, bm25(version_fts, 5.0, 1.0) AS score", "count(*)", 1)
+    return int(conn.execute(sql + ("" if all_versions else _LATEST_ONLY), (expression,)).fetchone()[0])
+
+
 def search(
     db_path_or_conn: str | Path | sqlite3.Connection,
     query: str,
@@ -190,11 +199,15 @@ def search(
     all_versions: bool = False,
     marks: tuple[str, str] = ("[", "]"),
     width: int = 80,
+    offset: int = 0,
 ) -> list[SearchHit]:
     """Ranked hits over title and body; latest versions only unless `all_versions`.
 
     Order: bm25 (title weighted 5, body 1; lower first), then newer `published_at` (NULL last), then
-    version id. A negative `limit` returns every hit, as SQLite's LIMIT does."""
+    version id. A negative `limit` returns every hit, as SQLite's LIMIT does. `offset` skips that many
+    hits of the same order (a page further on); `count_matches` says how many there are in all."""
+    if offset < 0:
+        raise ValueError("offset must be >= 0")
     expression = match_expression(query)
     if expression is None:
         return []
@@ -214,7 +227,7 @@ def search(
             return []
         if snapshot:
             conn.execute("BEGIN")
-        scores = dict(_ranked(conn, expression, limit, all_versions))
+        scores = dict(_ranked(conn, expression, limit + offset if limit > 0 else limit, all_versions))
         rows = conn.execute(_DETAILS, (json.dumps(list(scores)),)).fetchall() if scores else []
     finally:
         if snapshot and conn.in_transaction:
@@ -224,8 +237,7 @@ def search(
     rows.sort(key=operator.itemgetter(0))
     rows.sort(key=lambda r: _order_key_desc(r[5]), reverse=True)  # stable: ids stay ascending in ties
     rows.sort(key=lambda r: scores[r[0]])
-    if limit > 0:
-        del rows[limit:]
+    rows = rows[offset:offset + limit] if limit > 0 else rows[offset:]
     terms = needles(query)
     hits = []
     for row_id, site, article_id, version, title, published_at, body, url, latest in rows:

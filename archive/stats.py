@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.vocab import ArticleStatus, RunStatus
+from archive.vocab import OPEN_RUN_STATUSES, ArticleStatus, sql_values
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def stats(conn: sqlite3.Connection, db_path: str | os.PathLike | None = None) ->
         captures_by_outcome=by_outcome,
         captures_by_kind=by_kind,
         runs=_one(conn, "SELECT count(*) FROM runs"),
-        unfinished_runs=_one(conn, "SELECT count(*) FROM runs WHERE status = ?", RunStatus.RUNNING),
+        unfinished_runs=_one(conn, f"SELECT count(*) FROM runs WHERE status IN {sql_values(OPEN_RUN_STATUSES)}"),
         footer_versions=_one(conn, "SELECT count(*) FROM footers"),
         events=_one(conn, "SELECT count(*) FROM events"),
         bodies=int(bodies),

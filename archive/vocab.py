@@ -104,8 +104,9 @@ class WorkState(StrEnum):
 class RunStatus(StrEnum):
     """A crawl run's status (`runs.status`) and the status an invocation of `ncgh crawl` ends with.
 
-    A run row is `running` until `finish_run` stores finished, unreachable or lost; an invocation that
-    ends paused or interrupted leaves its run `running`, so the next crawl resumes it.
+    A run row is open (OPEN_RUN_STATUSES: the next crawl resumes it) while `running` (an invocation
+    works on it, or it crashed), `paused` or `interrupted` (an invocation stopped it and stored its
+    summary so far: `stop_run`); `finish_run` ends it finished, unreachable or lost.
     """
 
     RUNNING = "running"
@@ -114,6 +115,9 @@ class RunStatus(StrEnum):
     INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM; resumable like a crash
     UNREACHABLE = "unreachable"  # no answer at all from the site
     LOST = "lost"  # the site stopped answering during the run
+
+
+OPEN_RUN_STATUSES = (RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.INTERRUPTED)
 
 
 class RunMode(StrEnum):
@@ -132,5 +136,5 @@ class BodyCodec(StrEnum):
 
 
 def sql_values(values: type[StrEnum] | tuple[StrEnum, ...]) -> str:
-    """The values as a SQL list for `IN (...)`, e.g. "('live', 'gone')": archive/schema.py writes its CHECKs with it."""
+    """The values as a SQL list for `IN (...)`, e.g. "('live', 'gone')": the schema's CHECKs, open runs."""
     return "(" + ", ".join(f"'{v.value}'" for v in values) + ")"

@@ -8,6 +8,7 @@ a documented exit code here (ncgh.commands._errors), never a traceback.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from pathlib import Path
 
@@ -46,6 +47,11 @@ class LazyGroup(click.Group):
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple:
         ctx.meta["ncgh.argv"] = list(args)  # the subcommand's own arguments, to name --db in errors
+        name = click.utils.make_str(args[0]) if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            close = difflib.get_close_matches(name, COMMANDS, n=3, cutoff=0.6)
+            if close:  # a typo: name the commands it may have meant (exit 2 as for any usage error)
+                ctx.fail(f"No such command {name!r}. Did you mean {' or '.join(repr(c) for c in close)}?")
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> object:

@@ -170,6 +170,9 @@ class _Crawl:
         self.no_response_streak = 0
         self._marks: list[int] = []
         self.last_failure: str | None = None
+        # Failures without any answer before the site's first answer: said one by one once it answers,
+        # or as one line if the run ends unreachable (a site that is down is one fact, not N errors).
+        self._unanswered: list[str] = []
         self._dirty = True
 
     # ---- planning ----
@@ -230,6 +233,7 @@ class _Crawl:
         else:
             self.responses += 1
             self.no_response_streak = 0
+            self._say_unanswered()
         children: list[WorkItem] = []
         if done.page is not None or done.ids is not None:
             outcome = self.disc.after_page(item.kind, item.url, done.page, done.ids)
@@ -265,11 +269,20 @@ class _Crawl:
             return
         if capture.outcome == Outcome.FETCH_ERROR:
             self.archive.queue.mark(item.id, WorkState.FAILED)
-            self.reporter.error(f"{item.url}: {capture.error} {capture.error_detail or ''}".rstrip())
+            message = f"{item.url}: {capture.error} {capture.error_detail or ''}".rstrip()
+            if fetch.status is None and self.responses == 0:
+                self._unanswered.append(message)
+            else:
+                self.reporter.error(message)
         elif capture.outcome == Outcome.PARSE_ERROR:
             self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
         self._report_change(capture, result, summary)
         self.reporter.done(item.url, capture.outcome)
+
+    def _say_unanswered(self) -> None:
+        for message in self._unanswered:
+            self.reporter.error(message)
+        self._unanswered.clear()
 
     def _report_change(self, capture: CaptureIn, result: CaptureResult, summary: CrawlSummary) -> None:
         if result.duplicate:
@@ -388,6 +401,15 @@ class _Crawl:
                 pool.shutdown(wait=not stopped)
         if status == RunStatus.FINISHED and self.requests > 0 and self.responses == 0:
             status = RunStatus.UNREACHABLE
+        if status == RunStatus.UNREACHABLE:
+            self._unanswered.clear()
+            kind = (self.last_failure or "no answer").split(":", 1)[0]
+            self.reporter.error(
+                f"the site could not be reached ({self.base_url}): none of {self.requests} requests got an answer"
+                f" (last: {kind}); nothing was fetched, the next crawl tries again"
+            )
+        else:
+            self._say_unanswered()
         return status
 
 
@@ -443,21 +465,30 @@ def run_crawl(
             config, archive, base, mode, max_requests, delay, reporter, clock_start, fetcher_factory
         )
         summary = CrawlSummary(run_id=run_id, mode=mode, status=RunStatus.RUNNING, resumed=resumed, started_at=run_started_at)
-        crawl.setup(run_id, run_started_at, fresh)
-        counts = archive.queue.queue_counts(run_id)
-        reporter.start(run_id, mode, resumed, counts.get(WorkState.PENDING, 0))
+        if resumed:
+            archive.queue.reopen_run(run_id)
         try:
+            crawl.setup(run_id, run_started_at, fresh)
+            counts = archive.queue.queue_counts(run_id)
+            reporter.start(run_id, mode, resumed, counts.get(WorkState.PENDING, 0))
             status = crawl.work(run_id, summary)
+        except KeyboardInterrupt:  # Ctrl-C / SIGTERM while planning: the next crawl plans the run again
+            status = RunStatus.INTERRUPTED
         finally:
             reporter.close()
         for key, value in run_stats(archive, run_id).items():
             setattr(summary, key, value)
-        add_discovery_counts(summary, crawl.disc)
+        if hasattr(crawl, "disc"):
+            add_discovery_counts(summary, crawl.disc)
         summary.elapsed = round(time.monotonic() - started, 3)
         summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
         conclude(summary, status, base, crawl.last_failure, crawl.no_response_streak)
+        # Every way an invocation ends stores its summary in the run's row: an ended run's for good, a
+        # paused or interrupted run's so far (the row stays open; the resuming crawl counts on).
         if status in (RunStatus.FINISHED, RunStatus.UNREACHABLE, RunStatus.LOST):
             archive.queue.finish_run(run_id, summary.finished_at, status, summary.to_json())
+        else:
+            archive.queue.stop_run(run_id, status, summary.to_json())
         # Alerts: never raise, never change the exit code (ncgh/notify.py). Not while stopping on Ctrl-C /
         # SIGTERM: the run is resumed under its id, and its end queues all of its events then.
         if config.notify.urls and status != RunStatus.INTERRUPTED:

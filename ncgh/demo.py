@@ -16,11 +16,14 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from functools import partial
 from pathlib import Path
 from typing import IO
+from zoneinfo import ZoneInfo
 
 from archive.sql import open_readonly
 from archive.vocab import ArticleStatus, EventKind, MissingReason, RunMode
@@ -30,6 +33,8 @@ from ncgh.crawl_summary import CrawlSummary
 from scraper.fetch import Fetcher
 from simulator import SimConfig, SimServer
 
+# When on each simulated day the demo crawls (site time): after the simulator's edits (09:30).
+CRAWL_TIME = dt_time(18, 0)
 REASONS = {
     MissingReason.HTTP_404: "404",
     MissingReason.HTTP_410: "410",
@@ -45,6 +50,13 @@ class DemoResult:
     truth: dict
     seconds: float
     checks: dict[str, bool] = field(default_factory=dict)
+
+
+def simulated_clock(day: date, timezone: str) -> Callable[[], datetime]:
+    """A UTC clock that starts at CRAWL_TIME on `day` (site time) and runs at the real rate."""
+    start = datetime.combine(day, CRAWL_TIME, ZoneInfo(timezone)).astimezone(UTC)
+    origin = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - origin)
 
 
 def demo_config(articles: int) -> Config:
@@ -252,16 +264,17 @@ def run_demo(
             if day:
                 srv.advance()
             mode = RunMode.FULL if day == 0 else RunMode.INCREMENTAL
-            # The archive lives on the simulated calendar: run times and capture times are shifted
-            # by the simulated days, so revisit intervals and view-count ages mean what they say.
-            offset = timedelta(days=day)
+            # One calendar: each crawl runs on the simulated day's date (the clock starts at
+            # CRAWL_TIME, site time), so capture times, run times, revisit intervals and
+            # `ncgh show ID --as-of DATE` all agree with the dates the simulated site shows.
+            clock = simulated_clock(srv.state.date, cfg.site.timezone)
             summary = run_crawl(
                 cfg,
                 db,
                 base_url=srv.url,
                 mode=mode,
-                now=datetime.now(UTC) + offset,
-                fetcher_factory=partial(Fetcher, utcnow=lambda offset=offset: datetime.now(UTC) + offset),
+                now=clock(),
+                fetcher_factory=partial(Fetcher, utcnow=clock),
             )
             summaries.append(summary)
             what = (

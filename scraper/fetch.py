@@ -287,6 +287,8 @@ class Fetcher:
                 if self._stopped.is_set():
                     return result(current, None, FetchErrorKind.STOPPED, "the fetcher was stopped")
                 if not rules.allows(current, policy.user_agent):
+                    if rules.no_answer is not None:  # nothing fetched, but because the site did not answer
+                        return result(current, None, rules.no_answer, f"{rules.robots_url}: {rules.reason}")
                     why = (
                         f"{rules.robots_url} disallows it for our user agent"
                         if rules.mode == RobotsMode.PARSED

@@ -8,7 +8,9 @@ How a fetch outcome maps to rules (RFC 9309 section 2.3.1):
 - 2xx: parse the body (at most ROBOTS_MAX_BYTES are read; rules past that are ignored, RFC 2.5).
 - 4xx other than 429 ("unavailable"): allow everything, including 401/403 (the RFC, not old Google).
 - 5xx, 429, connection failure, timeout, broken body ("unreachable"): disallow everything. The RFC
-  says MUST; we keep that decision for the rest of the Fetcher's life and a new run asks again.
+  says MUST; we keep that decision for the rest of the Fetcher's life and a new run asks again. When
+  robots.txt got no answer at all, the refusals carry that failure's kind (`no_answer`: connection,
+  timeout), not robots_disallowed: the site is down, it has not disallowed anything.
 - too many redirects: "unavailable", allow everything (RFC 2.3.1.2).
 - a redirect to a host we are not allowed to contact: disallow everything. We never contact such a
   host, so the real rules are unknown; the error detail names the host to add to the allowed hosts.
@@ -44,6 +46,9 @@ class RobotsRules:
     mode: RobotsMode
     reason: str
     _parser: Protego | None = None
+    # Set when robots.txt got no answer at all (connection refused, timeout): nothing may be fetched,
+    # but the site is unreachable rather than disallowing, so the fetcher reports this kind instead.
+    no_answer: FetchErrorKind | None = None
 
     def allows(self, url: str, user_agent: str) -> bool:
         """True when `user_agent` may fetch `url` (path and query are matched, as RFC 9309 says)."""
@@ -94,4 +99,7 @@ def rules_from_fetch(result: FetchResult) -> RobotsRules:
         return RobotsRules(url, RobotsMode.DISALLOW_ALL, f"robots.txt answered {status}: unreachable, disallow all")
     kind = result.error.value if result.error else "no response"
     detail = f": {result.error_detail}" if result.error_detail else ""
-    return RobotsRules(url, RobotsMode.DISALLOW_ALL, f"robots.txt unreachable ({kind}{detail}): disallow all")
+    no_answer = (result.error or FetchErrorKind.CONNECTION) if status is None else None
+    return RobotsRules(
+        url, RobotsMode.DISALLOW_ALL, f"robots.txt unreachable ({kind}{detail}): disallow all", no_answer=no_answer
+    )

@@ -8,15 +8,19 @@ queries), so browsing never touches the crawler's writes.
 from __future__ import annotations
 
 import html
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from archive import diff as diffs
 from archive import query as q
 from archive.resolve import QueryError, checked_article_id, resolve_article, version_number
+from archive.search import count_matches
 from archive.search import search as search_versions
 from archive.vocab import ArticleStatus, EventKind
 
+SEARCH_PAGE = 50  # hits per page of /-/search; the page says how many match in all and links the next
 DB_NAME = "ncgh"  # the database's name in Datasette URLs; metadata.json is keyed by it
 
 # The article body is the site's HTML (sanitised by the parser); this keeps any script that slipped
@@ -185,20 +189,44 @@ async def search_page(datasette, request):
     db = datasette.get_database(name)
     text = (request.args.get("q") or "").strip()
     all_versions = request.args.get("all") == "1"
+    offset = _page_offset(request.args.get("offset"))
     hits = []
+    total = 0
     if text:
-        found = await db.execute_fn(
-            lambda conn: search_versions(conn, text, limit=50, all_versions=all_versions, marks=(_MARK_OPEN, _MARK_CLOSE))
-        )
+        def page(conn: sqlite3.Connection) -> tuple[list, int]:
+            found = search_versions(conn, text, limit=SEARCH_PAGE, all_versions=all_versions, offset=offset,
+                                    marks=(_MARK_OPEN, _MARK_CLOSE))
+            return found, count_matches(conn, text, all_versions=all_versions)
+
+        found, total = await db.execute_fn(page)
         for hit in found:
             snippet = html.escape(hit.snippet).replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
             hits.append({"hit": hit, "snippet": Markup(snippet)})
+
+    def page_url(at: int) -> str:
+        args = {"q": text, **({"all": "1"} if all_versions else {}), **({"offset": str(at)} if at else {})}
+        return datasette.urls.path("/-/search") + "?" + urlencode(args)
+
     body = await datasette.render_template(
         "ncgh_search.html",
-        {"q": text, "all_versions": all_versions, "hits": hits, "database": name, "searched": bool(text)},
+        {
+            "q": text, "all_versions": all_versions, "hits": hits, "database": name, "searched": bool(text),
+            "total": total, "first": offset + 1, "last": offset + len(hits),
+            # From past the end, "previous" is the last page there is.
+            "previous_url": page_url(max(0, min(offset, (total - 1) // SEARCH_PAGE * SEARCH_PAGE + SEARCH_PAGE)
+                                         - SEARCH_PAGE)) if text and offset > 0 else None,
+            "next_url": page_url(offset + SEARCH_PAGE) if offset + SEARCH_PAGE < total else None,
+        },
         request=request,
     )
     return Response.html(body)
+
+
+def _page_offset(value: str | None) -> int:
+    """?offset= as a count of hits to skip; anything else (missing, negative, not a number) is 0."""
+    if value is None or not value.isascii() or not value.isdigit():
+        return 0
+    return min(int(value), 10**9)
 
 
 # The feed's window: a reader polling daily or weekly sees every change, and a page stays small.

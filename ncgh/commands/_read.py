@@ -50,6 +50,7 @@ class ReadContext:
     site: str
     article_paths: tuple[str, ...]
     host_aliases: tuple[str, ...]
+    timezone: str  # [site] timezone: the calendar a bare date given by the user is read on
 
 
 def load_config_or_exit(config_path: str | None) -> Config:
@@ -72,6 +73,7 @@ def read_context(db_path: str | None, config_path: str | None) -> ReadContext:
         site=cfg.site.name,
         article_paths=tuple(cfg.site.article_paths),
         host_aliases=tuple(cfg.site.host_aliases),
+        timezone=cfg.site.timezone,
     )
 
 

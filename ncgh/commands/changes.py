@@ -83,7 +83,7 @@ def command(
     if end is not None and end <= start:
         raise _usage(f"--until {until} is not after --since {since}")
     ctx = ReadContext(Path(db_path or cfg.archive.db_path), cfg.site.name, tuple(cfg.site.article_paths),
-                       tuple(cfg.site.host_aliases))
+                       tuple(cfg.site.host_aliases), cfg.site.timezone)
     with readonly_archive(ctx) as conn:
         found = changes(conn, start, end, wanted, site=ctx.site, limit=limit)
     if as_atom:

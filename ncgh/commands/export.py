@@ -15,7 +15,7 @@ from ncgh.commands._read import db_options, echo_json, json_option, open_failure
 @click.option("--versions", type=click.Choice(list(VERSION_CHOICES)), default=None,
               help="latest: each article's current version (tables) / last capture per final URL (warc); "
                    "all: every version / every capture. Default: latest for tables, all for warc.")
-@click.option("--since", metavar="DATE", help="Only versions first seen (warc: captures made) at or after DATE (UTC).")
+@click.option("--since", metavar="DATE", help="Only versions first seen (warc: captures made) at or after DATE (a day on the site's calendar, or an ISO date-time).")
 @click.option("--bom", is_flag=True, help="csv: start with a UTF-8 BOM so spreadsheet programs detect UTF-8.")
 @click.option("--force", is_flag=True,
               help="Replace PATH if it exists; if PATH is a symbolic link, write to the file it points to.")
@@ -38,7 +38,7 @@ def command(fmt: str, output: str, versions: str | None, since: str | None, bom:
     ctx = read_context(db_path, config_path)
     try:
         summary = export(fmt, ctx.db_path, output, versions=versions,
-                         since=parse_moment(since, end_of_day=False) if since else None, force=force, bom=bom)
+                         since=parse_moment(since, end_of_day=False, tz=ctx.timezone) if since else None, force=force, bom=bom)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     except QueryError as exc:

@@ -20,7 +20,7 @@ from ncgh.commands._read import (
 @click.command("show")
 @click.argument("article")
 @click.option("--version", "version", type=VERSION_NUMBER, help="Show this version number.")
-@click.option("--as-of", "as_of", metavar="DATE", help="Show the article as it stood then (YYYY-MM-DD = end of that UTC day, or ISO date-time).")
+@click.option("--as-of", "as_of", metavar="DATE", help="Show the article as it stood then (YYYY-MM-DD = the end of that day on the site's calendar, [site] timezone; or an ISO date-time).")
 @db_options
 @json_option
 def command(article: str, version: int | None, as_of: str | None, db_path: str | None, config_path: str | None, as_json: bool) -> None:
@@ -31,7 +31,7 @@ def command(article: str, version: int | None, as_of: str | None, db_path: str |
     ctx = read_context(db_path, config_path)
     with readonly_archive(ctx) as conn:
         ref = resolve_article(conn, article, ctx.site, ctx.article_paths, ctx.host_aliases)
-        view = show(conn, ref, version=version, as_of=parse_moment(as_of) if as_of else None)
+        view = show(conn, ref, version=version, as_of=parse_moment(as_of, tz=ctx.timezone) if as_of else None)
     if as_json:
         echo_json(view)
         return

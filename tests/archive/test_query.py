@@ -135,9 +135,12 @@ def test_stats_counts(conn, built: BuiltArchive) -> None:
     assert s.stored_bytes > 0 and s.file_bytes > 0
 
 
-def test_parse_moment() -> None:
-    assert resolve.parse_moment("2026-11-21") == "2026-11-21T23:59:59.999999+00:00"
-    assert resolve.parse_moment("2026-11-21", end_of_day=False) == "2026-11-21T00:00:00.000000+00:00"
+def test_parse_moment_reads_a_date_as_the_sites_local_day() -> None:
+    # A bare date is a day on the site's calendar (Asia/Shanghai), as `ncgh changes --since` reads it.
+    assert resolve.parse_moment("2026-11-21") == "2026-11-21T15:59:59.999999+00:00"
+    assert resolve.parse_moment("2026-11-21", end_of_day=False) == "2026-11-20T16:00:00.000000+00:00"
+    assert resolve.parse_moment("2026-11-21", tz="UTC") == "2026-11-21T23:59:59.999999+00:00"
+    assert resolve.parse_moment("9999-12-31") == "9999-12-31T23:59:59.999999+00:00"
     assert resolve.parse_moment("2026-11-21T10:00:00+08:00") == "2026-11-21T02:00:00.000000+00:00"
     with pytest.raises(resolve.QueryError, match="not a date"):
         resolve.parse_moment("yesterday")

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 import archive.search as search_module
-from archive.search import highlight, index_text, match_expression, search
+from archive.search import count_matches, highlight, index_text, match_expression, search
 from archive.store import Archive
 from tests.support.archive import capture, content
 
@@ -162,6 +162,25 @@ def test_hits_and_order_equal_the_single_statement_ranking(tied, query, all_vers
         assert [(h.article_id, h.version, h.rank, h.is_latest) for h in hits] == [
             (a, v, s, bool(latest)) for a, v, s, latest in expected
         ], (query, limit)
+
+
+@pytest.mark.parametrize("all_versions", [False, True])
+@pytest.mark.parametrize("query", ["职工", "运动会", "会", "没有"])
+def test_pages_of_hits_add_up_to_every_hit_and_the_count_is_the_true_total(tied, query, all_versions):
+    every = [(h.article_id, h.version) for h in search(tied.conn, query, limit=-1, all_versions=all_versions)]
+    assert count_matches(tied.conn, query, all_versions=all_versions) == len(every)
+    for size in (1, 7, 50):
+        pages = [
+            (h.article_id, h.version)
+            for offset in range(0, len(every) + size, size)
+            for h in search(tied.conn, query, limit=size, offset=offset, all_versions=all_versions)
+        ]
+        assert pages == every, (query, size)  # ties included: one order, page after page
+    assert search(tied.conn, query, limit=5, offset=len(every)) == []
+    assert len(search(tied.conn, "职工", limit=-1, offset=10)) == count_matches(tied.conn, "职工") - 10
+    assert count_matches(tied.conn, "   ") == 0
+    with pytest.raises(ValueError):
+        search(tied.conn, "职工", offset=-1)
 
 
 @pytest.mark.slow

@@ -37,6 +37,19 @@ def test_search_text_and_json(built: BuiltArchive) -> None:
     assert [h["article_id"] for h in latin] == [1003]
 
 
+def test_search_says_how_many_of_the_true_total_and_pages_with_offset(built: BuiltArchive) -> None:
+    every = json.loads(run("search", "职工", "--db", str(built.path), "--json", "--limit", "10000").output)
+    total = len(every)
+    assert total >= 2
+    first = CliRunner().invoke(cli, ["search", "职工", "--db", str(built.path), "--limit", "1"])
+    assert first.exit_code == 0
+    assert first.stderr.strip() == f"1 of {total} (next page: --offset 1)"
+    second = json.loads(run("search", "职工", "--db", str(built.path), "--json", "--limit", "1", "--offset", "1").output)
+    assert [h["article_id"] for h in second] == [every[1]["article_id"]]
+    last = CliRunner().invoke(cli, ["search", "职工", "--db", str(built.path), "--offset", str(total - 1)])
+    assert last.stderr.strip() == f"{total}-{total} of {total}"
+
+
 def test_search_nothing_found_and_empty_query(built: BuiltArchive) -> None:
     result = run("search", "不存在的词语", "--db", str(built.path))
     assert "no matches" in result.output

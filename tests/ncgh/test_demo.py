@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 import sqlite3
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -35,7 +40,26 @@ def test_demo_crawls_several_days_and_reports_what_it_learned(tmp_path):
     # The archive lives on the simulated calendar: the last run started five days after the first.
     starts = [r[0] for r in conn.execute("SELECT started_at FROM runs ORDER BY id")]
     assert starts[-1][:10] > starts[0][:10]
+    # One calendar: every capture of day N's crawl is dated day N of the simulated site (site time).
+    shanghai = ZoneInfo("Asia/Shanghai")
+    for run_id, day in conn.execute("SELECT id, id - 1 FROM runs"):
+        dates = {datetime.fromisoformat(at).astimezone(shanghai).date()
+                 for (at,) in conn.execute("SELECT fetched_at FROM captures WHERE run_id = ?", (run_id,))}
+        assert dates == {date(2024, 10, 28) + timedelta(days=day)}, (run_id, dates)
     conn.close()
+
+
+def test_the_readmes_as_of_example_finds_its_article_after_the_demo(tmp_path):
+    # The README's `ncgh show ID --as-of DATE` is tried against the default demo's archive.
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    article, day = re.search(r"^ncgh show (\d+) --as-of (\d{4}-\d{2}-\d{2})", readme, re.M).groups()
+    db = tmp_path / "demo.db"
+    run_demo(db, out=io.StringIO())
+    result = CliRunner().invoke(cli, ["show", article, "--as-of", day, "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    view = json.loads(result.output)
+    assert view["version"] is not None and view["version"]["version"] == 1
+    assert view["as_of"].startswith(f"{day}T15:59:59")  # the end of that day in Asia/Shanghai
 
 
 def test_demo_refuses_an_existing_archive(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from datetime import UTC, datetime
 
@@ -152,6 +153,18 @@ def test_robots_5xx_disallows_everything_after_retrying(server):
     assert "503" in r.error_detail and "disallow all" in r.error_detail
     assert server.paths() == ["/robots.txt"] * 3  # retried like any fetch, then never asked again
     assert clock.sleeps == [1.0, 2.0]
+
+
+def test_robots_txt_without_any_answer_is_reported_as_the_failure_it_is():
+    # Nothing listens: nothing may be fetched (unreachable, RFC 9309), but the site did not disallow
+    # anything, so the result says connection, not robots_disallowed, and the URL is never requested.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with make(FakeClock(), max_attempts=1) as f:
+        r = f.fetch(f"http://127.0.0.1:{port}/nczhghcms/article/1")
+    assert r.error == FetchErrorKind.CONNECTION and r.status is None and r.attempts == 0
+    assert "robots.txt unreachable" in r.error_detail
 
 
 def test_obey_robots_false_never_asks(server):
