@@ -51,7 +51,7 @@ def test_demo_crawls_several_days_and_reports_what_it_learned(tmp_path):
 
 def test_the_readmes_as_of_example_finds_its_article_after_the_demo(tmp_path):
     # The README's `ncgh show ID --as-of DATE` is tried against the default demo's archive.
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     article, day = re.search(r"^ncgh show (\d+) --as-of (\d{4}-\d{2}-\d{2})", readme, re.M).groups()
     db = tmp_path / "demo.db"
     run_demo(db, out=io.StringIO())
