@@ -68,6 +68,146 @@ class Derivation:
         self.outcome, self.parse_error, self.content = Outcome.PARSE_ERROR, reason, None
 
 
+# ---- the rules, as a pure function of the article's state and what one capture shows ----
+
+Event = tuple[EventKind, int | None, str | None]  # (event, version, detail)
+
+
+@dataclass(frozen=True)
+class ArticleBefore:
+    """An article as the archive knows it before a capture: its row and its current version's content."""
+
+    status: ArticleStatus
+    missing_streak: int
+    version: int | None  # None while no capture has parsed into content
+    content: ArticleContent | None  # the content of `version`
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """What one capture shows of its article: the outcome so far and the normalised content, if any."""
+
+    outcome: Outcome
+    parse_error: str | None = None
+    content: ArticleContent | None = None  # normalised, non-blank; only with Outcome.OK
+    missing_reason: str | None = None  # with Outcome.MISSING
+    views: int | None = None
+
+
+@dataclass(frozen=True)
+class ArticleDecision:
+    """What a capture does to its article; the SQL in derive_article carries it out."""
+
+    outcome: Outcome  # the sighting's, or Outcome.PARSE_ERROR when the parse lost the article
+    parse_error: str | None
+    content: ArticleContent | None  # None when the capture yields no content
+    create: bool  # the article is first seen now
+    status: ArticleStatus
+    missing_streak: int
+    version: int | None  # the current version after the capture
+    changed: tuple[str, ...]  # the fields of the new version; () when there is none
+    touch_current: bool  # the capture shows the current version again
+    events: tuple[Event, ...]
+    shown_version: int | None  # the version this capture shows (stored on the capture row)
+
+    @property
+    def seen(self) -> bool:
+        """The article answered (200 or 304): it is live, its streak resets, its validators refresh."""
+        return self.outcome in (Outcome.OK, Outcome.NOT_MODIFIED)
+
+    @property
+    def shows_article(self) -> bool:
+        """The site served the article's page (also when it failed to parse): views and URLs count."""
+        return self.outcome in SHOWS_ARTICLE
+
+    @property
+    def new_version(self) -> bool:
+        return self.content is not None and bool(self.changed)
+
+
+def decide(before: ArticleBefore | None, seen: Sighting, gone_after: int) -> ArticleDecision | None:
+    """The new / edited / gone / restored / unchanged decision for one capture; no SQL.
+
+    None when the capture is of an id never seen and shows no article: the capture alone records
+    the attempt. View counts are not content, so `seen.views` never makes a version.
+    """
+    outcome, parse_error, content = seen.outcome, seen.parse_error, seen.content
+    current = before.content if before is not None and before.version is not None else None
+    # A parser that loses the title or body of a fully parsed article has failed; the article has not changed.
+    if (
+        content is not None
+        and current is not None
+        and has_title_and_body(current)
+        and not has_title_and_body(content)
+    ):
+        outcome, parse_error, content = Outcome.PARSE_ERROR, PARSE_REGRESSION, None
+    shows_article = outcome in SHOWS_ARTICLE
+    if before is None and not shows_article:
+        return None
+    status, streak, version = (
+        (ArticleStatus.LIVE, 0, None) if before is None else (before.status, before.missing_streak, before.version)
+    )
+    events: list[Event] = []
+    if outcome == Outcome.MISSING:
+        streak += 1
+        if status == ArticleStatus.LIVE and streak >= gone_after:
+            status = ArticleStatus.GONE
+            events.append((EventKind.GONE, version, seen.missing_reason))
+    elif outcome in (Outcome.OK, Outcome.NOT_MODIFIED):
+        if status == ArticleStatus.GONE:
+            events.append((EventKind.RESTORED, version, None))
+        status, streak = ArticleStatus.LIVE, 0
+    # fetch and parse errors fall through: they neither count as missing nor reset the streak
+
+    changed: tuple[str, ...] = ()
+    touch_current = False
+    if content is not None:
+        changed = changed_fields(current, content) if current is not None else present_fields(content)
+        if changed:
+            version = (version or 0) + 1
+            events.append((EventKind.NEW if version == 1 else EventKind.EDITED, version, to_json(list(changed))))
+        else:
+            touch_current = current is not None
+    elif outcome == Outcome.NOT_MODIFIED:
+        touch_current = current is not None
+    return ArticleDecision(
+        outcome=outcome,
+        parse_error=parse_error,
+        content=content,
+        create=before is None,
+        status=status,
+        missing_streak=streak,
+        version=version,
+        changed=changed,
+        touch_current=touch_current,
+        events=tuple(events),
+        shown_version=version if outcome in (Outcome.OK, Outcome.NOT_MODIFIED) else None,
+    )
+
+
+# ---- the SQL around it ----
+
+
+def _article_before(
+    conn: sqlite3.Connection, key: tuple[str, int]
+) -> tuple[ArticleBefore | None, int | None]:
+    """The article's state and the row id of its current version (None when there is none)."""
+    art = select_named(
+        conn, "SELECT status, missing_streak, version FROM articles WHERE site = ? AND article_id = ?", key
+    ).fetchone()
+    if art is None:
+        return None, None
+    if art["version"] is None:
+        return ArticleBefore(ArticleStatus(art["status"]), art["missing_streak"], None, None), None
+    row = select_named(
+        conn,
+        f"SELECT id, {VERSION_CONTENT_COLUMNS} FROM versions WHERE site = ? AND article_id = ? AND version = ?",
+        (*key, art["version"]),
+    ).fetchone()
+    before = ArticleBefore(ArticleStatus(art["status"]), art["missing_streak"], art["version"], content_from_row(row))
+    return before, row["id"]
+
+
 def derive_article(
     conn: sqlite3.Connection, gone_after: int, capture_id: int, c: CaptureIn, at: str, d: Derivation
 ) -> None:
@@ -76,79 +216,46 @@ def derive_article(
     The capture row exists already; `d` carries what was decided so far and receives the events.
     """
     key = (c.site, c.article_id)
-    art = select_named(
-        conn, "SELECT status, missing_streak, version FROM articles WHERE site = ? AND article_id = ?", key
-    ).fetchone()
-    current: tuple[int, ArticleContent] | None = None
-    if art is not None and art["version"] is not None:
-        row = select_named(
-            conn,
-            f"SELECT id, {VERSION_CONTENT_COLUMNS} FROM versions WHERE site = ? AND article_id = ? AND version = ?",
-            (*key, art["version"]),
-        ).fetchone()
-        current = (row["id"], content_from_row(row))
-    # A parser that loses the title or body of a fully parsed article has failed; the article has not changed.
-    if (
-        d.content is not None
-        and current is not None
-        and has_title_and_body(current[1])
-        and not has_title_and_body(d.content)
-    ):
-        d.fail(PARSE_REGRESSION)
-
-    shows_article = d.outcome in SHOWS_ARTICLE
-    if art is None:
-        if not shows_article:
-            return  # an id that was never seen: the capture alone records the attempt
+    before, current_row_id = _article_before(conn, key)
+    sighting = Sighting(d.outcome, d.parse_error, d.content, c.missing_reason, c.views)
+    decision = decide(before, sighting, gone_after)
+    if decision is None:
+        return  # an id that was never seen: the capture alone records the attempt
+    d.outcome, d.parse_error, d.content = decision.outcome, decision.parse_error, decision.content
+    if decision.create:
         conn.execute(
             "INSERT INTO articles (site, article_id, status, first_seen, last_capture_at, missing_streak)"
             " VALUES (?, ?, ?, ?, ?, 0)",
             (*key, ArticleStatus.LIVE, at, at),
         )
-        status, streak, version = ArticleStatus.LIVE, 0, None
-    else:
-        status, streak, version = art["status"], art["missing_streak"], art["version"]
     conn.execute(
         "UPDATE articles SET last_capture_at = max(last_capture_at, ?) WHERE site = ? AND article_id = ?",
         (at, *key),
     )
-    if d.outcome == Outcome.MISSING:
-        streak += 1
-        if status == ArticleStatus.LIVE and streak >= gone_after:
-            status = ArticleStatus.GONE
-            d.events.append((EventKind.GONE, version, c.missing_reason))
+    if decision.outcome == Outcome.MISSING:
         conn.execute(
             "UPDATE articles SET missing_streak = ?, status = ? WHERE site = ? AND article_id = ?",
-            (streak, status, *key),
+            (decision.missing_streak, decision.status, *key),
         )
-    elif d.outcome in (Outcome.OK, Outcome.NOT_MODIFIED):
-        if status == ArticleStatus.GONE:
-            d.events.append((EventKind.RESTORED, version, None))
+    elif decision.seen:
         conn.execute(
             "UPDATE articles SET missing_streak = 0, status = ?, last_seen = ?, last_url = ?"
             " WHERE site = ? AND article_id = ?",
             (ArticleStatus.LIVE, at, c.final_url or c.url, *key),
         )
         remember_validators(conn, key, c)
-    # fetch and parse errors fall through: they neither count as missing nor reset the streak
-
-    if d.content is not None:
-        d.changed = changed_fields(current[1], d.content) if current else present_fields(d.content)
-        if d.changed:
-            version = (version or 0) + 1
-            insert_version(conn, capture_id, c, at, version, d.content, d.changed)
-            d.events.append((EventKind.NEW if version == 1 else EventKind.EDITED, version, to_json(list(d.changed))))
-            conn.execute(
-                "UPDATE articles SET version = ?, last_change_at = ?, published_at = ?, title = ?"
-                " WHERE site = ? AND article_id = ?",
-                (version, at, d.content.published_at, d.content.title, *key),
-            )
-        elif current is not None:
-            touch_version(conn, current[0], capture_id, at)
-    elif d.outcome == Outcome.NOT_MODIFIED and current is not None:
-        touch_version(conn, current[0], capture_id, at)
-
-    if c.views is not None and d.outcome in SHOWS_ARTICLE:
+    if decision.new_version:
+        assert decision.content is not None and decision.version is not None
+        insert_version(conn, capture_id, c, at, decision.version, decision.content, decision.changed)
+        conn.execute(
+            "UPDATE articles SET version = ?, last_change_at = ?, published_at = ?, title = ?"
+            " WHERE site = ? AND article_id = ?",
+            (decision.version, at, decision.content.published_at, decision.content.title, *key),
+        )
+    elif decision.touch_current:
+        assert current_row_id is not None
+        touch_version(conn, current_row_id, capture_id, at)
+    if c.views is not None and decision.shows_article:
         # the series itself is the `views` view over captures.views
         conn.execute(
             "UPDATE articles SET views = ?, views_at = ? WHERE site = ? AND article_id = ?"
@@ -156,15 +263,17 @@ def derive_article(
             (c.views, at, *key, at),
         )
     note_url(conn, key, c.url, at)
-    if shows_article and c.final_url and c.final_url != c.url:
+    if decision.shows_article and c.final_url and c.final_url != c.url:
         note_url(conn, key, c.final_url, at)
-    for event, ev_version, detail in d.events:
+    for event, ev_version, detail in decision.events:
         conn.execute(
             "INSERT INTO events (site, article_id, event, at, capture_id, version, detail)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (*key, event, at, capture_id, ev_version, detail),
         )
-    d.shown_version = version if d.outcome in (Outcome.OK, Outcome.NOT_MODIFIED) else None
+    d.events.extend(decision.events)
+    d.changed = decision.changed
+    d.shown_version = decision.shown_version
 
 
 def remember_validators(conn: sqlite3.Connection, key: tuple[str, int], c: CaptureIn) -> None:

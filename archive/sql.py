@@ -10,9 +10,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.ddl import SCHEMA_VERSION
 from archive.resolve import QueryError
 from archive.schema import (
-    SCHEMA_VERSION,
     DamagedArchive,
     NotAnArchive,
     UnknownSchemaVersion,

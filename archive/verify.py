@@ -12,14 +12,14 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from urllib.parse import quote
 
 from archive.articles import content_from_version_row
 from archive.bodies import DELTA_CODECS, MAX_DEPTH, BodyIntegrityError, BodyStore
+from archive.ddl import SCHEMA_VERSION
+from archive.fileinfo import Failure, FileState, classify_error, error_text, inspect_file
 from archive.model import ArticleContent, FooterContent
-from archive.schema import SCHEMA_VERSION, SchemaError, connect, current_version
+from archive.schema import SchemaError, connect, current_version
 from archive.search import _CJK, _WORD, match_expression
 from archive.versions import (
     changed_fields,
@@ -32,103 +32,6 @@ from archive.versions import (
 from archive.vocab import ArticleStatus, EventKind
 
 _CJK_ONLY = re.compile(f"[{_CJK}]+")
-
-
-class FileState(StrEnum):
-    """What a file given as an archive turned out to be."""
-
-    ARCHIVE = "archive"  # an ncgh archive (its content may still be damaged; verify says)
-    MISSING = "missing"  # no file at the path
-    EMPTY = "empty"  # zero bytes, or SQLite without any table: nothing archived yet
-    NOT_SQLITE = "not_sqlite"  # not an SQLite database at all (a text file, a directory, other data)
-    NOT_AN_ARCHIVE = "not_an_archive"  # SQLite, but not ncgh's schema
-    DAMAGED = "damaged"  # an SQLite file whose own structures cannot be read
-
-
-@dataclass(frozen=True)
-class FileCheck:
-    state: FileState
-    detail: str  # one line saying why, naming the file
-
-
-class Failure(StrEnum):
-    """Why an SQLite operation on an archive failed, as far as the user must act on it."""
-
-    NOT_AN_ARCHIVE = "not_an_archive"  # the file is no (ncgh) database: point --db elsewhere
-    DAMAGED = "damaged"  # the archive is corrupt: run `ncgh verify --full`, restore a backup
-    STORAGE = "storage"  # the disk refuses: read-only, full, I/O error, no permission
-    BUSY = "busy"  # another process holds a lock longer than the busy timeout
-
-
-_SQLITE_HEADER = b"SQLite format 3\x00"
-# SQLite primary result codes (sqlite3.h); Python 3.11 exposes them as exc.sqlite_errorcode.
-_NOTADB, _CORRUPT = 26, 11
-_STORAGE_CODES = {3, 8, 10, 13, 14, 22, 23}  # PERM, READONLY, IOERR, FULL, CANTOPEN, NOLFS, AUTH
-_BUSY_CODES = {5, 6}  # BUSY, LOCKED
-
-
-def error_text(exc: BaseException) -> str:
-    """One line for an error; SQLite's message itself when Python could not decode it (a damaged
-    schema makes SQLite quote raw bytes, and the sqlite3 module then raises UnicodeDecodeError)."""
-    if isinstance(exc, UnicodeDecodeError) and isinstance(exc.object, bytes):
-        return exc.object.decode("utf-8", "replace")
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
-def classify_error(exc: BaseException) -> Failure:
-    """The kind of a failure raised while using an archive (sqlite3 errors, SchemaError)."""
-    if isinstance(exc, SchemaError):
-        return Failure.NOT_AN_ARCHIVE
-    if isinstance(exc, UnicodeDecodeError):
-        return Failure.DAMAGED
-    code = getattr(exc, "sqlite_errorcode", None)
-    primary = code & 0xFF if isinstance(code, int) else None
-    message = str(exc).lower()
-    if primary == _NOTADB or "not a database" in message:
-        return Failure.NOT_AN_ARCHIVE
-    if primary in _STORAGE_CODES or any(w in message for w in ("readonly", "read-only", "disk is full", "disk i/o")):
-        return Failure.STORAGE
-    if primary in _BUSY_CODES or "database is locked" in message:
-        return Failure.BUSY
-    # CORRUPT, undecodable text ("Could not decode to UTF-8"), a missing table or column of the schema,
-    # a value of the wrong type: the file is an archive, but what it holds cannot be read as one.
-    return Failure.DAMAGED
-
-
-def inspect_file(path: str | Path) -> FileCheck:
-    """What the file at `path` is, read-only and without SQLite writing anything (no WAL switch)."""
-    p = Path(path)
-    if not p.exists():
-        return FileCheck(FileState.MISSING, f"no archive at {p}")
-    if not p.is_file():
-        return FileCheck(FileState.NOT_SQLITE, f"{p} is not a file")
-    try:
-        with open(p, "rb") as handle:
-            header = handle.read(len(_SQLITE_HEADER))
-    except OSError as exc:
-        return FileCheck(FileState.DAMAGED, f"{p} cannot be read: {exc.strerror}")
-    if not header:
-        return FileCheck(FileState.EMPTY, f"{p} is an empty file, not an ncgh archive")
-    if header != _SQLITE_HEADER:
-        return FileCheck(FileState.NOT_SQLITE, f"{p} is not an ncgh archive (not an SQLite database)")
-    try:
-        conn = sqlite3.connect(f"file:{quote(str(p.resolve()))}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        return FileCheck(FileState.DAMAGED, f"{p} cannot be opened: {exc}")
-    try:
-        names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not names:
-            return FileCheck(FileState.EMPTY, f"{p} is an empty SQLite file, not an ncgh archive")
-        if "schema_version" not in names:
-            return FileCheck(FileState.NOT_AN_ARCHIVE, f"{p} is an SQLite database but not an ncgh archive")
-        conn.execute("SELECT max(version) FROM schema_version").fetchone()
-    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-        if classify_error(exc) is Failure.NOT_AN_ARCHIVE:
-            return FileCheck(FileState.NOT_SQLITE, f"{p} is not an ncgh archive ({exc})")
-        return FileCheck(FileState.DAMAGED, f"{p} is damaged: {error_text(exc)}")
-    finally:
-        conn.close()
-    return FileCheck(FileState.ARCHIVE, f"{p} is an ncgh archive")
 
 
 @dataclass

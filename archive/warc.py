@@ -11,13 +11,16 @@ import io
 import json
 import os
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from archive.bodies import BodyIntegrityError, BodyStore
+from archive.captures import select_named
 from archive.output import (
     VERSION_CHOICES,
     ExportError,
@@ -28,6 +31,10 @@ from archive.output import (
     snapshot,
     summary,
 )
+
+if TYPE_CHECKING:  # warcio takes a tenth of a second to import: only `ncgh export warc` pays for it
+    from warcio.recordloader import ArcWarcRecord
+    from warcio.warcwriter import WARCWriter
 
 _ORIG_PREFIX = "X-Archive-Orig-"
 _NO_BODY_STATUSES = {204, 304}
@@ -94,11 +101,191 @@ def sha1_payload_digest(data: bytes) -> str:
 
 @dataclass
 class _FirstRecord:
+    """The response record that first carried a payload: what a later revisit of it refers to."""
+
     record_id: str
     uri: str
     date: str
     digest: str
     size: int  # the payload's length: a revisit's Content-Length
+
+
+@dataclass(frozen=True)
+class CaptureRow:
+    """One stored capture as the WARC export reads it."""
+
+    capture_id: int
+    url: str  # the URL requested
+    uri: str  # the final URL (the URL requested when there were no redirects)
+    fetched_at: str
+    status: int | None  # None: no answer at all, nothing to write
+    headers: list[tuple[str, str]]
+    request_headers: list[tuple[str, str]]
+    body_sha256: str | None
+    redirects: list[tuple[str, int, str]]  # (url, status, location) per hop
+
+
+# ---- choosing the rows ----
+
+
+def capture_rows(
+    conn: sqlite3.Connection, versions: str = ExportVersions.ALL, since: str | None = None
+) -> Iterator[CaptureRow]:
+    """The captures to export, oldest first: all, or with versions="latest" the last answered capture
+    of each final URL; `since` keeps those at or after that UTC moment."""
+    where = ["1 = 1"]
+    params: list[str] = []
+    if since is not None:
+        where.append("fetched_at >= ?")
+        params.append(since)
+    if versions == ExportVersions.LATEST:
+        where.append(
+            "id IN (SELECT (SELECT c2.id FROM captures c2 WHERE ifnull(c2.final_url, c2.url) = ifnull(c1.final_url, c1.url)"
+            " AND c2.status IS NOT NULL ORDER BY c2.fetched_at DESC, c2.id DESC LIMIT 1)"
+            " FROM captures c1 GROUP BY ifnull(c1.final_url, c1.url))"
+        )
+    sql = (
+        "SELECT id, url, ifnull(final_url, url) AS uri, fetched_at, status, headers_json,"
+        " (SELECT headers_json FROM header_sets WHERE header_sets.id = request_headers_id) AS request_headers_json,"
+        " body_sha256, redirects_json"
+        f" FROM captures WHERE {' AND '.join(where)} ORDER BY fetched_at, id"
+    )
+    for row in select_named(conn, sql, tuple(params)):
+        yield CaptureRow(
+            capture_id=row["id"],
+            url=row["url"],
+            uri=row["uri"],
+            fetched_at=row["fetched_at"],
+            status=row["status"],
+            headers=_header_list(row["headers_json"]),
+            request_headers=_header_list(row["request_headers_json"]),
+            body_sha256=row["body_sha256"],
+            redirects=[tuple(hop) for hop in json.loads(row["redirects_json"] or "[]")],
+        )
+
+
+def _header_list(text: str | None) -> list[tuple[str, str]]:
+    return [(str(k), str(v)) for k, v in json.loads(text or "[]")]
+
+
+# ---- writing the records ----
+
+
+@dataclass
+class _WarcRecords:
+    """Writes the records of one capture after another: a response (or a revisit of an identical
+    payload already written), its request, and a metadata record for the way through redirects."""
+
+    writer: WARCWriter
+    bodies: BodyStore
+    info_id: str
+    first_by_sha: dict[str, _FirstRecord] = field(default_factory=dict)
+    responses: int = 0
+    revisits: int = 0
+    requests: int = 0
+    metadata: int = 0
+
+    def write_capture(self, row: CaptureRow) -> None:
+        date = _warc_date(row.fetched_at)
+        record = self._response(row, date)
+        self.writer.write_request_response_pair(self._request(row, date), record)
+        self.requests += 1
+        if row.redirects or row.url != row.uri:
+            self.writer.write_record(self._metadata(row, date, record.rec_headers.get_header("WARC-Record-ID")))
+            self.metadata += 1
+
+    def _response(self, row: CaptureRow, date: str) -> ArcWarcRecord:
+        """The response record, or a revisit record when the payload was written before."""
+        from warcio.statusandheaders import StatusAndHeaders
+
+        sha = row.body_sha256
+        first = self.first_by_sha.get(sha) if sha else None
+        try:
+            body = self.bodies.read(sha) if sha and first is None else b""
+        except BodyIntegrityError as exc:
+            raise ExportError(
+                f"capture {row.capture_id} ({row.uri}): its stored body is damaged ({exc}); nothing was written."
+                " Run `ncgh verify` to see what else is affected"
+            ) from None
+        status = int(row.status)  # type: ignore[arg-type]  # rows without an answer are skipped
+        size = first.size if first is not None else len(body)
+        http_headers = StatusAndHeaders(
+            _status_line(status), replay_headers(row.headers, size, status), protocol="HTTP/1.1"
+        )
+        warc_fields = {
+            "WARC-Date": date,
+            "WARC-Warcinfo-ID": self.info_id,
+            "X-Ncgh-Capture-ID": str(row.capture_id),
+        }
+        if first is not None:
+            warc_fields["WARC-Refers-To"] = first.record_id
+            self.revisits += 1
+            return self.writer.create_revisit_record(
+                row.uri, first.digest, first.uri, first.date, http_headers=http_headers, warc_headers_dict=warc_fields
+            )
+        record = self.writer.create_warc_record(
+            row.uri,
+            "response",
+            payload=io.BytesIO(body),
+            length=len(body),
+            http_headers=http_headers,
+            warc_headers_dict=warc_fields,
+        )
+        self.responses += 1
+        if sha and body:
+            self.first_by_sha[sha] = _FirstRecord(
+                record.rec_headers.get_header("WARC-Record-ID"),
+                row.uri,
+                date,
+                record.rec_headers.get_header("WARC-Payload-Digest"),
+                len(body),
+            )
+        return record
+
+    def _request(self, row: CaptureRow, date: str) -> ArcWarcRecord:
+        """The request as it was sent, with a Host header when the stored one had none."""
+        from warcio.statusandheaders import StatusAndHeaders
+
+        target_path, host = _request_target(row.uri)
+        req_headers = list(row.request_headers)
+        if not any(k.lower() == "host" for k, _ in req_headers):
+            req_headers.insert(0, ("Host", host))
+        return self.writer.create_warc_record(
+            row.uri,
+            "request",
+            http_headers=StatusAndHeaders(f"GET {target_path} HTTP/1.1", req_headers, is_http_request=True),
+            warc_headers_dict={"WARC-Date": date, "WARC-Warcinfo-ID": self.info_id},
+        )
+
+    def _metadata(self, row: CaptureRow, date: str, response_id: str) -> ArcWarcRecord:
+        """Only the final response was kept, so the way there is told, not replayed: a metadata
+        record beside the response (no redirect response is invented)."""
+        lines = [f"via: {row.url}"] + [f"redirect: {hop[1]} {hop[0]} -> {hop[2]}" for hop in row.redirects]
+        text = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+        return self.writer.create_warc_record(
+            row.uri,
+            "metadata",
+            payload=io.BytesIO(text),
+            length=len(text),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict={"WARC-Date": date, "WARC-Warcinfo-ID": self.info_id, "WARC-Concurrent-To": response_id},
+        )
+
+
+def _write_warcinfo(writer: WARCWriter, name: str) -> str:
+    """The warcinfo record that opens the file; returns its record id, which every record names."""
+    info = writer.create_warcinfo_record(
+        name,
+        {
+            "software": "ncgh-archive (archive.export.export_warc) with warcio",
+            "format": "WARC File Format 1.1",
+            "description": "Raw captures of the ncgh archive; response bodies have content-coding removed"
+            " (original Content-Encoding/Transfer-Encoding/Content-Length kept as X-Archive-Orig-*)",
+            "isPartOf": "ncgh-archive",
+        },
+    )
+    writer.write_record(info)
+    return info.rec_headers.get_header("WARC-Record-ID")
 
 
 def export_warc(
@@ -120,7 +307,6 @@ def export_warc(
     URL requested and each hop. `since` keeps captures at or after that UTC moment. gzip defaults to the file name
     ending in .gz (one gzip member per record, as the WARC spec and warcio expect).
     """
-    from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     if versions not in VERSION_CHOICES:
@@ -128,135 +314,27 @@ def export_warc(
     target = Path(out_path)
     if gzip is None:
         gzip = target.name.endswith(".gz")
-    first_by_sha: dict[str, _FirstRecord] = {}
-    responses = revisits = requests = metadata = skipped = 0
-    where = ["1 = 1"]
-    params: list = []
-    if since is not None:
-        where.append("fetched_at >= ?")
-        params.append(since)
-    if versions == ExportVersions.LATEST:
-        where.append(
-            "id IN (SELECT (SELECT c2.id FROM captures c2 WHERE ifnull(c2.final_url, c2.url) = ifnull(c1.final_url, c1.url)"
-            " AND c2.status IS NOT NULL ORDER BY c2.fetched_at DESC, c2.id DESC LIMIT 1)"
-            " FROM captures c1 GROUP BY ifnull(c1.final_url, c1.url))"
-        )
-    sql = (
-        "SELECT id, url, ifnull(final_url, url), fetched_at, status, headers_json,"
-        " (SELECT headers_json FROM header_sets WHERE header_sets.id = request_headers_id), body_sha256, redirects_json"
-        f" FROM captures WHERE {' AND '.join(where)} ORDER BY fetched_at, id"
-    )
+    skipped = 0
     with snapshot(db) as conn, atomic_output(target, force) as raw:
-        bodies = BodyStore(conn, cache_bytes=32_000_000)
         writer = WARCWriter(raw, gzip=gzip, warc_version="1.1")
-        info = writer.create_warcinfo_record(
-            target.name if str(target) != "-" else "ncgh-export.warc",
-            {
-                "software": "ncgh-archive (archive.export.export_warc) with warcio",
-                "format": "WARC File Format 1.1",
-                "description": "Raw captures of the ncgh archive; response bodies have content-coding removed"
-                " (original Content-Encoding/Transfer-Encoding/Content-Length kept as X-Archive-Orig-*)",
-                "isPartOf": "ncgh-archive",
-            },
+        records = _WarcRecords(
+            writer,
+            BodyStore(conn, cache_bytes=32_000_000),
+            _write_warcinfo(writer, target.name if str(target) != "-" else "ncgh-export.warc"),
         )
-        writer.write_record(info)
-        info_id = info.rec_headers.get_header("WARC-Record-ID")
-        for cid, url, final_url, fetched_at, status, headers_json, req_json, sha, redirects_json in conn.execute(
-            sql, params
-        ):
-            if status is None:
+        for row in capture_rows(conn, versions, since):
+            if row.status is None:
                 skipped += 1
                 continue
-            uri = final_url or url
-            date = _warc_date(fetched_at)
-            first = first_by_sha.get(sha) if sha else None
-            try:
-                body = bodies.read(sha) if sha and first is None else b""
-            except BodyIntegrityError as exc:
-                raise ExportError(
-                    f"capture {cid} ({uri}): its stored body is damaged ({exc}); nothing was written."
-                    " Run `ncgh verify` to see what else is affected"
-                ) from None
-            size = first.size if first is not None else len(body)
-            headers = [(str(k), str(v)) for k, v in json.loads(headers_json or "[]")]
-            http_headers = StatusAndHeaders(
-                _status_line(int(status)), replay_headers(headers, size, int(status)), protocol="HTTP/1.1"
-            )
-            warc_fields = {
-                "WARC-Date": date,
-                "WARC-Warcinfo-ID": info_id,
-                "X-Ncgh-Capture-ID": str(cid),
-            }
-            if first is not None:
-                warc_fields["WARC-Refers-To"] = first.record_id
-                record = writer.create_revisit_record(
-                    uri,
-                    first.digest,
-                    first.uri,
-                    first.date,
-                    http_headers=http_headers,
-                    warc_headers_dict=warc_fields,
-                )
-                revisits += 1
-            else:
-                record = writer.create_warc_record(
-                    uri,
-                    "response",
-                    payload=io.BytesIO(body),
-                    length=len(body),
-                    http_headers=http_headers,
-                    warc_headers_dict=warc_fields,
-                )
-                responses += 1
-                if sha and body:
-                    first_by_sha[sha] = _FirstRecord(
-                        record.rec_headers.get_header("WARC-Record-ID"),
-                        uri,
-                        date,
-                        record.rec_headers.get_header("WARC-Payload-Digest"),
-                        len(body),
-                    )
-            target_path, host = _request_target(uri)
-            req_headers = [(str(k), str(v)) for k, v in json.loads(req_json or "[]")]
-            if not any(k.lower() == "host" for k, _ in req_headers):
-                req_headers.insert(0, ("Host", host))
-            request = writer.create_warc_record(
-                uri,
-                "request",
-                http_headers=StatusAndHeaders(f"GET {target_path} HTTP/1.1", req_headers, is_http_request=True),
-                warc_headers_dict={"WARC-Date": date, "WARC-Warcinfo-ID": info_id},
-            )
-            writer.write_request_response_pair(request, record)
-            requests += 1
-            hops = json.loads(redirects_json or "[]")
-            if hops or url != uri:
-                # Only the final response was kept, so the way there is told, not replayed: a
-                # metadata record beside the response (no redirect response is invented).
-                lines = [f"via: {url}"] + [f"redirect: {hop[1]} {hop[0]} -> {hop[2]}" for hop in hops]
-                text = ("\r\n".join(lines) + "\r\n").encode("utf-8")
-                writer.write_record(
-                    writer.create_warc_record(
-                        uri,
-                        "metadata",
-                        payload=io.BytesIO(text),
-                        length=len(text),
-                        warc_content_type="application/warc-fields",
-                        warc_headers_dict={
-                            "WARC-Date": date,
-                            "WARC-Warcinfo-ID": info_id,
-                            "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID"),
-                        },
-                    )
-                )
-                metadata += 1
-    total = 1 + responses + revisits + requests + metadata
+            records.write_capture(row)
+    total = 1 + records.responses + records.revisits + records.requests + records.metadata
     return summary(
         ExportFormat.WARC,
         raw,
         total,
-        responses=responses,
-        revisits=revisits,
-        requests=requests,
-        metadata=metadata,
+        responses=records.responses,
+        revisits=records.revisits,
+        requests=records.requests,
+        metadata=records.metadata,
         skipped=skipped,
     )

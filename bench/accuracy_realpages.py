@@ -28,7 +28,8 @@ from pathlib import Path
 import lxml.html
 
 from scraper.encoding import decode
-from scraper.extract import extract_main, guess_publication_date
+from scraper.extract import extract_main
+from scraper.pubdate import guess_publication_date
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "realpages"
 _WS = re.compile(r"\s+")

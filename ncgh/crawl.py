@@ -14,9 +14,6 @@ calling thread only.
 
 from __future__ import annotations
 
-import json
-import queue
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -28,22 +25,14 @@ from pathlib import Path
 from archive.model import CaptureIn, CaptureResult
 from archive.queue import WorkItem
 from archive.store import Archive
-from archive.vocab import (
-    DISCOVERY_WORK,
-    SHOWS_ARTICLE,
-    ArticleStatus,
-    EventKind,
-    Outcome,
-    RunMode,
-    RunStatus,
-    WorkKind,
-    WorkState,
-)
+from archive.vocab import DISCOVERY_WORK, ArticleStatus, Outcome, RunMode, RunStatus, WorkKind, WorkState
 from ncgh.config import Config, to_fetch_policy, to_site_profile
-from ncgh.crawl_plan import plan_run
+from ncgh.crawl_actions import Complaint, action_for
+from ncgh.crawl_plan import open_run, plan_run
 from ncgh.crawl_summary import (
     CrawlSummary,
     add_discovery_counts,
+    change_messages,
     conclude,
     run_stats,
 )
@@ -51,6 +40,7 @@ from ncgh.discovery import Discovery
 from ncgh.lock import CrawlLock
 from ncgh.pipeline import interpret, iso_utc
 from ncgh.report import Reporter
+from ncgh.workers import DaemonPool
 from scraper.discover import IdList, parse_api_id_page, parse_api_list, parse_list_page
 from scraper.fetch import Fetcher
 from scraper.records import FetchErrorKind, FetchResult, ListPage, ParseError
@@ -70,49 +60,6 @@ REFILL = 64  # pending items read from the queue at a time
 # recorded; whatever is still running then is abandoned (its item stays pending for the next crawl).
 STOP_GRACE = 2.0
 
-
-class _DaemonPool:
-    """A fixed set of daemon worker threads running submitted calls into Futures.
-
-    Not a ThreadPoolExecutor: its workers are joined at interpreter exit, so one worker stuck in a
-    read, a long backoff sleep or a pathological parse kept a stopped crawl alive for ever (and every
-    later cron run then exited 75). Daemon workers never hold the process; they never touch SQLite
-    (only the calling thread writes), so abandoning one loses nothing recorded.
-    """
-
-    def __init__(self, workers: int, name: str):
-        self._tasks: queue.SimpleQueue[tuple[Future, Callable[..., object], tuple] | None] = queue.SimpleQueue()
-        self._threads = [
-            threading.Thread(target=self._run, name=f"{name}_{i}", daemon=True) for i in range(workers)
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    def submit(self, fn: Callable[..., _Done], *args: object) -> Future[_Done]:
-        future: Future[_Done] = Future()
-        self._tasks.put((future, fn, args))
-        return future
-
-    def _run(self) -> None:
-        while True:
-            task = self._tasks.get()
-            if task is None:
-                return
-            future, fn, args = task
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(fn(*args))
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller through the Future
-                future.set_exception(exc)
-
-    def shutdown(self, wait: bool) -> None:
-        """Let the workers end once the queue is drained; join them only when `wait`."""
-        for _ in self._threads:
-            self._tasks.put(None)
-        if wait:
-            for thread in self._threads:
-                thread.join()
 
 
 @dataclass
@@ -241,23 +188,20 @@ class _Crawl:
             children += self.disc.after_hits(outcome.new_ids, self.all_ids)
             if outcome.capped:
                 self.reporter.info(f"{item.url}: {outcome.reason}")
-        if item.kind == WorkKind.PROBE and capture.outcome in SHOWS_ARTICLE:
+        action = action_for(item.kind, capture.outcome)
+        if action.probe_hit:
             children += self.disc.after_hit(item.article_id or 0, self.all_ids)
         if children:
             added = self.archive.queue.enqueue(run_id, children)
             if added:
                 self._dirty = True
                 self.reporter.queued(added)
-        if item.kind == WorkKind.PROBE and capture.outcome == Outcome.MISSING:
-            # An id that does not exist: nothing to archive (the queue remembers it was tried).
-            self._marks.append(item.id)
-            self.reporter.done(item.url, capture.outcome)
-            return
-        if item.kind == WorkKind.PROBE and capture.outcome == Outcome.PARSE_ERROR:
-            # An unlinked id answering with something unparseable is no evidence that an article
-            # exists there: recording it would make a phantom article. Retried in the next run.
-            self.archive.queue.mark(item.id, WorkState.FAILED)
-            self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
+        if not action.record:
+            if action.mark == WorkState.MISSING:
+                self._marks.append(item.id)  # batched: see _flush_marks
+            elif action.mark is not None:
+                self.archive.queue.mark(item.id, action.mark)
+            self._complain(item, capture, fetch, action.complaint)
             self.reporter.done(item.url, capture.outcome)
             return
         try:
@@ -267,17 +211,23 @@ class _Crawl:
             self.reporter.error(f"{item.url}: not recorded: {exc}")
             self.reporter.done(item.url, "refused")
             return
-        if capture.outcome == Outcome.FETCH_ERROR:
-            self.archive.queue.mark(item.id, WorkState.FAILED)
+        if action.mark is not None:
+            self.archive.queue.mark(item.id, action.mark)
+        self._complain(item, capture, fetch, action.complaint)
+        self._report_change(capture, result, summary)
+        self.reporter.done(item.url, capture.outcome)
+
+    def _complain(self, item: WorkItem, capture: CaptureIn, fetch: FetchResult, complaint: Complaint | None) -> None:
+        """The error line an outcome deserves, if any; a fetch without any answer before the site's
+        first answer is held back (see _unanswered)."""
+        if complaint == Complaint.FETCH:
             message = f"{item.url}: {capture.error} {capture.error_detail or ''}".rstrip()
             if fetch.status is None and self.responses == 0:
                 self._unanswered.append(message)
             else:
                 self.reporter.error(message)
-        elif capture.outcome == Outcome.PARSE_ERROR:
+        elif complaint == Complaint.PARSE:
             self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
-        self._report_change(capture, result, summary)
-        self.reporter.done(item.url, capture.outcome)
 
     def _say_unanswered(self) -> None:
         for message in self._unanswered:
@@ -285,26 +235,7 @@ class _Crawl:
         self._unanswered.clear()
 
     def _report_change(self, capture: CaptureIn, result: CaptureResult, summary: CrawlSummary) -> None:
-        if result.duplicate:
-            return
-        title = capture.content.title if capture.content is not None else None
-        aid = capture.article_id
-        message = None
-        if result.event == EventKind.NEW:
-            message = f"new article {aid}: {title}"
-        elif result.event == EventKind.EDITED:
-            message = f"edited article {aid} (v{result.version}): {', '.join(result.changed_fields)}"
-        elif result.event == EventKind.GONE:
-            message = f"article {aid} gone ({capture.missing_reason})"
-        elif result.event == EventKind.RESTORED:
-            message = f"article {aid} restored"
-            if result.changed_fields:
-                message += f" and edited (v{result.version}): {', '.join(result.changed_fields)}"
-        if message:
-            summary.changes.append(message)
-            self.reporter.change(message)
-        if result.footer_changed:
-            message = f"site footer changed (seen on {capture.url})"
+        for message in change_messages(capture, result):
             summary.changes.append(message)
             self.reporter.change(message)
 
@@ -364,7 +295,7 @@ class _Crawl:
             return self.max_requests is not None and self.requests >= self.max_requests
 
         with self.fetcher_factory(policy) as fetcher:
-            pool = _DaemonPool(workers, "ncgh-fetch")
+            pool = DaemonPool(workers, "ncgh-fetch")
             stopped = False
             try:
                 while True:
@@ -441,26 +372,8 @@ def run_crawl(
     clock_start = now or _now()
     base = (base_url or config.site.base_url).rstrip("/")
     with CrawlLock(db_path), Archive(db_path, gone_after=config.archive.gone_after) as archive:
-        run = archive.queue.unfinished_run()
-        resumed = run is not None
-        if run is not None:
-            if mode != run.mode:
-                reporter.info(f"crawl: --mode {mode} ignored: resuming the unfinished {run.mode} run {run.run_id}")
-            run_id, mode = run.run_id, RunMode(run.mode)
-            run_started_at = run.started_at
-            try:
-                stored = json.loads(run.config_json)
-                base = stored.get("base_url", base).rstrip("/")
-            except (ValueError, AttributeError):
-                pass
-            fresh = not archive.queue.queue_counts(run_id)  # killed while planning: plan again
-        else:
-            run_started_at = iso_utc(clock_start)
-            run_config = json.loads(config.to_json())
-            run_config.update({"base_url": base, "mode": mode, "max_requests": max_requests, "delay": delay})
-            run_id = archive.queue.start_run(mode, run_started_at, json.dumps(run_config, ensure_ascii=False))
-            run_started_at = archive.queue.run_info(run_id).started_at
-            fresh = True
+        run = open_run(archive, config, mode, base, max_requests, delay, clock_start, reporter)
+        run_id, mode, base, run_started_at, resumed = run.run_id, run.mode, run.base_url, run.started_at, run.resumed
         crawl = _Crawl(
             config, archive, base, mode, max_requests, delay, reporter, clock_start, fetcher_factory
         )
@@ -468,7 +381,7 @@ def run_crawl(
         if resumed:
             archive.queue.reopen_run(run_id)
         try:
-            crawl.setup(run_id, run_started_at, fresh)
+            crawl.setup(run_id, run_started_at, run.fresh)
             counts = archive.queue.queue_counts(run_id)
             reporter.start(run_id, mode, resumed, counts.get(WorkState.PENDING, 0))
             status = crawl.work(run_id, summary)

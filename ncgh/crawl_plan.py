@@ -1,4 +1,4 @@
-"""Planning a crawl run: the work items queued before anything is fetched.
+"""Planning a crawl run: the run resumed or started, and the work items queued before anything is fetched.
 
 A fresh run queues discovery seeds, the revisits the schedule (ncgh.schedule) picks within the
 budget, what failed in the previous run and would leave a gap, and for a full crawl every gone
@@ -8,6 +8,8 @@ after planning resumes exactly this plan.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 from zoneinfo import ZoneInfo
@@ -17,7 +19,52 @@ from archive.store import Archive
 from archive.vocab import ArticleStatus, RunMode, WorkKind
 from ncgh.config import Config
 from ncgh.discovery import Discovery, rebase
+from ncgh.pipeline import iso_utc
+from ncgh.report import Reporter
 from ncgh.schedule import GONE_RECHECK, PRIORITY, plan_revisits
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """The run an invocation works on: the archive's unfinished one, resumed, or a new one."""
+
+    run_id: int
+    mode: RunMode
+    base_url: str
+    started_at: str
+    resumed: bool
+    fresh: bool  # its plan is still to be queued (a new run, or one killed while planning)
+
+
+def open_run(
+    archive: Archive,
+    config: Config,
+    mode: RunMode,
+    base_url: str,
+    max_requests: int | None,
+    delay: float | None,
+    now: datetime,
+    reporter: Reporter,
+) -> RunStart:
+    """Resume the archive's unfinished run (its mode and base URL win over the arguments), or start
+    one at `now` recording the config and arguments it runs with."""
+    run = archive.queue.unfinished_run()
+    if run is not None:
+        if mode != run.mode:
+            reporter.info(f"crawl: --mode {mode} ignored: resuming the unfinished {run.mode} run {run.run_id}")
+        base = base_url
+        try:
+            stored = json.loads(run.config_json)
+            base = stored.get("base_url", base).rstrip("/")
+        except (ValueError, AttributeError):
+            pass
+        fresh = not archive.queue.queue_counts(run.run_id)  # killed while planning: plan again
+        return RunStart(run.run_id, RunMode(run.mode), base, run.started_at, resumed=True, fresh=fresh)
+    run_config = json.loads(config.to_json())
+    run_config.update({"base_url": base_url, "mode": mode, "max_requests": max_requests, "delay": delay})
+    run_id = archive.queue.start_run(mode, iso_utc(now), json.dumps(run_config, ensure_ascii=False))
+    started_at = archive.queue.run_info(run_id).started_at
+    return RunStart(run_id, mode, base_url, started_at, resumed=False, fresh=True)
 
 
 def failed_items_of_last_run(archive: Archive, base_url: str) -> list[WorkItem]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from archive.model import CaptureIn, CaptureResult
 from archive.store import Archive
-from archive.vocab import RunStatus
+from archive.vocab import EventKind, RunStatus
 from ncgh.discovery import Discovery
 
 EXIT_OK = 0
@@ -116,3 +117,28 @@ def conclude(summary: CrawlSummary, status: RunStatus, base_url: str, last_failu
             f"the site stopped answering ({silent_streak} requests in a row without an answer);"
             f" last error: {last_failure}"
         )
+
+
+def change_messages(capture: CaptureIn, result: CaptureResult) -> list[str]:
+    """The lines a recorded capture adds to the run's changes: its article event, a footer change."""
+    if result.duplicate:
+        return []
+    messages: list[str] = []
+    title = capture.content.title if capture.content is not None else None
+    aid = capture.article_id
+    message = None
+    if result.event == EventKind.NEW:
+        message = f"new article {aid}: {title}"
+    elif result.event == EventKind.EDITED:
+        message = f"edited article {aid} (v{result.version}): {', '.join(result.changed_fields)}"
+    elif result.event == EventKind.GONE:
+        message = f"article {aid} gone ({capture.missing_reason})"
+    elif result.event == EventKind.RESTORED:
+        message = f"article {aid} restored"
+        if result.changed_fields:
+            message += f" and edited (v{result.version}): {', '.join(result.changed_fields)}"
+    if message:
+        messages.append(message)
+    if result.footer_changed:
+        messages.append(f"site footer changed (seen on {capture.url})")
+    return messages

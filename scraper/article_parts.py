@@ -15,11 +15,12 @@ from functools import lru_cache
 from lxml import etree
 
 from scraper.body import Body, extract_body
-from scraper.extract import clean_copy, extract_main, guess_publication_date
+from scraper.extract import clean_copy, extract_main
 from scraper.footer import FOOTER_MARKER, parse_footer
 from scraper.header import HeaderFields, find_header, normalise_space, parse_header
 from scraper.htmltree import BLOCK_TAGS, drop_element, page_body, text_lines, text_of
 from scraper.profile import CompiledProfile, select_first
+from scraper.pubdate import guess_publication_date
 from scraper.records import Extractor, FooterRecord, ParseError
 
 __all__ = ["ArticleParts", "fallback_parts", "profile_parts"]

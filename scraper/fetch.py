@@ -10,7 +10,8 @@ wrong with one URL and carry on. The rules (see docs/fetching.md):
   and 5xx, honouring Retry-After up to `retry_after_max` (scraper.retry);
 - bodies are streamed and decompressed with a hard cap under a whole-body deadline
   (scraper.http_body), so a gzip bomb costs at most the cap; a body shorter than announced or a
-  broken gzip stream is an error, never a silently short capture.
+  broken gzip stream is an error, never a silently short capture; one request and its body is
+  scraper.attempt.
 
 Host and origin helpers live in scraper.hosts, Retry-After parsing in scraper.retry.
 
@@ -20,7 +21,6 @@ fetch is independent of which thread made it and of what was fetched before.
 
 from __future__ import annotations
 
-import http.client
 import random
 import threading
 import time
@@ -28,9 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import requests
-import urllib3.exceptions
-
+from scraper.attempt import Attempt, send_get
+from scraper.deadline import Exchange
 from scraper.hosts import (
     host_allowed,
     host_key,
@@ -39,14 +38,7 @@ from scraper.hosts import (
     parse_host_entry,
     url_host_port,
 )
-from scraper.http_body import (
-    ACCEPT_ENCODING,
-    Exchange,
-    describe,
-    html_ends_early,
-    read_body,
-    received_headers,
-)
+from scraper.http_body import ACCEPT_ENCODING
 from scraper.politeness import Politeness
 from scraper.records import FetchErrorKind, FetchResult, RedirectHop, header_value
 from scraper.retry import HOST_PAUSE_STATUSES, RETRY_STATUSES, backoff_wait, is_retryable, parse_retry_after
@@ -112,19 +104,6 @@ class FetchPolicy:
         this URL is in allowed_hosts; False for userinfo, ambiguous or non-http(s) URLs
         (scraper.hosts.client_target)."""
         return host_allowed(url, self._allowed)
-
-
-@dataclass
-class _Attempt:
-    """One request/response exchange, internal to the fetcher."""
-
-    status: int | None = None
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-    request_headers: list[tuple[str, str]] = field(default_factory=list)
-    error: FetchErrorKind | None = None
-    detail: str | None = None
-    fetched_at: datetime | None = None
 
 
 class Fetcher:
@@ -254,9 +233,9 @@ class Fetcher:
         attempts = 0
 
         def result(
-            current: str, att: _Attempt | None, error: FetchErrorKind | None = None, detail: str | None = None
+            current: str, att: Attempt | None, error: FetchErrorKind | None = None, detail: str | None = None
         ) -> FetchResult:
-            a = att or _Attempt()
+            a = att or Attempt()
             error = error if error is not None else a.error
             return FetchResult(
                 url=url,
@@ -283,18 +262,9 @@ class Fetcher:
         current = url
         while True:
             if check_robots:
-                rules = self.robots_rules(current)
-                if self._stopped.is_set():
-                    return result(current, None, FetchErrorKind.STOPPED, "the fetcher was stopped")
-                if not rules.allows(current, policy.user_agent):
-                    if rules.no_answer is not None:  # nothing fetched, but because the site did not answer
-                        return result(current, None, rules.no_answer, f"{rules.robots_url}: {rules.reason}")
-                    why = (
-                        f"{rules.robots_url} disallows it for our user agent"
-                        if rules.mode == RobotsMode.PARSED
-                        else f"{rules.robots_url}: {rules.reason}"
-                    )
-                    return result(current, None, FetchErrorKind.ROBOTS_DISALLOWED, why)
+                refusal = self._robots_refusal(current)
+                if refusal is not None:
+                    return result(current, None, *refusal)
             att, attempts = self._with_retries(
                 current, extra, attempts, body_cap or policy.max_body_bytes, keep_prefix
             )
@@ -303,22 +273,9 @@ class Fetcher:
             status = att.status or 0
             location = header_value(att.headers, "Location") if status in REDIRECT_STATUSES else None
             if location is not None:
-                # Read as a browser reads it (backslashes, tabs) and judged by the host the client
-                # will connect to; a target with userinfo or an ambiguous host is refused.
-                joined = join_link(current, location)
-                target = joined if joined is not None else location
-                redirects.append(RedirectHop(url=current, status=status, location=target))
-                if joined is None or not policy.allows_url(joined):
-                    why = "a host not allowed" if joined is not None else "an unusable URL (userinfo, ambiguous host)"
-                    return result(target, att, FetchErrorKind.OFF_SITE_REDIRECT, f"redirect to {why}: {target}")
-                if len(redirects) > policy.max_redirects:
-                    return result(
-                        target,
-                        att,
-                        FetchErrorKind.TOO_MANY_REDIRECTS,
-                        f"more than {policy.max_redirects} redirects",
-                    )
-                current = target
+                current, refusal = self._redirect(current, status, location, redirects)
+                if refusal is not None:
+                    return result(current, att, *refusal)
                 continue
             if status == 304:
                 att.body = b""
@@ -328,9 +285,43 @@ class Fetcher:
             what = "redirect without Location" if 300 <= status < 400 else f"HTTP {status}"
             return result(current, att, FetchErrorKind.HTTP_STATUS, what)
 
+    def _robots_refusal(self, url: str) -> tuple[FetchErrorKind, str] | None:
+        """Why `url` may not be requested under robots.txt (or because the fetcher stopped, or robots.txt
+        got no answer); None when it may."""
+        rules = self.robots_rules(url)
+        if self._stopped.is_set():
+            return FetchErrorKind.STOPPED, "the fetcher was stopped"
+        if rules.allows(url, self.policy.user_agent):
+            return None
+        if rules.no_answer is not None:  # nothing fetched, but because the site did not answer
+            return rules.no_answer, f"{rules.robots_url}: {rules.reason}"
+        if rules.mode == RobotsMode.PARSED:
+            return FetchErrorKind.ROBOTS_DISALLOWED, f"{rules.robots_url} disallows it for our user agent"
+        return FetchErrorKind.ROBOTS_DISALLOWED, f"{rules.robots_url}: {rules.reason}"
+
+    def _redirect(
+        self, current: str, status: int, location: str, redirects: list[RedirectHop]
+    ) -> tuple[str, tuple[FetchErrorKind, str] | None]:
+        """One redirect answer: the hop appended to `redirects`, its target, and why it may not be
+        followed (None when it may).
+
+        The Location is read as a browser reads it (backslashes, tabs) and judged by the host the
+        client will connect to; a target with userinfo or an ambiguous host is refused, and so is a
+        hop beyond `max_redirects`.
+        """
+        joined = join_link(current, location)
+        target = joined if joined is not None else location
+        redirects.append(RedirectHop(url=current, status=status, location=target))
+        if joined is None or not self.policy.allows_url(joined):
+            why = "a host not allowed" if joined is not None else "an unusable URL (userinfo, ambiguous host)"
+            return target, (FetchErrorKind.OFF_SITE_REDIRECT, f"redirect to {why}: {target}")
+        if len(redirects) > self.policy.max_redirects:
+            return target, (FetchErrorKind.TOO_MANY_REDIRECTS, f"more than {self.policy.max_redirects} redirects")
+        return target, None
+
     def _with_retries(
         self, url: str, extra: list[tuple[str, str]], attempts: int, cap: int, keep_prefix: bool
-    ) -> tuple[_Attempt, int]:
+    ) -> tuple[Attempt, int]:
         """One URL (one redirect hop): request, retrying what is worth retrying."""
         policy = self.policy
         host = host_key(url)
@@ -338,12 +329,12 @@ class Fetcher:
         for failure in range(1, policy.max_attempts + 1):
             self.politeness.wait_until(not_before)
             if self._stopped.is_set():
-                return _Attempt(error=FetchErrorKind.STOPPED, detail="the fetcher was stopped"), attempts
+                return Attempt(error=FetchErrorKind.STOPPED, detail="the fetcher was stopped"), attempts
             with self.politeness.slot(host):
                 attempts += 1
                 att = self._request(url, host, extra, cap, keep_prefix)
             if self._stopped.is_set():
-                return _Attempt(error=FetchErrorKind.STOPPED, detail="the fetcher was stopped"), attempts
+                return Attempt(error=FetchErrorKind.STOPPED, detail="the fetcher was stopped"), attempts
             retryable = is_retryable(att.error, att.status)
             retry_after = None
             if att.status is not None and att.status in RETRY_STATUSES:
@@ -364,12 +355,12 @@ class Fetcher:
 
     def _request(
         self, url: str, host: str, extra: list[tuple[str, str]], cap: int, keep_prefix: bool
-    ) -> _Attempt:
+    ) -> Attempt:
         """Send one GET to `url` (whose host_key is `host`) and read the body within the cap; every
-        failure becomes an _Attempt error."""
+        failure becomes an Attempt error."""
         policy = self.policy
         headers = [*self._headers, *extra]
-        att = _Attempt(request_headers=[("Host", host), *headers], fetched_at=self._utcnow())
+        att = Attempt(request_headers=[("Host", host), *headers], fetched_at=self._utcnow())
         # One wall-clock bound for the whole exchange (connect, status line, headers, body): requests'
         # timeouts are per socket read, and a server dripping its headers would otherwise never end.
         exchange = Exchange(policy.connect_timeout + policy.read_timeout)
@@ -379,81 +370,8 @@ class Fetcher:
             with exchange:
                 if self._stopped.is_set():
                     exchange.cut_all()
-                att = self._exchange(url, headers, att, exchange, cap, keep_prefix)
+                att = send_get(self._pool, url, headers, att, exchange, cap, keep_prefix, policy)
         finally:
             with self._live_lock:
                 self._live.discard(exchange)
-        return att
-
-    def _exchange(
-        self,
-        url: str,
-        headers: list[tuple[str, str]],
-        att: _Attempt,
-        exchange: Exchange,
-        cap: int,
-        keep_prefix: bool,
-    ) -> _Attempt:
-        policy = self.policy
-        late = f"response not complete within {exchange.seconds:g} s"
-        try:
-            resp = self._pool.get().get(
-                url,
-                headers=dict(headers),
-                allow_redirects=False,
-                stream=True,
-                proxies=self._pool.proxies_for(url),
-                timeout=(policy.connect_timeout, policy.read_timeout),
-            )
-        except requests.exceptions.Timeout as exc:
-            att.error, att.detail = FetchErrorKind.TIMEOUT, describe(exc)
-            return att
-        except requests.exceptions.InvalidHeader as exc:
-            if exc.args and isinstance(exc.args[0], urllib3.exceptions.InvalidHeader):
-                # Raised while reading the answer (conflicting Content-Length): the server's fault.
-                att.error, att.detail = FetchErrorKind.PROTOCOL, describe(exc)
-            else:  # a request header of ours that HTTP forbids (configuration)
-                att.error, att.detail = FetchErrorKind.INVALID_URL, describe(exc)
-            return att
-        except (
-            requests.exceptions.InvalidURL,
-            requests.exceptions.MissingSchema,
-            requests.exceptions.InvalidSchema,
-            urllib3.exceptions.LocationParseError,
-            UnicodeError,
-        ) as exc:
-            att.error, att.detail = FetchErrorKind.INVALID_URL, describe(exc)
-            return att
-        except (
-            requests.exceptions.RequestException,
-            urllib3.exceptions.HTTPError,
-            http.client.HTTPException,
-            OSError,
-        ) as exc:
-            if exchange.expired.is_set():  # the watchdog cut a connect or a dripping status line/headers
-                att.error, att.detail = FetchErrorKind.TIMEOUT, late
-            else:
-                att.error, att.detail = FetchErrorKind.CONNECTION, describe(exc)
-            return att
-
-        try:
-            att.request_headers = [("Host", att.request_headers[0][1]), *resp.request.headers.items()]
-            if exchange.expired.is_set():
-                # Cut while the headers dripped: http.client takes the shut-down socket's end for the
-                # end of the header section, so what it parsed is not the server's answer.
-                att.error, att.detail = FetchErrorKind.TIMEOUT, late
-                return att
-            att.status = resp.status_code
-            att.headers = received_headers(resp.raw)
-            att.body, att.error, att.detail = read_body(resp.raw, cap, policy.read_timeout, keep_prefix, exchange)
-            if att.error is None and 200 <= att.status < 300:
-                cut_short = html_ends_early(resp.raw.headers, att.body)
-                if cut_short is not None:  # retried like any truncated body, never a short capture
-                    att.body, att.error, att.detail = b"", FetchErrorKind.TRUNCATED, cut_short
-        finally:
-            cut = exchange.finish()  # nothing is cut after this, so the connection may be reused
-            if att.error is None and not cut:
-                resp.raw.release_conn()
-            else:
-                resp.close()  # drop a connection with unread or broken data
         return att

@@ -14,6 +14,8 @@ import hashlib
 import re
 from functools import lru_cache
 
+from lxml import etree
+
 from scraper.article_parts import ArticleParts, fallback_parts, profile_parts
 from scraper.dates import DateValue
 from scraper.discover import article_id_from_url
@@ -21,7 +23,7 @@ from scraper.encoding import Decoded, decode
 from scraper.header import normalise_space
 from scraper.htmltree import build_tree, page_body, text_lines, utf8_bytes
 from scraper.page_limits import check_page
-from scraper.profile import DEFAULT_PROFILE, SiteProfile, compile_profile, select_first
+from scraper.profile import DEFAULT_PROFILE, CompiledProfile, SiteProfile, compile_profile, select_first
 from scraper.records import ArticleMissing, ArticleRecord, Extractor, ParseError, ParseWarning
 from scraper.sanitize import absolute_url
 from scraper.signature import is_attachment_line, split_signature
@@ -97,70 +99,14 @@ def parse_decoded(
     """`parse_article` for a page the caller has decoded already (`decode(body, content_type)`; the
     crawl pipeline records how each page was decoded), so that it is not decoded twice."""
     check_page(decoded.text)  # a page too pathological for a tree is a ParseError, before libxml2 sees it
-    compiled = compile_profile(profile)
     data = utf8_bytes(body, decoded)
     root = build_tree(data)
-    base = url
-    base_el = next(root.iter("base"), None)
-    if base_el is not None and url and base_el.get("href"):
-        base = absolute_url(url, base_el.get("href", ""))
-
-    matched = {
-        "title": select_first(compiled.title, root),
-        "body": select_first(compiled.body, root),
-        "info": select_first(compiled.info, root),
-        "footer": select_first(compiled.footer, root),
-    }
-    found: ArticleParts
-    if matched["title"] is not None and matched["body"] is not None:
-        found = profile_parts(root, matched, compiled, base)
-        if sum(map(len, found.body.paragraphs)) < 80:
-            message = _missing_message(found.body.paragraphs, profile.missing_patterns)
-            if message is not None:
-                raise ArticleMissing(f"page says the article does not exist: {message}")
-    else:
-        page_lines = text_lines(page_body(root))
-        message = _missing_message(page_lines, profile.missing_patterns)
-        # The fallback extractor works on lxml.html elements: parse again, into those (the same
-        # bytes, so the same page lines).
-        try:
-            found = fallback_parts(build_tree(data, html_elements=True), compiled, base, page_lines)
-        except ParseError:
-            if message is not None:
-                raise ArticleMissing(f"page says the article does not exist: {message}") from None
-            raise
-        # A page saying "does not exist" is missing unless the fallback found an article of some
-        # length elsewhere on it (a widget's "内容不存在" on a real article page).
-        prose = sum(len(p) for p in found.body.paragraphs if message is None or message not in p)
-        if message is not None and prose < _MISSING_MAX_PROSE:
-            raise ArticleMissing(f"page says the article does not exist: {message}")
-
+    found = _find_parts(root, data, compile_profile(profile), profile, _page_base(root, url))
     title, column = _title_column(found.title)
-    names = [a.name for a in found.body.attachments]
-    captions = found.body.caption_lines
-    paragraphs = found.body.paragraphs
-    if captions or names:  # most pages have neither: no paragraph needs hashing or matching
-        paragraphs = [
-            p for p in paragraphs if p not in captions and not (names and is_attachment_line(p, names))
-        ]
-    paragraphs, signature = split_signature(paragraphs)
+    paragraphs, signature = _body_paragraphs(found)
     if title is None and not paragraphs:
         raise ParseError("no article: neither a title nor body text was found")
     published: DateValue | None = found.header.published
-    warnings: list[ParseWarning] = []
-    if title is None:
-        warnings.append(ParseWarning.MISSING_TITLE)
-    if published is None:
-        warnings.append(ParseWarning.MISSING_DATE)
-    if found.header.views is None:
-        warnings.append(ParseWarning.MISSING_VIEWS)
-    if not paragraphs and not found.body.images and not found.body.attachments:
-        warnings.append(ParseWarning.EMPTY_BODY)
-    if found.extractor == Extractor.FALLBACK:
-        warnings.append(ParseWarning.FALLBACK_USED)
-    if found.footer is None:
-        warnings.append(ParseWarning.FOOTER_MISSING)
-
     return ArticleRecord(
         url=url,
         article_id=article_id_from_url(url) if url else None,
@@ -179,8 +125,84 @@ def parse_decoded(
         footer=found.footer,
         encoding=decoded.encoding,
         extractor=found.extractor,
-        warnings=warnings,
+        warnings=_warnings(found, title, paragraphs),
         parser_version=parser_version_for(profile),
     )
 
 
+# ---- the steps ---------------------------------------------------------------------------------
+
+
+def _page_base(root: etree._Element, url: str | None) -> str | None:
+    """The URL relative links resolve against: the page's `<base href>` when it has one."""
+    base_el = next(root.iter("base"), None)
+    if base_el is not None and url and base_el.get("href"):
+        return absolute_url(url, base_el.get("href", ""))
+    return url
+
+
+def _find_parts(
+    root: etree._Element, data: bytes, compiled: CompiledProfile, profile: SiteProfile, base: str | None
+) -> ArticleParts:
+    """Title, header, body and footer by the profile when its title and body selectors match, else
+    by the fallback; ArticleMissing for a page that says the article does not exist."""
+    matched = {
+        "title": select_first(compiled.title, root),
+        "body": select_first(compiled.body, root),
+        "info": select_first(compiled.info, root),
+        "footer": select_first(compiled.footer, root),
+    }
+    if matched["title"] is not None and matched["body"] is not None:
+        found = profile_parts(root, matched, compiled, base)
+        if sum(map(len, found.body.paragraphs)) < 80:
+            message = _missing_message(found.body.paragraphs, profile.missing_patterns)
+            if message is not None:
+                raise ArticleMissing(f"page says the article does not exist: {message}")
+        return found
+    page_lines = text_lines(page_body(root))
+    message = _missing_message(page_lines, profile.missing_patterns)
+    # The fallback extractor works on lxml.html elements: parse again, into those (the same
+    # bytes, so the same page lines).
+    try:
+        found = fallback_parts(build_tree(data, html_elements=True), compiled, base, page_lines)
+    except ParseError:
+        if message is not None:
+            raise ArticleMissing(f"page says the article does not exist: {message}") from None
+        raise
+    # A page saying "does not exist" is missing unless the fallback found an article of some
+    # length elsewhere on it (a widget's "内容不存在" on a real article page).
+    prose = sum(len(p) for p in found.body.paragraphs if message is None or message not in p)
+    if message is not None and prose < _MISSING_MAX_PROSE:
+        raise ArticleMissing(f"page says the article does not exist: {message}")
+    return found
+
+
+def _body_paragraphs(found: ArticleParts) -> tuple[list[str], str | None]:
+    """(paragraphs, signature): the body's paragraphs without image captions and attachment lines,
+    and the trailing signature block split off."""
+    names = [a.name for a in found.body.attachments]
+    captions = found.body.caption_lines
+    paragraphs = found.body.paragraphs
+    if captions or names:  # most pages have neither: no paragraph needs hashing or matching
+        paragraphs = [
+            p for p in paragraphs if p not in captions and not (names and is_attachment_line(p, names))
+        ]
+    return split_signature(paragraphs)
+
+
+def _warnings(found: ArticleParts, title: str | None, paragraphs: list[str]) -> list[ParseWarning]:
+    """What the record lacks or how it was found, in a fixed order."""
+    warnings: list[ParseWarning] = []
+    if title is None:
+        warnings.append(ParseWarning.MISSING_TITLE)
+    if found.header.published is None:
+        warnings.append(ParseWarning.MISSING_DATE)
+    if found.header.views is None:
+        warnings.append(ParseWarning.MISSING_VIEWS)
+    if not paragraphs and not found.body.images and not found.body.attachments:
+        warnings.append(ParseWarning.EMPTY_BODY)
+    if found.extractor == Extractor.FALLBACK:
+        warnings.append(ParseWarning.FALLBACK_USED)
+    if found.footer is None:
+        warnings.append(ParseWarning.FOOTER_MISSING)
+    return warnings

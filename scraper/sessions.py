@@ -15,13 +15,13 @@ import threading
 import requests
 from requests.adapters import HTTPAdapter
 
+from scraper.deadline import DEADLINE_POOL_CLASSES
 from scraper.hosts import origin_of
-from scraper.http_body import DEADLINE_POOL_CLASSES
 
 
 class DeadlineAdapter(HTTPAdapter):
     """HTTPAdapter whose connections register with the fetching thread's Exchange, so the request's
-    wall-clock deadline (scraper.http_body.Exchange) can cut a status line or headers that drip.
+    wall-clock deadline (scraper.deadline.Exchange) can cut a status line or headers that drip.
 
     Through a SOCKS proxy urllib3's own SOCKS pools are kept: there only the body has the deadline."""
 

@@ -9,12 +9,12 @@ when the server was advanced: `--day 5` equals five `advance` calls.
 from __future__ import annotations
 
 import hashlib
-import math
 import random
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
-from importlib import resources
+
+from simulator import prose
 
 SITE_TZ = timezone(timedelta(hours=8))  # Asia/Shanghai has had no DST since 1991
 DAY0_DATE = date(2024, 10, 28)  # the newest date seen on the real site; the simulator's "today" at day 0
@@ -36,51 +36,6 @@ EMAIL = "ncghwlzx@163.com"
 ADDRESS = "南昌市红谷滩新区会展路29号"
 POSTCODE = "330038"
 
-DISTRICTS = ("东湖区", "西湖区", "青云谱区", "青山湖区", "新建区", "红谷滩区", "南昌县", "进贤县", "安义县")
-UNITS = (
-    "青山湖区总工会", "东湖区总工会", "西湖区总工会", "青云谱区总工会", "新建区总工会", "红谷滩区总工会",
-    "南昌县总工会", "进贤县总工会", "安义县总工会", "市教育工会", "市卫生健康工会", "南昌铁路局工会",
-    "江铃集团工会", "洪都集团工会", "市城管局工会", "市交通运输局工会", "市第一医院", "市第三医院",
-)
-NAMES = (
-    "葛文利", "李志晴", "王琳", "张伟", "刘芳", "陈静", "杨勇", "黄敏", "赵强", "周丽", "吴涛", "徐明",
-    "孙霞", "胡军", "朱红", "郭峰", "何平", "罗娟", "熊亮", "万芸", "涂建华", "邓小燕",
-)
-COLUMNS = ("基层工会动态", "工会新闻", "劳模风采", "职工之家", "普惠服务", "困难帮扶", "权益保障")
-SOURCES = ("南昌市总工会", "东湖区总工会", "青山湖区总工会", "南昌日报", "江西工人报", "市总工会办公室")
-ACTIVITIES = (
-    "劳动技能竞赛", "职工运动会", "金秋助学", "送清凉", "夏送清凉", "冬送温暖", "法律知识讲座",
-    "职工读书月", "女职工健康讲座", "劳模座谈会", "工匠评选", "安康杯竞赛", "职工书画摄影展",
-    "农民工返乡送车票", "户外劳动者驿站揭牌", "困难职工走访慰问", "集体协商要约", "职工心理健康讲座",
-)
-MEETINGS = ("全委会议", "工作会议", "经审工作会议", "代表大会", "专题学习会", "工作推进会", "座谈会")
-TITLE_FIXES = (("召开", "隆重召开"), ("开展", "组织开展"), ("活动", "系列活动"), ("举办", "成功举办"))
-
-TITLE_PATTERNS = (
-    "{unit}开展{activity}活动",
-    "{unit}召开{year}年{meeting}",
-    "市总工会举办{year}年{activity}",
-    "关于开展{year}年{activity}的通知",
-    "{district}总工会{activity}活动圆满结束",
-    "{unit}组织开展{activity}",
-    "市总工会领导到{unit}调研指导工作",
-    "{unit}:{activity}温暖职工心",
-    "{year}年全市工会{meeting}在昌召开",
-)
-SENTENCE_PATTERNS = (
-    "{month}月{day}日,{unit}组织开展了{activity}活动,{n}余名职工参加。",
-    "活动中,{unit}负责同志对{activity}工作提出了具体要求。",
-    "此次{activity}活动受到了广大职工的一致好评。",
-    "{unit}相关负责人表示,将继续做好{activity}工作,切实为职工办实事、解难事。",
-    "据了解,{district}今年已累计投入资金{n}万元,惠及职工{n2}人次。",
-    "会上,与会人员认真学习了有关文件精神,并就下一步工作进行了讨论。",
-    "{month}月{day}日上午,{unit}召开{meeting},总结上一阶段工作,部署下一阶段任务。",
-    "下一步,{district}各级工会将以此次{activity}为契机,进一步增强服务职工的能力。",
-)
-CAPTION_PATTERNS = ("图为{activity}现场", "{unit}开展{activity}", "{activity}活动合影", "领导为获奖职工颁奖")
-ATTACHMENT_PATTERNS = ("关于开展{year}年{activity}的通知", "{year}年{activity}报名表", "{activity}实施方案")
-ATTACHMENT_EXTS = ("pdf", "doc", "xls")
-
 
 def day_date(day: int) -> date:
     """The calendar date (site-local) of a simulated day."""
@@ -90,20 +45,6 @@ def day_date(day: int) -> date:
 def _rng(*parts: object) -> random.Random:
     # str seeds are hashed with SHA-512 by random.Random: stable across runs and PYTHONHASHSEED.
     return random.Random(":".join(str(p) for p in parts))
-
-
-def _load_sentences() -> tuple[str, ...]:
-    text = resources.files("simulator").joinpath("data/seed_body.txt").read_text("utf-8")
-    out: list[str] = []
-    for line in text.splitlines():
-        for piece in re.findall(r"[^。]+。?", line.strip()):
-            piece = piece.strip()
-            if len(piece) >= 8:
-                out.append(piece)
-    return tuple(out)
-
-
-SEED_SENTENCES = _load_sentences()
 
 
 @dataclass
@@ -235,66 +176,6 @@ def footer_for_day(seed: int, day: int, params: TimelineParams) -> FooterState:
     )
 
 
-# ---------------------------------------------------------------- text generation
-
-
-def _fill(rng: random.Random, pattern: str, year: int) -> str:
-    return pattern.format(
-        unit=rng.choice(UNITS), activity=rng.choice(ACTIVITIES), meeting=rng.choice(MEETINGS),
-        district=rng.choice(DISTRICTS), year=year, month=rng.randint(1, 12), day=rng.randint(1, 28),
-        n=rng.randint(2, 30) * 10, n2=rng.randint(100, 9000),
-    )
-
-
-def _sentence(rng: random.Random, year: int, used: set[int]) -> str:
-    """A seed sentence not yet used in this article (60%), or a filled-in event sentence."""
-    if rng.random() < 0.6 and len(used) < len(SEED_SENTENCES):
-        i = rng.randrange(len(SEED_SENTENCES))
-        while i in used:
-            i = (i + 1) % len(SEED_SENTENCES)
-        used.add(i)
-        s = SEED_SENTENCES[i]
-        return s.replace("东湖区", rng.choice(DISTRICTS)) if "东湖区" in s else s
-    return _fill(rng, rng.choice(SENTENCE_PATTERNS), year)
-
-
-def _paragraph(rng: random.Random, year: int, used: set[int] | None = None) -> str:
-    used = set() if used is None else used
-    return "".join(_sentence(rng, year, used) for _ in range(rng.choice((1, 1, 2, 2, 3))))
-
-
-def _paragraphs(rng: random.Random, year: int) -> list[str]:
-    target = int(math.exp(rng.uniform(math.log(200), math.log(4800))))
-    paras: list[str] = []
-    used: set[int] = set()
-    total = -2  # length of "\n\n".join(paras): no separator before the first paragraph
-    while total < target:
-        p = _paragraph(rng, year, used)
-        if total + len(p) + 2 > 5000:
-            if total >= 200:
-                break
-            p = p[: 5000 - total - 3].rstrip(",、") + "。"
-        paras.append(p)
-        total += len(p) + 2
-    return paras
-
-
-def _signature(rng: random.Random, published: date) -> list[str]:
-    kind = rng.choices(("unit_name", "unit_colon", "name", "unit", "byline", "none"), (3, 2, 1, 1, 2, 3))[0]
-    unit, name = rng.choice(UNITS), rng.choice(NAMES)
-    if kind == "none":
-        return []
-    line = {
-        "unit_name": f"{unit} {name}", "unit_colon": f"{unit}:{name}", "name": name, "unit": unit,
-        "byline": f"({unit}{name})",
-    }[kind]
-    lines = [line]
-    if rng.random() < 0.3:
-        d = published - timedelta(days=rng.randint(0, 2))
-        lines.append(f"{d.year}年{d.month}月{d.day}日")
-    return lines
-
-
 def _template_for(published: date) -> str:
     if published.year <= 2017:
         return "old"
@@ -313,9 +194,9 @@ def _make_article(seed: int, article_id: int, published: date, first_day: int, l
     category = rng.choices(tuple(CATEGORIES), CATEGORY_WEIGHTS)[0]
     template = _template_for(published) if first_day == 0 else "current"
     year = published.year
-    title_core = _fill(rng, rng.choice(TITLE_PATTERNS), year)
-    column = rng.choice(COLUMNS) if rng.random() < 0.3 else None
-    paragraphs = _paragraphs(rng, year)
+    title_core = prose.fill(rng, rng.choice(prose.TITLE_PATTERNS), year)
+    column = rng.choice(prose.COLUMNS) if rng.random() < 0.3 else None
+    paragraphs = prose.paragraphs(rng, year)
     quirk = None
     q = rng.random()
     if q < 0.01 and sum(map(len, paragraphs)) < 2400:
@@ -328,15 +209,15 @@ def _make_article(seed: int, article_id: int, published: date, first_day: int, l
     images: list[ImageSpec] = []
     if rng.random() < 0.2:
         for k in range(1, rng.randint(1, 3) + 1):
-            caption = _fill(rng, rng.choice(CAPTION_PATTERNS), year) if rng.random() < 0.6 else None
+            caption = prose.fill(rng, rng.choice(prose.CAPTION_PATTERNS), year) if rng.random() < 0.6 else None
             images.append(ImageSpec(_image_path(article_id, published, k, rng.choice(("jpg", "png"))),
                                     caption, rng.randrange(len(paragraphs))))
         images.sort(key=lambda i: i.after)  # page order
     attachments: list[AttachmentSpec] = []
     if rng.random() < 0.1:
         for k in range(1, rng.randint(1, 2) + 1):
-            ext = rng.choice(ATTACHMENT_EXTS)
-            name = _fill(rng, rng.choice(ATTACHMENT_PATTERNS), year) + "." + ext
+            ext = rng.choice(prose.ATTACHMENT_EXTS)
+            name = prose.fill(rng, rng.choice(prose.ATTACHMENT_PATTERNS), year) + "." + ext
             attachments.append(AttachmentSpec(f"/nczhghcms/upload/files/{published:%Y%m}/{article_id}_{k}.{ext}", name))
     hh, mm, ss = rng.randint(8, 18), rng.randint(0, 59), rng.randint(0, 59)
     age = max((DAY0_DATE - published).days, 0)
@@ -344,8 +225,8 @@ def _make_article(seed: int, article_id: int, published: date, first_day: int, l
     art = Article(
         id=article_id, category=category, column=column, title_core=title_core, published=published,
         created_time=f"{hh:02d}:{mm:02d}:{ss:02d}", template=template,
-        header_line=rng.random() < 0.85, source=rng.choice(SOURCES) if template == "nav2020" else None,
-        author=None, paragraphs=paragraphs, signature_lines=_signature(rng, published), images=images,
+        header_line=rng.random() < 0.85, source=rng.choice(prose.SOURCES) if template == "nav2020" else None,
+        author=None, paragraphs=paragraphs, signature_lines=prose.signature_lines(rng, published), images=images,
         attachments=attachments, linked=linked, views=views, first_day=first_day,
         paragraph_style=rng.randrange(4), old_blank_lines=rng.random() < 0.5, quirk=quirk,
     )
@@ -461,7 +342,7 @@ class SiteState:
         if kind == "paragraph_added" and len("\n\n".join(art.paragraphs)) > 4390:  # stay within 5000
             kind = "paragraph_removed" if removable else "title_fix"
         if kind == "title_fix":
-            for old, new in TITLE_FIXES:
+            for old, new in prose.TITLE_FIXES:
                 if old in art.title_core and new not in art.title_core:
                     art.title_core = art.title_core.replace(old, new, 1)
                     break
@@ -471,7 +352,7 @@ class SiteState:
                 art.title_core = fixed if fixed != art.title_core else base + "(修订)"
         elif kind == "paragraph_added":
             pos = rng.randint(0, len(art.paragraphs))
-            art.paragraphs.insert(pos, _paragraph(rng, d + 2024)[:600])
+            art.paragraphs.insert(pos, prose.paragraph(rng, d + 2024)[:600])
             art.images = [ImageSpec(i.path, i.caption, i.after + 1) if i.after >= pos else i for i in art.images]
         elif kind == "paragraph_removed":
             del art.paragraphs[drop]

@@ -8,9 +8,9 @@ there so that an extractor has to earn its keep. All text is GBK-encodable so `-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
 from simulator.content import CATEGORIES, Article, FooterState
+from simulator.refs import article_path, article_text, esc, indent
 
 ARTICLE_PATH = "/nczhghcms/article/{id}"
 LIST_PATH = "/nczhghcms/category/{category}?pageNum={page}"
@@ -30,60 +30,6 @@ class PageContext:
     notices: list[Article]  # newest linked articles of category 175
 
 
-def _e(text: str) -> str:
-    return escape(text, quote=True)
-
-
-# Character references, as CMS editors and Word pastes leave them on real Chinese government pages
-# (`&#12288;` indentation, `&#8220;…&#8221;` quotes, named ones, `&#47;` in links). Each article is
-# written in one of four styles (by its id): plain characters, decimal references with ";", hex ones
-# without ";" where the next character cannot continue the number, or named ones. The truth is the
-# decoded text, so the parser must decode them as a browser does (issue 13: it once turned
-# `&#8220;` into `220;`).
-_REF_CHARS = {"“": "ldquo", "”": "rdquo", "‘": "lsquo", "’": "rsquo", "—": "mdash", "、": None, "，": None, "/": "sol"}
-_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
-
-
-def ref_style(a: Article) -> int:
-    """How article `a` writes characters: 0 plain, 1 decimal, 2 hex without ";", 3 named references."""
-    return a.id % 4
-
-
-def _refs(markup: str, style: int, chars: str = "“”‘’—、，") -> str:
-    """`markup` (escaped already) with `chars` written as character references in `style`."""
-    if style == 0:
-        return markup
-    out: list[str] = []
-    for i, ch in enumerate(markup):
-        if ch not in chars:
-            out.append(ch)
-        elif style == 1:
-            out.append(f"&#{ord(ch)};")
-        elif style == 2:
-            after = markup[i + 1 : i + 2]
-            out.append(f"&#x{ord(ch):X}" + (";" if not after or after in _HEX_DIGITS or after == ";" else ""))
-        else:
-            name = _REF_CHARS.get(ch)
-            out.append(f"&{name};" if name else f"&#{ord(ch)};")
-    return "".join(out)
-
-
-def _t(text: str, a: Article) -> str:
-    """Escaped text of article `a`, in its reference style."""
-    return _refs(_e(text), ref_style(a))
-
-
-def _u(path: str, a: Article) -> str:
-    """A link or image path of article `a` for an attribute: its slashes as references in its style."""
-    return _refs(_e(path), ref_style(a), "/")
-
-
-def _indent(a: Article) -> str:
-    """The two ideographic spaces some editors indent paragraphs with, as references (whitespace:
-    not part of the text)."""
-    return {1: "&#12288;&#12288;", 2: "&#x3000&#x3000;", 3: "&#12288;&#12288;"}.get(ref_style(a), "")
-
-
 def _meta(charset: str | None, old_style: bool) -> str:
     if charset is None:
         return ""
@@ -97,7 +43,7 @@ def _head(title: str, charset: str | None, old_style: bool = False) -> str:
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n"
         + _meta(charset, old_style)
         + '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f"<title>{_e(title)} - 南昌市总工会</title>\n"
+        f"<title>{esc(title)} - 南昌市总工会</title>\n"
         '<meta name="keywords" content="南昌市总工会,南昌工会,工会新闻,职工之家">\n'
         '<meta name="description" content="南昌市总工会官方网站">\n'
         '<link rel="stylesheet" type="text/css" href="/static/css/common.css">\n'
@@ -154,7 +100,7 @@ def _tail() -> str:
 
 def _link_list(arts: list[Article]) -> str:
     return "".join(
-        f'<li><a href="{ARTICLE_PATH.format(id=a.id)}" title="{_e(a.title)}">{_e(a.title)}</a></li>' for a in arts
+        f'<li><a href="{ARTICLE_PATH.format(id=a.id)}" title="{esc(a.title)}">{esc(a.title)}</a></li>' for a in arts
     )
 
 
@@ -196,7 +142,7 @@ def _prevnext(ctx: PageContext) -> str:
     def one(label: str, a: Article | None) -> str:
         if a is None:
             return f"<p>{label}:没有了</p>"
-        return f'<p>{label}:<a href="{ARTICLE_PATH.format(id=a.id)}">{_e(a.title)}</a></p>'
+        return f'<p>{label}:<a href="{ARTICLE_PATH.format(id=a.id)}">{esc(a.title)}</a></p>'
 
     return f'<div class="detail-prevnext">{one("上一篇", ctx.prev_article)}{one("下一篇", ctx.next_article)}</div>\n'
 
@@ -214,7 +160,7 @@ SHARE = (
 
 def _p(text: str, style: int, i: int, a: Article) -> str:
     """A body paragraph; the wrapping varies per article so selectors cannot lean on one shape."""
-    t = _indent(a) + _t(text, a)
+    t = indent(a) + article_text(text, a)
     if style == 1:
         return f'<p style="text-indent: 2em;">{t}</p>'
     if style == 2:
@@ -231,12 +177,12 @@ def _modern_body(a: Article) -> str:
         out.append(_p(para, a.paragraph_style, i, a))
         for img in a.images:
             if img.after == i and i < len(a.paragraphs):
-                out.append(f'<p style="text-align: center;"><img src="{_u(img.path, a)}" alt="" border="0" /></p>')
+                out.append(f'<p style="text-align: center;"><img src="{article_path(img.path, a)}" alt="" border="0" /></p>')
                 if img.caption:
-                    out.append(f'<p class="img-caption" style="text-align: center;">{_t(img.caption, a)}</p>')
-    out.extend(f'<p style="text-align: right;">{_t(line, a)}</p>' for line in a.signature_lines)
+                    out.append(f'<p class="img-caption" style="text-align: center;">{article_text(img.caption, a)}</p>')
+    out.extend(f'<p style="text-align: right;">{article_text(line, a)}</p>' for line in a.signature_lines)
     out.extend(
-        f'<p class="attachment">附件:<a href="{_u(att.path, a)}" target="_blank">{_t(att.name, a)}</a></p>'
+        f'<p class="attachment">附件:<a href="{article_path(att.path, a)}" target="_blank">{article_text(att.name, a)}</a></p>'
         for att in a.attachments
     )
     return "\n".join(out)
@@ -248,25 +194,25 @@ def _old_body(a: Article) -> str:
     chunks: list[str] = []
     for i, para in enumerate(a.body_paragraphs):
         indent = "" if i == 0 and a.paragraph_style == 0 else "    "
-        chunk = indent + _t(para, a)
+        chunk = indent + article_text(para, a)
         for img in a.images:
             if img.after == i and i < len(a.paragraphs):
-                chunk += f'<br>\n<img src="{_u(img.path, a)}" border="0">'
+                chunk += f'<br>\n<img src="{article_path(img.path, a)}" border="0">'
                 if img.caption:
-                    chunk += f'<br>\n<span class="img-caption">{_t(img.caption, a)}</span>'
+                    chunk += f'<br>\n<span class="img-caption">{article_text(img.caption, a)}</span>'
         chunks.append(chunk)
     out.append(sep.join(chunks))
     for line in a.signature_lines:
-        out.append("<br>\n" + " " * 24 + _t(line, a))
+        out.append("<br>\n" + " " * 24 + article_text(line, a))
     for att in a.attachments:
-        out.append(f'<br>\n附件:<a href="{_u(att.path, a)}">{_t(att.name, a)}</a>')
+        out.append(f'<br>\n附件:<a href="{article_path(att.path, a)}">{article_text(att.name, a)}</a>')
     out.append("<br>\n&nbsp;\n")
     return "".join(out)
 
 
 def _info_line(a: Article, views: int) -> str:
     if a.template == "nav2020":
-        return f"发布时间:{a.published.isoformat()}   来源:{_e(a.source or '')}   浏览量:{views}"
+        return f"发布时间:{a.published.isoformat()}   来源:{esc(a.source or '')}   浏览量:{views}"
     return f"发布时间:{a.published.isoformat()} 浏览量:{views}"
 
 
@@ -288,7 +234,7 @@ def render_article(a: Article, ctx: PageContext) -> str:
         _breadcrumb(a)
         + '<div class="detail-left">\n<div class="detail-wrap">\n'
         + nav
-        + f'<h2 class="detail-title">{_t(a.title, a)}</h2>\n'
+        + f'<h2 class="detail-title">{article_text(a.title, a)}</h2>\n'
         + info
         + f'<div class="detail-font">{FONT_CONTROL}</div>\n'
         + f'<div id="zoom" class="detail-content">\n{_modern_body(a)}\n</div>\n'
@@ -306,7 +252,7 @@ def _render_old(a: Article, ctx: PageContext) -> str:
         ctx,
         _breadcrumb(a)
         + '<table class="art-table" width="760" border="0" cellspacing="0" cellpadding="0" align="left">\n'
-        + f'<tr><td class="art-title" align="center">{_t(a.title, a)}</td></tr>\n'
+        + f'<tr><td class="art-title" align="center">{article_text(a.title, a)}</td></tr>\n'
         + info
         + f'<tr><td class="art-font" align="right">{FONT_CONTROL}</td></tr>\n'
         + f'<tr><td id="zoom" class="art-body">\n{_old_body(a)}</td></tr>\n'
@@ -339,7 +285,7 @@ def render_not_found(charset: str | None) -> str:
 def render_list(category: int, page: int, arts: list[Article], has_next: bool, last_page: int, ctx: PageContext) -> str:
     """A category list page: `ul.news-list > li > a` with `span.date`, `div.pagination a.next`."""
     items = "\n".join(
-        f'<li><a href="{ARTICLE_PATH.format(id=a.id)}" title="{_e(a.title)}" target="_blank">{_e(a.title)}</a>'
+        f'<li><a href="{ARTICLE_PATH.format(id=a.id)}" title="{esc(a.title)}" target="_blank">{esc(a.title)}</a>'
         f'<span class="date">{a.published.isoformat()}</span></li>'
         for a in arts
     )
@@ -392,18 +338,18 @@ def render_vendor(a: Article, ctx: PageContext) -> str:
     """The vendor (aoyacms) front end: another layout no parse profile matches; one-line footer."""
     f = ctx.footer
     notices = "".join(
-        f'<li><a href="/plugin/gh/ghzx/pc_detail.php?erid=34&amp;id={n.id}&amp;yiid=32">{_e(n.title)}</a></li>'
+        f'<li><a href="/plugin/gh/ghzx/pc_detail.php?erid=34&amp;id={n.id}&amp;yiid=32">{esc(n.title)}</a></li>'
         for n in ctx.notices
     )
-    paras = "\n".join(f"<p>{_indent(a)}{_t(p, a)}</p>" for p in a.body_paragraphs)
-    paras += "".join(f'\n<p><img src="{_u(i.path, a)}"></p>' for i in a.images)
-    paras += "".join(f"\n<p>{_t(line, a)}</p>" for line in a.signature_lines)
+    paras = "\n".join(f"<p>{indent(a)}{article_text(p, a)}</p>" for p in a.body_paragraphs)
+    paras += "".join(f'\n<p><img src="{article_path(i.path, a)}"></p>' for i in a.images)
+    paras += "".join(f"\n<p>{article_text(line, a)}</p>" for line in a.signature_lines)
     return (
         _head(a.title, ctx.charset)
         + "<body>\n"
         + '<div class="ay-top"><div class="ay-logo">南昌市总工会 职工服务平台</div></div>\n'
         + '<div class="ay-main">\n<div class="ay-left">\n'
-        + f'<div class="ay-tit">{_t(a.title, a)}</div>\n'
+        + f'<div class="ay-tit">{article_text(a.title, a)}</div>\n'
         + f'<div class="ay-time">时间:{a.published.isoformat()}&nbsp;&nbsp;点击数:{ctx.views}</div>\n'
         + f'<div class="ay-text">\n{paras}\n</div>\n</div>\n'
         + f'<div class="ay-right">\n<div class="ay-block"><div class="ay-bt">通知公告</div><ul>{notices}</ul></div>\n'

@@ -1,4 +1,5 @@
-"""Shared fixtures: the site simulator over real HTTP on a free loopback port; the hypothesis profile."""
+"""Shared fixtures: the site simulator over real HTTP on a free loopback port, the fetcher tests'
+routable LocalServer (tests/support/fetch.py); the hypothesis profile."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import pytest
 from hypothesis import settings
 
 from simulator import SimConfig, SimServer
+from tests.support.fetch import LocalServer
 
 # Property tests draw the same examples on every run (seeded from each test's own hash), so the
 # suite's time and outcome do not vary from run to run; no per-example deadline, whose verdict
 # depends on how busy the machine is. Each test still states its own max_examples.
 settings.register_profile("ncgh", derandomize=True, deadline=None, database=None, max_examples=100)
 settings.load_profile("ncgh")
-
 
 @pytest.fixture
 def sim() -> Iterator[SimServer]:
@@ -36,3 +37,11 @@ def sim_factory() -> Iterator[Callable[..., SimServer]]:
     yield make
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    """A LocalServer on a free loopback port, answering only the routes a test adds; closed at teardown."""
+    s = LocalServer()
+    yield s
+    s.close()

@@ -21,8 +21,8 @@ from pathlib import Path
 import click
 
 from archive.bodies import BodyIntegrityError
+from archive.fileinfo import Failure, FileState, classify_error, error_text, inspect_file
 from archive.schema import SchemaError
-from archive.verify import Failure, FileState, classify_error, error_text, inspect_file
 
 EXIT_USAGE = 2
 EXIT_NOT_AN_ARCHIVE = 2

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
+from archive.fileinfo import FileState, inspect_file
 from archive.schema import SchemaError
-from archive.verify import FileState, inspect_file
 from archive.vocab import RunMode
 from ncgh import config_checks
 from ncgh.commands._errors import EXIT_STORAGE, ArchiveFailure, archive_failure, file_failure

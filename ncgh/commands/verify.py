@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import click
 
-from archive.verify import FileState, format_report, verify
+from archive.fileinfo import FileState
+from archive.verify import format_report, verify
 from ncgh.commands._errors import EXIT_NOT_AN_ARCHIVE, ArchiveFailure
 from ncgh.commands._read import load_config_or_exit
 

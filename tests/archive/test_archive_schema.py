@@ -12,14 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archive.ddl import SCHEMA, SCHEMA_VERSION, Step
 from archive.resolve import QueryError
 from archive.schema import (
-    SCHEMA,
-    SCHEMA_VERSION,
     DamagedArchive,
     NotAnArchive,
     SchemaError,
-    Step,
     UnknownSchemaVersion,
     connect,
     current_version,

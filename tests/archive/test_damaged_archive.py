@@ -21,8 +21,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archive.fileinfo import FileState, inspect_file
 from archive.store import Archive
-from archive.verify import FileState, inspect_file, verify
+from archive.verify import verify
 from ncgh.cli import cli
 from tests.support.archive import capture, content, missing
 

@@ -15,19 +15,11 @@ from ncgh.config import load_config, to_site_profile
 from ncgh.pipeline import interpret
 from scraper.fetch import Fetcher, FetchPolicy
 from scraper.records import FetchErrorKind
-from tests.support.fetch import FakeClock, LocalServer, MidRng
+from tests.support.fetch import UA, FakeClock, MidRng
 
-UA = "ncgh-archive-test/1 (+mailto:test@example.invalid)"
 PAGE = (Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "sim" / "current-1915.html").read_bytes()
 CONFIG = load_config()
 PROFILE = to_site_profile(CONFIG)
-
-
-@pytest.fixture
-def server():
-    s = LocalServer()
-    yield s
-    s.close()
 
 
 def _close_delimited(h, body: bytes, ctype: str = "text/html; charset=utf-8") -> None:

@@ -7,7 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scraper.extract import MainText, clean_copy, extract_main, guess_publication_date, is_noise_element
+from scraper.extract import MainText, clean_copy, extract_main
+from scraper.noise import is_noise_element
+from scraper.pubdate import guess_publication_date
 
 PARAS = [
     "10月12日，南昌市总工会在红谷滩新区举办全市职工运动会，来自全市各级工会的两千余名职工参加了比赛。",
@@ -254,6 +256,7 @@ def test_arbitrary_markup_never_raises(html: str) -> None:
     assert value is None or value.raw
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("depth", [100, 255, 1000, 5000])
 def test_deeply_nested_markup(depth: int) -> None:
     html = "<div>" * depth + "。".join(PARAS) + "</div>" * depth

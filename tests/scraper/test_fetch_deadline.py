@@ -11,9 +11,8 @@ import pytest
 
 from scraper.fetch import Fetcher, FetchPolicy
 from scraper.records import FetchErrorKind
-from tests.support.fetch import FakeClock, LocalServer, MidRng
+from tests.support.fetch import UA, FakeClock, LocalServer, MidRng
 
-UA = "ncgh-archive-test/1 (+mailto:test@example.invalid)"
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\nX-Padding: " + b"p" * 400 + b"\r\n\r\nok"
 
 
@@ -47,13 +46,6 @@ class Dripper:
             finally:
                 self.finished.set()
             h.close_connection = True
-
-
-@pytest.fixture
-def server():
-    s = LocalServer()
-    yield s
-    s.close()
 
 
 def _fetcher(**kw) -> Fetcher:

@@ -12,9 +12,7 @@ from hypothesis import strategies as st
 from scraper.fetch import Fetcher, FetchPolicy
 from scraper.hosts import client_target, join_link, parse_host_entry
 from scraper.records import FetchErrorKind
-from tests.support.fetch import FakeClock, LocalServer, MidRng, send
-
-UA = "ncgh-archive-test/1 (+mailto:test@example.invalid)"
+from tests.support.fetch import UA, FakeClock, LocalServer, MidRng, send
 
 
 @pytest.fixture

@@ -4,20 +4,9 @@ item 13): two Content-Length headers that disagree leave no way to know where th
 
 from __future__ import annotations
 
-import pytest
-
 from scraper.fetch import Fetcher, FetchPolicy
 from scraper.records import FetchErrorKind
-from tests.support.fetch import FakeClock, LocalServer, MidRng
-
-UA = "ncgh-archive-test/1 (+mailto:test@example.invalid)"
-
-
-@pytest.fixture
-def server():
-    s = LocalServer()
-    yield s
-    s.close()
+from tests.support.fetch import UA, FakeClock, MidRng
 
 
 def _conflicting_lengths(h) -> None:

@@ -15,9 +15,8 @@ import pytest
 from scraper.fetch import Fetcher, FetchPolicy
 from scraper.hosts import host_key
 from scraper.records import FetchErrorKind
-from tests.support.fetch import FakeClock, MidRng
+from tests.support.fetch import UA, FakeClock, MidRng
 
-UA = "ncgh-archive-test/1 (+mailto:test@example.invalid)"
 FAULTS = "500=0.05,503=0.02,429=0.02,timeout=0.01,reset=0.01,truncate=0.01,garbage=0.005"
 
 

@@ -10,7 +10,10 @@ import http.server
 import threading
 from collections.abc import Callable
 
+from scraper.fetch import Fetcher, FetchPolicy
+
 Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
+UA = "ncgh-archive-test/1 (+mailto:test@example.invalid)"
 
 
 class FakeClock:
@@ -112,3 +115,20 @@ class LocalServer:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def make_fetcher(server: LocalServer, clock: FakeClock | None = None, **kw: object) -> Fetcher:
+    """A Fetcher for `server` only, no delay, robots not asked, three attempts, on a fake clock;
+    `kw` overrides any FetchPolicy field."""
+    clock = clock or FakeClock()
+    values: dict[str, object] = dict(
+        user_agent=UA,
+        allowed_hosts=("127.0.0.1",),
+        delay=0.0,
+        max_attempts=3,
+        connect_timeout=2.0,
+        read_timeout=5.0,
+        obey_robots=False,
+    )
+    values.update(kw)
+    return Fetcher(FetchPolicy(**values), clock=clock, sleep=clock.sleep, rng=MidRng())

@@ -1,0 +1,259 @@
+"""The archive's schema, written once: its DDL, its version number, and the steps between versions.
+
+Every table and column is documented in docs/schema.md. A new archive is created from `SCHEMA` and
+stamped with `SCHEMA_VERSION` (archive.schema.migrate). When the schema changes, `SCHEMA` is edited
+to the new shape, `SCHEMA_VERSION` goes up by one and a `Step` to that version is appended to
+`STEPS`: the step brings a file of the previous version to the new one, in one transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from archive.vocab import (
+    SHOWS_ARTICLE,
+    STORED_ARTICLE_STATUSES,
+    BodyCodec,
+    CaptureKind,
+    EventKind,
+    Outcome,
+    RunStatus,
+    WorkState,
+    sql_values,
+)
+
+SCHEMA_VERSION = 1
+SCHEMA_DESCRIPTION = "initial schema"
+
+# The whole schema, as one list of statements run in one transaction when a new archive is created.
+# Plain SQL on purpose: CHECK constraints, composite keys, a partial index, a WITHOUT ROWID table, a
+# contentless FTS5 table and a view are most of it (docs/schema.md, "How the schema is written").
+# The words of closed vocabularies (CHECK lists, defaults) are written from archive/vocab.py's enums.
+SCHEMA: tuple[str, ...] = (
+    """CREATE TABLE schema_version (
+        version INTEGER PRIMARY KEY,
+        applied_at TEXT NOT NULL,
+        description TEXT NOT NULL
+    )""",
+    f"""CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        mode TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL DEFAULT '{RunStatus.RUNNING}',
+        config_json TEXT NOT NULL DEFAULT '{{}}',
+        summary_json TEXT,
+        requests INTEGER,
+        fetched INTEGER,
+        not_modified INTEGER,
+        new_articles INTEGER,
+        new_versions INTEGER,
+        unchanged INTEGER,
+        gone INTEGER,
+        restored INTEGER,
+        errors INTEGER
+    )""",
+    f"""CREATE TABLE work_items (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        url TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        article_id INTEGER,
+        priority INTEGER NOT NULL DEFAULT 0,
+        etag TEXT,
+        last_modified TEXT,
+        state TEXT NOT NULL DEFAULT '{WorkState.PENDING}',
+        capture_id INTEGER,
+        UNIQUE (run_id, url)
+    )""",
+    "CREATE INDEX work_items_queue ON work_items (run_id, state, priority DESC, id)",
+    # Request header lists repeat (the crawler sends the same few sets): stored once, referenced by id.
+    """CREATE TABLE header_sets (
+        id INTEGER PRIMARY KEY,
+        headers_json TEXT NOT NULL UNIQUE
+    )""",
+    # Keyed by the hash without a rowid: the hash is stored once instead of in the table and again in
+    # its primary-key index (a revisit's body row is a few dozen bytes besides the hash).
+    f"""CREATE TABLE bodies (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        codec TEXT NOT NULL CHECK (codec IN {sql_values(BodyCodec)}),
+        base_sha256 TEXT REFERENCES bodies(sha256),
+        depth INTEGER NOT NULL DEFAULT 0,
+        stored_size INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        CHECK ((codec = '{BodyCodec.ZSTD}') = (base_sha256 IS NULL))
+    ) WITHOUT ROWID""",
+    # `final_url` is NULL when it is the URL requested (most captures: no redirect), not a second copy.
+    f"""CREATE TABLE captures (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER REFERENCES runs(id),
+        work_item_id INTEGER,
+        site TEXT NOT NULL,
+        article_id INTEGER,
+        kind TEXT NOT NULL,
+        url TEXT NOT NULL,
+        final_url TEXT CHECK (final_url IS NULL OR final_url != url),
+        fetched_at TEXT NOT NULL,
+        status INTEGER,
+        elapsed REAL NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 1,
+        error TEXT,
+        error_detail TEXT,
+        headers_json TEXT NOT NULL DEFAULT '[]',
+        request_headers_id INTEGER REFERENCES header_sets(id),
+        redirects_json TEXT NOT NULL DEFAULT '[]',
+        body_sha256 TEXT REFERENCES bodies(sha256),
+        body_size INTEGER,
+        outcome TEXT NOT NULL
+            CHECK (outcome IN {sql_values(Outcome)}),
+        missing_reason TEXT,
+        encoding TEXT,
+        encoding_source TEXT,
+        parser_version TEXT,
+        extractor TEXT,
+        warnings_json TEXT NOT NULL DEFAULT '[]',
+        parse_error TEXT,
+        views INTEGER,
+        version INTEGER,
+        footer_version INTEGER
+    )""",
+    # The identity check (fetched_at, url, status, body) is made by the single write path under the
+    # write lock, so no unique index repeats the URL and hash of every capture: capture time alone finds
+    # the candidates and serves time-ordered scans.
+    "CREATE INDEX captures_time ON captures (fetched_at)",
+    "CREATE INDEX captures_article ON captures (site, article_id, fetched_at)",
+    # Non-article captures (list pages, API) by URL: the delta base of the next capture of that URL.
+    "CREATE INDEX captures_url ON captures (url, fetched_at) WHERE article_id IS NULL",
+    "CREATE INDEX captures_run ON captures (run_id)",
+    f"""CREATE TABLE articles (
+        site TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN {sql_values(STORED_ARTICLE_STATUSES)}),
+        first_seen TEXT NOT NULL,
+        last_seen TEXT,
+        last_capture_at TEXT NOT NULL,
+        last_change_at TEXT,
+        published_at TEXT,
+        title TEXT,
+        last_url TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        missing_streak INTEGER NOT NULL DEFAULT 0,
+        version INTEGER,
+        views INTEGER,
+        views_at TEXT,
+        PRIMARY KEY (site, article_id)
+    )""",
+    """CREATE TABLE article_urls (
+        site TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (site, article_id, url)
+    )""",
+    """CREATE TABLE versions (
+        id INTEGER PRIMARY KEY,
+        site TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        capture_id INTEGER NOT NULL REFERENCES captures(id),
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        last_capture_id INTEGER NOT NULL REFERENCES captures(id),
+        content_hash TEXT NOT NULL,
+        changed_fields TEXT NOT NULL,
+        title TEXT,
+        column_name TEXT,
+        published_at TEXT,
+        source TEXT,
+        author TEXT,
+        body_text TEXT NOT NULL,
+        body_html TEXT NOT NULL,
+        images_json TEXT NOT NULL DEFAULT '[]',
+        attachments_json TEXT NOT NULL DEFAULT '[]',
+        signature TEXT,
+        parser_version TEXT,
+        UNIQUE (site, article_id, version)
+    )""",
+    # The view-count time series is a view over captures: no second copy of every capture's time.
+    f"""CREATE VIEW views AS
+        SELECT id AS capture_id, site, article_id, fetched_at AS at, views FROM captures
+        WHERE kind = '{CaptureKind.ARTICLE}' AND article_id IS NOT NULL AND views IS NOT NULL
+          AND outcome IN {sql_values(SHOWS_ARTICLE)}""",
+    """CREATE TABLE footers (
+        id INTEGER PRIMARY KEY,
+        site TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        capture_id INTEGER NOT NULL REFERENCES captures(id),
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        changed_fields TEXT NOT NULL,
+        org TEXT,
+        icp TEXT,
+        police_record TEXT,
+        phone TEXT,
+        email TEXT,
+        address TEXT,
+        postcode TEXT,
+        UNIQUE (site, version)
+    )""",
+    f"""CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        site TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        event TEXT NOT NULL CHECK (event IN {sql_values(EventKind)}),
+        at TEXT NOT NULL,
+        capture_id INTEGER NOT NULL REFERENCES captures(id),
+        version INTEGER,
+        detail TEXT
+    )""",
+    "CREATE INDEX events_article ON events (site, article_id, at)",
+    "CREATE INDEX events_time ON events (at)",
+    # Alert deliveries (ncgh/notify.py): one row per event per destination, written when the crawl that
+    # learned the event ends, `delivered_at` set once the destination took it. An event is named by its
+    # capture and kind, not events.id, which `ncgh reparse` renumbers. `destination` is a hash of the
+    # Apprise URL (URLs hold passwords and tokens; the archive is browsable), `label` the URL masked.
+    """CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        destination TEXT NOT NULL,
+        label TEXT NOT NULL,
+        capture_id INTEGER NOT NULL REFERENCES captures(id),
+        event TEXT NOT NULL,
+        queued_at TEXT NOT NULL,
+        delivered_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        UNIQUE (destination, capture_id, event)
+    )""",
+    "CREATE INDEX notifications_pending ON notifications (destination, id) WHERE delivered_at IS NULL",
+    # Contentless full-text index: rowid = versions.id; text is indexed as CJK bigrams (archive/search.py).
+    """CREATE VIRTUAL TABLE version_fts USING fts5(
+        title, body, content='', tokenize='unicode61 remove_diacritics 2'
+    )""",
+)
+
+
+
+@dataclass(frozen=True)
+class Step:
+    """One migration: `apply(conn)` brings a file at `to_version - 1` to `to_version`.
+
+    It runs inside the transaction `migrate` opens (so it must not commit); the version row is written
+    by `migrate` in the same transaction. Rebuilding a table that others reference needs foreign keys
+    off while it runs (`foreign_keys_off`); `PRAGMA foreign_key_check` must still pass before commit.
+    """
+
+    to_version: int
+    description: str
+    apply: Callable[[sqlite3.Connection], None]
+    foreign_keys_off: bool = False
+
+
+# The migrations of released archives, oldest first. None yet: the project has never been released,
+# so the first change to `SCHEMA` after a release is the first step here (to_version=2).
+STEPS: tuple[Step, ...] = ()

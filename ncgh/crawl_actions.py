@@ -1,0 +1,58 @@
+"""What the crawl does with a fetched work item, by its kind and the outcome of its capture.
+
+One table instead of a chain of conditions in the crawl loop (ncgh.crawl): whether the capture is
+recorded, which queue state the item gets besides, which error line is reported, and whether an id
+probe found something the id walk continues from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from archive.vocab import Outcome, WorkKind, WorkState
+
+
+class Complaint(StrEnum):
+    """Which error line the reporter gets for an item."""
+
+    FETCH = "fetch"  # naming the fetch error
+    PARSE = "parse"  # naming the parse error
+
+
+@dataclass(frozen=True)
+class Action:
+    """What the main thread does with one fetched work item once it is interpreted."""
+
+    record: bool = True  # record_capture (which marks the item done in the same transaction)
+    mark: WorkState | None = None  # the queue state set besides: FAILED (retried next run), MISSING (batched)
+    complaint: Complaint | None = None  # Complaint.FETCH / Complaint.PARSE: which error line the reporter gets
+    probe_hit: bool = False  # an id probe that found something: the id walk goes on from it
+
+
+# Any kind: every capture is recorded; a fetch error also fails the item so the next run retries it.
+RECORD = Action()
+BY_OUTCOME: dict[Outcome, Action] = {
+    Outcome.OK: RECORD,
+    Outcome.NOT_MODIFIED: RECORD,
+    Outcome.MISSING: RECORD,
+    Outcome.PARSE_ERROR: Action(complaint=Complaint.PARSE),
+    Outcome.FETCH_ERROR: Action(mark=WorkState.FAILED, complaint=Complaint.FETCH),
+}
+# An id probe (an id nobody linked to) differs: a miss is not recorded (the queue remembers it was
+# tried), and an unparseable answer is no evidence that an article exists there (recording it would
+# make a phantom article), so it is failed and retried in the next run.
+BY_KIND_AND_OUTCOME: dict[tuple[WorkKind, Outcome], Action] = {
+    (WorkKind.PROBE, Outcome.OK): Action(probe_hit=True),
+    (WorkKind.PROBE, Outcome.NOT_MODIFIED): Action(probe_hit=True),
+    (WorkKind.PROBE, Outcome.MISSING): Action(record=False, mark=WorkState.MISSING),
+    (WorkKind.PROBE, Outcome.PARSE_ERROR): Action(
+        record=False, mark=WorkState.FAILED, complaint=Complaint.PARSE, probe_hit=True
+    ),
+}
+
+
+def action_for(kind: str, outcome: str) -> Action:
+    """The Action for a work item of `kind` whose capture turned out `outcome`."""
+    # An outcome the archive does not know is recorded like any other, and refused there.
+    return BY_KIND_AND_OUTCOME.get((kind, outcome)) or BY_OUTCOME.get(outcome, RECORD)
