@@ -15,6 +15,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from bench.reliability import ROOT, crawl_argv, progress, small_site, start, write_config
 from simulator import SimServer
 
@@ -30,6 +32,7 @@ def run_row(db: Path) -> dict:
     return rows[0]
 
 
+@pytest.mark.slow
 def test_max_requests_stores_a_paused_summary_and_the_resumed_run_counts_on(tmp_path):
     with SimServer(small_site(12)) as sim:
         config = write_config(tmp_path / "config.toml", 12)
@@ -54,6 +57,7 @@ def test_max_requests_stores_a_paused_summary_and_the_resumed_run_counts_on(tmp_
         assert row["new_articles"] == 12
 
 
+@pytest.mark.slow
 def test_sigterm_stores_an_interrupted_summary_and_the_next_crawl_resumes(tmp_path):
     with SimServer(small_site(12)) as sim:
         # A delay between requests, so the crawl is still working when the signal comes.

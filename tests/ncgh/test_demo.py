@@ -49,6 +49,7 @@ def test_demo_crawls_several_days_and_reports_what_it_learned(tmp_path):
     conn.close()
 
 
+@pytest.mark.slow
 def test_the_readmes_as_of_example_finds_its_article_after_the_demo(tmp_path):
     # The README's `ncgh show ID --as-of DATE` is tried against the default demo's archive.
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
