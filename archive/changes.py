@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from archive import diff as diffs
-from archive.query import ArticleRef, QueryError, VersionInfo, _strings, get_version
-from archive.resolve import SITE_TIMEZONE, parse_moment
+from archive.query import VersionInfo, _strings, get_version
+from archive.resolve import SITE_TIMEZONE, ArticleRef, QueryError, parse_moment
 from archive.vocab import ChangeKind
 
 FOOTER_FIELDS = ("org", "icp", "police_record", "phone", "email", "address", "postcode")

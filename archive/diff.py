@@ -12,7 +12,8 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from archive.query import ArticleInfo, ArticleRef, QueryError, VersionInfo, article_info, get_version
+from archive.query import ArticleInfo, VersionInfo, article_info, get_version
+from archive.resolve import ArticleRef, QueryError
 
 
 @dataclass(frozen=True)

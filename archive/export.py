@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from archive.captures import select_named
-from archive.output import (  # noqa: F401  (ExportError, ExportSummary, atomic_output stay importable from here)
+from archive.output import (
     VERSION_CHOICES,
     ExportError,
     ExportFormat,
@@ -28,7 +28,7 @@ from archive.output import (  # noqa: F401  (ExportError, ExportSummary, atomic_
     snapshot,
     summary,
 )
-from archive.warc import export_warc, replay_headers, sha1_payload_digest  # noqa: F401
+from archive.warc import export_warc
 
 FORMATS = tuple(f.value for f in ExportFormat)
 

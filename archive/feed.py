@@ -17,8 +17,8 @@ from archive.changes import Change
 from archive.vocab import ChangeKind
 
 TAG_AUTHORITY = "tag:ncgh-archive.invalid,2024:"  # the project's own name (its user agent's domain)
-ARTICLE_PATH = "/-/article/{id}"  # the article page of `ncgh serve` (archive/serve.py)
-FOOTER_PATH = "/ncgh/footers/{id}"  # a `footers` row in Datasette (archive/serve.py DB_NAME)
+ARTICLE_PATH = "/-/article/{id}"  # the article page of `ncgh serve` (webui/pages.py)
+FOOTER_PATH = "/ncgh/footers/{id}"  # a `footers` row in Datasette (webui/pages.py DB_NAME)
 FEED_PATH = "/-/changes.atom"
 
 

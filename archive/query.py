@@ -7,19 +7,12 @@ the exports and the Datasette article page, so the three never disagree about wh
 
 from __future__ import annotations
 
-import importlib
 import json
 import sqlite3
 from dataclasses import dataclass
 
 from archive.captures import select_named
-from archive.resolve import (  # noqa: F401  (resolve_article and friends stay importable from here)
-    DEFAULT_ARTICLE_PATHS,
-    ArticleRef,
-    QueryError,
-    parse_moment,
-    resolve_article,
-)
+from archive.resolve import ArticleRef, QueryError
 from archive.vocab import ArticleStatus, EventKind
 
 
@@ -325,18 +318,3 @@ def history(conn: sqlite3.Connection, ref: ArticleRef) -> ArticleHistory:
     )
     return ArticleHistory(info, versions(conn, ref), views, events, captures)
 
-
-# --- names that live in their own modules (archive.diff, archive.stats, archive.sql) -------------------
-# Imported on first use: those modules build on this one, so importing them here would be circular.
-_MOVED = {
-    **dict.fromkeys(("FieldChange", "DiffOp", "VersionDiff", "paragraphs", "diff_versions", "diff", "char_diff"), "archive.diff"),
-    **dict.fromkeys(("Count", "ArchiveStats", "stats"), "archive.stats"),
-    **dict.fromkeys(("ArchiveNotFound", "ReadOnlyRefused", "open_readonly", "SqlResult", "run_sql"), "archive.sql"),
-}
-
-
-def __getattr__(name: str) -> object:
-    module = _MOVED.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)

@@ -20,8 +20,6 @@ from pathlib import Path
 from archive import captures as _captures
 from archive.articles import (
     BLANK_PARSE,
-    PARSE_REGRESSION,
-    VERSION_CONTENT_COLUMNS,
     Derivation,
     derive_article,
 )
@@ -29,24 +27,12 @@ from archive.bodies import BodyStore, sha256_hex
 from archive.captures import StoredCapture, to_json, utc
 from archive.footers import record_footer
 from archive.model import CaptureIn, CaptureResult
-from archive.queue import RUN_COUNTERS, ArticleState, RunInfo, WorkItem, WorkQueue
+from archive.queue import WorkQueue
 from archive.schema import NotAnArchive, UnknownSchemaVersion, atomic, connect, migrate, unusable_file_error
 from archive.versions import is_blank, normalize_content
 from archive.vocab import CaptureKind, EventKind, Outcome, WorkState
 
-# Public names of archive.store; most are defined in the modules Archive delegates to.
-__all__ = [
-    "BLANK_PARSE",
-    "PARSE_REGRESSION",
-    "RUN_COUNTERS",
-    "VERSION_CONTENT_COLUMNS",
-    "Archive",
-    "ArticleState",
-    "RebuildReport",
-    "RunInfo",
-    "StoredCapture",
-    "WorkItem",
-]
+__all__ = ["Archive", "RebuildReport"]
 
 _OUTCOMES = tuple(Outcome)
 # The one event a capture reports when it makes several (restored and edited at once: restored).

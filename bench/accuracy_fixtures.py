@@ -12,9 +12,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from support_parse import check, fixtures, labelled_fields  # noqa: E402
+from bench.labelled_fixtures import check, fixtures, labelled_fields  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

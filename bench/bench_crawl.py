@@ -28,7 +28,7 @@ from bench_incremental import crawl_on_sim_day
 from bench_memory import MEASURED_NCGH
 
 from ncgh.config import config_from_dict
-from ncgh.sim import SimConfig, SimServer
+from simulator import SimConfig, SimServer
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,12 +18,13 @@ from pathlib import Path
 from archive import export as ex
 from archive import query as q
 from archive.diff import diff
+from archive.resolve import ArticleRef
 from archive.search import search
 from archive.sql import open_readonly
 from archive.stats import stats
 from ncgh.config import config_from_dict
 from ncgh.crawl import run_crawl
-from ncgh.sim import SimConfig, SimServer
+from simulator import SimConfig, SimServer
 
 WORDS = ["工会", "职工", "代表大会", "送温暖", "劳动模范", "培训", "南昌市总工会", "安全生产"]
 
@@ -76,7 +77,7 @@ def main() -> None:
         ids = [r[0] for r in conn.execute("SELECT article_id FROM articles WHERE version IS NOT NULL")]
         t = time.perf_counter()
         for article_id in ids:
-            ref = q.ArticleRef("ncgh", article_id)
+            ref = ArticleRef("ncgh", article_id)
             q.show(conn, ref)
             q.history(conn, ref)
             diff(conn, ref)

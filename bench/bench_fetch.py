@@ -16,8 +16,8 @@ import statistics
 import threading
 import time
 
-from ncgh.sim import SimConfig, SimServer
 from scraper.fetch import Fetcher, FetchPolicy
+from simulator import SimConfig, SimServer
 
 
 def run(urls: list[str], concurrency: int, seconds: float) -> dict:

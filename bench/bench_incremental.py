@@ -37,8 +37,8 @@ from pathlib import Path
 from ncgh.config import Config, config_from_dict
 from ncgh.crawl import run_crawl
 from ncgh.crawl_summary import CrawlSummary
-from ncgh.sim import SimConfig, SimServer
 from scraper.fetch import Fetcher
+from simulator import SimConfig, SimServer
 
 POLICIES = {
     "default": {},

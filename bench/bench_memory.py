@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ncgh.sim import SimConfig, SimServer
+from simulator import SimConfig, SimServer
 
 ROOT = Path(__file__).resolve().parents[1]
 ID_LOW = 800

@@ -2,7 +2,7 @@
 
     python3 bench/bench_parse.py [--articles 300] [--rounds 20] [--encoding utf-8|gbk] [--peers [--peer-rounds 3]]
 
-Pages are rendered by the simulator (ncgh.sim.site.SimSite, no sockets) for every live article of a
+Pages are rendered by the simulator (simulator.site.SimSite, no sockets) for every live article of a
 seeded corpus, so all templates and eras are in the mix. Prints pages/s for `parse_article` on one
 core (target: at least 300 pages/s), and for a bare `lxml.html.fromstring` of the same bytes as a
 floor (for reference: no target). Best of `--rounds` timed passes (process CPU time, so other load
@@ -34,10 +34,10 @@ import lxml.html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's code, not an installed copy
 
-from ncgh.sim.config import SimConfig  # noqa: E402
-from ncgh.sim.site import SimSite  # noqa: E402
 from scraper.encoding import decode  # noqa: E402
 from scraper.parse import parse_article  # noqa: E402
+from simulator.config import SimConfig  # noqa: E402
+from simulator.site import SimSite  # noqa: E402
 
 
 def pages(articles: int, encoding: str) -> list[tuple[str, bytes, str | None]]:

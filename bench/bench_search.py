@@ -1,6 +1,6 @@
 """Search latency over an archive of 100,000 article versions, against a plain LIKE scan.
 
-The archive is synthetic but made of the simulator's content model (ncgh.sim.content): 20,000
+The archive is synthetic but made of the simulator's content model (simulator.content): 20,000
 articles of a simulated site, each edited on four simulated days (title fixes, paragraphs added or
 removed, images replaced), so 5 versions each; every version goes in through
 Archive.record_capture (one transaction each; synchronous=OFF while building, since the file is
@@ -34,8 +34,8 @@ from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.search import match_expression, search
 from archive.store import Archive
 from archive.vocab import CaptureKind, Outcome
-from ncgh.sim.content import Article, SiteState, TimelineParams, footer_for_day
 from scraper.records import EncodingSource, Extractor
+from simulator.content import Article, SiteState, TimelineParams, footer_for_day
 
 OUT = Path(__file__).resolve().parent / "out"
 QUERIES = ("工会", "职工群众")

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ncgh.sim import SimConfig, SimServer
+from simulator import SimConfig, SimServer
 
 
 def _requests_worker(url: str, gzip: bool):

@@ -1,4 +1,4 @@
-"""The long form of the reliability suite's chaos and fault runs (tests/test_reliability_*.py are
+"""The long form of the reliability suite's chaos and fault runs (tests/ncgh/test_reliability_*.py are
 the bounded CI forms).
 
 1. Kills: a full crawl of a simulated site is SIGKILLed at --kills points (the first while the run
@@ -27,9 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ncgh.sim import SimServer  # noqa: E402
-from ncgh.sim.faults import FAULT_KINDS, FaultPlan, parse_faults  # noqa: E402
-from tests.support_reliability import (  # noqa: E402
+from bench.reliability import (  # noqa: E402
     crawl_argv,
     digest,
     duplicates,
@@ -39,6 +37,8 @@ from tests.support_reliability import (  # noqa: E402
     small_site,
     write_config,
 )
+from simulator import SimServer  # noqa: E402
+from simulator.faults import FAULT_KINDS, FaultPlan, parse_faults  # noqa: E402
 
 FAULT_SHARES = {"500": 0.2, "503": 0.15, "429": 0.15, "timeout": 0.1, "reset": 0.15, "truncate": 0.15, "garbage": 0.1}
 

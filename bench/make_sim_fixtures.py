@@ -2,7 +2,7 @@
 
     python3 bench/make_sim_fixtures.py            # rewrites tests/fixtures/pages/sim/
 
-Pages are fetched over HTTP from `ncgh.sim.SimServer`; labels come from `GET /__sim__/truth?full=1`,
+Pages are fetched over HTTP from `simulator.SimServer`; labels come from `GET /__sim__/truth?full=1`,
 converted to what the page *shows* (docs/parsing.md, "Fixture labels"):
 - title without its `【column】` prefix (the column is its own field);
 - published_at / published_raw / views only when the page has a header line (the vendor front end
@@ -23,10 +23,10 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from ncgh.sim import SimConfig, SimServer
+from simulator import SimConfig, SimServer
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from support_parse import label_from_truth  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.labelled_fixtures import label_from_truth  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "pages" / "sim"
 BASE = "http://www.ncgh.org.cn"

@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ncgh.sim.config import SimConfig  # noqa: E402
-from ncgh.sim.site import SimSite  # noqa: E402
 from scraper.parse import parse_article  # noqa: E402
+from simulator.config import SimConfig  # noqa: E402
+from simulator.site import SimSite  # noqa: E402
 
 REALPAGES = ROOT.parent / "shared" / "realpages"
 SITES = (  # seed, encoding, day, lie, charset header, meta charset

@@ -6,8 +6,8 @@ killed at any point (kill -9 included) is therefore resumed by the next invocati
 unfinished run and continues its pending items; repeating the one item that was in flight cannot
 create a second version because record_capture is idempotent and versions follow content.
 
-Planning lives in ncgh.crawl_plan, the summary and exit codes in ncgh.crawl_summary (re-exported
-here); this module runs the queue. Fetching uses a small thread pool (the fetcher enforces the
+Planning lives in ncgh.crawl_plan, the summary and exit codes in ncgh.crawl_summary;
+this module runs the queue. Fetching uses a small thread pool (the fetcher enforces the
 per-host delay and concurrency); parsing happens in the fetching thread; SQLite is written from the
 calling thread only.
 """
@@ -23,18 +23,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from archive.model import CaptureIn, CaptureResult
-from archive.store import Archive, WorkItem
+from archive.queue import WorkItem
+from archive.store import Archive
 from archive.vocab import DISCOVERY_WORK, ArticleStatus, Outcome, RunMode, RunStatus, WorkKind, WorkState
 from ncgh.config import Config, to_fetch_policy, to_site_profile
 from ncgh.crawl_actions import Complaint, action_for
 from ncgh.crawl_plan import open_run, plan_run
 from ncgh.crawl_summary import (
-    EXIT_ERRORS,
-    EXIT_INTERRUPTED,
-    EXIT_LOCKED,
-    EXIT_OK,
-    EXIT_UNREACHABLE,
-    EXIT_USAGE,
     CrawlSummary,
     add_discovery_counts,
     change_messages,
@@ -50,8 +45,7 @@ from scraper.discover import IdList, parse_api_id_page, parse_api_list, parse_li
 from scraper.fetch import Fetcher
 from scraper.records import FetchErrorKind, FetchResult, ListPage, ParseError
 
-__all__ = ["EXIT_ERRORS", "EXIT_INTERRUPTED", "EXIT_LOCKED", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "MODES",
-           "CrawlSummary", "run_crawl"]
+__all__ = ["MODES", "run_crawl"]
 
 MODES = tuple(m.value for m in RunMode)  # the --mode choices
 

@@ -14,7 +14,8 @@ from datetime import datetime
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from archive.store import Archive, ArticleState, WorkItem
+from archive.queue import ArticleState, WorkItem
+from archive.store import Archive
 from archive.vocab import ArticleStatus, RunMode, WorkKind
 from ncgh.config import Config
 from ncgh.discovery import Discovery, rebase

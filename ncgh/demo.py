@@ -28,9 +28,10 @@ from zoneinfo import ZoneInfo
 from archive.sql import open_readonly
 from archive.vocab import ArticleStatus, EventKind, MissingReason, RunMode
 from ncgh.config import Config, config_from_dict
-from ncgh.crawl import CrawlSummary, run_crawl
-from ncgh.sim import SimConfig, SimServer
+from ncgh.crawl import run_crawl
+from ncgh.crawl_summary import CrawlSummary
 from scraper.fetch import Fetcher
+from simulator import SimConfig, SimServer
 
 # When on each simulated day the demo crawls (site time): after the simulator's edits (09:30).
 CRAWL_TIME = dt_time(18, 0)

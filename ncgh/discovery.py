@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from archive.store import WorkItem
+from archive.queue import WorkItem
 from archive.vocab import RunMode, WorkKind
 from ncgh.config import Config, DiscoverySource
 from scraper.discover import IdList, article_url

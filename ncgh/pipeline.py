@@ -27,7 +27,8 @@ from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.vocab import CaptureKind, MissingReason, Outcome
 from scraper.encoding import decode
 from scraper.ids import article_id_from_url
-from scraper.parse import SiteProfile, parse_article, parse_decoded, parser_version_for
+from scraper.parse import parse_article, parse_decoded, parser_version_for
+from scraper.profile import SiteProfile
 from scraper.records import (
     ArticleMissing,
     ArticleRecord,

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from archive.store import ArticleState
+from archive.queue import ArticleState
 from archive.vocab import ArticleStatus
 from ncgh.config import RevisitConfig
 

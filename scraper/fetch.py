@@ -13,8 +13,7 @@ wrong with one URL and carry on. The rules (see docs/fetching.md):
   broken gzip stream is an error, never a silently short capture; one request and its body is
   scraper.attempt.
 
-Host and origin helpers live in scraper.hosts, Retry-After parsing in scraper.retry; both are
-re-exported here (`from scraper.fetch import parse_retry_after, host_key, origin_of` keeps working).
+Host and origin helpers live in scraper.hosts, Retry-After parsing in scraper.retry.
 
 Each thread gets its own requests.Session and cookies are not kept (scraper.sessions), so every
 fetch is independent of which thread made it and of what was fetched before.
@@ -32,7 +31,6 @@ from datetime import UTC, datetime
 from scraper.attempt import Attempt, send_get
 from scraper.deadline import Exchange
 from scraper.hosts import (
-    DEFAULT_PORTS,
     host_allowed,
     host_key,
     join_link,
@@ -48,17 +46,7 @@ from scraper.robots import ROBOTS_MAX_BYTES, RobotsMode, RobotsRules, rules_from
 from scraper.sessions import SessionPool
 from scraper.settings import FetchSettings
 
-__all__ = [
-    "DEFAULT_PORTS",
-    "FetchPolicy",
-    "Fetcher",
-    "HOST_PAUSE_STATUSES",
-    "RETRY_STATUSES",
-    "host_key",
-    "origin_of",
-    "parse_retry_after",
-    "url_host_port",
-]
+__all__ = ["FetchPolicy", "Fetcher"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 

@@ -82,7 +82,7 @@ def _token(value: str) -> str | None:
 
 
 # The site's own header line (`发布时间:2018-10-12 浏览量:1234`), read by one anchored pattern; what
-# the general rules below make of such a line, exactly (tests/test_header.py checks they agree): the
+# the general rules below make of such a line, exactly (tests/scraper/test_header.py checks they agree): the
 # day is the value stripped, the views the digits. Anything else goes the general way.
 _SITE_HEADER = re.compile(
     r"发布时间[:：]\s*([0-9]{4}-[0-9]{2}-[0-9]{2})\s+浏览量[:：][ \t\u00a0\u3000]*([0-9]{1,15})"

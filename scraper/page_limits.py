@@ -32,7 +32,7 @@ __all__ = [
 
 # libxml2's tree builder nests at most this deep with XML_PARSE_HUGE (lxml's huge_tree; 256 without
 # it), counting <html> as 1, and halts the parse at the next level, dropping everything after: the
-# depth limit may not be above it (tests/test_parse_limits.py checks both sides of the line).
+# depth limit may not be above it (tests/scraper/test_parse_limits.py checks both sides of the line).
 LIBXML2_MAX_DEPTH = 2048
 # Elements libxml2 may add to a page's own start tags (html, head, body, an implied p) and so to its depth.
 _IMPLIED = 8

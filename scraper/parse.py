@@ -29,9 +29,7 @@ from scraper.sanitize import absolute_url
 from scraper.signature import is_attachment_line, split_signature
 
 __all__ = [
-    "DEFAULT_PROFILE",
     "PARSER_VERSION",
-    "SiteProfile",
     "parse_article",
     "parse_decoded",
     "parser_version_for",

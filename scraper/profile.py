@@ -47,7 +47,7 @@ class _Translator(LxmlHTMLTranslator):
         descendant-or-self::*/@class[contains(., 'footer')]/parent::*[<the translator's own test>]
 
     The translator's own test still decides, and it requires that attribute, so the matches are the
-    same, in the same (document) order: tests/test_parse_profile.py compares both translations on random
+    same, in the same (document) order: tests/scraper/test_parse_profile.py compares both translations on random
     markup. Only the route changes: libxml2 evaluates a predicate on every element of the page for
     `descendant-or-self::*[...]`, and only on the elements holding the attribute this way, which
     makes such a selector about 40% cheaper (docs/parsing.md, "Where the time goes"). A selector with

@@ -1,15 +1,21 @@
-"""Shared fixtures: the site simulator over real HTTP on a free loopback port, and the fetcher
-tests' routable LocalServer (tests/support_fetch.py)."""
+"""Shared fixtures: the site simulator over real HTTP on a free loopback port, the fetcher tests'
+routable LocalServer (tests/support/fetch.py); the hypothesis profile."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
 import pytest
-from support_fetch import LocalServer
+from hypothesis import settings
 
-from ncgh.sim import SimConfig, SimServer
+from simulator import SimConfig, SimServer
+from tests.support.fetch import LocalServer
 
+# Property tests draw the same examples on every run (seeded from each test's own hash), so the
+# suite's time and outcome do not vary from run to run; no per-example deadline, whose verdict
+# depends on how busy the machine is. Each test still states its own max_examples.
+settings.register_profile("ncgh", derandomize=True, deadline=None, database=None, max_examples=100)
+settings.load_profile("ncgh")
 
 @pytest.fixture
 def sim() -> Iterator[SimServer]:

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archive.query import QueryError, open_readonly
+from archive.resolve import QueryError
+from archive.sql import open_readonly
 
 if TYPE_CHECKING:
     from ncgh.config import Config

@@ -60,7 +60,7 @@ def command(
     ([-deleted-]{+inserted+})."""
     from archive.changes import changes, parse_kinds, parse_when
     from archive.feed import atom_feed
-    from archive.query import QueryError
+    from archive.resolve import QueryError
 
     if as_atom and as_json:
         raise _usage("give --json or --atom, not both")

@@ -18,7 +18,8 @@ from archive.vocab import RunMode
 from ncgh import config_checks
 from ncgh.commands._errors import EXIT_STORAGE, ArchiveFailure, archive_failure, file_failure
 from ncgh.config import ConfigError, load_config
-from ncgh.crawl import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE, MODES, run_crawl
+from ncgh.crawl import MODES, run_crawl
+from ncgh.crawl_summary import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE
 from ncgh.lock import LockHeld
 from ncgh.report import make_reporter
 from scraper.checks import Bad

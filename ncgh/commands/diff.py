@@ -26,7 +26,8 @@ from ncgh.commands._read import (
 @json_option
 def command(article: str, a: int | None, b: int | None, color: bool | None, db_path: str | None, config_path: str | None, as_json: bool) -> None:
     """A unified diff of every changed field; the body is compared paragraph by paragraph."""
-    from archive.query import diff, resolve_article
+    from archive.diff import diff
+    from archive.resolve import resolve_article
 
     if (a is None) != (b is None):
         raise click.UsageError("give two version numbers A B, or none for the last two")

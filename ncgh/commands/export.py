@@ -31,8 +31,9 @@ def command(fmt: str, output: str, versions: str | None, since: str | None, bom:
     it the file it points to is replaced, the link kept. Stale .part files of killed exports of the
     same PATH are removed.
     """
-    from archive.export import ExportError, export
-    from archive.query import QueryError, parse_moment
+    from archive.export import export
+    from archive.output import ExportError
+    from archive.resolve import QueryError, parse_moment
 
     ctx = read_context(db_path, config_path)
     try:

@@ -23,7 +23,8 @@ from ncgh.commands._read import (
 @json_option
 def command(article: str, show_captures: bool, db_path: str | None, config_path: str | None, as_json: bool) -> None:
     """ARTICLE is an article id or any of its URLs."""
-    from archive.query import history, resolve_article
+    from archive.query import history
+    from archive.resolve import resolve_article
 
     ctx = read_context(db_path, config_path)
     with readonly_archive(ctx) as conn:

@@ -62,7 +62,8 @@ def _human(name: str, data: dict) -> str:
 def command(files: tuple[str, ...], url: str | None, content_type: str | None, as_json: bool,
             config_path: str | None) -> None:
     """Parse saved article pages (FILE may be - for stdin) and print the records."""
-    from scraper.parse import DEFAULT_PROFILE, parse_article
+    from scraper.parse import parse_article
+    from scraper.profile import DEFAULT_PROFILE
     from scraper.records import ArticleMissing, ParseError
 
     profile = DEFAULT_PROFILE

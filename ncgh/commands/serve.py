@@ -13,8 +13,8 @@ from ncgh.commands._read import db_options, open_failure, read_context
 @db_options
 def command(port: int, host: str, db_path: str | None, config_path: str | None) -> None:
     """Open http://HOST:PORT/ for tables and canned queries, /-/search, and /-/article/ID for an article."""
-    from archive.query import QueryError
-    from archive.serve import BindProblem, bind_error, build_datasette, run_server
+    from archive.resolve import QueryError
+    from webui.app import BindProblem, bind_error, build_datasette, run_server
 
     ctx = read_context(db_path, config_path)
     try:

@@ -25,7 +25,8 @@ from ncgh.commands._read import (
 @json_option
 def command(article: str, version: int | None, as_of: str | None, db_path: str | None, config_path: str | None, as_json: bool) -> None:
     """ARTICLE is an article id or any of its URLs (any host alias, either path form)."""
-    from archive.query import parse_moment, resolve_article, show
+    from archive.query import show
+    from archive.resolve import parse_moment, resolve_article
 
     ctx = read_context(db_path, config_path)
     with readonly_archive(ctx) as conn:

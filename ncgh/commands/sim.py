@@ -7,7 +7,7 @@ import threading
 
 import click
 
-from ncgh.sim.config import ENCODINGS, LIES, SimConfig  # the options' defaults are SimConfig's
+from simulator.config import ENCODINGS, LIES, SimConfig  # the options' defaults are SimConfig's
 
 
 @click.command(name="sim")
@@ -34,7 +34,7 @@ def command(host: str, port: int, articles: int, seed: int, day: int, encoding: 
             no_charset_header: bool, no_meta_charset: bool, lie: str, fault_timeout: float,
             id_range: tuple[int, int] | None) -> None:
     """Run the local site simulator over HTTP (see docs/simulator.md)."""
-    from ncgh.sim import SimServer
+    from simulator import SimServer
 
     try:
         config = SimConfig(articles=articles, seed=seed, day=day, encoding=encoding, faults=faults,

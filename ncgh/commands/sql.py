@@ -26,7 +26,7 @@ def _cell(value: object) -> str:
 @db_options
 def command(query: str, as_csv: bool, as_json: bool, params: tuple[str, ...], db_path: str | None, config_path: str | None) -> None:
     """Run one SQL statement with the archive opened read-only; statements that write are refused."""
-    from archive.query import ReadOnlyRefused, run_sql
+    from archive.sql import ReadOnlyRefused, run_sql
 
     if as_csv and as_json:
         raise click.UsageError("choose --csv or --json, not both")

@@ -23,7 +23,7 @@ def human(n: int) -> str:
 @json_option
 def command(db_path: str | None, config_path: str | None, as_json: bool) -> None:
     """Counts of articles, versions, captures, gone articles and runs, and the storage used."""
-    from archive.query import stats
+    from archive.stats import stats
 
     ctx = read_context(db_path, config_path)
     with readonly_archive(ctx) as conn:

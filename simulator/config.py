@@ -1,0 +1,60 @@
+"""SimConfig: every knob of the simulator, validated once so a typo fails loudly at start.
+
+The knobs of the daily random process (rates, new articles per day, the footer's switch day) are
+TimelineParams' fields, inherited with their defaults and checks, not copied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from simulator.content import REAL_ID_RANGE, TimelineParams
+from simulator.faults import parse_faults
+
+ENCODINGS = ("utf-8", "gbk")
+LIES = ("none", "header", "meta")
+
+
+@dataclass(frozen=True)
+class SimConfig(TimelineParams):
+    articles: int = 500
+    seed: int = 1
+    day: int = 0
+    encoding: str = "utf-8"  # utf-8 | gbk
+    faults: str | None = None  # e.g. "500=0.05,429=0.02"; see simulator.faults
+    charset_header: bool = True  # Content-Type carries "; charset=..."
+    meta_charset: bool = True  # pages carry a <meta> charset
+    lie: str = "none"  # none | header | meta: that one names the wrong charset
+    fault_timeout_seconds: float = 35.0  # a "timeout" fault stalls this long (above the default read timeout)
+    retry_after_seconds: int = 1  # Retry-After on 429 and 503
+    # Initial article ids (the real site's bands, scaled into it). None: REAL_ID_RANGE, widened when
+    # the corpus needs more than that room for 10 ids per article.
+    id_range: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.articles < 1:
+            raise ValueError(f"articles must be at least 1, got {self.articles}")
+        if self.day < 0:
+            raise ValueError(f"day must be >= 0, got {self.day}")
+        enc = self.encoding.lower().replace("_", "-")
+        enc = {"utf8": "utf-8", "gb2312": "gbk"}.get(enc, enc)
+        if enc not in ENCODINGS:
+            raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}, got {self.encoding!r}")
+        object.__setattr__(self, "encoding", enc)
+        if self.lie not in LIES:
+            raise ValueError(f"lie must be one of {', '.join(LIES)}, got {self.lie!r}")
+        parse_faults(self.faults)  # raises ValueError naming the bad part
+        super().__post_init__()  # the timeline's knobs
+        if self.id_range is None:
+            low, high = REAL_ID_RANGE
+            object.__setattr__(self, "id_range", (low, max(high, low + 10 * self.articles + 100)))
+        low, high = self.id_range
+        if low < 1 or high - low < 10 * self.articles:
+            raise ValueError(f"id_range must be (low, high) with low >= 1 and room for 10 ids per article, got {self.id_range}")
+        if self.fault_timeout_seconds < 0 or self.retry_after_seconds < 0:
+            raise ValueError("fault_timeout_seconds and retry_after_seconds must be >= 0")
+
+    @property
+    def timeline(self) -> TimelineParams:
+        """The knobs of the daily random process, as SiteState takes them."""
+        return TimelineParams(**{f.name: getattr(self, f.name) for f in fields(TimelineParams)})

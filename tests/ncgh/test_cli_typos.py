@@ -1,0 +1,25 @@
+"""An unknown command is a usage error (exit 2) that names the close matches, as git does."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from bench.reliability import ROOT
+from ncgh.cli import cli
+
+
+def test_a_mistyped_command_gets_a_suggestion_and_exit_2() -> None:
+    done = subprocess.run([sys.executable, "-m", "ncgh.cli", "serach", "工会"], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == "Error: No such command 'serach'. Did you mean 'search'?"
+    assert CliRunner().invoke(cli, ["shwo", "3081"]).output.strip().endswith("Did you mean 'show'?")
+
+
+def test_a_command_like_no_other_gets_no_guess() -> None:
+    result = CliRunner().invoke(cli, ["xyzzy"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == "Error: No such command 'xyzzy'."

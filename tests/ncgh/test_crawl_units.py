@@ -1,0 +1,368 @@
+"""The crawl's pure parts: revisit schedule, discovery bookkeeping, the lock, the reporters."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from archive.queue import ArticleState
+from archive.vocab import WorkKind
+from ncgh.config import config_from_dict, load_config
+from ncgh.discovery import Discovery
+from ncgh.lock import CrawlLock, LockHeld, lock_path_for
+from ncgh.report import LogReporter, ProgressReporter, make_reporter
+from ncgh.schedule import CONFIRM, DUE, FILL, GONE_RECHECK, RETRY, classify, plan_revisits
+from scraper.records import ArticleLink, ListPage
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+REVISIT = load_config().revisit  # schedule [[7, 1], [30, 3], [365, 14], [100000, 60]]
+
+
+def iso(days_ago: float) -> str:
+    return (NOW - timedelta(days=days_ago)).isoformat()
+
+
+def facts(article_id=1, published_days_ago=100, captured_days_ago=1.0, **kw) -> ArticleState:
+    published = (NOW.astimezone(TZ) - timedelta(days=published_days_ago)).date().isoformat()
+    base = dict(
+        article_id=article_id,
+        status="live",
+        first_seen=iso(published_days_ago),
+        last_seen=iso(captured_days_ago),
+        last_capture_at=iso(captured_days_ago),
+        last_change_at=iso(published_days_ago),
+        published_at=published,
+        last_url=None,
+        etag='"e1"',
+        last_modified="Wed, 01 Jan 2025 00:00:00 GMT",
+        missing_streak=0,
+        version=1,
+        views_at=iso(captured_days_ago),
+    )
+    base.update(kw)
+    return ArticleState(**base)
+
+
+# ---- the revisit schedule -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("age", "captured", "due"),
+    [
+        (3, 1.0, True),  # a week-old article: daily
+        (3, 0.5, False),
+        (20, 2.0, False),  # a month-old one: every 3 days
+        (20, 3.0, True),
+        (200, 10, False),  # a year-old one: every 14 days
+        (200, 14, True),
+        (2000, 45, False),  # older: every 60 days
+        (2000, 60, True),
+    ],
+)
+def test_interval_follows_the_age_of_the_article(age, captured, due):
+    revisit = classify(facts(published_days_ago=age, captured_days_ago=captured), REVISIT, NOW, TZ)
+    assert (revisit is not None) == due
+    if due:
+        assert revisit.reason == DUE
+
+
+def test_slack_keeps_a_drifting_daily_cron_daily():
+    assert classify(facts(published_days_ago=2, captured_days_ago=0.98), REVISIT, NOW, TZ) is not None
+
+
+def test_undated_article_ages_from_first_seen():
+    undated = facts(published_days_ago=3, captured_days_ago=1, published_at=None)
+    assert classify(undated, REVISIT, NOW, TZ) is not None
+    old_undated = facts(published_days_ago=400, captured_days_ago=1, published_at=None)
+    assert classify(old_undated, REVISIT, NOW, TZ) is None
+
+
+def test_recently_edited_old_article_is_revisited_daily():
+    edited = facts(published_days_ago=2000, captured_days_ago=1, version=2, last_change_at=iso(5))
+    assert classify(edited, REVISIT, NOW, TZ).reason == DUE
+    long_ago = facts(published_days_ago=2000, captured_days_ago=1, version=2, last_change_at=iso(40))
+    assert classify(long_ago, REVISIT, NOW, TZ) is None
+    first_version = facts(published_days_ago=2000, captured_days_ago=1, version=1, last_change_at=iso(5))
+    assert classify(first_version, REVISIT, NOW, TZ) is None  # being new is not being edited
+
+
+def test_missing_once_is_confirmed_at_the_next_run_without_validators():
+    r = classify(facts(captured_days_ago=0.01, missing_streak=1, last_seen=iso(1)), REVISIT, NOW, TZ)
+    assert r.reason == CONFIRM and r.etag is None and r.last_modified is None
+
+
+def test_failed_or_unparsed_capture_is_retried_at_the_next_run():
+    failed = facts(captured_days_ago=0.01, last_seen=iso(1))
+    assert classify(failed, REVISIT, NOW, TZ).reason == RETRY
+    unparsed = facts(captured_days_ago=0.01, version=None)
+    assert classify(unparsed, REVISIT, NOW, TZ).reason == RETRY
+
+
+def test_gone_articles_are_rechecked_rarely():
+    assert classify(facts(status="gone", captured_days_ago=10, missing_streak=2), REVISIT, NOW, TZ) is None
+    r = classify(facts(status="gone", captured_days_ago=31, missing_streak=2), REVISIT, NOW, TZ)
+    assert r.reason == GONE_RECHECK and r.etag is None
+
+
+def test_budget_takes_the_most_urgent_first():
+    cfg = config_from_dict({"revisit": {"budget": 3}}).revisit
+    items = [
+        facts(1, published_days_ago=2000, captured_days_ago=61),  # barely due
+        facts(2, published_days_ago=2000, captured_days_ago=300),  # long overdue
+        facts(3, captured_days_ago=0.01, missing_streak=1),  # confirm a deletion
+        facts(4, published_days_ago=2000, captured_days_ago=100),
+        facts(5, published_days_ago=2000, captured_days_ago=1),  # not due
+    ]
+    plan = plan_revisits(items, cfg, NOW, TZ)
+    assert [r.article_id for r in plan] == [3, 2, 4]
+    assert plan_revisits(items, config_from_dict({"revisit": {"budget": 0}}).revisit, NOW, TZ) == []
+
+
+def test_fill_spends_the_rest_of_the_budget_on_the_most_overdue_relative_to_their_interval():
+    cfg = config_from_dict({"revisit": {"budget": 4}}).revisit  # fill_budget = true by default
+    items = [
+        facts(1, published_days_ago=2000, captured_days_ago=61),  # due
+        facts(2, published_days_ago=2000, captured_days_ago=30),  # 30/60 = 0.5
+        facts(3, published_days_ago=200, captured_days_ago=10),  # 10/14 = 0.71
+        facts(4, published_days_ago=2000, captured_days_ago=5),  # 5/60 = 0.08
+        facts(5, published_days_ago=2000, captured_days_ago=40),  # 40/60 = 0.67
+        facts(6, published_days_ago=2000, captured_days_ago=0.2),  # captured today: never a fill
+        facts(7, status="gone", captured_days_ago=20, missing_streak=2),  # gone: only its own recheck
+    ]
+    plan = plan_revisits(items, cfg, NOW, TZ)
+    assert [(r.article_id, r.reason) for r in plan] == [(1, DUE), (3, FILL), (5, FILL), (2, FILL)]
+    assert all(r.overdue < 1 for r in plan[1:])
+    bigger = plan_revisits(items, config_from_dict({"revisit": {"budget": 100}}).revisit, NOW, TZ)
+    assert [r.article_id for r in bigger] == [1, 3, 5, 2, 4]
+    off = config_from_dict({"revisit": {"budget": 100, "fill_budget": False}}).revisit
+    assert [r.article_id for r in plan_revisits(items, off, NOW, TZ)] == [1]
+    later = config_from_dict({"revisit": {"budget": 100, "fill_min_days": 7}}).revisit
+    assert [r.article_id for r in plan_revisits(items, later, NOW, TZ)] == [1, 3, 5, 2]
+
+
+def test_fill_keeps_validators_and_view_count_sampling():
+    cfg = config_from_dict({"revisit": {"budget": 10}}).revisit
+    fresh, stale = facts(1, captured_days_ago=2, views_at=iso(2)), facts(2, captured_days_ago=5, views_at=iso(5))
+    by_id = {r.article_id: r for r in plan_revisits([fresh, stale], cfg, NOW, TZ)}
+    assert by_id[1].reason == FILL and by_id[1].etag == '"e1"'
+    assert by_id[2].etag is None and by_id[2].last_modified is None  # a full fetch yields a view count
+
+
+def test_fill_visits_every_live_article_within_size_over_budget_runs():
+    """Daily runs with nothing due: the fill works through the site oldest capture first."""
+    cfg = config_from_dict({"revisit": {"budget": 5}}).revisit
+    captured = {i: 1.0 + i / 100 for i in range(1, 21)}  # days before NOW; 20 old articles, none due
+    for day in range(4):  # 20 articles / budget 5 = 4 runs
+        now = NOW + timedelta(days=day)
+        arts = [
+            facts(i, published_days_ago=2000, last_seen=iso(ago), last_capture_at=iso(ago), views_at=iso(ago))
+            for i, ago in captured.items()
+        ]
+        plan = plan_revisits(arts, cfg, now, TZ)
+        assert len(plan) == 5 and all(r.reason == FILL for r in plan)
+        for r in plan:
+            captured[r.article_id] = -day  # captured at this run
+    assert all(v <= 0 for v in captured.values()), "every article revisited within 4 runs"
+
+
+def test_validators_unless_view_counts_are_stale():
+    fresh_views = facts(published_days_ago=3, captured_days_ago=1, views_at=iso(1))
+    r = classify(fresh_views, REVISIT, NOW, TZ)
+    assert r.etag == '"e1"' and r.last_modified
+    stale_views = facts(published_days_ago=3, captured_days_ago=1, views_at=iso(3))
+    assert classify(stale_views, REVISIT, NOW, TZ).etag is None  # a 304 would hide view growth
+    never = config_from_dict({"revisit": {"conditional": False}}).revisit
+    assert classify(fresh_views, never, NOW, TZ).etag is None
+    always = config_from_dict({"revisit": {"unconditional_every_days": 0}}).revisit
+    assert classify(stale_views, always, NOW, TZ).etag == '"e1"'
+
+
+# ---- discovery ------------------------------------------------------------------------------------
+
+BASE = "http://127.0.0.1:8000"
+
+
+def disc(mode="incremental", known=(), gone=(), **discovery) -> Discovery:
+    cfg = config_from_dict({"discovery": {"stop_after_known": 3, **discovery}})
+    return Discovery(cfg, BASE, mode, set(known), set(gone))
+
+
+def page(ids, next_url=None) -> ListPage:
+    return ListPage([ArticleLink(i, f"{BASE}/nczhghcms/article/{i}") for i in ids], next_url)
+
+
+def test_seeds_per_mode_and_sources():
+    inc = disc().seeds()
+    assert [i.kind for i in inc].count(WorkKind.LIST) == 4 and [i.kind for i in inc].count(WorkKind.API) == 4
+    assert inc[0].url == f"{BASE}/nczhghcms/category/3?pageNum=1"
+    assert "pageSize=12&categoryId=3" in inc[1].url
+    full = disc("full").seeds()
+    assert [i.kind for i in full].count(WorkKind.API_IDS) == 4
+    assert disc(sources=[]).seeds() == []
+    assert {i.kind for i in disc("full", sources=[]).seeds()} == {WorkKind.LIST}  # full always walks lists
+
+
+def test_position_reads_category_and_page_from_urls():
+    d = disc()
+    assert d.position(WorkKind.LIST, f"{BASE}/nczhghcms/category/175?pageNum=7") == (175, 7)
+    assert d.position(WorkKind.API, d.api_url(174, 3)) == (174, 3)
+
+
+def test_incremental_stops_after_consecutive_known_articles_across_pages():
+    d = disc(known={1, 2, 3, 4, 5})
+    first = d.after_page(WorkKind.LIST, d.list_url(3, 1), page([9, 8, 1, 2], d.list_url(3, 2)))
+    assert first.new_ids == [9, 8] and not first.stopped
+    assert [i.url for i in first.items if i.kind == WorkKind.LIST] == [d.list_url(3, 2)]
+    assert all(i.kind == WorkKind.ARTICLE and i.url == d.article_url(i.article_id) for i in first.items[:2])
+    second = d.after_page(WorkKind.LIST, d.list_url(3, 2), page([3, 7, 4], d.list_url(3, 3)))
+    assert second.stopped and "known" in second.reason  # 1, 2, 3 in a row
+    assert second.new_ids == [7]  # the rest of the page is still taken: it cost nothing
+    # Another category keeps its own count.
+    other = d.after_page(WorkKind.LIST, d.list_url(174, 1), page([5, 6], d.list_url(174, 2)))
+    assert not other.stopped
+
+
+def test_full_mode_walks_every_page_up_to_the_ceiling():
+    d = disc("full", known={1, 2, 3, 4, 5}, max_list_pages=2)
+    first = d.after_page(WorkKind.LIST, d.list_url(3, 1), page([1, 2, 3, 4, 5], d.list_url(3, 2)))
+    assert not first.stopped
+    second = d.after_page(WorkKind.LIST, d.list_url(3, 2), page([6], d.list_url(3, 3)))
+    assert second.stopped and "max_list_pages" in second.reason
+    last = d.after_page(WorkKind.LIST, d.list_url(175, 1), page([7], None))
+    assert last.stopped and last.reason == "last page"
+
+
+def test_a_gone_article_listed_again_is_rechecked():
+    d = disc(known={1, 2}, gone={2})
+    out = d.after_page(WorkKind.LIST, d.list_url(3, 1), page([2, 1]))
+    assert [i.article_id for i in out.items] == [2] and out.new_ids == []
+
+
+def test_id_list_queues_unknown_and_gone_ids():
+    d = disc("full", known={1, 2}, gone={2})
+    out = d.after_page(WorkKind.API_IDS, d.ids_url(3), None, [1, 2, 3])
+    assert sorted(i.article_id for i in out.items) == [2, 3] and out.new_ids == [3]
+
+
+def test_id_walk_skips_known_ids_and_extends_past_the_highest_hit():
+    d = disc("full", known={801}, id_range=[800, 810], id_gap_tolerance=5)
+    d.probe_ceiling = d.initial_probe_ceiling({801})
+    assert d.probe_ceiling == 810
+    probes = d.probes({801}, 800, d.probe_ceiling)
+    assert [p.article_id for p in probes] == [800, *range(802, 811)]
+    assert all(p.kind == WorkKind.PROBE for p in probes)
+    assert d.after_hit(805, {801}) == []  # 805 + 5 is within the range
+    more = d.after_hit(809, {801})
+    assert [p.article_id for p in more] == [811, 812, 813, 814]
+    assert d.probe_ceiling == 814
+    assert disc("incremental").after_hit(5000, set()) == []
+
+
+# ---- the lock -------------------------------------------------------------------------------------
+
+
+def test_second_lock_fails_at_once_naming_the_holder(tmp_path):
+    db = tmp_path / "x.db"
+    with CrawlLock(db):
+        with pytest.raises(LockHeld) as info:
+            CrawlLock(db).acquire()
+        assert info.value.pid is not None
+        assert f"process {info.value.pid}" in str(info.value)
+    with CrawlLock(db):  # free again
+        pass
+
+
+def test_lock_of_a_killed_process_is_free(tmp_path):
+    db = tmp_path / "y.db"
+    code = f"from ncgh.lock import CrawlLock; CrawlLock({str(db)!r}).acquire(); print('held', flush=True); input()"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        with pytest.raises(LockHeld) as info:
+            CrawlLock(db).acquire()
+        assert info.value.pid == proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
+    with CrawlLock(db):
+        assert lock_path_for(db).exists()
+
+
+# ---- reporters ------------------------------------------------------------------------------------
+
+
+class FakeSummary:
+    def one_line(self) -> str:
+        return "crawl: summary"
+
+
+def test_log_reporter_lines_and_quiet():
+    out = io.StringIO()
+    r = LogReporter(out)
+    r.start(1, "incremental", False, 10)
+    r.done("u", "ok")  # per page: nothing
+    r.change("new article 5: x")
+    r.error("http://x: timeout")
+    r.finish(FakeSummary())
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 4
+    assert lines[1].endswith("new article 5: x") and "ERROR http://x: timeout" in lines[2]
+    quiet = io.StringIO()
+    q = LogReporter(quiet, quiet=True)
+    q.start(1, "incremental", False, 10)
+    q.change("new article")
+    q.error("broken")
+    q.finish(FakeSummary())
+    assert quiet.getvalue().count("\n") == 1 and "ERROR broken" in quiet.getvalue()
+
+
+def test_progress_bar_only_on_a_terminal():
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert isinstance(make_reporter(io.StringIO()), LogReporter)
+    assert not isinstance(make_reporter(io.StringIO()), ProgressReporter)
+    tty = Tty()
+    bar = make_reporter(tty)
+    assert isinstance(bar, ProgressReporter)
+    bar.start(1, "full", False, 3)
+    bar.queued(2)
+    bar.done("u", "ok")
+    bar.change("edited article 3")
+    bar.finish(FakeSummary())
+    assert "edited article 3" in tty.getvalue() and "crawl: summary" in tty.getvalue()
+    assert not isinstance(make_reporter(tty, quiet=True), ProgressReporter)
+
+
+def test_undated_pages_of_the_first_backfill_count_as_old():
+    backfill_end = iso(30)
+    old_page = facts(published_days_ago=40, captured_days_ago=2, published_at=None)  # first seen 40 days ago
+    assert classify(old_page, REVISIT, NOW, TZ, backfill_until=backfill_end) is None  # 60-day interval
+    new_page = facts(published_days_ago=3, captured_days_ago=1, published_at=None)  # found after the backfill
+    assert classify(new_page, REVISIT, NOW, TZ, backfill_until=backfill_end).reason == DUE
+
+
+def test_next_page_stays_on_the_crawled_host():
+    d = disc()
+    out = d.after_page(WorkKind.LIST, d.list_url(3, 1), page([9], "http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=2"))
+    assert out.items[-1].url == f"{BASE}/nczhghcms/category/3?pageNum=2"
+
+
+@pytest.mark.parametrize("url", ["ftp://x", "www.ncgh.org.cn", "http://", ""])
+def test_crawl_refuses_a_base_url_that_is_not_http(tmp_path, url):
+    from click.testing import CliRunner
+
+    from ncgh.cli import cli
+
+    db = tmp_path / "never.db"
+    result = CliRunner().invoke(cli, ["crawl", "--db", str(db), "--base-url", url])
+    assert result.exit_code == 2
+    assert f"--base-url must be an http:// or https:// URL, got {url!r}" in result.output
+    assert not db.exists()

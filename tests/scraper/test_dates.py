@@ -1,0 +1,114 @@
+"""Chinese date formats -> ISO 8601 (+08:00)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scraper.dates import DateValue, find_dates, find_month_dates, normalise_digits, parse_date
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("2018-10-12", "2018-10-12"),
+        ("2018/10/12", "2018-10-12"),
+        ("2018.10.12", "2018-10-12"),
+        ("2018年10月12日", "2018-10-12"),
+        ("2018 年 10 月 12 日", "2018-10-12"),
+        ("2018-1-2", "2018-01-02"),
+        ("2018-10-12 21:23", "2018-10-12T21:23+08:00"),
+        ("2005-5-7 21:23:57", "2005-05-07T21:23:57+08:00"),
+        ("2018年10月12日21时23分", "2018-10-12T21:23+08:00"),
+        ("2018年10月12日 21时23分57秒", "2018-10-12T21:23:57+08:00"),
+        ("２０１８年１０月１２日　２１：２３", "2018-10-12T21:23+08:00"),
+        ("发布时间：２０１８－１０－１２", "2018-10-12"),
+        ("发布时间:2018-10-12 浏览量:49931", "2018-10-12"),
+        ("发布时间:2018-10-12\u00a0\u00a0来源:南昌", "2018-10-12"),
+        ("2019-9-5 9:38:01", "2019-09-05T09:38:01+08:00"),
+        ("2019-09-07T13:43:45+08:00", "2019-09-07T13:43:45+08:00"),
+        ("2019-09-07T20:43:45Z", "2019-09-08T04:43:45+08:00"),
+        ("2020-02-29", "2020-02-29"),
+        ("1990-01-01", "1990-01-01"),
+        ("2100-12-31", "2100-12-31"),
+        ("2018-10-12 25:61", "2018-10-12"),  # an impossible time is dropped, the date kept
+        ("发布日期： 7/5/2005 9:23:57 PM", "2005-07-05T21:23:57+08:00"),  # ASP's M/D/YYYY
+        ("9/17/2004 5:54:13 AM", "2004-09-17T05:54:13+08:00"),
+        ("2018-10-12 12:00 am", "2018-10-12T00:00+08:00"),
+        ("（2005-04-03 17:19PM）", "2005-04-03T17:19+08:00"),
+        ("2005年4月5日 下午3:20", "2005-04-05T15:20+08:00"),
+        ("2019-09-07T13:43:45.123-05:00", "2019-09-08T02:43:45+08:00"),
+    ],
+)
+def test_formats(text: str, iso: str) -> None:
+    value = parse_date(text)
+    assert value is not None and value.iso == iso
+    assert value.has_time == ("T" in iso)
+    assert value.day == iso[:10]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2018-13-01", "2018-02-30", "2019-02-29", "1989-12-31", "2101-01-01", "2018-10/12", "12018-10-12",
+     "v2018.10.12.1", "0791-83868027", "赣ICP备18016234号-1", "", "浏览量:49931", "2018年13月1日",
+     "13/5/2005", "1998年3月号"],
+)
+def test_rejects(text: str) -> None:
+    assert parse_date(text) is None
+
+
+@pytest.mark.parametrize("text", ["2018-10-12", " 2018-10-12 ", "\u30002018-10-12\xa0", "\n2018-10-12\t"])
+def test_padded_iso_day_raw_is_the_day_alone(text: str) -> None:
+    value = parse_date(text)
+    assert value is not None and (value.iso, value.raw, value.has_time) == ("2018-10-12", "2018-10-12", False)
+
+
+def test_day_digits_read_whole() -> None:
+    assert parse_date("2018-10-123") is None
+    value = parse_date("2018-1-12 ")
+    assert value is not None and (value.iso, value.raw) == ("2018-01-12", "2018-1-12")
+
+
+def test_raw_is_original_text() -> None:
+    value = parse_date("时间：２０１８年１０月１２日　２１：２３ 浏览")
+    assert value == DateValue("2018-10-12T21:23+08:00", "２０１８年１０月１２日　２１：２３", True)
+    assert parse_date("2018-10-12 25:00").raw == "2018-10-12"
+    assert parse_date("2012年5月21日").raw == "2012年5月21日"
+
+
+def test_find_dates_reading_order() -> None:
+    text = "青山湖区总工会 2012年5月21日\n上一篇 2011-03-04 下一篇 2013/1/2 08:00"
+    assert [d.iso for d in find_dates(text)] == ["2012-05-21", "2011-03-04", "2013-01-02T08:00+08:00"]
+
+
+def test_month_dates_only_on_request() -> None:
+    assert find_dates("——《北京之春》1998年3月号") == []
+    months = find_month_dates("——《北京之春》1998年3月号；2018年10月12日")
+    assert [(m.iso, m.precision) for m in months] == [("1998-03", "month")]
+
+
+def test_normalise_keeps_length() -> None:
+    s = "２０１８：１２　ａ\u00a0"
+    assert len(normalise_digits(s)) == len(s)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text(text: str) -> None:
+    for value in find_dates(text):
+        assert value.raw and value.raw in text
+        assert 1990 <= int(value.iso[:4]) <= 2100
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None)
+@given(st.dates(), st.booleans(), st.sampled_from(["{y}-{m}-{d}", "{y}/{m:02d}/{d:02d}", "{y}年{m}月{d}日"]))
+def test_generated_dates_roundtrip(day, with_time: bool, fmt: str) -> None:
+    text = fmt.format(y=day.year, m=day.month, d=day.day) + (" 07:05" if with_time else "")
+    value = parse_date(text)
+    if not 1990 <= day.year <= 2100:
+        assert value is None
+    else:
+        assert value is not None and value.day == day.isoformat() and value.has_time == with_time

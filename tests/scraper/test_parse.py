@@ -1,0 +1,358 @@
+"""parse_article: the contract, the profile, body rules (signature, captions, attachments), sanitising."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from scraper.parse import PARSER_VERSION, parse_article, parser_version_for
+from scraper.profile import DEFAULT_PROFILE, SiteProfile
+from scraper.records import ArticleMissing, ArticleRecord, ParseError
+from scraper.settings import ParseSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+URL = "http://www.ncgh.org.cn/nczhghcms/article/4711"
+FOOTER = """<div class="footer"><p>江西省南昌市总工会 赣ICP备18016234号-1</p>
+<p>电话:0791-83868027 邮箱:ncghwlzx@163.com</p><p>地址:南昌市红谷滩新区会展路29号 邮编:330038</p></div>"""
+P1 = "5月18日上午,青山湖区总工会在区文化广场举办劳动模范先进事迹报告会,全区三百余人参加。"
+P2 = "报告会上,五位劳动模范结合自身经历,讲述了在平凡岗位上爱岗敬业的感人故事。"
+
+
+def page(body: str, title: str = "青山湖区总工会举办报告会", info: str | None = "发布时间:2018-10-12 浏览量:10",
+         footer: str = FOOTER, head: str = '<meta charset="utf-8">') -> bytes:
+    info_html = f'<div class="detail-info">{info}</div>' if info is not None else ""
+    return (f"<html><head>{head}<title>{title}</title></head><body><div class='menu'><a href='/'>首页</a></div>"
+            f'<h2 class="detail-title">{title}</h2>{info_html}'
+            f'<div class="detail-font">字体大小:【默认 大 中 小】</div>'
+            f'<div id="zoom" class="detail-content">{body}</div>'
+            f'<div class="detail-share">分享到:微信</div>{footer}</body></html>').encode()
+
+
+def parse(body: str, url: str | None = URL, **kw) -> ArticleRecord:
+    return parse_article(page(body, **kw), url)
+
+
+# ---- contract ---------------------------------------------------------------------------------
+
+def test_signature_and_profile_fields_match_the_config_keys() -> None:
+    params = list(inspect.signature(parse_article).parameters)
+    assert params == ["body", "url", "content_type", "profile"]
+    # the [parse] keys are ParseSettings' fields (tests/test_config.py checks config.toml shows them)
+    settings = ParseSettings()
+    assert [f.name for f in dataclasses.fields(SiteProfile)] == [f.name for f in dataclasses.fields(settings)]
+    assert SiteProfile(**dataclasses.asdict(settings)) == DEFAULT_PROFILE
+
+
+def test_parser_version_shape_and_dependence_on_the_profile() -> None:
+    assert re.fullmatch(r"\d+\.\d+\.\d+\+[0-9a-f]{10}", PARSER_VERSION)
+    other = dataclasses.replace(DEFAULT_PROFILE, title_selectors=("h1",))
+    assert parser_version_for(other) != PARSER_VERSION
+    assert parser_version_for(dataclasses.replace(other)) == parser_version_for(other)
+    assert parse(f"<p>{P1}</p>").parser_version == PARSER_VERSION
+
+
+def test_parser_version_is_the_hand_version_and_a_hash_of_the_profile_only() -> None:
+    """Not of the source: a comment edit must not force every archive through a full re-parse."""
+    import hashlib
+
+    import scraper.parse
+
+    digest = hashlib.sha256(repr(DEFAULT_PROFILE).encode("utf-8")).hexdigest()[:10]
+    assert f"{scraper.parse.PARSER_SEMVER}+{digest}" == PARSER_VERSION
+
+
+def test_a_change_of_output_comes_with_a_bump_of_parser_semver() -> None:
+    """Every fixture's record, hashed, is pinned to PARSER_SEMVER in tests/fixtures/parser_output.txt.
+    When this fails, the parser's output changed: bump PARSER_SEMVER (the archive re-parses on a new
+    version) and write the new line there; a change that should not alter records is a bug."""
+    import hashlib
+    import json
+
+    import scraper.parse
+    from bench.labelled_fixtures import fixtures
+
+    digest = hashlib.sha256()
+    for fx in sorted(fixtures(), key=lambda f: f.id):
+        try:
+            got: object = parse_article(fx.path.read_bytes(), fx.label["url"], fx.label.get("content_type")).to_dict()
+            got.pop("parser_version")  # type: ignore[union-attr]
+        except ParseError as exc:
+            got = [type(exc).__name__, exc.reason]
+        digest.update(json.dumps([fx.id, got], sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    pinned = (ROOT / "tests" / "fixtures" / "parser_output.txt").read_text(encoding="utf-8").split()
+    assert [scraper.parse.PARSER_SEMVER, digest.hexdigest()[:16]] == pinned
+
+
+def test_bad_profile_values_are_errors_naming_the_key() -> None:
+    with pytest.raises(ValueError, match=r"\[parse\] body_selectors: invalid CSS selector"):
+        parse_article(page(f"<p>{P1}</p>"), URL, profile=dataclasses.replace(DEFAULT_PROFILE, body_selectors=("div[",)))
+    with pytest.raises(ValueError, match="title_selectors"):
+        SiteProfile(title_selectors="h2")  # a string, not a list
+
+
+# ---- fields -----------------------------------------------------------------------------------
+
+def test_record_fields_from_the_profile() -> None:
+    r = parse(f"<p>{P1}</p><p>{P2}</p>", title="【基层工会动态】青山湖区总工会举办报告会")
+    assert (r.title, r.column, r.article_id, r.url) == ("青山湖区总工会举办报告会", "基层工会动态", 4711, URL)
+    assert (r.published_at, r.published_raw, r.views) == ("2018-10-12", "2018-10-12", 10)
+    assert r.body_text == f"{P1}\n\n{P2}"
+    assert (r.extractor, r.warnings, r.encoding) == ("profile", [], "utf-8")
+    assert r.footer is not None and r.footer.icp == "赣ICP备18016234号-1"
+
+
+def test_a_title_that_is_only_a_bracket_keeps_it() -> None:
+    r = parse(f"<p>{P1}</p>", title="【通知】")
+    assert (r.title, r.column) == ("【通知】", None)
+
+
+def test_missing_header_title_and_footer_are_warned_not_invented() -> None:
+    r = parse(f"<p>{P1}</p>", info=None, title="", footer="")
+    assert (r.title, r.published_at, r.views, r.footer) == (None, None, None, None)
+    assert r.warnings == ["missing_title", "missing_date", "missing_views", "footer_missing"]
+
+
+def test_date_with_time_is_iso_with_offset() -> None:
+    r = parse(f"<p>{P1}</p>", info="发布时间：2018年10月12日 09:30 浏览次数：1,234")
+    assert (r.published_at, r.published_raw, r.views) == ("2018-10-12T09:30+08:00", "2018年10月12日 09:30", 1234)
+
+
+# ---- body text rules ----------------------------------------------------------------------------
+
+def test_old_layout_indentation_nbsp_lines_and_br_paragraphs() -> None:
+    body = f"    {P1}<br>\n&nbsp;<br>\n\u3000\u3000{P2}<br>\n \n<br>&nbsp;"
+    r = parse(body)
+    assert r.body_text == f"{P1}\n\n{P2}"
+    assert "\n\n\n" not in r.body_text and r.body_text == r.body_text.strip()
+
+
+def test_whitespace_inside_a_paragraph_collapses_as_a_browser_shows_it() -> None:
+    r = parse("<p>第一句,\n   第二句。\u00a0\u00a0第三句。</p>")
+    assert r.body_text == "第一句, 第二句。 第三句。"
+
+
+@pytest.mark.parametrize("sig", ["青山湖区总工会 葛文利", "东湖区总工会:李志晴", "葛文利", "市第一医院",
+                                 "(市第一医院王琳)", "（南昌铁路局工会 张伟）"])
+def test_signature_kinds_leave_the_body(sig: str) -> None:
+    r = parse(f"<p>{P1}</p><p>{P2}</p><p style='text-align:right'>{sig}</p>")
+    assert (r.signature, r.body_text) == (sig, f"{P1}\n\n{P2}")
+
+
+def test_signature_with_a_date_line_is_one_block() -> None:
+    r = parse(f"<p>{P1}</p><p>{P2}</p><p>青山湖区总工会 葛文利</p><p>2012年5月21日</p>")
+    assert r.signature == "青山湖区总工会 葛文利\n2012年5月21日"
+    assert r.body_text == f"{P1}\n\n{P2}"
+
+
+def test_a_date_line_alone_and_prose_are_not_signatures() -> None:
+    r = parse(f"<p>{P1}</p><p>2012年5月21日</p>")
+    assert (r.signature, r.body_text) == (None, f"{P1}\n\n2012年5月21日")
+    r = parse(f"<p>{P1}</p><p>{P2}</p>")
+    assert r.signature is None
+    r = parse("<p>葛文利</p>")  # a one-paragraph body is the article
+    assert (r.signature, r.body_text) == (None, "葛文利")
+
+
+def test_images_captions_and_attachments() -> None:
+    body = (f'<p>{P1}</p><p style="text-align: center;"><img src="../upload/a.jpg" alt="" onerror="x()"></p>'
+            '<p class="img-caption" style="text-align: center;">图为活动现场</p>'
+            '<p><img src="/upload/b.png" alt="b.png"></p><p style="text-align:center">领导为获奖职工颁奖</p>'
+            f'<p>{P2}</p><p class="attachment">附件:<a href="/files/报名表.xls">报名表.xls</a></p>'
+            '<p>附件2：<a href="download.php?id=3">实施方案</a></p>')
+    r = parse(body, url="http://www.ncgh.org.cn/nczhghcms/article/4711")
+    assert [(i.src, i.caption) for i in r.images] == [
+        ("http://www.ncgh.org.cn/nczhghcms/upload/a.jpg", "图为活动现场"),
+        ("http://www.ncgh.org.cn/upload/b.png", "领导为获奖职工颁奖"),
+    ]
+    assert [(a.url, a.name) for a in r.attachments] == [
+        ("http://www.ncgh.org.cn/files/报名表.xls", "报名表.xls"),
+        ("http://www.ncgh.org.cn/nczhghcms/article/download.php?id=3", "实施方案"),
+    ]
+    assert r.body_text == f"{P1}\n\n{P2}"
+
+
+def test_alt_text_is_a_caption_but_a_file_name_is_not() -> None:
+    r = parse(f'<p>{P1}</p><p><img src="/a.jpg" alt="职工合影"><img src="/b.jpg" alt="IMG_0001.JPG"></p>')
+    assert [i.caption for i in r.images] == ["职工合影", None]
+
+
+def test_body_html_is_sanitised_and_absolute() -> None:
+    body = (f'<p style="color:red" onclick="evil()">{P1}<script>alert(1)</script></p>'
+            '<style>p{}</style><iframe src="http://evil/"></iframe>'
+            '<p><a href="javascript:alert(1)">x</a> <a href="/a/1" onmouseover="y()">相关</a>'
+            '<a href="data:text/html,hi">d</a><img src="data:image/png;base64,AAAA"></p><form><input name=q>文字</form>')
+    r = parse(body)
+    html = r.body_html
+    for bad in ("<script", "<style", "<iframe", "onclick", "onmouseover", "javascript:", "style=", "data:text", "<input",
+                "<form"):
+        assert bad not in html
+    assert 'href="http://www.ncgh.org.cn/a/1"' in html and "data:image/png" in html and "文字" in html
+    assert "字体大小" not in html and "分享到" not in html
+
+
+def test_without_url_links_stay_relative_and_there_is_no_id() -> None:
+    r = parse(f'<p>{P1}<a href="/files/a.pdf">a.pdf</a></p>', url=None)
+    assert (r.url, r.article_id) == (None, None)
+    assert r.attachments[0].url == "/files/a.pdf"
+
+
+def test_base_href_is_honoured() -> None:
+    data = page(f'<p>{P1}</p><p><img src="img/a.jpg"></p>', head='<meta charset="utf-8"><base href="/static/x/">')
+    r = parse_article(data, URL)
+    assert r.images[0].src == "http://www.ncgh.org.cn/static/x/img/a.jpg"
+
+
+# ---- encodings --------------------------------------------------------------------------------
+
+def test_gbk_page_with_charset_only_in_http_header() -> None:
+    data = page(f"<p>{P1}</p>", head="").decode().encode("gbk")
+    r = parse_article(data, URL, "text/html; charset=GBK")
+    assert (r.encoding, r.body_text, r.title) == ("gb18030", P1, "青山湖区总工会举办报告会")
+
+
+def test_xml_declaration_and_bom_are_fine() -> None:
+    data = b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?>' + page(f"<p>{P1}</p>")
+    assert parse_article(data, URL).body_text == P1
+
+
+# ---- missing pages and non-articles -----------------------------------------------------------
+
+def test_the_200_not_exist_page_is_article_missing() -> None:
+    data = ("<html><body><div class='menu'>首页</div><div class='detail-wrap'><p class='no-article'>"
+            "该文章不存在或已被删除!</p></div>" + FOOTER + "</body></html>").encode()
+    with pytest.raises(ArticleMissing, match="不存在"):
+        parse_article(data, URL)
+    with pytest.raises(ArticleMissing):  # the profile matched, but the body only says it is gone
+        parse_article(page("<p>信息不存在</p>"), URL)
+
+
+def test_an_article_mentioning_deletion_is_still_an_article() -> None:
+    text = "近日,有职工反映部分帖子已删除,区总工会高度重视,立即组织人员调查核实,并向职工作出说明,相关工作正在推进。" * 2
+    assert parse(f"<p>{text}</p>").body_text == text
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n", b"\x00\x00", b"<html><body></body></html>",
+                                  FOOTER.encode(), b"<html><body><p>abc</p></body></html>"])
+def test_pages_without_an_article_are_parse_errors(data: bytes) -> None:
+    with pytest.raises(ParseError) as info:
+        parse_article(data, URL)
+    assert info.value.reason
+
+
+# ---- fallback and custom profiles -------------------------------------------------------------
+
+SIBLING = """<html><head><meta charset="utf-8"><title>全区工会工作会议召开_工会动态_某区总工会</title></head><body>
+<div class="nav"><a href="/">首页</a> <a href="/l">工会动态</a> <a href="/m">通知公告</a></div>
+<div class="main"><h1>全区工会工作会议召开</h1><div class="info">发布日期：2019-03-05　来源：某区总工会　点击数：77</div>
+<div class="text"><p>{p1}</p><p>{p2}</p><p>区总工会办公室</p></div></div>
+<div class="side"><h3>通知公告</h3><ul><li><a href="/n/1">关于开展读书月活动的通知</a></li>
+<li><a href="/n/2">关于举办职工运动会的通知</a></li></ul></div>
+<div class="copyright">版权所有:某区总工会 电话:0791-12345678 赣ICP备12345678号</div></body></html>"""
+
+
+def test_fallback_on_an_unknown_layout() -> None:
+    r = parse_article(SIBLING.format(p1=P1, p2=P2).encode(), "http://example.org/a/1")
+    assert (r.title, r.published_at, r.views, r.source) == ("全区工会工作会议召开", "2019-03-05", 77, "某区总工会")
+    assert r.body_text == f"{P1}\n\n{P2}" and r.signature == "区总工会办公室"
+    assert r.extractor == "fallback" and "fallback_used" in r.warnings and r.article_id is None
+    assert r.footer is not None and (r.footer.org, r.footer.icp) == ("某区总工会", "赣ICP备12345678号")
+
+
+def test_a_profile_with_complex_selectors() -> None:
+    profile = SiteProfile(title_selectors=("div.main > h1",), info_selectors=("div.main div.info",),
+                          body_selectors=("div.main div.text",), footer_selectors=("div[class=copyright]",),
+                          strip_selectors=("p:last-child",), missing_patterns=("不存在",))
+    r = parse_article(SIBLING.format(p1=P1, p2=P2).encode(), "http://example.org/a/1", profile=profile)
+    assert (r.extractor, r.title, r.views, r.body_text, r.signature) == (
+        "profile", "全区工会工作会议召开", 77, f"{P1}\n\n{P2}", None)
+    assert r.footer is not None and r.footer.phone == "0791-12345678"
+
+
+def test_a_header_line_outside_the_info_selectors_is_found_between_title_and_body() -> None:
+    data = page(f"<p>{P1}</p><p>时间:2001-01-01 浏览量:1</p>", info=None).replace(
+        b'<div class="detail-font">', '<p class="meta">发布日期：2018-10-12　点击数：33</p><div class="detail-font">'.encode())
+    r = parse_article(data, URL)
+    assert (r.published_at, r.views, r.warnings) == ("2018-10-12", 33, [])
+    # ... but a header-like line inside the body or the sidebar is not the article's header
+    r = parse_article(page(f"<p>{P1}</p><p>时间:2001-01-01 浏览量:1</p>", info=None), URL)
+    assert (r.published_at, r.views) == (None, None)
+
+
+# ---- behaviour once pinned beside the fast paths (tests/test_parse_fastpaths.py, removed) ------
+
+def _div(fragment: str):
+    from scraper.htmltree import build_tree
+
+    root = build_tree(f'<html><body><div id="x">{fragment}</div></body></html>'.encode())
+    return root.find(".//div[@id='x']")
+
+
+def test_text_lines_of_a_childless_element() -> None:
+    from lxml import etree
+
+    from scraper.htmltree import text_lines
+
+    el = etree.Element("p")
+    el.text = "\u3000 发布时间：2018-10-12\xa0\xa0浏览\u200b次数 "
+    el.tail = "not the element's text"
+    assert text_lines(el) == ["发布时间：2018-10-12 浏览次数"]
+
+
+# libxml2 keeps names such as p-x, li:x, div.x and even p<td: none is a block, and none may break a line.
+@pytest.mark.parametrize(("fragment", "lines"), [
+    ("a<p-x>b</p-x>c", ["abc"]), ("a<li:x>b</li:x>c", ["abc"]), ("a<div.x>b</div.x>c", ["abc"]),
+    ("<p>a</p>\n<p>b</p>\n</p<td>x", ["a", "b", "x"]),
+])  # fmt: skip
+def test_elements_named_like_a_block_do_not_break_lines(fragment: str, lines: list[str]) -> None:
+    from scraper.htmltree import text_lines
+
+    assert text_lines(_div(fragment)) == lines
+
+
+def test_sanitise_attributes_example() -> None:
+    from lxml import etree
+
+    from scraper.sanitize import sanitise_attributes
+
+    div = _div('<a href="javascript:x" onclick="y" class="c">t</a><img src="data:image/png;base64,AA" '
+               'style="s" alt="p"><img src="data:text/html,x"><a href="/a/b.doc" title="t">d</a>')
+    links = sanitise_attributes(div, "http://h/nczhghcms/article/5")
+    assert [(n.tag, a, v) for n, a, v in links] == [
+        ("img", "src", "data:image/png;base64,AA"), ("a", "href", "http://h/a/b.doc")
+    ]
+    assert etree.tostring(div, encoding="unicode", with_tail=False) == (
+        '<div><a>t</a><img src="data:image/png;base64,AA" alt="p"/><img/>'
+        '<a href="http://h/a/b.doc" title="t">d</a></div>'
+    )
+
+
+def _footer_page(footer: str, footer_attrs: str = ' class="footer"') -> bytes:
+    return (
+        '<html><body><h2 class="detail-title">关于开展劳动竞赛的通知</h2>'
+        '<div class="info">发布时间: 2018-10-12 浏览次数: 5</div>'
+        '<div id="zoom"><p>全市各级工会要围绕党委中心工作,广泛开展劳动和技能竞赛等活动。</p></div>'
+        f"<div{footer_attrs}>{footer}</div></body></html>"
+    ).encode()
+
+
+FOOTER_A = "江西省南昌市总工会<br>赣ICP备18016234号-1<br>电话:0791-83868027"
+FOOTER_B = "江西省南昌市总工会<br>赣ICP备2025061944号-1<br>电话:0791-86668888<br>邮箱:ncghwlzx@163.com"
+
+
+def test_each_page_keeps_its_own_footer() -> None:
+    seen = []
+    for n, footer in enumerate([FOOTER_A, FOOTER_B, FOOTER_A, FOOTER_B, FOOTER_A], start=1):
+        record = parse_article(_footer_page(footer), f"http://www.ncgh.org.cn/nczhghcms/article/{n}")
+        assert record.extractor == "profile" and record.footer is not None
+        seen.append((record.footer.icp, record.footer.phone, record.footer.email))
+    a = ("赣ICP备18016234号-1", "0791-83868027", None)
+    b = ("赣ICP备2025061944号-1", "0791-86668888", "ncghwlzx@163.com")
+    assert seen == [a, b, a, b, a]
+    inner = parse_article(_footer_page(FOOTER_B.replace("<br>", '<br class="x">')), URL).footer
+    assert inner is not None and inner.icp == "赣ICP备2025061944号-1" and inner.phone == "0791-86668888"
+    assert parse_article(_footer_page(FOOTER_A, ' class="footer" data-v="2"'), URL).footer == \
+        parse_article(_footer_page(FOOTER_A), URL).footer

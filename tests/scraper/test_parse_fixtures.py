@@ -1,0 +1,23 @@
+"""Every labelled fixture page (hand-written and simulator-saved) parses with every field right."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.labelled_fixtures import check, fixtures
+
+FIXTURES = fixtures()
+
+
+def test_fixture_sets_are_present() -> None:
+    sets = {fx.set for fx in FIXTURES}
+    assert sets == {"hand", "sim"}
+    templates = {fx.label.get("sim", {}).get("template") for fx in FIXTURES if fx.set == "sim"}
+    assert {"old", "current", "nav2020", "vendor"} <= templates
+    assert any(fx.label.get("error") == "ArticleMissing" for fx in FIXTURES if fx.set == "sim")
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=[fx.id for fx in FIXTURES])
+def test_fixture_parses_exactly(fx) -> None:
+    wrong = check(fx)
+    assert wrong == {}, f"{fx.id}: " + "; ".join(f"{k}: got {g!r} expected {e!r}" for k, (g, e) in wrong.items())
