@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ncgh.config import Config, config_from_dict
 
-ROOT = Path(__file__).resolve().parents[1]  # the checkout: crawls in a child process run from here
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: crawls in a child process run from here
 ID_RANGE = (800, 1200)
 MISSING_REASON = {"404": "http_404", "not_exist_page": "not_exist_page", "redirect_home": "redirect_home"}
 
