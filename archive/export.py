@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+from archive.captures import select_named
 from archive.output import (
     VERSION_CHOICES,
     ExportError,
@@ -97,40 +98,44 @@ def iter_rows(
         where.append("v.site = ?")
         params.append(site)
     sql = (
-        "SELECT v.site, v.article_id, v.version, (v.version = a.version), a.status, v.title, v.column_name,"
-        " v.published_at, v.source, v.author, v.signature, v.body_text, v.body_html, v.images_json,"
-        " v.attachments_json, v.changed_fields, v.first_seen, v.last_seen,"
+        "SELECT v.site, v.article_id, v.version, (v.version = a.version) AS is_latest, a.status, v.title,"
+        " v.column_name, v.published_at, v.source, v.author, v.signature, v.body_text, v.body_html,"
+        " v.images_json, v.attachments_json, v.changed_fields, v.first_seen, v.last_seen,"
         " (SELECT w.views FROM views w WHERE w.site = v.site AND w.article_id = v.article_id"
-        "   AND w.at <= v.last_seen ORDER BY w.at DESC LIMIT 1),"
+        "   AND w.at <= v.last_seen ORDER BY w.at DESC LIMIT 1) AS views,"
         " a.last_url, v.capture_id, v.content_hash, v.parser_version"
         " FROM versions v JOIN articles a ON a.site = v.site AND a.article_id = v.article_id"
         f" WHERE {' AND '.join(where)} ORDER BY v.site, v.article_id, v.version"
     )
-    for r in conn.execute(sql, params):
+    for r in select_named(conn, sql, tuple(params)):
         yield ExportRow(
-            site=r[0],
-            article_id=int(r[1]),
-            version=int(r[2]),
-            is_latest=bool(r[3]),
-            status=r[4],
-            title=r[5],
-            column=r[6],
-            published_at=r[7],
-            source=r[8],
-            author=r[9],
-            signature=r[10],
-            body_text=r[11] or "",
-            body_html=r[12] or "",
-            images=tuple((str(i[0]), None if len(i) < 2 or i[1] is None else str(i[1])) for i in _loads(r[13])),
-            attachments=tuple((str(i[0]), "" if len(i) < 2 or i[1] is None else str(i[1])) for i in _loads(r[14])),
-            changed_fields=tuple(str(f) for f in _loads(r[15])),
-            first_seen=r[16],
-            last_seen=r[17],
-            views=r[18],
-            url=r[19],
-            capture_id=int(r[20]),
-            content_hash=r[21],
-            parser_version=r[22],
+            site=r["site"],
+            article_id=int(r["article_id"]),
+            version=int(r["version"]),
+            is_latest=bool(r["is_latest"]),
+            status=r["status"],
+            title=r["title"],
+            column=r["column_name"],
+            published_at=r["published_at"],
+            source=r["source"],
+            author=r["author"],
+            signature=r["signature"],
+            body_text=r["body_text"] or "",
+            body_html=r["body_html"] or "",
+            images=tuple(
+                (str(i[0]), None if len(i) < 2 or i[1] is None else str(i[1])) for i in _loads(r["images_json"])
+            ),
+            attachments=tuple(
+                (str(i[0]), "" if len(i) < 2 or i[1] is None else str(i[1])) for i in _loads(r["attachments_json"])
+            ),
+            changed_fields=tuple(str(f) for f in _loads(r["changed_fields"])),
+            first_seen=r["first_seen"],
+            last_seen=r["last_seen"],
+            views=r["views"],
+            url=r["last_url"],
+            capture_id=int(r["capture_id"]),
+            content_hash=r["content_hash"],
+            parser_version=r["parser_version"],
         )
 
 

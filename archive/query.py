@@ -11,6 +11,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from archive.captures import select_named
 from archive.resolve import ArticleRef, QueryError
 from archive.vocab import ArticleStatus, EventKind
 
@@ -143,30 +144,32 @@ _VERSION_COLUMNS = (
 )
 
 
-def _version(row: sqlite3.Row | tuple) -> VersionInfo:
+def _version(row: sqlite3.Row) -> VersionInfo:
+    """A VersionInfo from a row selected with _VERSION_COLUMNS through `select_named`."""
     return VersionInfo(
-        version=int(row[0]),
-        capture_id=int(row[1]),
-        first_seen=row[2],
-        last_seen=row[3],
-        changed_fields=_strings(row[4]),
-        title=row[5],
-        column=row[6],
-        published_at=row[7],
-        source=row[8],
-        author=row[9],
-        signature=row[10],
-        body_text=row[11] or "",
-        body_html=row[12] or "",
-        images=_pairs(row[13]),
-        attachments=_pairs(row[14]),
-        content_hash=row[15],
-        parser_version=row[16],
+        version=int(row["version"]),
+        capture_id=int(row["capture_id"]),
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        changed_fields=_strings(row["changed_fields"]),
+        title=row["title"],
+        column=row["column_name"],
+        published_at=row["published_at"],
+        source=row["source"],
+        author=row["author"],
+        signature=row["signature"],
+        body_text=row["body_text"] or "",
+        body_html=row["body_html"] or "",
+        images=_pairs(row["images_json"]),
+        attachments=_pairs(row["attachments_json"]),
+        content_hash=row["content_hash"],
+        parser_version=row["parser_version"],
     )
 
 
 def article_info(conn: sqlite3.Connection, ref: ArticleRef) -> ArticleInfo:
-    row = conn.execute(
+    row = select_named(
+        conn,
         "SELECT status, title, published_at, first_seen, last_seen, last_capture_at, last_change_at, version,"
         " views, views_at, last_url FROM articles WHERE site = ? AND article_id = ?",
         (ref.site, ref.article_id),
@@ -183,23 +186,24 @@ def article_info(conn: sqlite3.Connection, ref: ArticleRef) -> ArticleInfo:
     return ArticleInfo(
         site=ref.site,
         article_id=ref.article_id,
-        status=row[0],
-        title=row[1],
-        published_at=row[2],
-        first_seen=row[3],
-        last_seen=row[4],
-        last_capture_at=row[5],
-        last_change_at=row[6],
-        version=row[7],
-        views=row[8],
-        views_at=row[9],
-        last_url=row[10],
+        status=row["status"],
+        title=row["title"],
+        published_at=row["published_at"],
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        last_capture_at=row["last_capture_at"],
+        last_change_at=row["last_change_at"],
+        version=row["version"],
+        views=row["views"],
+        views_at=row["views_at"],
+        last_url=row["last_url"],
         urls=urls,
     )
 
 
 def versions(conn: sqlite3.Connection, ref: ArticleRef) -> tuple[VersionInfo, ...]:
-    rows = conn.execute(
+    rows = select_named(
+        conn,
         f"SELECT {_VERSION_COLUMNS} FROM versions WHERE site = ? AND article_id = ? ORDER BY version",
         (ref.site, ref.article_id),
     ).fetchall()
@@ -207,7 +211,8 @@ def versions(conn: sqlite3.Connection, ref: ArticleRef) -> tuple[VersionInfo, ..
 
 
 def get_version(conn: sqlite3.Connection, ref: ArticleRef, number: int) -> VersionInfo:
-    row = conn.execute(
+    row = select_named(
+        conn,
         f"SELECT {_VERSION_COLUMNS} FROM versions WHERE site = ? AND article_id = ? AND version = ?",
         (ref.site, ref.article_id, number),
     ).fetchone()
@@ -225,12 +230,13 @@ def get_version(conn: sqlite3.Connection, ref: ArticleRef, number: int) -> Versi
 def _status_at(conn: sqlite3.Connection, ref: ArticleRef, moment: str, first_seen: str) -> ArticleStatus:
     if moment < first_seen:
         return ArticleStatus.UNSEEN
-    row = conn.execute(
+    row = select_named(
+        conn,
         "SELECT event FROM events WHERE site = ? AND article_id = ? AND event IN (?, ?, ?)"
         " AND at <= ? ORDER BY at DESC, id DESC LIMIT 1",
         (ref.site, ref.article_id, EventKind.GONE, EventKind.RESTORED, EventKind.NEW, moment),
     ).fetchone()
-    return ArticleStatus.GONE if row and row[0] == EventKind.GONE else ArticleStatus.LIVE
+    return ArticleStatus.GONE if row and row["event"] == EventKind.GONE else ArticleStatus.LIVE
 
 
 def show(
@@ -244,7 +250,8 @@ def show(
     if version is not None:
         chosen = get_version(conn, ref, version)
     elif as_of is not None:
-        row = conn.execute(
+        row = select_named(
+            conn,
             f"SELECT {_VERSION_COLUMNS} FROM versions WHERE site = ? AND article_id = ? AND first_seen <= ?"
             " ORDER BY version DESC LIMIT 1",
             (ref.site, ref.article_id, as_of),
@@ -257,11 +264,12 @@ def show(
         moment = chosen.last_seen
     if moment is not None:
         status_then = _status_at(conn, ref, moment, info.first_seen)
-        row = conn.execute(
+        row = select_named(
+            conn,
             "SELECT views, at FROM views WHERE site = ? AND article_id = ? AND at <= ? ORDER BY at DESC LIMIT 1",
             (ref.site, ref.article_id, moment),
         ).fetchone()
-        views_then, views_at = (row[0], row[1]) if row else (None, None)
+        views_then, views_at = (row["views"], row["at"]) if row else (None, None)
     else:
         status_then, views_then, views_at = info.status, info.views, info.views_at
     return ArticleView(
@@ -282,23 +290,27 @@ def history(conn: sqlite3.Connection, ref: ArticleRef) -> ArticleHistory:
     """Versions (with their changed fields), the view-count series, events and captures, oldest first."""
     info = article_info(conn, ref)
     views = tuple(
-        ViewPoint(r[0], int(r[1]))
-        for r in conn.execute(
+        ViewPoint(r["at"], int(r["views"]))
+        for r in select_named(
+            conn,
             "SELECT at, views FROM views WHERE site = ? AND article_id = ? ORDER BY at, capture_id",
             (ref.site, ref.article_id),
         )
     )
     events = tuple(
-        EventInfo(at=r[0], event=r[1], version=r[2], capture_id=int(r[3]), detail=_strings(r[4]))
-        for r in conn.execute(
+        EventInfo(at=r["at"], event=r["event"], version=r["version"], capture_id=int(r["capture_id"]),
+                  detail=_strings(r["detail"]))
+        for r in select_named(
+            conn,
             "SELECT at, event, version, capture_id, detail FROM events WHERE site = ? AND article_id = ?"
             " ORDER BY at, id",
             (ref.site, ref.article_id),
         )
     )
     captures = tuple(
-        CaptureSummary(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6])
-        for r in conn.execute(
+        CaptureSummary(int(r["id"]), r["fetched_at"], r["url"], r["status"], r["outcome"], r["version"], r["views"])
+        for r in select_named(
+            conn,
             "SELECT id, fetched_at, url, status, outcome, version, views FROM captures"
             " WHERE site = ? AND article_id = ? ORDER BY fetched_at, id",
             (ref.site, ref.article_id),

@@ -10,15 +10,13 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scraper.ids import MAX_ARTICLE_ID
+from scraper.ids import DEFAULT_ARTICLE_PATHS, MAX_ARTICLE_ID, id_text_of_url
 from scraper.ids import article_id as valid_article_id
 
-DEFAULT_ARTICLE_PATHS = ("/nczhghcms/article/{id}", "/article/{id}")
 SITE_TIMEZONE = "Asia/Shanghai"  # the default of `[site] timezone`: the calendar of bare dates
-
 
 
 class QueryError(Exception):
@@ -34,35 +32,9 @@ class ArticleRef:
 # --- resolving an article ---------------------------------------------------------------------------
 
 
-def _path_pattern(template: str) -> re.Pattern[str]:
-    head, _, tail = template.partition("{id}")
-    # Any script's digits are captured so that a URL of the article form with a bad id is reported
-    # as such; scraper.ids decides which are ids.
-    return re.compile("^" + re.escape(head) + r"(\d+)" + re.escape(tail) + "/?$")
-
-
-def _split(text: str) -> SplitResult:
-    """A URL, a bare path, or host/path without a scheme, split."""
-    if not text.startswith("/") and "://" not in text:
-        text = "http://" + text
-    return urlsplit(text)
-
-
-def article_id_from_path(url: str, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> int | None:
-    """The article id in a URL of either path form on any host (or in a bare path), or None.
-
-    Only the path matters: identity is the id, so every host alias (and the simulator) maps the same.
-    Raises QueryError for a URL of an article form whose id is none (out of range, other digits).
-    """
-    try:
-        path = unquote(_split(url.strip()).path) or "/"
-    except ValueError:  # urlsplit refuses some hosts ("http://[::1")
-        return None
-    for template in article_paths:
-        match = _path_pattern(template).match(path)
-        if match:
-            return checked_article_id(match.group(1))
-    return None
+def _as_url(text: str) -> str:
+    """What a reader typed as a URL: a URL, a bare path, or host/path without a scheme (given one)."""
+    return text if text.startswith("/") or "://" in text else "http://" + text
 
 
 def checked_article_id(text: str) -> int:
@@ -120,10 +92,12 @@ def resolve_article(
         ).fetchone()
         if row:
             return ArticleRef(row[0], int(row[1]))
-        article_id = article_id_from_path(text, article_paths)
-        if article_id is None:
+        # scraper.ids reads the id out of a URL for the crawl and for readers alike
+        id_text = id_text_of_url(_as_url(text), article_paths)
+        if id_text is None:
             raise QueryError(f"{text!r} is neither an article id nor an article URL (paths: {', '.join(article_paths)})")
-        host = _split(text).netloc.lower()
+        article_id = checked_article_id(id_text)
+        host = urlsplit(_as_url(text)).netloc.lower()
         if host and host_aliases is not None and not _host_known(conn, host, host_aliases):
             raise QueryError(
                 f"{host} is not a host of this site ({', '.join(host_aliases)}); give the article id instead"

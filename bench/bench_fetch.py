@@ -88,7 +88,7 @@ def main() -> None:
     with SimServer(config) as sim:
         urls = [a["url"] for a in sim.truth()["articles"] if a["status"] == "live"]
         for url in urls:  # warm the simulator's page cache so its rendering is not measured
-            sim.site.handle("GET", url[len(sim.url) :], {})
+            sim.site.handle(url[len(sim.url) :], {})
         print(f"bench_fetch: {len(urls)} articles, delay 0, {args.seconds:g} s per run, faults={args.faults}")
         print(f"{'concurrency':>11} {'requests':>9} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6} {'attempts':>8}")
         for c in args.concurrency:

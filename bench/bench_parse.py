@@ -44,7 +44,7 @@ def pages(articles: int, encoding: str) -> list[tuple[str, bytes, str | None]]:
     site = SimSite(SimConfig(articles=articles, seed=11, encoding=encoding))
     out = []
     for article_id in sorted(site.state.articles):
-        resp = site.handle("GET", f"/nczhghcms/article/{article_id}", {})
+        resp = site.handle(f"/nczhghcms/article/{article_id}", {})
         if resp.status == 200:
             out.append((f"http://www.ncgh.org.cn/nczhghcms/article/{article_id}", resp.body, resp.content_type))
     return out

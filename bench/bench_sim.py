@@ -96,7 +96,7 @@ def main() -> None:
         ids = [a["id"] for a in srv.truth()["articles"] if a["status"] == "live"]
         t0 = time.perf_counter()
         for article_id in ids:
-            srv.site.handle("GET", f"/nczhghcms/article/{article_id}", {})
+            srv.site.handle(f"/nczhghcms/article/{article_id}", {})
         cold = time.perf_counter() - t0
     print(f"first render (in-process): {len(ids) / cold:7.0f} pages/s ({len(ids)} pages in {cold:.2f} s)")
     random.Random(0).shuffle(ids)

@@ -56,7 +56,7 @@ def corpus(articles: int = 400, mutations: int = 1500) -> list[Page]:
         site = SimSite(config)
         for article_id in sorted(site.state.articles):
             path = f"/nczhghcms/article/{article_id}"
-            resp = site.handle("GET", path, {})
+            resp = site.handle(path, {})
             pages.append((f"http://www.ncgh.org.cn{path}", resp.body, resp.content_type))
     for f in sorted((ROOT / "tests" / "fixtures" / "pages").rglob("*.htm*")):
         pages.append(("http://www.ncgh.org.cn/nczhghcms/article/1", f.read_bytes(), None))

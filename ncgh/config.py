@@ -1,9 +1,12 @@
 """config.toml -> typed, frozen dataclasses, with errors that name the file and the key.
 
-The embedded default (`ncgh/default_config.toml`, the project's config.toml) holds every key; a user
-file overrides it key by key, so a user file may hold only the keys it changes. Anything the crawl
-cannot act on sensibly (an unknown key, a wrong type, a negative delay) is refused up front: a cron
-job that silently ignores a typo would run for years with the wrong settings.
+Every key has one default and one check, beside its dataclass field: the [fetch] and [parse] keys'
+are scraper.settings' (the scraper's own FetchPolicy and SiteProfile are built on them), the other
+sections' defaults are the embedded config (`ncgh/default_config.toml`, the project's config.toml,
+which shows the [fetch] and [parse] defaults as comments). A user file overrides the defaults key by
+key, so it may hold only the keys it changes. Anything the crawl cannot act on sensibly (an unknown
+key, a wrong type, a negative delay) is refused up front: a cron job that silently ignores a typo
+would run for years with the wrong settings.
 """
 
 from __future__ import annotations
@@ -11,33 +14,50 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import ncgh.config_checks as c
 from archive.vocab import ChangeKind
+from scraper.checks import FieldError, boolean, check_fields, checked, integer, number, str_list, string
+from scraper.ids import DEFAULT_ARTICLE_PATHS
+from scraper.settings import FetchSettings, ParseSettings
+
+if TYPE_CHECKING:
+    from scraper.fetch import FetchPolicy
+    from scraper.profile import SiteProfile
 
 DEFAULT_NAME = "<embedded default config.toml>"
-# Ceilings of durations in seconds ([fetch]); durations in days ([revisit]) stop at a century.
-HOUR = 3600.0
-DAY = 86_400.0
 
 
 class ConfigError(Exception):
     """A configuration file that cannot be used; the message names the file and the key."""
 
 
-@dataclass(frozen=True)
-class SiteConfig:
-    name: str
-    base_url: str
-    host_aliases: tuple[str, ...]
-    article_paths: tuple[str, ...]
-    timezone: str
+def _key(check: Callable[[Any], Any]) -> Any:
+    """A config key without a code default (config.toml holds it), checked by `check`."""
+    return field(metadata=checked(check))
+
+
+class _Section:
+    """A config section of ncgh's own: its fields' checks run on construction (scraper.checks)."""
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteConfig(_Section):
+    name: str = _key(string())
+    base_url: str = _key(c.base_url)
+    host_aliases: tuple[str, ...] = _key(str_list(nonempty=False))
+    # the URL rule's own default (scraper.ids), shown in config.toml as a comment
+    article_paths: tuple[str, ...] = field(default=DEFAULT_ARTICLE_PATHS, metadata=checked(c.article_paths))
+    timezone: str = _key(c.timezone)
 
 
 class DiscoverySource(StrEnum):
@@ -55,79 +75,53 @@ class NotifyMode(StrEnum):
 
 
 @dataclass(frozen=True)
-class DiscoveryConfig:
-    list_url_template: str
-    categories: tuple[int, ...]
-    api_list_template: str
-    api_ids_template: str
-    api_page_size: int
-    sources: tuple[DiscoverySource, ...]
-    stop_after_known: int
-    id_range: tuple[int, int]
-    id_gap_tolerance: int
-    max_list_pages: int
-    max_new_per_page: int
+class DiscoveryConfig(_Section):
+    list_url_template: str = _key(c.template("category", "page"))
+    categories: tuple[int, ...] = _key(c.int_list)
+    api_list_template: str = _key(c.template("category", "page", "page_size"))
+    api_ids_template: str = _key(c.template("category"))
+    api_page_size: int = _key(integer(1, 1000))
+    sources: tuple[DiscoverySource, ...] = _key(c.enum_list(DiscoverySource, nonempty=False))
+    stop_after_known: int = _key(integer(1, 1_000_000))
+    id_range: tuple[int, int] = _key(c.id_range)
+    id_gap_tolerance: int = _key(integer(0, 10_000_000))
+    max_list_pages: int = _key(integer(1, 1_000_000))
+    max_new_per_page: int = _key(integer(1, 1_000_000))
 
 
 @dataclass(frozen=True)
-class FetchConfig:
-    user_agent: str
-    delay: float
-    concurrency_per_host: int
-    connect_timeout: float
-    read_timeout: float
-    max_attempts: int
-    backoff_base: float
-    backoff_max: float
-    retry_after_max: float
-    max_body_bytes: int
-    max_redirects: int
-    obey_robots: bool
+class ArchiveConfig(_Section):
+    db_path: str = _key(string())
+    gone_after: int = _key(integer(1, 1000))
 
 
 @dataclass(frozen=True)
-class ParseConfig:
-    title_selectors: tuple[str, ...]
-    info_selectors: tuple[str, ...]
-    body_selectors: tuple[str, ...]
-    footer_selectors: tuple[str, ...]
-    strip_selectors: tuple[str, ...]
-    missing_patterns: tuple[str, ...]
+class RevisitConfig(_Section):
+    schedule: tuple[tuple[int, float], ...] = _key(c.schedule)  # (max_age_days, interval_days), ascending
+    recently_changed_days: float = _key(number(0))
+    days_for_recently_changed: float = _key(number(0, strict=True))
+    gone_recheck_days: float = _key(number(0, strict=True))
+    budget: int = _key(integer(0, 10_000_000))
+    fill_budget: bool = _key(boolean)
+    fill_min_days: float = _key(number(0))
+    conditional: bool = _key(boolean)
+    unconditional_every_days: float = _key(number(0))
 
 
 @dataclass(frozen=True)
-class ArchiveConfig:
-    db_path: str
-    gone_after: int
-
-
-@dataclass(frozen=True)
-class RevisitConfig:
-    schedule: tuple[tuple[int, float], ...]  # (max_age_days, interval_days), ascending max_age_days
-    recently_changed_days: float
-    days_for_recently_changed: float
-    gone_recheck_days: float
-    budget: int
-    fill_budget: bool
-    fill_min_days: float
-    conditional: bool
-    unconditional_every_days: float
-
-
-@dataclass(frozen=True)
-class NotifyConfig:
-    urls: tuple[str, ...]  # Apprise URLs; none = no alerts
-    kinds: tuple[ChangeKind, ...]  # the changes sent
-    mode: NotifyMode
-    web_url: str  # where `ncgh serve` is reached, for links in messages; "" = no links
+class NotifyConfig(_Section):
+    urls: tuple[str, ...] = _key(c.apprise_urls)  # Apprise URLs; none = no alerts
+    kinds: tuple[ChangeKind, ...] = _key(c.enum_list(ChangeKind))  # the changes sent
+    mode: NotifyMode = _key(c.enum_choice(NotifyMode))
+    web_url: str = _key(c.web_url)  # where `ncgh serve` is reached, for links in messages; "" = no links
 
 
 @dataclass(frozen=True)
 class Config:
     site: SiteConfig
     discovery: DiscoveryConfig
-    fetch: FetchConfig
-    parse: ParseConfig
+    fetch: FetchSettings  # [fetch]: scraper.settings holds its defaults and checks
+    parse: ParseSettings  # [parse]: likewise
     archive: ArchiveConfig
     revisit: RevisitConfig
     notify: NotifyConfig
@@ -140,86 +134,15 @@ class Config:
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
-# section -> (dataclass, {key: checker}); the keys are exactly the dataclass fields.
-_SCHEMA: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
-    "site": (
-        SiteConfig,
-        {
-            "name": c.string(),
-            "base_url": c.base_url,
-            "host_aliases": c.str_list(nonempty=False),
-            "article_paths": c.article_paths,
-            "timezone": c.timezone,
-        },
-    ),
-    "discovery": (
-        DiscoveryConfig,
-        {
-            "list_url_template": c.template("category", "page"),
-            "categories": c.int_list,
-            "api_list_template": c.template("category", "page", "page_size"),
-            "api_ids_template": c.template("category"),
-            "api_page_size": c.integer(1, 1000),
-            "sources": c.enum_list(DiscoverySource, nonempty=False),
-            "stop_after_known": c.integer(1, 1_000_000),
-            "id_range": c.id_range,
-            "id_gap_tolerance": c.integer(0, 10_000_000),
-            "max_list_pages": c.integer(1, 1_000_000),
-            "max_new_per_page": c.integer(1, 1_000_000),
-        },
-    ),
-    "fetch": (
-        FetchConfig,
-        {
-            "user_agent": c.string(),
-            "delay": c.number(0, maximum=HOUR),
-            "concurrency_per_host": c.integer(1, 64),
-            "connect_timeout": c.number(0, strict=True, maximum=HOUR),
-            "read_timeout": c.number(0, strict=True, maximum=HOUR),
-            "max_attempts": c.integer(1, 100),
-            "backoff_base": c.number(0, maximum=HOUR),
-            "backoff_max": c.number(0, maximum=DAY),
-            "retry_after_max": c.number(0, maximum=DAY),
-            "max_body_bytes": c.integer(1, 2**30),
-            "max_redirects": c.integer(0, 100),
-            "obey_robots": c.boolean,
-        },
-    ),
-    "parse": (
-        ParseConfig,
-        {
-            "title_selectors": c.str_list(),
-            "info_selectors": c.str_list(nonempty=False),
-            "body_selectors": c.str_list(),
-            "footer_selectors": c.str_list(nonempty=False),
-            "strip_selectors": c.str_list(nonempty=False),
-            "missing_patterns": c.str_list(nonempty=False),
-        },
-    ),
-    "archive": (ArchiveConfig, {"db_path": c.string(), "gone_after": c.integer(1, 1000)}),
-    "revisit": (
-        RevisitConfig,
-        {
-            "schedule": c.schedule,
-            "recently_changed_days": c.number(0),
-            "days_for_recently_changed": c.number(0, strict=True),
-            "gone_recheck_days": c.number(0, strict=True),
-            "budget": c.integer(0, 10_000_000),
-            "fill_budget": c.boolean,
-            "fill_min_days": c.number(0),
-            "conditional": c.boolean,
-            "unconditional_every_days": c.number(0),
-        },
-    ),
-    "notify": (
-        NotifyConfig,
-        {
-            "urls": c.apprise_urls,
-            "kinds": c.enum_list(ChangeKind),
-            "mode": c.enum_choice(NotifyMode),
-            "web_url": c.web_url,
-        },
-    ),
+# section -> its dataclass; a section's keys are exactly its fields.
+_SECTIONS: dict[str, type] = {
+    "site": SiteConfig,
+    "discovery": DiscoveryConfig,
+    "fetch": FetchSettings,
+    "parse": ParseSettings,
+    "archive": ArchiveConfig,
+    "revisit": RevisitConfig,
+    "notify": NotifyConfig,
 }
 
 
@@ -238,11 +161,11 @@ def _merge(base: dict[str, Any], override: dict[str, Any], source: str) -> dict[
     """Override `base` key by key; unknown sections and keys are errors, not silently ignored."""
     merged = {section: dict(values) for section, values in base.items()}
     for section, values in override.items():
-        if section not in _SCHEMA:
-            raise ConfigError(f"{source}: unknown section [{section}] (known: {', '.join(_SCHEMA)})")
+        if section not in _SECTIONS:
+            raise ConfigError(f"{source}: unknown section [{section}] (known: {', '.join(_SECTIONS)})")
         if not isinstance(values, dict):
             raise ConfigError(f"{source}: {section} must be a table ([{section}]), got {values!r}")
-        known = _SCHEMA[section][1]
+        known = [f.name for f in fields(_SECTIONS[section])]
         for key, value in values.items():
             if key not in known:
                 raise ConfigError(f"{source}: unknown key {section}.{key} (known: {', '.join(known)})")
@@ -253,20 +176,17 @@ def _merge(base: dict[str, Any], override: dict[str, Any], source: str) -> dict[
 def _build(data: dict[str, Any], source: str, user_keys: set[str]) -> Config:
     """Check every key; an error blames the user's file for keys it set, the default for the rest."""
     sections: dict[str, Any] = {}
-    for section, (cls, checkers) in _SCHEMA.items():
+    for section, cls in _SECTIONS.items():
         values = data.get(section, {})
-        kwargs: dict[str, Any] = {}
-        for key, check in checkers.items():
-            where = source if f"{section}.{key}" in user_keys else DEFAULT_NAME
-            if key not in values:
-                raise ConfigError(f"{where}: missing key {section}.{key}")
-            raw = values[key]
-            try:
-                kwargs[key] = check(raw)
-            except c.Bad as bad:
-                raise ConfigError(f"{where}: {section}.{key} must be {bad}, got {raw!r}") from None
-        assert set(kwargs) == {f.name for f in fields(cls)}
-        sections[section] = cls(**kwargs)
+        for f in fields(cls):
+            if f.name not in values and f.default is MISSING:
+                where = source if f"{section}.{f.name}" in user_keys else DEFAULT_NAME
+                raise ConfigError(f"{where}: missing key {section}.{f.name}")
+        try:
+            sections[section] = cls(**values)
+        except FieldError as bad:
+            where = source if f"{section}.{bad.key}" in user_keys else DEFAULT_NAME
+            raise ConfigError(f"{where}: {section}.{bad.key} must be {bad.expected}, got {values[bad.key]!r}") from None
     return Config(**sections, source=source)
 
 
@@ -307,7 +227,7 @@ def base_host(base_url: str) -> str:
     return urlsplit(base_url).netloc.rsplit("@", 1)[-1].lower()
 
 
-def to_fetch_policy(cfg: Config, base_url: str | None = None, delay: float | None = None):
+def to_fetch_policy(cfg: Config, base_url: str | None = None, delay: float | None = None) -> FetchPolicy:
     """scraper.fetch.FetchPolicy from [fetch], allowing the site's aliases and the base URL's host."""
     from scraper.fetch import FetchPolicy
 
@@ -315,14 +235,12 @@ def to_fetch_policy(cfg: Config, base_url: str | None = None, delay: float | Non
     host = base_host(base_url or cfg.site.base_url)
     if host not in hosts:
         hosts.append(host)
-    values = asdict(cfg.fetch)
-    if delay is not None:
-        values["delay"] = float(delay)
-    return FetchPolicy(**values, allowed_hosts=tuple(hosts))
+    settings = cfg.fetch if delay is None else replace(cfg.fetch, delay=delay)
+    return FetchPolicy(**asdict(settings), allowed_hosts=tuple(hosts))
 
 
-def to_site_profile(cfg: Config):
-    """scraper.profile.SiteProfile from [parse]."""
+def to_site_profile(cfg: Config) -> SiteProfile:
+    """scraper.profile.SiteProfile (the [parse] settings with their selectors compiled) from [parse]."""
     from scraper.profile import SiteProfile
 
-    return SiteProfile(**{f.name: tuple(getattr(cfg.parse, f.name)) for f in fields(cfg.parse)})
+    return SiteProfile(**asdict(cfg.parse))

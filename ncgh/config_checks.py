@@ -1,90 +1,22 @@
-"""Value checkers for config.toml: raw TOML value in, typed value out, or Bad(what was expected).
+"""Checkers of the values only ncgh's own config sections hold: raw TOML value in, typed value out.
 
-Each checker knows one kind of value (a positive integer, a URL path with placeholders, a revisit
-schedule ...); ncgh.config maps every key to its checker and turns Bad into a ConfigError that names
-the file and the key, so a typo in a cron job's config fails loudly at start.
+Each checker knows one kind of value (a URL path with placeholders, a revisit schedule ...); the
+generic ones (numbers, integers, strings, lists) are scraper.checks', which the [fetch] and [parse]
+dataclasses use too. ncgh.config puts every key's checker on its dataclass field and turns Bad into
+a ConfigError that names the file and the key, so a typo in a cron job's config fails loudly at start.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-# Every integer ends up in SQLite (the run's config, ids, counters): nothing beyond its INTEGER.
-INT_MAX = 2**63 - 1
-DAYS_MAX = 36_500.0  # a century: the ceiling of every duration given in days
+from scraper.checks import DAYS_MAX, INT_MAX, Bad, is_int, is_num, str_list, string
 
 
-class Bad(Exception):
-    """What the value should have been (the loader adds file, key and the value given)."""
-
-
-def is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def is_num(v: Any) -> bool:
-    """A finite int or float: TOML's nan and inf are valid syntax but no setting (nan even passes
-    every `<` test), and an int beyond INT_MAX would overflow SQLite."""
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        return False
-    return math.isfinite(v) and abs(v) <= INT_MAX
-
-
-def string(nonempty: bool = True) -> Callable[[Any], str]:
-    def check(v: Any) -> str:
-        if not isinstance(v, str) or (nonempty and not v.strip()):
-            raise Bad("a non-empty string" if nonempty else "a string")
-        return v
-
-    return check
-
-
-def integer(minimum: int = 0, maximum: int = INT_MAX) -> Callable[[Any], int]:
-    """An integer in [minimum, maximum] (every key has a ceiling; INT_MAX at most)."""
-
-    def check(v: Any) -> int:
-        if not is_int(v) or not minimum <= v <= maximum:
-            raise Bad(f"an integer from {minimum} to {maximum}")
-        return v
-
-    return check
-
-
-def number(minimum: float = 0.0, strict: bool = False, maximum: float = DAYS_MAX) -> Callable[[Any], float]:
-    """A finite number above (strict) or at least `minimum` and at most `maximum`."""
-
-    def check(v: Any) -> float:
-        if not is_num(v) or (v <= minimum if strict else v < minimum) or v > maximum:
-            raise Bad(f"a number {'>' if strict else '>='} {minimum:g} and <= {maximum:g}")
-        return float(v)
-
-    return check
-
-
-def boolean(v: Any) -> bool:
-    if not isinstance(v, bool):
-        raise Bad("true or false")
-    return v
-
-
-def str_list(nonempty: bool = True, choices: tuple[str, ...] | None = None) -> Callable[[Any], tuple]:
-    def check(v: Any) -> tuple[str, ...]:
-        what = "a list of " + (f"values from {list(choices)}" if choices else "non-empty strings")
-        if not isinstance(v, list) or (nonempty and not v):
-            raise Bad(what + (" (at least one)" if nonempty else ""))
-        for item in v:
-            if not isinstance(item, str) or not item.strip() or (choices and item not in choices):
-                raise Bad(what)
-        return tuple(v)
-
-    return check
-
-
-def enum_list(vocabulary: type[StrEnum], nonempty: bool = True) -> Callable[[Any], tuple]:
+def enum_list(vocabulary: type[StrEnum], nonempty: bool = True) -> Callable[[Any], tuple[StrEnum, ...]]:
     """`str_list` of a vocabulary's values, returned as its members."""
     strings = str_list(nonempty, tuple(m.value for m in vocabulary))
     return lambda v: tuple(vocabulary(s) for s in strings(v))
@@ -99,7 +31,7 @@ def int_list(v: Any) -> tuple[int, ...]:
 def article_paths(v: Any) -> tuple[str, ...]:
     paths = str_list()(v)
     for p in paths:
-        if "{id}" not in p or not p.startswith("/"):
+        if p.count("{id}") != 1 or not p.startswith("/"):  # scraper.ids reads exactly one id
             raise Bad("a list of paths starting with / and containing {id}")
     return paths
 

@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 
 from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.vocab import CaptureKind, MissingReason, Outcome
-from scraper.discover import article_id_from_url
 from scraper.encoding import decode
+from scraper.ids import article_id_from_url
 from scraper.parse import parse_article, parse_decoded, parser_version_for
 from scraper.profile import SiteProfile
 from scraper.records import (
@@ -97,7 +97,7 @@ def _classify(seen: _Seen, kind: CaptureKind, profile: SiteProfile, article_path
         return _Verdict(outcome, article_id, encoding=encoding, encoding_source=encoding_source, **fields)
 
     try:
-        record = parse_decoded(body, decoded, seen.final_url, profile) if decoded else parse_article(
+        record = parse_decoded(decoded, seen.final_url, profile) if decoded else parse_article(
             body, seen.final_url, content_type, profile
         )
     except ArticleMissing:

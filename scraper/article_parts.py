@@ -9,7 +9,7 @@ and reads title, header line and footer around it by pattern.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from lxml import etree
@@ -225,7 +225,7 @@ def fallback_parts(
     # the main text; measured on real pages by bench/accuracy_realpages.py), else the header line's.
     guessed = guess_publication_date(root, main=main)
     if guessed is not None:
-        header = HeaderFields(published=guessed, views=header.views, source=header.source, author=header.author)
+        header = replace(header, published=guessed)
     last_body = body.paragraphs[-1] if body.paragraphs else None
     tail_start = max((i for i, line in enumerate(page_lines) if line == last_body), default=0)
     footer_el = select_first(compiled.footer, root)

@@ -2,8 +2,8 @@
 
 An article's identity is its numeric id, not its URL: the same article is served under two path forms
 on four hosts, and the vendor front end adds a third form (`pc_detail.php?...&id=N`). Everything the
-crawler discovers is therefore reduced to an id here, and URLs are rebuilt from the first configured
-path pattern.
+crawler discovers is therefore reduced to an id here (by scraper.ids, the rule the archive's readers
+use too), and URLs are rebuilt from the first configured path pattern.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import parse_qs, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.html
@@ -19,85 +18,18 @@ from lxml import etree
 
 from scraper.dates import parse_date
 from scraper.encoding import decode
+from scraper.ids import DEFAULT_ARTICLE_PATHS, id_text_of_url
 from scraper.ids import article_id as _article_id
 from scraper.records import ArticleLink, ListPage, ParseError
 
 __all__ = [
-    "DEFAULT_ARTICLE_PATHS",
     "IdList",
-    "article_id_from_url",
     "article_url",
     "parse_api_id_page",
     "parse_api_ids",
     "parse_api_list",
     "parse_list_page",
 ]
-
-DEFAULT_ARTICLE_PATHS: tuple[str, ...] = ("/nczhghcms/article/{id}", "/article/{id}")
-# The vendor (aoyacms) front end of the same organisation: /plugin/gh/ghzx/pc_detail.php?erid=34&id=N&yiid=32
-_VENDOR_PATH = re.compile(r"/pc_detail\.php$")
-_DIGITS = re.compile(r"\d+")  # any script's digits: what looks like an id, valid or not
-
-
-@lru_cache(maxsize=32)
-def _path_regex(pattern: str) -> re.Pattern[str]:
-    if pattern.count("{id}") != 1:
-        raise ValueError(f"article path pattern needs exactly one {{id}}: {pattern!r}")
-    head, tail = pattern.split("{id}")
-    # Any run of digits (Unicode ones too) is captured; scraper.ids decides whether it is an id.
-    return re.compile(re.escape(head) + r"(\d+)" + re.escape(tail) + r"/?")
-
-
-@lru_cache(maxsize=32)
-def _plain_url_regex(article_paths: tuple[str, ...]) -> re.Pattern[str] | None:
-    """The article URLs of `article_paths` in their plain form, read without urlsplit (every parse
-    reads one): scheme, a host of plain characters, one of the path forms, then only a query or a
-    fragment. None when a path form could make that differ from urlsplit's reading."""
-    if not all(p.startswith("/") and "?" not in p and "#" not in p for p in article_paths):
-        return None
-    paths = "|".join(_path_regex(p).pattern for p in article_paths)
-    return re.compile(r"https?://[A-Za-z0-9.:\-]+(?:" + paths + r")(?:[?#][!-~]*)?")
-
-
-def article_id_from_url(url: str, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> int | None:
-    """The article id in an article URL of any host and path form, or None if it is not one (or its
-    id is none scraper.ids accepts: out of SQLite's range, other scripts' digits)."""
-    raw = _raw_id_of_url(url, article_paths)
-    return _article_id(raw) if raw is not None else None
-
-
-def _raw_id_of_url(url: str, article_paths: tuple[str, ...]) -> str | None:
-    """The digits standing where an article URL has its id, or None for a URL of no article form."""
-    plain = _plain_url_regex(tuple(article_paths))  # callers may pass a list (config values)
-    m = plain.fullmatch(url) if plain is not None else None
-    if m is not None:
-        return next(g for g in m.groups() if g is not None)
-    return _raw_id_by_parts(url, article_paths)
-
-
-def _article_id_by_parts(url: str, article_paths: tuple[str, ...]) -> int | None:
-    """`article_id_from_url` by the urlsplit reading alone (the reference for the plain-URL regex)."""
-    raw = _raw_id_by_parts(url, article_paths)
-    return _article_id(raw) if raw is not None else None
-
-
-def _raw_id_by_parts(url: str, article_paths: tuple[str, ...]) -> str | None:
-    """`_raw_id_of_url` for any URL: split it, match the path forms in order, then the vendor's."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    path = parts.path
-    for pattern in article_paths:
-        m = _path_regex(pattern).fullmatch(path)
-        if m:
-            return m.group(1)
-    if _VENDOR_PATH.search(path):
-        ids = parse_qs(parts.query).get("id")
-        if ids and _DIGITS.fullmatch(ids[0]):
-            return ids[0]
-    return None
-
 
 def article_url(base_url: str, article_id: int, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> str:
     """The canonical URL of an article: the first path pattern on `base_url`'s host."""
@@ -144,7 +76,7 @@ def _ref_from_anchor(
     a, url: str, article_paths: tuple[str, ...], date_text: str | None
 ) -> ArticleLink | _OutOfRange | None:
     href = urljoin(url, a.get("href", "").strip())
-    raw = _raw_id_of_url(href, article_paths)
+    raw = id_text_of_url(href, article_paths)
     if raw is None:
         return None
     article_id = _article_id(raw)

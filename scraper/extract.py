@@ -127,9 +127,7 @@ def _repeated_blocks(elements: list[lxml_html.HtmlElement], noise: set[int]) -> 
     return repeated
 
 
-def _stats(
-    root: lxml_html.HtmlElement, elements: list[lxml_html.HtmlElement], noise: set[int]
-) -> dict[int, _Stats]:
+def _stats(elements: list[lxml_html.HtmlElement], noise: set[int]) -> dict[int, _Stats]:
     stats: dict[int, _Stats] = {}
     repeated = _repeated_blocks(elements, noise)
     for el in reversed(elements):
@@ -302,7 +300,7 @@ def _extract_main(root: lxml_html.HtmlElement) -> MainText | None:
     if not elements:
         return None
     noise = noise_map(root, elements)
-    stats = _stats(root, elements, noise)
+    stats = _stats(elements, noise)
     best: lxml_html.HtmlElement | None = None
     best_score = 0.0
     for el in reversed(elements):  # children before parents: on a tie the tighter element wins

@@ -44,6 +44,7 @@ from scraper.records import FetchErrorKind, FetchResult, RedirectHop, header_val
 from scraper.retry import HOST_PAUSE_STATUSES, RETRY_STATUSES, backoff_wait, is_retryable, parse_retry_after
 from scraper.robots import ROBOTS_MAX_BYTES, RobotsMode, RobotsRules, rules_from_fetch
 from scraper.sessions import SessionPool
+from scraper.settings import FetchSettings
 
 __all__ = ["FetchPolicy", "Fetcher"]
 
@@ -51,46 +52,14 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 @dataclass(frozen=True, kw_only=True)
-class FetchPolicy:
-    """The [fetch] section of config.toml plus the hosts we may contact. Durations in seconds."""
+class FetchPolicy(FetchSettings):
+    """The [fetch] settings (scraper.settings: their defaults and checks) plus the hosts we may contact."""
 
-    user_agent: str
     allowed_hosts: tuple[str, ...]  # "host" (any port) or "host:port"; lower-cased on construction
-    delay: float = 1.0
-    concurrency_per_host: int = 1
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    max_attempts: int = 4
-    backoff_base: float = 1.0
-    backoff_max: float = 60.0
-    retry_after_max: float = 300.0
-    max_body_bytes: int = 10_000_000
-    max_redirects: int = 5
-    obey_robots: bool = True
     _allowed: tuple[tuple[str, int | None], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.user_agent, str) or not self.user_agent.strip():
-            raise ValueError("FetchPolicy.user_agent must be a non-empty string (include a contact)")
-        for name in ("delay", "backoff_base", "backoff_max", "retry_after_max"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"FetchPolicy.{name} must be a number >= 0, got {value!r}")
-        for name in ("connect_timeout", "read_timeout"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"FetchPolicy.{name} must be a number > 0, got {value!r}")
-        for name, low in (
-            ("concurrency_per_host", 1),
-            ("max_attempts", 1),
-            ("max_body_bytes", 1),
-            ("max_redirects", 0),
-        ):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < low:
-                raise ValueError(f"FetchPolicy.{name} must be an integer >= {low}, got {value!r}")
-        if not isinstance(self.obey_robots, bool):
-            raise ValueError(f"FetchPolicy.obey_robots must be true or false, got {self.obey_robots!r}")
+        super().__post_init__()
         if isinstance(self.allowed_hosts, str):
             raise ValueError("FetchPolicy.allowed_hosts must be a list of hosts, not one string")
         hosts = tuple(str(h).strip().lower() for h in self.allowed_hosts)

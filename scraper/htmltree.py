@@ -51,7 +51,7 @@ _HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remo
                                     huge_tree=True)
 
 
-def utf8_bytes(body: bytes, decoded: Decoded) -> bytes:
+def utf8_bytes(decoded: Decoded) -> bytes:
     """The decoded page as UTF-8 bytes for the parser: no control characters, no XML declaration
     (libxml2 would read its encoding over ours). Character references stay for libxml2 to decode."""
     text = decoded.text

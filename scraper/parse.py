@@ -18,10 +18,10 @@ from lxml import etree
 
 from scraper.article_parts import ArticleParts, fallback_parts, profile_parts
 from scraper.dates import DateValue
-from scraper.discover import article_id_from_url
 from scraper.encoding import Decoded, decode
 from scraper.header import normalise_space
 from scraper.htmltree import build_tree, page_body, text_lines, utf8_bytes
+from scraper.ids import article_id_from_url
 from scraper.page_limits import check_page
 from scraper.profile import DEFAULT_PROFILE, CompiledProfile, SiteProfile, compile_profile, select_first
 from scraper.records import ArticleMissing, ArticleRecord, Extractor, ParseError, ParseWarning
@@ -90,16 +90,14 @@ def parse_article(
     profile: SiteProfile = DEFAULT_PROFILE,
 ) -> ArticleRecord:
     """Parse one article page; raise ParseError (or ArticleMissing) when it holds no article."""
-    return parse_decoded(body, decode(body, content_type), url, profile)
+    return parse_decoded(decode(body, content_type), url, profile)
 
 
-def parse_decoded(
-    body: bytes, decoded: Decoded, url: str | None, profile: SiteProfile = DEFAULT_PROFILE
-) -> ArticleRecord:
+def parse_decoded(decoded: Decoded, url: str | None, profile: SiteProfile = DEFAULT_PROFILE) -> ArticleRecord:
     """`parse_article` for a page the caller has decoded already (`decode(body, content_type)`; the
     crawl pipeline records how each page was decoded), so that it is not decoded twice."""
     check_page(decoded.text)  # a page too pathological for a tree is a ParseError, before libxml2 sees it
-    data = utf8_bytes(body, decoded)
+    data = utf8_bytes(decoded)
     root = build_tree(data)
     found = _find_parts(root, data, compile_profile(profile), profile, _page_base(root, url))
     title, column = _title_column(found.title)

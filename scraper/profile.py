@@ -1,6 +1,6 @@
 """The site profile: CSS selectors for title, header line, body and footer, compiled once per profile.
 
-`SiteProfile` mirrors `[parse]` in config.toml. Selectors of a group are tried in order and the first
+`SiteProfile` is the `[parse]` settings of config.toml (scraper.settings). Selectors of a group are tried in order and the first
 that matches wins (its first match in document order); each is compiled once per profile to an XPath
 by lxml.cssselect's HTML translator, with one change of route that keeps the matches (`_Translator`).
 Rules are in docs/parsing.md.
@@ -8,13 +8,15 @@ Rules are in docs/parsing.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 
 from cssselect import SelectorError
 from cssselect.parser import Class, CombinedSelector, Element, Hash, Selector, Tree
 from lxml import etree
 from lxml.cssselect import LxmlHTMLTranslator
+
+from scraper.settings import ParseSettings
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -29,23 +31,13 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class SiteProfile:
-    """CSS selectors (tried in order, first match wins) and texts; field names = `[parse]` keys."""
-
-    title_selectors: tuple[str, ...] = ("h2.detail-title", "td.art-title", "h1.article-title")
-    info_selectors: tuple[str, ...] = (".detail-info", "td.art-info")
-    body_selectors: tuple[str, ...] = ("#zoom", ".detail-content", "td.art-body")
-    footer_selectors: tuple[str, ...] = (".footer", "#footer")
-    strip_selectors: tuple[str, ...] = (".detail-font", ".detail-share", ".detail-prevnext")
-    missing_patterns: tuple[str, ...] = ("文章不存在", "信息不存在", "已被删除", "已删除", "内容不存在")
+class SiteProfile(ParseSettings):
+    """The [parse] settings (scraper.settings: their defaults and checks), selectors compiled on
+    construction so that a bad one fails naming its key, not at the first page parsed."""
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-                raise ValueError(f"[parse] {f.name} must be a list of strings, got {value!r}")
-            object.__setattr__(self, f.name, tuple(value))
-        compile_profile(self)  # a bad selector fails here, naming its key, not at the first page parsed
+        super().__post_init__()
+        compile_profile(self)
 
 
 class _Translator(LxmlHTMLTranslator):

@@ -113,7 +113,6 @@ def _reading_text(root: lxml_html.HtmlElement, main: lxml_html.HtmlElement | Non
 
 def guess_publication_date(
     root: lxml_html.HtmlElement,
-    text: str | None = None,
     *,
     allow_month: bool = False,
     main: MainText | None = None,
@@ -125,7 +124,7 @@ def guess_publication_date(
 
     Positions matter: a date just before the main block is the header line under the title, a
     date deep inside it is the article's subject matter. Pass `main` (from `extract_main(root)`)
-    to save extracting it again; `text` is accepted for compatibility and not needed.
+    to save extracting it again.
     """
     try:
         return _guess_date(root, allow_month, main)

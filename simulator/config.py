@@ -1,9 +1,14 @@
-"""SimConfig: every knob of the simulator, validated once so a typo fails loudly at start."""
+"""SimConfig: every knob of the simulator, validated once so a typo fails loudly at start.
+
+The knobs of the daily random process (rates, new articles per day, the footer's switch day) are
+TimelineParams' fields, inherited with their defaults and checks, not copied.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+from simulator.content import REAL_ID_RANGE, TimelineParams
 from simulator.faults import parse_faults
 
 ENCODINGS = ("utf-8", "gbk")
@@ -11,7 +16,7 @@ LIES = ("none", "header", "meta")
 
 
 @dataclass(frozen=True)
-class SimConfig:
+class SimConfig(TimelineParams):
     articles: int = 500
     seed: int = 1
     day: int = 0
@@ -22,12 +27,7 @@ class SimConfig:
     lie: str = "none"  # none | header | meta: that one names the wrong charset
     fault_timeout_seconds: float = 35.0  # a "timeout" fault stalls this long (above the default read timeout)
     retry_after_seconds: int = 1  # Retry-After on 429 and 503
-    edit_rate: float = 0.015
-    delete_rate: float = 0.006
-    restore_rate: float = 0.15
-    new_per_day: tuple[int, int] = (2, 4)
-    icp_switch_day: int | None = None  # None: 2 + seed % 3 (day 3 for seed 1)
-    # Initial article ids (the real site's bands, scaled into it). None: (800, 26500), widened when
+    # Initial article ids (the real site's bands, scaled into it). None: REAL_ID_RANGE, widened when
     # the corpus needs more than that room for 10 ids per article.
     id_range: tuple[int, int] | None = None
 
@@ -44,19 +44,17 @@ class SimConfig:
         if self.lie not in LIES:
             raise ValueError(f"lie must be one of {', '.join(LIES)}, got {self.lie!r}")
         parse_faults(self.faults)  # raises ValueError naming the bad part
-        for name in ("edit_rate", "delete_rate", "restore_rate"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {value}")
-        if self.edit_rate + self.delete_rate > 1.0:
-            raise ValueError("edit_rate + delete_rate must not exceed 1")
-        lo, hi = self.new_per_day
-        if not 0 <= lo <= hi:
-            raise ValueError(f"new_per_day must be (low, high) with 0 <= low <= high, got {self.new_per_day}")
+        super().__post_init__()  # the timeline's knobs
         if self.id_range is None:
-            object.__setattr__(self, "id_range", (800, max(26500, 800 + 10 * self.articles + 100)))
+            low, high = REAL_ID_RANGE
+            object.__setattr__(self, "id_range", (low, max(high, low + 10 * self.articles + 100)))
         low, high = self.id_range
         if low < 1 or high - low < 10 * self.articles:
             raise ValueError(f"id_range must be (low, high) with low >= 1 and room for 10 ids per article, got {self.id_range}")
         if self.fault_timeout_seconds < 0 or self.retry_after_seconds < 0:
             raise ValueError("fault_timeout_seconds and retry_after_seconds must be >= 0")
+
+    @property
+    def timeline(self) -> TimelineParams:
+        """The knobs of the daily random process, as SiteState takes them."""
+        return TimelineParams(**{f.name: getattr(self, f.name) for f in fields(TimelineParams)})

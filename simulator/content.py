@@ -149,6 +149,9 @@ class FooterState:
         }
 
 
+REAL_ID_RANGE = (800, 26500)  # the real site's ids (site-facts), as the bands below are drawn
+
+
 @dataclass(frozen=True)
 class TimelineParams:
     """Rates of the daily random process (per live article per day unless noted)."""
@@ -158,7 +161,18 @@ class TimelineParams:
     restore_rate: float = 0.15  # per deleted article per day
     new_per_day: tuple[int, int] = (2, 4)  # inclusive range of new articles per day
     icp_switch_day: int | None = None  # None: 2 + seed % 3 (day 3 for seed 1)
-    id_range: tuple[int, int] = (800, 26500)  # initial ids; the real site's bands scaled into it
+    id_range: tuple[int, int] = REAL_ID_RANGE  # initial ids; the real site's bands scaled into it
+
+    def __post_init__(self) -> None:
+        for name in ("edit_rate", "delete_rate", "restore_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if self.edit_rate + self.delete_rate > 1.0:
+            raise ValueError("edit_rate + delete_rate must not exceed 1")
+        lo, hi = self.new_per_day
+        if not 0 <= lo <= hi:
+            raise ValueError(f"new_per_day must be (low, high) with 0 <= low <= high, got {self.new_per_day}")
 
 
 def icp_switch_day(seed: int, params: TimelineParams) -> int:
@@ -235,7 +249,7 @@ def _make_article(seed: int, article_id: int, published: date, first_day: int, l
     return art
 
 
-def _initial_ids(rng: random.Random, dates: list[date], id_range: tuple[int, int] = (800, 26500)) -> list[int]:
+def _initial_ids(rng: random.Random, dates: list[date], id_range: tuple[int, int]) -> list[int]:
     """Ids for articles sorted by date: three bands, one where ids fall as dates rise (site-facts).
 
     The bands are the real site's, scaled linearly into `id_range` (a small range keeps the id walk of

@@ -113,7 +113,7 @@ class _Handler(BaseHTTPRequestHandler):
             if self.command not in ("GET", "HEAD"):
                 resp = Response(405, b"method not allowed\n", "text/plain", headers=[("Allow", "GET, HEAD")])
             else:
-                resp = sim.site.handle(self.command, self.path, headers)
+                resp = sim.site.handle(self.path, headers)
         sim._log(self.command, self.path, resp.status, headers)
         self._send(resp, headers, head, truncate=fault == "truncate", drip=fault == "drip")
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from simulator import assets, templates
 from simulator.config import SimConfig
-from simulator.content import CATEGORIES, Article, SiteState, TimelineParams
+from simulator.content import CATEGORIES, Article, SiteState
 from simulator.templates import PageContext
 
 ARTICLE_RE = re.compile(r"^/(?:nczhghcms/)?article/(\d+)/?$")
@@ -85,11 +85,7 @@ class SimSite:
 
     def __init__(self, config: SimConfig):
         self.config = config
-        params = TimelineParams(
-            edit_rate=config.edit_rate, delete_rate=config.delete_rate, restore_rate=config.restore_rate,
-            new_per_day=config.new_per_day, icp_switch_day=config.icp_switch_day, id_range=config.id_range,
-        )
-        self.state = SiteState(config.articles, config.seed, params)
+        self.state = SiteState(config.articles, config.seed, config.timeline)
         self._lock = threading.RLock()
         for _ in range(config.day):
             self.state.step()
@@ -147,7 +143,7 @@ class SimSite:
 
     # ------------------------------------------------------------ routing
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str]) -> Response:
+    def handle(self, raw_path: str, headers: dict[str, str]) -> Response:
         path, q = _query(raw_path)
         m = ARTICLE_RE.match(path)
         if m:
@@ -294,7 +290,7 @@ class SimSite:
         if article_id not in self.state.articles:
             return self.not_found()
         body = assets.png_bytes(path) if ext == "png" else assets.jpeg_bytes(path)
-        return self._static_response(body, assets.CONTENT_TYPES[ext], path)
+        return self._static_response(body, assets.CONTENT_TYPES[ext])
 
     def _file(self, path: str, article_id: int) -> Response:
         a = self.state.articles.get(article_id)
@@ -303,23 +299,23 @@ class SimSite:
             return self.not_found()
         ext = path.rsplit(".", 1)[1]
         maker = {"pdf": assets.pdf_bytes, "doc": assets.doc_bytes, "xls": assets.xls_bytes}[ext]
-        resp = self._static_response(maker(path, att.name), assets.CONTENT_TYPES[ext], path)
+        resp = self._static_response(maker(path, att.name), assets.CONTENT_TYPES[ext])
         resp.headers.append(("Content-Disposition", "inline"))
         return resp
 
     def _static(self, path: str) -> Response:
         ext = path.rsplit(".", 1)[-1]
         if ext == "css":
-            return self._static_response(assets.STATIC_CSS, "text/css", path)
+            return self._static_response(assets.STATIC_CSS, "text/css")
         if ext == "js":
-            return self._static_response(assets.STATIC_JS, "application/javascript", path)
+            return self._static_response(assets.STATIC_JS, "application/javascript")
         if ext in ("png", "jpg"):
             body = assets.png_bytes(path) if ext == "png" else assets.jpeg_bytes(path)
-            return self._static_response(body, assets.CONTENT_TYPES[ext], path)
+            return self._static_response(body, assets.CONTENT_TYPES[ext])
         return self.not_found()
 
     @staticmethod
-    def _static_response(body: bytes, content_type: str, path: str) -> Response:
+    def _static_response(body: bytes, content_type: str) -> Response:
         import hashlib
 
         etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'

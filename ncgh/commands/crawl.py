@@ -22,6 +22,7 @@ from ncgh.crawl import MODES, run_crawl
 from ncgh.crawl_summary import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE
 from ncgh.lock import LockHeld
 from ncgh.report import make_reporter
+from scraper.checks import Bad
 
 
 def _fail(message: str, code: int) -> None:
@@ -80,7 +81,7 @@ def command(
     if base_url is not None:
         try:
             config_checks.base_url(base_url)  # the check [site] base_url gets
-        except config_checks.Bad:
+        except Bad:
             _fail(f"--base-url must be an http:// or https:// URL, got {base_url!r}", EXIT_USAGE)
     path = db_path or config.archive.db_path
     refused = _refuse_foreign_file(Path(path))

@@ -7,25 +7,25 @@ import threading
 
 import click
 
-from simulator.config import ENCODINGS, LIES
+from simulator.config import ENCODINGS, LIES, SimConfig  # the options' defaults are SimConfig's
 
 
 @click.command(name="sim")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (keep it on loopback).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
-@click.option("--articles", default=500, show_default=True, type=click.IntRange(1, 100_000),
+@click.option("--articles", default=SimConfig.articles, show_default=True, type=click.IntRange(1, 100_000),
               help="Articles in the initial corpus (day 0).")
-@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same site, byte for byte.")
-@click.option("--day", default=0, show_default=True, type=click.IntRange(0, 10_000), help="Simulated day to start at.")
-@click.option("--encoding", default="utf-8", show_default=True, type=click.Choice(ENCODINGS),
+@click.option("--seed", default=SimConfig.seed, show_default=True, type=int, help="Same seed, same site, byte for byte.")
+@click.option("--day", default=SimConfig.day, show_default=True, type=click.IntRange(0, 10_000), help="Simulated day to start at.")
+@click.option("--encoding", default=SimConfig.encoding, show_default=True, type=click.Choice(ENCODINGS),
               help="Character encoding of the HTML pages.")
 @click.option("--faults", default=None, metavar="SPEC",
               help='Injected faults, e.g. "500=0.05,503=0.02,429=0.02,timeout=0.01,reset=0.01,truncate=0.01,garbage=0.005".')
 @click.option("--no-charset-header", is_flag=True, help="Send Content-Type without a charset parameter.")
 @click.option("--no-meta-charset", is_flag=True, help="Leave the <meta> charset out of the pages.")
-@click.option("--lie", default="none", show_default=True, type=click.Choice(LIES),
+@click.option("--lie", default=SimConfig.lie, show_default=True, type=click.Choice(LIES),
               help="Make the header or the meta tag name the wrong charset.")
-@click.option("--fault-timeout", default=35.0, show_default=True, type=float,
+@click.option("--fault-timeout", default=SimConfig.fault_timeout_seconds, show_default=True, type=float,
               help="Seconds a 'timeout' fault stalls before answering.")
 @click.option("--id-range", default=None, type=(int, int), metavar="LOW HIGH",
               help="Initial article ids (the real site's bands scaled into it); room for 10 ids per article. "
@@ -34,7 +34,7 @@ def command(host: str, port: int, articles: int, seed: int, day: int, encoding: 
             no_charset_header: bool, no_meta_charset: bool, lie: str, fault_timeout: float,
             id_range: tuple[int, int] | None) -> None:
     """Run the local site simulator over HTTP (see docs/simulator.md)."""
-    from simulator import SimConfig, SimServer
+    from simulator import SimServer
 
     try:
         config = SimConfig(articles=articles, seed=seed, day=day, encoding=encoding, faults=faults,

@@ -21,13 +21,12 @@ from hypothesis import strategies as st
 from archive.resolve import QueryError, resolve_article
 from ncgh.cli import cli
 from scraper.discover import (
-    article_id_from_url,
     parse_api_id_page,
     parse_api_ids,
     parse_api_list,
     parse_list_page,
 )
-from scraper.ids import MAX_ARTICLE_ID, article_id
+from scraper.ids import MAX_ARTICLE_ID, article_id, article_id_from_url
 from tests.support.fetch import LocalServer, send
 from tests.support.query import BuiltArchive, build_archive, page
 from webui.app import build_datasette

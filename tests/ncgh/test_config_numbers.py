@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ncgh.config import _SCHEMA, ConfigError, config_from_dict, load_config
+from ncgh.config import _SECTIONS, ConfigError, config_from_dict, load_config
 
 DEFAULTS = load_config()
 
@@ -23,8 +24,8 @@ DEFAULTS = load_config()
 def _numeric_keys() -> list[tuple[str, str]]:
     """Every key whose default is a number (bools excluded), a list of numbers, or the schedule."""
     keys = []
-    for section, (_cls, checkers) in _SCHEMA.items():
-        for key in checkers:
+    for section, cls in _SECTIONS.items():
+        for key in (f.name for f in fields(cls)):
             value = getattr(getattr(DEFAULTS, section), key)
             flat = [v for pair in value for v in (pair if isinstance(pair, tuple) else (pair,))] if isinstance(value, tuple) else [value]
             if flat and all(isinstance(v, int | float) and not isinstance(v, bool) for v in flat):

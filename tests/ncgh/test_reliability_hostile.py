@@ -14,6 +14,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from archive.store import Archive
 from archive.verify import verify
 from archive.vocab import Outcome
 from bench.reliability import ROOT, crawl_argv, small_site, start, write_config
-from ncgh.config import _SCHEMA, ConfigError, config_from_dict, load_config, to_site_profile
+from ncgh.config import _SECTIONS, ConfigError, config_from_dict, load_config, to_site_profile
 from ncgh.pipeline import interpret
 from scraper.records import FetchErrorKind, FetchResult
 from simulator import SimServer
@@ -97,7 +98,7 @@ toml_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4),
     max_leaves=6,
 ).filter(lambda v: v is not None)
-KEYS = [(section, key) for section, (_, checkers) in _SCHEMA.items() for key in checkers]
+KEYS = [(section, f.name) for section, cls in _SECTIONS.items() for f in fields(cls)]
 
 
 @pytest.mark.slow

@@ -36,7 +36,7 @@ def policy(**kw) -> FetchPolicy:
 def expected_body(sim, url: str) -> bytes:
     """What the simulator serves for `url` when no fault strikes (identity-coded)."""
     path = url[len(sim.url) :]
-    return sim.site.handle("GET", path, {}).body
+    return sim.site.handle(path, {}).body
 
 
 @pytest.mark.slow
@@ -137,13 +137,13 @@ def test_per_host_concurrency_is_never_exceeded(sim_factory):
     peak = [0]
     handle = sim.site.handle
 
-    def counting(method, path, headers):  # server side: requests being answered at once
+    def counting(path, headers):  # server side: requests being answered at once
         with lock:
             now[0] += 1
             peak[0] = max(peak[0], now[0])
         try:
             time.sleep(0.005)  # widen the window so overlap would show
-            return handle(method, path, headers)
+            return handle(path, headers)
         finally:
             with lock:
                 now[0] -= 1

@@ -193,11 +193,11 @@ def test_a_crawl_records_the_pathological_page_as_a_parse_error_and_finishes(tmp
         handle = srv.site.handle
         served: list[str] = []
 
-        def hostile(method: str, p: str, headers: dict[str, str]) -> Response:
+        def hostile(p: str, headers: dict[str, str]) -> Response:
             if p == path:
                 served.append(p)
                 return Response(200, body, "text/html; charset=utf-8")
-            return handle(method, p, headers)
+            return handle(p, headers)
 
         srv.site.handle = hostile
         config = write_config(tmp_path / "config.toml", ARTICLES)

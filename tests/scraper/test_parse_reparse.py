@@ -52,7 +52,7 @@ def test_reparse_repairs_text_corrupted_by_the_old_reference_regex(tmp_path, mon
     path = tmp_path / "old.db"
     old_utf8_bytes = scraper.htmltree.utf8_bytes
     with monkeypatch.context() as old:
-        old.setattr(scraper.parse, "utf8_bytes", lambda body, decoded: OLD_CONTROL_REF.sub(b"", old_utf8_bytes(body, decoded)))
+        old.setattr(scraper.parse, "utf8_bytes", lambda decoded: OLD_CONTROL_REF.sub(b"", old_utf8_bytes(decoded)))
         old.setattr(scraper.parse, "parser_version_for", lambda profile: OLD_VERSION)
         old.setattr(pipeline, "parser_version_for", lambda profile: OLD_VERSION)
         with Archive(path) as archive:
