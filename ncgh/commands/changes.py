@@ -67,7 +67,8 @@ def command(
     if output is not None and not as_atom:
         raise _usage("-o/--output is for --atom")
     if as_atom:
-        from ncgh.config_checks import Bad, base_url
+        from ncgh.config_checks import base_url
+        from scraper.checks import Bad
 
         try:
             base_url(web_url)

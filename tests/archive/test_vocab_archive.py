@@ -83,7 +83,7 @@ def test_stored_warnings_are_parse_warnings(demo_db):
 
 def test_check_constraints_follow_the_enums(tmp_path):
     """The CHECKs refuse a word outside the vocabulary and accept each member."""
-    from archive.schema import SCHEMA
+    from archive.ddl import SCHEMA
 
     ddl = "\n".join(SCHEMA)
     for column, vocabulary in (
