@@ -14,10 +14,9 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from archive import search as _search
 from archive.captures import select_named, to_json
 from archive.model import ArticleContent, CaptureIn
-from archive.versions import changed_fields, content_hash, has_title_and_body, present_fields
+from archive.versions import changed_between, comparison_key, has_title_and_body, key_hash, present_in
 from archive.vocab import SHOWS_ARTICLE, ArticleStatus, EventKind, Outcome
 
 PARSE_REGRESSION = "parsed without title or body where the previous version had both"
@@ -62,6 +61,11 @@ class Derivation:
     events: list[tuple[EventKind, int | None, str | None]] = field(default_factory=list)  # (event, version, detail)
     changed: tuple[str, ...] = ()
     shown_version: int | None = None
+    content_key: dict[str, object] | None = None  # comparison_key(content) when computed ahead
+    content_hash: str | None = None  # key_hash(content_key), likewise
+    # New version rows to add to the full-text index: (versions.id, title, body_text); the caller
+    # indexes them (at once, or in bulk before a group commit: archive/store.py).
+    to_index: list[tuple[int, str | None, str]] = field(default_factory=list)
 
     def fail(self, reason: str) -> None:
         """The page is a parse failure: no content, no version."""
@@ -92,6 +96,7 @@ class Sighting:
     content: ArticleContent | None = None  # normalised, non-blank; only with Outcome.OK
     missing_reason: str | None = None  # with Outcome.MISSING
     views: int | None = None
+    key: dict[str, object] | None = None  # comparison_key(content) when computed ahead (archive.prepare)
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ class ArticleDecision:
     missing_streak: int
     version: int | None  # the current version after the capture
     changed: tuple[str, ...]  # the fields of the new version; () when there is none
+    key: dict[str, object] | None  # comparison_key(content), None without content
     touch_current: bool  # the capture shows the current version again
     events: tuple[Event, ...]
     shown_version: int | None  # the version this capture shows (stored on the capture row)
@@ -161,8 +167,10 @@ def decide(before: ArticleBefore | None, seen: Sighting, gone_after: int) -> Art
 
     changed: tuple[str, ...] = ()
     touch_current = False
+    key = None
     if content is not None:
-        changed = changed_fields(current, content) if current is not None else present_fields(content)
+        key = seen.key if seen.key is not None and content is seen.content else comparison_key(content)
+        changed = changed_between(comparison_key(current), key) if current is not None else present_in(key)
         if changed:
             version = (version or 0) + 1
             events.append((EventKind.NEW if version == 1 else EventKind.EDITED, version, to_json(list(changed))))
@@ -179,6 +187,7 @@ def decide(before: ArticleBefore | None, seen: Sighting, gone_after: int) -> Art
         missing_streak=streak,
         version=version,
         changed=changed,
+        key=key,
         touch_current=touch_current,
         events=tuple(events),
         shown_version=version if outcome in (Outcome.OK, Outcome.NOT_MODIFIED) else None,
@@ -217,7 +226,7 @@ def derive_article(
     """
     key = (c.site, c.article_id)
     before, current_row_id = _article_before(conn, key)
-    sighting = Sighting(d.outcome, d.parse_error, d.content, c.missing_reason, c.views)
+    sighting = Sighting(d.outcome, d.parse_error, d.content, c.missing_reason, c.views, d.content_key)
     decision = decide(before, sighting, gone_after)
     if decision is None:
         return  # an id that was never seen: the capture alone records the attempt
@@ -245,8 +254,11 @@ def derive_article(
         )
         remember_validators(conn, key, c)
     if decision.new_version:
-        assert decision.content is not None and decision.version is not None
-        insert_version(conn, capture_id, c, at, decision.version, decision.content, decision.changed)
+        assert decision.content is not None and decision.version is not None and decision.key is not None
+        ahead = decision.key is d.content_key and d.content_hash is not None
+        digest = d.content_hash if ahead else key_hash(decision.key)
+        row_id = insert_version(conn, capture_id, c, at, decision.version, decision.content, decision.changed, digest)
+        d.to_index.append((row_id, decision.content.title, decision.content.body_text))
         conn.execute(
             "UPDATE articles SET version = ?, last_change_at = ?, published_at = ?, title = ?"
             " WHERE site = ? AND article_id = ?",
@@ -311,7 +323,9 @@ def insert_version(
     version: int,
     content: ArticleContent,
     changed: tuple[str, ...],
-) -> None:
+    digest: str,
+) -> int:
+    """Insert a version row (content_hash `digest`) and return its id; indexing it is the caller's."""
     cur = conn.execute(
         "INSERT INTO versions (site, article_id, version, capture_id, first_seen, last_seen, last_capture_id,"
         " content_hash, changed_fields, title, column_name, published_at, source, author, body_text,"
@@ -325,7 +339,7 @@ def insert_version(
             at,
             at,
             capture_id,
-            content_hash(content),
+            digest,
             to_json(list(changed)),
             content.title,
             content.column,
@@ -340,7 +354,7 @@ def insert_version(
             c.parser_version,
         ),
     )
-    _search.index_version(conn, int(cur.lastrowid), content.title, content.body_text)
+    return int(cur.lastrowid)
 
 
 def touch_version(conn: sqlite3.Connection, version_row_id: int, capture_id: int, at: str) -> None:

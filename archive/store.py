@@ -12,12 +12,13 @@ lets `rebuild` re-derive the whole archive with a new parser and reproduce it ex
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import captures as _captures
+from archive import search as _search
 from archive.articles import (
     BLANK_PARSE,
     Derivation,
@@ -26,7 +27,9 @@ from archive.articles import (
 from archive.bodies import BodyStore, sha256_hex
 from archive.captures import StoredCapture, to_json, utc
 from archive.footers import record_footer
+from archive.group_commit import GroupCommit
 from archive.model import CaptureIn, CaptureResult
+from archive.prepare import PreparedCapture, PreparedContent
 from archive.queue import WorkQueue
 from archive.schema import NotAnArchive, UnknownSchemaVersion, atomic, connect, migrate, unusable_file_error
 from archive.versions import is_blank, normalize_content
@@ -90,6 +93,10 @@ class Archive:
         self.bodies = BodyStore(self.conn)
         self._header_sets: dict[str, int] = {}  # headers_json -> header_sets.id; cleared on rollback
         self.queue = WorkQueue(self.conn, self.atomic)  # runs and the work list (archive/queue.py)
+        self._group: GroupCommit | None = None  # the open group_commits(), if any
+        # Inside a group: full-text rows waiting for the group's commit, (versions.id, title, body) as
+        # index text; a rolled-back savepoint drops the rows it added (see atomic()).
+        self._fts_pending: list[tuple[int, str, str]] = []
 
     # ---- lifecycle ----
     def close(self) -> None:
@@ -105,20 +112,80 @@ class Archive:
         """`with archive.atomic():` one write transaction (BEGIN IMMEDIATE), rolled back if the block raises.
 
         Nested, it is a SAVEPOINT: an inner failure undoes only the inner block. After a rollback the
-        caches of bodies and header sets are cleared, since their rows may no longer exist.
+        caches of bodies and header sets are cleared, since their rows may no longer exist. Inside
+        `group_commits()` the block is a SAVEPOINT of the group's transaction: atomic as ever, durable
+        when the group commits.
         """
-        return atomic(self.conn, on_rollback=self._forget_cached_rows)
+        if self._group is None:
+            return atomic(self.conn, on_rollback=self._forget_cached_rows)
+        self._group.begin_if_idle()
+        mark = len(self._fts_pending)
+
+        def rolled_back() -> None:
+            del self._fts_pending[mark:]
+            self._forget_cached_rows()
+
+        return atomic(self.conn, on_rollback=rolled_back)
+
+    @contextmanager
+    def group_commits(self, max_captures: int, max_seconds: float) -> Iterator[GroupCommit]:
+        """Within the block, writes share one transaction, committed by the caller when `due()` (every
+        `max_captures` captures or `max_seconds` seconds) and at the end (archive/group_commit.py).
+
+        The end commits what was recorded, also when the block raises (each capture is whole); a
+        crash inside loses the open transaction only, whose work items stay pending.
+        """
+        if self._group is not None:
+            raise RuntimeError("group_commits() is already open on this archive")
+        if self.conn.in_transaction:
+            raise RuntimeError("group_commits() inside an open transaction")
+        group = GroupCommit(
+            self.conn, max_captures, max_seconds, on_rollback=self._group_rolled_back, before_commit=self._flush_index
+        )
+        self._group = group
+        failed = True
+        try:
+            yield group
+            failed = False
+        finally:
+            self._group = None
+            group.close(failed)
 
     def _forget_cached_rows(self) -> None:
         self.bodies.clear_cache()
         self._header_sets.clear()
 
+    def _group_rolled_back(self) -> None:
+        self._fts_pending.clear()
+        self._forget_cached_rows()
+
+    def _flush_index(self) -> None:
+        """The group's full-text rows, in one statement outside any savepoint (just before COMMIT)."""
+        if self._fts_pending:
+            _search.add_to_index(self.conn, self._fts_pending)
+            self._fts_pending.clear()
+
+    def _index(self, rows: list[tuple[int, str, str]]) -> None:
+        if self._group is not None:
+            self._fts_pending.extend(rows)
+        else:
+            _search.add_to_index(self.conn, rows)
+
     # ---- captures ----
-    def record_capture(self, c: CaptureIn) -> CaptureResult:
-        """Store one capture and everything it implies, in one transaction; idempotent."""
+    def record_capture(self, c: CaptureIn, prepared: PreparedCapture | None = None) -> CaptureResult:
+        """Store one capture and everything it implies, in one transaction; idempotent.
+
+        `prepared` is archive.prepare.prepare_capture(c), computed ahead in another thread; it is used
+        only where it was made from this capture's own body and content, so the result is the same.
+        """
         fetched_at = self._validate(c)
+        if prepared is not None and not prepared.fits(c):
+            prepared = None
         with self.atomic():
-            return self._record(c, fetched_at)
+            result = self._record(c, fetched_at, prepared)
+        if self._group is not None and not result.duplicate:
+            self._group.counted()
+        return result
 
     def _validate(self, c: CaptureIn) -> str:
         if c.outcome not in _OUTCOMES:
@@ -135,9 +202,9 @@ class Archive:
             raise ValueError(f"capture of {c.url}: views must be a non-negative int, got {c.views!r}")
         return utc(c.fetched_at, f"capture of {c.url}: fetched_at")
 
-    def _record(self, c: CaptureIn, fetched_at: str) -> CaptureResult:
+    def _record(self, c: CaptureIn, fetched_at: str, prepared: PreparedCapture | None) -> CaptureResult:
         conn = self.conn
-        sha = None if c.body is None else sha256_hex(c.body)
+        sha = prepared.body_sha256 if prepared is not None else (None if c.body is None else sha256_hex(c.body))
         existing = conn.execute(
             "SELECT id, version, footer_version, outcome FROM captures WHERE fetched_at = ? AND url = ?"
             " AND ifnull(status, -1) = ifnull(?, -1) AND ifnull(body_sha256, '') = ifnull(?, '')",
@@ -153,7 +220,7 @@ class Archive:
             raise ValueError(f"capture of {c.url}: unknown work_item_id {c.work_item_id}")
         if c.body is not None:
             base = self._delta_base(c)
-            sha = self.bodies.put(c.body, base)
+            sha = self.bodies.put(c.body, base, sha=sha, frame=None if prepared is None else prepared.frame)
         cur = conn.execute(
             "INSERT INTO captures (run_id, work_item_id, site, article_id, kind, url, final_url, fetched_at,"
             " status, elapsed, attempts, error, error_detail, headers_json, request_headers_id,"
@@ -182,7 +249,7 @@ class Archive:
             ),
         )
         capture_id = int(cur.lastrowid)
-        result, _ = self._derive(capture_id, c, fetched_at)
+        result, _ = self._derive(capture_id, c, fetched_at, None if prepared is None else prepared.content_for(c))
         if c.work_item_id is not None:
             conn.execute(
                 "UPDATE work_items SET state = ?, capture_id = ? WHERE id = ?", (WorkState.DONE, capture_id, c.work_item_id)
@@ -217,18 +284,27 @@ class Archive:
         return row[0] if row else None
 
     # ---- derivation (shared by record_capture and rebuild) ----
-    def _derive(self, capture_id: int, c: CaptureIn, at: str) -> tuple[CaptureResult, str]:
+    def _derive(
+        self, capture_id: int, c: CaptureIn, at: str, ahead: PreparedContent | None = None
+    ) -> tuple[CaptureResult, str]:
         """Everything a capture implies; the capture row itself already exists.
 
-        Returns the result and the outcome stored, which is parse_error when the parse lost the article.
+        `ahead` is c.content prepared ahead (archive.prepare). Returns the result and the outcome
+        stored, which is parse_error when the parse lost the article.
         """
         d = Derivation(outcome=c.outcome, parse_error=c.parse_error)
         if c.outcome == Outcome.OK and c.content is not None:
-            d.content = normalize_content(c.content)
-            if is_blank(d.content):
+            if ahead is not None:
+                d.content, d.content_key, d.content_hash, blank = ahead.normalized, ahead.key, ahead.content_hash, ahead.blank
+            else:
+                d.content = normalize_content(c.content)
+                blank = is_blank(d.content)
+            if blank:
                 d.fail(c.parse_error or BLANK_PARSE)
         if c.kind == CaptureKind.ARTICLE and c.article_id is not None:
             derive_article(self.conn, self.gone_after, capture_id, c, at, d)
+        if d.to_index:
+            self._index([self._index_row(row, ahead) for row in d.to_index])
         footer_version, footer_changed = record_footer(self.conn, capture_id, c, at)
         self.conn.execute(
             "UPDATE captures SET outcome = ?, missing_reason = ?, encoding = ?, encoding_source = ?,"
@@ -261,6 +337,13 @@ class Archive:
             footer_changed=footer_changed,
         )
         return result, d.outcome
+
+    @staticmethod
+    def _index_row(row: tuple[int, str | None, str], ahead: PreparedContent | None) -> tuple[int, str, str]:
+        row_id, title, body = row
+        if ahead is not None and title is ahead.normalized.title and body is ahead.normalized.body_text:
+            return row_id, ahead.fts_title, ahead.fts_body
+        return row_id, _search.index_text(title), _search.index_text(body)
 
     # ---- bodies and stored captures ----
     def read_body(self, sha256: str) -> bytes:

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from archive.model import CaptureIn, CaptureResult
+from archive.prepare import PreparedCapture, prepare_capture
 from archive.queue import WorkItem
 from archive.store import Archive
 from archive.vocab import DISCOVERY_WORK, ArticleStatus, Outcome, RunMode, RunStatus, WorkKind, WorkState
@@ -72,6 +73,7 @@ class _Done:
     page: ListPage | None = None
     ids: IdList | None = None
     crash: str | None = None  # an unexpected exception while fetching or interpreting
+    prepared: PreparedCapture | None = None  # the capture's database-free recording work, done here
 
 
 def _stop_fetcher(fetcher: Fetcher) -> None:
@@ -164,6 +166,9 @@ class _Crawl:
             except Exception as exc:  # a discovery parser bug: record the page, keep crawling
                 capture.outcome = Outcome.PARSE_ERROR
                 capture.parse_error = f"list parser failed: {type(exc).__name__}: {exc}"
+        if action_for(item.kind, capture.outcome).record:
+            # Hashing, compressing and normalising here leaves the one writer thread only its SQL.
+            done.prepared = prepare_capture(capture)
         return done
 
     # ---- main thread ----
@@ -205,7 +210,7 @@ class _Crawl:
             self.reporter.done(item.url, capture.outcome)
             return
         try:
-            result = self.archive.record_capture(capture)
+            result = self.archive.record_capture(capture, done.prepared)
         except ValueError as exc:  # the archive refused this capture: say so, keep the rest going
             self.archive.queue.mark(item.id, WorkState.FAILED)
             self.reporter.error(f"{item.url}: not recorded: {exc}")
@@ -294,7 +299,8 @@ class _Crawl:
         def limited() -> bool:
             return self.max_requests is not None and self.requests >= self.max_requests
 
-        with self.fetcher_factory(policy) as fetcher:
+        commits = self.archive.group_commits(self.cfg.archive.commit_captures, self.cfg.archive.commit_seconds)
+        with self.fetcher_factory(policy) as fetcher, commits as group:
             pool = DaemonPool(workers, "ncgh-fetch")
             stopped = False
             try:
@@ -312,11 +318,14 @@ class _Crawl:
                         if status == RunStatus.FINISHED and limited() and self.archive.queue.pending(run_id, limit=1):
                             status = RunStatus.PAUSED
                         break
-                    finished, _ = wait(list(inflight.values()), return_when=FIRST_COMPLETED)
+                    # Wake up for the open group transaction's deadline too: it commits on time.
+                    finished, _ = wait(list(inflight.values()), timeout=group.remaining(), return_when=FIRST_COMPLETED)
                     for future in finished:
                         done = future.result()
                         del inflight[done.item.id]
                         self._handle(run_id, done, summary)
+                    if group.due():
+                        group.commit()
                     if status == RunStatus.FINISHED and self.responses == 0 and self.no_response_streak >= UNREACHABLE_AFTER:
                         status = RunStatus.UNREACHABLE  # stop submitting; what is in flight is still recorded
                     elif status == RunStatus.FINISHED and self.no_response_streak >= LOST_AFTER:
