@@ -11,7 +11,11 @@ pipeline committing every 100 items). Reported: articles stored per second of ea
 Scrapy comes from the `bench` extra (`python3 -m pip install -e '.[bench]'`), or any Python that has
 it (`--scrapy-python`); without it the script says so and exits 0.
 
+With `--baseline DIR` a second ncgh, another checkout of the project (say, an export of the commit
+before a change: `git archive COMMIT | tar -x -C DIR`), takes its turn in every round too.
+
     python3 bench/bench_vs_scrapy.py [--rounds 5] [--articles 2000] [--concurrency 4] [--scrapy-python PY]
+                                     [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -73,20 +77,20 @@ def start_simulator(articles: int) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the simulator did not answer within 60 s")
 
 
-def run_ncgh(url: str, work: Path, concurrency: int) -> Run:
+def run_ncgh(url: str, work: Path, concurrency: int, root: Path = ROOT, name: str = "ncgh") -> Run:
     db, config, hwm = work / "ncgh.db", work / "ncgh.toml", work / "ncgh.hwm"
     config.write_text(f"[fetch]\ndelay = 0\nconcurrency_per_host = {concurrency}\n", encoding="utf-8")
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", MEASURED_NCGH, str(hwm), "-", "crawl", "--quiet", "--json",
          "--db", str(db), "--config", str(config), "--base-url", url],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=root, capture_output=True, text=True,
     )
     seconds = time.monotonic() - started
     if done.returncode != 0:
-        raise SystemExit(f"ncgh crawl failed ({done.returncode}): {done.stderr[-2000:]}")
+        raise SystemExit(f"{name} crawl failed ({done.returncode}): {done.stderr[-2000:]}")
     summary = json.loads(done.stdout)
-    return Run("ncgh", summary["new_articles"], summary["requests"], seconds, int(hwm.read_text()))
+    return Run(name, summary["new_articles"], summary["requests"], seconds, int(hwm.read_text()))
 
 
 def run_scrapy(python: str, url: str, work: Path) -> Run:
@@ -113,6 +117,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=4, help="ncgh's [fetch] concurrency_per_host.")
     parser.add_argument("--scrapy-python", default=sys.executable, help="A Python with Scrapy installed.")
+    parser.add_argument("--baseline", type=Path, help="Another checkout of ncgh, run in every round as 'baseline'.")
     args = parser.parse_args()
     if not has_scrapy(args.scrapy_python):
         print(f"skipped: {args.scrapy_python} cannot import scrapy (python3 -m pip install -e '.[bench]',"
@@ -125,16 +130,19 @@ def main() -> None:
               f" ncgh concurrency {args.concurrency}, delay 0; Scrapy defaults, delay 0")
         for round_no in range(1, args.rounds + 1):
             # Who goes first alternates too, so neither always runs on a warmer (or busier) machine.
-            order = ("ncgh", "scrapy") if round_no % 2 else ("scrapy", "ncgh")
+            order = ["ncgh", "scrapy"] + (["baseline"] if args.baseline else [])
+            if round_no % 2 == 0:
+                order.reverse()
             for crawler in order:
                 with tempfile.TemporaryDirectory(prefix=f"bench-vs-{crawler}-") as tmp:
-                    run = (
-                        run_ncgh(url, Path(tmp), args.concurrency)
-                        if crawler == "ncgh"
-                        else run_scrapy(args.scrapy_python, url, Path(tmp))
-                    )
+                    if crawler == "scrapy":
+                        run = run_scrapy(args.scrapy_python, url, Path(tmp))
+                    elif crawler == "baseline":
+                        run = run_ncgh(url, Path(tmp), args.concurrency, args.baseline.resolve(), "baseline")
+                    else:
+                        run = run_ncgh(url, Path(tmp), args.concurrency)
                 runs.append(run)
-                print(f"  round {round_no} {crawler:6}: {run.articles} articles, {run.requests} requests in"
+                print(f"  round {round_no} {crawler:8}: {run.articles} articles, {run.requests} requests in"
                       f" {run.seconds:.2f} s = {run.rate:.0f} articles/s; peak RSS {run.peak_kib / 1024:.0f} MiB")
     finally:
         sim.terminate()
@@ -150,6 +158,11 @@ def main() -> None:
     print(f"median: ncgh {ours_rate:.0f} articles/s, Scrapy {peer_rate:.0f} articles/s: ratio {ours_rate / peer_rate:.2f}x"
           f" (per round {min(pairs):.2f}-{max(pairs):.2f}x, median {statistics.median(pairs):.2f}x)")
     print(f"peak RSS: ncgh {ours_mem:.0f} MiB, Scrapy {peer_mem:.0f} MiB ({ours_mem / peer_mem:.2f}x)")
+    base = [r for r in runs if r.crawler == "baseline"]
+    if base:
+        base_rate = statistics.median(r.rate for r in base)
+        print(f"baseline ({args.baseline}): {base_rate:.0f} articles/s = {base_rate / peer_rate:.2f}x Scrapy;"
+              f" ncgh {ours_rate / base_rate:.2f}x the baseline; peak RSS {max(r.peak_kib for r in base) / 1024:.0f} MiB")
 
 
 if __name__ == "__main__":
