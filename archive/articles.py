@@ -237,43 +237,17 @@ def derive_article(
             " VALUES (?, ?, ?, ?, ?, 0)",
             (*key, ArticleStatus.LIVE, at, at),
         )
-    conn.execute(
-        "UPDATE articles SET last_capture_at = max(last_capture_at, ?) WHERE site = ? AND article_id = ?",
-        (at, *key),
-    )
-    if decision.outcome == Outcome.MISSING:
-        conn.execute(
-            "UPDATE articles SET missing_streak = ?, status = ? WHERE site = ? AND article_id = ?",
-            (decision.missing_streak, decision.status, *key),
-        )
-    elif decision.seen:
-        conn.execute(
-            "UPDATE articles SET missing_streak = 0, status = ?, last_seen = ?, last_url = ?"
-            " WHERE site = ? AND article_id = ?",
-            (ArticleStatus.LIVE, at, c.final_url or c.url, *key),
-        )
-        remember_validators(conn, key, c)
     if decision.new_version:
         assert decision.content is not None and decision.version is not None and decision.key is not None
         ahead = decision.key is d.content_key and d.content_hash is not None
         digest = d.content_hash if ahead else key_hash(decision.key)
         row_id = insert_version(conn, capture_id, c, at, decision.version, decision.content, decision.changed, digest)
         d.to_index.append((row_id, decision.content.title, decision.content.body_text))
-        conn.execute(
-            "UPDATE articles SET version = ?, last_change_at = ?, published_at = ?, title = ?"
-            " WHERE site = ? AND article_id = ?",
-            (decision.version, at, decision.content.published_at, decision.content.title, *key),
-        )
     elif decision.touch_current:
         assert current_row_id is not None
         touch_version(conn, current_row_id, capture_id, at)
-    if c.views is not None and decision.shows_article:
-        # the series itself is the `views` view over captures.views
-        conn.execute(
-            "UPDATE articles SET views = ?, views_at = ? WHERE site = ? AND article_id = ?"
-            " AND (views_at IS NULL OR views_at <= ?)",
-            (c.views, at, *key, at),
-        )
+    sets, params = article_changes(decision, c, at)
+    conn.execute(f"UPDATE articles SET {', '.join(sets)} WHERE site = ? AND article_id = ?", (*params, *key))
     note_url(conn, key, c.url, at)
     if decision.shows_article and c.final_url and c.final_url != c.url:
         note_url(conn, key, c.final_url, at)
@@ -288,22 +262,41 @@ def derive_article(
     d.shown_version = decision.shown_version
 
 
-def remember_validators(conn: sqlite3.Connection, key: tuple[str, int], c: CaptureIn) -> None:
-    """ETag / Last-Modified for the next conditional request: a 200 replaces both, a 304 refreshes
-    only what it carries."""
-    etag = next((v for k, v in c.headers if k.lower() == "etag"), None)
-    modified = next((v for k, v in c.headers if k.lower() == "last-modified"), None)
-    if c.status == 200:
-        conn.execute(
-            "UPDATE articles SET etag = ?, last_modified = ? WHERE site = ? AND article_id = ?",
-            (etag, modified, *key),
-        )
-    elif c.status == 304:
-        conn.execute(
-            "UPDATE articles SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified)"
-            " WHERE site = ? AND article_id = ?",
-            (etag, modified, *key),
-        )
+def article_changes(decision: ArticleDecision, c: CaptureIn, at: str) -> tuple[list[str], list[object]]:
+    """What a capture changes in its article row, as `column = expression` parts of one UPDATE and
+    their parameters (one statement instead of one per rule: a capture's SQL is the writer's work).
+
+    Every expression reads the row as it was before the capture, as each rule's own UPDATE did.
+    """
+    sets = ["last_capture_at = max(last_capture_at, ?)"]
+    params: list[object] = [at]
+    if decision.outcome == Outcome.MISSING:
+        sets += ["missing_streak = ?", "status = ?"]
+        params += [decision.missing_streak, decision.status]
+    elif decision.seen:
+        sets += ["missing_streak = 0", "status = ?", "last_seen = ?", "last_url = ?"]
+        params += [ArticleStatus.LIVE, at, c.final_url or c.url]
+        # ETag / Last-Modified for the next conditional request: a 200 replaces both, a 304
+        # refreshes only what it carries.
+        etag = next((v for k, v in c.headers if k.lower() == "etag"), None)
+        modified = next((v for k, v in c.headers if k.lower() == "last-modified"), None)
+        if c.status == 200:
+            sets += ["etag = ?", "last_modified = ?"]
+            params += [etag, modified]
+        elif c.status == 304:
+            sets += ["etag = coalesce(?, etag)", "last_modified = coalesce(?, last_modified)"]
+            params += [etag, modified]
+    if decision.new_version:
+        assert decision.content is not None
+        sets += ["version = ?", "last_change_at = ?", "published_at = ?", "title = ?"]
+        params += [decision.version, at, decision.content.published_at, decision.content.title]
+    if c.views is not None and decision.shows_article:
+        # The latest count wins, never an older capture's (a rebuild or a late record); the series
+        # itself is the `views` view over captures.views.
+        newer = "(views_at IS NULL OR views_at <= ?)"
+        sets += [f"views = CASE WHEN {newer} THEN ? ELSE views END", f"views_at = CASE WHEN {newer} THEN ? ELSE views_at END"]
+        params += [at, c.views, at, at]
+    return sets, params
 
 
 def note_url(conn: sqlite3.Connection, key: tuple[str, int], url: str, at: str) -> None:

@@ -205,18 +205,18 @@ class Archive:
     def _record(self, c: CaptureIn, fetched_at: str, prepared: PreparedCapture | None) -> CaptureResult:
         conn = self.conn
         sha = prepared.body_sha256 if prepared is not None else (None if c.body is None else sha256_hex(c.body))
-        existing = conn.execute(
-            "SELECT id, version, footer_version, outcome FROM captures WHERE fetched_at = ? AND url = ?"
-            " AND ifnull(status, -1) = ifnull(?, -1) AND ifnull(body_sha256, '') = ifnull(?, '')",
-            (fetched_at, c.url, c.status, sha),
+        # One statement: the identical capture already recorded, and whether its run and work item exist.
+        existing_id, existing_version, run_known, item_known = conn.execute(
+            "SELECT c.id, c.version, (SELECT 1 FROM runs WHERE id = ?), (SELECT 1 FROM work_items WHERE id = ?)"
+            " FROM (SELECT 1) LEFT JOIN captures c ON c.fetched_at = ? AND c.url = ?"
+            " AND ifnull(c.status, -1) = ifnull(?, -1) AND ifnull(c.body_sha256, '') = ifnull(?, '') LIMIT 1",
+            (c.run_id, c.work_item_id, fetched_at, c.url, c.status, sha),
         ).fetchone()
-        if existing is not None:
-            return CaptureResult(capture_id=existing[0], duplicate=True, event=None, version=existing[1])
-        if c.run_id is not None and not conn.execute("SELECT 1 FROM runs WHERE id = ?", (c.run_id,)).fetchone():
+        if existing_id is not None:
+            return CaptureResult(capture_id=existing_id, duplicate=True, event=None, version=existing_version)
+        if c.run_id is not None and not run_known:
             raise ValueError(f"capture of {c.url}: unknown run_id {c.run_id}")
-        if c.work_item_id is not None and not conn.execute(
-            "SELECT 1 FROM work_items WHERE id = ?", (c.work_item_id,)
-        ).fetchone():
+        if c.work_item_id is not None and not item_known:
             raise ValueError(f"capture of {c.url}: unknown work_item_id {c.work_item_id}")
         if c.body is not None:
             base = self._delta_base(c)
