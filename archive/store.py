@@ -1,12 +1,13 @@
 """The archive: records captures and derives articles, versions, view counts, footers and events.
 
-Every capture is written in one transaction together with everything it implies, so a crash leaves
-either all of it or none of it. Derivation is a pure replay of captures in time order, which is what
-lets `rebuild` re-derive the whole archive with a new parser and reproduce it exactly with the old one.
+Every capture is written atomically together with everything it implies (its own transaction, or
+a savepoint of a group commit), so a crash leaves either all of it or none of it. Derivation is a
+pure replay of captures in time order, which is what lets `rebuild` re-derive the whole archive with
+a new parser and reproduce it exactly with the old one.
 
 `Archive` is the one writer-facing facade; the work is done by captures.py (rows), articles.py
-(versions and events), footers.py, bodies.py, and queue.py: the runs and the work list, reached as
-`archive.queue`.
+(versions and events), footers.py, bodies.py, prepare.py (the work done ahead in other threads),
+group_commit.py, rebuild.py, and queue.py: the runs and the work list, reached as `archive.queue`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import captures as _captures
@@ -31,6 +31,7 @@ from archive.group_commit import GroupCommit
 from archive.model import CaptureIn, CaptureResult
 from archive.prepare import PreparedCapture, PreparedContent
 from archive.queue import WorkQueue
+from archive.rebuild import RebuildReport, rebuild
 from archive.schema import NotAnArchive, UnknownSchemaVersion, atomic, connect, migrate, unusable_file_error
 from archive.versions import is_blank, normalize_content
 from archive.vocab import CaptureKind, EventKind, Outcome, WorkState
@@ -63,20 +64,6 @@ def _open_writer(path: Path) -> sqlite3.Connection:
         if isinstance(exc, sqlite3.DatabaseError) and (meaning := unusable_file_error(path, exc)) is not None:
             raise meaning from None
         raise
-
-
-@dataclass
-class RebuildReport:
-    captures: int
-    articles: int
-    versions: int
-    events: int
-    views: int
-    footer_versions: int
-    versions_before: int
-    events_before: int
-    footer_versions_before: int
-    outcomes: dict[str, int] = field(default_factory=dict)
 
 
 class Archive:
@@ -363,62 +350,6 @@ class Archive:
         interpret: Callable[[StoredCapture, bytes | None], CaptureIn],
         progress: Callable[[int], None] | None = None,
     ) -> RebuildReport:
-        """Replay every capture through `interpret` and re-derive everything derived, in one transaction.
-
-        The raw columns of captures and the bodies are never touched; only what `interpret` derives is
-        taken from its answer (outcome, parse fields, content, views, footer, and the article id).
-        Any error rolls the whole rebuild back, leaving the archive as it was.
-        """
-        conn = self.conn
-        with self.atomic():
-            before = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("versions", "events", "footers")}
-            for table in ("events", "versions", "footers", "article_urls", "articles"):
-                conn.execute(f"DELETE FROM {table}")
-            conn.execute("INSERT INTO version_fts (version_fts) VALUES ('delete-all')")
-            ids = [r[0] for r in conn.execute("SELECT id FROM captures ORDER BY fetched_at, id")]
-            outcomes: dict[str, int] = {}
-            for done, capture_id in enumerate(ids, 1):
-                stored = _captures.stored_capture(conn, capture_id)
-                assert stored is not None
-                body = self.bodies.read(stored.body_sha256) if stored.body_sha256 else None
-                derived = interpret(stored, body)
-                if derived.outcome not in _OUTCOMES:
-                    raise ValueError(f"rebuild: interpret gave outcome {derived.outcome!r} for capture {capture_id}")
-                if derived.outcome == Outcome.OK and derived.kind == CaptureKind.ARTICLE and derived.content is None:
-                    raise ValueError(f"rebuild: interpret gave outcome ok without content for capture {capture_id}")
-                merged = stored.to_capture_in(body)
-                merged.outcome = derived.outcome
-                merged.article_id = derived.article_id
-                merged.kind = derived.kind
-                merged.missing_reason = derived.missing_reason
-                merged.encoding = derived.encoding
-                merged.encoding_source = derived.encoding_source
-                merged.parser_version = derived.parser_version
-                merged.extractor = derived.extractor
-                merged.warnings = tuple(derived.warnings)
-                merged.parse_error = derived.parse_error
-                merged.content = derived.content
-                merged.views = derived.views
-                merged.footer = derived.footer
-                _, outcome = self._derive(capture_id, merged, stored.fetched_at)
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-                if progress is not None:
-                    progress(done)
-            after = {
-                t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("articles", "versions", "events", "views", "footers")
-            }
-        return RebuildReport(
-            captures=len(ids),
-            articles=after["articles"],
-            versions=after["versions"],
-            events=after["events"],
-            views=after["views"],
-            footer_versions=after["footers"],
-            versions_before=before["versions"],
-            events_before=before["events"],
-            footer_versions_before=before["footers"],
-            outcomes=outcomes,
-        )
-
-
+        """Replay every capture through `interpret` and re-derive everything derived, in one transaction
+        (archive/rebuild.py). Any error rolls the whole rebuild back, leaving the archive as it was."""
+        return rebuild(self, interpret, progress)

@@ -1,15 +1,16 @@
 """The crawl engine behind `ncgh crawl`: plan a run, work through its queue, record every capture.
 
 A run's whole plan lives in the archive's work queue (`work_items`), written before anything is
-fetched; each capture is recorded in one transaction together with marking its item done. A crawl
-killed at any point (kill -9 included) is therefore resumed by the next invocation, which finds the
-unfinished run and continues its pending items; repeating the one item that was in flight cannot
-create a second version because record_capture is idempotent and versions follow content.
+fetched; each capture is recorded in the same transaction as marking its item done (a group commit
+holds up to [archive] commit_captures of them, docs/schema.md "Durability"). A crawl killed at any
+point (kill -9 included) is therefore resumed by the next invocation, which finds the unfinished run
+and continues its pending items; repeating the items of the group in flight cannot create a second
+version because record_capture is idempotent and versions follow content.
 
 Planning lives in ncgh.crawl_plan, the summary and exit codes in ncgh.crawl_summary;
 this module runs the queue. Fetching uses a small thread pool (the fetcher enforces the
-per-host delay and concurrency); parsing happens in the fetching thread; SQLite is written from the
-calling thread only.
+per-host delay and concurrency); parsing, and the capture's database-free recording work
+(archive.prepare), happen in the fetching thread; SQLite is written from the calling thread only.
 """
 
 from __future__ import annotations
