@@ -26,7 +26,9 @@ from archive.model import CaptureIn, CaptureResult
 from archive.queue import WorkItem
 from archive.store import Archive
 from archive.vocab import DISCOVERY_WORK, ArticleStatus, Outcome, RunMode, RunStatus, WorkKind, WorkState
-from ncgh.config import Config, to_fetch_policy, to_site_profile
+from ncgh.auto_calibrate import AutoCalibration
+from ncgh.calibrate import active_profile
+from ncgh.config import Config, to_fetch_policy
 from ncgh.crawl_actions import Complaint, action_for
 from ncgh.crawl_plan import open_run, plan_run
 from ncgh.crawl_summary import (
@@ -37,6 +39,7 @@ from ncgh.crawl_summary import (
     run_stats,
 )
 from ncgh.discovery import Discovery
+from ncgh.drift import add_extractor_counts
 from ncgh.lock import CrawlLock
 from ncgh.pipeline import interpret, iso_utc
 from ncgh.report import Reporter
@@ -110,7 +113,8 @@ class _Crawl:
         self.now = now
         self.fetcher_factory = fetcher_factory
         self.site = config.site.name
-        self.profile = to_site_profile(config)
+        self.profile = active_profile(config, archive.path)
+        self.auto = AutoCalibration(config, archive, self.profile, reporter)
         self.paths = config.site.article_paths
         self.requests = 0
         self.responses = 0
@@ -213,6 +217,9 @@ class _Crawl:
             return
         if action.mark is not None:
             self.archive.queue.mark(item.id, action.mark)
+        learned = self.auto.after(capture)
+        if learned is not None:
+            self.profile = learned  # the rest of the run parses with what its first pages taught
         self._complain(item, capture, fetch, action.complaint)
         self._report_change(capture, result, summary)
         self.reporter.done(item.url, capture.outcome)
@@ -391,6 +398,9 @@ def run_crawl(
             reporter.close()
         for key, value in run_stats(archive, run_id).items():
             setattr(summary, key, value)
+        drift = add_extractor_counts(summary, archive.conn, run_id, config.calibrate.drift_drop)
+        if drift is not None and status != RunStatus.INTERRUPTED:
+            reporter.warning(drift)
         if hasattr(crawl, "disc"):
             add_discovery_counts(summary, crawl.disc)
         summary.elapsed = round(time.monotonic() - started, 3)

@@ -56,6 +56,12 @@ class CrawlSummary:
     elapsed: float = 0.0
     exit_code: int = 0
     message: str | None = None
+    # Article pages parsed by each extractor and the warnings they gave (ncgh.drift), the profile's
+    # share of them, and the warning a drop of that share below the previous runs' gave.
+    by_extractor: dict[str, int] = field(default_factory=dict)
+    by_warning: dict[str, int] = field(default_factory=dict)
+    profile_share: float | None = None
+    drift_warning: str | None = None
     changes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:

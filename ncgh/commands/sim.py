@@ -8,6 +8,7 @@ import threading
 import click
 
 from simulator.config import ENCODINGS, LIES, SimConfig  # the options' defaults are SimConfig's
+from simulator.families import FAMILIES
 
 
 @click.command(name="sim")
@@ -30,16 +31,22 @@ from simulator.config import ENCODINGS, LIES, SimConfig  # the options' defaults
 @click.option("--id-range", default=None, type=(int, int), metavar="LOW HIGH",
               help="Initial article ids (the real site's bands scaled into it); room for 10 ids per article. "
                    "Default: 800 26500, widened for more than 2,560 articles.")
+@click.option("--markup", default=SimConfig.markup, show_default=True, type=click.Choice(FAMILIES),
+              help="Template family of the article pages (docs/simulator.md, \"Template families\").")
+@click.option("--redesign", default=None, type=(click.IntRange(0, 10_000), click.Choice(FAMILIES)),
+              metavar="DAY FAMILY", help="From simulated day DAY on, render article pages in FAMILY (a redesign).")
 def command(host: str, port: int, articles: int, seed: int, day: int, encoding: str, faults: str | None,
             no_charset_header: bool, no_meta_charset: bool, lie: str, fault_timeout: float,
-            id_range: tuple[int, int] | None) -> None:
+            id_range: tuple[int, int] | None, markup: str, redesign: tuple[int, str] | None) -> None:
     """Run the local site simulator over HTTP (see docs/simulator.md)."""
     from simulator import SimServer
 
     try:
         config = SimConfig(articles=articles, seed=seed, day=day, encoding=encoding, faults=faults,
                            charset_header=not no_charset_header, meta_charset=not no_meta_charset, lie=lie,
-                           fault_timeout_seconds=fault_timeout, id_range=id_range)
+                           fault_timeout_seconds=fault_timeout, id_range=id_range, markup=markup,
+                           redesign_day=redesign[0] if redesign else None,
+                           redesign_markup=redesign[1] if redesign else None)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     try:
@@ -55,7 +62,8 @@ def command(host: str, port: int, articles: int, seed: int, day: int, encoding: 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     server.start()
-    click.echo(f"ncgh sim serving {server.url} (seed {seed}, day {server.state.day}, {articles} articles)", err=False)
+    click.echo(f"ncgh sim serving {server.url} (seed {seed}, day {server.state.day}, {articles} articles,"
+               f" markup {server.site.markup})", err=False)
     click.echo(f"  truth: {server.url}/__sim__/truth   advance: POST {server.url}/__sim__/advance?days=1")
     try:
         while not stop.wait(0.5):
