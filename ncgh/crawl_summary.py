@@ -13,6 +13,7 @@ from archive.model import CaptureIn, CaptureResult
 from archive.store import Archive
 from archive.vocab import EventKind, RunStatus
 from ncgh.discovery import Discovery
+from scraper.records import Extractor
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -81,6 +82,8 @@ class CrawlSummary:
         )
         if self.footer_changes:
             text += f", footer changed {self.footer_changes}x"
+        if self.by_extractor.get(Extractor.FALLBACK):
+            text += f", {self.by_extractor[Extractor.FALLBACK]} article pages parsed by the fallback"
         if self.skipped_ids:
             text += f", {self.skipped_ids} ids out of range skipped"
         if self.capped_ids:

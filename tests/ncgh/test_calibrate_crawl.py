@@ -70,6 +70,14 @@ def test_a_redesign_warns_once_and_flags_its_versions(sim_factory, tmp_path) -> 
     out = CliRunner().invoke(cli, ["history", "--db", str(db), str(rows(db, "SELECT article_id FROM versions"
                                                                           " WHERE version = 2 LIMIT 1")[0][0])])
     assert "extractor_changed" in out.output, out.output
+    import asyncio
+
+    from webui.app import build_datasette
+
+    ds = build_datasette(db)
+    aid = rows(db, "SELECT article_id FROM versions WHERE version = 2 LIMIT 1")[0][0]
+    page = asyncio.run(ds.client.get(f"/-/article/{aid}")).text
+    assert 'class="flag"' in page and "extractor_changed" in page
 
 
 def test_drift_warning_needs_a_real_drop_and_enough_pages() -> None:
@@ -78,3 +86,25 @@ def test_drift_warning_needs_a_real_drop_and_enough_pages() -> None:
     assert drift_warning(0.0, 3, [1.0], 0.3) is None  # too few pages to say
     assert drift_warning(0.0, 50, [], 0.3) is None  # no earlier run to compare with
     assert drift_warning(0.0, 50, [1.0], 0.0) is None  # 0 turns the warning off
+
+
+@pytest.mark.slow
+def test_calibrate_on_an_archive_without_pages_says_why_and_exits_1(sim_factory, tmp_path) -> None:
+    srv = sim_factory(articles=3, seed=1, id_range=ID_RANGE)
+    db = tmp_path / "few.db"
+    run_crawl(crawl_config(calibrate={"auto_after": 0}), db, base_url=srv.url, mode="full", now=T0)
+    out = CliRunner().invoke(cli, ["calibrate", "--db", str(db)])
+    assert out.exit_code == 1 and "nothing learned from 3 pages" in out.output, out.output
+    assert not profile_path(db).exists()
+
+
+@pytest.mark.slow
+def test_a_damaged_profile_file_is_one_line_and_exit_2(sim_factory, tmp_path) -> None:
+    srv = sim_factory(articles=3, seed=1, id_range=ID_RANGE)
+    db = tmp_path / "bad.db"
+    run_crawl(crawl_config(calibrate={"auto_after": 0}), db, base_url=srv.url, mode="full", now=T0)
+    profile_path(db).write_text("[parse]\ntitle_selectors = [\"h1[\"]\n", encoding="utf-8")
+    for args in (["calibrate", "--check"], ["reparse"]):
+        out = CliRunner().invoke(cli, [*args, "--db", str(db)])
+        assert out.exit_code == 2 and "not a usable learned profile" in out.output, (args, out.output)
+        assert "Traceback" not in out.output

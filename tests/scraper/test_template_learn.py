@@ -7,10 +7,13 @@ from __future__ import annotations
 import urllib.request
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.labelled_fixtures import FIELDS, label_from_truth
 from scraper.learned_profile import Boilerplate, LearnedProfile, block_key, prune
 from scraper.parse import parse_article, parser_version_for
+from scraper.records import ParseError
 from scraper.template_learn import SamplePage, learn_profile
 from simulator import SimConfig
 from simulator.families import FAMILIES
@@ -108,3 +111,35 @@ def test_families_over_http_parse_right_after_calibration(sim_factory, family: s
         label = label_from_truth(a, server.url, BASE, truth["footer"], "gb18030", page.content_type)
         got = parse_article(page.body, page.url, page.content_type, learned).to_dict()
         assert {k: (got[k], label[k]) for k in FIELDS if got[k] != label[k]} == {}, (family, a["id"])
+
+
+_TAGS = st.sampled_from(["div", "p", "span", "td", "h1", "li", "a", "table", "b", "script"])
+_CLASSES = st.sampled_from(["", "a", "b", "title", "c-1", "x12345", "detail-title", "foot"])
+_TEXT = st.text(alphabet="南昌工会发布时间：2018-10-12浏览量12 。<>&", max_size=30)
+
+
+@st.composite
+def _page(draw) -> bytes:
+    parts = []
+    for _ in range(draw(st.integers(0, 25))):
+        tag, cls, text = draw(_TAGS), draw(_CLASSES), draw(_TEXT)
+        close = draw(st.booleans())
+        parts.append(f'<{tag} class="{cls}">{text}' + (f"</{tag}>" if close else ""))
+    return ("<html><head><title>" + draw(_TEXT) + "</title></head><body>" + "".join(parts)).encode("utf-8", "replace")
+
+
+@pytest.mark.slow
+@settings(max_examples=60)
+@given(st.lists(_page(), min_size=0, max_size=6))
+def test_learning_never_raises_and_a_learned_profile_parses(pages: list[bytes]) -> None:
+    """Whatever the pages, learning gives a profile or a reason, and parsing with it raises nothing
+    but ParseError."""
+    samples = [SamplePage(p, "http://www.ncgh.org.cn/nczhghcms/article/1") for p in pages]
+    result = learn_profile(samples)
+    assert (result.profile is None) == (result.reason is not None)
+    if result.profile is not None:
+        for p in samples:
+            try:
+                parse_article(p.body, p.url, None, result.profile)
+            except ParseError:
+                pass
