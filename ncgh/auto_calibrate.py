@@ -1,6 +1,12 @@
 """A crawl's automatic calibration: after its first `[calibrate] auto_after` article pages, when the
 configured profile matched none of them and no learned profile exists, learn one from those pages
 (the first ones captured: on a site never seen, the id walk's) and parse the rest of the run with it.
+
+The pages already recorded were parsed by the fallback. On a first crawl (the archive holds nothing
+older than this run) they are re-derived with the learned profile at once (`Archive.rebuild`, a few
+dozen pages), so no later revisit mistakes the better record for an edit; an older archive is left
+for `ncgh reparse`, which the log line advises. Pages fetched while the calibration ran are parsed
+again with the new profile before they are recorded (`_Crawl._handle`).
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from archive.store import Archive
 from archive.vocab import CaptureKind, Outcome
 from ncgh.calibrate import calibrate, report_lines
 from ncgh.config import Config
+from ncgh.pipeline import interpret_stored
 from ncgh.report import Reporter
 from scraper.learned_profile import LearnedProfile
 from scraper.profile import SiteProfile
@@ -38,4 +45,18 @@ class AutoCalibration:
         for line in report_lines(result):
             self.reporter.info(f"calibrate: {line}")
         learned = result.result.profile if result.result is not None and result.written else None
+        if learned is None:
+            return None
+        if self._first_crawl(capture.run_id):
+            paths = tuple(self.cfg.site.article_paths)
+            report = self.archive.rebuild(lambda stored, body: interpret_stored(stored, body, learned, paths))
+            self.reporter.info(f"calibrate: the {report.captures} captures so far re-parsed with the learned profile")
+        else:
+            self.reporter.info("calibrate: run `ncgh reparse` to re-parse the archive's earlier pages with it")
         return learned
+
+    def _first_crawl(self, run_id: int | None) -> bool:
+        older = self.archive.conn.execute(
+            "SELECT count(*) FROM captures WHERE run_id IS NULL OR run_id != ?", (run_id,)
+        ).fetchone()[0]
+        return run_id is not None and older == 0

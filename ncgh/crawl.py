@@ -46,6 +46,7 @@ from ncgh.report import Reporter
 from ncgh.workers import DaemonPool
 from scraper.discover import IdList, parse_api_id_page, parse_api_list, parse_list_page
 from scraper.fetch import Fetcher
+from scraper.parse import parser_version_for
 from scraper.records import FetchErrorKind, FetchResult, ListPage, ParseError
 
 __all__ = ["MODES", "run_crawl"]
@@ -178,6 +179,9 @@ class _Crawl:
             self.reporter.error(f"{item.url}: internal error: {done.crash}")
             self.reporter.done(item.url, "crash")
             return
+        if capture.parser_version not in (None, parser_version_for(self.profile)):  # fetched before a calibration
+            capture = done.capture = interpret(self.site, item.url, fetch, self.profile, self.paths, kind=capture.kind,
+                                               run_id=run_id, work_item_id=item.id)
         if fetch.status is None:  # no answer at all (robots.txt unreachable counts: nothing may be fetched)
             self.no_response_streak += 1
             self.last_failure = f"{fetch.error}: {fetch.error_detail}"

@@ -43,6 +43,12 @@ def test_first_crawl_calibrates_itself_and_reparse_uses_the_profile(sim_factory,
         return
     assert learned.exists()
     assert summary.by_extractor["profile"] >= 25  # the pages after the first ten
+    # A first crawl re-derives its first pages with what they taught: right fields, one version each.
+    _archived_matches_truth(db, srv.truth())
+    assert rows(db, "SELECT count(*) FROM versions WHERE version > 1") == [(0,)]
+    later = run_crawl(crawl_config(revisit={"schedule": [[100000, 0.5]], "budget": 1000}), db, base_url=srv.url,
+                      now=T0 + timedelta(days=1))
+    assert later.new_versions == 0 and later.by_extractor.get("fallback", 0) == 0  # no false edit on revisit
     runner = CliRunner()
     out = runner.invoke(cli, ["reparse", "--db", str(db)])
     assert out.exit_code == 0, out.output
