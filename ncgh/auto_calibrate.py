@@ -51,8 +51,11 @@ class AutoCalibration:
             paths = tuple(self.cfg.site.article_paths)
             report = self.archive.rebuild(lambda stored, body: interpret_stored(stored, body, learned, paths))
             self.reporter.info(f"calibrate: the {report.captures} captures so far re-parsed with the learned profile")
-        else:
-            self.reporter.info("calibrate: run `ncgh reparse` to re-parse the archive's earlier pages with it")
+        else:  # an archive with history whose pages left the configured profile: most likely a redesign
+            self.reporter.warning(
+                f"the configured profile matched none of this run's first {self.pages} article pages: the site's"
+                f" template may have changed; a profile was learned from them ({result.path}); run `ncgh reparse`"
+                " to re-parse the earlier pages with it")
         return learned
 
     def _first_crawl(self, run_id: int | None) -> bool:

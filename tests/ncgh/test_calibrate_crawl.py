@@ -84,6 +84,11 @@ def test_a_redesign_warns_once_and_flags_its_versions(sim_factory, tmp_path) -> 
     aid = rows(db, "SELECT article_id FROM versions WHERE version = 2 LIMIT 1")[0][0]
     page = asyncio.run(ds.client.get(f"/-/article/{aid}")).text
     assert 'class="flag"' in page and "extractor_changed" in page
+    # What the warning advises: calibrate (on the newest pages: the redesigned ones), reparse.
+    runner = CliRunner()
+    assert runner.invoke(cli, ["calibrate", "--db", str(db)]).exit_code == 0
+    assert runner.invoke(cli, ["reparse", "--db", str(db)]).exit_code == 0
+    assert rows(db, "SELECT count(*) FROM versions WHERE version > 1") == [(0,)]  # no false edit left
 
 
 def test_drift_warning_needs_a_real_drop_and_enough_pages() -> None:
