@@ -40,6 +40,9 @@ __all__ = ["LearnResult", "SamplePage", "learn_profile"]
 MIN_PAGES = 3  # fewer pages cannot tell what repeats from what varies
 VOTE_SHARE = 0.5  # a selector must be the choice of at least this share of the pages that propose one
 REPEAT_SHARE = 0.6  # a block on at least this share of the pages is boilerplate
+MAIN_SHARE = 0.3  # for finding the body only: blocks on this share of the pages are not the article
+MAX_TEMPLATES = 3  # a site may use a few templates at once (eras, a redesign half-way through a sample)
+TEMPLATE_SHARE = 0.25  # a template (title and body pair) must be the choice of this share of a round's pages
 
 _STABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,40}")
 _GENERATED = re.compile(r"\d{4,}")
@@ -127,13 +130,13 @@ def _load(page: SamplePage) -> _Page | None:
 _INDEX = "data-ncgh-learn"
 
 
-def _repeated_blocks(pages: list[_Page]) -> Boilerplate:
-    """First pass: the text blocks found on most pages, whatever they are."""
+def _repeated_blocks(pages: list[_Page], share: float) -> Boilerplate:
+    """First pass: the text blocks found on `share` of the pages or more, whatever they are."""
     counts: Counter[str] = Counter()
     for p in pages:
         counts.update({k for k in (block_key(text_of(el)) for el in page_body(p.root).iter()
                                    if isinstance(el.tag, str)) if k is not None})
-    return Boilerplate(blocks=tuple(k for k, c in counts.items() if c >= max(2, REPEAT_SHARE * len(pages))))
+    return Boilerplate(blocks=tuple(k for k, c in counts.items() if c >= max(2, share * len(pages))))
 
 
 def _find_main(p: _Page, model: Boilerplate) -> etree._Element | None:
@@ -152,12 +155,13 @@ def _find_main(p: _Page, model: Boilerplate) -> etree._Element | None:
     return elements[int(main.element.get(_INDEX, "0"))]
 
 
-def _vote(proposals: Iterable[str | None], pages: int) -> tuple[str | None, int]:
+def _vote(proposals: Iterable[str | None], pages: int, share: float = VOTE_SHARE) -> tuple[str | None, int]:
+    """The proposal most pages make, if at least `share` of the `pages` (and two) make it."""
     counts = Counter(p for p in proposals if p is not None)
     if not counts:
         return None, 0
     sel, n = counts.most_common(1)[0]
-    return (sel, n) if n >= max(2, VOTE_SHARE * pages) else (None, n)
+    return (sel, n) if n >= max(2, share * pages) else (None, n)
 
 
 def _contains(outer: etree._Element, inner: etree._Element) -> bool:
@@ -231,24 +235,77 @@ def _footer_proposal(p: _Page, body: etree._Element) -> str | None:
     return _selector(best[1], p.root) if best else None
 
 
+@dataclass
+class _Template:
+    """One template the sample pages agree on: its selectors, votes and cross-page model."""
+
+    votes: dict[str, tuple[str | None, int]]
+    strip: list[str]
+    model: Boilerplate
+
+    def fits(self, p: _Page) -> bool:
+        title, body = self.votes["title"][0], self.votes["body"][0]
+        return bool(title and body and _matches(p.root, title) and _matches(p.root, body))
+
+
 def learn_profile(samples: list[SamplePage], base: SiteProfile = DEFAULT_PROFILE) -> LearnResult:
     """The profile the sample pages agree on; `base` (the configured profile) supplies what was not
-    learned, tried after the learned selectors, and the missing-page patterns."""
+    learned, tried after the learned selectors, and the missing-page patterns.
+
+    Pages are learned in rounds: the template most pages agree on first, then, from the pages it
+    does not fit, the next one (up to MAX_TEMPLATES), so a sample that spans a redesign or two eras
+    teaches both."""
     pages = [p for p in map(_load, samples) if p is not None]
-    first = _repeated_blocks(pages)
-    for p in pages:
-        p.main = _find_main(p, first)
-    pages = [p for p in pages if p.main is not None]
     n = len(pages)
     if n < MIN_PAGES:
         return LearnResult(None, n, reason=f"{n} usable article pages; at least {MIN_PAGES} are needed")
-    votes: dict[str, tuple[str | None, int]] = {}
-    votes["title"] = _vote(_title_proposals(pages), n)
-    votes["body"] = _vote((_selector(p.main, p.root) if p.main is not None else None for p in pages), n)
-    title_sel, body_sel = votes["title"][0], votes["body"][0]
-    if title_sel is None or body_sel is None:
-        missing = "title" if title_sel is None else "body"
-        return LearnResult(None, n, votes, reason=f"the pages agree on no {missing} element")
+    templates: list[_Template] = []
+    left = pages
+    reason = None
+    while len(templates) < MAX_TEMPLATES and len(left) >= MIN_PAGES:
+        found, reason = _learn_template(left)
+        if found is None:
+            break
+        templates.append(found)
+        left = [p for p in left if not found.fits(p)]
+    if not templates:
+        return LearnResult(None, n, reason=reason)
+
+    def learned(part: str) -> tuple[str, ...]:
+        return tuple(sel for t in templates if (sel := t.votes[part][0]) is not None)
+
+    profile = LearnedProfile(
+        title_selectors=_merged(learned("title"), base.title_selectors),
+        info_selectors=_merged(learned("info"), base.info_selectors),
+        body_selectors=_merged(learned("body"), base.body_selectors),
+        footer_selectors=_merged(learned("footer"), base.footer_selectors),
+        strip_selectors=_merged(tuple(s for t in templates for s in t.strip), base.strip_selectors),
+        missing_patterns=base.missing_patterns,
+        boilerplate=Boilerplate(blocks=tuple(b for t in templates for b in t.model.blocks),
+                                chrome_selectors=tuple(c for t in templates for c in t.model.chrome_selectors)),
+    )
+    votes = dict(templates[0].votes)
+    for i, t in enumerate(templates[1:], 2):
+        votes.update({f"{part}#{i}": v for part, v in t.votes.items()})
+    return LearnResult(profile, n, votes)
+
+
+def _learn_template(pages: list[_Page]) -> tuple[_Template | None, str | None]:
+    """The template most of `pages` agree on: title and body voted as a pair (so both come from one
+    template), then header, footer, strip and boilerplate from the pages it fits."""
+    n = len(pages)
+    first = _repeated_blocks(pages, MAIN_SHARE)
+    titles = _title_proposals(pages)
+    pairs: list[str | None] = []
+    for p, title in zip(pages, titles, strict=True):
+        p.main = _find_main(p, first)
+        body = _selector(p.main, p.root) if p.main is not None else None
+        pairs.append(f"{title}\n{body}" if title and body else None)
+    pair, agree = _vote(pairs, n, TEMPLATE_SHARE)
+    if pair is None:
+        return None, "the pages agree on no title and body elements"
+    title_sel, body_sel = pair.split("\n")
+    votes: dict[str, tuple[str | None, int]] = {"title": (title_sel, agree), "body": (body_sel, agree)}
     located = []
     for p in pages:
         t, b = _matches(p.root, title_sel), _matches(p.root, body_sel)
@@ -257,20 +314,11 @@ def learn_profile(samples: list[SamplePage], base: SiteProfile = DEFAULT_PROFILE
     votes["info"] = _vote((_info_proposal(p, t, b) for p, t, b in located), len(located))
     votes["footer"] = _vote((_footer_proposal(p, b) for p, _t, b in located), len(located))
     strip, model = _template(located, votes)
-    learned = LearnedProfile(
-        title_selectors=_merged(title_sel, base.title_selectors),
-        info_selectors=_merged(votes["info"][0], base.info_selectors),
-        body_selectors=_merged(body_sel, base.body_selectors),
-        footer_selectors=_merged(votes["footer"][0], base.footer_selectors),
-        strip_selectors=tuple(dict.fromkeys((*strip, *base.strip_selectors))),
-        missing_patterns=base.missing_patterns,
-        boilerplate=model,
-    )
-    return LearnResult(learned, n, votes)
+    return _Template(votes, strip, model), None
 
 
-def _merged(first: str | None, rest: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(((first,) if first else ()) + rest))
+def _merged(first: tuple[str, ...], rest: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(first + rest))
 
 
 def _template(located: list[tuple[_Page, etree._Element, etree._Element]],

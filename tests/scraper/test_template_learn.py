@@ -68,6 +68,21 @@ def _default():
     return DEFAULT_PROFILE
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("one", "two", "share"), [("portal", "vue", 10), ("hanweb", "portal", 11), ("vue", "classic", 6)])
+def test_a_sample_spanning_a_redesign_teaches_both_templates(one: str, two: str, share: int) -> None:
+    """Pages of two families in one sample (an archive across a redesign): both are learned, each
+    page of either family parses right with the one profile."""
+    truth_a, pages_a = _pages(SimSite(SimConfig(articles=40, seed=8, markup=one)))
+    truth_b, pages_b = _pages(SimSite(SimConfig(articles=40, seed=8, markup=two)))
+    sample = [p for _, p in pages_a[:share]] + [p for _, p in pages_b[share:20]]
+    result = learn_profile(sample)
+    assert result.profile is not None, result.reason
+    for truth, pages in ((truth_a, pages_a), (truth_b, pages_b)):
+        for a, page in pages[20:]:
+            assert _wrong(truth, a, page, result.profile) == {}, (one, two, a["id"])
+
+
 def test_too_few_pages_learn_nothing_and_say_why() -> None:
     _truth, pages = _pages(SimSite(SimConfig(articles=5, seed=1, markup="vue")))
     result = learn_profile([p for _, p in pages[:2]])
