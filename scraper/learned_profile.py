@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml import etree
 
@@ -61,29 +62,42 @@ class LearnedProfile(SiteProfile):
 _FOOTER_HINT = ("ICP", "备案", "版权", "Copyright", "CopyRight", "电话", "邮编", "地址")
 
 
+@lru_cache(maxsize=256)
+def _xpath(selector: str) -> etree.XPath:
+    return etree.XPath(css_to_xpath(selector))
+
+
+def _spared(text: str) -> bool:
+    """The site footer: it repeats on every page, and its fields are read from it."""
+    return any(hint in text for hint in _FOOTER_HINT)
+
+
 def prune(root: etree._Element, model: Boilerplate) -> None:
     """Remove the model's boilerplate from a page tree (in place), before the fallback reads it.
 
-    An element goes when it matches a chrome selector or its whole text is a repeated block; the
-    site footer stays (it repeats on every page, and its fields are read from it), and so does
-    anything holding the page's varying text (the article), which no repeated block can be.
+    The chrome containers go first (one XPath each), then every remaining element whose whole text
+    is a repeated block; the footer stays (`_spared`). The article's own text varies from page to
+    page, so no repeated block is it, and the chrome containers were beside the article on every
+    sample page.
     """
     if model.is_empty():
         return
-    blocks = set(model.blocks)
-    doomed: list[etree._Element] = []
-    for sel in model.chrome_selectors:
-        doomed.extend(etree.XPath(css_to_xpath(sel))(root))
     body = root.find(".//body")
-    for el in (body if body is not None else root).iter():
-        if not isinstance(el.tag, str) or el.tag in ("body", "html"):
+    top = body if body is not None else root
+    for sel in model.chrome_selectors:
+        for el in _xpath(sel)(root):
+            if el.getparent() is not None and not _spared(el.xpath("string()")):
+                drop_element(el)
+    if not model.blocks:
+        return
+    blocks = set(model.blocks)
+    doomed = []
+    for el in top.iter():
+        if not isinstance(el.tag, str) or el is top:
             continue
         text = el.xpath("string()")
         key = block_key(text)
-        if key is not None and key in blocks:
+        if key is not None and key in blocks and not _spared(text):
             doomed.append(el)
     for el in doomed:
-        text = el.xpath("string()")
-        if any(hint in text for hint in _FOOTER_HINT):
-            continue
         drop_element(el)

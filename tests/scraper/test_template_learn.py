@@ -62,6 +62,28 @@ def test_without_calibration_a_new_family_loses_fields_the_learned_profile_gets(
     assert wrong_before > 0 and wrong_after == 0
 
 
+@pytest.mark.slow
+def test_the_boilerplate_alone_keeps_a_repeated_sidebar_and_logo_out_of_the_fallback() -> None:
+    """Cross-page boilerplate in the fallback: with the configured selectors (which do not fit) and
+    only the learned model, the portal family's logo is not the title and its prose-heavy sidebar is
+    neither the body nor its images."""
+    truth, pages = _pages(SimSite(SimConfig(articles=30, seed=7, markup="portal")))
+    learned = learn_profile([p for _, p in pages[:15]]).profile
+    assert learned is not None and not learned.boilerplate.is_empty()
+    model_only = LearnedProfile(boilerplate=learned.boilerplate)
+    others = {t["title"].split("】")[-1] for t in truth["articles"]}
+    for a, page in pages[15:]:
+        got = parse_article(page.body, page.url, page.content_type, model_only)
+        before = parse_article(page.body, page.url, page.content_type, _default())
+        assert got.extractor == "fallback"
+        assert got.title == a["title"].split("】")[-1], a["id"]  # never the logo
+        assert before.title == "南昌市总工会"  # which the fallback alone takes
+        mine = {i["src"] for i in a["images"]}
+        assert {i.src for i in got.images} <= mine, a["id"]  # never the sidebar's pictures
+        assert not any(t in got.body_text for t in others - {got.title}), a["id"]  # nor its teasers' titles
+        assert got.body_text in a["body_text"], a["id"]
+
+
 def _default():
     from scraper.profile import DEFAULT_PROFILE
 
