@@ -12,9 +12,12 @@ over the pages (each page proposes, the selector most pages agree on wins):
 - strip: elements inside the body whose text is the same on the pages (print controls, share bars);
 - the cross-page boilerplate (scraper.learned_profile.Boilerplate): text blocks outside the
   article found on most pages, and the template containers beside it.
-Selectors are `tag#id` or `tag.class...` (ids and classes that look generated, with long digit
-runs, are not used), else a short `keyed > tag` chain, and only ones that match one element on the
-page. Pure: bytes in, a `LearnedProfile` out; no archive, no network.
+Title and body are voted as a pair (one template gives both); pages are learned in rounds, the
+template most pages agree on first, then the next from the pages it does not fit, so a sample that
+spans a redesign or two eras teaches each. Selectors are `tag#id` or `tag.class...` (ids and classes
+that look generated, with long digit runs, are not used), else a short `keyed > tag` chain, and only
+ones that match one element on the page. Pure: bytes in, a `LearnedProfile` out; no archive, no
+network. How it is used: docs/parsing.md, "Calibration".
 """
 
 from __future__ import annotations
