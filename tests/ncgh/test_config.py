@@ -28,6 +28,7 @@ def test_defaults_match_the_root_config_file_key_for_key():
     raw = tomllib.loads(shown)
     assert set(raw["fetch"]) == {f.name for f in fields(cfg.fetch)}
     assert set(raw["parse"]) == {f.name for f in fields(cfg.parse)}
+    assert set(raw["blocks"]) == {f.name for f in fields(cfg.blocks)}
     assert "article_paths" in raw["site"]
     for section, values in raw.items():
         obj = getattr(cfg, section)
