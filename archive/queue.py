@@ -264,7 +264,12 @@ class WorkQueue:
             # blocked items are left for the next crawl too (requeue_blocked, failed_of_last_run)
             "pending": count(items + " AND state IN (?, ?)", WorkState.PENDING, WorkState.BLOCKED),
             "blocked": count(captures, Outcome.BLOCKED),
-            "fetched": count("SELECT count(*) FROM captures WHERE run_id = ? AND status BETWEEN 200 AND 299"),
+            "blocked_left": count(items + " AND state = ?", WorkState.BLOCKED),
+            # 2xx answers of the site: a WAF's 200 cookie challenge is a block page, not a page fetched
+            "fetched": count(
+                "SELECT count(*) FROM captures WHERE run_id = ? AND status BETWEEN 200 AND 299 AND outcome != ?",
+                Outcome.BLOCKED,
+            ),
             "not_modified": count(captures, Outcome.NOT_MODIFIED),
             "fetch_errors": count(captures, Outcome.FETCH_ERROR),
             "parse_errors": count(captures, Outcome.PARSE_ERROR)

@@ -42,7 +42,8 @@ class CrawlSummary:
     errors: int = 0  # fetch_errors + parse_errors
     fetch_errors: int = 0
     parse_errors: int = 0
-    blocked: int = 0  # captures that were a WAF's block page (never missing, never a version): retried
+    blocked: int = 0  # captures that were a WAF's block page (never missing, never a version)
+    blocked_left: int = 0  # work items whose answer was a block page, not fetched since: the next crawl retries them
     footer_changes: int = 0
     discovered: int = 0  # new article ids found by lists, the API and the id walk
     revisits: int = 0  # known articles planned for a revisit
@@ -78,7 +79,9 @@ class CrawlSummary:
             f"{self.restored} restored, {self.errors} errors"
         )
         if self.blocked:
-            text += f", {self.blocked} blocked by a WAF (retried next crawl)"
+            text += f", {self.blocked} block pages from a WAF"
+            if self.blocked_left and self.status not in (RunStatus.PAUSED, RunStatus.INTERRUPTED, RunStatus.BLOCKED):
+                text += f" ({self.blocked_left} retried by the next crawl)"
         if self.footer_changes:
             text += f", footer changed {self.footer_changes}x"
         if self.skipped_ids:
@@ -121,8 +124,8 @@ def conclude(summary: CrawlSummary, status: RunStatus, base_url: str, last_failu
     elif status == RunStatus.BLOCKED:
         summary.exit_code = EXIT_BLOCKED  # the message (what was seen) is the crawl's BlockWatch's
     else:
-        # blocked pages of a run that went on are retried next run, but were not archived: say so
-        summary.exit_code = EXIT_ERRORS if summary.errors or summary.blocked else EXIT_OK
+        # pages still blocked at the end are retried next run, but were not archived: say so
+        summary.exit_code = EXIT_ERRORS if summary.errors or summary.blocked_left else EXIT_OK
         if status == RunStatus.PAUSED:
             summary.message = "--max-requests reached; the next crawl resumes this run"
     if status == RunStatus.LOST:

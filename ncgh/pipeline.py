@@ -7,7 +7,9 @@ way when crawled and another way when reparsed.
 Classification, in order:
 - an answer that is a WAF's challenge, captcha or deny page (scraper.blocks: a [blocks] status or a
   short 2xx page, showing a [blocks] pattern or a cookie-and-reload script) -> blocked: never missing,
-  never a version, never a parse error, and it does not count toward `gone_after`;
+  never a version, never a parse error, and it does not count toward `gone_after`. A 2xx article page
+  in which the site profile finds its article (title and body selectors) is the site's page whatever
+  it says: the block check only decides pages the profile does not recognise;
 - a fetch that got a final 404 or 410 -> missing (http_404 / http_410);
 - any other fetch error (timeout, connection, 5xx/429 after retries, too large, truncated, off-site
   redirect, robots) -> fetch_error: never evidence that an article is gone;
@@ -102,7 +104,10 @@ def _classify(
     checked, blocked = _block_check(seen, blocks)
     if blocked is not None:
         blocked.article_id = article_id
-        return blocked
+        if kind != CaptureKind.ARTICLE or not 200 <= (status or 0) < 300:
+            return blocked
+        # A 2xx article page that looks like a block page is one unless the site profile finds its
+        # article in it (below): the site's own short notice about 安全验证 stays an article.
     if kind == CaptureKind.ARTICLE and status in (404, 410) and seen.error in (None, FetchErrorKind.HTTP_STATUS):
         reason = MissingReason.HTTP_404 if status == 404 else MissingReason.HTTP_410
         return _Verdict(Outcome.MISSING, article_id, missing_reason=reason)
@@ -117,6 +122,8 @@ def _classify(
         )
     if kind != CaptureKind.ARTICLE:
         return _Verdict(Outcome.OK, None)
+    if blocked is not None and seen.redirected:
+        return blocked  # redirected to a captcha page: not to the home page
     if seen.redirected and article_id_from_url(seen.final_url, article_paths) is None:
         return _Verdict(Outcome.MISSING, article_id, missing_reason=MissingReason.REDIRECT_HOME)
     body = seen.body or b""
@@ -134,11 +141,13 @@ def _classify(
             body, seen.final_url, content_type, profile
         )
     except ArticleMissing:
-        return judged(Outcome.MISSING, missing_reason=MissingReason.NOT_EXIST_PAGE)
+        return blocked or judged(Outcome.MISSING, missing_reason=MissingReason.NOT_EXIST_PAGE)
     except ParseError as exc:
-        return judged(Outcome.PARSE_ERROR, parse_error=exc.reason)
+        return blocked or judged(Outcome.PARSE_ERROR, parse_error=exc.reason)
     except Exception as exc:  # a parser bug on odd input must not stop a crawl or lose the capture
-        return judged(Outcome.PARSE_ERROR, parse_error=f"parser failed: {type(exc).__name__}: {exc}")
+        return blocked or judged(Outcome.PARSE_ERROR, parse_error=f"parser failed: {type(exc).__name__}: {exc}")
+    if blocked is not None and record.extractor != Extractor.PROFILE:
+        return blocked  # only the generic extractor "found" an article in it: a captcha page is no article
     problem = _not_an_article(record)
     if problem is not None:
         return judged(Outcome.PARSE_ERROR, parse_error=problem)

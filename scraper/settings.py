@@ -117,7 +117,7 @@ class BlockSettings:
         default=(r"document\.cookie", r"location(?:\.href|\.replace|\.reload|\.assign|\s*=)"),
         metadata=checked(regex_list()),
     )
-    max_text_chars: int = field(default=400, metadata=checked(integer(0, 100_000)))
+    max_text_chars: int = field(default=300, metadata=checked(integer(0, 100_000)))
     max_bytes: int = field(default=262_144, metadata=checked(integer(0, 2**30)))
 
     def __post_init__(self) -> None:
