@@ -60,7 +60,7 @@ class SimConfig(TimelineParams):
             raise ValueError(f"id_range must be (low, high) with low >= 1 and room for 10 ids per article, got {self.id_range}")
         if self.waf_limit < 0 or self.waf_window_seconds <= 0 or self.waf_block_seconds < 0:
             raise ValueError("waf_limit must be >= 0, waf_window_seconds > 0 and waf_block_seconds >= 0")
-        self.waf_form_list  # raises ValueError naming an unknown form
+        _ = self.waf_form_list  # raises ValueError naming an unknown form
         if self.fault_timeout_seconds < 0 or self.retry_after_seconds < 0:
             raise ValueError("fault_timeout_seconds and retry_after_seconds must be >= 0")
 
