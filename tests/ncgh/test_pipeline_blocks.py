@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive.model import CaptureIn
 from archive.store import Archive
@@ -14,6 +16,7 @@ from archive.vocab import EventKind, MissingReason, Outcome
 from ncgh.config import config_from_dict, load_config, to_block_rules, to_site_profile
 from ncgh.pipeline import interpret, interpret_stored
 from scraper.records import FetchErrorKind, FetchResult
+from scraper.settings import DEFAULT_BLOCK_PATTERNS
 from simulator import SimConfig
 from simulator.site import SimSite
 from simulator.waf import Waf
@@ -112,3 +115,23 @@ def test_reparse_judges_a_stored_block_page_the_same_way(tmp_path):
         body = archive.read_body(stored.body_sha256)
         again = interpret_stored(stored, body, PROFILE, PATHS)
         assert again.outcome == Outcome.BLOCKED
+
+
+SITE_PAGES = SimSite(SimConfig(articles=40, seed=7))
+LIVE_IDS = sorted(i for i, a in SITE_PAGES.state.articles.items() if a.status == "live")
+
+
+@pytest.mark.slow
+@given(st.sampled_from(LIVE_IDS), st.sampled_from(DEFAULT_BLOCK_PATTERNS), st.booleans())
+@settings(max_examples=30)
+def test_an_article_quoting_a_block_page_is_archived_as_the_article(article_id, pattern, loose):
+    """Whatever an article's body says (滑动验证, 您的访问被拒绝 ...), the site's page is no block page,
+    even when max_text_chars would let any page through: the site profile recognises it."""
+    page = SITE_PAGES.handle(f"/nczhghcms/article/{article_id}", {})
+    text = page.body.decode("utf-8")
+    start = text.index('id="zoom"')
+    inside = text.index(">", start) + 1  # the body element's first child
+    quoted = (text[:inside] + f"<p>{pattern}，document.cookie location.href</p>" + text[inside:]).encode("utf-8")
+    rules = to_block_rules(config_from_dict({"blocks": {"max_text_chars": 100_000}})) if loose else to_block_rules(CFG)
+    got = interpret(SITE, URL, fetched(200, quoted), PROFILE, PATHS, blocks=rules)
+    assert got.outcome == Outcome.OK and pattern in got.content.body_text
