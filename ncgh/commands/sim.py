@@ -68,6 +68,9 @@ def command(host: str, port: int, articles: int, seed: int, day: int, encoding: 
     server.start()
     click.echo(f"ncgh sim serving {server.url} (seed {seed}, day {server.state.day}, {articles} articles)", err=False)
     click.echo(f"  truth: {server.url}/__sim__/truth   advance: POST {server.url}/__sim__/advance?days=1")
+    if waf_limit:
+        click.echo(f"  WAF: more than {waf_limit} requests per client in {waf_window:g} s, then block pages"
+                   f" ({waf_forms}) for {waf_block:g} s")
     try:
         while not stop.wait(0.5):
             pass
