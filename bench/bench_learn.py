@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from archive.store import Archive  # noqa: E402
 from bench.labelled_fixtures import FIELDS, label_from_truth  # noqa: E402
 from ncgh.calibrate import active_profile, calibrate  # noqa: E402
-from ncgh.config import config_from_dict  # noqa: E402
+from ncgh.config import config_from_dict, to_block_rules  # noqa: E402
 from ncgh.crawl import run_crawl  # noqa: E402
 from ncgh.pipeline import interpret_stored  # noqa: E402
 from ncgh.report import Reporter  # noqa: E402
@@ -86,7 +86,9 @@ def redesign(family: str, articles: int) -> tuple[int, int, int, str | None]:
         conn.close()
         profile = active_profile(cfg, db)
         with Archive(db) as archive:
-            archive.rebuild(lambda stored, body: interpret_stored(stored, body, profile, tuple(cfg.site.article_paths)))
+            blocks = to_block_rules(cfg)
+            archive.rebuild(lambda stored, body: interpret_stored(stored, body, profile, tuple(cfg.site.article_paths),
+                                                                  blocks))
         after, _ = _versions(db)
         return second.fetched, made, flagged, second.drift_warning, after
 

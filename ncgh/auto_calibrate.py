@@ -15,7 +15,7 @@ from archive.model import CaptureIn
 from archive.store import Archive
 from archive.vocab import CaptureKind, Outcome
 from ncgh.calibrate import calibrate, report_lines
-from ncgh.config import Config
+from ncgh.config import Config, to_block_rules
 from ncgh.pipeline import interpret_stored
 from ncgh.report import Reporter
 from scraper.learned_profile import LearnedProfile
@@ -48,8 +48,8 @@ class AutoCalibration:
         if learned is None:
             return None
         if self._first_crawl(capture.run_id):
-            paths = tuple(self.cfg.site.article_paths)
-            report = self.archive.rebuild(lambda stored, body: interpret_stored(stored, body, learned, paths))
+            paths, blocks = tuple(self.cfg.site.article_paths), to_block_rules(self.cfg)
+            report = self.archive.rebuild(lambda stored, body: interpret_stored(stored, body, learned, paths, blocks))
             self.reporter.info(f"calibrate: the {report.captures} captures so far re-parsed with the learned profile")
         else:  # an archive with history whose pages left the configured profile: most likely a redesign
             self.reporter.warning(
