@@ -178,13 +178,13 @@ _SIBLINGS_AFTER = 3
 
 def attachments_after(el: etree._Element, base: str | None, known: list[Attachment]) -> list[Attachment]:
     """Attachments in an attachment block right after the body element (`<div class="attach">附件：
-    <a href="...docx">...</a></div>`): one of the next few siblings of the body or of its parent,
-    whose text opens with 附件 or is all document links."""
+    <a href="...docx">...</a></div>`): one of the next few siblings of the body (of its parent when
+    the body is its parent's last element), whose text opens with 附件 or is all document links."""
     seen = {a.url for a in known}
     found: list[Attachment] = []
     holder: etree._Element | None = el
     for _level in range(2):
-        if holder is None:
+        if holder is None or (_level and el.getnext() is not None):
             break
         for count, sib in enumerate(holder.itersiblings()):
             if count >= _SIBLINGS_AFTER or not isinstance(sib.tag, str):

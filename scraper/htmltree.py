@@ -34,8 +34,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 _HTML_END = re.compile(r"</html\s*>", re.IGNORECASE)
 # An inline script that writes a literal (`document.write(12580)`, a view counter): a browser shows
 # the literal in the script's place, so the parser does too; any other script is not page text.
-# So is a small script that hands a date literal to the page's date printer (`showDate("2020/04/17
-# 01:43:09")`): the page shows that date there.
+# So is a small script that hands a date literal to the page's date printer (a function named for
+# dates or times: `showDate("2020/04/17 01:43:09")`): the page shows that date there.
 _WRITES_LITERAL = re.compile(
     r"\s*(?P<call>document\.write(?:ln)?|[A-Za-z_$][\w$.]{0,40})"
     r"\(\s*(?:(?P<number>\d{1,15})|\"(?P<dq>[^\"<>\\]{0,80})\"|'(?P<sq>[^'<>\\]{0,80})')\s*\)\s*;?\s*"
@@ -113,7 +113,7 @@ def _alternation_tree(words: list[str]) -> str:
 
 # A numeric reference (its digits read whole, as HTML reads them: a greedy run) that names one of
 # `_CONTROL_CODE_POINTS`, leading zeros allowed: one search of the page's bytes says whether the
-# tree needs cleaning (tests/scraper/test_parse.py checks it against every code point).
+# tree needs cleaning (tests/scraper/test_parse_template_variants.py checks every code point).
 _CONTROL_REF = re.compile(
     rb"&#(?:[xX]0*" + _alternation_tree([f"{v:x}" for v in _CONTROL_CODE_POINTS]).encode() + rb"(?![0-9a-fA-F])"
     + rb"|0*" + _alternation_tree([str(v) for v in _CONTROL_CODE_POINTS]).encode() + rb"(?![0-9]))",
@@ -176,9 +176,11 @@ def _written_literal(code: str | None) -> str | None:
     if m is None:
         return None
     literal = m.group("number") or m.group("dq") or m.group("sq")
-    if m.group("call").startswith("document.write"):
+    call = m.group("call")
+    if call.startswith("document.write"):
         return literal
-    return literal if literal and parse_date(literal) is not None else None
+    printer = "date" in call.lower() or "time" in call.lower()  # showDate, writeTime: not track('...')
+    return literal if printer and literal and parse_date(literal) is not None else None
 
 
 def page_body(root: lxml.html.HtmlElement) -> etree._Element:

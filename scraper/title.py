@@ -42,7 +42,9 @@ class HeadTitle:
 def head_title(root: etree._Element, with_site_links: bool = False) -> HeadTitle:
     """The `<title>` of the page; `with_site_links` also counts as site names the texts (and logo
     `alt`s) of links to the site's root, which costs a walk over the page's links."""
-    t = root.find(".//title")
+    t = root.find("head/title")
+    if t is None:
+        t = root.find(".//title")
     text = normalise_space(text_of(t)) if t is not None else ""
     names: set[str] = set()
     if with_site_links:
