@@ -101,13 +101,23 @@ _MARKUP = re.compile(r"[=<>\"{}]")
 _ROLE = re.compile(r"^(?:本报|本台|本刊|特约|见习|实习)?(?:记者|通讯员|编辑)\s*")
 
 
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_SPACED_REST = re.compile(r"[ \u00a0\u3000]{1,2}([\u4e00-\u9fff]{1,2})(?![\u4e00-\u9fff])")
+_NOBODY = frozenset({"未知", "不详", "佚名", "匿名", "无"})  # "unknown": no author is named
+
+
 def _name(value: str) -> str | None:
     """The author's name in a labelled value: its first token, without a role before it; None for
     a value that is markup or only a role."""
     token = _token(value)
     if token is None or _MARKUP.search(token):
         return None
-    return _ROLE.sub("", token) or None
+    if _HAN_CHAR.fullmatch(token):  # `赵 培`: a two-character name written with a space inside
+        rest = _SPACED_REST.match(value.strip(" \t\r\n\u00a0\u3000")[1:])
+        if rest is not None:
+            token += rest.group(1)
+    name = _ROLE.sub("", token)
+    return name if name and name not in _NOBODY else None
 
 
 # The site's own header line (`发布时间:2018-10-12 浏览量:1234`), read by one anchored pattern; what

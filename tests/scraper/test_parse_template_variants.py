@@ -53,6 +53,8 @@ def test_an_author_is_never_markup_or_a_role() -> None:
     assert parse_header('作者： size="20" 来源： size="20"').author is None
     assert parse_header('作者： size="20" 来源： size="20"').source is None
     assert parse_header("作者：本报记者王敬照").author == "王敬照"
+    assert parse_header("作者：未知").author is None
+    assert parse_header("作者: 赵 培：北京物资学院").author == "赵培"  # a two-character name spaced out
 
 
 @pytest.mark.parametrize("line,author,source", [
