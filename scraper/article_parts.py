@@ -90,7 +90,9 @@ def profile_parts(
     """The parts from the elements the profile matched (`found`: title, body, info, footer; title
     and body are not None)."""
     info_el = found["info"]
-    title = agreeing_title(normalise_space(text_of(found["title"])) or None, head_title(root))
+    title = normalise_space(text_of(found["title"])) or None
+    if len(found["title"]):  # a title element holding elements may hold a column label or header spans
+        title = agreeing_title(title, head_title(root))
     footer_el = found["footer"]
     if footer_el is not None and found["body"] in footer_el.iterancestors(found["body"].tag):
         footer_el = None  # a footer selector that matched around the body is not the site footer

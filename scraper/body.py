@@ -33,11 +33,12 @@ _CONTROL = (
     r"|收藏|分享到|分享至|分享|字体大小|字体|字号)\s*[:：]?\s*(?:[【\[]?\s*(?:默认|[大中小])\s*[】\]]?\s*){0,5}[】\]]?"
 )
 _CONTROL_LINE = re.compile(rf"(?:{_CONTROL}\s*[|｜/]?\s*)+")
+_CONTROL_MAX = 60
 
 
 def is_control_line(line: str) -> bool:
     """Whether `line` is page controls only (print, close, font size, share), never prose."""
-    return len(line) <= 60 and _CONTROL_LINE.fullmatch(line) is not None
+    return len(line) <= _CONTROL_MAX and _CONTROL_LINE.fullmatch(line) is not None
 
 
 _CONTROL_CHILDREN = 8  # a line of controls is a few links or spans
@@ -151,7 +152,7 @@ def extract_body(el: etree._Element, base: str | None, compiled: CompiledProfile
             attachments.append(Attachment(url=value, name=name))
 
     paragraphs = text_lines(el)
-    controls = {line for line in paragraphs if is_control_line(line)}
+    controls = {line for line in paragraphs if len(line) <= _CONTROL_MAX and _CONTROL_LINE.fullmatch(line)}
     if controls:
         _drop_control_elements(el, controls)
         paragraphs = [line for line in paragraphs if line not in controls]
