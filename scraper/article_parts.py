@@ -102,8 +102,7 @@ def profile_parts(
     else:
         # No header element: a header line may still stand between the title and the body (a
         # template variant the info selectors do not name); only there, never in the body or sidebar.
-        hit = find_header(_lines_between(found["title"], found["body"]))
-        header = hit[1] if hit else HeaderFields()
+        header = header_of_lines(_lines_between(found["title"], found["body"]))
     body = extract_body(found["body"], base, compiled)
     body.paragraphs, credits = split_credits(body.paragraphs)
     body.attachments.extend(attachments_after(found["body"], base, body.attachments))

@@ -30,6 +30,15 @@ def test_header_split_over_elements_gives_every_field() -> None:
     assert (h.published and h.published.iso, h.views, h.source, h.author) == ("2022-03-15", 12580, "市总工会宣教部", "陈静")
 
 
+def test_profile_path_reads_a_split_header_between_title_and_body() -> None:
+    """No info selector matches; the header stands between the title and the body in <li>s."""
+    header = "<ul class='meta'><li>发布日期：2022-03-15</li><li>来源：市总工会</li><li>浏览次数：88</li></ul>"
+    html = (f"<html><head><meta charset='utf-8'><title>报告会</title></head><body><h2 class='detail-title'>报告会</h2>"
+            f"{header}<div id='zoom'><p>{P1}</p></div></body></html>").encode()
+    r = parse_article(html, None)
+    assert (r.extractor, r.published_at, r.source, r.views) == ("profile", "2022-03-15", "市总工会", 88)
+
+
 def test_a_bare_date_counts_on_a_header_line_but_not_in_prose() -> None:
     assert header_of_lines(["2019-11-5 10:22 | 发布者: admin"]).published.iso == "2019-11-05T10:22+08:00"
     assert header_of_lines(["2019年11月5日，区总工会召开会议。"]).published is None
