@@ -206,35 +206,7 @@ def fallback_parts(
     if title is None and not any(_PROSE.search(p) for p in body.paragraphs):
         raise ParseError("no article: no title and no prose in the main text block (fallback)")
 
-    # Header: every field of the lines between the title and the main text (one line or split over
-    # elements); without a title line, the first header-like line anywhere (a labelled date).
-    # The region ends where the article's prose begins (a block may open with its header's lines).
-    first_body = next((p for p in body.paragraphs if _PROSE.search(p)), body.paragraphs[0] if body.paragraphs else None)
-    start = next((i for i, line in enumerate(page_lines) if title and title in line), None)
-    header = HeaderFields()
-    region: list[str] = []
-    if start is not None:
-        end = next((i for i, line in enumerate(page_lines) if first_body and i > start and line == first_body),
-                   len(page_lines))
-        region = page_lines[start : min(end, start + _REGION_LINES)]
-        region[0] = region[0].replace(title or "", " ", 1)
-        header = header_of_lines(region)
-    if header.is_empty():
-        found = find_header(page_lines)
-        header = found[1] if found else HeaderFields()
-    last_body = body.paragraphs[-1] if body.paragraphs else None
-    tail_start = max((i for i, line in enumerate(page_lines) if line == last_body), default=0)
-    after = page_lines[tail_start + 1 :]
-    for line in after[:_CREDIT_AFTER]:  # a 来源/编辑 line right after the body
-        got = credit_line(line)
-        if got is not None:
-            credits = merge_header(credits, got)
-    header = merge_header(header, credits)
-    if not header.writer:  # a reporter's byline above or below the text names the writer
-        near = region + body.paragraphs[:2] + body.paragraphs[-2:] if start is not None else body.paragraphs[-2:]
-        writer = next((name for name in map(byline, near) if name), None)
-        if writer is not None:
-            header = merge_header(HeaderFields(author=writer, writer=True), header)
+    header, after = _fallback_header(page_lines, title, body.paragraphs, credits)
     # The date: the page's own meta (publishdate and friends), else the header region's, else a
     # labelled date or a bare one on a header-like line just before the main text (scraper.pubdate;
     # measured on real pages by bench/accuracy_realpages.py); never a list's or the body's.
@@ -248,3 +220,41 @@ def fallback_parts(
 
 
 _CREDIT_AFTER = 3
+
+
+def _fallback_header(
+    page_lines: list[str], title: str | None, paragraphs: list[str], credits: HeaderFields
+) -> tuple[HeaderFields, list[str]]:
+    """(header fields, the page's lines after the body) of a fallback page.
+
+    Every field of the lines between the title and the first prose of the body (one line or split
+    over elements); without a title line, the first header-like line anywhere (a labelled date).
+    Then the credit lines closing the body (`credits`) or right after it, and, when no writer is
+    named, a reporter's byline in the header region or the body's first or last lines.
+    """
+    first_body = next((p for p in paragraphs if _PROSE.search(p)), paragraphs[0] if paragraphs else None)
+    start = next((i for i, line in enumerate(page_lines) if title and title in line), None)
+    header = HeaderFields()
+    region: list[str] = []
+    if start is not None:
+        end = next((i for i, line in enumerate(page_lines) if first_body and i > start and line == first_body),
+                   len(page_lines))
+        region = page_lines[start : min(end, start + _REGION_LINES)]
+        region[0] = region[0].replace(title or "", " ", 1)
+        header = header_of_lines(region)
+    if header.is_empty():
+        found = find_header(page_lines)
+        header = found[1] if found else HeaderFields()
+    last_body = paragraphs[-1] if paragraphs else None
+    tail_start = max((i for i, line in enumerate(page_lines) if line == last_body), default=0)
+    after = page_lines[tail_start + 1 :]
+    for line in after[:_CREDIT_AFTER]:  # a 来源/编辑 line right after the body
+        got = credit_line(line)
+        if got is not None:
+            credits = merge_header(credits, got)
+    header = merge_header(header, credits)
+    if not header.writer:
+        writer = next((name for name in map(byline, region + paragraphs[:2] + paragraphs[-2:]) if name), None)
+        if writer is not None:
+            header = merge_header(HeaderFields(author=writer, writer=True), header)
+    return header, after
