@@ -62,6 +62,9 @@ class WorkItem:
     last_modified: str | None = None
     id: int | None = None
     state: WorkState = WorkState.PENDING
+    # The site's category of the list/API page that revealed the article: the store copies it to
+    # articles.category_id when the article's capture is recorded.
+    category_id: int | None = None
 
 
 _STATE_SQL = (
@@ -164,8 +167,9 @@ class WorkQueue:
             before = self.conn.total_changes
             self.conn.executemany(
                 "INSERT OR IGNORE INTO work_items (run_id, url, kind, article_id, priority, etag, last_modified,"
-                " state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                ((run_id, i.url, i.kind, i.article_id, i.priority, i.etag, i.last_modified, i.state) for i in items),
+                " state, category_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((run_id, i.url, i.kind, i.article_id, i.priority, i.etag, i.last_modified, i.state, i.category_id)
+                 for i in items),
             )
             return self.conn.total_changes - before
 
@@ -198,10 +202,13 @@ class WorkQueue:
         if row is None:
             return []
         rows = self.conn.execute(
-            "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state = ?",
+            "SELECT url, kind, article_id, priority, category_id FROM work_items WHERE run_id = ? AND state = ?",
             (row[0], WorkState.FAILED),
         ).fetchall()
-        return [WorkItem(url, WorkKind(kind), article_id, priority) for url, kind, article_id, priority in rows]
+        return [
+            WorkItem(url, WorkKind(kind), article_id, priority, category_id=category)
+            for url, kind, article_id, priority, category in rows
+        ]
 
     def first_finished_at(self) -> str | None:
         """When the archive's first run finished (UTC ISO 8601), or None before any has."""

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 
 from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.vocab import CaptureKind, MissingReason, Outcome
+from scraper.breadcrumb import breadcrumb_section
 from scraper.encoding import decode
 from scraper.ids import article_id_from_url
 from scraper.parse import parse_article, parse_decoded, parser_version_for
@@ -65,6 +66,7 @@ class _Verdict:
     encoding_source: str | None = None
     error: str | None = None
     error_detail: str | None = None
+    section: str | None = None  # the page's breadcrumb (scraper.breadcrumb)
 
 
 def _classify(seen: _Seen, kind: CaptureKind, profile: SiteProfile, article_paths: tuple[str, ...] | list[str]) -> _Verdict:
@@ -115,6 +117,7 @@ def _classify(seen: _Seen, kind: CaptureKind, profile: SiteProfile, article_path
         record=record,
         encoding=record.encoding or encoding,
         encoding_source=encoding_source,
+        section=breadcrumb_section(decoded.text) if decoded else None,
     )
 
 
@@ -186,6 +189,7 @@ def _apply(capture: CaptureIn, verdict: _Verdict, profile: SiteProfile) -> Captu
         capture.extractor = record.extractor
         capture.warnings = tuple(record.warnings)
         capture.parser_version = record.parser_version
+        capture.category = verdict.section
     return capture
 
 
