@@ -144,7 +144,7 @@ def attachments_of(raw: str | None) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _strings(raw: str | None) -> tuple[str, ...]:
+def strings_of(raw: str | None) -> tuple[str, ...]:
     try:
         value = json.loads(raw or "[]")
     except ValueError:
@@ -173,7 +173,7 @@ def version_info(row: sqlite3.Row) -> VersionInfo:
         capture_id=int(row["capture_id"]),
         first_seen=row["first_seen"],
         last_seen=row["last_seen"],
-        changed_fields=_strings(row["changed_fields"]),
+        changed_fields=strings_of(row["changed_fields"]),
         title=row["title"],
         column=row["column_name"],
         published_at=row["published_at"],
@@ -321,7 +321,7 @@ def history(conn: sqlite3.Connection, ref: ArticleRef) -> ArticleHistory:
     )
     events = tuple(
         EventInfo(at=r["at"], event=r["event"], version=r["version"], capture_id=int(r["capture_id"]),
-                  detail=_strings(r["detail"]))
+                  detail=strings_of(r["detail"]))
         for r in select_named(
             conn,
             "SELECT at, event, version, capture_id, detail FROM events WHERE site = ? AND article_id = ?"
