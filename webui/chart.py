@@ -43,11 +43,11 @@ class Box:
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[int]:
-    """Round integer ticks (1, 2 or 5 times a power of ten apart) covering [low, high]."""
+    """Round integer ticks (1, 2, 2.5 or 5 times a power of ten apart) covering [low, high]."""
     span = max(high - low, 1)
     raw = span / max(count - 1, 1)
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     step = max(int(step), 1)
     first = math.floor(low / step) * step
     ticks = []

@@ -129,6 +129,30 @@ def article_context(conn, article_id: int, site: str | None, version: int | None
     }
 
 
+async def views_chart(datasette, request):
+    """/-/article/ID/views.svg: the article's view-count chart alone, to embed in a report or story."""
+    from datasette.utils.asgi import Response
+
+    db = datasette.get_database(archive_db_name(datasette))
+    try:
+        article_id = checked_article_id(request.url_vars["article_id"])
+
+        def read(conn) -> str:
+            site = request.args.get("site")
+            if site is None:
+                row = conn.execute("SELECT site FROM articles WHERE article_id = ? ORDER BY site LIMIT 1", (article_id,)).fetchone()
+                site = row[0] if row else ""
+            points = q.history(conn, resolve_article(conn, article_id, site)).views
+            return view_chart([Reading(p.at, p.views) for p in points])
+
+        svg = await db.execute_fn(read)
+    except QueryError as exc:
+        return Response.text(f"Error: {exc}\n", status=404)
+    if not svg:
+        return Response.text("No view counts seen.\n", status=404)
+    return Response(svg, content_type="image/svg+xml; charset=utf-8")
+
+
 async def article_page(datasette, request):
     from datasette.utils.asgi import Response
 

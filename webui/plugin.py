@@ -14,7 +14,7 @@ from datasette import hookimpl
 
 from archive.search import highlight, match_expression
 from webui.front import front_page
-from webui.pages import archive_db_name, article_page, changes_feed, search_page
+from webui.pages import archive_db_name, article_page, changes_feed, search_page, views_chart
 
 # --- SQL functions ----------------------------------------------------------------------------------
 
@@ -91,6 +91,7 @@ def register_routes():
     return [
         (r"^/$", front_page),  # before Datasette's own index, which lists databases
         (r"^/-/article/(?P<article_id>[^/]+)$", article_page),
+        (r"^/-/article/(?P<article_id>[^/]+)/views\.svg$", views_chart),
         (r"^/-/search$", search_page),
         (r"^/-/changes\.atom$", changes_feed),
     ]
