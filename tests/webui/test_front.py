@@ -65,6 +65,7 @@ def test_front_page_answers_what_a_journalist_asks_first(ds) -> None:
     assert counts[:5] == ["3 articles", "2 live", "1 gone", "5 versions", "1 edited"]
 
 
+@pytest.mark.slow
 def test_every_link_of_the_front_page_answers(ds) -> None:
     front = doc(ds, "/")
     hrefs = {a.get("href") for a in front.cssselect("a[href]")} | {front.cssselect("link[rel=alternate]")[0].get("href")}
