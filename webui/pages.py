@@ -89,12 +89,17 @@ def _int_arg(request, name: str) -> int | None:
     return version_number(raw, name)
 
 
-def article_context(conn, article_id: int, site: str | None, version: int | None, compare: int | None) -> dict[str, Any]:
-    """Everything the article page shows, read in one go on one connection."""
+def _article_ref(conn, article_id: int, site: str | None):
+    """The article named by id (and ?site= when an archive holds several sites; else its first site)."""
     if site is None:
         row = conn.execute("SELECT site FROM articles WHERE article_id = ? ORDER BY site LIMIT 1", (article_id,)).fetchone()
         site = row[0] if row else ""
-    ref = resolve_article(conn, article_id, site)
+    return resolve_article(conn, article_id, site)
+
+
+def article_context(conn, article_id: int, site: str | None, version: int | None, compare: int | None) -> dict[str, Any]:
+    """Everything the article page shows, read in one go on one connection."""
+    ref = _article_ref(conn, article_id, site)
     hist = q.history(conn, ref)
     view = q.show(conn, ref, version=version)
     diff = None
@@ -138,11 +143,7 @@ async def views_chart(datasette, request):
         article_id = checked_article_id(request.url_vars["article_id"])
 
         def read(conn) -> str:
-            site = request.args.get("site")
-            if site is None:
-                row = conn.execute("SELECT site FROM articles WHERE article_id = ? ORDER BY site LIMIT 1", (article_id,)).fetchone()
-                site = row[0] if row else ""
-            points = q.history(conn, resolve_article(conn, article_id, site)).views
+            points = q.history(conn, _article_ref(conn, article_id, request.args.get("site"))).views
             return view_chart([Reading(p.at, p.views) for p in points])
 
         svg = await db.execute_fn(read)

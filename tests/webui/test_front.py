@@ -153,3 +153,12 @@ def test_signature_shown_once(tmp_path: Path) -> None:
     assert get(site, "/-/article/7").text.count("葛文利") == 1
     other = doc(site, "/-/article/8")
     assert texts(other, ".ncgh-signature") == ["东湖区总工会"]  # not in the body: shown below it, once
+
+
+def test_the_chart_alone_as_svg(ds) -> None:
+    response = get(ds, "/-/article/1001/views.svg")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
+    svg = html.fromstring(response.text)
+    assert len(svg.cssselect("circle.ncgh-point")) == 5
+    assert get(ds, "/-/article/9999/views.svg").status_code == 404
+    assert get(ds, "/-/article/x/views.svg").status_code == 404
