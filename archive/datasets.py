@@ -101,6 +101,7 @@ class VersionRow:
     capture_id: int = col(T.INT)  # capture that first showed it (its raw bytes are in the WARC export)
     content_hash: str = col(T.TEXT)
     parser_version: str | None = col(T.TEXT)
+    extractor_changed: bool = col(T.BOOL)  # parsed by another extractor than the version before: likely a redesign
 
 
 def version_rows(conn: sqlite3.Connection, selection: Selection) -> Iterator[VersionRow]:
@@ -127,6 +128,7 @@ def version_rows(conn: sqlite3.Connection, selection: Selection) -> Iterator[Ver
             attachments=v.attachments, changed_fields=(FIRST_VERSION,) if v.version == 1 else v.changed_fields,
             first_seen=v.first_seen, last_seen=v.last_seen, views=r["views"], url=r["last_url"],
             capture_id=v.capture_id, content_hash=v.content_hash, parser_version=v.parser_version,
+            extractor_changed=v.extractor_changed,
         )
 
 

@@ -26,8 +26,11 @@ from archive.model import CaptureIn, CaptureResult
 from archive.queue import WorkItem
 from archive.store import Archive
 from archive.vocab import DISCOVERY_WORK, ArticleStatus, Outcome, RunMode, RunStatus, WorkKind, WorkState
-from ncgh.config import Config, to_fetch_policy, to_site_profile
+from ncgh.auto_calibrate import AutoCalibration
+from ncgh.calibrate import active_profile
+from ncgh.config import Config, to_block_rules, to_fetch_policy
 from ncgh.crawl_actions import Complaint, action_for
+from ncgh.crawl_blocks import BlockWatch
 from ncgh.crawl_plan import open_run, plan_run
 from ncgh.crawl_summary import (
     CrawlSummary,
@@ -37,12 +40,14 @@ from ncgh.crawl_summary import (
     run_stats,
 )
 from ncgh.discovery import Discovery
+from ncgh.drift import add_extractor_counts
 from ncgh.lock import CrawlLock
 from ncgh.pipeline import interpret, iso_utc
 from ncgh.report import Reporter
 from ncgh.workers import DaemonPool
 from scraper.discover import IdList, parse_api_id_page, parse_api_list, parse_list_page
 from scraper.fetch import Fetcher
+from scraper.parse import parser_version_for
 from scraper.records import FetchErrorKind, FetchResult, ListPage, ParseError
 
 __all__ = ["MODES", "run_crawl"]
@@ -110,7 +115,10 @@ class _Crawl:
         self.now = now
         self.fetcher_factory = fetcher_factory
         self.site = config.site.name
-        self.profile = to_site_profile(config)
+        self.profile = active_profile(config, archive.path)
+        self.auto = AutoCalibration(config, archive, self.profile, reporter)
+        self.blocks = to_block_rules(config)
+        self.block_watch = BlockWatch(config.blocks.stop_after)
         self.paths = config.site.article_paths
         self.requests = 0
         self.responses = 0
@@ -147,7 +155,7 @@ class _Crawl:
         fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
         capture = interpret(
             self.site, item.url, fetch, self.profile, self.paths, kind=WorkKind(item.kind).capture_kind, run_id=run_id,
-            work_item_id=item.id,
+            work_item_id=item.id, blocks=self.blocks,
         )
         done = _Done(item, fetch, capture)
         if item.kind in DISCOVERY_WORK and capture.outcome == Outcome.OK:
@@ -174,6 +182,9 @@ class _Crawl:
             self.reporter.error(f"{item.url}: internal error: {done.crash}")
             self.reporter.done(item.url, "crash")
             return
+        if capture.parser_version not in (None, parser_version_for(self.profile)):  # fetched before a calibration
+            capture = done.capture = interpret(self.site, item.url, fetch, self.profile, self.paths, kind=capture.kind,
+                                               run_id=run_id, work_item_id=item.id, blocks=self.blocks)
         if fetch.status is None:  # no answer at all (robots.txt unreachable counts: nothing may be fetched)
             self.no_response_streak += 1
             self.last_failure = f"{fetch.error}: {fetch.error_detail}"
@@ -181,6 +192,9 @@ class _Crawl:
             self.responses += 1
             self.no_response_streak = 0
             self._say_unanswered()
+            said = self.block_watch.answer(item.url, capture.outcome, capture.error_detail)
+            if said is not None:
+                self.reporter.warning(said)
         children: list[WorkItem] = []
         if done.page is not None or done.ids is not None:
             outcome = self.disc.after_page(item.kind, item.url, done.page, done.ids)
@@ -213,6 +227,9 @@ class _Crawl:
             return
         if action.mark is not None:
             self.archive.queue.mark(item.id, action.mark)
+        learned = self.auto.after(capture)
+        if learned is not None:
+            self.profile = learned  # the rest of the run parses with what its first pages taught
         self._complain(item, capture, fetch, action.complaint)
         self._report_change(capture, result, summary)
         self.reporter.done(item.url, capture.outcome)
@@ -321,6 +338,8 @@ class _Crawl:
                         status = RunStatus.UNREACHABLE  # stop submitting; what is in flight is still recorded
                     elif status == RunStatus.FINISHED and self.no_response_streak >= LOST_AFTER:
                         status = RunStatus.LOST
+                    elif status == RunStatus.FINISHED and self.block_watch.stop:
+                        status = RunStatus.BLOCKED  # stop submitting, as above; the run stays open
             except KeyboardInterrupt:
                 status, stopped = RunStatus.INTERRUPTED, True
                 self._stop(run_id, fetcher, inflight, summary)
@@ -380,6 +399,7 @@ def run_crawl(
         summary = CrawlSummary(run_id=run_id, mode=mode, status=RunStatus.RUNNING, resumed=resumed, started_at=run_started_at)
         if resumed:
             archive.queue.reopen_run(run_id)
+            archive.queue.requeue_blocked(run_id)  # a block page said nothing: that work is still to do
         try:
             crawl.setup(run_id, run_started_at, run.fresh)
             counts = archive.queue.queue_counts(run_id)
@@ -391,11 +411,16 @@ def run_crawl(
             reporter.close()
         for key, value in run_stats(archive, run_id).items():
             setattr(summary, key, value)
+        drift = add_extractor_counts(summary, archive.conn, run_id, config.calibrate.drift_drop)
+        if drift is not None and status != RunStatus.INTERRUPTED:
+            reporter.warning(drift)
         if hasattr(crawl, "disc"):
             add_discovery_counts(summary, crawl.disc)
         summary.elapsed = round(time.monotonic() - started, 3)
         summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
         conclude(summary, status, base, crawl.last_failure, crawl.no_response_streak)
+        if status == RunStatus.BLOCKED:
+            summary.message = crawl.block_watch.message()
         # Every way an invocation ends stores its summary in the run's row: an ended run's for good, a
         # paused or interrupted run's so far (the row stays open; the resuming crawl counts on).
         if status in (RunStatus.FINISHED, RunStatus.UNREACHABLE, RunStatus.LOST):
