@@ -246,7 +246,7 @@ def derive_article(
     elif decision.touch_current:
         assert current_row_id is not None
         touch_version(conn, current_row_id, capture_id, at)
-    sets, params = article_changes(decision, c, at)
+    sets, params = article_changes(decision, c, at, work_item_category(conn, c) if decision.seen else None)
     conn.execute(f"UPDATE articles SET {', '.join(sets)} WHERE site = ? AND article_id = ?", (*params, *key))
     note_url(conn, key, c.url, at)
     if decision.shows_article and c.final_url and c.final_url != c.url:
@@ -262,7 +262,17 @@ def derive_article(
     d.shown_version = decision.shown_version
 
 
-def article_changes(decision: ArticleDecision, c: CaptureIn, at: str) -> tuple[list[str], list[object]]:
+def work_item_category(conn: sqlite3.Connection, c: CaptureIn) -> int | None:
+    """The category of the list/API page that revealed the article: its work item's category_id."""
+    if c.work_item_id is None:
+        return None
+    row = conn.execute("SELECT category_id FROM work_items WHERE id = ?", (c.work_item_id,)).fetchone()
+    return row[0] if row else None
+
+
+def article_changes(
+    decision: ArticleDecision, c: CaptureIn, at: str, category_id: int | None = None
+) -> tuple[list[str], list[object]]:
     """What a capture changes in its article row, as `column = expression` parts of one UPDATE and
     their parameters (one statement instead of one per rule: a capture's SQL is the writer's work).
 
@@ -286,6 +296,12 @@ def article_changes(decision: ArticleDecision, c: CaptureIn, at: str) -> tuple[l
         elif c.status == 304:
             sets += ["etag = coalesce(?, etag)", "last_modified = coalesce(?, last_modified)"]
             params += [etag, modified]
+        # The article's site section: the category of the list/API page that revealed it and the name
+        # the page's breadcrumb gives; each kept until a capture says otherwise, so a revisit (no list,
+        # a page without breadcrumb) never erases what is known.
+        if category_id is not None or c.category is not None:
+            sets += ["category_id = coalesce(?, category_id)", "category = coalesce(?, category)"]
+            params += [category_id, c.category]
     if decision.new_version:
         assert decision.content is not None
         sets += ["version = ?", "last_change_at = ?", "published_at = ?", "title = ?"]
