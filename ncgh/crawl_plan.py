@@ -1,6 +1,6 @@
 """Planning a crawl run: the run resumed or started, and the work items queued before anything is fetched.
 
-A fresh run queues discovery seeds, the revisits the schedule (ncgh.schedule) picks within the
+A fresh run queues discovery seeds, the revisits the `[revisit] policy` (ncgh.revisit_rates) picks within the
 budget, what failed in the previous run and would leave a gap, and for a full crawl every gone
 article and the id walk. Everything goes into the archive's work queue at once, so a run killed
 after planning resumes exactly this plan.
@@ -21,7 +21,8 @@ from ncgh.config import Config
 from ncgh.discovery import Discovery, rebase
 from ncgh.pipeline import iso_utc
 from ncgh.report import Reporter
-from ncgh.schedule import GONE_RECHECK, PRIORITY, plan_revisits
+from ncgh.revisit_rates import choose_revisits
+from ncgh.schedule import GONE_RECHECK, PRIORITY
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,10 @@ def plan_run(
     # keep the counts): forget them, keeping items with a capture and everything of this run.
     archive.queue.prune_probe_misses(run_id)
     items = disc.seeds()
-    revisits = plan_revisits(facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone), archive.queue.first_finished_at())
+    revisits = choose_revisits(
+        archive.conn, cfg.site.name, facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone),
+        archive.queue.first_finished_at(),
+    )
     for r in revisits:
         item = disc.article_item(r.article_id, priority=r.priority, kind=WorkKind.REVISIT)
         item.etag, item.last_modified = r.etag, r.last_modified

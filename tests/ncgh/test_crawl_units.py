@@ -12,7 +12,7 @@ import pytest
 
 from archive.queue import ArticleState
 from archive.vocab import WorkKind
-from ncgh.config import config_from_dict, load_config
+from ncgh.config import config_from_dict
 from ncgh.discovery import Discovery
 from ncgh.lock import CrawlLock, LockHeld, lock_path_for
 from ncgh.report import LogReporter, ProgressReporter, make_reporter
@@ -21,7 +21,7 @@ from scraper.records import ArticleLink, ListPage
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
-REVISIT = load_config().revisit  # schedule [[7, 1], [30, 3], [365, 14], [100000, 60]]
+REVISIT = config_from_dict({"revisit": {"policy": "schedule"}}).revisit  # schedule [[7, 1], [30, 3], [365, 14], [100000, 60]]
 
 
 def iso(days_ago: float) -> str:
