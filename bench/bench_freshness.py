@@ -9,7 +9,7 @@ simulated calendar (bench_incremental.crawl_on_sim_day: run and capture times fo
 Policies (--policies):
 - old: the previously shipped policy (`policy = "schedule"`, fixed intervals by age, budget fill,
   gone articles every 30 days, a full fetch for view counts every 3 days);
-- new: the shipped defaults (`policy = "rates"`), with each budget of --budgets;
+- new: the shipped defaults (`policy = "rates"`); `new@1500` with `budget = 1500` (likewise `old@N`);
 - oracle: every known article, live or gone, refetched every day, conditional (unbounded budget);
 - oracle-live: the issue's oracle, every live article every day, gone ones every 30 days.
 
@@ -20,7 +20,7 @@ article's content lies between the edit and the article's next edit; its delay i
 "Stale" is the share of live articles at the end whose latest edit the archive does not hold yet.
 
     python3 bench/bench_freshness.py [--articles 2000] [--days 30] [--policies old,new,oracle]
-                                     [--budgets 500] [--seed 1] [--views-every DAYS]
+                                     [--seed 1] [--set unconditional_every_days=7 ...]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tomllib
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -50,11 +51,11 @@ ORACLE = {"policy": "schedule", "schedule": [[100000, 1]], "unconditional_every_
 ORACLE_LIVE = {"policy": "schedule", "schedule": [[100000, 1]], "unconditional_every_days": 0}
 
 
-def revisit_settings(policy: str, budget: int, articles: int, views_every: float | None = None) -> dict:
+def revisit_settings(policy: str, budget: int, articles: int, overrides: dict | None = None) -> dict:
     if policy == "old":
         return {**OLD, "budget": budget}
     if policy == "new":
-        return {"budget": budget} | ({} if views_every is None else {"unconditional_every_days": views_every})
+        return {"budget": budget, **(overrides or {})}
     if policy in ("oracle", "oracle-live"):
         return {**(ORACLE if policy == "oracle" else ORACLE_LIVE), "budget": 10 * articles + 1000}
     raise SystemExit(f"unknown policy {policy!r}")
@@ -101,6 +102,7 @@ def score(db: Path, truth: dict, days: int) -> dict:
     finally:
         conn.close()
     made = caught = stale = live = 0
+    missed = {"pending": 0, "superseded": 0, "deleted": 0}
     delays: list[float] = []
     truth_by_id = {a["id"]: a for a in truth["articles"]}
     for a in truth["articles"]:
@@ -113,6 +115,12 @@ def score(db: Path, truth: dict, days: int) -> dict:
             if hit is not None:
                 caught += 1
                 delays.append((datetime.fromisoformat(hit) - edit_moment(e)).total_seconds() / 86400)
+            elif i + 1 < len(edits):
+                missed["superseded"] += 1  # edited again before any capture
+            elif any(e <= d <= days for d in a["deleted_days"]):
+                missed["deleted"] += 1  # deleted before any capture
+            else:
+                missed["pending"] += 1  # not revisited yet at the end
         if a["status"] == "live":
             live += 1
             if edits and not any(sim_day(at) >= edits[-1] for at in captures):
@@ -126,8 +134,24 @@ def score(db: Path, truth: dict, days: int) -> dict:
     held_live = sum(1 for aid in held if truth_by_id.get(aid, {}).get("status") == "live")
     return {
         "made": made, "caught": caught, "delays": delays, "notice": notice, "held_live": held_live,
-        "stale": stale, "live": live,
+        "stale": stale, "live": live, "missed": missed,
     }
+
+
+REASONS = {190: "confirm", 180: "retry", 100: "live", 80: "live", 90: "gone"}  # ncgh.schedule.PRIORITY
+
+
+def revisits_by_reason(db: Path, days: int) -> dict[str, float]:
+    """Revisits a day by why they were planned (their queue priority)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        counts = dict(conn.execute("SELECT priority, count(*) FROM work_items WHERE kind = 'revisit' GROUP BY priority"))
+    finally:
+        conn.close()
+    out: dict[str, float] = defaultdict(float)
+    for priority, n in counts.items():
+        out[REASONS.get(priority, "other")] += n / days
+    return dict(out)
 
 
 def run_policy(name: str, settings: dict, day0: Path, workdir: Path, sim: SimConfig, days: int) -> dict:
@@ -144,6 +168,7 @@ def run_policy(name: str, settings: dict, day0: Path, workdir: Path, sim: SimCon
             requests.append(summary.requests)
             wire.append(run_bytes(db, summary.run_id)[1])
         result = score(db, srv.truth(), days)
+    result["reasons"] = revisits_by_reason(db, days)
     result.update(requests=statistics.mean(requests), wire=statistics.mean(wire), seconds=time.monotonic() - started)
     return result
 
@@ -153,13 +178,12 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--policies", default="old,new,oracle")
-    parser.add_argument("--budgets", default="500", help="[revisit] budget for old and new, comma-separated")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--views-every", type=float, default=None,
-                        help="[revisit] unconditional_every_days for the new policy (default: config.toml's)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a [revisit] key for the new policy, e.g. unconditional_every_days=7 (TOML value)")
     args = parser.parse_args()
     sim = SimConfig(articles=args.articles, seed=args.seed)
-    budgets = [int(b) for b in args.budgets.split(",")]
+    overrides = tomllib.loads("\n".join(args.set))
     with tempfile.TemporaryDirectory(prefix="bench-freshness-") as tmp:
         workdir = Path(tmp)
         day0 = workdir / "day0.db"
@@ -170,26 +194,31 @@ def main() -> None:
               f" day 0 full crawl {full.requests} requests, {full.new_articles} articles ({time.monotonic() - started:.0f}s)",
               flush=True)
         rows = []
-        for policy in args.policies.split(","):
-            for budget in budgets if policy in ("old", "new") else [0]:
-                label = policy if not budget else f"{policy} (budget {budget})"
-                r = run_policy(label.replace(" ", "_"), revisit_settings(policy, budget, args.articles, args.views_every), day0, workdir,
-                               sim, args.days)
-                r["label"] = label
-                rows.append(r)
-                print(f"  {label}: {r['caught']} of {r['made']} edits archived, {r['requests']:.0f} requests/day,"
-                      f" delay median {pct(r['delays'], 0.5):.1f} / p95 {pct(r['delays'], 0.95):.1f} days"
-                      f" ({r['seconds']:.0f}s)", flush=True)
+        for label in args.policies.split(","):
+            policy, _, budget = label.partition("@")
+            settings = revisit_settings(policy, int(budget or 500), args.articles, overrides)
+            r = run_policy(label.replace("@", "-"), settings, day0, workdir, sim, args.days)
+            r["label"] = label + "".join(f" {k}={v}" for k, v in overrides.items()) * policy.startswith("new")
+            rows.append(r)
+            print(f"  {label}: {r['caught']} of {r['made']} edits archived, {r['requests']:.0f} requests/day,"
+                  f" delay median {pct(r['delays'], 0.5):.1f} / p95 {pct(r['delays'], 0.95):.1f} days"
+                  f" ({r['seconds']:.0f}s); missed {r['missed']}; revisits a day by reason "
+                  + ", ".join(f"{k} {v:.0f}" for k, v in sorted(r["reasons"].items())), flush=True)
     oracle = next((r for r in rows if r["label"] == "oracle"), None)
-    print("\n| policy | edits archived | of oracle | requests/day | kB/day on the wire | delay median / p95 (days) |"
+    live_oracle = next((r for r in rows if r["label"] == "oracle-live"), None)
+    print("\n| policy | edits archived | of oracle | of oracle-live | missed: pending / superseded / deleted |"
+          " requests/day (revisits: live / gone / confirm) | kB/day on the wire | delay median / p95 (days) |"
           " restorations noticed: n, median / max (days) | live held gone at end | stale at end |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         share = f"{r['caught'] / oracle['caught']:.1%}" if oracle else "-"
-        notice = r["notice"]
+        live_share = f"{r['caught'] / live_oracle['caught']:.1%}" if live_oracle else "-"
+        m, why, notice = r["missed"], r["reasons"], r["notice"]
         print(
             f"| {r['label']} | {r['caught']} of {r['made']} ({r['caught'] / max(1, r['made']):.1%}) | {share} |"
-            f" {r['requests']:.0f} | {r['wire'] / 1e3:.0f} | {pct(r['delays'], 0.5):.1f} / {pct(r['delays'], 0.95):.1f} |"
+            f" {live_share} | {m['pending']} / {m['superseded']} / {m['deleted']} |"
+            f" {r['requests']:.0f} ({why.get('live', 0):.0f} / {why.get('gone', 0):.0f} / {why.get('confirm', 0):.0f}) |"
+            f" {r['wire'] / 1e3:.0f} | {pct(r['delays'], 0.5):.1f} / {pct(r['delays'], 0.95):.1f} |"
             f" {len(notice)}, {pct(notice, 0.5):.0f} / {max(notice, default=float('nan')):.0f} | {r['held_live']} |"
             f" {r['stale'] / max(1, r['live']):.1%} of {r['live']} |"
         )

@@ -137,3 +137,15 @@ def test_view_counts_still_get_a_full_fetch_every_unconditional_every_days():
     plan = plan_rate_revisits([facts(1, views_at=iso(1)), facts(2, views_at=iso(5))], CFG, NOW, TZ, rates, {})
     by_id = {r.article_id: r for r in plan}
     assert by_id[1].etag == '"e1"' and by_id[2].etag is None
+
+
+@pytest.mark.parametrize(
+    ("revisit", "message"),
+    [({"policy": "fast"}, 'revisit.policy must be one of "rates", "schedule"'),
+     ({"rate_prior_days": -1}, "revisit.rate_prior_days must be a number >= 0")],
+)
+def test_bad_policy_keys_are_refused_naming_the_key(revisit, message):
+    from ncgh.config import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        config_from_dict({"revisit": revisit})
