@@ -8,11 +8,14 @@ one, so the rate is the maximum-likelihood estimate for interval-censored data, 
 
 Articles are pooled into classes (the `[revisit] schedule` rows by age, and "changed within
 `recently_changed_days`"), because one article's few observations say little. Each class starts from
-a prior rate, 1 / the interval config.toml gives that class, weighted as `rate_prior_days` days of
-observation: before any evidence the policy behaves like the fixed schedule, and the evidence takes
-over as it accumulates. An article's own rate is its class rate shrunk towards its own history,
-(own changes + class rate × rate_prior_days) / (own observed days + rate_prior_days): an article
-edited every week is revisited more often than its class, one never edited in a year less often.
+a prior: one change seen in the interval config.toml gives that class (a Gamma(1, interval) prior,
+mean 1 / interval). Before any evidence the policy ranks like the fixed schedule; a weak prior of
+one pseudo-change lets the evidence take over within days even in a small class (a prior weighing
+weeks of observation at "daily" would hold a class of recently edited articles at one change a day
+long after the site showed otherwise). An article's own rate is its class rate shrunk towards its
+own history, (own changes + class rate × rate_prior_days) / (own observed days + rate_prior_days):
+an article edited every week is revisited more often than its class, one never edited in a year
+less often.
 """
 
 from __future__ import annotations
@@ -52,18 +55,18 @@ class Tally:
             self.unchanged_days += span_days
 
 
-def mle_rate(tally: Tally, prior_rate: float, prior_days: float) -> float:
-    """The rate (changes a day) maximising the likelihood of `tally` times a Gamma prior of mean
-    `prior_rate` weighing `prior_days` days of observation (bisection on the score, which falls with λ)."""
+def mle_rate(tally: Tally, prior_changes: float, prior_days: float) -> float:
+    """The rate (changes a day) maximising the likelihood of `tally` times a Gamma prior of
+    `prior_changes` changes seen in `prior_days` days (bisection on the score, which falls with λ)."""
 
     def score(rate: float) -> float:
-        s = prior_rate * prior_days / rate - prior_days - tally.unchanged_days
+        s = prior_changes / rate - prior_days - tally.unchanged_days
         for span in tally.changed_spans:
             x = rate * span
             s += span / math.expm1(x) if x < 700 else 0.0  # Δ e^(-λΔ) / (1 - e^(-λΔ))
         return s
 
-    if prior_days <= 0 and not tally.changed_spans:
+    if prior_changes <= 0 and not tally.changed_spans:
         return MIN_RATE
     lo, hi = math.log(MIN_RATE), math.log(MAX_RATE)
     for _ in range(60):
@@ -101,11 +104,12 @@ def estimate(
 ) -> ChangeRates:
     """Rates from (article id, class at the interval's start, Δ days, changed) observations.
 
-    `priors` holds every class's prior rate (1 / its configured interval)."""
+    `priors` holds every class's prior rate (1 / its configured interval: one change in that interval);
+    `prior_days` weighs the class rate against an article's own history."""
     by_class: dict[ClassKey, Tally] = defaultdict(Tally)
     by_article: dict[int, Tally] = defaultdict(Tally)
     for article_id, key, span, changed in observations:
         by_class[key].add(span, changed)
         by_article[article_id].add(span, changed)
-    classes = {key: mle_rate(by_class.get(key, Tally()), prior, prior_days) for key, prior in priors.items()}
+    classes = {key: mle_rate(by_class.get(key, Tally()), 1.0, 1.0 / prior) for key, prior in priors.items()}
     return ChangeRates(classes, priors, dict(by_article), prior_days)

@@ -76,3 +76,28 @@ def test_restored_articles_are_noticed_within_days_without_any_list(sim_factory,
         assert late == []
     else:
         assert late, "the fixed 30-day recheck should miss quick restorations"
+
+
+@pytest.mark.slow
+def test_rates_spread_a_small_budget_over_every_live_article(sim_factory, tmp_path):
+    """24 articles, most years old, a budget of 8: the schedule alone would revisit an old article
+    every 60 days; `rates` ranks by rate x days since the last capture, so none starves. The few
+    young ones start from the schedule's prior (daily) and are revisited more often until the
+    archive has seen them not change, and edited articles' own rates rise; so the bound is about
+    twice live / budget = 3 runs, not 3. Every edit is archived within that bound."""
+    live, budget = 24, 8
+    srv = sim_factory(articles=live, seed=4, id_range=ID_RANGE, edit_rate=0.06, delete_rate=0.0,
+                      restore_rate=0.0, new_per_day=(0, 0))
+    cfg = crawl_config(revisit={"budget": budget})
+    db = tmp_path / "spread.db"
+    crawl_days(srv, db, cfg)
+    gaps = rows(db, "SELECT article_id, max(gap) FROM (SELECT article_id, julianday(fetched_at) - julianday(lag(fetched_at)"
+                    " OVER (PARTITION BY article_id ORDER BY fetched_at)) AS gap FROM captures WHERE kind = 'article')"
+                    " GROUP BY article_id")
+    assert len(gaps) == live and max(g for _, g in gaps) <= 8.01, gaps
+    # edits early enough for the bound to have come round (later ones may still be waiting)
+    edits = [(a["id"], d) for a in srv.truth()["articles"] for d in a["edited_days"] if d <= DAYS - 8]
+    assert len(edits) >= 5
+    versions = dict(rows(db, "SELECT article_id, count(*) FROM versions GROUP BY article_id"))
+    for article_id, _ in edits:
+        assert versions.get(article_id, 1) > 1, article_id
