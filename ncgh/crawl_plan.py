@@ -2,7 +2,8 @@
 
 A fresh run queues discovery seeds, the revisits the `[revisit] policy` (ncgh.revisit_rates) picks within the
 budget, what failed in the previous run and would leave a gap, and for a full crawl every gone
-article and the id walk. Everything goes into the archive's work queue at once, so a run killed
+article and the id walk; a snapshot run queues every known article instead of the revisits
+(ncgh.snapshot). Everything goes into the archive's work queue at once, so a run killed
 after planning resumes exactly this plan.
 """
 
@@ -23,6 +24,7 @@ from ncgh.pipeline import iso_utc
 from ncgh.report import Reporter
 from ncgh.revisit_rates import choose_revisits
 from ncgh.schedule import GONE_RECHECK, PRIORITY
+from ncgh.snapshot import snapshot_items
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,9 @@ def plan_run(
     # keep the counts): forget them, keeping items with a capture and everything of this run.
     archive.queue.prune_probe_misses(run_id)
     items = disc.seeds()
-    revisits = choose_revisits(
+    if mode == RunMode.SNAPSHOT:  # every known article once (ncgh.snapshot), instead of the revisits due
+        items += snapshot_items(disc, facts)
+    revisits = [] if mode == RunMode.SNAPSHOT else choose_revisits(
         archive.conn, cfg.site.name, facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone),
         archive.queue.first_finished_at(),
     )

@@ -137,7 +137,7 @@ def test_plan_takes_confirmations_retries_and_due_rechecks_first_then_expected_c
 
 def test_view_counts_still_get_a_full_fetch_every_unconditional_every_days():
     rates = estimate([], class_priors(CFG), CFG.rate_prior_days)
-    plan = plan_rate_revisits([facts(1, views_at=iso(1)), facts(2, views_at=iso(5))], CFG, NOW, TZ, rates, {})
+    plan = plan_rate_revisits([facts(1, views_at=iso(1)), facts(2, views_at=iso(7))], CFG, NOW, TZ, rates, {})
     by_id = {r.article_id: r for r in plan}
     assert by_id[1].etag == '"e1"' and by_id[2].etag is None
 
