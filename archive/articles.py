@@ -244,6 +244,7 @@ def derive_article(
             (ArticleStatus.LIVE, at, c.final_url or c.url, *key),
         )
         remember_validators(conn, key, c)
+        remember_category(conn, key, c)
     if decision.new_version:
         assert decision.content is not None and decision.version is not None
         insert_version(conn, capture_id, c, at, decision.version, decision.content, decision.changed)
@@ -274,6 +275,22 @@ def derive_article(
     d.events.extend(decision.events)
     d.changed = decision.changed
     d.shown_version = decision.shown_version
+
+
+def remember_category(conn: sqlite3.Connection, key: tuple[str, int], c: CaptureIn) -> None:
+    """The article's site section: the category of the list/API page that revealed it (its work
+    item's category_id) and the name the page's breadcrumb gives; each kept until a capture says
+    otherwise, so a revisit (no list, a page without breadcrumb) never erases what is known."""
+    category_id = None
+    if c.work_item_id is not None:
+        row = conn.execute("SELECT category_id FROM work_items WHERE id = ?", (c.work_item_id,)).fetchone()
+        category_id = row[0] if row else None
+    if category_id is not None or c.category is not None:
+        conn.execute(
+            "UPDATE articles SET category_id = coalesce(?, category_id), category = coalesce(?, category)"
+            " WHERE site = ? AND article_id = ?",
+            (category_id, c.category, *key),
+        )
 
 
 def remember_validators(conn: sqlite3.Connection, key: tuple[str, int], c: CaptureIn) -> None:
@@ -315,8 +332,8 @@ def insert_version(
     cur = conn.execute(
         "INSERT INTO versions (site, article_id, version, capture_id, first_seen, last_seen, last_capture_id,"
         " content_hash, changed_fields, title, column_name, published_at, source, author, body_text,"
-        " body_html, images_json, attachments_json, signature, parser_version)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " body_html, images_json, attachments_json, signature, parser_version, extractor_changed)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             c.site,
             c.article_id,
@@ -338,9 +355,22 @@ def insert_version(
             to_json([list(a) for a in content.attachments]),
             content.signature,
             c.parser_version,
+            int(_extractor_changed(conn, c, version)),
         ),
     )
     _search.index_version(conn, int(cur.lastrowid), content.title, content.body_text)
+
+
+def _extractor_changed(conn: sqlite3.Connection, c: CaptureIn, version: int) -> bool:
+    """True when the previous version was last seen through another extractor than this capture's."""
+    if version <= 1 or not c.extractor:
+        return False
+    row = conn.execute(
+        "SELECT cap.extractor FROM versions v JOIN captures cap ON cap.id = v.last_capture_id"
+        " WHERE v.site = ? AND v.article_id = ? AND v.version = ?",
+        (c.site, c.article_id, version - 1),
+    ).fetchone()
+    return row is not None and row[0] is not None and row[0] != c.extractor
 
 
 def touch_version(conn: sqlite3.Connection, version_row_id: int, capture_id: int, at: str) -> None:

@@ -67,6 +67,7 @@ SCHEMA: tuple[str, ...] = (
         last_modified TEXT,
         state TEXT NOT NULL DEFAULT '{WorkState.PENDING}',
         capture_id INTEGER,
+        category_id INTEGER,
         UNIQUE (run_id, url)
     )""",
     "CREATE INDEX work_items_queue ON work_items (run_id, state, priority DESC, id)",
@@ -146,6 +147,8 @@ SCHEMA: tuple[str, ...] = (
         version INTEGER,
         views INTEGER,
         views_at TEXT,
+        category_id INTEGER,
+        category TEXT,
         PRIMARY KEY (site, article_id)
     )""",
     """CREATE TABLE article_urls (
@@ -178,6 +181,9 @@ SCHEMA: tuple[str, ...] = (
         attachments_json TEXT NOT NULL DEFAULT '[]',
         signature TEXT,
         parser_version TEXT,
+        -- 1 when this version's capture went through another extractor (profile / fallback) than
+        -- the previous version's last capture: most likely a redesign of the site, not an edit.
+        extractor_changed INTEGER NOT NULL DEFAULT 0 CHECK (extractor_changed IN (0, 1)),
         UNIQUE (site, article_id, version)
     )""",
     # The view-count time series is a view over captures: no second copy of every capture's time.
