@@ -75,6 +75,13 @@ class NotifyMode(StrEnum):
     EACH = "each"  # one message per change (a digest when there are more than ncgh.notify.MAX_EACH)
 
 
+class RevisitPolicy(StrEnum):
+    """How known articles are chosen for revisits (`[revisit] policy`)."""
+
+    RATES = "rates"  # by expected unarchived changes, rates estimated from observations (ncgh.revisit_rates)
+    SCHEDULE = "schedule"  # fixed intervals by age plus budget fill (ncgh.schedule)
+
+
 @dataclass(frozen=True)
 class DiscoveryConfig(_Section):
     list_url_template: str = _key(c.template("category", "page"))
@@ -98,6 +105,7 @@ class ArchiveConfig(_Section):
 
 @dataclass(frozen=True)
 class RevisitConfig(_Section):
+    policy: RevisitPolicy = _key(c.enum_choice(RevisitPolicy))
     schedule: tuple[tuple[int, float], ...] = _key(c.schedule)  # (max_age_days, interval_days), ascending
     recently_changed_days: float = _key(number(0))
     days_for_recently_changed: float = _key(number(0, strict=True))
@@ -107,6 +115,7 @@ class RevisitConfig(_Section):
     fill_min_days: float = _key(number(0))
     conditional: bool = _key(boolean)
     unconditional_every_days: float = _key(number(0))
+    rate_prior_days: float = _key(number(0))
 
 
 @dataclass(frozen=True)

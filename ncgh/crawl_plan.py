@@ -1,6 +1,6 @@
 """Planning a crawl run: the run resumed or started, and the work items queued before anything is fetched.
 
-A fresh run queues discovery seeds, the revisits the schedule (ncgh.schedule) picks within the
+A fresh run queues discovery seeds, the revisits the `[revisit] policy` (ncgh.revisit_rates) picks within the
 budget, what failed in the previous run and would leave a gap, and for a full crawl every gone
 article and the id walk; a snapshot run queues every known article instead of the revisits
 (ncgh.snapshot). Everything goes into the archive's work queue at once, so a run killed
@@ -22,7 +22,8 @@ from ncgh.config import Config
 from ncgh.discovery import Discovery, rebase
 from ncgh.pipeline import iso_utc
 from ncgh.report import Reporter
-from ncgh.schedule import GONE_RECHECK, PRIORITY, plan_revisits
+from ncgh.revisit_rates import choose_revisits
+from ncgh.schedule import GONE_RECHECK, PRIORITY
 from ncgh.snapshot import snapshot_items
 
 
@@ -92,8 +93,9 @@ def plan_run(
     items = disc.seeds()
     if mode == RunMode.SNAPSHOT:  # every known article once (ncgh.snapshot), instead of the revisits due
         items += snapshot_items(disc, facts)
-    revisits = [] if mode == RunMode.SNAPSHOT else plan_revisits(
-        facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone), archive.queue.first_finished_at()
+    revisits = [] if mode == RunMode.SNAPSHOT else choose_revisits(
+        archive.conn, cfg.site.name, facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone),
+        archive.queue.first_finished_at(),
     )
     for r in revisits:
         item = disc.article_item(r.article_id, priority=r.priority, kind=WorkKind.REVISIT)

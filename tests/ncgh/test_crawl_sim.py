@@ -92,8 +92,10 @@ def test_budget_fill_catches_edits_of_old_articles_within_size_over_budget_runs(
     live, budget, days = 24, 8, 7
     srv = sim_factory(articles=live, seed=4, id_range=ID_RANGE, edit_rate=0.06, delete_rate=0.0,
                       restore_rate=0.0, new_per_day=(0, 0))
+    # The schedule policy's fill (the rates policy: tests/ncgh/test_crawl_freshness.py, on a simulated
+    # calendar; here capture times are real time, so every article looks captured the same moment).
     # recently_changed_days = 0: an edited article is not revisited daily, so the fill alone is measured.
-    cfg = crawl_config(revisit={"budget": budget, "recently_changed_days": 0})
+    cfg = crawl_config(revisit={"policy": "schedule", "budget": budget, "recently_changed_days": 0})
     db = tmp_path / "fill.db"
     t0 = datetime.now(UTC)
     run_day = {run_crawl(cfg, db, base_url=srv.url, mode="full", now=t0).run_id: 0}

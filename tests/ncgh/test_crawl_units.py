@@ -12,7 +12,7 @@ import pytest
 
 from archive.queue import ArticleState
 from archive.vocab import WorkKind
-from ncgh.config import config_from_dict, load_config
+from ncgh.config import config_from_dict
 from ncgh.discovery import Discovery
 from ncgh.lock import CrawlLock, LockHeld, lock_path_for
 from ncgh.report import LogReporter, ProgressReporter, make_reporter
@@ -21,7 +21,7 @@ from scraper.records import ArticleLink, ListPage
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
-REVISIT = load_config().revisit  # schedule [[7, 1], [30, 3], [365, 14], [100000, 60]]
+REVISIT = config_from_dict({"revisit": {"policy": "schedule"}}).revisit  # schedule [[7, 1], [30, 3], [365, 14], [100000, 60]]
 
 
 def iso(days_ago: float) -> str:
@@ -148,7 +148,8 @@ def test_fill_spends_the_rest_of_the_budget_on_the_most_overdue_relative_to_thei
 
 def test_fill_keeps_validators_and_view_count_sampling():
     cfg = config_from_dict({"revisit": {"budget": 10}}).revisit
-    fresh, stale = facts(1, captured_days_ago=2, views_at=iso(2)), facts(2, captured_days_ago=5, views_at=iso(5))
+    # views sampled every unconditional_every_days = 7 (the default)
+    fresh, stale = facts(1, captured_days_ago=2, views_at=iso(2)), facts(2, captured_days_ago=8, views_at=iso(8))
     by_id = {r.article_id: r for r in plan_revisits([fresh, stale], cfg, NOW, TZ)}
     assert by_id[1].reason == FILL and by_id[1].etag == '"e1"'
     assert by_id[2].etag is None and by_id[2].last_modified is None  # a full fetch yields a view count
@@ -175,7 +176,7 @@ def test_validators_unless_view_counts_are_stale():
     fresh_views = facts(published_days_ago=3, captured_days_ago=1, views_at=iso(1))
     r = classify(fresh_views, REVISIT, NOW, TZ)
     assert r.etag == '"e1"' and r.last_modified
-    stale_views = facts(published_days_ago=3, captured_days_ago=1, views_at=iso(3))
+    stale_views = facts(published_days_ago=3, captured_days_ago=1, views_at=iso(7))  # default: every 7 days
     assert classify(stale_views, REVISIT, NOW, TZ).etag is None  # a 304 would hide view growth
     never = config_from_dict({"revisit": {"conditional": False}}).revisit
     assert classify(fresh_views, never, NOW, TZ).etag is None
