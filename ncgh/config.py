@@ -117,6 +117,15 @@ class NotifyConfig(_Section):
 
 
 @dataclass(frozen=True)
+class AssetsConfig(_Section):
+    enabled: bool = _key(boolean)  # fetch what new versions reference (ncgh/assets.py)
+    max_bytes: int = _key(integer(1, 2**31))  # an asset larger than this is not kept (fetch_error too_large)
+    recheck_days: float = _key(number(0, strict=True))  # held assets are asked again (conditionally) this often
+    download_videos: bool = _key(boolean)  # videos are recorded always, fetched only when true
+    video_max_bytes: int = _key(integer(1, 2**40))  # the cap for a video (its own: videos are large)
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig
     discovery: DiscoveryConfig
@@ -125,6 +134,7 @@ class Config:
     archive: ArchiveConfig
     revisit: RevisitConfig
     notify: NotifyConfig
+    assets: AssetsConfig
     source: str = DEFAULT_NAME  # which file the values came from (for messages)
 
     def to_json(self) -> str:
@@ -143,6 +153,7 @@ _SECTIONS: dict[str, type] = {
     "archive": ArchiveConfig,
     "revisit": RevisitConfig,
     "notify": NotifyConfig,
+    "assets": AssetsConfig,
 }
 
 

@@ -16,6 +16,9 @@ Classification, in order:
   or with mostly undecodable text -> parse_error: never an edit;
 - otherwise ok, with the parsed content, views and footer.
 List, API and robots captures are stored as fetched (ok / fetch_error) without article parsing.
+Asset captures (ncgh/assets.py) are classified like list pages except that a final 404/410 is
+missing (the attachment is gone); a stylesheet's references and an attachment's text are read here,
+so a reparse finds the same ones.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from archive.model import ArticleContent, CaptureIn, FooterContent
-from archive.vocab import CaptureKind, MissingReason, Outcome
+from archive.model import ArticleContent, AssetRef, AssetText, CaptureIn, FooterContent
+from archive.vocab import AssetRole, CaptureKind, MissingReason, Outcome
+from scraper.attachment_text import extract_text
 from scraper.encoding import decode
 from scraper.ids import article_id_from_url
 from scraper.parse import parse_article, parse_decoded, parser_version_for
@@ -36,8 +40,10 @@ from scraper.records import (
     FetchErrorKind,
     FetchResult,
     ParseError,
+    Requisite,
     header_value,
 )
+from scraper.requisites import css_requisites, page_requisites
 
 
 @dataclass
@@ -67,10 +73,13 @@ class _Verdict:
     error_detail: str | None = None
 
 
+_GONE_ON_404 = (CaptureKind.ARTICLE, CaptureKind.ASSET)
+
+
 def _classify(seen: _Seen, kind: CaptureKind, profile: SiteProfile, article_paths: tuple[str, ...] | list[str]) -> _Verdict:
     article_id = article_id_from_url(seen.url, article_paths) if kind == CaptureKind.ARTICLE else None
     status = seen.status
-    if kind == CaptureKind.ARTICLE and status in (404, 410) and seen.error in (None, FetchErrorKind.HTTP_STATUS):
+    if kind in _GONE_ON_404 and status in (404, 410) and seen.error in (None, FetchErrorKind.HTTP_STATUS):
         reason = MissingReason.HTTP_404 if status == 404 else MissingReason.HTTP_410
         return _Verdict(Outcome.MISSING, article_id, missing_reason=reason)
     if seen.error is not None:
@@ -186,7 +195,32 @@ def _apply(capture: CaptureIn, verdict: _Verdict, profile: SiteProfile) -> Captu
         capture.extractor = record.extractor
         capture.warnings = tuple(record.warnings)
         capture.parser_version = record.parser_version
+        capture.requisites = _refs(
+            page_requisites(
+                capture.body or b"", capture.final_url or capture.url, header_value(capture.headers, "Content-Type"),
+                attachments=[att.url for att in record.attachments],
+            )
+        )
+    elif capture.kind == CaptureKind.ASSET and verdict.outcome == Outcome.OK and capture.body:
+        _read_asset(capture)
     return capture
+
+
+def _refs(found: list[Requisite]) -> tuple[AssetRef, ...]:
+    return tuple(AssetRef(r.url, AssetRole(r.role.value)) for r in found)
+
+
+def _read_asset(capture: CaptureIn) -> None:
+    """A stylesheet's references, an attachment's text: what an asset's bytes say."""
+    body = capture.body or b""
+    content_type = (header_value(capture.headers, "Content-Type") or "").lower()
+    where = capture.final_url or capture.url
+    if "css" in content_type or where.lower().split("?", 1)[0].endswith(".css"):
+        capture.requisites = _refs(css_requisites(body, where, content_type or None))
+        return
+    found = extract_text(body)
+    if found is not None:
+        capture.asset_text = AssetText(found.text, found.error)
 
 
 def iso_utc(moment: datetime) -> str:
