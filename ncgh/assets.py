@@ -23,6 +23,7 @@ from archive.store import Archive
 from archive.vocab import AssetRole, WorkKind
 from ncgh.config import AssetsConfig
 from ncgh.pipeline import iso_utc
+from ncgh.schedule import SLACK_DAYS
 from scraper.fetch import Fetcher, FetchPolicy
 from scraper.records import FetchResult
 
@@ -57,7 +58,9 @@ class AssetWork:
         """Queue every asset never fetched and every one due for its recheck; returns how many."""
         if not self.cfg.enabled:
             return 0
-        before = iso_utc(now - timedelta(days=self.cfg.recheck_days))
+        # Shortened like the page intervals: a daily cron job whose start drifts by minutes still
+        # rechecks on the day it is due.
+        before = iso_utc(now - timedelta(days=max(self.cfg.recheck_days - SLACK_DAYS, 0)))
         due = due_assets(self.archive.conn, self.site, before, self.roles)
         first = [d for d in due if d.etag is None and d.last_modified is None]
         again = [d for d in due if d.etag is not None or d.last_modified is not None]

@@ -152,7 +152,7 @@ def attachment_text(path: str, title: str, rev: int) -> str:
     (`ncghatt` + article id + `x` + number), and the revision, so a replaced file has new text."""
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]  # e.g. 7187_1
     code = "ncghatt" + stem.replace("_", "x")
-    return f"{title}\n附件编号 {code} 第{rev}版\n请各基层工会认真组织, 按时报送。"
+    return f"{title}\n附件编号 {code} rev{rev} 第{rev}版\n请各基层工会认真组织, 按时报送。"
 
 
 def _zip(members: dict[str, str]) -> bytes:
