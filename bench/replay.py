@@ -68,15 +68,18 @@ class Pywb:
             if done.returncode != 0:
                 raise RuntimeError(f"wb-manager {' '.join(args)} failed: {done.stderr[-2000:]}")
         self.port = _free_port()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from pywb.apps.cli import wayback; wayback()", "-p", str(self.port),
-             "-b", "127.0.0.1", "-d", str(self.workdir)],
-            cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        # Its log goes to a file: pywb logs every request, and an unread pipe would stall it once full.
+        self.log = self.workdir / "pywb.log"
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", "from pywb.apps.cli import wayback; wayback()", "-p", str(self.port),
+                 "-b", "127.0.0.1", "-d", str(self.workdir)],
+                cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"pywb exited: {self.proc.stderr.read().decode()[-2000:] if self.proc.stderr else ''}")
+                raise RuntimeError(f"pywb exited: {self.log.read_text(errors='replace')[-2000:]}")
             try:
                 requests.get(f"http://127.0.0.1:{self.port}/", timeout=2)
                 return self
@@ -99,7 +102,7 @@ class Pywb:
 
     def get(self, timestamp: str, url: str) -> requests.Response:
         """The archived answer for `url` nearest `timestamp`, unrewritten (`id_` mode)."""
-        return requests.get(f"{self.url}/{timestamp}id_/{url}", timeout=30, allow_redirects=False)
+        return requests.get(f"{self.url}/{timestamp}id_/{url}", timeout=120, allow_redirects=False)
 
 
 @dataclass
