@@ -18,6 +18,7 @@ __all__ = ["ExtractedText", "extract_text"]
 TEXT_MAX_CHARS = 1_000_000
 MAX_PDF_PAGES = 300
 MAX_SHEET_CELLS = 200_000
+MAX_UNZIPPED = 200_000_000  # an Office file whose members would unpack to more is not read
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,12 @@ def _sniff(data: bytes) -> str | None:
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
         try:
-            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except zipfile.BadZipFile:
+            members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        except (zipfile.BadZipFile, ValueError, OSError):
             return None
+        if sum(m.file_size for m in members) > MAX_UNZIPPED:
+            return None  # a zip bomb, or a file far beyond any notice: no text, the bytes are kept
+        names = {m.filename for m in members}
         if "word/document.xml" in names:
             return "docx"
         if "xl/workbook.xml" in names:
