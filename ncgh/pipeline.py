@@ -16,8 +16,8 @@ Classification, in order:
   or with mostly undecodable text -> parse_error: never an edit;
 - otherwise ok, with the parsed content, views and footer.
 List, API and robots captures are stored as fetched (ok / fetch_error) without article parsing.
-Asset captures (ncgh/assets.py) are classified like list pages except that a final 404/410 is
-missing (the attachment is gone); a stylesheet's references and an attachment's text are read here,
+Asset captures (ncgh/assets.py) are classified like list pages except that a final 404/410, or an
+HTML page answering for a document URL (a soft 404), is missing (the attachment is gone); a stylesheet's references and an attachment's text are read here,
 so a reparse finds the same ones.
 """
 
@@ -43,7 +43,7 @@ from scraper.records import (
     Requisite,
     header_value,
 )
-from scraper.requisites import css_requisites, page_requisites
+from scraper.requisites import css_requisites, is_document_url, page_requisites
 
 
 @dataclass
@@ -91,6 +91,10 @@ def _classify(seen: _Seen, kind: CaptureKind, profile: SiteProfile, article_path
         return _Verdict(
             Outcome.FETCH_ERROR, article_id, error=FetchErrorKind.HTTP_STATUS, error_detail=detail
         )
+    if kind == CaptureKind.ASSET and _html_for_document(seen):
+        # A soft 404: the site's error or home page where a PDF or Word file was. The attachment is
+        # not there (never "changed" into a web page); the page's bytes are kept with the capture.
+        return _Verdict(Outcome.MISSING, None, missing_reason=MissingReason.NOT_EXIST_PAGE)
     if kind != CaptureKind.ARTICLE:
         return _Verdict(Outcome.OK, None)
     if seen.redirected and article_id_from_url(seen.final_url, article_paths) is None:
@@ -125,6 +129,11 @@ def _classify(seen: _Seen, kind: CaptureKind, profile: SiteProfile, article_path
         encoding=record.encoding or encoding,
         encoding_source=encoding_source,
     )
+
+
+def _html_for_document(seen: _Seen) -> bool:
+    content_type = (header_value(seen.headers, "Content-Type") or "").lower()
+    return "html" in content_type and is_document_url(seen.url)
 
 
 REPLACEMENT_SHARE = 0.02

@@ -20,7 +20,7 @@ from scraper.encoding import decode
 from scraper.hosts import join_link
 from scraper.records import Requisite, RequisiteRole
 
-__all__ = ["css_requisites", "page_requisites"]
+__all__ = ["css_requisites", "is_document_url", "page_requisites"]
 
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True, huge_tree=True)
 _DOC_EXT = re.compile(r"\.(?:docx?|xlsx?|pptx?|pdf|zip|rar|7z|wps|et|dps|csv|ofd)(?:$|[?#])", re.IGNORECASE)
@@ -30,6 +30,11 @@ _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+?)\1\s*\)""", re.IGNORECASE)
 _CSS_IMPORT = re.compile(r"""@import\s+(['"])([^'"]+)\1""", re.IGNORECASE)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 MAX_REQUISITES = 500  # a page naming more is hostile or broken: the first ones are kept
+
+
+def is_document_url(url: str) -> bool:
+    """The URL names a document (pdf, doc(x) ...) by its extension: an HTML answer there is no document."""
+    return bool(_DOC_EXT.search(url.split("#", 1)[0]))
 
 
 def _srcset(value: str) -> list[str]:
