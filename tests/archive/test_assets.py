@@ -140,3 +140,17 @@ def test_readable_path_stays_inside(url: str, path: str | None) -> None:
         assert rel.as_posix() == path
     else:
         assert rel.name.startswith("get_") and rel.name.endswith(".php")
+
+
+def test_changes_list_attachment_events_once_per_article_with_the_file(archive: Archive) -> None:
+    from archive.changes import changes
+    from archive.vocab import ChangeKind
+
+    archive.record_capture(capture(1001, 0, requisites=REFS))
+    archive.record_capture(capture(1002, 0, c=content(seed=2), requisites=REFS))
+    archive.record_capture(asset_capture(PDF, 0))
+    archive.record_capture(asset_capture(PDF, 1, status=404))
+    found = changes(archive.conn, kinds=(ChangeKind.ATTACHMENT_GONE,))
+    assert sorted(c.article_id for c in found) == [1001, 1002]
+    assert len({c.key for c in found}) == 2  # feed entry ids stay unique
+    assert all(c.diff == (f"attachment: {PDF}",) for c in found)
