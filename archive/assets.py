@@ -50,6 +50,9 @@ def ensure_asset(conn: sqlite3.Connection, site: str, ref: AssetRef, at: str) ->
     if row is not None:
         if row[1] == AssetRole.OTHER and ref.role != AssetRole.OTHER:  # fetched before a page named its use
             conn.execute("UPDATE assets SET role = ? WHERE id = ?", (AssetRole(ref.role), row[0]))
+        # Captures are recorded as they complete, not in capture-time order: first_seen is the earliest
+        # capture time, as a rebuild (a replay in time order) finds it.
+        conn.execute("UPDATE assets SET first_seen = ? WHERE id = ? AND first_seen > ?", (at, row[0], at))
         return int(row[0])
     cur = conn.execute(
         "INSERT INTO assets (site, url, role, first_seen) VALUES (?, ?, ?, ?)", (site, ref.url, AssetRole(ref.role), at)

@@ -14,7 +14,7 @@ from archive.output import ExportError
 from archive.search import search
 from archive.store import Archive
 from archive.vocab import AssetRole, CaptureKind
-from tests.support.archive import SITE, asset_capture, capture, content
+from tests.support.archive import SITE, asset_capture, at, capture, content
 
 PDF = "http://www.ncgh.org.cn/upload/files/1001_1.pdf"
 CSS = "http://www.ncgh.org.cn/static/css/common.css"
@@ -154,3 +154,10 @@ def test_changes_list_attachment_events_once_per_article_with_the_file(archive: 
     assert sorted(c.article_id for c in found) == [1001, 1002]
     assert len({c.key for c in found}) == 2  # feed entry ids stay unique
     assert all(c.diff == (f"attachment: {PDF}",) for c in found)
+
+
+def test_first_seen_is_the_earliest_capture_whatever_the_recording_order(archive: Archive) -> None:
+    # A crawl records captures as they complete: a later-fetched page may be recorded first.
+    archive.record_capture(capture(1002, 1, c=content(seed=2), requisites=REFS))
+    archive.record_capture(capture(1001, 0, requisites=REFS))
+    assert {u: f for u, f in q(archive, "SELECT url, first_seen FROM assets")} == {CSS: at(0), PDF: at(0)}
