@@ -14,7 +14,7 @@ from archive.output import ExportError
 from archive.search import search
 from archive.store import Archive
 from archive.vocab import AssetRole, CaptureKind
-from tests.support.archive import SITE, asset_capture, at, capture, content
+from tests.support.archive import SITE, asset_capture, capture, content
 
 PDF = "http://www.ncgh.org.cn/upload/files/1001_1.pdf"
 CSS = "http://www.ncgh.org.cn/static/css/common.css"
@@ -160,4 +160,6 @@ def test_first_seen_is_the_earliest_capture_whatever_the_recording_order(archive
     # A crawl records captures as they complete: a later-fetched page may be recorded first.
     archive.record_capture(capture(1002, 1, c=content(seed=2), requisites=REFS))
     archive.record_capture(capture(1001, 0, requisites=REFS))
-    assert {u: f for u, f in q(archive, "SELECT url, first_seen FROM assets")} == {CSS: at(0), PDF: at(0)}
+    day0 = q(archive, "SELECT fetched_at FROM captures WHERE article_id = 1001")[0][0]
+    assert day0 < q(archive, "SELECT fetched_at FROM captures WHERE article_id = 1002")[0][0]
+    assert {u: f for u, f in q(archive, "SELECT url, first_seen FROM assets")} == {CSS: day0, PDF: day0}
