@@ -22,6 +22,9 @@ class Outcome(StrEnum):
     MISSING = "missing"  # the article is not there (see MissingReason)
     PARSE_ERROR = "parse_error"  # 200 but no article could be parsed: never an edit
     FETCH_ERROR = "fetch_error"  # no usable response after retries (timeout, 5xx, too large...)
+    # A WAF's challenge, captcha or deny page instead of the site's answer: says nothing about the
+    # article (never missing, never a version, never a parse error, no step toward gone_after).
+    BLOCKED = "blocked"
 
 
 # The outcomes of a capture that shows the article is there (a view count may come with them).
@@ -91,6 +94,7 @@ class WorkKind(StrEnum):
     PROBE = "probe"  # id walk: an id nobody linked to; a miss is not recorded
     REVISIT = "revisit"  # a known article due under the revisit schedule
     ASSET = "asset"  # a page requisite or attachment: first fetch or a rare conditional recheck
+    SNAPSHOT = "snapshot"  # a known article recaptured by --mode snapshot (live or gone, due or not)
 
     @property
     def capture_kind(self) -> CaptureKind:
@@ -98,7 +102,7 @@ class WorkKind(StrEnum):
         return CaptureKind.ARTICLE if self in ARTICLE_WORK else CaptureKind(self.value)
 
 
-ARTICLE_WORK = (WorkKind.ARTICLE, WorkKind.PROBE, WorkKind.REVISIT)  # all captured as kind "article"
+ARTICLE_WORK = (WorkKind.ARTICLE, WorkKind.PROBE, WorkKind.REVISIT, WorkKind.SNAPSHOT)  # all captured as kind "article"
 DISCOVERY_WORK = (WorkKind.LIST, WorkKind.API, WorkKind.API_IDS)
 
 
@@ -109,6 +113,7 @@ class WorkState(StrEnum):
     DONE = "done"  # fetched and recorded (its capture is `capture_id`)
     FAILED = "failed"  # not recorded, or no usable answer: the next run tries it again
     MISSING = "missing"  # a probe that found no article: nothing recorded, nothing to retry
+    BLOCKED = "blocked"  # answered by a block page (its capture is recorded): fetched again by the next run
 
 
 class RunStatus(StrEnum):
@@ -125,9 +130,12 @@ class RunStatus(StrEnum):
     INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM; resumable like a crash
     UNREACHABLE = "unreachable"  # no answer at all from the site
     LOST = "lost"  # the site stopped answering during the run
+    # [blocks] stop_after answers in a row were block pages: the run stopped politely and stays open;
+    # the next crawl resumes it, its blocked items queued again.
+    BLOCKED = "blocked"
 
 
-OPEN_RUN_STATUSES = (RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.INTERRUPTED)
+OPEN_RUN_STATUSES = (RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.INTERRUPTED, RunStatus.BLOCKED)
 
 
 class RunMode(StrEnum):
@@ -135,6 +143,7 @@ class RunMode(StrEnum):
 
     INCREMENTAL = "incremental"  # lists and API newest first, until known articles; revisits due
     FULL = "full"  # every list page, the API id lists and the id walk
+    SNAPSHOT = "snapshot"  # incremental discovery, and every known article (live and gone) recaptured once
 
 
 class AssetRole(StrEnum):

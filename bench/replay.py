@@ -6,7 +6,7 @@ with the bytes the capture holds (a 304 capture: those of the 200 it repeats), a
 stylesheet, script and attachment the page references on its own host, and every image those
 stylesheets name, answers 200 there with bytes the archive holds for that URL.
 
-pywb is an optional dependency (the `replay` extra); `pywb_available()` says whether it can run.
+pywb is a test dependency (the `[test]` extra); `pywb_available()` says whether it can run here.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def pywb_available() -> str | None:
     try:
         import pywb  # noqa: F401
     except ImportError:
-        return "pywb is not installed (python3 -m pip install -e '.[replay]')"
+        return "pywb is not installed (python3 -m pip install -e '.[test]')"
     if shutil.which("wb-manager") is None and not _module_runs("pywb.manager.manager"):
         return "pywb's wb-manager is not on PATH"
     return None
