@@ -126,6 +126,13 @@ class BlocksConfig(BlockSettings):
 
 
 @dataclass(frozen=True)
+class CalibrateConfig(_Section):
+    sample: int = _key(integer(3, 100_000))  # article pages `ncgh calibrate` learns from
+    auto_after: int = _key(integer(0, 100_000))  # a crawl calibrates after this many article pages; 0 = never
+    drift_drop: float = _key(number(0, maximum=1))  # profile share this far below the previous runs' warns
+
+
+@dataclass(frozen=True)
 class AssetsConfig(_Section):
     enabled: bool = _key(boolean)  # fetch what new versions reference (ncgh/assets.py)
     max_bytes: int = _key(integer(1, 2**31))  # an asset larger than this is not kept (fetch_error too_large)
@@ -145,6 +152,7 @@ class Config:
     notify: NotifyConfig
     assets: AssetsConfig
     blocks: BlocksConfig
+    calibrate: CalibrateConfig
     source: str = DEFAULT_NAME  # which file the values came from (for messages)
 
     def to_json(self) -> str:
@@ -165,6 +173,7 @@ _SECTIONS: dict[str, type] = {
     "notify": NotifyConfig,
     "assets": AssetsConfig,
     "blocks": BlocksConfig,
+    "calibrate": CalibrateConfig,
 }
 
 

@@ -22,6 +22,7 @@ from scraper.encoding import Decoded, decode
 from scraper.header import normalise_space
 from scraper.htmltree import build_tree, page_body, text_lines, utf8_bytes
 from scraper.ids import article_id_from_url
+from scraper.learned_profile import LearnedProfile, prune
 from scraper.page_limits import check_page
 from scraper.profile import DEFAULT_PROFILE, CompiledProfile, SiteProfile, compile_profile, select_first
 from scraper.records import ArticleMissing, ArticleRecord, Extractor, ParseError, ParseWarning
@@ -161,8 +162,11 @@ def _find_parts(
     message = _missing_message(page_lines, profile.missing_patterns)
     # The fallback extractor works on lxml.html elements: parse again, into those (the same
     # bytes, so the same page lines).
+    tree = build_tree(data, html_elements=True)
+    if isinstance(profile, LearnedProfile):  # what repeats across the site's pages is never the article
+        prune(tree, profile.boilerplate)
     try:
-        found = fallback_parts(build_tree(data, html_elements=True), compiled, base, page_lines)
+        found = fallback_parts(tree, compiled, base, page_lines)
     except ParseError:
         if message is not None:
             raise ArticleMissing(f"page says the article does not exist: {message}") from None
