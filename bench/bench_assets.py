@@ -11,7 +11,7 @@ of the first crawl and of the daily crawls, asset requests apart. The ratio line
 daily (so most captures are 304s), exports the WARC and asks pywb (bench/replay.py) for every article
 capture with all its requisites: the share that replays fully (goal: all).
 
-    python3 bench/bench_assets.py [--articles 2000] [--days 30] [--replay 60] [--replay-days 5]
+    python3 bench/bench_assets.py [--articles 2000] [--days 30] [--parallel] [--replay 60] [--replay-days 5]
 """
 
 from __future__ import annotations
@@ -103,12 +103,20 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--replay", type=int, default=60, help="articles of the replay check (0: skip it)")
     ap.add_argument("--replay-days", type=int, default=5)
+    ap.add_argument("--parallel", action="store_true", help="crawl the two variants at once (two processes)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="ncgh-bench-assets-") as tmp:
         work = Path(tmp)
         if args.articles:
-            on = crawl_variant(True, args.articles, args.days, work)
-            off = crawl_variant(False, args.articles, args.days, work)
+            if args.parallel:
+                from concurrent.futures import ProcessPoolExecutor
+
+                with ProcessPoolExecutor(2) as pool:
+                    jobs = [pool.submit(crawl_variant, flag, args.articles, args.days, work) for flag in (True, False)]
+                    on, off = (job.result() for job in jobs)
+            else:
+                on = crawl_variant(True, args.articles, args.days, work)
+                off = crawl_variant(False, args.articles, args.days, work)
             mb = 1024 * 1024
             print(f"{args.articles} articles, first crawl then {args.days} daily crawls (shipped [revisit])")
             print(f"{'':28} {'assets on':>12} {'assets off':>12} {'on/off':>8}")
