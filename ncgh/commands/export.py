@@ -66,9 +66,12 @@ def command(fmt: str, output: str, article: str | None, versions: str | None, si
     if summary.removed_parts:
         click.echo(f"removed {summary.removed_parts} stale .part file(s) of killed exports of {where}", err=to_err)
     if fmt == ExportFormat.WARC:
-        detail = (f"{summary.responses} responses, {summary.revisits} revisits, {summary.requests} requests"
+        detail = (f"{summary.responses} responses, {summary.revisits} revisits"
+                  + (f" ({summary.not_modified} of them 304s)" if summary.not_modified else "")
+                  + f", {summary.requests} requests"
                   + (f", {summary.metadata} redirect notes" if summary.metadata else "")
-                  + (f"; {summary.skipped} captures without a response left out" if summary.skipped else ""))
+                  + (f"; {summary.skipped} captures left out (no response, or a 304 whose 200 is not in the file)"
+                     if summary.skipped else ""))
         click.echo(f"wrote {where}: {summary.rows} WARC records ({detail}), {summary.bytes} bytes", err=to_err)
     else:
         click.echo(f"wrote {where}: {summary.rows} rows, {summary.bytes} bytes", err=to_err)
