@@ -127,13 +127,16 @@ def _held(conn: sqlite3.Connection, url: str) -> set[str]:
 
 
 def check_replay(pywb: Pywb, db: Path, limit: int | None = None) -> ReplayReport:
-    """Ask pywb for every article capture (200 or 304) of the archive at `db`; see the module doc."""
+    """Ask pywb for every capture that shows an article (200 or 304) of the archive at `db`; see the
+    module doc. A 200 that was no article (an article URL redirected to the home page when deleted)
+    is left out: it is a capture of the home page, whose requisites are not fetched."""
     conn = sqlite3.connect(db)
     report = ReplayReport()
     try:
         rows = conn.execute(
             "SELECT id, ifnull(final_url, url), fetched_at, status, body_sha256 FROM captures"
-            " WHERE kind = 'article' AND status IN (200, 304) ORDER BY fetched_at, id"
+            " WHERE kind = 'article' AND status IN (200, 304) AND outcome IN ('ok', 'not_modified')"
+            " ORDER BY fetched_at, id"
             + (f" LIMIT {int(limit)}" if limit else "")
         ).fetchall()
         for capture_id, uri, fetched_at, status, sha in rows:
