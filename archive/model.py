@@ -94,6 +94,7 @@ class CaptureIn:
     footer: FooterContent | None = None
     run_id: int | None = None
     work_item_id: int | None = None  # the crawl queue row this capture completes (same transaction)
+    category: str | None = None  # the site section the page's breadcrumb names (derived, like content)
     # What the page (or, for an asset capture, the stylesheet) references: linked to the version it makes.
     requisites: tuple[AssetRef, ...] = ()
     asset_text: AssetText | None = None  # an asset capture's extracted text (attachments)

@@ -46,6 +46,11 @@ def rebase(url: str, base_url: str) -> str:
     return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
 
 
+def _category(own: int | None, page: int | None) -> int | None:
+    """An article's category: the one its list item names (the API's categoryId), else its page's."""
+    return own if own is not None else page
+
+
 @dataclass
 class PageOutcome:
     """What one list/API page added to the queue, and whether its category walk goes on."""
@@ -127,8 +132,11 @@ class Discovery:
                     items.append(WorkItem(self.ids_url(category), WorkKind.API_IDS, priority=PRIORITY_DISCOVERY))
         return items
 
-    def article_item(self, article_id: int, priority: int = PRIORITY_NEW, kind: WorkKind = WorkKind.ARTICLE) -> WorkItem:
-        return WorkItem(self.article_url(article_id), kind, article_id=article_id, priority=priority)
+    def article_item(self, article_id: int, priority: int = PRIORITY_NEW, kind: WorkKind = WorkKind.ARTICLE,
+                     category_id: int | None = None) -> WorkItem:
+        """The work item of an article; `category_id`: the category of the list/API page that showed it."""
+        return WorkItem(self.article_url(article_id), kind, article_id=article_id, priority=priority,
+                        category_id=category_id)
 
     # ---- the id walk ----
     def initial_probe_ceiling(self, all_ids: set[int]) -> int:
@@ -216,13 +224,13 @@ class Discovery:
             if ref.article_id in self.known:
                 streak += 1
                 if ref.article_id in self.gone:  # listed again: probably restored
-                    items.append(self.article_item(ref.article_id))
+                    items.append(self.article_item(ref.article_id, category_id=_category(ref.category_id, category)))
                 if self.mode != RunMode.FULL and streak >= limit:
                     stopped_by_known = True
             else:
                 streak = 0
                 new_ids.append(ref.article_id)
-                items.append(self.article_item(ref.article_id))
+                items.append(self.article_item(ref.article_id, category_id=_category(ref.category_id, category)))
         self._streak[key] = streak
         if extra:
             return self._capped(items, new_ids, extra)

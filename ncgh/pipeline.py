@@ -35,6 +35,7 @@ from archive.model import ArticleContent, AssetRef, AssetText, CaptureIn, Footer
 from archive.vocab import AssetRole, CaptureKind, MissingReason, Outcome
 from scraper.attachment_text import extract_text
 from scraper.blocks import DEFAULT_BLOCK_RULES, BlockRules, block_of
+from scraper.breadcrumb import breadcrumb_section
 from scraper.encoding import Decoded, decode
 from scraper.ids import article_id_from_url
 from scraper.parse import parse_article, parse_decoded, parser_version_for
@@ -77,6 +78,7 @@ class _Verdict:
     encoding_source: str | None = None
     error: str | None = None
     error_detail: str | None = None
+    section: str | None = None  # the page's breadcrumb (scraper.breadcrumb)
 
 
 _GONE_ON_404 = (CaptureKind.ARTICLE, CaptureKind.ASSET)
@@ -170,6 +172,7 @@ def _classify(
         record=record,
         encoding=record.encoding or encoding,
         encoding_source=encoding_source,
+        section=breadcrumb_section(decoded.text) if decoded else None,
     )
 
 
@@ -246,6 +249,7 @@ def _apply(capture: CaptureIn, verdict: _Verdict, profile: SiteProfile) -> Captu
         capture.extractor = record.extractor
         capture.warnings = tuple(record.warnings)
         capture.parser_version = record.parser_version
+        capture.category = verdict.section
         capture.requisites = _refs(
             page_requisites(
                 capture.body or b"", capture.final_url or capture.url, header_value(capture.headers, "Content-Type"),

@@ -243,6 +243,7 @@ def parse_api_list(body: bytes, url: str, article_paths: tuple[str, ...] = DEFAU
                 url=article_url(url, article_id, article_paths),
                 title=title.strip() if isinstance(title, str) and title.strip() else None,
                 published=published,
+                category_id=_as_int(item.get("categoryId")),
             )
         )
 

@@ -226,6 +226,7 @@ class ArticleLink:
     url: str
     title: str | None = None
     published: str | None = None  # ISO date when the list shows one
+    category_id: int | None = None  # the item's own category (the API's categoryId) when it names one
 
 
 @dataclass

@@ -366,3 +366,12 @@ def test_crawl_refuses_a_base_url_that_is_not_http(tmp_path, url):
     assert result.exit_code == 2
     assert f"--base-url must be an http:// or https:// URL, got {url!r}" in result.output
     assert not db.exists()
+
+
+def test_articles_found_on_a_list_carry_its_category_and_an_api_item_its_own():
+    d = disc()
+    listed = d.after_page(WorkKind.LIST, d.list_url(175, 1), page([9, 8]))
+    assert [(i.article_id, i.category_id) for i in listed.items] == [(9, 175), (8, 175)]
+    api = ListPage([ArticleLink(11, d.article_url(11), category_id=6), ArticleLink(12, d.article_url(12))], None)
+    found = d.after_page(WorkKind.API, d.api_url(3, 1), api)
+    assert [(i.article_id, i.category_id) for i in found.items] == [(11, 6), (12, 3)]
