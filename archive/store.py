@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive import assets as _assets
 from archive import captures as _captures
 from archive.articles import (
     BLANK_PARSE,
@@ -229,6 +230,8 @@ class Archive:
                 d.fail(c.parse_error or BLANK_PARSE)
         if c.kind == CaptureKind.ARTICLE and c.article_id is not None:
             derive_article(self.conn, self.gone_after, capture_id, c, at, d)
+        made = any(e[0] in (EventKind.NEW, EventKind.EDITED) for e in d.events)
+        _assets.derive_capture(self.conn, capture_id, c, at, d.shown_version if made else None)
         footer_version, footer_changed = record_footer(self.conn, capture_id, c, at)
         self.conn.execute(
             "UPDATE captures SET outcome = ?, missing_reason = ?, encoding = ?, encoding_source = ?,"
@@ -297,6 +300,7 @@ class Archive:
             for table in ("events", "versions", "footers", "article_urls", "articles"):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("INSERT INTO version_fts (version_fts) VALUES ('delete-all')")
+            _assets.clear_derived(conn)
             ids = [r[0] for r in conn.execute("SELECT id FROM captures ORDER BY fetched_at, id")]
             outcomes: dict[str, int] = {}
             for done, capture_id in enumerate(ids, 1):
@@ -323,6 +327,8 @@ class Archive:
                 merged.views = derived.views
                 merged.footer = derived.footer
                 merged.category = derived.category
+                merged.requisites = derived.requisites
+                merged.asset_text = derived.asset_text
                 _, outcome = self._derive(capture_id, merged, stored.fetched_at)
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
                 if progress is not None:

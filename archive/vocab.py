@@ -47,6 +47,7 @@ class CaptureKind(StrEnum):
     LIST = "list"  # an HTML list page
     API = "api"  # a JSON API list page
     API_IDS = "api_ids"  # a JSON API id list of a category
+    ASSET = "asset"  # an image, stylesheet, script, attachment or video a page references (archive/assets.py)
 
 
 class EventKind(StrEnum):
@@ -56,6 +57,14 @@ class EventKind(StrEnum):
     EDITED = "edited"  # a later version
     GONE = "gone"  # missing for `gone_after` captures in a row
     RESTORED = "restored"  # seen again after gone
+    ATTACHMENT_GONE = "attachment_gone"  # an attachment of the current version answered 404/410
+    ATTACHMENT_CHANGED = "attachment_changed"  # an attachment of the current version changed its bytes
+
+
+# The events about the article page itself (its versions and presence); the attachment events are
+# about a file the page links to and never change the article's status or version.
+PAGE_EVENTS = (EventKind.NEW, EventKind.EDITED, EventKind.GONE, EventKind.RESTORED)
+ATTACHMENT_EVENTS = (EventKind.ATTACHMENT_GONE, EventKind.ATTACHMENT_CHANGED)
 
 
 # What `ncgh changes`, its feed and the alerts list: every EventKind, and `footer` (a footers version
@@ -84,6 +93,7 @@ class WorkKind(StrEnum):
     ARTICLE = "article"  # an article to fetch: newly found, or a recheck
     PROBE = "probe"  # id walk: an id nobody linked to; a miss is not recorded
     REVISIT = "revisit"  # a known article due under the revisit schedule
+    ASSET = "asset"  # a page requisite or attachment: first fetch or a rare conditional recheck
     SNAPSHOT = "snapshot"  # a known article recaptured by --mode snapshot (live or gone, due or not)
 
     @property
@@ -134,6 +144,26 @@ class RunMode(StrEnum):
     INCREMENTAL = "incremental"  # lists and API newest first, until known articles; revisits due
     FULL = "full"  # every list page, the API id lists and the id walk
     SNAPSHOT = "snapshot"  # incremental discovery, and every known article (live and gone) recaptured once
+
+
+class AssetRole(StrEnum):
+    """How a page uses an asset (`assets.role`, `version_assets.role`); the scraper's RequisiteRole by value."""
+
+    IMAGE = "image"  # <img src/data-src/srcset>, or url(...) in a stylesheet
+    STYLESHEET = "stylesheet"  # <link rel=stylesheet>, @import
+    SCRIPT = "script"  # <script src>
+    ATTACHMENT = "attachment"  # a linked document (pdf, doc(x), xls(x), ppt, zip, rar, wps ...)
+    VIDEO = "video"  # <video>/<source>/<embed>: recorded; fetched only when [assets] download_videos
+    OTHER = "other"  # a font or anything else a stylesheet names
+
+
+class AssetState(StrEnum):
+    """Where an asset stands (`assets.state`); its bytes, once held, are never dropped."""
+
+    PENDING = "pending"  # referenced, never fetched (or only failed fetches so far)
+    HELD = "held"  # the last answer was 200/304: the bytes are in `bodies`
+    GONE = "gone"  # the last answer was 404/410 (bytes from before, if any, still held)
+    FAILED = "failed"  # the last fetch got no usable answer (too large, timeout ...)
 
 
 class BodyCodec(StrEnum):

@@ -142,6 +142,15 @@ class CalibrateConfig(_Section):
 
 
 @dataclass(frozen=True)
+class AssetsConfig(_Section):
+    enabled: bool = _key(boolean)  # fetch what new versions reference (ncgh/assets.py)
+    max_bytes: int = _key(integer(1, 2**31))  # an asset larger than this is not kept (fetch_error too_large)
+    recheck_days: float = _key(number(0, strict=True))  # held assets are asked again (conditionally) this often
+    download_videos: bool = _key(boolean)  # videos are recorded always, fetched only when true
+    video_max_bytes: int = _key(integer(1, 2**40))  # the cap for a video (its own: videos are large)
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig
     discovery: DiscoveryConfig
@@ -150,6 +159,7 @@ class Config:
     archive: ArchiveConfig
     revisit: RevisitConfig
     notify: NotifyConfig
+    assets: AssetsConfig
     blocks: BlocksConfig
     calibrate: CalibrateConfig
     source: str = DEFAULT_NAME  # which file the values came from (for messages)
@@ -170,6 +180,7 @@ _SECTIONS: dict[str, type] = {
     "archive": ArchiveConfig,
     "revisit": RevisitConfig,
     "notify": NotifyConfig,
+    "assets": AssetsConfig,
     "blocks": BlocksConfig,
     "calibrate": CalibrateConfig,
 }

@@ -26,6 +26,7 @@ from archive.model import CaptureIn, CaptureResult
 from archive.queue import WorkItem
 from archive.store import Archive
 from archive.vocab import DISCOVERY_WORK, ArticleStatus, Outcome, RunMode, RunStatus, WorkKind, WorkState
+from ncgh.assets import AssetWork
 from ncgh.auto_calibrate import AutoCalibration
 from ncgh.calibrate import active_profile
 from ncgh.config import Config, to_block_rules, to_fetch_policy
@@ -140,9 +141,11 @@ class _Crawl:
         self.disc = Discovery(self.cfg, self.base_url, self.mode, known, gone)
         self.all_ids = all_ids
         self.disc.probe_ceiling = self.disc.initial_probe_ceiling(all_ids)
-        if not fresh:
-            return 0
-        return plan_run(self.cfg, self.archive, self.disc, facts, run_id, self.mode, self.now, self.base_url)
+        policy = to_fetch_policy(self.cfg, self.base_url, delay=self.delay)
+        self.assets = AssetWork(self.cfg.assets, self.archive, self.site, policy)
+        queued = plan_run(self.cfg, self.archive, self.disc, facts, run_id, self.mode, self.now, self.base_url) if fresh else 0
+        # After the plan (an empty queue means "killed while planning"); on resuming too: idempotent.
+        return queued + self.assets.plan(run_id, self.now)
 
     # ---- worker thread ----
     def _work(self, fetcher: Fetcher, item: WorkItem, run_id: int) -> _Done:
@@ -152,7 +155,10 @@ class _Crawl:
             return _Done(item, None, None, crash=f"{type(exc).__name__}: {exc}")
 
     def _fetch_and_interpret(self, fetcher: Fetcher, item: WorkItem, run_id: int) -> _Done:
-        fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
+        if item.kind == WorkKind.ASSET:
+            fetch = self.assets.fetch(fetcher, item)
+        else:
+            fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
         capture = interpret(
             self.site, item.url, fetch, self.profile, self.paths, kind=WorkKind(item.kind).capture_kind, run_id=run_id,
             work_item_id=item.id, blocks=self.blocks,
@@ -230,6 +236,8 @@ class _Crawl:
         learned = self.auto.after(capture)
         if learned is not None:
             self.profile = learned  # the rest of the run parses with what its first pages taught
+        if self.assets.after_record(run_id, capture, result):
+            self._dirty = True
         self._complain(item, capture, fetch, action.complaint)
         self._report_change(capture, result, summary)
         self.reporter.done(item.url, capture.outcome)

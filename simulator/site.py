@@ -23,7 +23,7 @@ from simulator.templates import PageContext
 ARTICLE_RE = re.compile(r"^/(?:nczhghcms/)?article/(\d+)/?$")
 CATEGORY_RE = re.compile(r"^/nczhghcms/category/(\d+)/?$")
 IMAGE_RE = re.compile(r"^/nczhghcms/upload/images/(\d{6})/(\d+)_(\d+)(?:_r(\d+))?\.(jpg|png)$")
-FILE_RE = re.compile(r"^/nczhghcms/upload/files/(\d{6})/(\d+)_(\d+)\.(pdf|doc|xls)$")
+FILE_RE = re.compile(r"^/nczhghcms/upload/files/(\d{6})/(\d+)_(\d+)\.(pdf|docx?|xlsx?)$")
 VENDOR_PATH = "/plugin/gh/ghzx/pc_detail.php"
 API_LIST = "/nczhgh.interface/api/cms/article/list"
 API_IDS = "/nczhgh.interface/api/cms/article/getIdsList"
@@ -304,11 +304,19 @@ class SimSite:
     def _file(self, path: str, article_id: int) -> Response:
         a = self.state.articles.get(article_id)
         att = next((t for t in a.attachments if t.path == path), None) if a else None
-        if att is None:
+        if att is None or (att.deleted_day is not None and self.state.day >= att.deleted_day):
             return self.not_found()
         ext = path.rsplit(".", 1)[1]
-        maker = {"pdf": assets.pdf_bytes, "doc": assets.doc_bytes, "xls": assets.xls_bytes}[ext]
-        resp = self._static_response(maker(path, att.name), assets.CONTENT_TYPES[ext])
+        text = assets.attachment_text(path, att.name, att.rev)
+        if ext == "docx":
+            body = assets.docx_bytes(text)
+        elif ext == "xlsx":
+            body = assets.xlsx_bytes(text)
+        elif ext == "pdf":
+            body = assets.pdf_text_bytes(path, att.name, text)
+        else:
+            body = {"doc": assets.doc_bytes, "xls": assets.xls_bytes}[ext](path, text)
+        resp = self._static_response(body, assets.CONTENT_TYPES[ext])
         resp.headers.append(("Content-Disposition", "inline"))
         return resp
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 
 import pytest
@@ -156,7 +157,7 @@ def test_attachments_and_images_are_real_files(big_sim):
     truth = big_sim.truth(full=True)["articles"]
     atts = {x["url"].rsplit(".", 1)[1]: x["url"] for a in truth for x in a["attachments"]}
     imgs = {x["src"].rsplit(".", 1)[1]: x["src"] for a in truth for x in a["images"]}
-    assert set(atts) == {"pdf", "doc", "xls"} and set(imgs) == {"jpg", "png"}
+    assert set(atts) == {"pdf", "doc", "xls", "docx", "xlsx"} and set(imgs) == {"jpg", "png"}
     pdf = get(atts["pdf"])
     assert pdf.headers["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-1.4") and pdf.content.rstrip().endswith(b"%%EOF")
@@ -166,6 +167,23 @@ def test_attachments_and_images_are_real_files(big_sim):
     assert get(atts["doc"]).content.startswith(b"{\\rtf1")
     xls = get(atts["xls"])
     assert xls.headers["Content-Type"] == "application/vnd.ms-excel" and b"<Workbook" in xls.content
+    # The 2007+ files are real documents the archive's text readers open; every format carries the
+    # attachment's code word (found nowhere else on the site).
+    import docx
+    import openpyxl
+    from pypdf import PdfReader
+
+    for ext in ("docx", "xlsx", "pdf"):
+        resp = get(atts[ext])
+        code = "ncghatt" + atts[ext].rsplit("/", 1)[1].rsplit(".", 1)[0].replace("_", "x")
+        if ext == "docx":
+            text = "\n".join(p.text for p in docx.Document(io.BytesIO(resp.content)).paragraphs)
+        elif ext == "xlsx":
+            sheet = openpyxl.load_workbook(io.BytesIO(resp.content)).active
+            text = "\n".join(str(c.value) for row in sheet.iter_rows() for c in row)
+        else:
+            text = PdfReader(io.BytesIO(resp.content)).pages[0].extract_text()
+        assert code in text, (ext, text)
     png = get(imgs["png"])
     assert png.headers["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG\r\n\x1a\n")
     jpg = get(imgs["jpg"])
