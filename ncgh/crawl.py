@@ -36,14 +36,16 @@ from ncgh.crawl_summary import (
     conclude,
     run_stats,
 )
-from ncgh.discovery import Discovery
+from ncgh.discovery import Discovery, rebase
+from ncgh.discovery_read import PageRead, read_page
+from ncgh.hub_walk import depth_of
 from ncgh.lock import CrawlLock
 from ncgh.pipeline import interpret, iso_utc
 from ncgh.report import Reporter
+from ncgh.source_health import SourceHealth, end_of_run_health
 from ncgh.workers import DaemonPool
-from scraper.discover import IdList, parse_api_id_page, parse_api_list, parse_list_page
 from scraper.fetch import Fetcher
-from scraper.records import FetchErrorKind, FetchResult, ListPage, ParseError
+from scraper.records import FetchErrorKind, FetchResult
 
 __all__ = ["MODES", "run_crawl"]
 
@@ -69,8 +71,7 @@ class _Done:
     item: WorkItem
     fetch: FetchResult | None
     capture: CaptureIn | None
-    page: ListPage | None = None
-    ids: IdList | None = None
+    read: PageRead | None = None  # what a discovery page showed (ncgh.discovery_read)
     crash: str | None = None  # an unexpected exception while fetching or interpreting
 
 
@@ -79,6 +80,25 @@ def _stop_fetcher(fetcher: Fetcher) -> None:
     stop = getattr(fetcher, "stop", None)
     if callable(stop):
         stop()
+
+
+def _link_rules(fetcher: Fetcher, base_url: str) -> tuple[Callable[[str], bool], Callable[[str], list[str]]]:
+    """Whether a linked page may be read (an allowed host; robots.txt on the crawled host allows it),
+    and robots.txt's Sitemap lines; a test's stand-in fetcher without a policy follows everything."""
+    policy = getattr(fetcher, "policy", None)
+    if policy is None:
+        return (lambda url: True), (lambda url: [])
+
+    def follow(url: str) -> bool:
+        on_base = rebase(url, base_url)
+        if not policy.allows_url(url):
+            return False
+        return not policy.obey_robots or fetcher.robots_rules(on_base).allows(on_base, policy.user_agent)
+
+    def sitemaps(url: str) -> list[str]:
+        return fetcher.robots_rules(url).sitemaps() if policy.obey_robots else []
+
+    return follow, sitemaps
 
 
 def _now() -> datetime:
@@ -130,6 +150,7 @@ class _Crawl:
         known = {f.article_id for f in facts if f.first_seen < run_started_at}
         gone = {f.article_id for f in facts if f.status == ArticleStatus.GONE}
         self.disc = Discovery(self.cfg, self.base_url, self.mode, known, gone)
+        self.health = SourceHealth(self.mode, self.disc.sources)
         self.all_ids = all_ids
         self.disc.probe_ceiling = self.disc.initial_probe_ceiling(all_ids)
         if not fresh:
@@ -150,20 +171,10 @@ class _Crawl:
             work_item_id=item.id,
         )
         done = _Done(item, fetch, capture)
-        if item.kind in DISCOVERY_WORK and capture.outcome == Outcome.OK:
-            try:
-                if item.kind == WorkKind.LIST:
-                    done.page = parse_list_page(fetch.body, fetch.final_url, fetch.header("Content-Type"), self.paths)
-                elif item.kind == WorkKind.API:
-                    done.page = parse_api_list(fetch.body, fetch.final_url, self.paths)
-                else:
-                    done.ids = parse_api_id_page(fetch.body, fetch.final_url)
-            except ParseError as exc:
-                capture.outcome = Outcome.PARSE_ERROR
-                capture.parse_error = exc.reason
-            except Exception as exc:  # a discovery parser bug: record the page, keep crawling
-                capture.outcome = Outcome.PARSE_ERROR
-                capture.parse_error = f"list parser failed: {type(exc).__name__}: {exc}"
+        if item.kind in DISCOVERY_WORK:
+            follow, sitemaps = _link_rules(fetcher, self.base_url)
+            seed = item.kind == WorkKind.HUB and depth_of(item) == 0
+            done.read = read_page(WorkKind(item.kind), fetch, capture, self.paths, follow, sitemaps if seed else None)
         return done
 
     # ---- main thread ----
@@ -181,14 +192,26 @@ class _Crawl:
             self.responses += 1
             self.no_response_streak = 0
             self._say_unanswered()
+        read = done.read
+        if read is not None and (read.refused or read.absent):
+            self._ignore(item, read)
+            return
         children: list[WorkItem] = []
-        if done.page is not None or done.ids is not None:
-            outcome = self.disc.after_page(item.kind, item.url, done.page, done.ids)
+        action = action_for(item.kind, capture.outcome)
+        if read is not None and (read.page is not None or read.ids is not None):
+            outcome = self.disc.after_read(item, read)
             children += outcome.items
             children += self.disc.after_hits(outcome.new_ids, self.all_ids)
             if outcome.capped:
                 self.reporter.info(f"{item.url}: {outcome.reason}")
-        action = action_for(item.kind, capture.outcome)
+            if outcome.hub is not None:
+                h = outcome.hub
+                self.archive.hubs.record_visit(self.site, h.url, h.depth, capture.fetched_at, h.article_ids, h.new_ids)
+            found = [r.article_id for r in read.page.links] if read.page is not None else (read.ids.ids if read.ids else [])
+            self.health.page(WorkKind(item.kind), capture.outcome, found, outcome.new_ids)
+        else:
+            hit = [item.article_id] if action.probe_hit and capture.outcome != Outcome.PARSE_ERROR and item.article_id else []
+            self.health.page(WorkKind(item.kind), capture.outcome, hit, hit)
         if action.probe_hit:
             children += self.disc.after_hit(item.article_id or 0, self.all_ids)
         if children:
@@ -216,6 +239,26 @@ class _Crawl:
         self._complain(item, capture, fetch, action.complaint)
         self._report_change(capture, result, summary)
         self.reporter.done(item.url, capture.outcome)
+
+    def _ignore(self, item: WorkItem, read: PageRead) -> None:
+        """A discovery answer that is no page of its source: nothing recorded, no error line.
+
+        A refusal (HTTP 401/403, an API code other than 200) is said once and the source's other
+        pages are not asked this run; a hub's dead link or an absent sitemap is only counted (a root
+        that is not there counts as the hub walk's failure)."""
+        self.archive.queue.mark(item.id, WorkState.IGNORED)
+        kind = WorkKind(item.kind)
+        if read.refused:
+            if self.health.refuse(kind, read.refused):
+                self.reporter.warning(
+                    f"discovery source {self.health.source(kind)} needs a login: {item.url} answered {read.refused};"
+                    " its other pages are not asked this run, the other sources carry on"
+                )
+        elif kind == WorkKind.HUB and depth_of(item) == 0:
+            self.health.failed(kind)
+        else:
+            self.health.absent(kind)
+        self.reporter.done(item.url, WorkState.IGNORED)
 
     def _complain(self, item: WorkItem, capture: CaptureIn, fetch: FetchResult, complaint: Complaint | None) -> None:
         """The error line an outcome deserves, if any; a fetch without any answer before the site's
@@ -305,6 +348,9 @@ class _Crawl:
                         if not buffer:
                             break
                         item = buffer.popleft()
+                        if self.health.refused(WorkKind(item.kind)):  # its source needs a login this run
+                            self.archive.queue.mark(item.id, WorkState.IGNORED)
+                            continue
                         inflight[item.id] = pool.submit(self._work, fetcher, item, run_id)
                         self.requests += 1
                     if not inflight:
@@ -393,6 +439,7 @@ def run_crawl(
             setattr(summary, key, value)
         if hasattr(crawl, "disc"):
             add_discovery_counts(summary, crawl.disc)
+            end_of_run_health(archive, run_id, crawl.health, config.discovery.source_warn_after, summary, reporter)
         summary.elapsed = round(time.monotonic() - started, 3)
         summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
         conclude(summary, status, base, crawl.last_failure, crawl.no_response_streak)

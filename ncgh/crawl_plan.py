@@ -87,7 +87,7 @@ def plan_run(
     # Ids earlier full crawls found empty hold nothing but "this id did not exist then" (the run rows
     # keep the counts): forget them, keeping items with a capture and everything of this run.
     archive.queue.prune_probe_misses(run_id)
-    items = disc.seeds()
+    items = disc.seeds(archive.hubs.hubs(cfg.site.name))
     revisits = plan_revisits(facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone), archive.queue.first_finished_at())
     for r in revisits:
         item = disc.article_item(r.article_id, priority=r.priority, kind=WorkKind.REVISIT)
@@ -106,4 +106,6 @@ def plan_run(
         # Streamed into the queue (still one transaction), never held as a list.
         probes = disc.iter_probes({f.article_id for f in facts}, lo, disc.probe_ceiling)
         return archive.queue.enqueue(run_id, chain(items, probes))
+    # The frontier probe: the ids just above the highest seen (new articles no page links).
+    items += disc.frontier_probes({f.article_id for f in facts})
     return archive.queue.enqueue(run_id, items)

@@ -13,6 +13,7 @@ from archive.model import CaptureIn, CaptureResult
 from archive.store import Archive
 from archive.vocab import EventKind, RunStatus
 from ncgh.discovery import Discovery
+from ncgh.source_health import SourceReport
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -51,6 +52,11 @@ class CrawlSummary:
     skipped_ids: int = 0
     capped_pages: int = 0  # pages that showed more than [discovery] max_new_per_page articles to queue
     capped_ids: int = 0  # the articles those pages showed beyond it, left for the next run
+    # Each discovery source's health in this invocation (ncgh/source_health.py; table run_sources).
+    sources: list[SourceReport] = field(default_factory=list)
+    # Errors of sources failing `source_warn_after` runs in a row: warned about, not counted in the exit code.
+    source_errors_ignored: int = 0
+    warnings: list[str] = field(default_factory=list)
     started_at: str = ""
     finished_at: str = ""
     elapsed: float = 0.0
@@ -79,6 +85,10 @@ class CrawlSummary:
             text += f", {self.skipped_ids} ids out of range skipped"
         if self.capped_ids:
             text += f", {self.capped_ids} ids over max_new_per_page left for the next run ({self.capped_pages} pages)"
+        if self.sources:
+            text += ", sources: " + ", ".join(
+                f"{r.source} {r.status} ({r.found} ids, {r.new_ids} new, {r.failures} failed)" for r in self.sources
+            )
         if self.pending and self.status in (RunStatus.PAUSED, RunStatus.INTERRUPTED):
             text += f", {self.pending} left for the next crawl"
         text += f" ({self.elapsed:.1f}s)"
@@ -109,7 +119,7 @@ def conclude(summary: CrawlSummary, status: RunStatus, base_url: str, last_failu
         summary.exit_code = EXIT_INTERRUPTED
         summary.message = "interrupted; the next crawl resumes this run"
     else:
-        summary.exit_code = EXIT_ERRORS if summary.errors else EXIT_OK
+        summary.exit_code = EXIT_ERRORS if summary.errors > summary.source_errors_ignored else EXIT_OK
         if status == RunStatus.PAUSED:
             summary.message = "--max-requests reached; the next crawl resumes this run"
     if status == RunStatus.LOST:

@@ -187,6 +187,9 @@ class ArticleLink:
     url: str
     title: str | None = None
     published: str | None = None  # ISO date when the list shows one
+    # The site's category the link was listed under, when the source says (an API item's categoryId,
+    # a list template's {category}); None for hubs and sitemaps, which do not say.
+    category: int | None = None
 
 
 @dataclass

@@ -13,6 +13,7 @@ from simulator.faults import parse_faults
 
 ENCODINGS = ("utf-8", "gbk")
 LIES = ("none", "header", "meta")
+LIST_SHAPES = ("query", "path")  # simulator.templates.LIST_PATH_SHAPES
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,12 @@ class SimConfig(TimelineParams):
     # Initial article ids (the real site's bands, scaled into it). None: REAL_ID_RANGE, widened when
     # the corpus needs more than that room for 10 ids per article.
     id_range: tuple[int, int] | None = None
+    # The list pages' URL shape: "query" (/nczhghcms/category/3?pageNum=2) or "path"
+    # (/nczhghcms/list/3_2.html); the other shape answers 404.
+    list_shape: str = "query"
+    # The JSON API refuses every request as the real one may without a token: HTTP 200 with
+    # {"code": 401, "msg": "请先登录"}.
+    api_login: bool = False
 
     def __post_init__(self) -> None:
         if self.articles < 1:
@@ -41,6 +48,8 @@ class SimConfig(TimelineParams):
         if enc not in ENCODINGS:
             raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}, got {self.encoding!r}")
         object.__setattr__(self, "encoding", enc)
+        if self.list_shape not in LIST_SHAPES:
+            raise ValueError(f"list_shape must be one of {', '.join(LIST_SHAPES)}, got {self.list_shape!r}")
         if self.lie not in LIES:
             raise ValueError(f"lie must be one of {', '.join(LIES)}, got {self.lie!r}")
         parse_faults(self.faults)  # raises ValueError naming the bad part

@@ -7,7 +7,7 @@ import threading
 
 import click
 
-from simulator.config import ENCODINGS, LIES, SimConfig  # the options' defaults are SimConfig's
+from simulator.config import ENCODINGS, LIES, LIST_SHAPES, SimConfig  # the options' defaults are SimConfig's
 
 
 @click.command(name="sim")
@@ -30,16 +30,21 @@ from simulator.config import ENCODINGS, LIES, SimConfig  # the options' defaults
 @click.option("--id-range", default=None, type=(int, int), metavar="LOW HIGH",
               help="Initial article ids (the real site's bands scaled into it); room for 10 ids per article. "
                    "Default: 800 26500, widened for more than 2,560 articles.")
+@click.option("--list-shape", default=SimConfig.list_shape, show_default=True, type=click.Choice(LIST_SHAPES),
+              help="URL shape of the list pages: query (/nczhghcms/category/3?pageNum=2) or path "
+                   "(/nczhghcms/list/3_2.html).")
+@click.option("--api-login", is_flag=True, help="Make the JSON API refuse every request ({\"code\": 401, \"msg\": \"请先登录\"}).")
 def command(host: str, port: int, articles: int, seed: int, day: int, encoding: str, faults: str | None,
             no_charset_header: bool, no_meta_charset: bool, lie: str, fault_timeout: float,
-            id_range: tuple[int, int] | None) -> None:
+            id_range: tuple[int, int] | None, list_shape: str, api_login: bool) -> None:
     """Run the local site simulator over HTTP (see docs/simulator.md)."""
     from simulator import SimServer
 
     try:
         config = SimConfig(articles=articles, seed=seed, day=day, encoding=encoding, faults=faults,
                            charset_header=not no_charset_header, meta_charset=not no_meta_charset, lie=lie,
-                           fault_timeout_seconds=fault_timeout, id_range=id_range)
+                           fault_timeout_seconds=fault_timeout, id_range=id_range, list_shape=list_shape,
+                           api_login=api_login)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     try:
