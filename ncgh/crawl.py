@@ -36,8 +36,8 @@ from ncgh.crawl_summary import (
     conclude,
     run_stats,
 )
-from ncgh.discovery import Discovery, rebase
-from ncgh.discovery_read import PageRead, read_page
+from ncgh.discovery import Discovery
+from ncgh.discovery_read import PageRead, ignore_answer, link_rules, read_page
 from ncgh.hub_walk import depth_of
 from ncgh.lock import CrawlLock
 from ncgh.pipeline import interpret, iso_utc
@@ -80,25 +80,6 @@ def _stop_fetcher(fetcher: Fetcher) -> None:
     stop = getattr(fetcher, "stop", None)
     if callable(stop):
         stop()
-
-
-def _link_rules(fetcher: Fetcher, base_url: str) -> tuple[Callable[[str], bool], Callable[[str], list[str]]]:
-    """Whether a linked page may be read (an allowed host; robots.txt on the crawled host allows it),
-    and robots.txt's Sitemap lines; a test's stand-in fetcher without a policy follows everything."""
-    policy = getattr(fetcher, "policy", None)
-    if policy is None:
-        return (lambda url: True), (lambda url: [])
-
-    def follow(url: str) -> bool:
-        on_base = rebase(url, base_url)
-        if not policy.allows_url(url):
-            return False
-        return not policy.obey_robots or fetcher.robots_rules(on_base).allows(on_base, policy.user_agent)
-
-    def sitemaps(url: str) -> list[str]:
-        return fetcher.robots_rules(url).sitemaps() if policy.obey_robots else []
-
-    return follow, sitemaps
 
 
 def _now() -> datetime:
@@ -172,7 +153,7 @@ class _Crawl:
         )
         done = _Done(item, fetch, capture)
         if item.kind in DISCOVERY_WORK:
-            follow, sitemaps = _link_rules(fetcher, self.base_url)
+            follow, sitemaps = link_rules(fetcher, self.base_url)
             seed = item.kind == WorkKind.HUB and depth_of(item) == 0
             done.read = read_page(WorkKind(item.kind), fetch, capture, self.paths, follow, sitemaps if seed else None)
         return done
@@ -194,7 +175,7 @@ class _Crawl:
             self._say_unanswered()
         read = done.read
         if read is not None and (read.refused or read.absent):
-            self._ignore(item, read)
+            ignore_answer(self.archive.queue, self.health, self.reporter, item, read)
             return
         children: list[WorkItem] = []
         action = action_for(item.kind, capture.outcome)
@@ -239,26 +220,6 @@ class _Crawl:
         self._complain(item, capture, fetch, action.complaint)
         self._report_change(capture, result, summary)
         self.reporter.done(item.url, capture.outcome)
-
-    def _ignore(self, item: WorkItem, read: PageRead) -> None:
-        """A discovery answer that is no page of its source: nothing recorded, no error line.
-
-        A refusal (HTTP 401/403, an API code other than 200) is said once and the source's other
-        pages are not asked this run; a hub's dead link or an absent sitemap is only counted (a root
-        that is not there counts as the hub walk's failure)."""
-        self.archive.queue.mark(item.id, WorkState.IGNORED)
-        kind = WorkKind(item.kind)
-        if read.refused:
-            if self.health.refuse(kind, read.refused):
-                self.reporter.warning(
-                    f"discovery source {self.health.source(kind)} needs a login: {item.url} answered {read.refused};"
-                    " its other pages are not asked this run, the other sources carry on"
-                )
-        elif kind == WorkKind.HUB and depth_of(item) == 0:
-            self.health.failed(kind)
-        else:
-            self.health.absent(kind)
-        self.reporter.done(item.url, WorkState.IGNORED)
 
     def _complain(self, item: WorkItem, capture: CaptureIn, fetch: FetchResult, complaint: Complaint | None) -> None:
         """The error line an outcome deserves, if any; a fetch without any answer before the site's

@@ -18,7 +18,8 @@ from archive.queue import ArticleState, WorkItem
 from archive.store import Archive
 from archive.vocab import ArticleStatus, RunMode, WorkKind
 from ncgh.config import Config
-from ncgh.discovery import Discovery, rebase
+from ncgh.discovery import Discovery
+from ncgh.discovery_read import rebase
 from ncgh.pipeline import iso_utc
 from ncgh.report import Reporter
 from ncgh.schedule import GONE_RECHECK, PRIORITY, plan_revisits

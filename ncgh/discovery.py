@@ -20,13 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from archive.hubs import Hub
 from archive.queue import WorkItem
 from archive.vocab import HUB_WORK, RunMode, WorkKind
 from ncgh.config import Config, DiscoverySource, IdsAnswer
-from ncgh.discovery_read import PageRead
+from ncgh.discovery_read import PageRead, rebase
 from ncgh.hub_walk import PRIORITY_DISCOVERY, HubVisit, HubWalk
 from scraper.discover import IdList, article_url
 from scraper.hosts import join_link
@@ -44,12 +44,6 @@ def _template_regex(template: str) -> re.Pattern[str]:
     for i, part in enumerate(parts):
         pattern += re.escape(part) if i % 2 == 0 else rf"(?P<{part}>\d+)"
     return re.compile(pattern)
-
-
-def rebase(url: str, base_url: str) -> str:
-    """The same path and query on `base_url`'s scheme and host (the fragment is never fetched)."""
-    parts, base = urlsplit(url), urlsplit(base_url)
-    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
 
 
 @dataclass

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
 
 from archive.model import CaptureIn
-from archive.vocab import HUB_WORK, Outcome, WorkKind
+from archive.queue import WorkItem, WorkQueue
+from archive.vocab import HUB_WORK, Outcome, WorkKind, WorkState
+from ncgh.hub_walk import depth_of
 from scraper.discover import ApiRefused, IdList, parse_api_id_page, parse_api_list, parse_list_page
 from scraper.hubs import parse_hub_page, parse_sitemap
 from scraper.records import FetchResult, ListPage, ParseError
+
+if TYPE_CHECKING:
+    from ncgh.report import Reporter
+    from ncgh.source_health import SourceHealth
+    from scraper.fetch import Fetcher
 
 REFUSING = (401, 403)  # an API answer with this status refuses: the source needs a login
 
@@ -86,3 +95,49 @@ def read_page(
         capture.outcome = Outcome.PARSE_ERROR
         capture.parse_error = f"list parser failed: {type(exc).__name__}: {exc}"
     return read
+
+
+def ignore_answer(queue: WorkQueue, health: SourceHealth, reporter: Reporter, item: WorkItem, read: PageRead) -> None:
+    """A discovery answer that is no page of its source: nothing recorded, no error line.
+
+    A refusal (HTTP 401/403, an API code other than 200) is said once and the source's other pages
+    are not asked this run; a hub's dead link or an absent sitemap is only counted (a root that is
+    not there counts as the hub walk's failure)."""
+    queue.mark(item.id, WorkState.IGNORED)
+    kind = WorkKind(item.kind)
+    if read.refused:
+        if health.refuse(kind, read.refused):
+            reporter.warning(
+                f"discovery source {health.source(kind)} needs a login: {item.url} answered {read.refused};"
+                " its other pages are not asked this run, the other sources carry on"
+            )
+    elif kind == WorkKind.HUB and depth_of(item) == 0:
+        health.failed(kind)
+    else:
+        health.absent(kind)
+    reporter.done(item.url, WorkState.IGNORED)
+
+
+def link_rules(fetcher: Fetcher, base_url: str) -> tuple[Callable[[str], bool], Callable[[str], list[str]]]:
+    """Whether a linked page may be read (an allowed host; robots.txt on the crawled host allows it),
+    and robots.txt's Sitemap lines; a test's stand-in fetcher without a policy follows everything."""
+    policy = getattr(fetcher, "policy", None)
+    if policy is None:
+        return (lambda url: True), (lambda url: [])
+
+    def follow(url: str) -> bool:
+        on_base = rebase(url, base_url)
+        if not policy.allows_url(url):
+            return False
+        return not policy.obey_robots or fetcher.robots_rules(on_base).allows(on_base, policy.user_agent)
+
+    def sitemaps(url: str) -> list[str]:
+        return fetcher.robots_rules(url).sitemaps() if policy.obey_robots else []
+
+    return follow, sitemaps
+
+
+def rebase(url: str, base_url: str) -> str:
+    """The same path and query on `base_url`'s scheme and host (the fragment is never fetched)."""
+    parts, base = urlsplit(url), urlsplit(base_url)
+    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
