@@ -74,6 +74,10 @@ class Discovery:
     # Pages that showed more than `max_new_per_page` articles to queue, and the articles left over.
     capped_pages: int = 0
     capped_ids: int = 0
+    # Ids some discovery page already showed in this invocation: seen again (a sidebar of today's
+    # newest on every page of every list), they count as known for the stop rule, or no list's walk
+    # would stop on a day with new articles.
+    _listed: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         d = self.cfg.discovery
@@ -302,6 +306,12 @@ class Discovery:
             if (ref.article_id not in self.known or ref.article_id in self.gone) and len(items) >= cap:
                 extra += 1  # counted, not queued: one page must not queue unbounded work
                 continue
+            if ref.article_id in self._listed and ref.article_id not in self.known:
+                streak += 1  # already queued from another page of this run
+                if self.mode != RunMode.FULL and streak >= limit:
+                    stopped_by_known = True
+                continue
+            self._listed.add(ref.article_id)
             if ref.article_id in self.known:
                 streak += 1
                 if ref.article_id in self.gone:  # listed again: probably restored

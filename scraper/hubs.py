@@ -39,7 +39,8 @@ _NOT_A_PAGE = re.compile(
 @dataclass
 class HubPage:
     """What one page shows: article links (page order, each id once), its next page, and the other
-    http(s) pages it links (absolute, without fragment, each once, page order; not yet scoped)."""
+    http(s) pages it links (absolute, without fragment, each once, page order; not yet scoped; not
+    this list's own other pages, which its next links reach)."""
 
     links: list[ArticleLink]
     next_url: str | None
@@ -88,6 +89,15 @@ def _date_near(a: etree._Element) -> str | None:
 def _shape(url: str) -> str:
     """The URL with every run of digits replaced: two pages of one list share a shape."""
     return _DIGITS.sub("#", url)
+
+
+def _sibling(a: str, b: str) -> bool:
+    """True when two URLs are pages of one list: the same shape, digits differing only in the last
+    run (`/list/3_2.html` and `/list/3_9.html`; not `/category/3?p=1` and `/category/174?p=1`)."""
+    if _shape(a) != _shape(b):
+        return False
+    da, db = _DIGITS.findall(a), _DIGITS.findall(b)
+    return bool(da) and da[:-1] == db[:-1]
 
 
 def _next_link(root: lxml.html.HtmlElement, url: str, anchors: list[tuple[etree._Element, str]]) -> str | None:
@@ -143,7 +153,8 @@ def parse_hub_page(
                 links.append(ArticleLink(article_id=article_id, url=href, title=title, published=_date_near(a)))
             continue
         anchors.append((a, href))
-        if href not in seen_pages and not _NOT_A_PAGE.search(urlsplit(href).path):
+        # The list's own other pages (首页, 尾页, page numbers) are reached through its next links.
+        if href not in seen_pages and not _NOT_A_PAGE.search(urlsplit(href).path) and not _sibling(href, url):
             seen_pages.add(href)
             pages.append(href)
     return HubPage(links=links, next_url=_next_link(root, url, anchors), page_links=pages, skipped_ids=skipped)

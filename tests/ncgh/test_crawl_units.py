@@ -413,3 +413,17 @@ def test_crawl_refuses_a_base_url_that_is_not_http(tmp_path, url):
     assert result.exit_code == 2
     assert f"--base-url must be an http:// or https:// URL, got {url!r}" in result.output
     assert not db.exists()
+
+
+def test_ids_another_page_showed_this_run_count_as_known_for_the_stop_rule():
+    """A sidebar of today's newest articles on every page must not keep every list walking."""
+    d = disc(known={1, 2, 3})
+    first = d.after_page(WorkKind.LIST, d.list_url(3, 1), page([50, 51, 1], d.list_url(3, 2)))
+    assert first.new_ids == [50, 51] and not first.stopped
+    # page 2 shows one known article and the same two new ones (the sidebar): three in a row
+    second = d.after_page(WorkKind.LIST, d.list_url(3, 2), page([2, 50, 51], d.list_url(3, 3)))
+    assert second.stopped and second.new_ids == [] and second.items == []
+    # a full crawl never stops on it
+    f = disc("full", known={1, 2, 3})
+    f.after_page(WorkKind.LIST, f.list_url(3, 1), page([50, 51, 1], f.list_url(3, 2)))
+    assert not f.after_page(WorkKind.LIST, f.list_url(3, 2), page([2, 50, 51], f.list_url(3, 3))).stopped

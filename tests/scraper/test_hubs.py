@@ -100,3 +100,13 @@ def test_hostile_pages_give_a_page_or_a_parse_error(body: bytes) -> None:
         except ParseError:
             continue
         assert all(r.article_id >= 1 for r in page.links)
+
+
+def test_a_lists_own_other_pages_are_not_other_pages() -> None:
+    url = "http://h/nczhghcms/list/3_2.html"
+    page = parse_hub_page(_page(
+        '<a href="/nczhghcms/list/3_1.html">首页</a><a href="/nczhghcms/list/3_9.html">尾页</a>'
+        '<a href="/nczhghcms/list/174_1.html">基层</a><a href="/nczhghcms/list/3_3.html">下一页</a>'
+    ), url)
+    assert page.page_links == ["http://h/nczhghcms/list/174_1.html"]
+    assert page.next_url == "http://h/nczhghcms/list/3_3.html"
