@@ -88,7 +88,8 @@ def plan_run(
     # Ids earlier full crawls found empty hold nothing but "this id did not exist then" (the run rows
     # keep the counts): forget them, keeping items with a capture and everything of this run.
     archive.queue.prune_probe_misses(run_id)
-    items = disc.seeds(archive.hubs.hubs(cfg.site.name))
+    # The stored hubs, those that last showed a new article first, at most hub_pages of them.
+    items = disc.seeds(archive.hubs.hubs(cfg.site.name, limit=cfg.discovery.hub_pages))
     revisits = plan_revisits(facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone), archive.queue.first_finished_at())
     for r in revisits:
         item = disc.article_item(r.article_id, priority=r.priority, kind=WorkKind.REVISIT)
