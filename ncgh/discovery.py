@@ -200,7 +200,7 @@ class Discovery:
         d = self.cfg.discovery
         if self.mode == RunMode.FULL:
             gap = d.id_gap_tolerance
-        elif DiscoverySource.FRONTIER in self.sources and self.probe_ceiling:
+        elif DiscoverySource.FRONTIER in self.sources and self.probe_ceiling and d.frontier_window:
             gap = d.frontier_window  # the frontier probe goes on past what it (or a page) found
         else:
             return []

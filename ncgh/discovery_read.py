@@ -108,7 +108,7 @@ def ignore_answer(queue: WorkQueue, health: SourceHealth, reporter: Reporter, it
     if read.refused:
         if health.refuse(kind, read.refused):
             reporter.warning(
-                f"discovery source {health.source(kind)} needs a login: {item.url} answered {read.refused};"
+                f"discovery source {health.source(kind)} needs a login: {item.url} refused ({read.refused});"
                 " its other pages are not asked this run, the other sources carry on"
             )
     elif kind == WorkKind.HUB and depth_of(item) == 0:
