@@ -132,6 +132,7 @@ class _Crawl:
         gone = {f.article_id for f in facts if f.status == ArticleStatus.GONE}
         self.disc = Discovery(self.cfg, self.base_url, self.mode, known, gone)
         self.health = SourceHealth(self.mode, self.disc.sources)
+        self.stored_hubs = {h.url for h in self.archive.hubs.hubs(self.site)}  # seeds like the roots
         self.all_ids = all_ids
         self.disc.probe_ceiling = self.disc.initial_probe_ceiling(all_ids)
         if not fresh:
@@ -155,7 +156,9 @@ class _Crawl:
         if item.kind in DISCOVERY_WORK:
             follow, sitemaps = link_rules(fetcher, self.base_url)
             seed = item.kind == WorkKind.HUB and depth_of(item) == 0
-            done.read = read_page(WorkKind(item.kind), fetch, capture, self.paths, follow, sitemaps if seed else None)
+            linked = item.kind == WorkKind.HUB and not seed and item.url not in self.stored_hubs
+            done.read = read_page(WorkKind(item.kind), fetch, capture, self.paths, follow, sitemaps if seed else None,
+                                  linked)
         return done
 
     # ---- main thread ----

@@ -37,7 +37,9 @@ class PageRead:
     links: list[str] = field(default_factory=list)  # other pages to read (hubs), in scope and allowed
     sitemaps: list[str] = field(default_factory=list)  # further sitemaps (an index, robots.txt lines)
     refused: str | None = None  # the source refused this run (needs_login): nothing is recorded
-    absent: bool = False  # 404/410 of a hub or sitemap page: nothing recorded, no error
+    # Nothing to read and nothing to record, no error: a hub or sitemap answering 404/410, and any
+    # failure of a page a hub merely linked (a dead link, a redirect off the site, a download).
+    absent: bool = False
 
 
 def read_page(
@@ -47,11 +49,13 @@ def read_page(
     article_paths: tuple[str, ...],
     follow: Callable[[str], bool],
     robots_sitemaps: Callable[[str], list[str]] | None = None,
+    linked: bool = False,
 ) -> PageRead:
     """Parse a discovery page whose capture is `capture` (a parse failure turns it into a parse error).
 
     `follow(url)` says whether a linked page may be read (allowed host, robots.txt); `robots_sitemaps`,
-    given for a seed, lists robots.txt's `Sitemap:` lines.
+    given for a seed, lists robots.txt's `Sitemap:` lines. `linked`: a hub page found by a link, not
+    a seed (a root, a stored hub): its failures are the site's dead links, not ours to report.
     """
     read = PageRead()
     if kind in (WorkKind.API, WorkKind.API_IDS) and fetch.status in REFUSING:
@@ -61,6 +65,7 @@ def read_page(
         read.absent = True
         return read
     if capture.outcome != Outcome.OK:
+        read.absent = linked
         return read
     ctype = (fetch.header("Content-Type") or "").lower()
     if kind in HUB_WORK and ctype and not any(t in ctype for t in ("html", "xml", "text/plain")):
@@ -91,6 +96,7 @@ def read_page(
     except ParseError as exc:
         capture.outcome = Outcome.PARSE_ERROR
         capture.parse_error = exc.reason
+        read.absent = linked
     except Exception as exc:  # a discovery parser bug: record the page, keep crawling
         capture.outcome = Outcome.PARSE_ERROR
         capture.parse_error = f"list parser failed: {type(exc).__name__}: {exc}"

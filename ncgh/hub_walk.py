@@ -51,6 +51,7 @@ class HubWalk:
     depth_limit: int
     budget: int
     _chain: dict[str, tuple[str, int]] = field(default_factory=dict)  # next page URL -> (hub URL, page)
+    _offered: set[str] = field(default_factory=set)  # pages queued by this invocation (a menu on every page counts once)
 
     def item(self, url: str, depth: int, kind: WorkKind = WorkKind.HUB) -> WorkItem:
         return WorkItem(self.disc.on_base(url), kind, priority=PRIORITY_DISCOVERY - depth)
@@ -59,6 +60,7 @@ class HubWalk:
         """The roots (depth 0), the stored hubs (newest-first, at their depth), /sitemap.xml."""
         items = [self.item(self.disc.url(r), 0) for r in roots]
         items += [self.item(h.url, min(h.depth, self.depth_limit)) for h in stored]
+        self._offered.update(i.url for i in items)
         if sitemap:
             items.append(WorkItem(self.disc.url(SITEMAP_PATH), WorkKind.SITEMAP, priority=PRIORITY_DISCOVERY))
         return items
@@ -69,10 +71,14 @@ class HubWalk:
             return []
         out = []
         for url in links:
+            item = self.item(url, depth + 1)
+            if item.url in self._offered:
+                continue
             if self.budget <= 0:
                 break
             self.budget -= 1
-            out.append(self.item(url, depth + 1))
+            self._offered.add(item.url)
+            out.append(item)
         return out
 
     def after_hub(

@@ -243,14 +243,13 @@ def parse_api_list(body: bytes, url: str, article_paths: tuple[str, ...] = DEFAU
                 if value:
                     published = value.day
                     break
-        category = _as_int(item.get("categoryId"))
         links.append(
             ArticleLink(
                 article_id=article_id,
                 url=article_url(url, article_id, article_paths),
                 title=title.strip() if isinstance(title, str) and title.strip() else None,
                 published=published,
-                category=category if category is not None else _query_int(url, "categoryId"),
+                category_id=_as_int(item.get("categoryId")),
             )
         )
 

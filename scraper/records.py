@@ -187,9 +187,7 @@ class ArticleLink:
     url: str
     title: str | None = None
     published: str | None = None  # ISO date when the list shows one
-    # The site's category the link was listed under, when the source says (an API item's categoryId,
-    # a list template's {category}); None for hubs and sitemaps, which do not say.
-    category: int | None = None
+    category_id: int | None = None  # the item's own category (the API's categoryId) when it names one
 
 
 @dataclass

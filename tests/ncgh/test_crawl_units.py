@@ -427,3 +427,21 @@ def test_ids_another_page_showed_this_run_count_as_known_for_the_stop_rule():
     f = disc("full", known={1, 2, 3})
     f.after_page(WorkKind.LIST, f.list_url(3, 1), page([50, 51, 1], f.list_url(3, 2)))
     assert not f.after_page(WorkKind.LIST, f.list_url(3, 2), page([2, 50, 51], f.list_url(3, 3))).stopped
+
+
+def test_hub_walk_is_breadth_first_within_depth_and_budget_counting_each_page_once():
+    d = disc(list_url_template="", hub_depth=2, hub_pages=3)
+    seeds = d.seeds()
+    home = next(i for i in seeds if i.url == f"{BASE}/")
+    links = [f"{BASE}/a", f"{BASE}/b", f"{BASE}/a", f"{BASE}/nczhghcms/"]  # a duplicate and a root
+    out = d.after_read(home, PageRead(page=page([7]), links=links))
+    hubs = [i for i in out.items if i.kind == WorkKind.HUB]
+    assert [i.url for i in hubs] == [f"{BASE}/a", f"{BASE}/b"] and {i.priority for i in hubs} == {home.priority - 1}
+    assert out.hub is not None and (out.hub.url, out.hub.depth, out.hub.article_ids) == (f"{BASE}/", 0, 1)
+    deeper = d.after_read(hubs[0], PageRead(page=page([], f"{BASE}/a?page=2"), links=[f"{BASE}/c", f"{BASE}/d"]))
+    assert [i.url for i in deeper.items if i.kind == WorkKind.HUB] == [f"{BASE}/c"]  # the budget of 3 is spent
+    assert [i.kind for i in deeper.items if i.url.endswith("page=2")] == [WorkKind.HUB_PAGE]
+    assert deeper.hub is None  # it showed no article link: no hub
+    next_page = next(i for i in deeper.items if i.kind == WorkKind.HUB_PAGE)
+    last = d.after_read(next_page, PageRead(page=page([8]), links=[f"{BASE}/e"]))
+    assert [i.kind for i in last.items] == [WorkKind.ARTICLE] and last.hub is None  # a next page: no links, no hub

@@ -56,3 +56,18 @@ def test_a_hub_404_or_a_download_is_absent_and_a_good_page_is_read() -> None:
 def test_an_unparseable_sitemap_is_a_parse_error() -> None:
     read, capture = _read(WorkKind.SITEMAP, _fetch("http://h/sitemap.xml", 200, b"   ", "application/xml"))
     assert capture.outcome == Outcome.PARSE_ERROR and read.page is None
+
+
+def test_a_linked_pages_failure_is_the_sites_dead_link_a_seeds_is_a_failure() -> None:
+    def read(linked: bool, status: int):
+        fetch = _fetch("http://h/go", status, b"", "text/html")
+        capture = interpret("ncgh", fetch.url, fetch, DEFAULT_PROFILE, DEFAULT_ARTICLE_PATHS,
+                            kind=WorkKind.HUB.capture_kind)
+        return read_page(WorkKind.HUB, fetch, capture, DEFAULT_ARTICLE_PATHS, lambda u: True, None, linked), capture
+
+    absent, capture = read(True, 500)
+    assert absent.absent and capture.outcome == Outcome.FETCH_ERROR  # not recorded by the crawl
+    seed, capture = read(False, 500)
+    assert not seed.absent and capture.outcome == Outcome.FETCH_ERROR  # recorded: an error of the run
+    empty, capture = read(True, 200)  # an empty 200 page a hub linked
+    assert empty.absent and capture.outcome == Outcome.PARSE_ERROR

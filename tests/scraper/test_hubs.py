@@ -24,7 +24,7 @@ def test_article_links_in_page_order_each_once_with_a_nearby_date() -> None:
     ), BASE)
     assert [r.article_id for r in page.links] == [12, 9, 11522]
     assert page.links[0].title == "甲" and page.links[0].published == "2024-05-06"
-    assert page.links[0].category is None
+    assert page.links[0].category_id is None
 
 
 def test_other_pages_are_absolute_without_fragments_assets_or_scripts() -> None:
