@@ -91,7 +91,7 @@ def test_sitemap_entities_are_not_expanded() -> None:
     assert parse_sitemap(evil, "http://h/sitemap.xml").links == []
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.binary(max_size=400) | st.text(max_size=300).map(lambda t: f"<a href='{t}'>{t}</a>".encode()))
 def test_hostile_pages_give_a_page_or_a_parse_error(body: bytes) -> None:
     for parse in (lambda: parse_hub_page(body, BASE), lambda: parse_sitemap(body, BASE)):
