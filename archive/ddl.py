@@ -55,7 +55,8 @@ SCHEMA: tuple[str, ...] = (
         unchanged INTEGER,
         gone INTEGER,
         restored INTEGER,
-        errors INTEGER
+        errors INTEGER,
+        blocked INTEGER
     )""",
     f"""CREATE TABLE work_items (
         id INTEGER PRIMARY KEY,

@@ -37,6 +37,7 @@ RUN_COUNTERS = (
     "gone",
     "restored",
     "errors",
+    "blocked",
 )
 
 # A run in one of OPEN_RUN_STATUSES is open: the next crawl resumes it (archive/vocab.py RunStatus).
@@ -193,15 +194,29 @@ class WorkQueue:
                 self.mark(work_item_id, state)
 
     def failed_of_last_run(self) -> list[WorkItem]:
-        """The work items left failed by the latest finished run (none when no run has finished)."""
+        """The work items left failed or blocked by the latest finished run (none when no run has finished)."""
         row = self.conn.execute(f"SELECT id FROM runs WHERE status NOT IN {OPEN_RUNS_SQL} ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
             return []
         rows = self.conn.execute(
-            "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state = ?",
-            (row[0], WorkState.FAILED),
+            "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state IN (?, ?)",
+            (row[0], WorkState.FAILED, WorkState.BLOCKED),
         ).fetchall()
         return [WorkItem(url, WorkKind(kind), article_id, priority) for url, kind, article_id, priority in rows]
+
+    def requeue_blocked(self, run_id: int) -> int:
+        """Make a resumed run's blocked work pending again; returns the items requeued.
+
+        A block page said nothing about its URL, so the work is still to do. Also requeued: an item
+        marked done whose capture is blocked (the invocation died between recording the capture and
+        marking the item blocked).
+        """
+        with self.atomic():
+            return self.conn.execute(
+                "UPDATE work_items SET state = ? WHERE run_id = ? AND (state = ? OR (state = ? AND capture_id IN"
+                " (SELECT id FROM captures WHERE run_id = ? AND outcome = ?)))",
+                (WorkState.PENDING, run_id, WorkState.BLOCKED, WorkState.DONE, run_id, Outcome.BLOCKED),
+            ).rowcount
 
     def first_finished_at(self) -> str | None:
         """When the archive's first run finished (UTC ISO 8601), or None before any has."""
@@ -246,8 +261,15 @@ class WorkQueue:
         items = "SELECT count(*) FROM work_items WHERE run_id = ?"
         stats = {
             "requests": count(items + " AND state != ?", WorkState.PENDING),
-            "pending": count(items + " AND state = ?", WorkState.PENDING),
-            "fetched": count("SELECT count(*) FROM captures WHERE run_id = ? AND status BETWEEN 200 AND 299"),
+            # blocked items are left for the next crawl too (requeue_blocked, failed_of_last_run)
+            "pending": count(items + " AND state IN (?, ?)", WorkState.PENDING, WorkState.BLOCKED),
+            "blocked": count(captures, Outcome.BLOCKED),
+            "blocked_left": count(items + " AND state = ?", WorkState.BLOCKED),
+            # 2xx answers of the site: a WAF's 200 cookie challenge is a block page, not a page fetched
+            "fetched": count(
+                "SELECT count(*) FROM captures WHERE run_id = ? AND status BETWEEN 200 AND 299 AND outcome != ?",
+                Outcome.BLOCKED,
+            ),
             "not_modified": count(captures, Outcome.NOT_MODIFIED),
             "fetch_errors": count(captures, Outcome.FETCH_ERROR),
             "parse_errors": count(captures, Outcome.PARSE_ERROR)
@@ -276,6 +298,10 @@ class WorkQueue:
             WorkKind.PROBE, *SHOWS_ARTICLE,
         )
         stats["probes"], stats["revisits"] = count(kinds, WorkKind.PROBE), count(kinds, WorkKind.REVISIT)
+        stats["snapshot"] = count(kinds, WorkKind.SNAPSHOT)
+        stats["snapshot_left"] = count(
+            kinds + " AND state IN (?, ?)", WorkKind.SNAPSHOT, WorkState.PENDING, WorkState.BLOCKED
+        )
         return stats
 
     # ---- what the crawler plans with ----

@@ -22,6 +22,9 @@ class Outcome(StrEnum):
     MISSING = "missing"  # the article is not there (see MissingReason)
     PARSE_ERROR = "parse_error"  # 200 but no article could be parsed: never an edit
     FETCH_ERROR = "fetch_error"  # no usable response after retries (timeout, 5xx, too large...)
+    # A WAF's challenge, captcha or deny page instead of the site's answer: says nothing about the
+    # article (never missing, never a version, never a parse error, no step toward gone_after).
+    BLOCKED = "blocked"
 
 
 # The outcomes of a capture that shows the article is there (a view count may come with them).
@@ -83,6 +86,7 @@ class WorkKind(StrEnum):
     ARTICLE = "article"  # an article to fetch: newly found, or a recheck
     PROBE = "probe"  # id walk: an id nobody linked to; a miss is not recorded
     REVISIT = "revisit"  # a known article due under the revisit schedule
+    SNAPSHOT = "snapshot"  # a known article recaptured by --mode snapshot (live or gone, due or not)
     HUB = "hub"  # a page read for its links (ncgh.hub_walk): a seed, a stored hub, a page a hub linked
     HUB_PAGE = "hub_page"  # a later page of a hub's pagination (下一页 / next): never a hub itself
     SITEMAP = "sitemap"  # a sitemap or sitemap index
@@ -95,7 +99,7 @@ class WorkKind(StrEnum):
         return CaptureKind.HUB if self == WorkKind.HUB_PAGE else CaptureKind(self.value)
 
 
-ARTICLE_WORK = (WorkKind.ARTICLE, WorkKind.PROBE, WorkKind.REVISIT)  # all captured as kind "article"
+ARTICLE_WORK = (WorkKind.ARTICLE, WorkKind.PROBE, WorkKind.REVISIT, WorkKind.SNAPSHOT)  # all captured as kind "article"
 DISCOVERY_WORK = (WorkKind.LIST, WorkKind.API, WorkKind.API_IDS, WorkKind.HUB, WorkKind.HUB_PAGE, WorkKind.SITEMAP)
 HUB_WORK = (WorkKind.HUB, WorkKind.HUB_PAGE)
 
@@ -107,6 +111,7 @@ class WorkState(StrEnum):
     DONE = "done"  # fetched and recorded (its capture is `capture_id`)
     FAILED = "failed"  # not recorded, or no usable answer: the next run tries it again
     MISSING = "missing"  # a probe that found no article: nothing recorded, nothing to retry
+    BLOCKED = "blocked"  # answered by a block page (its capture is recorded): fetched again by the next run
     # Nothing recorded on purpose, nothing to retry this run: a page of a source that refused this run
     # (needs_login), a dead link a hub showed, an absent /sitemap.xml. Never counted as an error.
     IGNORED = "ignored"
@@ -126,9 +131,12 @@ class RunStatus(StrEnum):
     INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM; resumable like a crash
     UNREACHABLE = "unreachable"  # no answer at all from the site
     LOST = "lost"  # the site stopped answering during the run
+    # [blocks] stop_after answers in a row were block pages: the run stopped politely and stays open;
+    # the next crawl resumes it, its blocked items queued again.
+    BLOCKED = "blocked"
 
 
-OPEN_RUN_STATUSES = (RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.INTERRUPTED)
+OPEN_RUN_STATUSES = (RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.INTERRUPTED, RunStatus.BLOCKED)
 
 
 class RunMode(StrEnum):
@@ -136,6 +144,7 @@ class RunMode(StrEnum):
 
     INCREMENTAL = "incremental"  # lists and API newest first, until known articles; revisits due
     FULL = "full"  # every list page, the API id lists and the id walk
+    SNAPSHOT = "snapshot"  # incremental discovery, and every known article (live and gone) recaptured once
 
 
 class DiscoverySource(StrEnum):

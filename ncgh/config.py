@@ -25,9 +25,10 @@ import ncgh.config_checks as c
 from archive.vocab import ChangeKind, DiscoverySource
 from scraper.checks import FieldError, boolean, check_fields, checked, integer, number, str_list, string
 from scraper.ids import DEFAULT_ARTICLE_PATHS
-from scraper.settings import FetchSettings, ParseSettings
+from scraper.settings import BlockSettings, FetchSettings, ParseSettings
 
 if TYPE_CHECKING:
+    from scraper.blocks import BlockRules
     from scraper.fetch import FetchPolicy
     from scraper.profile import SiteProfile
 
@@ -137,6 +138,14 @@ class NotifyConfig(_Section):
     web_url: str = _key(c.web_url)  # where `ncgh serve` is reached, for links in messages; "" = no links
 
 
+@dataclass(frozen=True, kw_only=True)
+class BlocksConfig(BlockSettings):
+    """[blocks]: what a WAF's block page looks like (scraper.settings.BlockSettings, whose defaults are
+    shown in config.toml as comments) and when a crawl stops for the run because of them."""
+
+    stop_after: int = _key(integer(1, 1_000_000))  # block pages in a row that stop the run (exit 69)
+
+
 @dataclass(frozen=True)
 class Config:
     site: SiteConfig
@@ -146,6 +155,7 @@ class Config:
     archive: ArchiveConfig
     revisit: RevisitConfig
     notify: NotifyConfig
+    blocks: BlocksConfig
     source: str = DEFAULT_NAME  # which file the values came from (for messages)
 
     def to_json(self) -> str:
@@ -164,6 +174,7 @@ _SECTIONS: dict[str, type] = {
     "archive": ArchiveConfig,
     "revisit": RevisitConfig,
     "notify": NotifyConfig,
+    "blocks": BlocksConfig,
 }
 
 
@@ -265,3 +276,10 @@ def to_site_profile(cfg: Config) -> SiteProfile:
     from scraper.profile import SiteProfile
 
     return SiteProfile(**asdict(cfg.parse))
+
+
+def to_block_rules(cfg: Config) -> BlockRules:
+    """scraper.blocks.BlockRules (the [blocks] patterns compiled) from [blocks]."""
+    from scraper.blocks import BlockRules
+
+    return BlockRules(cfg.blocks)

@@ -26,8 +26,9 @@ from archive.model import CaptureIn, CaptureResult
 from archive.queue import WorkItem
 from archive.store import Archive
 from archive.vocab import DISCOVERY_WORK, ArticleStatus, Outcome, RunMode, RunStatus, WorkKind, WorkState
-from ncgh.config import Config, to_fetch_policy, to_site_profile
+from ncgh.config import Config, to_block_rules, to_fetch_policy, to_site_profile
 from ncgh.crawl_actions import Complaint, action_for
+from ncgh.crawl_blocks import BlockWatch
 from ncgh.crawl_plan import open_run, plan_run
 from ncgh.crawl_summary import (
     CrawlSummary,
@@ -112,6 +113,8 @@ class _Crawl:
         self.fetcher_factory = fetcher_factory
         self.site = config.site.name
         self.profile = to_site_profile(config)
+        self.blocks = to_block_rules(config)
+        self.block_watch = BlockWatch(config.blocks.stop_after)
         self.paths = config.site.article_paths
         self.requests = 0
         self.responses = 0
@@ -150,7 +153,7 @@ class _Crawl:
         fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
         capture = interpret(
             self.site, item.url, fetch, self.profile, self.paths, kind=WorkKind(item.kind).capture_kind, run_id=run_id,
-            work_item_id=item.id,
+            work_item_id=item.id, blocks=self.blocks,
         )
         done = _Done(item, fetch, capture)
         if item.kind in DISCOVERY_WORK:
@@ -176,6 +179,9 @@ class _Crawl:
             self.responses += 1
             self.no_response_streak = 0
             self._say_unanswered()
+            said = self.block_watch.answer(item.url, capture.outcome, capture.error_detail)
+            if said is not None:
+                self.reporter.warning(said)
         read = done.read
         if read is not None and (read.refused or read.absent):
             ignore_answer(self.archive.queue, self.health, self.reporter, item, read)
@@ -331,6 +337,8 @@ class _Crawl:
                         status = RunStatus.UNREACHABLE  # stop submitting; what is in flight is still recorded
                     elif status == RunStatus.FINISHED and self.no_response_streak >= LOST_AFTER:
                         status = RunStatus.LOST
+                    elif status == RunStatus.FINISHED and self.block_watch.stop:
+                        status = RunStatus.BLOCKED  # stop submitting, as above; the run stays open
             except KeyboardInterrupt:
                 status, stopped = RunStatus.INTERRUPTED, True
                 self._stop(run_id, fetcher, inflight, summary)
@@ -390,6 +398,7 @@ def run_crawl(
         summary = CrawlSummary(run_id=run_id, mode=mode, status=RunStatus.RUNNING, resumed=resumed, started_at=run_started_at)
         if resumed:
             archive.queue.reopen_run(run_id)
+            archive.queue.requeue_blocked(run_id)  # a block page said nothing: that work is still to do
         try:
             crawl.setup(run_id, run_started_at, run.fresh)
             counts = archive.queue.queue_counts(run_id)
@@ -407,6 +416,8 @@ def run_crawl(
         summary.elapsed = round(time.monotonic() - started, 3)
         summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
         conclude(summary, status, base, crawl.last_failure, crawl.no_response_streak)
+        if status == RunStatus.BLOCKED:
+            summary.message = crawl.block_watch.message()
         # Every way an invocation ends stores its summary in the run's row: an ended run's for good, a
         # paused or interrupted run's so far (the row stays open; the resuming crawl counts on).
         if status in (RunStatus.FINISHED, RunStatus.UNREACHABLE, RunStatus.LOST):

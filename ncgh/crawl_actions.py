@@ -30,7 +30,8 @@ class Action:
     probe_hit: bool = False  # an id probe that found something: the id walk goes on from it
 
 
-# Any kind: every capture is recorded; a fetch error also fails the item so the next run retries it.
+# Any kind: every capture is recorded; a fetch error also fails the item so the next run retries it,
+# a block page marks it blocked (retried too).
 RECORD = Action()
 BY_OUTCOME: dict[Outcome, Action] = {
     Outcome.OK: RECORD,
@@ -38,6 +39,9 @@ BY_OUTCOME: dict[Outcome, Action] = {
     Outcome.MISSING: RECORD,
     Outcome.PARSE_ERROR: Action(complaint=Complaint.PARSE),
     Outcome.FETCH_ERROR: Action(mark=WorkState.FAILED, complaint=Complaint.FETCH),
+    # A WAF's page: recorded (the evidence), the item retried (requeued on resume, carried otherwise);
+    # the line is said once per streak by ncgh.crawl_blocks, so no complaint here.
+    Outcome.BLOCKED: Action(mark=WorkState.BLOCKED),
 }
 # An id probe (an id nobody linked to) differs: a miss is not recorded (the queue remembers it was
 # tried), and an unparseable answer is no evidence that an article exists there (recording it would

@@ -2,7 +2,8 @@
 
 A fresh run queues discovery seeds, the revisits the schedule (ncgh.schedule) picks within the
 budget, what failed in the previous run and would leave a gap, and for a full crawl every gone
-article and the id walk. Everything goes into the archive's work queue at once, so a run killed
+article and the id walk; a snapshot run queues every known article instead of the revisits
+(ncgh.snapshot). Everything goes into the archive's work queue at once, so a run killed
 after planning resumes exactly this plan.
 """
 
@@ -23,6 +24,7 @@ from ncgh.discovery_read import rebase
 from ncgh.pipeline import iso_utc
 from ncgh.report import Reporter
 from ncgh.schedule import GONE_RECHECK, PRIORITY, plan_revisits
+from ncgh.snapshot import snapshot_items
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,11 @@ def plan_run(
     archive.queue.prune_probe_misses(run_id)
     # The stored hubs, those that last showed a new article first, at most hub_pages of them.
     items = disc.seeds(archive.hubs.hubs(cfg.site.name, limit=cfg.discovery.hub_pages))
-    revisits = plan_revisits(facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone), archive.queue.first_finished_at())
+    if mode == RunMode.SNAPSHOT:  # every known article once (ncgh.snapshot), instead of the revisits due
+        items += snapshot_items(disc, facts)
+    revisits = [] if mode == RunMode.SNAPSHOT else plan_revisits(
+        facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone), archive.queue.first_finished_at()
+    )
     for r in revisits:
         item = disc.article_item(r.article_id, priority=r.priority, kind=WorkKind.REVISIT)
         item.etag, item.last_modified = r.etag, r.last_modified

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 from archive.model import CaptureIn, CaptureResult
 from archive.store import Archive
-from archive.vocab import EventKind, RunStatus
+from archive.vocab import EventKind, RunMode, RunStatus
 from ncgh.discovery import Discovery
 from ncgh.source_health import SourceReport
 
@@ -19,6 +19,7 @@ EXIT_OK = 0
 EXIT_ERRORS = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
+EXIT_BLOCKED = 69  # EX_UNAVAILABLE: a WAF answers with block pages; the next crawl resumes the run
 EXIT_LOCKED = 75
 EXIT_INTERRUPTED = 130
 
@@ -42,10 +43,14 @@ class CrawlSummary:
     errors: int = 0  # fetch_errors + parse_errors
     fetch_errors: int = 0
     parse_errors: int = 0
+    blocked: int = 0  # captures that were a WAF's block page (never missing, never a version)
+    blocked_left: int = 0  # work items whose answer was a block page, not fetched since: the next crawl retries them
     footer_changes: int = 0
     discovered: int = 0  # new article ids found by lists, the API and the id walk
     revisits: int = 0  # known articles planned for a revisit
     probes: int = 0  # ids probed by the id walk
+    snapshot: int = 0  # known articles planned for recapture by --mode snapshot
+    snapshot_left: int = 0  # of those, not recaptured yet (pending or blocked): the next crawl resumes them
     pending: int = 0  # work items left (non-zero only for a paused or interrupted run)
     # Counted by this invocation's discovery (not read back from the archive: a resumed run counts
     # only its own pages): numbers on list/API pages that are no article id (2**63, 10**40 ...).
@@ -79,6 +84,10 @@ class CrawlSummary:
             f"{self.new_versions} edited, {self.unchanged} unchanged, {self.gone} gone, "
             f"{self.restored} restored, {self.errors} errors"
         )
+        if self.blocked:
+            text += f", {self.blocked} block pages from a WAF"
+            if self.blocked_left and self.status not in (RunStatus.PAUSED, RunStatus.INTERRUPTED, RunStatus.BLOCKED):
+                text += f" ({self.blocked_left} retried by the next crawl)"
         if self.footer_changes:
             text += f", footer changed {self.footer_changes}x"
         if self.skipped_ids:
@@ -89,7 +98,11 @@ class CrawlSummary:
             text += ", sources: " + ", ".join(
                 f"{r.source} {r.status} ({r.found} ids, {r.new_ids} new, {r.failures} failed)" for r in self.sources
             )
-        if self.pending and self.status in (RunStatus.PAUSED, RunStatus.INTERRUPTED):
+        if self.mode == RunMode.SNAPSHOT:
+            text += f"; snapshot: {self.snapshot - self.snapshot_left} of {self.snapshot} known articles recaptured"
+            if self.snapshot_left:
+                text += f", {self.snapshot_left} to go"
+        if self.pending and self.status in (RunStatus.PAUSED, RunStatus.INTERRUPTED, RunStatus.BLOCKED):
             text += f", {self.pending} left for the next crawl"
         text += f" ({self.elapsed:.1f}s)"
         if self.message:
@@ -118,8 +131,12 @@ def conclude(summary: CrawlSummary, status: RunStatus, base_url: str, last_failu
     elif status == RunStatus.INTERRUPTED:
         summary.exit_code = EXIT_INTERRUPTED
         summary.message = "interrupted; the next crawl resumes this run"
+    elif status == RunStatus.BLOCKED:
+        summary.exit_code = EXIT_BLOCKED  # the message (what was seen) is the crawl's BlockWatch's
     else:
-        summary.exit_code = EXIT_ERRORS if summary.errors > summary.source_errors_ignored else EXIT_OK
+        # pages still blocked at the end are retried next run, but were not archived: say so
+        failed = summary.errors > summary.source_errors_ignored
+        summary.exit_code = EXIT_ERRORS if failed or summary.blocked_left else EXIT_OK
         if status == RunStatus.PAUSED:
             summary.message = "--max-requests reached; the next crawl resumes this run"
     if status == RunStatus.LOST:

@@ -58,6 +58,8 @@ def read_page(
     a seed (a root, a stored hub): its failures are the site's dead links, not ours to report.
     """
     read = PageRead()
+    if capture.outcome == Outcome.BLOCKED:  # a WAF answered, not the source: recorded and retried as such
+        return read
     if kind in (WorkKind.API, WorkKind.API_IDS) and fetch.status in REFUSING:
         read.refused = f"HTTP {fetch.status}"
         return read

@@ -5,6 +5,11 @@ used by `ncgh reparse`) go through the same classification core, so a page can n
 way when crawled and another way when reparsed.
 
 Classification, in order:
+- an answer that is a WAF's challenge, captcha or deny page (scraper.blocks: a [blocks] status or a
+  short 2xx page, showing a [blocks] pattern or a cookie-and-reload script) -> blocked: never missing,
+  never a version, never a parse error, and it does not count toward `gone_after`. A 2xx article page
+  in which the site profile finds its article (title and body selectors) is the site's page whatever
+  it says: the block check only decides pages the profile does not recognise;
 - a fetch that got a final 404 or 410 -> missing (http_404 / http_410);
 - any other fetch error (timeout, connection, 5xx/429 after retries, too large, truncated, off-site
   redirect, robots) -> fetch_error: never evidence that an article is gone;
@@ -15,7 +20,7 @@ Classification, in order:
 - any other ParseError, a parser crash, a page without any title (unless the site profile matched)
   or with mostly undecodable text -> parse_error: never an edit;
 - otherwise ok, with the parsed content, views and footer.
-List, API and robots captures are stored as fetched (ok / fetch_error) without article parsing.
+List, API and robots captures are stored as fetched (ok / blocked / fetch_error) without article parsing.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from datetime import UTC, datetime
 
 from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.vocab import CaptureKind, MissingReason, Outcome
-from scraper.encoding import decode
+from scraper.blocks import DEFAULT_BLOCK_RULES, BlockRules, block_of
+from scraper.encoding import Decoded, decode
 from scraper.ids import article_id_from_url
 from scraper.parse import parse_article, parse_decoded, parser_version_for
 from scraper.profile import SiteProfile
@@ -67,9 +73,41 @@ class _Verdict:
     error_detail: str | None = None
 
 
-def _classify(seen: _Seen, kind: CaptureKind, profile: SiteProfile, article_paths: tuple[str, ...] | list[str]) -> _Verdict:
+def _block_check(seen: _Seen, rules: BlockRules) -> tuple[Decoded | None, _Verdict | None]:
+    """(the decoded body when it was decoded for the check, a blocked verdict or None).
+
+    Only answers a block could be are decoded here: a body within [blocks] max_bytes, of a 2xx or a
+    [blocks] status, with nothing wrong with the exchange itself (a truncated body is a fetch error).
+    """
+    status, body = seen.status, seen.body
+    if status is None or not body or seen.error not in (None, FetchErrorKind.HTTP_STATUS):
+        return None, None
+    if len(body) > rules.settings.max_bytes or not (200 <= status < 300 or status in rules.settings.statuses):
+        return None, None
+    decoded = decode(body, header_value(seen.headers, "Content-Type"))
+    block = block_of(status, body, decoded.text, rules)
+    if block is None:
+        return decoded, None
+    verdict = _Verdict(Outcome.BLOCKED, None, error=seen.error, error_detail=block.describe())
+    return decoded, verdict
+
+
+def _classify(
+    seen: _Seen,
+    kind: CaptureKind,
+    profile: SiteProfile,
+    article_paths: tuple[str, ...] | list[str],
+    blocks: BlockRules = DEFAULT_BLOCK_RULES,
+) -> _Verdict:
     article_id = article_id_from_url(seen.url, article_paths) if kind == CaptureKind.ARTICLE else None
     status = seen.status
+    checked, blocked = _block_check(seen, blocks)
+    if blocked is not None:
+        blocked.article_id = article_id
+        if kind != CaptureKind.ARTICLE or not 200 <= (status or 0) < 300:
+            return blocked
+        # A 2xx article page that looks like a block page is one unless the site profile finds its
+        # article in it (below): the site's own short notice about 安全验证 stays an article.
     if kind == CaptureKind.ARTICLE and status in (404, 410) and seen.error in (None, FetchErrorKind.HTTP_STATUS):
         reason = MissingReason.HTTP_404 if status == 404 else MissingReason.HTTP_410
         return _Verdict(Outcome.MISSING, article_id, missing_reason=reason)
@@ -84,11 +122,13 @@ def _classify(seen: _Seen, kind: CaptureKind, profile: SiteProfile, article_path
         )
     if kind != CaptureKind.ARTICLE:
         return _Verdict(Outcome.OK, None)
+    if blocked is not None and seen.redirected:
+        return blocked  # redirected to a captcha page: not to the home page
     if seen.redirected and article_id_from_url(seen.final_url, article_paths) is None:
         return _Verdict(Outcome.MISSING, article_id, missing_reason=MissingReason.REDIRECT_HOME)
     body = seen.body or b""
     content_type = header_value(seen.headers, "Content-Type")
-    decoded = decode(body, content_type) if body else None
+    decoded = checked if checked is not None else (decode(body, content_type) if body else None)
     encoding = decoded.encoding if decoded else None
     encoding_source = decoded.source if decoded else None
 
@@ -101,11 +141,13 @@ def _classify(seen: _Seen, kind: CaptureKind, profile: SiteProfile, article_path
             body, seen.final_url, content_type, profile
         )
     except ArticleMissing:
-        return judged(Outcome.MISSING, missing_reason=MissingReason.NOT_EXIST_PAGE)
+        return blocked or judged(Outcome.MISSING, missing_reason=MissingReason.NOT_EXIST_PAGE)
     except ParseError as exc:
-        return judged(Outcome.PARSE_ERROR, parse_error=exc.reason)
+        return blocked or judged(Outcome.PARSE_ERROR, parse_error=exc.reason)
     except Exception as exc:  # a parser bug on odd input must not stop a crawl or lose the capture
-        return judged(Outcome.PARSE_ERROR, parse_error=f"parser failed: {type(exc).__name__}: {exc}")
+        return blocked or judged(Outcome.PARSE_ERROR, parse_error=f"parser failed: {type(exc).__name__}: {exc}")
+    if blocked is not None and record.extractor != Extractor.PROFILE:
+        return blocked  # only the generic extractor "found" an article in it: a captcha page is no article
     problem = _not_an_article(record)
     if problem is not None:
         return judged(Outcome.PARSE_ERROR, parse_error=problem)
@@ -173,7 +215,7 @@ def _apply(capture: CaptureIn, verdict: _Verdict, profile: SiteProfile) -> Captu
     capture.parse_error = verdict.parse_error
     capture.encoding = verdict.encoding
     capture.encoding_source = verdict.encoding_source
-    if verdict.outcome == Outcome.FETCH_ERROR:
+    if verdict.outcome in (Outcome.FETCH_ERROR, Outcome.BLOCKED):
         capture.error = verdict.error
         capture.error_detail = verdict.error_detail
     if capture.kind == CaptureKind.ARTICLE and verdict.outcome in (Outcome.OK, Outcome.MISSING, Outcome.PARSE_ERROR):
@@ -205,6 +247,7 @@ def interpret(
     kind: CaptureKind = CaptureKind.ARTICLE,
     run_id: int | None = None,
     work_item_id: int | None = None,
+    blocks: BlockRules = DEFAULT_BLOCK_RULES,
 ) -> CaptureIn:
     """One live fetch -> the capture the archive records (whatever happened: never raises for the page)."""
     seen = _Seen(
@@ -236,10 +279,12 @@ def interpret(
         run_id=run_id,
         work_item_id=work_item_id,
     )
-    return _apply(capture, _classify(seen, kind, profile, article_paths), profile)
+    return _apply(capture, _classify(seen, kind, profile, article_paths, blocks), profile)
 
 
-def interpret_stored(stored, body: bytes | None, profile: SiteProfile, article_paths) -> CaptureIn:
+def interpret_stored(
+    stored, body: bytes | None, profile: SiteProfile, article_paths, blocks: BlockRules = DEFAULT_BLOCK_RULES
+) -> CaptureIn:
     """A stored capture (archive.store.StoredCapture) re-judged by today's parser.
 
     Everything observed on the wire is kept as stored; only the interpretation (outcome, content,
@@ -275,7 +320,7 @@ def interpret_stored(stored, body: bytes | None, profile: SiteProfile, article_p
         error_detail=stored.error_detail,
         run_id=stored.run_id,
     )
-    verdict = _classify(seen, stored.kind, profile, article_paths)
+    verdict = _classify(seen, stored.kind, profile, article_paths, blocks)
     if verdict.article_id is None and stored.article_id is not None:
         verdict.article_id = stored.article_id
     return _apply(capture, verdict, profile)

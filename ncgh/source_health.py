@@ -113,7 +113,9 @@ class SourceHealth:
         c.requests += 1
         c.found_ids.update(found)
         c.new_id_set.update(new_ids)
-        if outcome in (Outcome.FETCH_ERROR, Outcome.PARSE_ERROR):
+        if outcome == Outcome.BLOCKED:
+            c.blocked = True
+        elif outcome in (Outcome.FETCH_ERROR, Outcome.PARSE_ERROR):
             c.failures += 1
             c.recorded_failures += 1
         else:
@@ -144,14 +146,6 @@ class SourceHealth:
         if first:
             c.refused = message
         return first
-
-    def block(self, kind: WorkKind) -> None:
-        """A WAF or anti-bot page answered a page of this source (the `blocked` outcome)."""
-        source = source_of(kind, self.mode)
-        if source is not None:
-            c = self._of(source)
-            c.requests += 1
-            c.blocked = True
 
     def source(self, kind: WorkKind) -> str:
         """The name of the item's source (for messages)."""

@@ -11,6 +11,7 @@ standard library only) so that ncgh's checks of its own sections build on the sa
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import fields
 from typing import Any
@@ -25,10 +26,12 @@ __all__ = [
     "boolean",
     "check_fields",
     "checked",
+    "int_list",
     "integer",
     "is_int",
     "is_num",
     "number",
+    "regex_list",
     "str_list",
     "string",
 ]
@@ -133,5 +136,35 @@ def str_list(nonempty: bool = True, choices: tuple[str, ...] | None = None) -> C
             if not isinstance(item, str) or not item.strip() or (choices and item not in choices):
                 raise Bad(what)
         return tuple(v)
+
+    return check
+
+
+def int_list(minimum: int, maximum: int, nonempty: bool = True) -> Callable[[Any], tuple[int, ...]]:
+    """A list of integers in [minimum, maximum] (HTTP statuses ...), as a tuple."""
+
+    def check(v: Any) -> tuple[int, ...]:
+        what = f"a list of integers from {minimum} to {maximum}" + (" (at least one)" if nonempty else "")
+        if not isinstance(v, list | tuple) or (nonempty and not v):
+            raise Bad(what)
+        if not all(is_int(i) and minimum <= i <= maximum for i in v):
+            raise Bad(what)
+        return tuple(v)
+
+    return check
+
+
+def regex_list(nonempty: bool = True) -> Callable[[Any], tuple[str, ...]]:
+    """A list of non-empty strings that are each a valid regular expression (Python `re` syntax)."""
+    strings = str_list(nonempty=nonempty)
+
+    def check(v: Any) -> tuple[str, ...]:
+        patterns = strings(v)
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise Bad(f"a list of regular expressions ({pattern!r}: {exc})") from None
+        return patterns
 
     return check

@@ -36,6 +36,26 @@ class FetchErrorKind(StrEnum):
     STOPPED = "stopped"  # Fetcher.stop() was called mid-fetch (a crawl shutting down); never recorded
 
 
+class BlockKind(StrEnum):
+    """What kind of block page a WAF or anti-bot CDN answered with (scraper.blocks)."""
+
+    COOKIE_CHALLENGE = "cookie_challenge"  # a page that only runs a script to set a cookie and reload
+    BLOCK_PAGE = "block_page"  # a captcha, rate-limit or deny page (one of [blocks] patterns)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Why an answer is a block page, not the site's own page: its kind, the status, what matched."""
+
+    kind: BlockKind
+    status: int
+    matched: str  # the pattern found, or the challenge script's first line
+
+    def describe(self) -> str:
+        """One line for the capture's error_detail and the run summary."""
+        return f"{self.kind} (HTTP {self.status}): {self.matched}"
+
+
 class EncodingSource(StrEnum):
     """Which step of `scraper.encoding.decode`'s chain decided the charset; stored with each capture."""
 

@@ -13,6 +13,7 @@ from simulator.faults import parse_faults
 
 ENCODINGS = ("utf-8", "gbk")
 LIES = ("none", "header", "meta")
+WAF_FORMS = ("cookie", "jsl", "deny", "captcha")  # the block pages of simulator.waf, in turn
 LIST_SHAPES = ("query", "path")  # simulator.templates.LIST_PATH_SHAPES
 
 
@@ -31,6 +32,12 @@ class SimConfig(TimelineParams):
     # Initial article ids (the real site's bands, scaled into it). None: REAL_ID_RANGE, widened when
     # the corpus needs more than that room for 10 ids per article.
     id_range: tuple[int, int] | None = None
+    # A WAF in front of the site (simulator.waf): more than `waf_limit` requests from one client within
+    # `waf_window_seconds` and every answer to it is a block page for `waf_block_seconds`. 0 = no WAF.
+    waf_limit: int = 0
+    waf_window_seconds: float = 60.0
+    waf_block_seconds: float = 60.0
+    waf_forms: str = ",".join(WAF_FORMS)  # which block pages, in turn: cookie, jsl, deny, captcha
     # The list pages' URL shape: "query" (/nczhghcms/category/3?pageNum=2) or "path"
     # (/nczhghcms/list/3_2.html); the other shape answers 404.
     list_shape: str = "query"
@@ -60,8 +67,20 @@ class SimConfig(TimelineParams):
         low, high = self.id_range
         if low < 1 or high - low < 10 * self.articles:
             raise ValueError(f"id_range must be (low, high) with low >= 1 and room for 10 ids per article, got {self.id_range}")
+        if self.waf_limit < 0 or self.waf_window_seconds <= 0 or self.waf_block_seconds < 0:
+            raise ValueError("waf_limit must be >= 0, waf_window_seconds > 0 and waf_block_seconds >= 0")
+        _ = self.waf_form_list  # raises ValueError naming an unknown form
         if self.fault_timeout_seconds < 0 or self.retry_after_seconds < 0:
             raise ValueError("fault_timeout_seconds and retry_after_seconds must be >= 0")
+
+    @property
+    def waf_form_list(self) -> tuple[str, ...]:
+        """`waf_forms` as a tuple; ValueError naming an unknown form."""
+        forms = tuple(f.strip() for f in self.waf_forms.split(",") if f.strip())
+        unknown = [f for f in forms if f not in WAF_FORMS]
+        if not forms or unknown:
+            raise ValueError(f"waf_forms must name forms from {', '.join(WAF_FORMS)}, got {self.waf_forms!r}")
+        return forms
 
     @property
     def timeline(self) -> TimelineParams:

@@ -22,11 +22,12 @@ from simulator.config import SimConfig
 from simulator.content import SiteState
 from simulator.faults import DRIP_INTERVAL, FaultPlan, parse_faults
 from simulator.site import Response, SimSite
+from simulator.waf import Waf
 
 REASONS = {
     200: "OK", 302: "Found", 304: "Not Modified", 400: "Bad Request", 404: "Not Found",
-    405: "Method Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
-    503: "Service Unavailable",
+    403: "Forbidden", 405: "Method Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
+    503: "Service Unavailable", 521: "Web Server Is Down",
 }
 SIM_PREFIX = "/__sim__/"
 MAX_BIG = 200_000_000
@@ -90,6 +91,12 @@ class _Handler(BaseHTTPRequestHandler):
             sim._log(self.command, self.path, resp.status, headers)  # logged before sending: no race for tests
             self._send(resp, headers, head)
             return
+        if sim.waf is not None:
+            blocked = sim.waf.answer(self.client_address[0])
+            if blocked is not None:
+                sim._log(self.command, self.path, blocked.status, headers)
+                self._send(blocked, headers, head)
+                return
         n, fault = sim.faults.next()
         if fault is not None:
             sim._record_fault(n, self.path, fault)
@@ -184,6 +191,11 @@ class SimServer:
         self.config = config or SimConfig()
         self.site = SimSite(self.config)
         self.faults = FaultPlan(parse_faults(self.config.faults), self.config.seed)
+        c = self.config
+        self.waf = (
+            Waf(c.waf_limit, c.waf_window_seconds, c.waf_block_seconds, c.waf_form_list, c.retry_after_seconds)
+            if c.waf_limit > 0 else None
+        )
         self.request_log: list[tuple[str, str, int | None, dict[str, str]]] = []
         self.fault_log: list[tuple[int, str, str]] = []  # (request number, path, fault kind)
         self._log_lock = threading.Lock()

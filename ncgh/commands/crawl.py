@@ -1,7 +1,7 @@
 """`ncgh crawl`: the job cron runs. Exit codes: 0 done, 1 some pages failed, 2 usage or config error,
-3 site unreachable, 65 the archive is damaged, 74 the archive cannot be written (read-only, disk full),
-75 another crawl holds the lock (130 interrupted; the next crawl resumes); a file that is not an
-archive is exit 2."""
+3 site unreachable, 65 the archive is damaged, 69 stopped by a WAF's block pages (the next crawl
+resumes), 74 the archive cannot be written (read-only, disk full), 75 another crawl holds the lock
+(130 interrupted; the next crawl resumes); a file that is not an archive is exit 2."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def _terminate(signum: int, frame: object) -> None:
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Archive file (default: [archive] db_path).")
 @click.option("--base-url", help="Crawl this host instead of [site] base_url (e.g. the simulator).")
 @click.option("--mode", type=click.Choice(MODES), default=RunMode.INCREMENTAL.value, show_default=True,
-              help="incremental: new articles and due revisits; full: every list page and the id walk.")
+              help="incremental: new articles and due revisits; full: every list page and the id walk; "
+                   "snapshot: new articles and every known article (live and gone) recaptured once.")
 @click.option("--max-requests", type=click.IntRange(min=0), help="Stop after this many requests (resumed next time).")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (overrides [fetch] delay).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
@@ -71,6 +72,8 @@ def command(
 
     Exit codes: 0 done; 1 done, but some pages failed after retries; 2 usage or configuration error;
     3 the site could not be reached at all; 65 the archive is damaged (run `ncgh verify --full`);
+    69 the site's WAF answered [blocks] stop_after block pages in a row (the run stopped politely; the
+    next crawl resumes it);
     74 the archive cannot be written (read-only or full disk); 75 another crawl is running on this archive.
     A file that is not an ncgh archive is exit 2.
     """

@@ -15,13 +15,13 @@ import click
 
 @click.command("reparse")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Archive file (default: [archive] db_path).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="config.toml ([parse], [site]).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="config.toml ([parse], [blocks], [site]).")
 def command(db_path: str | None, config_path: str | None) -> None:
     """Re-run the current parser over every stored body and rebuild the derived tables."""
     from archive.store import Archive
     from ncgh.commands._errors import file_failure
     from ncgh.commands._read import load_config_or_exit
-    from ncgh.config import to_site_profile
+    from ncgh.config import to_block_rules, to_site_profile
     from ncgh.lock import CrawlLock, LockHeld, LockPurpose
     from ncgh.pipeline import interpret_stored
 
@@ -35,10 +35,11 @@ def command(db_path: str | None, config_path: str | None) -> None:
     if failure is not None:
         raise failure
     profile = to_site_profile(cfg)
+    blocks = to_block_rules(cfg)  # the same [blocks] rules as the crawl: a block page stays a block page
     article_paths = tuple(cfg.site.article_paths)
 
     def interpret(stored, body):
-        return interpret_stored(stored, body, profile, article_paths)
+        return interpret_stored(stored, body, profile, article_paths, blocks)
 
     # A rebuild holds the write lock for its whole run: never alongside a crawl of the same archive.
     try:

@@ -34,9 +34,19 @@ from simulator.config import ENCODINGS, LIES, LIST_SHAPES, SimConfig  # the opti
               help="URL shape of the list pages: query (/nczhghcms/category/3?pageNum=2) or path "
                    "(/nczhghcms/list/3_2.html).")
 @click.option("--api-login", is_flag=True, help="Make the JSON API refuse every request ({\"code\": 401, \"msg\": \"请先登录\"}).")
+@click.option("--waf", "waf_limit", default=SimConfig.waf_limit, show_default=True, type=click.IntRange(min=0),
+              metavar="N", help="A WAF in front of the site: more than N requests from one client within "
+                                "--waf-window seconds and every answer is a block page for --waf-block seconds (0: none).")
+@click.option("--waf-window", default=SimConfig.waf_window_seconds, show_default=True, type=float,
+              help="Seconds of the WAF's request window.")
+@click.option("--waf-block", default=SimConfig.waf_block_seconds, show_default=True, type=float,
+              help="Seconds a WAF block lasts.")
+@click.option("--waf-forms", default=SimConfig.waf_forms, show_default=True,
+              help="The block pages, in turn: cookie (200 cookie challenge), jsl (521), deny (403), captcha (429).")
 def command(host: str, port: int, articles: int, seed: int, day: int, encoding: str, faults: str | None,
             no_charset_header: bool, no_meta_charset: bool, lie: str, fault_timeout: float,
-            id_range: tuple[int, int] | None, list_shape: str, api_login: bool) -> None:
+            id_range: tuple[int, int] | None, list_shape: str, api_login: bool, waf_limit: int, waf_window: float,
+            waf_block: float, waf_forms: str) -> None:
     """Run the local site simulator over HTTP (see docs/simulator.md)."""
     from simulator import SimServer
 
@@ -44,7 +54,8 @@ def command(host: str, port: int, articles: int, seed: int, day: int, encoding: 
         config = SimConfig(articles=articles, seed=seed, day=day, encoding=encoding, faults=faults,
                            charset_header=not no_charset_header, meta_charset=not no_meta_charset, lie=lie,
                            fault_timeout_seconds=fault_timeout, id_range=id_range, list_shape=list_shape,
-                           api_login=api_login)
+                           api_login=api_login, waf_limit=waf_limit, waf_window_seconds=waf_window,
+                           waf_block_seconds=waf_block, waf_forms=waf_forms)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     try:
@@ -62,6 +73,9 @@ def command(host: str, port: int, articles: int, seed: int, day: int, encoding: 
     server.start()
     click.echo(f"ncgh sim serving {server.url} (seed {seed}, day {server.state.day}, {articles} articles)", err=False)
     click.echo(f"  truth: {server.url}/__sim__/truth   advance: POST {server.url}/__sim__/advance?days=1")
+    if waf_limit:
+        click.echo(f"  WAF: more than {waf_limit} requests per client in {waf_window:g} s, then block pages"
+                   f" ({waf_forms}) for {waf_block:g} s")
     try:
         while not stop.wait(0.5):
             pass

@@ -160,3 +160,35 @@ def test_losing_title_or_body_of_a_full_parse_is_a_parse_failure(before, content
         (),
     )
     assert d.version == before.version and d.shown_version is None
+
+
+def _replay(before: ArticleBefore | None, seen: list[Sighting], gone_after: int) -> tuple:
+    """Apply a sequence of sightings; the article's state and every event, in order."""
+    events = []
+    for s in seen:
+        d = decide(before, s, gone_after)
+        if d is None:
+            continue
+        events += [e for e, _, _ in d.events]
+        content = d.content if d.content is not None else (before.content if before else None)
+        before = ArticleBefore(d.status, d.missing_streak, d.version, content)
+    state = None if before is None else (before.status, before.missing_streak, before.version)
+    return state, events
+
+
+@given(
+    st.none() | befores(),
+    st.lists(st.sampled_from([Outcome.MISSING, Outcome.BLOCKED, Outcome.OK, Outcome.FETCH_ERROR]), max_size=12),
+    contents,
+    st.integers(1, 4),
+)
+@settings(max_examples=80)
+def test_block_pages_change_nothing_about_an_article(before, outcomes, content, gone_after):
+    """A WAF's page is no sighting: leaving every blocked capture out of any sequence of captures gives
+    the same article state and the same events (never missing, no step toward gone_after, no version)."""
+    seen = [Sighting(o, content=content if o == Outcome.OK else None) for o in outcomes]
+    assert _replay(before, seen, gone_after) == _replay(before, [s for s in seen if s.outcome != Outcome.BLOCKED], gone_after)
+    for s in seen:
+        if s.outcome == Outcome.BLOCKED:
+            d = decide(before, s, gone_after)
+            assert d is None or (not d.events and d.content is None and not d.seen and not d.shows_article)

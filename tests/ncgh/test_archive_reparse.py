@@ -107,3 +107,27 @@ def test_reparse_refuses_to_run_alongside_a_crawl(db):
     with CrawlLock(db):
         result = CliRunner().invoke(cli, ["reparse", "--db", str(db)])
     assert result.exit_code != 0 and "another crawl" in result.output
+
+
+def test_reparse_judges_block_pages_with_the_configs_blocks_rules(tmp_path):
+    """A WAF page the default patterns missed (a parse error) becomes `blocked` when [blocks] learns
+    its text, and reparse drops nothing it had learned from the site's own pages."""
+    db = tmp_path / "a.db"
+    cfg = load_config()
+    profile, paths = to_site_profile(cfg), cfg.site.article_paths
+    waf_page = "<html><head><title>请稍候</title></head><body><p>正在检测您的浏览器环境</p></body></html>".encode()
+    with Archive(db) as archive:
+        archive.record_capture(pipeline.interpret(SITE, f"{BASE}/nczhghcms/article/901", fetch(901, 0), profile, paths))
+        odd = replace(fetch(901, 1), body=waf_page, headers=[("Content-Type", "text/html; charset=utf-8")])
+        stored = archive.record_capture(pipeline.interpret(SITE, odd.url, odd, profile, paths))
+        assert archive.conn.execute("SELECT outcome FROM captures WHERE id = ?", (stored.capture_id,)).fetchone() == (
+            "parse_error",
+        )
+    config = tmp_path / "config.toml"
+    config.write_text('[blocks]\npatterns = ["正在检测您的浏览器"]\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["reparse", "--db", str(db), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    with Archive(db) as archive:
+        outcomes = [o for (o,) in archive.conn.execute("SELECT outcome FROM captures ORDER BY id")]
+        assert outcomes == ["ok", "blocked"]
+        assert archive.conn.execute("SELECT version, status FROM articles").fetchall() == [(1, "live")]

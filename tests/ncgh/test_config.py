@@ -28,6 +28,7 @@ def test_defaults_match_the_root_config_file_key_for_key():
     raw = tomllib.loads(shown)
     assert set(raw["fetch"]) == {f.name for f in fields(cfg.fetch)}
     assert set(raw["parse"]) == {f.name for f in fields(cfg.parse)}
+    assert set(raw["blocks"]) == {f.name for f in fields(cfg.blocks)}
     assert "article_paths" in raw["site"]
     for section, values in raw.items():
         obj = getattr(cfg, section)
@@ -132,3 +133,18 @@ def test_fetch_policy_and_site_profile_builders():
     profile = to_site_profile(cfg)
     assert tuple(profile.title_selectors) == cfg.parse.title_selectors
     assert tuple(profile.missing_patterns) == cfg.parse.missing_patterns
+
+
+def test_blocks_keys_are_checked_naming_the_key(tmp_path):
+    """[blocks]: a bad regular expression or status is refused up front, naming the key."""
+    bad_regex = write(tmp_path, '[blocks]\nchallenge_scripts = ["document\\\\.cookie", "("]\n')
+    with pytest.raises(ConfigError, match=r"blocks\.challenge_scripts must be a list of regular expressions"):
+        load_config(bad_regex)
+    bad_status = write(tmp_path, "[blocks]\nstatuses = [403, 99]\n")
+    with pytest.raises(ConfigError, match=r"blocks\.statuses must be a list of integers from 100 to 599"):
+        load_config(bad_status)
+    with pytest.raises(ConfigError, match=r"blocks\.stop_after must be an integer from 1"):
+        load_config(write(tmp_path, "[blocks]\nstop_after = 0\n"))
+    cfg = load_config(write(tmp_path, '[blocks]\npatterns = ["请稍候"]\nstop_after = 3\n'))
+    assert cfg.blocks.patterns == ("请稍候",) and cfg.blocks.stop_after == 3
+    assert cfg.blocks.statuses == load_config().blocks.statuses

@@ -39,3 +39,10 @@ def test_a_probes_miss_is_batched_and_its_unparseable_answer_retried():
 
 def test_an_unknown_outcome_is_left_to_the_archive_to_refuse():
     assert action_for("article", "no-such-outcome").record
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_block_page_is_recorded_and_its_item_retried(kind):
+    """A WAF's page is kept as evidence, but its item is marked blocked: the work is still to do."""
+    action = action_for(kind, Outcome.BLOCKED)
+    assert (action.record, action.mark, action.probe_hit) == (True, WorkState.BLOCKED, False)

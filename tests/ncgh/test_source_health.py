@@ -24,7 +24,7 @@ def test_status_from_counts() -> None:
     h.page(WorkKind.LIST, Outcome.PARSE_ERROR)
     assert h.refuse(WorkKind.API, "HTTP 401") and not h.refuse(WorkKind.API_IDS, "HTTP 401")  # said once
     h.absent(WorkKind.SITEMAP)
-    h.block(WorkKind.PROBE)
+    h.page(WorkKind.PROBE, Outcome.BLOCKED)
     c = h.counts
     assert (c[DiscoverySource.HUBS].found, c[DiscoverySource.HUBS].new_ids, c[DiscoverySource.HUBS].failures) == (3, 2, 1)
     statuses = {r.source: r.status for r in h.reports()}
