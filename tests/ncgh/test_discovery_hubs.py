@@ -138,3 +138,15 @@ def test_a_list_template_failing_runs_in_a_row_warns_and_stops_failing_the_run(s
     assert len(second_lines.warnings) == 1 and "list_url_template" in second_lines.warnings[0]
     assert second.source_errors_ignored == second.errors == 1
     assert second.to_dict()["sources"][0]["source"] in {"hubs", "list"}
+
+
+@pytest.mark.slow
+def test_a_waf_in_front_makes_sources_blocked_not_failing_or_needs_login(sim_factory, tmp_path) -> None:
+    srv = sim_factory(articles=30, seed=1, id_range=ID_RANGE, waf_limit=1, waf_window_seconds=600,
+                      waf_block_seconds=600, waf_forms="deny")
+    cfg = crawl_config(discovery={"sources": ["hubs", "api"]}, blocks={"stop_after": 6})
+    summary = run_crawl(cfg, tmp_path / "a.db", base_url=srv.url, reporter=Lines())
+    statuses = {r.source: r.status for r in summary.sources}
+    assert statuses.get("api") == SourceStatus.BLOCKED or statuses.get("hubs") == SourceStatus.BLOCKED, statuses
+    assert SourceStatus.NEEDS_LOGIN not in statuses.values()  # a 403 block page is no login prompt
+    assert summary.exit_code == 69
