@@ -315,8 +315,8 @@ def insert_version(
     cur = conn.execute(
         "INSERT INTO versions (site, article_id, version, capture_id, first_seen, last_seen, last_capture_id,"
         " content_hash, changed_fields, title, column_name, published_at, source, author, body_text,"
-        " body_html, images_json, attachments_json, signature, parser_version)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " body_html, images_json, attachments_json, signature, parser_version, extractor_changed)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             c.site,
             c.article_id,
@@ -338,9 +338,22 @@ def insert_version(
             to_json([list(a) for a in content.attachments]),
             content.signature,
             c.parser_version,
+            int(_extractor_changed(conn, c, version)),
         ),
     )
     _search.index_version(conn, int(cur.lastrowid), content.title, content.body_text)
+
+
+def _extractor_changed(conn: sqlite3.Connection, c: CaptureIn, version: int) -> bool:
+    """True when the previous version was last seen through another extractor than this capture's."""
+    if version <= 1 or not c.extractor:
+        return False
+    row = conn.execute(
+        "SELECT cap.extractor FROM versions v JOIN captures cap ON cap.id = v.last_capture_id"
+        " WHERE v.site = ? AND v.article_id = ? AND v.version = ?",
+        (c.site, c.article_id, version - 1),
+    ).fetchone()
+    return row is not None and row[0] is not None and row[0] != c.extractor
 
 
 def touch_version(conn: sqlite3.Connection, version_row_id: int, capture_id: int, at: str) -> None:

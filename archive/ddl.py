@@ -180,6 +180,9 @@ SCHEMA: tuple[str, ...] = (
         attachments_json TEXT NOT NULL DEFAULT '[]',
         signature TEXT,
         parser_version TEXT,
+        -- 1 when this version's capture went through another extractor (profile / fallback) than
+        -- the previous version's last capture: most likely a redesign of the site, not an edit.
+        extractor_changed INTEGER NOT NULL DEFAULT 0 CHECK (extractor_changed IN (0, 1)),
         UNIQUE (site, article_id, version)
     )""",
     # The view-count time series is a view over captures: no second copy of every capture's time.

@@ -57,6 +57,7 @@ class VersionInfo:
     attachments: tuple[tuple[str, str], ...]
     content_hash: str
     parser_version: str | None
+    extractor_changed: bool = False  # another extractor than the previous version's: likely a redesign
 
     def field_value(self, name: str) -> str:
         """A field as text, for diffs and display."""
@@ -140,7 +141,8 @@ def _strings(raw: str | None) -> tuple[str, ...]:
 
 _VERSION_COLUMNS = (
     "version, capture_id, first_seen, last_seen, changed_fields, title, column_name, published_at, source,"
-    " author, signature, body_text, body_html, images_json, attachments_json, content_hash, parser_version"
+    " author, signature, body_text, body_html, images_json, attachments_json, content_hash, parser_version,"
+    " extractor_changed"
 )
 
 
@@ -164,6 +166,7 @@ def _version(row: sqlite3.Row) -> VersionInfo:
         attachments=_pairs(row["attachments_json"]),
         content_hash=row["content_hash"],
         parser_version=row["parser_version"],
+        extractor_changed=bool(row["extractor_changed"]),
     )
 
 

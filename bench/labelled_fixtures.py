@@ -15,7 +15,7 @@ from scraper.parse import parse_article
 from scraper.records import ArticleMissing, ParseError
 
 PAGES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "pages"
-SETS = ("hand", "sim")
+SETS = ("hand", "families", "sim")
 # Every ArticleRecord field a label states; body_html is checked through html_contains/html_excludes.
 FIELDS = (
     "article_id", "title", "column", "published_at", "published_raw", "views", "source", "author",

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "crawl": ("crawl", "Crawl the site into the archive (incremental or full); made for cron."),
     "sim": ("sim", "Run the local site simulator over HTTP on 127.0.0.1."),
     "parse": ("parse", "Parse saved pages and print the records."),
+    "calibrate": ("calibrate", "Learn the site's template from stored pages; later crawls parse with it."),
     "reparse": ("reparse", "Re-run the current parser over every stored body and rebuild versions."),
     "verify": ("verify", "Check the archive's integrity: bodies, hashes, version chains."),
     "search": ("search", "Full-text search over titles and bodies."),

@@ -147,6 +147,13 @@ class BlocksConfig(BlockSettings):
 
 
 @dataclass(frozen=True)
+class CalibrateConfig(_Section):
+    sample: int = _key(integer(3, 100_000))  # article pages `ncgh calibrate` learns from
+    auto_after: int = _key(integer(0, 100_000))  # a crawl calibrates after this many article pages; 0 = never
+    drift_drop: float = _key(number(0, maximum=1))  # profile share this far below the previous runs' warns
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig
     discovery: DiscoveryConfig
@@ -156,6 +163,7 @@ class Config:
     revisit: RevisitConfig
     notify: NotifyConfig
     blocks: BlocksConfig
+    calibrate: CalibrateConfig
     source: str = DEFAULT_NAME  # which file the values came from (for messages)
 
     def to_json(self) -> str:
@@ -175,6 +183,7 @@ _SECTIONS: dict[str, type] = {
     "revisit": RevisitConfig,
     "notify": NotifyConfig,
     "blocks": BlocksConfig,
+    "calibrate": CalibrateConfig,
 }
 
 

@@ -26,7 +26,9 @@ from archive.model import CaptureIn, CaptureResult
 from archive.queue import WorkItem
 from archive.store import Archive
 from archive.vocab import DISCOVERY_WORK, ArticleStatus, Outcome, RunMode, RunStatus, WorkKind, WorkState
-from ncgh.config import Config, to_block_rules, to_fetch_policy, to_site_profile
+from ncgh.auto_calibrate import AutoCalibration
+from ncgh.calibrate import active_profile
+from ncgh.config import Config, to_block_rules, to_fetch_policy
 from ncgh.crawl_actions import Complaint, action_for
 from ncgh.crawl_blocks import BlockWatch
 from ncgh.crawl_plan import open_run, plan_run
@@ -39,6 +41,7 @@ from ncgh.crawl_summary import (
 )
 from ncgh.discovery import Discovery
 from ncgh.discovery_read import PageRead, ignore_answer, link_rules, read_page
+from ncgh.drift import add_extractor_counts
 from ncgh.hub_walk import depth_of
 from ncgh.lock import CrawlLock
 from ncgh.pipeline import interpret, iso_utc
@@ -46,6 +49,7 @@ from ncgh.report import Reporter
 from ncgh.source_health import SourceHealth, end_of_run_health
 from ncgh.workers import DaemonPool
 from scraper.fetch import Fetcher
+from scraper.parse import parser_version_for
 from scraper.records import FetchErrorKind, FetchResult
 
 __all__ = ["MODES", "run_crawl"]
@@ -112,7 +116,8 @@ class _Crawl:
         self.now = now
         self.fetcher_factory = fetcher_factory
         self.site = config.site.name
-        self.profile = to_site_profile(config)
+        self.profile = active_profile(config, archive.path)
+        self.auto = AutoCalibration(config, archive, self.profile, reporter)
         self.blocks = to_block_rules(config)
         self.block_watch = BlockWatch(config.blocks.stop_after)
         self.paths = config.site.article_paths
@@ -172,6 +177,9 @@ class _Crawl:
             self.reporter.error(f"{item.url}: internal error: {done.crash}")
             self.reporter.done(item.url, "crash")
             return
+        if capture.parser_version not in (None, parser_version_for(self.profile)):  # fetched before a calibration
+            capture = done.capture = interpret(self.site, item.url, fetch, self.profile, self.paths, kind=capture.kind,
+                                               run_id=run_id, work_item_id=item.id, blocks=self.blocks)
         if fetch.status is None:  # no answer at all (robots.txt unreachable counts: nothing may be fetched)
             self.no_response_streak += 1
             self.last_failure = f"{fetch.error}: {fetch.error_detail}"
@@ -226,6 +234,9 @@ class _Crawl:
             return
         if action.mark is not None:
             self.archive.queue.mark(item.id, action.mark)
+        learned = self.auto.after(capture)
+        if learned is not None:
+            self.profile = learned  # the rest of the run parses with what its first pages taught
         self._complain(item, capture, fetch, action.complaint)
         self._report_change(capture, result, summary)
         self.reporter.done(item.url, capture.outcome)
@@ -410,6 +421,9 @@ def run_crawl(
             reporter.close()
         for key, value in run_stats(archive, run_id).items():
             setattr(summary, key, value)
+        drift = add_extractor_counts(summary, archive.conn, run_id, config.calibrate.drift_drop)
+        if drift is not None and status != RunStatus.INTERRUPTED:
+            reporter.warning(drift)
         if hasattr(crawl, "disc"):
             add_discovery_counts(summary, crawl.disc)
             end_of_run_health(archive, run_id, crawl.health, config.discovery.source_warn_after, summary, reporter)

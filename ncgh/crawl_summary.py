@@ -14,6 +14,7 @@ from archive.store import Archive
 from archive.vocab import EventKind, RunMode, RunStatus
 from ncgh.discovery import Discovery
 from ncgh.source_health import SourceReport
+from scraper.records import Extractor
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -67,6 +68,12 @@ class CrawlSummary:
     elapsed: float = 0.0
     exit_code: int = 0
     message: str | None = None
+    # Article pages parsed by each extractor and the warnings they gave (ncgh.drift), the profile's
+    # share of them, and the warning a drop of that share below the previous runs' gave.
+    by_extractor: dict[str, int] = field(default_factory=dict)
+    by_warning: dict[str, int] = field(default_factory=dict)
+    profile_share: float | None = None
+    drift_warning: str | None = None
     changes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -90,6 +97,8 @@ class CrawlSummary:
                 text += f" ({self.blocked_left} retried by the next crawl)"
         if self.footer_changes:
             text += f", footer changed {self.footer_changes}x"
+        if self.by_extractor.get(Extractor.FALLBACK):
+            text += f", {self.by_extractor[Extractor.FALLBACK]} article pages parsed by the fallback"
         if self.skipped_ids:
             text += f", {self.skipped_ids} ids out of range skipped"
         if self.capped_ids:

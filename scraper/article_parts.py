@@ -14,14 +14,24 @@ from functools import lru_cache
 
 from lxml import etree
 
-from scraper.body import Body, extract_body
+from scraper.body import Body, attachments_after, extract_body
 from scraper.extract import clean_copy, extract_main
 from scraper.footer import FOOTER_MARKER, parse_footer
-from scraper.header import HeaderFields, find_header, normalise_space, parse_header
+from scraper.header import (
+    HeaderFields,
+    byline,
+    credit_line,
+    find_header,
+    header_of_lines,
+    merge_header,
+    normalise_space,
+    parse_header,
+)
 from scraper.htmltree import BLOCK_TAGS, drop_element, page_body, text_lines, text_of
 from scraper.profile import CompiledProfile, select_first
-from scraper.pubdate import guess_publication_date
+from scraper.pubdate import guess_publication_date, meta_date
 from scraper.records import Extractor, FooterRecord, ParseError
+from scraper.title import agreeing_title, fallback_title, head_title
 
 __all__ = ["ArticleParts", "fallback_parts", "profile_parts"]
 
@@ -81,6 +91,8 @@ def profile_parts(
     and body are not None)."""
     info_el = found["info"]
     title = normalise_space(text_of(found["title"])) or None
+    if len(found["title"]):  # a title element holding elements may hold a column label or header spans
+        title = agreeing_title(title, head_title(root))
     footer_el = found["footer"]
     if footer_el is not None and found["body"] in footer_el.iterancestors(found["body"].tag):
         footer_el = None  # a footer selector that matched around the body is not the site footer
@@ -90,10 +102,30 @@ def profile_parts(
     else:
         # No header element: a header line may still stand between the title and the body (a
         # template variant the info selectors do not name); only there, never in the body or sidebar.
-        hit = find_header(_lines_between(found["title"], found["body"]))
-        header = hit[1] if hit else HeaderFields()
+        header = header_of_lines(_lines_between(found["title"], found["body"]))
     body = extract_body(found["body"], base, compiled)
-    return ArticleParts(title, header, body, footer, Extractor.PROFILE)
+    body.paragraphs, credits = split_credits(body.paragraphs)
+    body.attachments.extend(attachments_after(found["body"], base, body.attachments))
+    return ArticleParts(title, merge_header(header, credits), body, footer, Extractor.PROFILE)
+
+
+_CREDIT_LINES = 2
+
+
+def split_credits(paragraphs: list[str]) -> tuple[list[str], HeaderFields]:
+    """(paragraphs, fields): credit lines that close a body (`（责任编辑：胡晓蓉）`, `来源：X 编辑：Y`)
+    leave it for the source and author fields they name."""
+    fields = HeaderFields()
+    paragraphs = list(paragraphs)
+    for _ in range(_CREDIT_LINES):
+        if len(paragraphs) < 2:
+            break
+        got = credit_line(paragraphs[-1])
+        if got is None:
+            break
+        fields = merge_header(got, fields)
+        paragraphs.pop()
+    return paragraphs, fields
 
 
 def _lines_between(first: etree._Element, last: etree._Element, levels: int = 3, limit: int = 8) -> list[str]:
@@ -114,52 +146,6 @@ def _lines_between(first: etree._Element, last: etree._Element, levels: int = 3,
 
 
 # ---- the fallback path ---------------------------------------------------------------------------
-
-_TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜—–]+|::)\s*")
-_HEADING_XPATH = etree.XPath(
-    "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title')]"
-    "|//*[contains(translate(@id,'TITLE','title'),'title')]"
-)
-
-
-def _fallback_title(root, main_el) -> str | None:
-    """The heading that the <title> repeats; else the nearest heading before the main text; else <title>."""
-    head_title = ""
-    t = root.find(".//title")
-    if t is not None:
-        head_title = normalise_space(text_of(t))
-    headings = []
-    for h in _HEADING_XPATH(root):
-        if h is main_el or h.tag in ("title", "html", "body") or main_el in h.iterancestors():
-            continue
-        text = normalise_space(text_of(h))
-        if 4 <= len(text) <= 120:
-            headings.append((h, text))
-    for _h, text in headings:
-        if head_title and text in head_title:
-            return text
-    before = [text for h, text in headings if _precedes(h, main_el)]
-    if before:
-        return before[-1]
-    if head_title:
-        parts = [p for p in _TITLE_SPLIT.split(head_title) if p]
-        return max(parts, key=len) if parts else None
-    return None
-
-
-def _precedes(a: etree._Element, b: etree._Element) -> bool:
-    """True if `a` comes before `b` in document order (and is not its ancestor)."""
-    if a in b.iterancestors():
-        return False
-    for el in b.itersiblings(preceding=True):
-        if el is a or a in el.iterdescendants():
-            return True
-    for anc in b.iterancestors():
-        for el in anc.itersiblings(preceding=True):
-            if el is a or a in el.iterdescendants():
-                return True
-    return False
-
 
 _PROSE = re.compile(r"[。！？!?，,；;]")
 
@@ -191,6 +177,9 @@ def _drop_leading_header(block: etree._Element, title: str | None) -> None:
         drop_element(el)
 
 
+_REGION_LINES = 12  # a header region is a few lines; more is the body or a sidebar
+
+
 def fallback_parts(
     root: etree._Element, compiled: CompiledProfile, base: str | None, page_lines: list[str] | None = None
 ) -> ArticleParts:
@@ -200,37 +189,72 @@ def fallback_parts(
     main = extract_main(root)
     if main is None or not main.text.strip():
         raise ParseError("no article: the profile selectors matched nothing and no main text block was found")
-    title = _fallback_title(root, main.element)
+    title = fallback_title(root, main.element, head_title(root, with_site_links=True))
     # The extractor's paragraphs leave out link lists and furniture nested in the block; its clean
     # copy of the block (same noise removed) gives the HTML, images and attachments.
     block = clean_copy(main.element)
     _drop_leading_header(block, title)
     body = extract_body(block, base, compiled)
     body.paragraphs = list(main.paragraphs)
-    while body.paragraphs and (body.paragraphs[0] == title or _is_header_line(body.paragraphs[0])):
-        del body.paragraphs[0]  # the block chosen may start with the title and header line
+    while body.paragraphs and (body.paragraphs[0] == title or _is_header_line(body.paragraphs[0])
+                               or credit_line(body.paragraphs[0]) is not None):
+        del body.paragraphs[0]  # the block chosen may start with the title and header line(s)
     while body.paragraphs and _is_footer_line(body.paragraphs[-1]):
         del body.paragraphs[-1]  # on a small page the block chosen may run into the site footer
+    body.paragraphs, credits = split_credits(body.paragraphs)
+    body.attachments.extend(attachments_after(main.element, base, body.attachments))
     if title is None and not any(_PROSE.search(p) for p in body.paragraphs):
         raise ParseError("no article: no title and no prose in the main text block (fallback)")
 
-    # Header: the lines between the title and the main text, else the first header-like line anywhere.
-    start = next((i for i, line in enumerate(page_lines) if title and title in line), 0)
-    first_body = body.paragraphs[0] if body.paragraphs else None
-    end = next((i for i, line in enumerate(page_lines) if first_body and i >= start and line == first_body),
-               len(page_lines))
-    found = find_header(page_lines[start : max(end, start + 1)]) or find_header(page_lines)
-    header = found[1] if found else HeaderFields()
-    # The date: the extractor's guess (meta tags, then a labelled date, then the date nearest before
-    # the main text; measured on real pages by bench/accuracy_realpages.py), else the header line's.
-    guessed = guess_publication_date(root, main=main)
-    if guessed is not None:
-        header = replace(header, published=guessed)
-    last_body = body.paragraphs[-1] if body.paragraphs else None
-    tail_start = max((i for i, line in enumerate(page_lines) if line == last_body), default=0)
+    header, after = _fallback_header(page_lines, title, body.paragraphs, credits)
+    # The date: the page's own meta (publishdate and friends), else the header region's, else a
+    # labelled date or a bare one on a header-like line just before the main text (scraper.pubdate;
+    # measured on real pages by bench/accuracy_realpages.py); never a list's or the body's.
+    published = meta_date(root) or header.published or guess_publication_date(root, main=main)
+    header = replace(header, published=published)
     footer_el = select_first(compiled.footer, root)
     if footer_el is not None and main.element in footer_el.iterancestors():
         footer_el = None
-    footer = _footer(footer_el, page_lines[tail_start + 1 :])
+    footer = _footer(footer_el, after)
     return ArticleParts(title, header, body, footer, Extractor.FALLBACK)
 
+
+_CREDIT_AFTER = 3
+
+
+def _fallback_header(
+    page_lines: list[str], title: str | None, paragraphs: list[str], credits: HeaderFields
+) -> tuple[HeaderFields, list[str]]:
+    """(header fields, the page's lines after the body) of a fallback page.
+
+    Every field of the lines between the title and the first prose of the body (one line or split
+    over elements); without a title line, the first header-like line anywhere (a labelled date).
+    Then the credit lines closing the body (`credits`) or right after it, and, when no writer is
+    named, a reporter's byline in the header region or the body's first or last lines.
+    """
+    first_body = next((p for p in paragraphs if _PROSE.search(p)), paragraphs[0] if paragraphs else None)
+    start = next((i for i, line in enumerate(page_lines) if title and title in line), None)
+    header = HeaderFields()
+    region: list[str] = []
+    if start is not None:
+        end = next((i for i, line in enumerate(page_lines) if first_body and i > start and line == first_body),
+                   len(page_lines))
+        region = page_lines[start : min(end, start + _REGION_LINES)]
+        region[0] = region[0].replace(title or "", " ", 1)
+        header = header_of_lines(region)
+    if header.is_empty():
+        found = find_header(page_lines)
+        header = found[1] if found else HeaderFields()
+    last_body = paragraphs[-1] if paragraphs else None
+    tail_start = max((i for i, line in enumerate(page_lines) if line == last_body), default=0)
+    after = page_lines[tail_start + 1 :]
+    for line in after[:_CREDIT_AFTER]:  # a 来源/编辑 line right after the body
+        got = credit_line(line)
+        if got is not None:
+            credits = merge_header(credits, got)
+    header = merge_header(header, credits)
+    if not header.writer:
+        writer = next((name for name in map(byline, region + paragraphs[:2] + paragraphs[-2:]) if name), None)
+        if writer is not None:
+            header = merge_header(HeaderFields(author=writer, writer=True), header)
+    return header, after

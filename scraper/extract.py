@@ -89,6 +89,9 @@ class _Stats:
 
 
 SHORT_BLOCK = 50
+# A text without one punctuation mark is not prose below this length (a header line of date, source
+# and views runs to 60 characters; Chinese prose of 100 has commas).
+_UNPUNCTUATED_PROSE = 100
 
 
 def _block_weight(length: int, link: int, punct: int, heading_noise: bool) -> float:
@@ -102,8 +105,8 @@ def _block_weight(length: int, link: int, punct: int, heading_noise: bool) -> fl
         return -float(length)
     if link * 100 >= 15 * length and plain < 120:
         return -0.5 * length  # a teaser: a linked title with a line of text (comment lists, related)
-    if punct == 0 and plain < 40:
-        return -0.2 * length  # labels, dates, menu items without links
+    if punct == 0 and plain < _UNPUNCTUATED_PROSE:
+        return -0.2 * length  # labels, dates, menu items, header lines without links
     density = punct / max(1, plain)
     weight = plain * (1.0 + min(density * 10.0, 1.0)) - link * 2.0
     if plain < SHORT_BLOCK:
@@ -280,9 +283,53 @@ def _descend(best: lxml_html.HtmlElement, stats: dict[int, _Stats]) -> lxml_html
             if cs is not None and tag_name(child) in BLOCK_TAGS and cs.weight >= DESCEND_SHARE * total:
                 heavy = child
                 break
-        if heavy is None:
+        if heavy is None or _has_lead(heavy, stats):
             return best
         best = heavy
+
+
+_BOX_HEADING_MAX = 20  # characters: a box's heading is a few words (图片新闻 更多)
+
+
+def _add_link_boxes(elements: list[lxml_html.HtmlElement], noise: set[int]) -> None:
+    """Add to `noise` the boxes that a link-box heading opens (图片新闻, 通知公告, 热点推荐 ...): a
+    sidebar of picture-news summaries reads like prose, but its heading says what it is."""
+    page_len: int | None = None
+    for el in elements:
+        if id(el) in noise or tag_name(el) not in ("div", "section", "ul", "dl", "td", "aside"):
+            continue
+        if (el.text or "").strip():
+            continue
+        first = next((c for c in el if isinstance(c.tag, str)), None)
+        if (first is None or first.getnext() is None or len(first) > 4
+                or tag_name(first) not in BLOCK_TAGS | {"span", "strong", "b"}):
+            continue  # a box heading is a small element (a title and a "more" link) before the box's list
+        heading = "".join(first.text_content().split())
+        if not (0 < len(heading) <= _BOX_HEADING_MAX and _NOISE_HEADING.match(heading)):
+            continue
+        if page_len is None:
+            page_len = _visible_len(elements[0].text_content())
+        if _visible_len(el.text_content()) * 2 >= page_len:
+            continue  # most of the page: a 推荐 button above the article, not a sidebar
+        noise.add(id(el))
+        noise.update(id(d) for d in el.iterdescendants())
+
+
+_LEAD_MIN = 100  # visible characters of prose: a standfirst, not a teaser or a caption
+
+
+def _has_lead(heavy: lxml_html.HtmlElement, stats: dict[int, _Stats]) -> bool:
+    """Whether the block right before `heavy` is a lead paragraph of the same article (a standfirst,
+    `<p class="chapo">`): one block of prose, not links, that stepping into `heavy` would leave out."""
+    prev = heavy.getprevious()
+    while prev is not None and (not isinstance(prev.tag, str) or id(prev) not in stats
+                                or stats[id(prev)].total_len == 0):
+        prev = prev.getprevious()
+    if prev is None or tag_name(prev) not in ("p", "div", "section"):
+        return False
+    s = stats[id(prev)]
+    return (s.own_len >= _LEAD_MIN and s.own_len == s.total_len and s.own_link * 10 < s.own_len
+            and s.own_punct * 40 >= s.own_len)
 
 
 def extract_main(root: lxml_html.HtmlElement) -> MainText | None:
@@ -300,6 +347,7 @@ def _extract_main(root: lxml_html.HtmlElement) -> MainText | None:
     if not elements:
         return None
     noise = noise_map(root, elements)
+    _add_link_boxes(elements, noise)
     stats = _stats(elements, noise)
     best: lxml_html.HtmlElement | None = None
     best_score = 0.0

@@ -13,6 +13,7 @@ import re
 import lxml.html
 from lxml import etree
 
+from scraper.dates import parse_date
 from scraper.encoding import Decoded
 from scraper.records import ParseError
 
@@ -27,6 +28,18 @@ __all__ = [
 ]
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
+# An `</html>` before the end of the page ends nothing in HTML5 (what follows still belongs to the
+# body); libxml2 stops there and drops the rest of the page (a CMS that includes its header as a whole
+# document, gov.cn's TRS pages), so such end tags are removed before parsing.
+_HTML_END = re.compile(r"</html\s*>", re.IGNORECASE)
+# An inline script that writes a literal (`document.write(12580)`, a view counter): a browser shows
+# the literal in the script's place, so the parser does too; any other script is not page text.
+# So is a small script that hands a date literal to the page's date printer (a function named for
+# dates or times: `showDate("2020/04/17 01:43:09")`): the page shows that date there.
+_WRITES_LITERAL = re.compile(
+    r"\s*(?P<call>document\.write(?:ln)?|[A-Za-z_$][\w$.]{0,40})"
+    r"\(\s*(?:(?P<number>\d{1,15})|\"(?P<dq>[^\"<>\\]{0,80})\"|'(?P<sq>[^'<>\\]{0,80})')\s*\)\s*;?\s*"
+)
 # What the parser removes from text, whether the page holds it as a character or as a reference:
 # C0 controls but tab, LF and CR (libxml2 stops at NUL, and lxml's text setters refuse them), DEL
 # and the noncharacters (U+FDD0-FDEF, U+nFFFE/nFFFF: what `html.unescape` drops from references
@@ -40,8 +53,6 @@ _CONTROL = re.compile(f"[{_CONTROL_BMP}{_ASTRAL_NONCHARACTERS}]")
 _CONTROL_IN_BMP = re.compile(f"[{_CONTROL_BMP}]")
 _ASTRAL_CONTROL = re.compile(f"[{_ASTRAL_NONCHARACTERS}]")
 _ASTRAL_LEAD_BYTES = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
-# A numeric character reference, its digits read whole (a greedy run, as HTML reads them).
-_NUMERIC_REF = re.compile(rb"&#(?:[xX][0-9a-fA-F]+|[0-9]+)")
 
 # huge_tree lifts libxml2's depth limit of 256 (past it, text is silently dropped) and its 10 MB text
 # node limit; bodies are capped at 10 MB by the fetcher anyway. lxml.html trees are built only for
@@ -57,6 +68,9 @@ def utf8_bytes(decoded: Decoded) -> bytes:
     text = decoded.text
     if "<?xml" in text[:200]:
         text = _XML_DECL.sub("", text, count=1)
+    end = _HTML_END.search(text)
+    if end is not None and text[end.end() :].strip():
+        text = _HTML_END.sub("", text)
     text = _CONTROL_IN_BMP.sub("", text)
     if not text or text.isspace():
         raise ParseError("empty page")
@@ -78,14 +92,38 @@ _CONTROL_CODE_POINTS = frozenset(
 )
 
 
+def _alternation_tree(words: list[str]) -> str:
+    """A regex matching exactly `words`, as a tree of shared prefixes (`1(?:2|3)`), so the engine
+    decides each reference in a few steps rather than trying every word."""
+    tree: dict[str, dict] = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        branches = [re.escape(ch) + emit(child) if ch else "" for ch, child in sorted(node.items())]
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(b for b in branches if b) + ")" + ("?" if "" in node else "")
+
+    return emit(tree)
+
+
+# A numeric reference (its digits read whole, as HTML reads them: a greedy run) that names one of
+# `_CONTROL_CODE_POINTS`, leading zeros allowed: one search of the page's bytes says whether the
+# tree needs cleaning (tests/scraper/test_parse_template_variants.py checks every code point).
+_CONTROL_REF = re.compile(
+    rb"&#(?:[xX]0*" + _alternation_tree([f"{v:x}" for v in _CONTROL_CODE_POINTS]).encode() + rb"(?![0-9a-fA-F])"
+    + rb"|0*" + _alternation_tree([str(v) for v in _CONTROL_CODE_POINTS]).encode() + rb"(?![0-9]))",
+    re.IGNORECASE,
+)
+
+
 def _refers_to_control(data: bytes) -> bool:
     """Whether a numeric reference in `data` names a character `_CONTROL` removes."""
-    for m in _NUMERIC_REF.finditer(data):
-        digits = m.group()[2:]
-        value = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
-        if value in _CONTROL_CODE_POINTS:
-            return True
-    return False
+    return _CONTROL_REF.search(data) is not None
 
 
 def _drop_controls(root: etree._Element) -> None:
@@ -118,11 +156,31 @@ def build_tree(data: bytes, html_elements: bool = False) -> etree._Element:
         raise ParseError(f"unparseable HTML: {exc}") from exc
     if root is None:
         raise ParseError("empty page")
-    if b"&#" in data and _refers_to_control(data):
+    if _refers_to_control(data):
         _drop_controls(root)
+    for script in root.iter("script"):
+        written = _written_literal(script.text)
+        if written:
+            script.tail = written + (script.tail or "")
     # Scripts and styles are never content; dropping them once here spares every later step.
     etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
     return root
+
+
+def _written_literal(code: str | None) -> str | None:
+    """What an inline `document.write(LITERAL)` (or `showDate("DATE")`) script shows, None for any
+    other script."""
+    if not code or len(code) > 200 or "(" not in code:
+        return None
+    m = _WRITES_LITERAL.fullmatch(code)
+    if m is None:
+        return None
+    literal = m.group("number") or m.group("dq") or m.group("sq")
+    call = m.group("call")
+    if call.startswith("document.write"):
+        return literal
+    printer = "date" in call.lower() or "time" in call.lower()  # showDate, writeTime: not track('...')
+    return literal if printer and literal and parse_date(literal) is not None else None
 
 
 def page_body(root: lxml.html.HtmlElement) -> etree._Element:
@@ -189,5 +247,4 @@ def _clean_lines(text: str) -> list[str]:
     """The non-empty pieces of `text` between block marks, each with its whitespace runs (str.split()
     splits on every Unicode space, &nbsp; included) made one space."""
     text = text.replace("\u200b", "").replace("\ufeff", "")  # zero-width: invisible, must not split a word
-    lines = (" ".join(piece.split()) for piece in text.split(_MARK))
-    return [line for line in lines if line]
+    return [line for line in map(" ".join, map(str.split, text.split(_MARK))) if line]

@@ -41,6 +41,7 @@ _CONTENT_TOKENS = frozenset({"content", "article", "main", "body", "text", "zoom
 # ...except these, which stay noise whatever else the class says ("comment-text", "article-footer").
 _STRONG_NOISE = ("comment", "footer", "sidebar", "breadcrumb", "copyright", "share", "related", "recommend")
 
+_CONTENT_SUBSTRINGS = ("body", "content", "article", "zoom")
 _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 PUNCT = re.compile(r"[。，！？；：、“”‘’（）《》,;!?]")
 def _names(el: lxml_html.HtmlElement) -> list[str]:
@@ -116,9 +117,13 @@ def noise_map(root: lxml_html.HtmlElement, elements: list[lxml_html.HtmlElement]
             continue
         tag = tag_name(el)
         soft = tag in SOFT_NOISE_TAGS or tag not in NOISE_TAGS
-        if soft and any(s in t for t in _tokens(el) for s in _STRONG_NOISE):
+        tokens = _tokens(el)
+        if soft and any(s in t for t in tokens for s in _STRONG_NOISE):
             # Never overruled: readers' comments can outweigh a short article, and a page of only a
-            # footer has no article at all.
+            # footer has no article at all; except an element that also names itself the article
+            # body (`class="BSHARE_POP ..." id="artibody"`: a share widget's hook on the article).
+            if not any("comment" in t for t in tokens) and any(c in t for t in tokens for c in _CONTENT_SUBSTRINGS):
+                continue
             soft = False
         if soft and punct[id(el)] >= 10 and punct[id(el)] >= 0.5 * page_punct:
             continue  # it holds most of the prose: bad markup, not a navigation block

@@ -22,6 +22,7 @@ from scraper.encoding import Decoded, decode
 from scraper.header import normalise_space
 from scraper.htmltree import build_tree, page_body, text_lines, utf8_bytes
 from scraper.ids import article_id_from_url
+from scraper.learned_profile import LearnedProfile, prune
 from scraper.page_limits import check_page
 from scraper.profile import DEFAULT_PROFILE, CompiledProfile, SiteProfile, compile_profile, select_first
 from scraper.records import ArticleMissing, ArticleRecord, Extractor, ParseError, ParseWarning
@@ -41,7 +42,12 @@ __all__ = [
 # by bench/parse_equivalence.py) leaves it alone, so it costs no archive a re-parse. History:
 # 1.0.1 (issue 13): character references decoded whole (`&#8220;` once became `220;`), references
 # to control characters and noncharacters dropped, an attribute name the tree cannot hold dropped.
-PARSER_SEMVER = "1.0.1"
+# 1.1.0 (issue 16): header fields read across the header region's elements and from credit lines and
+# bylines (new labels 查看 来自 出处 原作者 ...; a writer over an editor), dates only from meta, the
+# header or a labelled line, the title agreeing with <title> minus the site name, print/close controls
+# out of any body, data-src images, attachment blocks after the body, inline document.write counters,
+# link-box sidebars out of the fallback's choice, an early </html> no longer ending the page.
+PARSER_SEMVER = "1.1.0"
 
 
 @lru_cache(maxsize=16)
@@ -161,8 +167,11 @@ def _find_parts(
     message = _missing_message(page_lines, profile.missing_patterns)
     # The fallback extractor works on lxml.html elements: parse again, into those (the same
     # bytes, so the same page lines).
+    tree = build_tree(data, html_elements=True)
+    if isinstance(profile, LearnedProfile):  # what repeats across the site's pages is never the article
+        prune(tree, profile.boilerplate)
     try:
-        found = fallback_parts(build_tree(data, html_elements=True), compiled, base, page_lines)
+        found = fallback_parts(tree, compiled, base, page_lines)
     except ParseError:
         if message is not None:
             raise ArticleMissing(f"page says the article does not exist: {message}") from None

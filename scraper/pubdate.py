@@ -16,7 +16,7 @@ from scraper.dates import DateValue, find_dates, find_month_dates, parse_date
 from scraper.extract import BLOCK_TAGS, MainText, extract_main
 from scraper.noise import tag_name
 
-__all__ = ["guess_publication_date"]
+__all__ = ["guess_publication_date", "meta_date"]
 
 
 _META_DATE_KEYS = (
@@ -40,7 +40,8 @@ _WEAK_LABEL = re.compile(
 )
 
 
-def _meta_date(root: lxml_html.HtmlElement) -> DateValue | None:
+def meta_date(root: lxml_html.HtmlElement) -> DateValue | None:
+    """The publication date the page's own meta tags (or `<time pubdate>`) state, by key rank."""
     found: list[tuple[int, DateValue]] = []
     for meta in root.iter("meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
@@ -132,15 +133,38 @@ def guess_publication_date(
         return None
 
 
-def _date_score(at: int, value: DateValue, page: _PageText) -> float:
+_PROSE = re.compile(r"[。！？!?，,；;]")
+_HEADER_LINE_MAX = 100
+
+
+def _line_around(text: str, at: int, length: int) -> tuple[int, int]:
+    """(start, end) of the line of `text` holding the `length` characters at `at`."""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at + length)
+    return start, (end if end >= 0 else len(text))
+
+
+def _date_score(at: int, value: DateValue, page: _PageText) -> float | None:
+    """The score of the date at `at`, None when it cannot be the page's: a date is the page's only
+    when labelled (发布时间: ...), or when it stands on a short header-like line (no prose, no link)
+    just before the main text or opening it; a date in a list (a sidebar, related links) or in the
+    article's sentences is what the page talks about."""
     text = page.text
     before = text[max(0, at - 16) : at]
+    in_link = any(a <= at < b for a, b in page.link_spans)
     score = 0.0
     if _STRONG_LABEL.search(before):
         score += 100
     elif _WEAK_LABEL.search(before):
         score += 60
-    if any(a <= at < b for a, b in page.link_spans):
+    elif in_link or not _in_header_zone(at, page):
+        return None
+    else:
+        start, end = _line_around(text, at, len(value.raw))
+        line = text[start:end]
+        if len(line) > _HEADER_LINE_MAX or _PROSE.search(line) or any(a < end and b > start for a, b in page.link_spans):
+            return None
+    if in_link:
         score -= 100  # related-article lists, archives, calendars
     if page.main_start >= 0:
         gap = page.main_start - at
@@ -156,10 +180,17 @@ def _date_score(at: int, value: DateValue, page: _PageText) -> float:
     return score
 
 
+def _in_header_zone(at: int, page: _PageText) -> bool:
+    """Just before the main text (600 characters) or in its first 200."""
+    if page.main_start < 0:
+        return False
+    return -200 <= page.main_start - at <= 600
+
+
 def _guess_date(root: lxml_html.HtmlElement, allow_month: bool, main: MainText | None) -> DateValue | None:
     if root is None or not isinstance(root.tag, str):
         return None
-    meta = _meta_date(root)
+    meta = meta_date(root)
     if meta is not None:
         return meta
     if main is None:
@@ -172,7 +203,9 @@ def _guess_date(root: lxml_html.HtmlElement, allow_month: bool, main: MainText |
         if at < 0:
             at = pos
         pos = at + len(value.raw)
-        scored.append((_date_score(at, value, page), -at, value))
+        score = _date_score(at, value, page)
+        if score is not None:
+            scored.append((score, -at, value))
     if scored:
         return max(scored, key=lambda t: (t[0], t[1]))[2]
     # Nothing visible: some pages print the date from a small inline script (showDate("2020/04/17")).

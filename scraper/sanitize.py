@@ -51,8 +51,10 @@ def sanitise_attributes(
     keep = _KEEP_ATTRS
     kept: list[tuple[etree._Element, str, str]] = []
     for node in el.iter(etree.Element):
-        if before_img is not None and node.tag == "img":
-            before_img(node)
+        if node.tag == "img":
+            if before_img is not None:
+                before_img(node)
+            _load_lazy_src(node)
         attrib = node.attrib
         if not attrib:
             continue
@@ -73,6 +75,24 @@ def sanitise_attributes(
                 attrib[name] = value
                 kept.append((node, name, value))
     return kept
+
+
+# Where lazy-loading pages (WeChat, most CMS themes) keep the real image until a script swaps it in.
+_LAZY_SRC = ("data-src", "data-original", "data-url", "data-lazy-src", "data-echo")
+_PLACEHOLDER = re.compile(r"^\s*data:|(?:^|/)(?:loading|lazy|blank|placeholder|spacer|grey|gray|pixel)[^/]*$", re.IGNORECASE)
+
+
+def _load_lazy_src(img: etree._Element) -> None:
+    """Give an image its lazy-loaded source (`data-src`) when its `src` is missing or a placeholder
+    (a data: URI, loading.gif): what a reader sees once the page's script has run."""
+    src = img.get("src")
+    if src and not _PLACEHOLDER.search(src):
+        return
+    for key in _LAZY_SRC:
+        value = (img.get(key) or "").strip()
+        if value and not value.startswith("data:"):
+            img.set("src", value)
+            return
 
 
 def inner_html(el: etree._Element) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from simulator.content import REAL_ID_RANGE, TimelineParams
+from simulator.families import CLASSIC, FAMILIES
 from simulator.faults import parse_faults
 
 ENCODINGS = ("utf-8", "gbk")
@@ -38,6 +39,11 @@ class SimConfig(TimelineParams):
     waf_window_seconds: float = 60.0
     waf_block_seconds: float = 60.0
     waf_forms: str = ",".join(WAF_FORMS)  # which block pages, in turn: cookie, jsl, deny, captcha
+    markup: str = CLASSIC  # the article pages' template family (simulator.families.FAMILIES)
+    # The day from which article pages are rendered in `redesign_markup` instead (a site redesign
+    # mid-timeline); None: never.
+    redesign_day: int | None = None
+    redesign_markup: str | None = None
     # The list pages' URL shape: "query" (/nczhghcms/category/3?pageNum=2) or "path"
     # (/nczhghcms/list/3_2.html); the other shape answers 404.
     list_shape: str = "query"
@@ -59,6 +65,13 @@ class SimConfig(TimelineParams):
             raise ValueError(f"list_shape must be one of {', '.join(LIST_SHAPES)}, got {self.list_shape!r}")
         if self.lie not in LIES:
             raise ValueError(f"lie must be one of {', '.join(LIES)}, got {self.lie!r}")
+        for name, family in (("markup", self.markup), ("redesign_markup", self.redesign_markup)):
+            if family is not None and family not in FAMILIES:
+                raise ValueError(f"{name} must be one of {', '.join(FAMILIES)}, got {family!r}")
+        if (self.redesign_day is None) != (self.redesign_markup is None):
+            raise ValueError("redesign_day and redesign_markup go together: give both or neither")
+        if self.redesign_day is not None and self.redesign_day < 0:
+            raise ValueError(f"redesign_day must be >= 0, got {self.redesign_day}")
         parse_faults(self.faults)  # raises ValueError naming the bad part
         super().__post_init__()  # the timeline's knobs
         if self.id_range is None:
@@ -72,6 +85,12 @@ class SimConfig(TimelineParams):
         _ = self.waf_form_list  # raises ValueError naming an unknown form
         if self.fault_timeout_seconds < 0 or self.retry_after_seconds < 0:
             raise ValueError("fault_timeout_seconds and retry_after_seconds must be >= 0")
+
+    def markup_on(self, day: int) -> str:
+        """The template family of article pages on simulated day `day`."""
+        if self.redesign_day is not None and self.redesign_markup is not None and day >= self.redesign_day:
+            return self.redesign_markup
+        return self.markup
 
     @property
     def waf_form_list(self) -> tuple[str, ...]:

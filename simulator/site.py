@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from simulator import assets, templates
 from simulator.config import SimConfig
 from simulator.content import CATEGORIES, Article, SiteState
+from simulator.families import CLASSIC, render_in_family
 from simulator.templates import PageContext
 
 ARTICLE_RE = re.compile(r"^/(?:nczhghcms/)?article/(\d+)/?$")
@@ -122,6 +123,7 @@ class SimSite:
             return {
                 "day": state.day,
                 "date": state.date.isoformat(),
+                "markup": self.markup,
                 "footer": state.footer.as_dict(),
                 "articles": [self._truth_article(state.articles[i], base_url, full) for i in sorted(state.articles)],
             }
@@ -143,8 +145,15 @@ class SimSite:
             out["attachments"] = [{"url": base + t.path, "name": t.name} for t in a.attachments]
         return out
 
+    @property
+    def markup(self) -> str:
+        """Today's template family of article pages."""
+        return self.config.markup_on(self.state.day)
+
     def _etag(self, a: Article) -> str:
-        return f'"{a.content_key()[:20]}-{self.config.encoding}"'
+        # A redesign changes every page's bytes, so it changes the ETag (the classic one keeps its form).
+        family = "" if self.markup == CLASSIC else f"-{self.markup}"
+        return f'"{a.content_key()[:20]}-{self.config.encoding}{family}"'
 
     # ------------------------------------------------------------ routing
 
@@ -231,7 +240,7 @@ class SimSite:
             return self._html(200, templates.render_not_exist(self._ctx(None)))
         ts = a.last_modified.timestamp()
         return self._html(
-            200, templates.render_article(a, self._ctx(a)), etag=self._etag(a),
+            200, render_in_family(self.markup, a, self._ctx(a)), etag=self._etag(a),
             last_modified=formatdate(ts, usegmt=True), last_modified_ts=ts,
         )
 

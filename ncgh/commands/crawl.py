@@ -99,6 +99,9 @@ def command(
     except LockHeld as exc:
         reporter.close()
         _fail(str(exc), EXIT_LOCKED)
+    except ConfigError as exc:  # a learned profile beside the archive that cannot be used
+        reporter.close()
+        _fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
         reporter.close()
         _fail("interrupted; the next crawl resumes this run", EXIT_INTERRUPTED)

@@ -42,7 +42,9 @@ def command(article: str, show_captures: bool, db_path: str | None, config_path:
     echo(
         table(
             ["v", "first seen", "last seen", "changed", "title"],
-            [[str(v.version), v.first_seen, v.last_seen, ", ".join(v.changed_fields), v.title or ""] for v in h.versions],
+            [[str(v.version), v.first_seen, v.last_seen,
+              ", ".join(v.changed_fields) + (" [extractor_changed]" if v.extractor_changed else ""), v.title or ""]
+             for v in h.versions],
         )
         if h.versions
         else "  (none parsed)"

@@ -19,9 +19,10 @@ import click
 def command(db_path: str | None, config_path: str | None) -> None:
     """Re-run the current parser over every stored body and rebuild the derived tables."""
     from archive.store import Archive
+    from ncgh.calibrate import active_profile
     from ncgh.commands._errors import file_failure
     from ncgh.commands._read import load_config_or_exit
-    from ncgh.config import to_block_rules, to_site_profile
+    from ncgh.config import ConfigError, to_block_rules
     from ncgh.lock import CrawlLock, LockHeld, LockPurpose
     from ncgh.pipeline import interpret_stored
 
@@ -34,7 +35,11 @@ def command(db_path: str | None, config_path: str | None) -> None:
     failure = file_failure(path)
     if failure is not None:
         raise failure
-    profile = to_site_profile(cfg)
+    try:
+        profile = active_profile(cfg, path)  # the learned profile beside the archive, if there is one
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(2) from None
     blocks = to_block_rules(cfg)  # the same [blocks] rules as the crawl: a block page stays a block page
     article_paths = tuple(cfg.site.article_paths)
 

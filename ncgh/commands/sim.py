@@ -8,6 +8,7 @@ import threading
 import click
 
 from simulator.config import ENCODINGS, LIES, LIST_SHAPES, SimConfig  # the options' defaults are SimConfig's
+from simulator.families import FAMILIES
 
 
 @click.command(name="sim")
@@ -43,10 +44,14 @@ from simulator.config import ENCODINGS, LIES, LIST_SHAPES, SimConfig  # the opti
               help="Seconds a WAF block lasts.")
 @click.option("--waf-forms", default=SimConfig.waf_forms, show_default=True,
               help="The block pages, in turn: cookie (200 cookie challenge), jsl (521), deny (403), captcha (429).")
+@click.option("--markup", default=SimConfig.markup, show_default=True, type=click.Choice(FAMILIES),
+              help="Template family of the article pages (docs/simulator.md, \"Template families\").")
+@click.option("--redesign", default=None, type=(click.IntRange(0, 10_000), click.Choice(FAMILIES)),
+              metavar="DAY FAMILY", help="From simulated day DAY on, render article pages in FAMILY (a redesign).")
 def command(host: str, port: int, articles: int, seed: int, day: int, encoding: str, faults: str | None,
             no_charset_header: bool, no_meta_charset: bool, lie: str, fault_timeout: float,
             id_range: tuple[int, int] | None, list_shape: str, api_login: bool, waf_limit: int, waf_window: float,
-            waf_block: float, waf_forms: str) -> None:
+            waf_block: float, waf_forms: str, markup: str, redesign: tuple[int, str] | None) -> None:
     """Run the local site simulator over HTTP (see docs/simulator.md)."""
     from simulator import SimServer
 
@@ -55,7 +60,9 @@ def command(host: str, port: int, articles: int, seed: int, day: int, encoding: 
                            charset_header=not no_charset_header, meta_charset=not no_meta_charset, lie=lie,
                            fault_timeout_seconds=fault_timeout, id_range=id_range, list_shape=list_shape,
                            api_login=api_login, waf_limit=waf_limit, waf_window_seconds=waf_window,
-                           waf_block_seconds=waf_block, waf_forms=waf_forms)
+                           waf_block_seconds=waf_block, waf_forms=waf_forms,
+                           markup=markup, redesign_day=redesign[0] if redesign else None,
+                           redesign_markup=redesign[1] if redesign else None)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     try:
@@ -71,7 +78,8 @@ def command(host: str, port: int, articles: int, seed: int, day: int, encoding: 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     server.start()
-    click.echo(f"ncgh sim serving {server.url} (seed {seed}, day {server.state.day}, {articles} articles)", err=False)
+    click.echo(f"ncgh sim serving {server.url} (seed {seed}, day {server.state.day}, {articles} articles,"
+               f" markup {server.site.markup})", err=False)
     click.echo(f"  truth: {server.url}/__sim__/truth   advance: POST {server.url}/__sim__/advance?days=1")
     if waf_limit:
         click.echo(f"  WAF: more than {waf_limit} requests per client in {waf_window:g} s, then block pages"

@@ -200,11 +200,22 @@ def test_unlabelled_date_under_the_title_beats_list_dates() -> None:
     assert value is not None and value.iso == "2018-10-12T10:30+08:00"
 
 
-def test_dates_in_links_and_body_are_last_resort() -> None:
+def test_dates_in_links_and_body_are_never_the_page_date() -> None:
+    """A date the article's sentences talk about, or one in a list of links, is not the page's: no
+    date at all (and `missing_date`) is better than a wrong one kept for years (issue 16)."""
     paras = "".join(f"<p>{p}</p>" for p in PARAS) + "<p>据悉，首届运动会于2015年5月1日举行，此后每年举办一次，已成为全市职工的盛会。</p>"
     html = chrome(f"<div class='text'>{paras}</div><p><a href='/x'>2016-01-01 旧闻</a></p>")
+    assert guess_publication_date(parse(html)) is None
+    first_sentence = "<p>2021年4月8日，西湖区总工会在区体育中心举办职工趣味运动会，全区四百余名职工参加。</p>"
+    sidebar = "<ul><li><a href='/a/1'>市总工会召开全委会议</a><span>2021-04-12</span></li></ul>"
+    assert guess_publication_date(parse(chrome(f"<div class='text'>{first_sentence}{paras}</div>{sidebar}"))) is None
+
+
+def test_bare_date_on_the_header_line_counts() -> None:
+    paras = "".join(f"<p>{p}</p>" for p in PARAS)
+    html = chrome(f"<h1>市总工会举办职工运动会</h1><p>2019-11-5 10:22 | 发布者: admin</p><div class='text'>{paras}</div>")
     value = guess_publication_date(parse(html))
-    assert value is not None and value.day == "2015-05-01"
+    assert value is not None and value.iso == "2019-11-05T10:22+08:00"
 
 
 def test_date_from_inline_script_when_nothing_visible() -> None:
