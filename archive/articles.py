@@ -244,6 +244,7 @@ def derive_article(
             (ArticleStatus.LIVE, at, c.final_url or c.url, *key),
         )
         remember_validators(conn, key, c)
+        remember_category(conn, key, c)
     if decision.new_version:
         assert decision.content is not None and decision.version is not None
         insert_version(conn, capture_id, c, at, decision.version, decision.content, decision.changed)
@@ -274,6 +275,22 @@ def derive_article(
     d.events.extend(decision.events)
     d.changed = decision.changed
     d.shown_version = decision.shown_version
+
+
+def remember_category(conn: sqlite3.Connection, key: tuple[str, int], c: CaptureIn) -> None:
+    """The article's site section: the category of the list/API page that revealed it (its work
+    item's category_id) and the name the page's breadcrumb gives; each kept until a capture says
+    otherwise, so a revisit (no list, a page without breadcrumb) never erases what is known."""
+    category_id = None
+    if c.work_item_id is not None:
+        row = conn.execute("SELECT category_id FROM work_items WHERE id = ?", (c.work_item_id,)).fetchone()
+        category_id = row[0] if row else None
+    if category_id is not None or c.category is not None:
+        conn.execute(
+            "UPDATE articles SET category_id = coalesce(?, category_id), category = coalesce(?, category)"
+            " WHERE site = ? AND article_id = ?",
+            (category_id, c.category, *key),
+        )
 
 
 def remember_validators(conn: sqlite3.Connection, key: tuple[str, int], c: CaptureIn) -> None:

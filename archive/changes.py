@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from archive import diff as diffs
-from archive.query import VersionInfo, _strings, get_version
+from archive.query import VersionInfo, get_version, strings_of
 from archive.resolve import SITE_TIMEZONE, ArticleRef, QueryError, parse_moment
 from archive.vocab import ChangeKind
 
@@ -237,9 +237,9 @@ def _change(conn: sqlite3.Connection, row: tuple, with_diff: bool) -> Change:
     reasons: tuple[str, ...] = ()
     lines: tuple[str, ...] = ()
     if kind in (ChangeKind.NEW, ChangeKind.EDITED, ChangeKind.FOOTER):
-        fields = _strings(detail)
+        fields = strings_of(detail)
     elif kind == ChangeKind.GONE:
-        reasons = _strings(detail)
+        reasons = strings_of(detail)
     if with_diff and kind == ChangeKind.EDITED and version is not None and version > 1:
         ref = ArticleRef(site, article_id)
         try:

@@ -69,6 +69,7 @@ SCHEMA: tuple[str, ...] = (
         last_modified TEXT,
         state TEXT NOT NULL DEFAULT '{WorkState.PENDING}',
         capture_id INTEGER,
+        category_id INTEGER,
         UNIQUE (run_id, url)
     )""",
     "CREATE INDEX work_items_queue ON work_items (run_id, state, priority DESC, id)",
@@ -148,6 +149,8 @@ SCHEMA: tuple[str, ...] = (
         version INTEGER,
         views INTEGER,
         views_at TEXT,
+        category_id INTEGER,
+        category TEXT,
         PRIMARY KEY (site, article_id)
     )""",
     """CREATE TABLE article_urls (

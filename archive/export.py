@@ -1,7 +1,8 @@
 """Take the archive out in the formats other tools read: CSV, JSON Lines, Parquet (here) and WARC
 (archive/warc.py), through `export(fmt, ...)`.
 
-Tables (csv, jsonl, parquet) hold one row per article version; the WARC holds the raw captures, so
+Tables (csv, jsonl, parquet) hold one of the datasets of archive/datasets.py (article versions by
+default; events, view counts, footer versions), typed by archive/export_types.py; the WARC holds the raw captures, so
 pywb and other web-archive tools can replay exactly what the crawler received. Files are written
 through archive/output.py: a temporary file renamed into place, never clobbering without force=True.
 """
@@ -14,12 +15,11 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
-from datetime import datetime
 
-from archive.captures import select_named
+from archive.datasets import DATASETS, DatasetName, Selection, VersionRow, version_rows
+from archive.datasets import dataset as find_dataset
+from archive.export_types import arrow_record, arrow_schema, csv_cell, json_record
 from archive.output import (
-    VERSION_CHOICES,
     ExportError,
     ExportFormat,
     ExportSummary,
@@ -28,124 +28,37 @@ from archive.output import (
     snapshot,
     summary,
 )
+from archive.resolve import SITE_TIMEZONE
 from archive.warc import export_warc
 
 FORMATS = tuple(f.value for f in ExportFormat)
-
-
-@dataclass(frozen=True)
-class ExportRow:
-    """One article version as exported; the column order of csv and parquet."""
-
-    site: str
-    article_id: int
-    version: int
-    is_latest: bool
-    status: str  # the article's status now: live | gone
-    title: str | None
-    column: str | None
-    published_at: str | None  # site-local date (Asia/Shanghai)
-    source: str | None
-    author: str | None
-    signature: str | None
-    body_text: str
-    body_html: str
-    images: tuple[tuple[str, str | None], ...]  # (src, caption)
-    attachments: tuple[tuple[str, str], ...]  # (url, name)
-    changed_fields: tuple[str, ...]
-    first_seen: str  # UTC: first capture showing this version
-    last_seen: str  # UTC: last capture showing it
-    views: int | None  # last view count seen while this version was current
-    url: str | None  # the article's last URL
-    capture_id: int  # capture that first showed this version (its raw bytes are in the WARC export)
-    content_hash: str
-    parser_version: str | None
-
-
-COLUMNS = tuple(f.name for f in fields(ExportRow))
-
-
-
-# --- rows -------------------------------------------------------------------------------------------
-
-
-def _loads(raw: str | None) -> list:
-    try:
-        value = json.loads(raw or "[]")
-    except ValueError:
-        return []
-    return value if isinstance(value, list) else []
+COLUMNS = tuple(c.name for c in DATASETS[DatasetName.VERSIONS].columns)
 
 
 def iter_rows(
     conn: sqlite3.Connection, versions: str = ExportVersions.LATEST, since: str | None = None, site: str | None = None
-) -> Iterator[ExportRow]:
+) -> Iterator[VersionRow]:
     """Article versions in (article, version) order.
 
     versions="latest": each article's current version; "all": every version. `since` (UTC ISO) keeps
     only versions first seen at or after it, i.e. what is new or edited since an earlier export.
     """
-    if versions not in VERSION_CHOICES:
-        raise ExportError(f"--versions must be one of {', '.join(VERSION_CHOICES)}, not {versions!r}")
-    where = ["1 = 1"]
-    params: list = []
-    if versions == ExportVersions.LATEST:
-        where.append("v.version = a.version")
-    if since is not None:
-        where.append("v.first_seen >= ?")
-        params.append(since)
-    if site is not None:
-        where.append("v.site = ?")
-        params.append(site)
-    sql = (
-        "SELECT v.site, v.article_id, v.version, (v.version = a.version) AS is_latest, a.status, v.title,"
-        " v.column_name, v.published_at, v.source, v.author, v.signature, v.body_text, v.body_html,"
-        " v.images_json, v.attachments_json, v.changed_fields, v.first_seen, v.last_seen,"
-        " (SELECT w.views FROM views w WHERE w.site = v.site AND w.article_id = v.article_id"
-        "   AND w.at <= v.last_seen ORDER BY w.at DESC LIMIT 1) AS views,"
-        " a.last_url, v.capture_id, v.content_hash, v.parser_version"
-        " FROM versions v JOIN articles a ON a.site = v.site AND a.article_id = v.article_id"
-        f" WHERE {' AND '.join(where)} ORDER BY v.site, v.article_id, v.version"
-    )
-    for r in select_named(conn, sql, tuple(params)):
-        yield ExportRow(
-            site=r["site"],
-            article_id=int(r["article_id"]),
-            version=int(r["version"]),
-            is_latest=bool(r["is_latest"]),
-            status=r["status"],
-            title=r["title"],
-            column=r["column_name"],
-            published_at=r["published_at"],
-            source=r["source"],
-            author=r["author"],
-            signature=r["signature"],
-            body_text=r["body_text"] or "",
-            body_html=r["body_html"] or "",
-            images=tuple(
-                (str(i[0]), None if len(i) < 2 or i[1] is None else str(i[1])) for i in _loads(r["images_json"])
-            ),
-            attachments=tuple(
-                (str(i[0]), "" if len(i) < 2 or i[1] is None else str(i[1])) for i in _loads(r["attachments_json"])
-            ),
-            changed_fields=tuple(str(f) for f in _loads(r["changed_fields"])),
-            first_seen=r["first_seen"],
-            last_seen=r["last_seen"],
-            views=r["views"],
-            url=r["last_url"],
-            capture_id=int(r["capture_id"]),
-            content_hash=r["content_hash"],
-            parser_version=r["parser_version"],
-        )
+    return version_rows(conn, Selection(versions, since, site))
 
 
-def row_to_json(row: ExportRow) -> dict:
-    """A row with its lists as JSON objects: the jsonl record, and the shape csv cells hold."""
-    out = {name: getattr(row, name) for name in COLUMNS}
-    out["images"] = [{"src": s, "caption": c} for s, c in row.images]
-    out["attachments"] = [{"url": u, "name": n} for u, n in row.attachments]
-    out["changed_fields"] = list(row.changed_fields)
-    return out
+def row_to_json(row: VersionRow) -> dict:
+    """A version row as its jsonl record (lists of pairs as objects)."""
+    return json_record(row, DATASETS[DatasetName.VERSIONS].columns)
+
+
+def _rows(name: DatasetName, conn: sqlite3.Connection, selection: Selection) -> Iterator:
+    return DATASETS[name].rows(conn, selection)
+
+
+def _selection(name: DatasetName, versions: str | None, since: str | None, tz: str) -> Selection:
+    if versions is not None and name != DatasetName.VERSIONS:
+        raise ExportError(f"--versions only applies to the versions dataset, not {name}")
+    return Selection(versions or ExportVersions.LATEST, since, tz=tz)
 
 
 # --- table formats ----------------------------------------------------------------------------------
@@ -155,27 +68,24 @@ def export_csv(
     db: str | os.PathLike | sqlite3.Connection,
     out_path: str | os.PathLike,
     *,
-    versions: str = ExportVersions.LATEST,
+    versions: str | None = None,
     since: str | None = None,
     bom: bool = False,
     force: bool = False,
+    dataset: str = DatasetName.VERSIONS,
+    tz: str = SITE_TIMEZONE,
 ) -> ExportSummary:
     """UTF-8 CSV (with a BOM when asked, for spreadsheet programs); list cells hold JSON."""
+    spec = find_dataset(dataset)
+    selection = _selection(spec.name, versions, since, tz)
     count = 0
     with snapshot(db) as conn, atomic_output(out_path, force) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig" if bom else "utf-8", newline="")
         writer = csv.writer(text)
-        writer.writerow(COLUMNS)
-        for row in iter_rows(conn, versions, since):
-            data = row_to_json(row)
-            writer.writerow(
-                [
-                    json.dumps(v, ensure_ascii=False)
-                    if isinstance(v, list)
-                    else ("true" if v is True else "false" if v is False else ("" if v is None else v))
-                    for v in (data[c] for c in COLUMNS)
-                ]
-            )
+        writer.writerow([c.name for c in spec.columns])
+        for row in _rows(spec.name, conn, selection):
+            data = json_record(row, spec.columns)
+            writer.writerow([csv_cell(data[c.name]) for c in spec.columns])
             count += 1
         text.flush()
         text.detach()
@@ -186,65 +96,46 @@ def export_jsonl(
     db: str | os.PathLike | sqlite3.Connection,
     out_path: str | os.PathLike,
     *,
-    versions: str = ExportVersions.LATEST,
+    versions: str | None = None,
     since: str | None = None,
     force: bool = False,
+    dataset: str = DatasetName.VERSIONS,
+    tz: str = SITE_TIMEZONE,
 ) -> ExportSummary:
     """One JSON object per line, Chinese as real characters (ensure_ascii=False)."""
+    spec = find_dataset(dataset)
+    selection = _selection(spec.name, versions, since, tz)
     count = 0
     with snapshot(db) as conn, atomic_output(out_path, force) as raw:
-        for row in iter_rows(conn, versions, since):
-            raw.write(json.dumps(row_to_json(row), ensure_ascii=False).encode("utf-8") + b"\n")
+        for row in _rows(spec.name, conn, selection):
+            raw.write(json.dumps(json_record(row, spec.columns), ensure_ascii=False).encode("utf-8") + b"\n")
             count += 1
     return summary(ExportFormat.JSONL, raw, count)
 
 
-def parquet_schema():  # -> pyarrow.Schema (pyarrow imported lazily: it is slow to import)
-    import pyarrow as pa
-
-    return pa.schema(
-        [
-            ("site", pa.string()),
-            ("article_id", pa.int64()),
-            ("version", pa.int32()),
-            ("is_latest", pa.bool_()),
-            ("status", pa.string()),
-            ("title", pa.string()),
-            ("column", pa.string()),
-            ("published_at", pa.string()),
-            ("source", pa.string()),
-            ("author", pa.string()),
-            ("signature", pa.string()),
-            ("body_text", pa.string()),
-            ("body_html", pa.string()),
-            ("images", pa.list_(pa.struct([("src", pa.string()), ("caption", pa.string())]))),
-            ("attachments", pa.list_(pa.struct([("url", pa.string()), ("name", pa.string())]))),
-            ("changed_fields", pa.list_(pa.string())),
-            ("first_seen", pa.timestamp("us", tz="UTC")),
-            ("last_seen", pa.timestamp("us", tz="UTC")),
-            ("views", pa.int64()),
-            ("url", pa.string()),
-            ("capture_id", pa.int64()),
-            ("content_hash", pa.string()),
-            ("parser_version", pa.string()),
-        ]
-    )
+def parquet_schema(dataset: str = DatasetName.VERSIONS):  # -> pyarrow.Schema (pyarrow is slow to import)
+    """The typed schema of a dataset's Parquet file (archive/export_types.py)."""
+    return arrow_schema(find_dataset(dataset).columns)
 
 
 def export_parquet(
     db: str | os.PathLike | sqlite3.Connection,
     out_path: str | os.PathLike,
     *,
-    versions: str = ExportVersions.LATEST,
+    versions: str | None = None,
     since: str | None = None,
     force: bool = False,
     batch_rows: int = 2000,
+    dataset: str = DatasetName.VERSIONS,
+    tz: str = SITE_TIMEZONE,
 ) -> ExportSummary:
-    """Parquet through pyarrow, typed (timestamps in UTC, lists as lists), written in row batches."""
+    """Parquet through pyarrow, typed (dates, UTC timestamps, integers, lists), written in row batches."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = parquet_schema()
+    spec = find_dataset(dataset)
+    selection = _selection(spec.name, versions, since, tz)
+    schema = arrow_schema(spec.columns)
     count = 0
     with snapshot(db) as conn, atomic_output(out_path, force) as raw:
         writer = pq.ParquetWriter(raw, schema, compression="zstd")
@@ -255,11 +146,8 @@ def export_parquet(
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                 batch.clear()
 
-        for row in iter_rows(conn, versions, since):
-            data = row_to_json(row)
-            data["first_seen"] = datetime.fromisoformat(row.first_seen)
-            data["last_seen"] = datetime.fromisoformat(row.last_seen)
-            batch.append(data)
+        for row in _rows(spec.name, conn, selection):
+            batch.append(arrow_record(row, spec.columns))
             count += 1
             if len(batch) >= batch_rows:
                 flush()
@@ -277,16 +165,25 @@ def export(
     since: str | None = None,
     force: bool = False,
     bom: bool = False,
+    dataset: str = DatasetName.VERSIONS,
+    tz: str = SITE_TIMEZONE,
 ) -> ExportSummary:
-    """Dispatch by format name; versions defaults to "latest" for tables and "all" for WARC."""
+    """Dispatch by format name; versions defaults to "latest" for tables and "all" for WARC.
+
+    `dataset` chooses the table (archive/datasets.py): versions, events, views or footers; a WARC
+    holds the raw captures, so it takes none but versions. `tz`: the site's calendar (views' `day`).
+    """
+    spec = find_dataset(dataset)
     if fmt == ExportFormat.CSV:
-        return export_csv(db, out_path, versions=versions or ExportVersions.LATEST, since=since, bom=bom, force=force)
+        return export_csv(db, out_path, versions=versions, since=since, bom=bom, force=force, dataset=spec.name, tz=tz)
     if bom:
         raise ExportError("--bom only applies to csv")
     if fmt == ExportFormat.JSONL:
-        return export_jsonl(db, out_path, versions=versions or ExportVersions.LATEST, since=since, force=force)
+        return export_jsonl(db, out_path, versions=versions, since=since, force=force, dataset=spec.name, tz=tz)
     if fmt == ExportFormat.PARQUET:
-        return export_parquet(db, out_path, versions=versions or ExportVersions.LATEST, since=since, force=force)
+        return export_parquet(db, out_path, versions=versions, since=since, force=force, dataset=spec.name, tz=tz)
     if fmt == ExportFormat.WARC:
+        if spec.name != DatasetName.VERSIONS:
+            raise ExportError(f"warc holds the raw captures; --dataset {spec.name} is for csv, jsonl and parquet")
         return export_warc(db, out_path, versions=versions or ExportVersions.ALL, since=since, force=force)
     raise ExportError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")

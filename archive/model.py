@@ -78,6 +78,7 @@ class CaptureIn:
     footer: FooterContent | None = None
     run_id: int | None = None
     work_item_id: int | None = None  # the crawl queue row this capture completes (same transaction)
+    category: str | None = None  # the site section the page's breadcrumb names (derived, like content)
 
 
 @dataclass

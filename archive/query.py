@@ -120,14 +120,32 @@ class ArticleHistory:
 # --- rows -> records ---------------------------------------------------------------------------------
 
 
-def _pairs(raw: str | None) -> tuple[tuple, ...]:
+def _json_list(raw: str | None) -> list:
+    """A stored JSON list column; anything else (bad JSON, an object) reads as empty."""
     try:
-        return tuple(tuple(item) for item in json.loads(raw or "[]"))
-    except (ValueError, TypeError):
-        return ()
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
 
 
-def _strings(raw: str | None) -> tuple[str, ...]:
+def images_of(raw: str | None) -> tuple[tuple[str, str | None], ...]:
+    """versions.images_json -> ((src, caption or None), ...); items that are not lists are skipped."""
+    return tuple(
+        (str(i[0]), None if len(i) < 2 or i[1] is None else str(i[1]))
+        for i in _json_list(raw) if isinstance(i, list) and i
+    )
+
+
+def attachments_of(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """versions.attachments_json -> ((url, name or ''), ...); items that are not lists are skipped."""
+    return tuple(
+        (str(i[0]), "" if len(i) < 2 or i[1] is None else str(i[1]))
+        for i in _json_list(raw) if isinstance(i, list) and i
+    )
+
+
+def strings_of(raw: str | None) -> tuple[str, ...]:
     try:
         value = json.loads(raw or "[]")
     except ValueError:
@@ -139,21 +157,24 @@ def _strings(raw: str | None) -> tuple[str, ...]:
     return (str(value),)
 
 
-_VERSION_COLUMNS = (
-    "version, capture_id, first_seen, last_seen, changed_fields, title, column_name, published_at, source,"
-    " author, signature, body_text, body_html, images_json, attachments_json, content_hash, parser_version,"
-    " extractor_changed"
+# The columns `version_info` reads, for SELECTs over `versions` (aliased `v` where joined).
+VERSION_COLUMNS = (
+    "version", "capture_id", "first_seen", "last_seen", "changed_fields", "title", "column_name", "published_at",
+    "source", "author", "signature", "body_text", "body_html", "images_json", "attachments_json", "content_hash",
+    "parser_version", "extractor_changed",
 )
+_VERSION_COLUMNS = ", ".join(VERSION_COLUMNS)
 
 
-def _version(row: sqlite3.Row) -> VersionInfo:
-    """A VersionInfo from a row selected with _VERSION_COLUMNS through `select_named`."""
+def version_info(row: sqlite3.Row) -> VersionInfo:
+    """A VersionInfo from a row holding VERSION_COLUMNS (selected through `select_named`): the one
+    reading of a stored version's JSON columns, shared by show/history, the diffs and the exports."""
     return VersionInfo(
         version=int(row["version"]),
         capture_id=int(row["capture_id"]),
         first_seen=row["first_seen"],
         last_seen=row["last_seen"],
-        changed_fields=_strings(row["changed_fields"]),
+        changed_fields=strings_of(row["changed_fields"]),
         title=row["title"],
         column=row["column_name"],
         published_at=row["published_at"],
@@ -162,8 +183,8 @@ def _version(row: sqlite3.Row) -> VersionInfo:
         signature=row["signature"],
         body_text=row["body_text"] or "",
         body_html=row["body_html"] or "",
-        images=_pairs(row["images_json"]),
-        attachments=_pairs(row["attachments_json"]),
+        images=images_of(row["images_json"]),
+        attachments=attachments_of(row["attachments_json"]),
         content_hash=row["content_hash"],
         parser_version=row["parser_version"],
         extractor_changed=bool(row["extractor_changed"]),
@@ -210,7 +231,7 @@ def versions(conn: sqlite3.Connection, ref: ArticleRef) -> tuple[VersionInfo, ..
         f"SELECT {_VERSION_COLUMNS} FROM versions WHERE site = ? AND article_id = ? ORDER BY version",
         (ref.site, ref.article_id),
     ).fetchall()
-    return tuple(_version(r) for r in rows)
+    return tuple(version_info(r) for r in rows)
 
 
 def get_version(conn: sqlite3.Connection, ref: ArticleRef, number: int) -> VersionInfo:
@@ -224,7 +245,7 @@ def get_version(conn: sqlite3.Connection, ref: ArticleRef, number: int) -> Versi
             "SELECT count(*) FROM versions WHERE site = ? AND article_id = ?", (ref.site, ref.article_id)
         ).fetchone()[0]
         raise QueryError(f"article {ref.article_id} has no version {number} (it has {count})")
-    return _version(row)
+    return version_info(row)
 
 
 # --- show -------------------------------------------------------------------------------------------
@@ -259,7 +280,7 @@ def show(
             " ORDER BY version DESC LIMIT 1",
             (ref.site, ref.article_id, as_of),
         ).fetchone()
-        chosen = _version(row) if row else None
+        chosen = version_info(row) if row else None
     else:
         chosen = get_version(conn, ref, info.version) if info.version is not None else None
     moment = as_of
@@ -302,7 +323,7 @@ def history(conn: sqlite3.Connection, ref: ArticleRef) -> ArticleHistory:
     )
     events = tuple(
         EventInfo(at=r["at"], event=r["event"], version=r["version"], capture_id=int(r["capture_id"]),
-                  detail=_strings(r["detail"]))
+                  detail=strings_of(r["detail"]))
         for r in select_named(
             conn,
             "SELECT at, event, version, capture_id, detail FROM events WHERE site = ? AND article_id = ?"

@@ -63,6 +63,9 @@ class WorkItem:
     last_modified: str | None = None
     id: int | None = None
     state: WorkState = WorkState.PENDING
+    # The site's category of the list/API page that revealed the article: the store copies it to
+    # articles.category_id when the article's capture is recorded.
+    category_id: int | None = None
 
 
 _STATE_SQL = (
@@ -165,8 +168,9 @@ class WorkQueue:
             before = self.conn.total_changes
             self.conn.executemany(
                 "INSERT OR IGNORE INTO work_items (run_id, url, kind, article_id, priority, etag, last_modified,"
-                " state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                ((run_id, i.url, i.kind, i.article_id, i.priority, i.etag, i.last_modified, i.state) for i in items),
+                " state, category_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((run_id, i.url, i.kind, i.article_id, i.priority, i.etag, i.last_modified, i.state, i.category_id)
+                 for i in items),
             )
             return self.conn.total_changes - before
 
@@ -199,10 +203,13 @@ class WorkQueue:
         if row is None:
             return []
         rows = self.conn.execute(
-            "SELECT url, kind, article_id, priority FROM work_items WHERE run_id = ? AND state IN (?, ?)",
+            "SELECT url, kind, article_id, priority, category_id FROM work_items WHERE run_id = ? AND state IN (?, ?)",
             (row[0], WorkState.FAILED, WorkState.BLOCKED),
         ).fetchall()
-        return [WorkItem(url, WorkKind(kind), article_id, priority) for url, kind, article_id, priority in rows]
+        return [
+            WorkItem(url, WorkKind(kind), article_id, priority, category_id=category)
+            for url, kind, article_id, priority, category in rows
+        ]
 
     def requeue_blocked(self, run_id: int) -> int:
         """Make a resumed run's blocked work pending again; returns the items requeued.

@@ -291,6 +291,11 @@ class Archive:
         conn = self.conn
         with self.atomic():
             before = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("versions", "events", "footers")}
+            # Which list revealed an article is a fact of discovery, not of any capture: it survives the
+            # rebuild even where the work list that carried it was pruned (queue.prune_queue).
+            categories = conn.execute(
+                "SELECT category_id, site, article_id FROM articles WHERE category_id IS NOT NULL"
+            ).fetchall()
             for table in ("events", "versions", "footers", "article_urls", "articles"):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("INSERT INTO version_fts (version_fts) VALUES ('delete-all')")
@@ -319,10 +324,14 @@ class Archive:
                 merged.content = derived.content
                 merged.views = derived.views
                 merged.footer = derived.footer
+                merged.category = derived.category
                 _, outcome = self._derive(capture_id, merged, stored.fetched_at)
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
                 if progress is not None:
                     progress(done)
+            conn.executemany(
+                "UPDATE articles SET category_id = coalesce(category_id, ?) WHERE site = ? AND article_id = ?", categories
+            )
             after = {
                 t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("articles", "versions", "events", "views", "footers")

@@ -1,7 +1,7 @@
 """Speed of the read side on an archive crawled from the simulator: exports, search, show/history.
 
 Builds an archive by crawling the simulator once per simulated day (every article revisited daily),
-then times each export format, a batch of searches and of show/history/diff calls, and prints rows or
+then times each export format and dataset (versions, events, views, footers), a batch of searches and of show/history/diff calls, and prints rows or
 records per second and output sizes.
 
     python3 bench/bench_export.py [--articles 300] [--days 5]
@@ -52,16 +52,20 @@ def main() -> None:
         s = stats(conn, db)
         print(f"archive: {s.articles} articles, {s.versions} versions, {s.captures} captures, "
               f"{s.file_bytes / 1e6:.1f} MB (built in {seconds:.1f} s)")
-        for fmt, name, versions in (
-            ("csv", "v.csv", "all"),
-            ("jsonl", "v.jsonl", "all"),
-            ("parquet", "v.parquet", "all"),
-            ("warc", "c.warc.gz", "all"),
-            ("warc", "c.warc", "all"),
+        for fmt, name, versions, dataset in (
+            ("csv", "v.csv", "all", "versions"),
+            ("jsonl", "v.jsonl", "all", "versions"),
+            ("parquet", "v.parquet", "all", "versions"),
+            ("parquet", "e.parquet", None, "events"),
+            ("parquet", "w.parquet", None, "views"),
+            ("csv", "w.csv", None, "views"),
+            ("parquet", "f.parquet", None, "footers"),
+            ("warc", "c.warc.gz", "all", "versions"),
+            ("warc", "c.warc", "all", "versions"),
         ):
             out = Path(tmp) / name
             t = time.perf_counter()
-            summary = ex.export(fmt, db, out, versions=versions)
+            summary = ex.export(fmt, db, out, versions=versions, dataset=dataset)
             dt = time.perf_counter() - t
             unit = "records" if fmt == "warc" else "rows"
             print(f"export {name:<10} {summary.rows:>7} {unit:<7} {dt:6.2f} s  {summary.rows / dt:9.0f} {unit}/s"

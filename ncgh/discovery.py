@@ -46,6 +46,11 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+def _category(own: int | None, page: int | None) -> int | None:
+    """An article's category: the one its list item names (the API's categoryId), else its page's."""
+    return own if own is not None else page
+
+
 @dataclass
 class PageOutcome:
     """What one list/API page added to the queue, and whether its category walk goes on."""
@@ -164,8 +169,11 @@ class Discovery:
         self.probe_ceiling = min(low - 1 + self.cfg.discovery.frontier_window, MAX_ARTICLE_ID)
         return self.probes(all_ids, low, self.probe_ceiling)
 
-    def article_item(self, article_id: int, priority: int = PRIORITY_NEW, kind: WorkKind = WorkKind.ARTICLE) -> WorkItem:
-        return WorkItem(self.article_url(article_id), kind, article_id=article_id, priority=priority)
+    def article_item(self, article_id: int, priority: int = PRIORITY_NEW, kind: WorkKind = WorkKind.ARTICLE,
+                     category_id: int | None = None) -> WorkItem:
+        """The work item of an article; `category_id`: the category of the list/API page that showed it."""
+        return WorkItem(self.article_url(article_id), kind, article_id=article_id, priority=priority,
+                        category_id=category_id)
 
     # ---- the id walk ----
     def initial_probe_ceiling(self, all_ids: set[int]) -> int:
@@ -265,7 +273,8 @@ class Discovery:
         cap = self.cfg.discovery.max_new_per_page
         new_ids = [r.article_id for r in links if r.article_id not in self.known]
         wanted = new_ids + [r.article_id for r in links if r.article_id in self.gone]
-        items = [self.article_item(i) for i in wanted[:cap]]
+        categories = {r.article_id: r.category_id for r in links}
+        items = [self.article_item(i, category_id=categories[i]) for i in wanted[:cap]]
         if len(wanted) > cap:
             return self._capped(items, new_ids[:cap], len(wanted) - cap)
         return PageOutcome(items, new_ids, True, "sitemap")
@@ -290,11 +299,14 @@ class Discovery:
             return PageOutcome(items, new_ids, stopped=True, reason="id list")
         assert page is not None
         category, number = self.position(kind, url)
-        return self._walk(url, page, (kind, category if category is not None else -1), number, kind)
+        return self._walk(url, page, (kind, category if category is not None else -1), number, kind, category)
 
-    def _walk(self, url: str, page: ListPage, key: object, number: int, next_kind: WorkKind) -> PageOutcome:
-        """One page of a newest-first list (`key` names the list): its articles, and its next page
-        (a `next_kind` item) unless `stop_after_known` known ones in a row, the last page or a cap."""
+    def _walk(
+        self, url: str, page: ListPage, key: object, number: int, next_kind: WorkKind, category: int | None = None
+    ) -> PageOutcome:
+        """One page of a newest-first list (`key` names the list, `category` its category if known): its
+        articles, and its next page (a `next_kind` item) unless `stop_after_known` known ones in a row,
+        the last page or a cap."""
         streak = self._streak.get(key, 0)
         cap = self.cfg.discovery.max_new_per_page
         limit = self.cfg.discovery.stop_after_known
@@ -315,13 +327,13 @@ class Discovery:
             if ref.article_id in self.known:
                 streak += 1
                 if ref.article_id in self.gone:  # listed again: probably restored
-                    items.append(self.article_item(ref.article_id))
+                    items.append(self.article_item(ref.article_id, category_id=_category(ref.category_id, category)))
                 if self.mode != RunMode.FULL and streak >= limit:
                     stopped_by_known = True
             else:
                 streak = 0
                 new_ids.append(ref.article_id)
-                items.append(self.article_item(ref.article_id))
+                items.append(self.article_item(ref.article_id, category_id=_category(ref.category_id, category)))
         self._streak[key] = streak
         if extra:
             return self._capped(items, new_ids, extra)

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from archive.model import ArticleContent, CaptureIn, FooterContent
 from archive.vocab import CaptureKind, MissingReason, Outcome
 from scraper.blocks import DEFAULT_BLOCK_RULES, BlockRules, block_of
+from scraper.breadcrumb import breadcrumb_section
 from scraper.encoding import Decoded, decode
 from scraper.ids import article_id_from_url
 from scraper.parse import parse_article, parse_decoded, parser_version_for
@@ -71,6 +72,7 @@ class _Verdict:
     encoding_source: str | None = None
     error: str | None = None
     error_detail: str | None = None
+    section: str | None = None  # the page's breadcrumb (scraper.breadcrumb)
 
 
 def _block_check(seen: _Seen, rules: BlockRules) -> tuple[Decoded | None, _Verdict | None]:
@@ -157,6 +159,7 @@ def _classify(
         record=record,
         encoding=record.encoding or encoding,
         encoding_source=encoding_source,
+        section=breadcrumb_section(decoded.text) if decoded else None,
     )
 
 
@@ -228,6 +231,7 @@ def _apply(capture: CaptureIn, verdict: _Verdict, profile: SiteProfile) -> Captu
         capture.extractor = record.extractor
         capture.warnings = tuple(record.warnings)
         capture.parser_version = record.parser_version
+        capture.category = verdict.section
     return capture
 
 

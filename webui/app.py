@@ -58,6 +58,9 @@ def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None)
         settings={"sql_time_limit_ms": 5000, "default_page_size": 50, **(settings or {})},
     )
     ds.add_database(Database(ds, path=str(path.resolve()), is_mutable=True), name=DB_NAME)
+    # Datasette adds an empty in-memory database when started without files: nothing to browse there.
+    if "_memory" in ds.databases:
+        ds.remove_database("_memory")
     return ds
 
 

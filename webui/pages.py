@@ -8,6 +8,7 @@ queries), so browsing never touches the crawler's writes.
 from __future__ import annotations
 
 import html
+import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from archive.resolve import QueryError, checked_article_id, resolve_article, ver
 from archive.search import count_matches
 from archive.search import search as search_versions
 from archive.vocab import ArticleStatus, EventKind
+from webui.chart import Reading, view_chart
 
 SEARCH_PAGE = 50  # hits per page of /-/search; the page says how many match in all and links the next
 DB_NAME = "ncgh"  # the database's name in Datasette URLs; metadata.json is keyed by it
@@ -80,22 +82,6 @@ def body_diff_blocks(diff: diffs.VersionDiff) -> list[BodyDiffBlock]:
     return blocks
 
 
-def sparkline(points: tuple[q.ViewPoint, ...], width: int = 320, height: int = 48) -> str:
-    """An inline SVG polyline of the view counts (no script, no external file)."""
-    if len(points) < 2:
-        return ""
-    values = [p.views for p in points]
-    low, high = min(values), max(values)
-    span = (high - low) or 1
-    step = width / (len(values) - 1)
-    coords = " ".join(f"{i * step:.1f},{height - 4 - (v - low) / span * (height - 8):.1f}" for i, v in enumerate(values))
-    return (
-        f'<svg class="ncgh-spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img"'
-        f' aria-label="view counts from {low} to {high}"><polyline fill="none" stroke="#276890" stroke-width="2"'
-        f' points="{coords}"/></svg>'
-    )
-
-
 def _int_arg(request, name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
@@ -103,12 +89,17 @@ def _int_arg(request, name: str) -> int | None:
     return version_number(raw, name)
 
 
-def article_context(conn, article_id: int, site: str | None, version: int | None, compare: int | None) -> dict[str, Any]:
-    """Everything the article page shows, read in one go on one connection."""
+def _article_ref(conn, article_id: int, site: str | None):
+    """The article named by id (and ?site= when an archive holds several sites; else its first site)."""
     if site is None:
         row = conn.execute("SELECT site FROM articles WHERE article_id = ? ORDER BY site LIMIT 1", (article_id,)).fetchone()
         site = row[0] if row else ""
-    ref = resolve_article(conn, article_id, site)
+    return resolve_article(conn, article_id, site)
+
+
+def article_context(conn, article_id: int, site: str | None, version: int | None, compare: int | None) -> dict[str, Any]:
+    """Everything the article page shows, read in one go on one connection."""
+    ref = _article_ref(conn, article_id, site)
     hist = q.history(conn, ref)
     view = q.show(conn, ref, version=version)
     diff = None
@@ -133,15 +124,34 @@ def article_context(conn, article_id: int, site: str | None, version: int | None
         "diff_blocks": blocks,
         "short_changes": [c for c in diff.changes if c.field != "body_text"] if diff else [],
         "body_changed": bool(diff and any(c.field == "body_text" for c in diff.changes)),
-        "sparkline": sparkline(hist.views),
+        "chart": view_chart([Reading(p.at, p.views) for p in hist.views]),
         "gone_event": next((e for e in reversed(hist.events) if e.event == EventKind.GONE), None)
         if hist.article.status == ArticleStatus.GONE
         else None,
-        # body_html usually holds the signature already; show it apart only when it does not.
         "show_signature": bool(
-            view.version and view.version.signature and view.version.signature not in _text_of(view.version.body_html)
+            view.version and view.version.signature and not signature_in_body(view.version.signature, view.version.body_html)
         ),
     }
+
+
+async def views_chart(datasette, request):
+    """/-/article/ID/views.svg: the article's view-count chart alone, to embed in a report or story."""
+    from datasette.utils.asgi import Response
+
+    db = datasette.get_database(archive_db_name(datasette))
+    try:
+        article_id = checked_article_id(request.url_vars["article_id"])
+
+        def read(conn) -> str:
+            points = q.history(conn, _article_ref(conn, article_id, request.args.get("site"))).views
+            return view_chart([Reading(p.at, p.views) for p in points])
+
+        svg = await db.execute_fn(read)
+    except QueryError as exc:
+        return Response.text(f"Error: {exc}\n", status=404)
+    if not svg:
+        return Response.text("No view counts seen.\n", status=404)
+    return Response(svg, content_type="image/svg+xml; charset=utf-8")
 
 
 async def article_page(datasette, request):
@@ -169,10 +179,19 @@ async def article_page(datasette, request):
     return response
 
 
-def _text_of(body_html: str) -> str:
-    import re
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")  # str.split's whitespace: spaces, newlines, U+00A0, U+3000
 
-    return html.unescape(re.sub(r"<[^>]+>", "", body_html))
+
+def signature_in_body(signature: str, body_html: str) -> bool:
+    """Whether the body as shown already holds the signature, so the page shows it once.
+
+    body_html usually keeps the signature's paragraphs; the stored signature joins its lines with a
+    newline (unit and name, then a date line), which the body's text holds as two paragraphs, so
+    both are compared without any whitespace.
+    """
+    shown = _SPACE.sub("", html.unescape(_TAG.sub("", body_html)))
+    return _SPACE.sub("", signature) in shown
 
 
 def _body_markup(body_html: str):

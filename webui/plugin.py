@@ -13,7 +13,8 @@ import html
 from datasette import hookimpl
 
 from archive.search import highlight, match_expression
-from webui.pages import archive_db_name, article_page, changes_feed, search_page
+from webui.front import front_page
+from webui.pages import archive_db_name, article_page, changes_feed, search_page, views_chart
 
 # --- SQL functions ----------------------------------------------------------------------------------
 
@@ -28,10 +29,20 @@ def sql_snippet(text: str | None, query: str | None) -> str:
     return highlight(text or "", query or "", ("【", "】"), 80)
 
 
+def sql_since(text: str | None) -> str:
+    """ncgh_since(s): '7d', '12h', '2w', a site-calendar date or an ISO date-time -> the UTC moment
+    events.at compares with (archive.changes.parse_when); '' (no bound) when empty."""
+    from archive.changes import parse_when
+
+    text = (text or "").strip()
+    return parse_when(text) if text else ""
+
+
 @hookimpl
 def prepare_connection(conn):
     conn.create_function("ncgh_match", 1, sql_match, deterministic=True)
     conn.create_function("ncgh_snippet", 2, sql_snippet, deterministic=True)
+    conn.create_function("ncgh_since", 1, sql_since)  # not deterministic: '7d' moves with the clock
 
 
 def short_time(value: str | None) -> str:
@@ -66,6 +77,7 @@ def render_cell(value, column, table, database, datasette):
 @hookimpl
 def menu_links(datasette):
     return [
+        {"href": datasette.urls.path("/"), "label": "Front page"},
         {"href": datasette.urls.path("/-/search"), "label": "Search the archive"},
         {"href": datasette.urls.database(archive_db_name(datasette)), "label": "Tables and canned queries"},
     ]
@@ -77,7 +89,9 @@ def menu_links(datasette):
 @hookimpl
 def register_routes():
     return [
+        (r"^/$", front_page),  # before Datasette's own index, which lists databases
         (r"^/-/article/(?P<article_id>[^/]+)$", article_page),
+        (r"^/-/article/(?P<article_id>[^/]+)/views\.svg$", views_chart),
         (r"^/-/search$", search_page),
         (r"^/-/changes\.atom$", changes_feed),
     ]

@@ -1,9 +1,11 @@
-"""`ncgh export FORMAT -o PATH`: the archive as csv, jsonl, parquet (article versions) or warc (raw captures)."""
+"""`ncgh export FORMAT -o PATH [--dataset NAME]`: the archive as csv, jsonl, parquet (article versions,
+events, view counts or footer versions) or warc (raw captures)."""
 
 from __future__ import annotations
 
 import click
 
+from archive.datasets import DATASET_CHOICES, DatasetName
 from archive.output import VERSION_CHOICES, ExportFormat
 from ncgh.commands._read import db_options, echo_json, json_option, open_failure, read_context
 
@@ -12,18 +14,27 @@ from ncgh.commands._read import db_options, echo_json, json_option, open_failure
 @click.argument("fmt", metavar="FORMAT", type=click.Choice([f.value for f in ExportFormat]))
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="File to write; - for standard output (a FIFO or device is written through).")
+@click.option("--dataset", type=click.Choice(list(DATASET_CHOICES)), default=DatasetName.VERSIONS.value,
+              show_default=True,
+              help="Which table (csv, jsonl, parquet): versions (one row per article version), events (new, edited,"
+                   " gone, restored), views (every view-count reading) or footers (the site footer's versions).")
 @click.option("--versions", type=click.Choice(list(VERSION_CHOICES)), default=None,
               help="latest: each article's current version (tables) / last capture per final URL (warc); "
                    "all: every version / every capture. Default: latest for tables, all for warc.")
-@click.option("--since", metavar="DATE", help="Only versions first seen (warc: captures made) at or after DATE (a day on the site's calendar, or an ISO date-time).")
+@click.option("--since", metavar="DATE", help="Only rows from DATE on: versions first seen, events and readings"
+              " made, footers first seen (warc: captures made); a day on the site's calendar, or an ISO date-time.")
 @click.option("--bom", is_flag=True, help="csv: start with a UTF-8 BOM so spreadsheet programs detect UTF-8.")
 @click.option("--force", is_flag=True,
               help="Replace PATH if it exists; if PATH is a symbolic link, write to the file it points to.")
 @db_options
 @json_option
-def command(fmt: str, output: str, versions: str | None, since: str | None, bom: bool, force: bool,
+def command(fmt: str, output: str, dataset: str, versions: str | None, since: str | None, bom: bool, force: bool,
             db_path: str | None, config_path: str | None, as_json: bool) -> None:
-    """Export FORMAT: csv, jsonl, parquet (one row per article version) or warc (the raw captures).
+    """Export FORMAT: csv, jsonl, parquet (a table: --dataset) or warc (the raw captures).
+
+    Every article table carries the article's category_id (the list or API it was found in),
+    category (its page's breadcrumb), status and gone_at. Parquet is typed: dates as date, times
+    as UTC timestamps, counts as integers.
 
     Writes a temporary file beside PATH and renames it into place; never overwrites without --force.
     `-o -` writes to standard output (the summary then goes to stderr); a FIFO or character device
@@ -37,7 +48,7 @@ def command(fmt: str, output: str, versions: str | None, since: str | None, bom:
 
     ctx = read_context(db_path, config_path)
     try:
-        summary = export(fmt, ctx.db_path, output, versions=versions,
+        summary = export(fmt, ctx.db_path, output, versions=versions, dataset=dataset, tz=ctx.timezone,
                          since=parse_moment(since, end_of_day=False, tz=ctx.timezone) if since else None, force=force, bom=bom)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -15,6 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive import export as ex
 from archive import output, warc
+from archive.datasets import DatasetName
 from archive.sql import open_readonly
 from archive.store import Archive
 from tests.support.query import BuiltArchive, build_archive
@@ -108,9 +110,11 @@ def test_parquet_reads_back_same_rows(built: BuiltArchive, tmp_path: Path) -> No
     for g, w in zip(got, expected, strict=True):
         assert g["first_seen"] == datetime.fromisoformat(w["first_seen"])
         assert g["last_seen"] == datetime.fromisoformat(w["last_seen"])
+        assert g["published_at"] == date.fromisoformat(w["published_at"])
         for key in ex.COLUMNS:
-            if key not in ("first_seen", "last_seen"):
+            if key not in ("first_seen", "last_seen", "published_at", "gone_at"):
                 assert g[key] == w[key], key
+        assert g["gone_at"] == (datetime.fromisoformat(w["gone_at"]) if w["gone_at"] else None)
 
 
 def test_never_overwrites_without_force(built: BuiltArchive, tmp_path: Path) -> None:
@@ -132,7 +136,8 @@ def test_failed_export_leaves_old_file_and_no_temp(built: BuiltArchive, tmp_path
         yield from ()
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(ex, "iter_rows", boom)
+    versions = ex.DATASETS[DatasetName.VERSIONS]
+    monkeypatch.setitem(ex.DATASETS, DatasetName.VERSIONS, dataclasses.replace(versions, rows=boom))
     with pytest.raises(RuntimeError):
         ex.export_csv(built.path, out, force=True)
     assert out.read_text(encoding="utf-8") == "old\n"

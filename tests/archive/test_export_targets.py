@@ -181,16 +181,17 @@ def test_a_long_name_the_file_system_allows_is_written(built, tmp_path):
 # ---- .part files of killed exports ------------------------------------------------------------------
 
 _BLOCKED_EXPORT = """
-import sys
+import dataclasses, sys
 from archive import export as ex
-real = ex.iter_rows
+from archive.datasets import DatasetName
+real = ex.DATASETS[DatasetName.VERSIONS]
 def slow(*args, **kwargs):
-    rows = real(*args, **kwargs)
+    rows = real.rows(*args, **kwargs)
     yield next(rows)
     print("mid-way", flush=True)
     sys.stdin.readline()  # blocks: the parent kills this process here
     yield from rows
-ex.iter_rows = slow
+ex.DATASETS[DatasetName.VERSIONS] = dataclasses.replace(real, rows=slow)
 ex.export("jsonl", sys.argv[1], sys.argv[2], force=True)
 """
 

@@ -161,6 +161,26 @@ def test_export_each_format_and_force(built: BuiltArchive, tmp_path: Path) -> No
     assert bad.exit_code == 1 and "only applies to csv" in bad.output
 
 
+def test_export_datasets(built: BuiltArchive, tmp_path: Path) -> None:
+    counts = {}
+    for dataset in ("events", "views", "footers"):
+        out = tmp_path / f"{dataset}.jsonl"
+        counts[dataset] = json.loads(run("export", "jsonl", "-o", str(out), "--dataset", dataset, "--json",
+                                         "--db", str(built.path)).output)["rows"]
+    assert counts == {"events": 6, "views": 7, "footers": 1}
+    since = json.loads(run("export", "csv", "-o", str(tmp_path / "w.csv"), "--dataset", "views", "--since", "2026-11-23",
+                           "--json", "--db", str(built.path)).output)
+    assert since["rows"] == 2  # the readings of 2026-11-23 and 2026-11-24
+    mixed = run("export", "csv", "-o", str(tmp_path / "x.csv"), "--dataset", "events", "--versions", "all",
+                "--db", str(built.path), ok=False)
+    assert mixed.exit_code == 1 and mixed.output.strip() == "Error: --versions only applies to the versions dataset, not events"
+    warc = run("export", "warc", "-o", str(tmp_path / "x.warc"), "--dataset", "views", "--db", str(built.path), ok=False)
+    assert warc.exit_code == 1 and "warc holds the raw captures" in warc.output
+    unknown = run("export", "csv", "-o", str(tmp_path / "x.csv"), "--dataset", "nope", "--db", str(built.path), ok=False)
+    assert unknown.exit_code == 2 and "'nope' is not one of" in unknown.output
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.warc").exists()
+
+
 def test_db_defaults_to_config(built: BuiltArchive, tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text(f'[archive]\ndb_path = "{built.path}"\n', encoding="utf-8")

@@ -129,6 +129,24 @@ def test_parquet_of_the_crawl_has_every_version(crawled, tmp_path: Path) -> None
     }
 
 
+def test_the_crawl_stores_each_article_s_section_and_the_exports_carry_it(crawled, tmp_path: Path) -> None:
+    """category_id from the list/API page that revealed the article, category from its breadcrumb;
+    the simulator's breadcrumb names the category its lists file the article under."""
+    import duckdb
+
+    from simulator.content import CATEGORIES
+
+    db, _ = crawled
+    rows = sqlite3.connect(db).execute("SELECT category_id, category FROM articles WHERE version IS NOT NULL").fetchall()
+    assert rows and all(cid is not None for cid, _ in rows)  # every article of the simulator is listed
+    assert all(name == CATEGORIES[cid] for cid, name in rows), rows
+    out = tmp_path / "views.parquet"
+    run("export", "parquet", "-o", str(out), "--dataset", "views", "--db", str(db))
+    by_section = dict(duckdb.sql(f"SELECT category, count(DISTINCT article_id) FROM '{out}' GROUP BY ALL").fetchall())
+    read = one(db, "SELECT count(DISTINCT article_id) FROM views")[0]  # pages without a header show no count
+    assert sum(by_section.values()) == read > 0 and set(by_section) <= set(CATEGORIES.values())
+
+
 def test_article_page_of_the_crawl(crawled) -> None:
     from webui.app import build_datasette
 

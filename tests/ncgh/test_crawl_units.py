@@ -445,3 +445,12 @@ def test_hub_walk_is_breadth_first_within_depth_and_budget_counting_each_page_on
     next_page = next(i for i in deeper.items if i.kind == WorkKind.HUB_PAGE)
     last = d.after_read(next_page, PageRead(page=page([8]), links=[f"{BASE}/e"]))
     assert [i.kind for i in last.items] == [WorkKind.ARTICLE] and last.hub is None  # a next page: no links, no hub
+
+
+def test_articles_found_on_a_list_carry_its_category_and_an_api_item_its_own():
+    d = disc()
+    listed = d.after_page(WorkKind.LIST, d.list_url(175, 1), page([9, 8]))
+    assert [(i.article_id, i.category_id) for i in listed.items] == [(9, 175), (8, 175)]
+    api = ListPage([ArticleLink(11, d.article_url(11), category_id=6), ArticleLink(12, d.article_url(12))], None)
+    found = d.after_page(WorkKind.API, d.api_url(3, 1), api)
+    assert [(i.article_id, i.category_id) for i in found.items] == [(11, 6), (12, 3)]

@@ -151,3 +151,11 @@ def test_api_ids_shapes() -> None:
         parse_api_ids(_api({"code": "500", "data": []}), API)
     with pytest.raises(ParseError):
         parse_api_ids(b"not json", API)
+
+
+def test_an_api_item_names_its_own_category() -> None:
+    from scraper.discover import parse_api_list
+
+    body = b'{"code": 200, "data": {"list": [{"id": 7, "categoryId": 176}, {"id": 8, "categoryId": "x"}, {"id": 9}]}}'
+    page = parse_api_list(body, "http://www.ncgh.org.cn/nczhgh.interface/api/cms/article/list?pageNum=1&pageSize=12")
+    assert [(link.article_id, link.category_id) for link in page.links] == [(7, 176), (8, None), (9, None)]

@@ -1,20 +1,16 @@
-"""`ncgh serve`: Datasette pages in-process, then the real server in headless Chromium."""
+"""`ncgh serve`: Datasette pages in-process, then the real server in headless Chromium
+(tests/webui/test_browser.py has the front page, search paging, the feed link and the chart)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.support.browser import dump_dom, serving
 from tests.support.query import BuiltArchive, build_archive
 from webui.app import build_datasette, load_metadata
 from webui.pages import DB_NAME
@@ -142,73 +138,14 @@ def test_build_refuses_missing_archive(tmp_path: Path) -> None:
 # --- the real server in a real browser --------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.skip("headless Chromium is not installed (apt-get install chromium; .ci/run installs it)")
-
-
 @pytest.fixture(scope="module")
 def server(built: BuiltArchive):
-    chromium()  # skips the browser tests before starting anything when there is no browser
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ncgh.cli", "serve", "--db", str(built.path), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/-/versions.json", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("ncgh serve did not start: " + proc.stdout.read().decode(errors="replace")) from None
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def dump_dom(url: str, tmp_path: Path) -> str:
-    result = subprocess.run(
-        [
-            chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'chromium-profile'}",
-            "--dump-dom",
-            url,
-        ],
-        capture_output=True,
-        timeout=90,
-        env={**os.environ, "LANG": "C.UTF-8"},
-    )
-    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
-    return result.stdout.decode("utf-8")
+    with serving(built.path) as base:
+        yield base
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_serve_serves_article_page_in_browser(server: str, tmp_path: Path) -> None:
     from lxml import html
 
@@ -220,10 +157,11 @@ def test_serve_serves_article_page_in_browser(server: str, tmp_path: Path) -> No
     assert versions == ["v1", "v2", "v3"]
     assert [e.text_content() for e in dom.cssselect(".ncgh-diff ins")] == ["第二届"]
     assert [e.text_content() for e in dom.cssselect(".ncgh-diff .ncgh-insert .ncgh-new p")] == ["会后举行了表彰仪式。"]
-    assert dom.cssselect("svg.ncgh-spark polyline")
+    assert dom.cssselect("svg.ncgh-chart polyline")
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_serve_search_and_canned_query_in_browser(server: str, tmp_path: Path) -> None:
     from lxml import html
 
