@@ -322,6 +322,9 @@ class Discovery:
                 streak += 1  # already queued from another page of this run
                 if self.mode != RunMode.FULL and streak >= limit:
                     stopped_by_known = True
+                named = _category(ref.category_id, category)
+                if named is not None:  # the queue keeps the first item; this gives it its category
+                    items.append(self.article_item(ref.article_id, category_id=named))
                 continue
             self._listed.add(ref.article_id)
             if ref.article_id in self.known:

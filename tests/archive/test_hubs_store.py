@@ -45,3 +45,21 @@ def test_source_rows_add_up_per_run_and_history_skips_open_runs(tmp_path) -> Non
         hubs.record_sources(runs[2], [SourceRun(DiscoverySource.LIST, 1, 0, 0, 1, SourceStatus.FAILING)])
         assert hubs.recent_statuses(DiscoverySource.LIST, runs[2] + 1, 5) == [SourceStatus.FAILING] * 2  # run 3 open
         assert hubs.recent_statuses(DiscoverySource.HUBS, runs[2], 5) == []
+
+
+def test_a_pending_item_takes_the_category_a_later_item_for_its_url_names(tmp_path) -> None:
+    from archive.queue import WorkItem
+    from archive.vocab import WorkKind, WorkState
+
+    with Archive(tmp_path / "a.db") as archive:
+        q = archive.queue
+        run = q.start_run("incremental", T1, "{}")
+        assert q.enqueue(run, [WorkItem("http://h/article/1", WorkKind.ARTICLE, 1),
+                               WorkItem("http://h/article/2", WorkKind.ARTICLE, 2)]) == 2
+        done = [i for i in q.pending(run) if i.article_id == 2][0]
+        q.mark(done.id, WorkState.FAILED)
+        again = [WorkItem("http://h/article/1", WorkKind.ARTICLE, 1, category_id=175),
+                 WorkItem("http://h/article/2", WorkKind.ARTICLE, 2, category_id=175)]
+        assert q.enqueue(run, iter(again)) == 0  # nothing added: the URLs are queued already
+        got = dict(archive.conn.execute("SELECT article_id, category_id FROM work_items").fetchall())
+        assert got == {1: 175, 2: None}  # only the pending one takes it
