@@ -19,9 +19,11 @@ from archive.vocab import (
     AssetState,
     BodyCodec,
     CaptureKind,
+    DiscoverySource,
     EventKind,
     Outcome,
     RunStatus,
+    SourceStatus,
     WorkState,
     sql_values,
 )
@@ -240,6 +242,33 @@ SCHEMA: tuple[str, ...] = (
         UNIQUE (destination, capture_id, event)
     )""",
     "CREATE INDEX notifications_pending ON notifications (destination, id) WHERE delivered_at IS NULL",
+    # The site's own hubs (ncgh/hub_walk.py): pages that showed article links when discovery read them
+    # (home page, section and category pages, whatever the site links), revisited by daily crawls in
+    # the order of `last_new_at` (the hubs that last showed new articles first). `article_ids` and
+    # `new_ids` are the counts of the latest visit; `depth` is how many links from a seed it was found.
+    """CREATE TABLE hubs (
+        site TEXT NOT NULL,
+        url TEXT NOT NULL,
+        depth INTEGER NOT NULL CHECK (depth >= 0),
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        article_ids INTEGER NOT NULL CHECK (article_ids >= 0),
+        new_ids INTEGER NOT NULL CHECK (new_ids >= 0),
+        last_new_at TEXT,
+        PRIMARY KEY (site, url)
+    )""",
+    # Each discovery source's health in each run (ncgh/source_health.py): what one invocation counted;
+    # a resumed run's later invocation adds its counts. `status` is the source's word for the run.
+    f"""CREATE TABLE run_sources (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        source TEXT NOT NULL CHECK (source IN {sql_values(DiscoverySource)}),
+        requests INTEGER NOT NULL DEFAULT 0,
+        found INTEGER NOT NULL DEFAULT 0,
+        new_ids INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN {sql_values(SourceStatus)}),
+        PRIMARY KEY (run_id, source)
+    ) WITHOUT ROWID""",
     # Contentless full-text index: rowid = versions.id; text is indexed as CJK bigrams (archive/search.py).
     """CREATE VIRTUAL TABLE version_fts USING fts5(
         title, body, content='', tokenize='unicode61 remove_diacritics 2'

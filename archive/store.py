@@ -27,6 +27,7 @@ from archive.articles import (
 from archive.bodies import BodyStore, sha256_hex
 from archive.captures import StoredCapture, to_json, utc
 from archive.footers import record_footer
+from archive.hubs import HubStore
 from archive.model import CaptureIn, CaptureResult
 from archive.queue import WorkQueue
 from archive.schema import NotAnArchive, UnknownSchemaVersion, atomic, connect, migrate, unusable_file_error
@@ -91,6 +92,7 @@ class Archive:
         self.bodies = BodyStore(self.conn)
         self._header_sets: dict[str, int] = {}  # headers_json -> header_sets.id; cleared on rollback
         self.queue = WorkQueue(self.conn, self.atomic)  # runs and the work list (archive/queue.py)
+        self.hubs = HubStore(self.conn, self.atomic)  # hubs and per-run source health (archive/hubs.py)
 
     # ---- lifecycle ----
     def close(self) -> None:

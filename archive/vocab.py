@@ -48,6 +48,8 @@ class CaptureKind(StrEnum):
     API = "api"  # a JSON API list page
     API_IDS = "api_ids"  # a JSON API id list of a category
     ASSET = "asset"  # an image, stylesheet, script, attachment or video a page references (archive/assets.py)
+    HUB = "hub"  # an HTML page read for its links: a seed (home page, root) or a page one linked
+    SITEMAP = "sitemap"  # a sitemap (robots.txt `Sitemap:` lines, /sitemap.xml)
 
 
 class EventKind(StrEnum):
@@ -95,15 +97,21 @@ class WorkKind(StrEnum):
     REVISIT = "revisit"  # a known article due under the revisit schedule
     ASSET = "asset"  # a page requisite or attachment: first fetch or a rare conditional recheck
     SNAPSHOT = "snapshot"  # a known article recaptured by --mode snapshot (live or gone, due or not)
+    HUB = "hub"  # a page read for its links (ncgh.hub_walk): a seed, a stored hub, a page a hub linked
+    HUB_PAGE = "hub_page"  # a later page of a hub's pagination (下一页 / next): never a hub itself
+    SITEMAP = "sitemap"  # a sitemap or sitemap index
 
     @property
     def capture_kind(self) -> CaptureKind:
         """The kind of the capture this work makes: every article fetch is an article capture."""
-        return CaptureKind.ARTICLE if self in ARTICLE_WORK else CaptureKind(self.value)
+        if self in ARTICLE_WORK:
+            return CaptureKind.ARTICLE
+        return CaptureKind.HUB if self == WorkKind.HUB_PAGE else CaptureKind(self.value)
 
 
 ARTICLE_WORK = (WorkKind.ARTICLE, WorkKind.PROBE, WorkKind.REVISIT, WorkKind.SNAPSHOT)  # all captured as kind "article"
-DISCOVERY_WORK = (WorkKind.LIST, WorkKind.API, WorkKind.API_IDS)
+DISCOVERY_WORK = (WorkKind.LIST, WorkKind.API, WorkKind.API_IDS, WorkKind.HUB, WorkKind.HUB_PAGE, WorkKind.SITEMAP)
+HUB_WORK = (WorkKind.HUB, WorkKind.HUB_PAGE)
 
 
 class WorkState(StrEnum):
@@ -114,6 +122,9 @@ class WorkState(StrEnum):
     FAILED = "failed"  # not recorded, or no usable answer: the next run tries it again
     MISSING = "missing"  # a probe that found no article: nothing recorded, nothing to retry
     BLOCKED = "blocked"  # answered by a block page (its capture is recorded): fetched again by the next run
+    # Nothing recorded on purpose, nothing to retry this run: a page of a source that refused this run
+    # (needs_login), a dead link a hub showed, an absent /sitemap.xml. Never counted as an error.
+    IGNORED = "ignored"
 
 
 class RunStatus(StrEnum):
@@ -164,6 +175,28 @@ class AssetState(StrEnum):
     HELD = "held"  # the last answer was 200/304: the bytes are in `bodies`
     GONE = "gone"  # the last answer was 404/410 (bytes from before, if any, still held)
     FAILED = "failed"  # the last fetch got no usable answer (too large, timeout ...)
+
+
+class DiscoverySource(StrEnum):
+    """Where a run looks for articles: `[discovery] sources` (ncgh/config.py) and `run_sources.source`,
+    one health row per source per run (ncgh/source_health.py)."""
+
+    HUBS = "hubs"  # the home page, configured roots, stored hubs and the pages they link
+    LIST = "list"  # the pages of `[discovery] list_url_template`, when one is configured
+    API = "api"  # the mobile app's JSON API (article/list, getIdsList)
+    SITEMAP = "sitemap"  # robots.txt `Sitemap:` lines and /sitemap.xml
+    ID_WALK = "id_walk"  # a full crawl's walk over `[discovery] id_range`
+    FRONTIER = "frontier"  # an incremental crawl's probe of the ids just above the highest seen
+
+
+class SourceStatus(StrEnum):
+    """How a discovery source did in a run (`run_sources.status`)."""
+
+    OK = "ok"  # answered and showed article ids
+    EMPTY = "empty"  # answered, showed none (or was absent: no sitemap)
+    FAILING = "failing"  # asked, and no page of it was usable
+    NEEDS_LOGIN = "needs_login"  # refused: HTTP 401/403 or an API `code` other than 200 (请先登录)
+    BLOCKED = "blocked"  # a WAF or anti-bot page answered instead of the site
 
 
 class BodyCodec(StrEnum):

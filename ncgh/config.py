@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import ncgh.config_checks as c
-from archive.vocab import ChangeKind
+from archive.vocab import ChangeKind, DiscoverySource
 from scraper.checks import FieldError, boolean, check_fields, checked, integer, number, str_list, string
 from scraper.ids import DEFAULT_ARTICLE_PATHS
 from scraper.settings import BlockSettings, FetchSettings, ParseSettings
@@ -61,13 +61,6 @@ class SiteConfig(_Section):
     timezone: str = _key(c.timezone)
 
 
-class DiscoverySource(StrEnum):
-    """Where an incremental crawl looks for new articles (`[discovery] sources`); full mode always walks lists."""
-
-    LIST = "list"  # the HTML list pages of each category
-    API = "api"  # the JSON API list of each category (and, in full mode, its id list)
-
-
 class NotifyMode(StrEnum):
     """How alerts are sent (`[notify] mode`)."""
 
@@ -82,19 +75,47 @@ class RevisitPolicy(StrEnum):
     SCHEDULE = "schedule"  # fixed intervals by age plus budget fill (ncgh.schedule)
 
 
+class IdsAnswer(StrEnum):
+    """What the API's getIdsList answers (`[discovery] api_ids_answer`)."""
+
+    CATEGORIES = "categories"  # child categories of the category asked about: each is listed in turn
+    ARTICLES = "articles"  # article ids of the category
+
+
+# The sources a user chooses in `[discovery] sources`; the id walk is a full crawl's own.
+CHOSEN_SOURCES = (
+    DiscoverySource.HUBS, DiscoverySource.SITEMAP, DiscoverySource.LIST, DiscoverySource.API, DiscoverySource.FRONTIER,
+)
+
+
 @dataclass(frozen=True)
 class DiscoveryConfig(_Section):
-    list_url_template: str = _key(c.template("category", "page"))
+    roots: tuple[str, ...] = _key(c.site_paths)
+    hub_depth: int = _key(integer(0, 100))
+    hub_pages: int = _key(integer(0, 1_000_000))
+    list_url_template: str = _key(c.optional_template("category", "page"))
     categories: tuple[int, ...] = _key(c.int_list)
+    api_all_template: str = _key(c.optional_template("page", "page_size"))
     api_list_template: str = _key(c.template("category", "page", "page_size"))
     api_ids_template: str = _key(c.template("category"))
+    api_ids_answer: IdsAnswer = _key(c.enum_choice(IdsAnswer))
     api_page_size: int = _key(integer(1, 1000))
-    sources: tuple[DiscoverySource, ...] = _key(c.enum_list(DiscoverySource, nonempty=False))
+    sources: tuple[DiscoverySource, ...] = _key(c.members(DiscoverySource, CHOSEN_SOURCES, nonempty=False))
     stop_after_known: int = _key(integer(1, 1_000_000))
     id_range: tuple[int, int] = _key(c.id_range)
     id_gap_tolerance: int = _key(integer(0, 10_000_000))
+    frontier_window: int = _key(integer(0, 10_000_000))
     max_list_pages: int = _key(integer(1, 1_000_000))
     max_new_per_page: int = _key(integer(1, 1_000_000))
+    source_warn_after: int = _key(integer(1, 1000))
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if DiscoverySource.LIST in self.sources and not self.list_url_template:
+            raise FieldError(
+                "DiscoveryConfig", "sources", 'a list without "list" while list_url_template is "" (none)',
+                [s.value for s in self.sources],
+            )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from archive.queue import ArticleState, WorkItem
 from archive.store import Archive
 from archive.vocab import ArticleStatus, RunMode, WorkKind
 from ncgh.config import Config
-from ncgh.discovery import Discovery, rebase
+from ncgh.discovery import Discovery
+from ncgh.discovery_read import rebase
 from ncgh.pipeline import iso_utc
 from ncgh.report import Reporter
 from ncgh.revisit_rates import choose_revisits
@@ -90,7 +91,8 @@ def plan_run(
     # Ids earlier full crawls found empty hold nothing but "this id did not exist then" (the run rows
     # keep the counts): forget them, keeping items with a capture and everything of this run.
     archive.queue.prune_probe_misses(run_id)
-    items = disc.seeds()
+    # The stored hubs, those that last showed a new article first, at most hub_pages of them.
+    items = disc.seeds(archive.hubs.hubs(cfg.site.name, limit=cfg.discovery.hub_pages))
     if mode == RunMode.SNAPSHOT:  # every known article once (ncgh.snapshot), instead of the revisits due
         items += snapshot_items(disc, facts)
     revisits = [] if mode == RunMode.SNAPSHOT else choose_revisits(
@@ -114,4 +116,6 @@ def plan_run(
         # Streamed into the queue (still one transaction), never held as a list.
         probes = disc.iter_probes({f.article_id for f in facts}, lo, disc.probe_ceiling)
         return archive.queue.enqueue(run_id, chain(items, probes))
+    # The frontier probe: the ids just above the highest seen (new articles no page links).
+    items += disc.frontier_probes({f.article_id for f in facts})
     return archive.queue.enqueue(run_id, items)
