@@ -248,8 +248,12 @@ def _change(conn: sqlite3.Connection, row: tuple, with_diff: bool) -> Change:
             lines = ()  # a version chain with a gap: `ncgh verify` reports it; the listing goes on
     elif with_diff and kind == ChangeKind.FOOTER:
         lines = _footer_diff(conn, site, version, fields)
+    key = f"{capture_id}/{kind.value}"
+    if kind in (ChangeKind.ATTACHMENT_GONE, ChangeKind.ATTACHMENT_CHANGED):
+        lines = (f"attachment: {detail}",)
+        key += f"/{article_id}"  # one attachment capture tells every article that references it
     return Change(
-        event_id=int(event_id), key=f"{capture_id}/{kind.value}", at=at, kind=kind, site=site,
+        event_id=int(event_id), key=key, at=at, kind=kind, site=site,
         article_id=None if article_id is None else int(article_id),
         title=title if kind != ChangeKind.FOOTER else "site footer", version=version, changed_fields=fields,
         reasons=reasons, diff=lines, capture_id=int(capture_id),

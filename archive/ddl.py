@@ -15,11 +15,15 @@ from dataclasses import dataclass
 from archive.vocab import (
     SHOWS_ARTICLE,
     STORED_ARTICLE_STATUSES,
+    AssetRole,
+    AssetState,
     BodyCodec,
     CaptureKind,
+    DiscoverySource,
     EventKind,
     Outcome,
     RunStatus,
+    SourceStatus,
     WorkState,
     sql_values,
 )
@@ -238,9 +242,79 @@ SCHEMA: tuple[str, ...] = (
         UNIQUE (destination, capture_id, event)
     )""",
     "CREATE INDEX notifications_pending ON notifications (destination, id) WHERE delivered_at IS NULL",
+    # The site's own hubs (ncgh/hub_walk.py): pages that showed article links when discovery read them
+    # (home page, section and category pages, whatever the site links), revisited by daily crawls in
+    # the order of `last_new_at` (the hubs that last showed new articles first). `article_ids` and
+    # `new_ids` are the counts of the latest visit; `depth` is how many links from a seed it was found.
+    """CREATE TABLE hubs (
+        site TEXT NOT NULL,
+        url TEXT NOT NULL,
+        depth INTEGER NOT NULL CHECK (depth >= 0),
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        article_ids INTEGER NOT NULL CHECK (article_ids >= 0),
+        new_ids INTEGER NOT NULL CHECK (new_ids >= 0),
+        last_new_at TEXT,
+        PRIMARY KEY (site, url)
+    )""",
+    # Each discovery source's health in each run (ncgh/source_health.py): what one invocation counted;
+    # a resumed run's later invocation adds its counts. `status` is the source's word for the run.
+    f"""CREATE TABLE run_sources (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        source TEXT NOT NULL CHECK (source IN {sql_values(DiscoverySource)}),
+        requests INTEGER NOT NULL DEFAULT 0,
+        found INTEGER NOT NULL DEFAULT 0,
+        new_ids INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN {sql_values(SourceStatus)}),
+        PRIMARY KEY (run_id, source)
+    ) WITHOUT ROWID""",
     # Contentless full-text index: rowid = versions.id; text is indexed as CJK bigrams (archive/search.py).
     """CREATE VIRTUAL TABLE version_fts USING fts5(
         title, body, content='', tokenize='unicode61 remove_diacritics 2'
+    )""",
+    # Page requisites and attachments (archive/assets.py). One row per URL however many versions use it;
+    # its captures are `captures` rows of kind 'asset' (status, headers, body digest), its bytes are in
+    # `bodies` (content-addressed: the site's stylesheet is stored once). Derived from captures, like
+    # articles: `rebuild` re-derives it. `body_sha256` is the last bytes held: a later 404 keeps them.
+    f"""CREATE TABLE assets (
+        id INTEGER PRIMARY KEY,
+        site TEXT NOT NULL,
+        url TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN {sql_values(AssetRole)}),
+        first_seen TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT '{AssetState.PENDING}' CHECK (state IN {sql_values(AssetState)}),
+        last_checked TEXT,
+        last_capture_id INTEGER REFERENCES captures(id),
+        body_sha256 TEXT REFERENCES bodies(sha256),
+        size INTEGER,
+        content_type TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        text TEXT,
+        text_error TEXT,
+        UNIQUE (site, url)
+    )""",
+    # Which version of an article references which asset (by version number: `rebuild` renumbers
+    # versions.id, never the numbers).
+    f"""CREATE TABLE version_assets (
+        site TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        asset_id INTEGER NOT NULL REFERENCES assets(id),
+        role TEXT NOT NULL CHECK (role IN {sql_values(AssetRole)}),
+        PRIMARY KEY (site, article_id, version, asset_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX version_assets_asset ON version_assets (asset_id)",
+    # Assets another asset references (a stylesheet's url(...) images and @imports).
+    """CREATE TABLE asset_links (
+        asset_id INTEGER NOT NULL REFERENCES assets(id),
+        child_id INTEGER NOT NULL REFERENCES assets(id),
+        PRIMARY KEY (asset_id, child_id)
+    ) WITHOUT ROWID""",
+    # The extracted text of attachments, as CJK bigrams like version_fts; rowid = assets.id.
+    """CREATE VIRTUAL TABLE asset_fts USING fts5(
+        name, body, content='', tokenize='unicode61 remove_diacritics 2'
     )""",
 )
 

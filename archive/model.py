@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from archive.vocab import CaptureKind, EventKind, MissingReason, Outcome
+from archive.vocab import AssetRole, CaptureKind, EventKind, MissingReason, Outcome
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,22 @@ class FooterContent:
     postcode: str | None = None
 
 
+@dataclass(frozen=True)
+class AssetRef:
+    """One asset a page (or a stylesheet) references: its absolute URL and how it is used."""
+
+    url: str
+    role: AssetRole
+
+
+@dataclass(frozen=True)
+class AssetText:
+    """The text extracted from an asset's bytes (an attachment), or why there is none."""
+
+    text: str | None
+    error: str | None = None
+
+
 @dataclass
 class CaptureIn:
     """One fetch of one URL, as the archive stores it."""
@@ -79,6 +95,9 @@ class CaptureIn:
     run_id: int | None = None
     work_item_id: int | None = None  # the crawl queue row this capture completes (same transaction)
     category: str | None = None  # the site section the page's breadcrumb names (derived, like content)
+    # What the page (or, for an asset capture, the stylesheet) references: linked to the version it makes.
+    requisites: tuple[AssetRef, ...] = ()
+    asset_text: AssetText | None = None  # an asset capture's extracted text (attachments)
 
 
 @dataclass

@@ -68,10 +68,11 @@ class ExportSummary:
     rows: int  # table rows, or WARC records written
     bytes: int
     responses: int = 0  # WARC: response records
-    revisits: int = 0  # WARC: revisit records (payload identical to an earlier one)
+    revisits: int = 0  # WARC: revisit records (payload identical to an earlier one, or a 304)
+    not_modified: int = 0  # WARC: of the revisits, those of a 304 (server-not-modified)
     requests: int = 0  # WARC: request records
     metadata: int = 0  # WARC: metadata records telling the redirects that led to a response
-    skipped: int = 0  # WARC: captures without any response (fetch errors), not written
+    skipped: int = 0  # WARC: captures without any response (fetch errors), or 304s whose 200 is not in the file
     removed_parts: int = 0  # stale .part files of killed exports of the same output, removed
     to_stdout: bool = False  # the data went to this process's standard output (say so on stderr)
 

@@ -11,6 +11,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from archive.asset_query import AssetInfo, assets_of_version
 from archive.captures import select_named
 from archive.resolve import ArticleRef, QueryError
 from archive.vocab import ArticleStatus, EventKind
@@ -80,6 +81,7 @@ class ArticleView:
     views_then: int | None  # last view count seen at or before as_of (or the latest)
     views_then_at: str | None
     latest_version: int | None
+    assets: tuple[AssetInfo, ...] = ()  # what the shown version references (archive/asset_query.py)
 
 
 @dataclass(frozen=True)
@@ -304,6 +306,7 @@ def show(
         views_then=views_then,
         views_then_at=views_at,
         latest_version=info.version,
+        assets=assets_of_version(conn, ref.site, ref.article_id, chosen.version) if chosen is not None else (),
     )
 
 

@@ -164,15 +164,30 @@ class WorkQueue:
         `items` is consumed one row at a time (a generator is fine), so a plan of 100,000 probes is never
         held in memory twice.
         """
+        named: list[WorkItem] = []  # items naming a category (a list or API item)
+
+        def rows() -> Iterator[tuple]:
+            for i in items:
+                if i.category_id is not None:
+                    named.append(i)
+                yield (run_id, i.url, i.kind, i.article_id, i.priority, i.etag, i.last_modified, i.state, i.category_id)
+
         with self.atomic():
             before = self.conn.total_changes
             self.conn.executemany(
                 "INSERT OR IGNORE INTO work_items (run_id, url, kind, article_id, priority, etag, last_modified,"
                 " state, category_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((run_id, i.url, i.kind, i.article_id, i.priority, i.etag, i.last_modified, i.state, i.category_id)
-                 for i in items),
+                rows(),
             )
-            return self.conn.total_changes - before
+            added = self.conn.total_changes - before
+            # An article queued first by a source that names no category (a hub, the frontier probe)
+            # takes the one a list or API item names, while it is still to be fetched.
+            self.conn.executemany(
+                "UPDATE work_items SET category_id = ? WHERE run_id = ? AND url = ? AND category_id IS NULL"
+                " AND state = ?",
+                ((i.category_id, run_id, i.url, WorkState.PENDING) for i in named),
+            )
+            return added
 
     def pending(self, run_id: int, limit: int = 100) -> list[WorkItem]:
         rows = self.conn.execute(

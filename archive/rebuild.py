@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from archive import assets as _assets
 from archive.captures import StoredCapture, stored_capture
 from archive.model import CaptureIn
 from archive.vocab import CaptureKind, Outcome
@@ -59,6 +60,7 @@ def rebuild(
         for table in ("events", "versions", "footers", "article_urls", "articles"):
             conn.execute(f"DELETE FROM {table}")
         conn.execute("INSERT INTO version_fts (version_fts) VALUES ('delete-all')")
+        _assets.clear_derived(conn)
         ids = [r[0] for r in conn.execute("SELECT id FROM captures ORDER BY fetched_at, id")]
         outcomes: dict[str, int] = {}
         for done, capture_id in enumerate(ids, 1):
@@ -85,6 +87,8 @@ def rebuild(
             merged.views = derived.views
             merged.footer = derived.footer
             merged.category = derived.category
+            merged.requisites = derived.requisites
+            merged.asset_text = derived.asset_text
             _, outcome = archive._derive(capture_id, merged, stored.fetched_at)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
             if progress is not None:

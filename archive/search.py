@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.attachment_search import attachment_matches, count_attachment_only
 from archive.schema import connect
 
 # Han (with extensions and compatibility ideographs), kana and Hangul: scripts written without spaces.
@@ -39,6 +40,7 @@ class SearchHit:
     rank: float  # FTS5 bm25: lower is a better match
     site: str = ""
     is_latest: bool = True
+    attachment_url: str | None = None  # set when the match is in this attachment's text, not the page
 
 
 def _fold(text: str) -> str:
@@ -194,7 +196,8 @@ def count_matches(conn: sqlite3.Connection, query: str, all_versions: bool = Fal
     if expression is None:
         return 0
     sql = _RANKED.replace("rowid, bm25(version_fts, 5.0, 1.0) AS score", "count(*)", 1)
-    return int(conn.execute(sql + ("" if all_versions else _LATEST_ONLY), (expression,)).fetchone()[0])
+    pages = int(conn.execute(sql + ("" if all_versions else _LATEST_ONLY), (expression,)).fetchone()[0])
+    return pages + count_attachment_only(conn, expression, all_versions)
 
 
 def search(
@@ -234,6 +237,7 @@ def search(
             conn.execute("BEGIN")
         scores = dict(_ranked(conn, expression, limit + offset if limit > 0 else limit, all_versions))
         rows = conn.execute(_DETAILS, (json.dumps(list(scores)),)).fetchall() if scores else []
+        in_files = attachment_matches(conn, expression, all_versions, exclude=set(scores))
     finally:
         if snapshot and conn.in_transaction:
             conn.execute("ROLLBACK")  # read only: nothing to keep
@@ -242,7 +246,7 @@ def search(
     rows.sort(key=operator.itemgetter(0))
     rows.sort(key=lambda r: _order_key_desc(r[5]), reverse=True)  # stable: ids stay ascending in ties
     rows.sort(key=lambda r: scores[r[0]])
-    rows = rows[offset:offset + limit] if limit > 0 else rows[offset:]
+    rows = rows[: offset + limit] if limit > 0 else rows  # the hits up to this page's end; cut below
     terms = needles(query)
     hits = []
     for row_id, site, article_id, version, title, published_at, body, url, latest in rows:
@@ -266,4 +270,16 @@ def search(
                 is_latest=bool(latest),
             )
         )
-    return hits
+    # Hits in attachments join the page hits by score (stable: a tie keeps the page hit first).
+    for m in in_files:
+        text = m.attachment_text
+        hits.append(
+            SearchHit(
+                article_id=m.article_id, version=m.version, title=m.title, published_at=m.published_at, url=m.url,
+                snippet=_window(text, _spans(text, terms), marks, width), rank=m.score, site=m.site,
+                is_latest=m.is_latest, attachment_url=m.attachment_url,
+            )
+        )
+    if in_files:
+        hits.sort(key=lambda h: h.rank)
+    return hits[offset:offset + limit] if limit > 0 else hits[offset:]

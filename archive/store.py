@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from archive import assets as _assets
 from archive import captures as _captures
 from archive import search as _search
 from archive.articles import (
@@ -28,6 +29,7 @@ from archive.bodies import BodyStore, sha256_hex
 from archive.captures import StoredCapture, to_json, utc
 from archive.footers import record_footer
 from archive.group_commit import GroupCommit
+from archive.hubs import HubStore
 from archive.model import CaptureIn, CaptureResult
 from archive.prepare import PreparedCapture, PreparedContent
 from archive.queue import WorkQueue
@@ -84,6 +86,7 @@ class Archive:
         # Inside a group: full-text rows waiting for the group's commit, (versions.id, title, body) as
         # index text; a rolled-back savepoint drops the rows it added (see atomic()).
         self._fts_pending: list[tuple[int, str, str]] = []
+        self.hubs = HubStore(self.conn, self.atomic)  # hubs and per-run source health (archive/hubs.py)
 
     # ---- lifecycle ----
     def close(self) -> None:
@@ -292,6 +295,8 @@ class Archive:
             derive_article(self.conn, self.gone_after, capture_id, c, at, d)
         if d.to_index:
             self._index([self._index_row(row, ahead) for row in d.to_index])
+        made = any(e[0] in (EventKind.NEW, EventKind.EDITED) for e in d.events)
+        _assets.derive_capture(self.conn, capture_id, c, at, d.shown_version if made else None)
         footer_version, footer_changed = record_footer(self.conn, capture_id, c, at)
         self.conn.execute(
             "UPDATE captures SET outcome = ?, missing_reason = ?, encoding = ?, encoding_source = ?,"

@@ -47,6 +47,9 @@ class CaptureKind(StrEnum):
     LIST = "list"  # an HTML list page
     API = "api"  # a JSON API list page
     API_IDS = "api_ids"  # a JSON API id list of a category
+    ASSET = "asset"  # an image, stylesheet, script, attachment or video a page references (archive/assets.py)
+    HUB = "hub"  # an HTML page read for its links: a seed (home page, root) or a page one linked
+    SITEMAP = "sitemap"  # a sitemap (robots.txt `Sitemap:` lines, /sitemap.xml)
 
 
 class EventKind(StrEnum):
@@ -56,6 +59,14 @@ class EventKind(StrEnum):
     EDITED = "edited"  # a later version
     GONE = "gone"  # missing for `gone_after` captures in a row
     RESTORED = "restored"  # seen again after gone
+    ATTACHMENT_GONE = "attachment_gone"  # an attachment of the current version answered 404/410
+    ATTACHMENT_CHANGED = "attachment_changed"  # an attachment of the current version changed its bytes
+
+
+# The events about the article page itself (its versions and presence); the attachment events are
+# about a file the page links to and never change the article's status or version.
+PAGE_EVENTS = (EventKind.NEW, EventKind.EDITED, EventKind.GONE, EventKind.RESTORED)
+ATTACHMENT_EVENTS = (EventKind.ATTACHMENT_GONE, EventKind.ATTACHMENT_CHANGED)
 
 
 # What `ncgh changes`, its feed and the alerts list: every EventKind, and `footer` (a footers version
@@ -84,16 +95,23 @@ class WorkKind(StrEnum):
     ARTICLE = "article"  # an article to fetch: newly found, or a recheck
     PROBE = "probe"  # id walk: an id nobody linked to; a miss is not recorded
     REVISIT = "revisit"  # a known article due under the revisit schedule
+    ASSET = "asset"  # a page requisite or attachment: first fetch or a rare conditional recheck
     SNAPSHOT = "snapshot"  # a known article recaptured by --mode snapshot (live or gone, due or not)
+    HUB = "hub"  # a page read for its links (ncgh.hub_walk): a seed, a stored hub, a page a hub linked
+    HUB_PAGE = "hub_page"  # a later page of a hub's pagination (下一页 / next): never a hub itself
+    SITEMAP = "sitemap"  # a sitemap or sitemap index
 
     @property
     def capture_kind(self) -> CaptureKind:
         """The kind of the capture this work makes: every article fetch is an article capture."""
-        return CaptureKind.ARTICLE if self in ARTICLE_WORK else CaptureKind(self.value)
+        if self in ARTICLE_WORK:
+            return CaptureKind.ARTICLE
+        return CaptureKind.HUB if self == WorkKind.HUB_PAGE else CaptureKind(self.value)
 
 
 ARTICLE_WORK = (WorkKind.ARTICLE, WorkKind.PROBE, WorkKind.REVISIT, WorkKind.SNAPSHOT)  # all captured as kind "article"
-DISCOVERY_WORK = (WorkKind.LIST, WorkKind.API, WorkKind.API_IDS)
+DISCOVERY_WORK = (WorkKind.LIST, WorkKind.API, WorkKind.API_IDS, WorkKind.HUB, WorkKind.HUB_PAGE, WorkKind.SITEMAP)
+HUB_WORK = (WorkKind.HUB, WorkKind.HUB_PAGE)
 
 
 class WorkState(StrEnum):
@@ -104,6 +122,9 @@ class WorkState(StrEnum):
     FAILED = "failed"  # not recorded, or no usable answer: the next run tries it again
     MISSING = "missing"  # a probe that found no article: nothing recorded, nothing to retry
     BLOCKED = "blocked"  # answered by a block page (its capture is recorded): fetched again by the next run
+    # Nothing recorded on purpose, nothing to retry this run: a page of a source that refused this run
+    # (needs_login), a dead link a hub showed, an absent /sitemap.xml. Never counted as an error.
+    IGNORED = "ignored"
 
 
 class RunStatus(StrEnum):
@@ -134,6 +155,48 @@ class RunMode(StrEnum):
     INCREMENTAL = "incremental"  # lists and API newest first, until known articles; revisits due
     FULL = "full"  # every list page, the API id lists and the id walk
     SNAPSHOT = "snapshot"  # incremental discovery, and every known article (live and gone) recaptured once
+
+
+class AssetRole(StrEnum):
+    """How a page uses an asset (`assets.role`, `version_assets.role`); the scraper's RequisiteRole by value."""
+
+    IMAGE = "image"  # <img src/data-src/srcset>, or url(...) in a stylesheet
+    STYLESHEET = "stylesheet"  # <link rel=stylesheet>, @import
+    SCRIPT = "script"  # <script src>
+    ATTACHMENT = "attachment"  # a linked document (pdf, doc(x), xls(x), ppt, zip, rar, wps ...)
+    VIDEO = "video"  # <video>/<source>/<embed>: recorded; fetched only when [assets] download_videos
+    OTHER = "other"  # a font or anything else a stylesheet names
+
+
+class AssetState(StrEnum):
+    """Where an asset stands (`assets.state`); its bytes, once held, are never dropped."""
+
+    PENDING = "pending"  # referenced, never fetched (or only failed fetches so far)
+    HELD = "held"  # the last answer was 200/304: the bytes are in `bodies`
+    GONE = "gone"  # the last answer was 404/410 (bytes from before, if any, still held)
+    FAILED = "failed"  # the last fetch got no usable answer (too large, timeout ...)
+
+
+class DiscoverySource(StrEnum):
+    """Where a run looks for articles: `[discovery] sources` (ncgh/config.py) and `run_sources.source`,
+    one health row per source per run (ncgh/source_health.py)."""
+
+    HUBS = "hubs"  # the home page, configured roots, stored hubs and the pages they link
+    LIST = "list"  # the pages of `[discovery] list_url_template`, when one is configured
+    API = "api"  # the mobile app's JSON API (article/list, getIdsList)
+    SITEMAP = "sitemap"  # robots.txt `Sitemap:` lines and /sitemap.xml
+    ID_WALK = "id_walk"  # a full crawl's walk over `[discovery] id_range`
+    FRONTIER = "frontier"  # an incremental crawl's probe of the ids just above the highest seen
+
+
+class SourceStatus(StrEnum):
+    """How a discovery source did in a run (`run_sources.status`)."""
+
+    OK = "ok"  # answered and showed article ids
+    EMPTY = "empty"  # answered, showed none (or was absent: no sitemap)
+    FAILING = "failing"  # asked, and no page of it was usable
+    NEEDS_LOGIN = "needs_login"  # refused: HTTP 401/403 or an API `code` other than 200 (请先登录)
+    BLOCKED = "blocked"  # a WAF or anti-bot page answered instead of the site
 
 
 class BodyCodec(StrEnum):

@@ -1,7 +1,9 @@
 """`ncgh export warc`: the raw captures as a WARC/1.1 file (warcio) that pywb and other tools replay.
 
 Request and response records carry the exact stored bytes and original headers, WARC-Date is the
-capture time, and a payload identical to an earlier one becomes a revisit record.
+capture time, a payload identical to an earlier one becomes a revisit record (identical-payload-digest)
+and a 304 one of profile server-not-modified. Asset captures (images, stylesheets, attachments) are
+captures like pages, so a page replays with them.
 """
 
 from __future__ import annotations
@@ -99,6 +101,26 @@ def sha1_payload_digest(data: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
 
 
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+class _Unresolved(Exception):
+    """A 304 capture with no earlier 200 of its URL in the file to refer to."""
+
+
+def _software() -> str:
+    """The warcinfo `software` field: this package and version, and the WARC library's."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "unknown"
+
+    return f"ncgh-archive/{of('ncgh-archive')} (warcio/{of('warcio')})"
+
+
 @dataclass
 class _FirstRecord:
     """The response record that first carried a payload: what a later revisit of it refers to."""
@@ -132,7 +154,8 @@ def capture_rows(
     conn: sqlite3.Connection, versions: str = ExportVersions.ALL, since: str | None = None
 ) -> Iterator[CaptureRow]:
     """The captures to export, oldest first: all, or with versions="latest" the last answered capture
-    of each final URL; `since` keeps those at or after that UTC moment."""
+    of each final URL that carries its content (a 304 says only that the one before still holds);
+    `since` keeps those at or after that UTC moment."""
     where = ["1 = 1"]
     params: list[str] = []
     if since is not None:
@@ -141,7 +164,7 @@ def capture_rows(
     if versions == ExportVersions.LATEST:
         where.append(
             "id IN (SELECT (SELECT c2.id FROM captures c2 WHERE ifnull(c2.final_url, c2.url) = ifnull(c1.final_url, c1.url)"
-            " AND c2.status IS NOT NULL ORDER BY c2.fetched_at DESC, c2.id DESC LIMIT 1)"
+            " AND c2.status IS NOT NULL AND c2.status != 304 ORDER BY c2.fetched_at DESC, c2.id DESC LIMIT 1)"
             " FROM captures c1 GROUP BY ifnull(c1.final_url, c1.url))"
         )
     sql = (
@@ -180,24 +203,34 @@ class _WarcRecords:
     bodies: BodyStore
     info_id: str
     first_by_sha: dict[str, _FirstRecord] = field(default_factory=dict)
+    last_by_uri: dict[str, _FirstRecord | None] = field(default_factory=dict)  # the last 200 of each URL
     responses: int = 0
     revisits: int = 0
+    not_modified: int = 0  # of the revisits: 304s
     requests: int = 0
     metadata: int = 0
 
-    def write_capture(self, row: CaptureRow) -> None:
+    def write_capture(self, row: CaptureRow) -> bool:
+        """Write the capture's records; False when it cannot be written (a 304 whose 200 is not in
+        the file: before `since`, or never captured at this URL)."""
         date = _warc_date(row.fetched_at)
-        record = self._response(row, date)
+        try:
+            record = self._response(row, date)
+        except _Unresolved:
+            return False
         self.writer.write_request_response_pair(self._request(row, date), record)
         self.requests += 1
         if row.redirects or row.url != row.uri:
             self.writer.write_record(self._metadata(row, date, record.rec_headers.get_header("WARC-Record-ID")))
             self.metadata += 1
+        return True
 
     def _response(self, row: CaptureRow, date: str) -> ArcWarcRecord:
         """The response record, or a revisit record when the payload was written before."""
         from warcio.statusandheaders import StatusAndHeaders
 
+        if row.status == 304:
+            return self._not_modified(row, date)
         sha = row.body_sha256
         first = self.first_by_sha.get(sha) if sha else None
         try:
@@ -240,6 +273,32 @@ class _WarcRecords:
                 record.rec_headers.get_header("WARC-Payload-Digest"),
                 len(body),
             )
+        if 200 <= status < 300:
+            self.last_by_uri[row.uri] = self.first_by_sha.get(sha) if sha and body else None
+        return record
+
+    def _not_modified(self, row: CaptureRow, date: str) -> ArcWarcRecord:
+        """A 304 is a revisit (server-not-modified) of the URL's last 200 written before it.
+
+        The block holds no HTTP headers on purpose: a replayer (pywb) then serves the payload it
+        refers to with that capture's headers, so the day of a 304 replays the page; a block with the
+        304's own status line would replay as an empty 304. The 304's headers stay in the archive.
+        """
+        first = self.last_by_uri.get(row.uri)
+        if first is None:
+            raise _Unresolved(row.capture_id)
+        self.revisits += 1
+        self.not_modified += 1
+        record = self.writer.create_revisit_record(
+            row.uri, first.digest, first.uri, first.date,
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Warcinfo-ID": self.info_id,
+                "X-Ncgh-Capture-ID": str(row.capture_id),
+                "WARC-Refers-To": first.record_id,
+            },
+        )
+        record.rec_headers.replace_header("WARC-Profile", SERVER_NOT_MODIFIED)
         return record
 
     def _request(self, row: CaptureRow, date: str) -> ArcWarcRecord:
@@ -277,7 +336,7 @@ def _write_warcinfo(writer: WARCWriter, name: str) -> str:
     info = writer.create_warcinfo_record(
         name,
         {
-            "software": "ncgh-archive (archive.export.export_warc) with warcio",
+            "software": _software(),
             "format": "WARC File Format 1.1",
             "description": "Raw captures of the ncgh archive; response bodies have content-coding removed"
             " (original Content-Encoding/Transfer-Encoding/Content-Length kept as X-Archive-Orig-*)",
@@ -302,7 +361,8 @@ def export_warc(
     Response records carry the exact stored bytes behind the original status and headers (fixed by
     `replay_headers`), WARC-Date is the capture time, and every record has block and payload
     digests. A payload identical to one already written becomes a revisit record
-    (identical-payload-digest) pointing at the first. versions="latest" keeps only the last capture
+    (identical-payload-digest) pointing at the first, and a 304 a revisit (server-not-modified) of its
+URL's last 200 (never a 304 response record, which replays blank). versions="latest" keeps only the last capture
     of each final URL; a capture reached through redirects also gets a metadata record naming the
     URL requested and each hop. `since` keeps captures at or after that UTC moment. gzip defaults to the file name
     ending in .gz (one gzip member per record, as the WARC spec and warcio expect).
@@ -323,10 +383,8 @@ def export_warc(
             _write_warcinfo(writer, target.name if str(target) != "-" else "ncgh-export.warc"),
         )
         for row in capture_rows(conn, versions, since):
-            if row.status is None:
+            if row.status is None or not records.write_capture(row):
                 skipped += 1
-                continue
-            records.write_capture(row)
     total = 1 + records.responses + records.revisits + records.requests + records.metadata
     return summary(
         ExportFormat.WARC,
@@ -334,6 +392,7 @@ def export_warc(
         total,
         responses=records.responses,
         revisits=records.revisits,
+        not_modified=records.not_modified,
         requests=records.requests,
         metadata=records.metadata,
         skipped=skipped,

@@ -8,7 +8,7 @@
 2. Requests made by daily incremental crawls with the default revisit schedule, on the simulated
    calendar (run and capture times follow the simulated days, so article ages are real ages), and
    how many of the day's edits (the simulator's truth) the archive caught; `--no-fill` runs them
-   with `[revisit] fill_budget = false` (the schedule alone) for comparison.
+   with `[revisit] policy = "schedule"`, `fill_budget = false` (the schedule alone) for comparison.
 
     python3 bench/bench_crawl.py [--articles 2000] [--days 3] [--skip-full] [--no-fill]
 """
@@ -56,7 +56,8 @@ def crawl_process(url: str, db: Path, concurrency: int, mode: str = "full") -> t
 
 def daily_incremental(articles: int, days: int, workdir: Path, fill: bool = True) -> list[dict]:
     """Full crawl on day 0, then one default incremental crawl per simulated day."""
-    cfg = config_from_dict({"fetch": {"delay": 0, "concurrency_per_host": 4}, "revisit": {"fill_budget": fill}})
+    revisit = {} if fill else {"policy": "schedule", "fill_budget": False}
+    cfg = config_from_dict({"fetch": {"delay": 0, "concurrency_per_host": 4}, "revisit": revisit})
     db = workdir / "daily.db"
     results = []
     with SimServer(SimConfig(articles=articles, seed=1)) as srv:
@@ -115,8 +116,8 @@ def main() -> None:
                         f" {summary['requests'] / seconds:.0f} pages/s ({summary['new_articles']} articles parsed"
                         f" and stored); peak RSS {rss / 1024:.0f} MiB"
                     )
-        fill = "off" if args.no_fill else "on"
-        print(f"daily incremental crawls, default [revisit] schedule, budget fill {fill}, {args.articles} articles")
+        policy = "schedule alone (no budget fill)" if args.no_fill else "default [revisit] policy"
+        print(f"daily incremental crawls, {policy}, {args.articles} articles")
         results = daily_incremental(args.articles, args.days, workdir, fill=not args.no_fill)
         for r in results:
             if r["day"] == 0:

@@ -4,9 +4,10 @@ The simulator (in this process) edits 1% of live articles a day and adds or dele
 change is an edit the crawl can only find by revisiting. Day 0 is a full crawl; then one incremental
 crawl per simulated day, run on the simulated calendar (the revisit schedule sees real article ages).
 Three revisit policies can be compared (--policies):
-- default: the shipped [revisit] settings (schedule by age, budget 500 a run, unused budget filled
-  with the most overdue articles);
-- nofill: the schedule alone (old articles every 60 days; fill_budget = false);
+- default: the shipped [revisit] settings (policy "rates": budget 500 a run spent on the articles
+  with the most expected unarchived changes);
+- schedule: policy "schedule" (intervals by age, unused budget filled with the most overdue articles);
+- nofill: the schedule alone (old articles every 60 days; policy "schedule", fill_budget = false);
 - daily: every article revisited every day (schedule [[100000, 1]], no budget), still conditional
   (If-None-Match), so unchanged pages cost a 304 without a body.
 For each day it prints requests, answers by status, body bytes on the wire (the responses'
@@ -42,7 +43,8 @@ from simulator import SimConfig, SimServer
 
 POLICIES = {
     "default": {},
-    "nofill": {"revisit": {"fill_budget": False}},
+    "schedule": {"revisit": {"policy": "schedule"}},
+    "nofill": {"revisit": {"policy": "schedule", "fill_budget": False}},
     "daily": {"revisit": {"schedule": [[100000, 1]], "unconditional_every_days": 0}},  # budget: all articles
 }
 

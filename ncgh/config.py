@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import ncgh.config_checks as c
-from archive.vocab import ChangeKind
+from archive.vocab import ChangeKind, DiscoverySource
 from scraper.checks import FieldError, boolean, check_fields, checked, integer, number, str_list, string
 from scraper.ids import DEFAULT_ARTICLE_PATHS
 from scraper.settings import BlockSettings, FetchSettings, ParseSettings
@@ -61,13 +61,6 @@ class SiteConfig(_Section):
     timezone: str = _key(c.timezone)
 
 
-class DiscoverySource(StrEnum):
-    """Where an incremental crawl looks for new articles (`[discovery] sources`); full mode always walks lists."""
-
-    LIST = "list"  # the HTML list pages of each category
-    API = "api"  # the JSON API list of each category (and, in full mode, its id list)
-
-
 class NotifyMode(StrEnum):
     """How alerts are sent (`[notify] mode`)."""
 
@@ -75,19 +68,54 @@ class NotifyMode(StrEnum):
     EACH = "each"  # one message per change (a digest when there are more than ncgh.notify.MAX_EACH)
 
 
+class RevisitPolicy(StrEnum):
+    """How known articles are chosen for revisits (`[revisit] policy`)."""
+
+    RATES = "rates"  # by expected unarchived changes, rates estimated from observations (ncgh.revisit_rates)
+    SCHEDULE = "schedule"  # fixed intervals by age plus budget fill (ncgh.schedule)
+
+
+class IdsAnswer(StrEnum):
+    """What the API's getIdsList answers (`[discovery] api_ids_answer`)."""
+
+    CATEGORIES = "categories"  # child categories of the category asked about: each is listed in turn
+    ARTICLES = "articles"  # article ids of the category
+
+
+# The sources a user chooses in `[discovery] sources`; the id walk is a full crawl's own.
+CHOSEN_SOURCES = (
+    DiscoverySource.HUBS, DiscoverySource.SITEMAP, DiscoverySource.LIST, DiscoverySource.API, DiscoverySource.FRONTIER,
+)
+
+
 @dataclass(frozen=True)
 class DiscoveryConfig(_Section):
-    list_url_template: str = _key(c.template("category", "page"))
+    roots: tuple[str, ...] = _key(c.site_paths)
+    hub_depth: int = _key(integer(0, 100))
+    hub_pages: int = _key(integer(0, 1_000_000))
+    list_url_template: str = _key(c.optional_template("category", "page"))
     categories: tuple[int, ...] = _key(c.int_list)
+    api_all_template: str = _key(c.optional_template("page", "page_size"))
     api_list_template: str = _key(c.template("category", "page", "page_size"))
     api_ids_template: str = _key(c.template("category"))
+    api_ids_answer: IdsAnswer = _key(c.enum_choice(IdsAnswer))
     api_page_size: int = _key(integer(1, 1000))
-    sources: tuple[DiscoverySource, ...] = _key(c.enum_list(DiscoverySource, nonempty=False))
+    sources: tuple[DiscoverySource, ...] = _key(c.members(DiscoverySource, CHOSEN_SOURCES, nonempty=False))
     stop_after_known: int = _key(integer(1, 1_000_000))
     id_range: tuple[int, int] = _key(c.id_range)
     id_gap_tolerance: int = _key(integer(0, 10_000_000))
+    frontier_window: int = _key(integer(0, 10_000_000))
     max_list_pages: int = _key(integer(1, 1_000_000))
     max_new_per_page: int = _key(integer(1, 1_000_000))
+    source_warn_after: int = _key(integer(1, 1000))
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if DiscoverySource.LIST in self.sources and not self.list_url_template:
+            raise FieldError(
+                "DiscoveryConfig", "sources", 'a list without "list" while list_url_template is "" (none)',
+                [s.value for s in self.sources],
+            )
 
 
 @dataclass(frozen=True)
@@ -100,6 +128,7 @@ class ArchiveConfig(_Section):
 
 @dataclass(frozen=True)
 class RevisitConfig(_Section):
+    policy: RevisitPolicy = _key(c.enum_choice(RevisitPolicy))
     schedule: tuple[tuple[int, float], ...] = _key(c.schedule)  # (max_age_days, interval_days), ascending
     recently_changed_days: float = _key(number(0))
     days_for_recently_changed: float = _key(number(0, strict=True))
@@ -109,6 +138,7 @@ class RevisitConfig(_Section):
     fill_min_days: float = _key(number(0))
     conditional: bool = _key(boolean)
     unconditional_every_days: float = _key(number(0))
+    rate_prior_days: float = _key(number(0))
 
 
 @dataclass(frozen=True)
@@ -135,6 +165,15 @@ class CalibrateConfig(_Section):
 
 
 @dataclass(frozen=True)
+class AssetsConfig(_Section):
+    enabled: bool = _key(boolean)  # fetch what new versions reference (ncgh/assets.py)
+    max_bytes: int = _key(integer(1, 2**31))  # an asset larger than this is not kept (fetch_error too_large)
+    recheck_days: float = _key(number(0, strict=True))  # held assets are asked again (conditionally) this often
+    download_videos: bool = _key(boolean)  # videos are recorded always, fetched only when true
+    video_max_bytes: int = _key(integer(1, 2**40))  # the cap for a video (its own: videos are large)
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig
     discovery: DiscoveryConfig
@@ -143,6 +182,7 @@ class Config:
     archive: ArchiveConfig
     revisit: RevisitConfig
     notify: NotifyConfig
+    assets: AssetsConfig
     blocks: BlocksConfig
     calibrate: CalibrateConfig
     source: str = DEFAULT_NAME  # which file the values came from (for messages)
@@ -163,6 +203,7 @@ _SECTIONS: dict[str, type] = {
     "archive": ArchiveConfig,
     "revisit": RevisitConfig,
     "notify": NotifyConfig,
+    "assets": AssetsConfig,
     "blocks": BlocksConfig,
     "calibrate": CalibrateConfig,
 }

@@ -22,6 +22,12 @@ def enum_list(vocabulary: type[StrEnum], nonempty: bool = True) -> Callable[[Any
     return lambda v: tuple(vocabulary(s) for s in strings(v))
 
 
+def members(vocabulary: type[StrEnum], allowed: tuple[StrEnum, ...], nonempty: bool = True) -> Callable[[Any], tuple[StrEnum, ...]]:
+    """`enum_list` restricted to some of a vocabulary's members (the rest are not a user's choice)."""
+    strings = str_list(nonempty, tuple(m.value for m in allowed))
+    return lambda v: tuple(vocabulary(s) for s in strings(v))
+
+
 def int_list(v: Any) -> tuple[int, ...]:
     if not isinstance(v, list) or not v or not all(is_int(i) and 0 <= i <= INT_MAX for i in v):
         raise Bad(f"a non-empty list of integers from 0 to {INT_MAX}")
@@ -57,6 +63,29 @@ def template(*placeholders: str) -> Callable[[Any], str]:
         return s
 
     return check
+
+
+def optional_template(*placeholders: str) -> Callable[[Any], str]:
+    """`template`, or "" for none (a source whose URL shape the site has not shown)."""
+    full = template(*placeholders)
+
+    def check(v: Any) -> str:
+        if v == "":
+            return ""
+        try:
+            return full(v)
+        except Bad as bad:
+            raise Bad(f'"" (none) or {bad}') from None
+
+    return check
+
+
+def site_paths(v: Any) -> tuple[str, ...]:
+    """A list of paths on the site (each starting with /), possibly empty."""
+    paths = str_list(nonempty=False)(v)
+    if not all(p.startswith("/") for p in paths):
+        raise Bad("a list of paths starting with /")
+    return paths
 
 
 def id_range(v: Any) -> tuple[int, int]:

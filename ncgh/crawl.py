@@ -28,6 +28,7 @@ from archive.prepare import PreparedCapture, prepare_capture
 from archive.queue import WorkItem
 from archive.store import Archive
 from archive.vocab import DISCOVERY_WORK, ArticleStatus, Outcome, RunMode, RunStatus, WorkKind, WorkState
+from ncgh.assets import AssetWork
 from ncgh.auto_calibrate import AutoCalibration
 from ncgh.calibrate import active_profile
 from ncgh.config import Config, to_block_rules, to_fetch_policy
@@ -42,15 +43,17 @@ from ncgh.crawl_summary import (
     run_stats,
 )
 from ncgh.discovery import Discovery
+from ncgh.discovery_read import PageRead, ignore_answer, link_rules, read_page
 from ncgh.drift import add_extractor_counts
+from ncgh.hub_walk import depth_of
 from ncgh.lock import CrawlLock
 from ncgh.pipeline import interpret, iso_utc
 from ncgh.report import Reporter
+from ncgh.source_health import SourceHealth, end_of_run_health
 from ncgh.workers import DaemonPool
-from scraper.discover import IdList, parse_api_id_page, parse_api_list, parse_list_page
 from scraper.fetch import Fetcher
 from scraper.parse import parser_version_for
-from scraper.records import FetchErrorKind, FetchResult, ListPage, ParseError
+from scraper.records import FetchErrorKind, FetchResult
 
 __all__ = ["MODES", "run_crawl"]
 
@@ -76,8 +79,7 @@ class _Done:
     item: WorkItem
     fetch: FetchResult | None
     capture: CaptureIn | None
-    page: ListPage | None = None
-    ids: IdList | None = None
+    read: PageRead | None = None  # what a discovery page showed (ncgh.discovery_read)
     crash: str | None = None  # an unexpected exception while fetching or interpreting
     prepared: PreparedCapture | None = None  # the capture's database-free recording work, done here
 
@@ -141,11 +143,15 @@ class _Crawl:
         known = {f.article_id for f in facts if f.first_seen < run_started_at}
         gone = {f.article_id for f in facts if f.status == ArticleStatus.GONE}
         self.disc = Discovery(self.cfg, self.base_url, self.mode, known, gone)
+        self.health = SourceHealth(self.mode, self.disc.sources)
+        self.stored_hubs = {h.url for h in self.archive.hubs.hubs(self.site)}  # seeds like the roots
         self.all_ids = all_ids
         self.disc.probe_ceiling = self.disc.initial_probe_ceiling(all_ids)
-        if not fresh:
-            return 0
-        return plan_run(self.cfg, self.archive, self.disc, facts, run_id, self.mode, self.now, self.base_url)
+        policy = to_fetch_policy(self.cfg, self.base_url, delay=self.delay)
+        self.assets = AssetWork(self.cfg.assets, self.archive, self.site, policy)
+        queued = plan_run(self.cfg, self.archive, self.disc, facts, run_id, self.mode, self.now, self.base_url) if fresh else 0
+        # After the plan (an empty queue means "killed while planning"); on resuming too: idempotent.
+        return queued + self.assets.plan(run_id, self.now)
 
     # ---- worker thread ----
     def _work(self, fetcher: Fetcher, item: WorkItem, run_id: int) -> _Done:
@@ -155,26 +161,21 @@ class _Crawl:
             return _Done(item, None, None, crash=f"{type(exc).__name__}: {exc}")
 
     def _fetch_and_interpret(self, fetcher: Fetcher, item: WorkItem, run_id: int) -> _Done:
-        fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
+        if item.kind == WorkKind.ASSET:
+            fetch = self.assets.fetch(fetcher, item)
+        else:
+            fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
         capture = interpret(
             self.site, item.url, fetch, self.profile, self.paths, kind=WorkKind(item.kind).capture_kind, run_id=run_id,
             work_item_id=item.id, blocks=self.blocks,
         )
         done = _Done(item, fetch, capture)
-        if item.kind in DISCOVERY_WORK and capture.outcome == Outcome.OK:
-            try:
-                if item.kind == WorkKind.LIST:
-                    done.page = parse_list_page(fetch.body, fetch.final_url, fetch.header("Content-Type"), self.paths)
-                elif item.kind == WorkKind.API:
-                    done.page = parse_api_list(fetch.body, fetch.final_url, self.paths)
-                else:
-                    done.ids = parse_api_id_page(fetch.body, fetch.final_url)
-            except ParseError as exc:
-                capture.outcome = Outcome.PARSE_ERROR
-                capture.parse_error = exc.reason
-            except Exception as exc:  # a discovery parser bug: record the page, keep crawling
-                capture.outcome = Outcome.PARSE_ERROR
-                capture.parse_error = f"list parser failed: {type(exc).__name__}: {exc}"
+        if item.kind in DISCOVERY_WORK:
+            follow, sitemaps = link_rules(fetcher, self.base_url)
+            seed = item.kind == WorkKind.HUB and depth_of(item) == 0
+            linked = item.kind == WorkKind.HUB and not seed and item.url not in self.stored_hubs
+            done.read = read_page(WorkKind(item.kind), fetch, capture, self.paths, follow, sitemaps if seed else None,
+                                  linked)
         if action_for(item.kind, capture.outcome).record:
             # Hashing, compressing and normalising here leaves the one writer thread only its SQL.
             done.prepared = prepare_capture(capture)
@@ -201,14 +202,26 @@ class _Crawl:
             said = self.block_watch.answer(item.url, capture.outcome, capture.error_detail)
             if said is not None:
                 self.reporter.warning(said)
+        read = done.read
+        if read is not None and (read.refused or read.absent):
+            ignore_answer(self.archive.queue, self.health, self.reporter, item, read)
+            return
         children: list[WorkItem] = []
-        if done.page is not None or done.ids is not None:
-            outcome = self.disc.after_page(item.kind, item.url, done.page, done.ids)
+        action = action_for(item.kind, capture.outcome)
+        if read is not None and (read.page is not None or read.ids is not None):
+            outcome = self.disc.after_read(item, read)
             children += outcome.items
             children += self.disc.after_hits(outcome.new_ids, self.all_ids)
             if outcome.capped:
                 self.reporter.info(f"{item.url}: {outcome.reason}")
-        action = action_for(item.kind, capture.outcome)
+            if outcome.hub is not None:
+                h = outcome.hub
+                self.archive.hubs.record_visit(self.site, h.url, h.depth, capture.fetched_at, h.article_ids, h.new_ids)
+            found = [r.article_id for r in read.page.links] if read.page is not None else (read.ids.ids if read.ids else [])
+            self.health.page(WorkKind(item.kind), capture.outcome, found, outcome.new_ids)
+        else:
+            hit = [item.article_id] if action.probe_hit and capture.outcome != Outcome.PARSE_ERROR and item.article_id else []
+            self.health.page(WorkKind(item.kind), capture.outcome, hit, hit)
         if action.probe_hit:
             children += self.disc.after_hit(item.article_id or 0, self.all_ids)
         if children:
@@ -236,6 +249,8 @@ class _Crawl:
         learned = self.auto.after(capture)
         if learned is not None:
             self.profile = learned  # the rest of the run parses with what its first pages taught
+        if self.assets.after_record(run_id, capture, result):
+            self._dirty = True
         self._complain(item, capture, fetch, action.complaint)
         self._report_change(capture, result, summary)
         self.reporter.done(item.url, capture.outcome)
@@ -329,6 +344,9 @@ class _Crawl:
                         if not buffer:
                             break
                         item = buffer.popleft()
+                        if self.health.refused(WorkKind(item.kind)):  # its source needs a login this run
+                            self.archive.queue.mark(item.id, WorkState.IGNORED)
+                            continue
                         inflight[item.id] = pool.submit(self._work, fetcher, item, run_id)
                         self.requests += 1
                     if not inflight:
@@ -426,6 +444,7 @@ def run_crawl(
             reporter.warning(drift)
         if hasattr(crawl, "disc"):
             add_discovery_counts(summary, crawl.disc)
+            end_of_run_health(archive, run_id, crawl.health, config.discovery.source_warn_after, summary, reporter)
         summary.elapsed = round(time.monotonic() - started, 3)
         summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
         conclude(summary, status, base, crawl.last_failure, crawl.no_response_streak)

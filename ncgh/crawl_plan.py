@@ -1,6 +1,6 @@
 """Planning a crawl run: the run resumed or started, and the work items queued before anything is fetched.
 
-A fresh run queues discovery seeds, the revisits the schedule (ncgh.schedule) picks within the
+A fresh run queues discovery seeds, the revisits the `[revisit] policy` (ncgh.revisit_rates) picks within the
 budget, what failed in the previous run and would leave a gap, and for a full crawl every gone
 article and the id walk; a snapshot run queues every known article instead of the revisits
 (ncgh.snapshot). Everything goes into the archive's work queue at once, so a run killed
@@ -19,10 +19,12 @@ from archive.queue import ArticleState, WorkItem
 from archive.store import Archive
 from archive.vocab import ArticleStatus, RunMode, WorkKind
 from ncgh.config import Config
-from ncgh.discovery import Discovery, rebase
+from ncgh.discovery import Discovery
+from ncgh.discovery_read import rebase
 from ncgh.pipeline import iso_utc
 from ncgh.report import Reporter
-from ncgh.schedule import GONE_RECHECK, PRIORITY, plan_revisits
+from ncgh.revisit_rates import choose_revisits
+from ncgh.schedule import GONE_RECHECK, PRIORITY
 from ncgh.snapshot import snapshot_items
 
 
@@ -89,11 +91,13 @@ def plan_run(
     # Ids earlier full crawls found empty hold nothing but "this id did not exist then" (the run rows
     # keep the counts): forget them, keeping items with a capture and everything of this run.
     archive.queue.prune_probe_misses(run_id)
-    items = disc.seeds()
+    # The stored hubs, those that last showed a new article first, at most hub_pages of them.
+    items = disc.seeds(archive.hubs.hubs(cfg.site.name, limit=cfg.discovery.hub_pages))
     if mode == RunMode.SNAPSHOT:  # every known article once (ncgh.snapshot), instead of the revisits due
         items += snapshot_items(disc, facts)
-    revisits = [] if mode == RunMode.SNAPSHOT else plan_revisits(
-        facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone), archive.queue.first_finished_at()
+    revisits = [] if mode == RunMode.SNAPSHOT else choose_revisits(
+        archive.conn, cfg.site.name, facts, cfg.revisit, now, ZoneInfo(cfg.site.timezone),
+        archive.queue.first_finished_at(),
     )
     for r in revisits:
         item = disc.article_item(r.article_id, priority=r.priority, kind=WorkKind.REVISIT)
@@ -112,4 +116,6 @@ def plan_run(
         # Streamed into the queue (still one transaction), never held as a list.
         probes = disc.iter_probes({f.article_id for f in facts}, lo, disc.probe_ceiling)
         return archive.queue.enqueue(run_id, chain(items, probes))
+    # The frontier probe: the ids just above the highest seen (new articles no page links).
+    items += disc.frontier_probes({f.article_id for f in facts})
     return archive.queue.enqueue(run_id, items)

@@ -13,6 +13,7 @@ from archive.model import CaptureIn, CaptureResult
 from archive.store import Archive
 from archive.vocab import EventKind, RunMode, RunStatus
 from ncgh.discovery import Discovery
+from ncgh.source_health import SourceReport
 from scraper.records import Extractor
 
 EXIT_OK = 0
@@ -57,6 +58,11 @@ class CrawlSummary:
     skipped_ids: int = 0
     capped_pages: int = 0  # pages that showed more than [discovery] max_new_per_page articles to queue
     capped_ids: int = 0  # the articles those pages showed beyond it, left for the next run
+    # Each discovery source's health in this invocation (ncgh/source_health.py; table run_sources).
+    sources: list[SourceReport] = field(default_factory=list)
+    # Errors of sources failing `source_warn_after` runs in a row: warned about, not counted in the exit code.
+    source_errors_ignored: int = 0
+    warnings: list[str] = field(default_factory=list)
     started_at: str = ""
     finished_at: str = ""
     elapsed: float = 0.0
@@ -97,6 +103,10 @@ class CrawlSummary:
             text += f", {self.skipped_ids} ids out of range skipped"
         if self.capped_ids:
             text += f", {self.capped_ids} ids over max_new_per_page left for the next run ({self.capped_pages} pages)"
+        if self.sources:
+            text += ", sources: " + ", ".join(
+                f"{r.source} {r.status} ({r.found} ids, {r.new_ids} new, {r.failures} failed)" for r in self.sources
+            )
         if self.mode == RunMode.SNAPSHOT:
             text += f"; snapshot: {self.snapshot - self.snapshot_left} of {self.snapshot} known articles recaptured"
             if self.snapshot_left:
@@ -134,7 +144,8 @@ def conclude(summary: CrawlSummary, status: RunStatus, base_url: str, last_failu
         summary.exit_code = EXIT_BLOCKED  # the message (what was seen) is the crawl's BlockWatch's
     else:
         # pages still blocked at the end are retried next run, but were not archived: say so
-        summary.exit_code = EXIT_ERRORS if summary.errors or summary.blocked_left else EXIT_OK
+        failed = summary.errors > summary.source_errors_ignored
+        summary.exit_code = EXIT_ERRORS if failed or summary.blocked_left else EXIT_OK
         if status == RunStatus.PAUSED:
             summary.message = "--max-requests reached; the next crawl resumes this run"
     if status == RunStatus.LOST:

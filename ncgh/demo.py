@@ -196,6 +196,15 @@ def report(conn: sqlite3.Connection, result: DemoResult, out: IO[str]) -> None:
             what = "; ".join(f"{f} -> {values.get(f, '?')}" for f in fields)
             p(f"    v{version} day {day_of(capture_id)}: {what}")
 
+    held = _q(conn, "SELECT count(*), ifnull(sum(size), 0), sum(text IS NOT NULL) FROM assets WHERE body_sha256 IS NOT NULL")
+    if held and held[0][0]:
+        count, size, texts = held[0]
+        moved = _q(conn, "SELECT event, count(*) FROM events WHERE event IN (?, ?) GROUP BY 1",
+                   EventKind.ATTACHMENT_CHANGED, EventKind.ATTACHMENT_GONE)
+        p(f"  assets: {count} images, stylesheets, scripts and attachments held once each ({size:,} bytes),"
+          f" {texts or 0} attachments with searchable text"
+          + "".join(f"; {n} {event}" for event, n in moved))
+
     checks = result.checks
     ok = all(checks.values())
     p(f"  checked against the simulator's ground truth: {'all match' if ok else 'MISMATCH'}"

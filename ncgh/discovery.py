@@ -1,14 +1,18 @@
-"""Finding articles: list pages and the JSON API newest first, and (full mode) the id walk.
+"""Finding articles: the site's own hubs, sitemaps, list templates and the JSON API newest first,
+the frontier probe (incremental) and the id walk (full) -> work items.
 
 Discovery only produces work items; the crawl engine fetches them. Everything found is queued in
 the archive before the page that revealed it is marked done, so a crash between the two repeats a
 page but never loses what it showed.
 
-Incremental mode walks each category's list (and API) pages newest first and stops a category after
-`stop_after_known` consecutive articles that were already archived before this run. Full mode walks
-every page, asks the API for each category's id list, and probes every id of `id_range` that the
-archive does not know, continuing past the highest id seen until `id_gap_tolerance` ids in a row
-turned out not to exist (unlinked articles exist, and ids are not in date order).
+Incremental mode reads the seeds and stored hubs (ncgh.hub_walk), each configured category's list
+and API pages newest first (the API's every-category list first), and stops a list after
+`stop_after_known` consecutive articles that were already archived before this run; it then probes
+`frontier_window` ids above the highest id seen (and as many past each one found there). Full mode
+walks every page, asks the API for each category's children (getIdsList), and probes every id of
+`id_range` that the archive does not know, continuing past the highest id seen until
+`id_gap_tolerance` ids in a row turned out not to exist (unlinked articles exist, and ids are not in
+date order).
 """
 
 from __future__ import annotations
@@ -16,17 +20,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
+from archive.hubs import Hub
 from archive.queue import WorkItem
-from archive.vocab import RunMode, WorkKind
-from ncgh.config import Config, DiscoverySource
+from archive.vocab import HUB_WORK, RunMode, WorkKind
+from ncgh.config import Config, DiscoverySource, IdsAnswer
+from ncgh.discovery_read import PageRead, rebase
+from ncgh.hub_walk import PRIORITY_DISCOVERY, HubVisit, HubWalk
 from scraper.discover import IdList, article_url
 from scraper.hosts import join_link
 from scraper.ids import MAX_ARTICLE_ID
-from scraper.records import ListPage
+from scraper.records import ArticleLink, ListPage
 
-PRIORITY_DISCOVERY = 300
 PRIORITY_NEW = 150
 PRIORITY_PROBE = 10
 
@@ -38,12 +44,6 @@ def _template_regex(template: str) -> re.Pattern[str]:
     for i, part in enumerate(parts):
         pattern += re.escape(part) if i % 2 == 0 else rf"(?P<{part}>\d+)"
     return re.compile(pattern)
-
-
-def rebase(url: str, base_url: str) -> str:
-    """The same path and query on `base_url`'s scheme and host (the fragment is never fetched)."""
-    parts, base = urlsplit(url), urlsplit(base_url)
-    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
 
 
 def _category(own: int | None, page: int | None) -> int | None:
@@ -60,6 +60,7 @@ class PageOutcome:
     stopped: bool
     reason: str | None = None
     capped: int = 0  # articles the page showed beyond max_new_per_page, left for the next run
+    hub: HubVisit | None = None  # a hub page read: the archive remembers it (table hubs)
 
 
 @dataclass
@@ -78,14 +79,32 @@ class Discovery:
     # Pages that showed more than `max_new_per_page` articles to queue, and the articles left over.
     capped_pages: int = 0
     capped_ids: int = 0
+    # Ids some discovery page already showed in this invocation: seen again (a sidebar of today's
+    # newest on every page of every list), they count as known for the stop rule, or no list's walk
+    # would stop on a day with new articles.
+    _listed: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         d = self.cfg.discovery
-        self._list_re = _template_regex(d.list_url_template)
+        self._list_re = _template_regex(d.list_url_template) if d.list_url_template else None
         self._api_re = _template_regex(d.api_list_template)
+        self.walk = HubWalk(self, d.hub_depth, d.hub_pages)
+        self._api_categories: set[int] = set(d.categories)
+
+    @property
+    def sources(self) -> tuple[DiscoverySource, ...]:
+        """The sources this run uses: the configured ones; a full crawl also walks the list template
+        (when one is set) and id_range, and has no frontier probe (its id walk covers it)."""
+        d = self.cfg.discovery
+        chosen = list(d.sources)
+        if self.mode == RunMode.FULL:
+            if d.list_url_template and DiscoverySource.LIST not in chosen:
+                chosen.append(DiscoverySource.LIST)
+            chosen = [s for s in chosen if s != DiscoverySource.FRONTIER] + [DiscoverySource.ID_WALK]
+        return tuple(chosen)
 
     # ---- URLs ----
-    def _url(self, path: str) -> str:
+    def url(self, path: str) -> str:
         return urljoin(self.base_url + "/", path.lstrip("/"))
 
     def on_base(self, url: str) -> str:
@@ -93,14 +112,18 @@ class Discovery:
         return rebase(url, self.base_url)
 
     def list_url(self, category: int, page: int) -> str:
-        return self._url(self.cfg.discovery.list_url_template.format(category=category, page=page))
+        return self.url(self.cfg.discovery.list_url_template.format(category=category, page=page))
+
+    def api_all_url(self, page: int) -> str:
+        d = self.cfg.discovery
+        return self.url(d.api_all_template.format(page=page, page_size=d.api_page_size))
 
     def api_url(self, category: int, page: int) -> str:
         d = self.cfg.discovery
-        return self._url(d.api_list_template.format(category=category, page=page, page_size=d.api_page_size))
+        return self.url(d.api_list_template.format(category=category, page=page, page_size=d.api_page_size))
 
     def ids_url(self, category: int) -> str:
-        return self._url(self.cfg.discovery.api_ids_template.format(category=category))
+        return self.url(self.cfg.discovery.api_ids_template.format(category=category))
 
     def article_url(self, article_id: int) -> str:
         return article_url(self.base_url + "/", article_id, self.cfg.site.article_paths)
@@ -110,7 +133,7 @@ class Discovery:
         parts = urlsplit(url)
         target = parts.path + ("?" + parts.query if parts.query else "")
         regex = self._list_re if kind == WorkKind.LIST else self._api_re
-        m = regex.search(target)
+        m = regex.search(target) if regex is not None else None
         if m:
             groups = m.groupdict()
             category = int(groups["category"]) if groups.get("category") else None
@@ -118,11 +141,17 @@ class Discovery:
         return None, self._pages.get(url, 1)
 
     # ---- seeds ----
-    def seeds(self) -> list[WorkItem]:
-        """The first pages of every source this mode uses."""
+    def seeds(self, hubs: list[Hub] | None = None) -> list[WorkItem]:
+        """The first pages of every source this run uses (`hubs`: the archive's, newest-first)."""
         d = self.cfg.discovery
-        sources = set(d.sources) | ({DiscoverySource.LIST} if self.mode == RunMode.FULL else set())
+        sources = self.sources
         items: list[WorkItem] = []
+        if DiscoverySource.HUBS in sources or DiscoverySource.SITEMAP in sources:
+            roots = d.roots if DiscoverySource.HUBS in sources else ()
+            stored = (hubs or []) if DiscoverySource.HUBS in sources else []
+            items += self.walk.seeds(roots, stored, DiscoverySource.SITEMAP in sources)
+        if DiscoverySource.API in sources and d.api_all_template:
+            items.append(WorkItem(self.api_all_url(1), WorkKind.API, priority=PRIORITY_DISCOVERY))
         for category in d.categories:
             if DiscoverySource.LIST in sources:
                 items.append(WorkItem(self.list_url(category, 1), WorkKind.LIST, priority=PRIORITY_DISCOVERY))
@@ -131,6 +160,14 @@ class Discovery:
                 if self.mode == RunMode.FULL:
                     items.append(WorkItem(self.ids_url(category), WorkKind.API_IDS, priority=PRIORITY_DISCOVERY))
         return items
+
+    def frontier_probes(self, all_ids: set[int]) -> list[WorkItem]:
+        """An incremental crawl's probe of the `frontier_window` ids above the highest id seen."""
+        if DiscoverySource.FRONTIER not in self.sources or not all_ids:
+            return []
+        low = max(all_ids) + 1
+        self.probe_ceiling = min(low - 1 + self.cfg.discovery.frontier_window, MAX_ARTICLE_ID)
+        return self.probes(all_ids, low, self.probe_ceiling)
 
     def article_item(self, article_id: int, priority: int = PRIORITY_NEW, kind: WorkKind = WorkKind.ARTICLE,
                      category_id: int | None = None) -> WorkItem:
@@ -141,6 +178,10 @@ class Discovery:
     # ---- the id walk ----
     def initial_probe_ceiling(self, all_ids: set[int]) -> int:
         d = self.cfg.discovery
+        if self.mode != RunMode.FULL:  # the frontier probe's window (0 without one)
+            if DiscoverySource.FRONTIER not in self.sources or not all_ids:
+                return 0
+            return min(max(all_ids) + d.frontier_window, MAX_ARTICLE_ID)
         highest = max(all_ids, default=d.id_range[0] - 1)
         # Never past the largest id SQLite stores: a probe item beyond it could not be queued.
         return min(max(d.id_range[1], highest + d.id_gap_tolerance), MAX_ARTICLE_ID)
@@ -164,12 +205,16 @@ class Discovery:
         a list page (10**15, 2**63-1) would otherwise queue every id up to it. The next full crawl
         starts its walk past the highest archived id, so the far article's neighbours are reached.
         """
-        if self.mode != RunMode.FULL:
-            return []
         d = self.cfg.discovery
+        if self.mode == RunMode.FULL:
+            gap = d.id_gap_tolerance
+        elif DiscoverySource.FRONTIER in self.sources and self.probe_ceiling and d.frontier_window:
+            gap = d.frontier_window  # the frontier probe goes on past what it (or a page) found
+        else:
+            return []
         want = min(
-            article_id + d.id_gap_tolerance,
-            self.probe_ceiling + max(d.id_gap_tolerance, d.max_new_per_page),
+            article_id + gap,
+            self.probe_ceiling + max(gap, d.max_new_per_page),
             MAX_ARTICLE_ID,
         )
         if want <= self.probe_ceiling:
@@ -189,6 +234,50 @@ class Discovery:
         cap = self.cfg.discovery.max_new_per_page
         reason = f"max_new_per_page ({cap}) reached: {extra} more articles on this page left for the next run"
         return PageOutcome(items, new_ids, True, reason, capped=extra)
+
+    # ---- what a page showed ----
+    def after_read(self, item: WorkItem, read: PageRead) -> PageOutcome:
+        """Queue what a discovery page showed (by its kind); for a hub, the visit to remember."""
+        if item.kind == WorkKind.API_IDS:
+            if self.cfg.discovery.api_ids_answer == IdsAnswer.CATEGORIES:
+                return self.after_children(read.ids)
+            return self.after_page(item.kind, item.url, None, read.ids)
+        page = read.page
+        assert page is not None
+        self.skipped_ids += page.skipped_ids
+        if item.kind in HUB_WORK:
+            outcome, visit = self.walk.after_hub(item, page, read.links, read.sitemaps, self._walk)
+            outcome.hub = visit
+            return outcome
+        if item.kind == WorkKind.SITEMAP:
+            outcome = self._queue_new(page.links)
+            outcome.items += self.walk.after_sitemap(page, read.links, read.sitemaps)
+            return outcome
+        page.skipped_ids = 0  # counted above
+        return self.after_page(item.kind, item.url, page)
+
+    def after_children(self, ids: IdList | None) -> PageOutcome:
+        """getIdsList answered child categories: list each (page 1, then its pages) through the API."""
+        if ids is None:
+            return PageOutcome([], [], True, "no child categories")
+        self.skipped_ids += ids.skipped_ids
+        items = []
+        for category in ids.ids[: self.cfg.discovery.max_new_per_page]:
+            if category not in self._api_categories:
+                self._api_categories.add(category)
+                items.append(WorkItem(self.api_url(category, 1), WorkKind.API, priority=PRIORITY_DISCOVERY))
+        return PageOutcome(items, [], True, "child categories")
+
+    def _queue_new(self, links: list[ArticleLink]) -> PageOutcome:
+        """Articles of an unordered source (a sitemap): every new one (and gone one listed), capped."""
+        cap = self.cfg.discovery.max_new_per_page
+        new_ids = [r.article_id for r in links if r.article_id not in self.known]
+        wanted = new_ids + [r.article_id for r in links if r.article_id in self.gone]
+        categories = {r.article_id: r.category_id for r in links}
+        items = [self.article_item(i, category_id=categories[i]) for i in wanted[:cap]]
+        if len(wanted) > cap:
+            return self._capped(items, new_ids[:cap], len(wanted) - cap)
+        return PageOutcome(items, new_ids, True, "sitemap")
 
     # ---- list pages ----
     def after_page(
@@ -210,8 +299,16 @@ class Discovery:
             return PageOutcome(items, new_ids, stopped=True, reason="id list")
         assert page is not None
         category, number = self.position(kind, url)
-        key = (kind, category if category is not None else -1)
+        return self._walk(url, page, (kind, category if category is not None else -1), number, kind, category)
+
+    def _walk(
+        self, url: str, page: ListPage, key: object, number: int, next_kind: WorkKind, category: int | None = None
+    ) -> PageOutcome:
+        """One page of a newest-first list (`key` names the list, `category` its category if known): its
+        articles, and its next page (a `next_kind` item) unless `stop_after_known` known ones in a row,
+        the last page or a cap."""
         streak = self._streak.get(key, 0)
+        cap = self.cfg.discovery.max_new_per_page
         limit = self.cfg.discovery.stop_after_known
         items: list[WorkItem] = []
         new_ids: list[int] = []
@@ -221,6 +318,15 @@ class Discovery:
             if (ref.article_id not in self.known or ref.article_id in self.gone) and len(items) >= cap:
                 extra += 1  # counted, not queued: one page must not queue unbounded work
                 continue
+            if ref.article_id in self._listed and ref.article_id not in self.known:
+                streak += 1  # already queued from another page of this run
+                if self.mode != RunMode.FULL and streak >= limit:
+                    stopped_by_known = True
+                named = _category(ref.category_id, category)
+                if named is not None:  # the queue keeps the first item; this gives it its category
+                    items.append(self.article_item(ref.article_id, category_id=named))
+                continue
+            self._listed.add(ref.article_id)
             if ref.article_id in self.known:
                 streak += 1
                 if ref.article_id in self.gone:  # listed again: probably restored
@@ -247,5 +353,5 @@ class Discovery:
         # Keep the walk on the host being crawled even when the site links its canonical host.
         next_url = self.on_base(accepted)
         self._pages[next_url] = number + 1
-        items.append(WorkItem(next_url, kind, priority=PRIORITY_DISCOVERY))
+        items.append(WorkItem(next_url, next_kind, priority=PRIORITY_DISCOVERY))
         return PageOutcome(items, new_ids, False)

@@ -21,6 +21,9 @@ Classification, in order:
   or with mostly undecodable text -> parse_error: never an edit;
 - otherwise ok, with the parsed content, views and footer.
 List, API and robots captures are stored as fetched (ok / blocked / fetch_error) without article parsing.
+Asset captures (ncgh/assets.py) are classified like list pages except that a final 404/410, or an
+HTML page answering for a document URL (a soft 404), is missing (the attachment is gone); a
+stylesheet's references and an attachment's text are read here, so a reparse finds the same ones.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from archive.model import ArticleContent, CaptureIn, FooterContent
-from archive.vocab import CaptureKind, MissingReason, Outcome
+from archive.model import ArticleContent, AssetRef, AssetText, CaptureIn, FooterContent
+from archive.vocab import AssetRole, CaptureKind, MissingReason, Outcome
+from scraper.attachment_text import extract_text
 from scraper.blocks import DEFAULT_BLOCK_RULES, BlockRules, block_of
 from scraper.breadcrumb import breadcrumb_section
 from scraper.encoding import Decoded, decode
@@ -43,8 +47,10 @@ from scraper.records import (
     FetchErrorKind,
     FetchResult,
     ParseError,
+    Requisite,
     header_value,
 )
+from scraper.requisites import css_requisites, is_document_url, page_requisites
 
 
 @dataclass
@@ -73,6 +79,9 @@ class _Verdict:
     error: str | None = None
     error_detail: str | None = None
     section: str | None = None  # the page's breadcrumb (scraper.breadcrumb)
+
+
+_GONE_ON_404 = (CaptureKind.ARTICLE, CaptureKind.ASSET)
 
 
 def _block_check(seen: _Seen, rules: BlockRules) -> tuple[Decoded | None, _Verdict | None]:
@@ -110,7 +119,7 @@ def _classify(
             return blocked
         # A 2xx article page that looks like a block page is one unless the site profile finds its
         # article in it (below): the site's own short notice about 安全验证 stays an article.
-    if kind == CaptureKind.ARTICLE and status in (404, 410) and seen.error in (None, FetchErrorKind.HTTP_STATUS):
+    if kind in _GONE_ON_404 and status in (404, 410) and seen.error in (None, FetchErrorKind.HTTP_STATUS):
         reason = MissingReason.HTTP_404 if status == 404 else MissingReason.HTTP_410
         return _Verdict(Outcome.MISSING, article_id, missing_reason=reason)
     if seen.error is not None:
@@ -122,6 +131,10 @@ def _classify(
         return _Verdict(
             Outcome.FETCH_ERROR, article_id, error=FetchErrorKind.HTTP_STATUS, error_detail=detail
         )
+    if kind == CaptureKind.ASSET and _html_for_document(seen):
+        # A soft 404: the site's error or home page where a PDF or Word file was. The attachment is
+        # not there (never "changed" into a web page); the page's bytes are kept with the capture.
+        return _Verdict(Outcome.MISSING, None, missing_reason=MissingReason.NOT_EXIST_PAGE)
     if kind != CaptureKind.ARTICLE:
         return _Verdict(Outcome.OK, None)
     if blocked is not None and seen.redirected:
@@ -161,6 +174,11 @@ def _classify(
         encoding_source=encoding_source,
         section=breadcrumb_section(decoded.text) if decoded else None,
     )
+
+
+def _html_for_document(seen: _Seen) -> bool:
+    content_type = (header_value(seen.headers, "Content-Type") or "").lower()
+    return "html" in content_type and is_document_url(seen.url)
 
 
 REPLACEMENT_SHARE = 0.02
@@ -232,7 +250,32 @@ def _apply(capture: CaptureIn, verdict: _Verdict, profile: SiteProfile) -> Captu
         capture.warnings = tuple(record.warnings)
         capture.parser_version = record.parser_version
         capture.category = verdict.section
+        capture.requisites = _refs(
+            page_requisites(
+                capture.body or b"", capture.final_url or capture.url, header_value(capture.headers, "Content-Type"),
+                attachments=[att.url for att in record.attachments],
+            )
+        )
+    elif capture.kind == CaptureKind.ASSET and verdict.outcome == Outcome.OK and capture.body:
+        _read_asset(capture)
     return capture
+
+
+def _refs(found: list[Requisite]) -> tuple[AssetRef, ...]:
+    return tuple(AssetRef(r.url, AssetRole(r.role.value)) for r in found)
+
+
+def _read_asset(capture: CaptureIn) -> None:
+    """A stylesheet's references, an attachment's text: what an asset's bytes say."""
+    body = capture.body or b""
+    content_type = (header_value(capture.headers, "Content-Type") or "").lower()
+    where = capture.final_url or capture.url
+    if "css" in content_type or where.lower().split("?", 1)[0].endswith(".css"):
+        capture.requisites = _refs(css_requisites(body, where, content_type or None))
+        return
+    found = extract_text(body)
+    if found is not None:
+        capture.asset_text = AssetText(found.text, found.error)
 
 
 def iso_utc(moment: datetime) -> str:

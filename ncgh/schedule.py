@@ -1,4 +1,5 @@
-"""Which known articles to fetch again this run: the revisit schedule of `[revisit]`.
+"""The fixed revisit schedule of `[revisit] policy = "schedule"`; the default policy `rates`
+(ncgh.revisit_rates) shares its reasons, helpers and validator rule.
 
 An article is due when the time since its last capture reaches its interval:
 - live articles: the interval of the first `schedule` row whose max_age_days is >= the article's age
@@ -45,8 +46,9 @@ RETRY = "retry"
 DUE = "due"
 GONE_RECHECK = "gone_recheck"
 FILL = "fill"  # not due, taken to use the rest of the budget
+EXPECTED = "expected_change"  # policy `rates`: taken for its expected unarchived changes (ncgh.revisit_rates)
 
-PRIORITY = {CONFIRM: 190, RETRY: 180, DUE: 100, GONE_RECHECK: 90, FILL: 80}
+PRIORITY = {CONFIRM: 190, RETRY: 180, DUE: 100, EXPECTED: 100, GONE_RECHECK: 90, FILL: 80}
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,12 @@ class Revisit:
     last_modified: str | None = None
 
 
-def _utc(value: str) -> datetime:
+def utc_moment(value: str) -> datetime:
     dt = datetime.fromisoformat(value)
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def _days(a: datetime, b: datetime) -> float:
+def days_between(a: datetime, b: datetime) -> float:
     return (a - b).total_seconds() / 86400.0
 
 
@@ -88,7 +90,7 @@ def age_days(facts: ArticleState, now: datetime, tz: ZoneInfo, backfill_until: s
         return float((now.astimezone(tz).date() - published).days)
     if backfill_until is not None and facts.first_seen <= backfill_until:
         return float("inf")
-    return _days(now, _utc(facts.first_seen))
+    return days_between(now, utc_moment(facts.first_seen))
 
 
 def interval_days(
@@ -102,16 +104,16 @@ def interval_days(
             interval = days
             break
     edited = bool(facts.last_change_at) and (facts.version or 0) > 1
-    if edited and _days(now, _utc(facts.last_change_at)) <= cfg.recently_changed_days:
+    if edited and days_between(now, utc_moment(facts.last_change_at)) <= cfg.recently_changed_days:
         interval = min(interval, cfg.days_for_recently_changed)
     return interval
 
 
-def _validators(facts: ArticleState, cfg: RevisitConfig, now: datetime) -> tuple[str | None, str | None]:
+def validators(facts: ArticleState, cfg: RevisitConfig, now: datetime) -> tuple[str | None, str | None]:
     """(etag, last_modified) to send, or (None, None) when the view count is due for a full fetch."""
     if not cfg.conditional or not (facts.etag or facts.last_modified):
         return None, None
-    views_age = _days(now, _utc(facts.views_at)) if facts.views_at else float("inf")
+    views_age = days_between(now, utc_moment(facts.views_at)) if facts.views_at else float("inf")
     if cfg.unconditional_every_days <= 0 or views_age < cfg.unconditional_every_days - SLACK_DAYS:
         return facts.etag, facts.last_modified
     return None, None
@@ -121,7 +123,7 @@ def classify(
     facts: ArticleState, cfg: RevisitConfig, now: datetime, tz: ZoneInfo, backfill_until: str | None = None
 ) -> Revisit | None:
     """This article's revisit for a run at `now`, or None when it is not due."""
-    since = _days(now, _utc(facts.last_capture_at))
+    since = days_between(now, utc_moment(facts.last_capture_at))
     if facts.status == ArticleStatus.GONE:
         interval, reason = cfg.gone_recheck_days, GONE_RECHECK
     elif facts.missing_streak > 0:
@@ -133,7 +135,7 @@ def classify(
     if since < interval - SLACK_DAYS:
         return None
     overdue = since / interval if interval > 0 else float("inf")
-    etag, last_modified = _validators(facts, cfg, now) if reason == DUE else (None, None)
+    etag, last_modified = validators(facts, cfg, now) if reason == DUE else (None, None)
     return Revisit(facts.article_id, reason, PRIORITY[reason], overdue, etag, last_modified)
 
 
@@ -148,11 +150,11 @@ def fill_candidate(
         return None
     if facts.last_seen is None or facts.last_seen < facts.last_capture_at:
         return None  # a failed last capture is a RETRY, not a fill
-    since = _days(now, _utc(facts.last_capture_at))
+    since = days_between(now, utc_moment(facts.last_capture_at))
     if since < cfg.fill_min_days - SLACK_DAYS or since <= 0:
         return None
     overdue = since / interval_days(facts, cfg, now, tz, backfill_until)
-    etag, last_modified = _validators(facts, cfg, now)
+    etag, last_modified = validators(facts, cfg, now)
     return Revisit(facts.article_id, FILL, PRIORITY[FILL], overdue, etag, last_modified)
 
 

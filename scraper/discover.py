@@ -23,6 +23,7 @@ from scraper.ids import article_id as _article_id
 from scraper.records import ArticleLink, ListPage, ParseError
 
 __all__ = [
+    "ApiRefused",
     "IdList",
     "article_url",
     "parse_api_id_page",
@@ -63,6 +64,11 @@ def _root(body: bytes, content_type: str | None) -> lxml.html.HtmlElement:
         return lxml.html.fromstring(text)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"unparseable HTML: {exc}") from exc
+
+
+class ApiRefused(ParseError):
+    """An API answer that refuses (a `code` other than 200, e.g. 请先登录): the source needs a login or
+    is turned off; it says nothing about whether articles exist."""
 
 
 class _OutOfRange:
@@ -151,7 +157,7 @@ def _load_api(body: bytes, url: str) -> object:
         code = payload["code"]
         if str(code).strip() != "200":
             message = payload.get("msg") or payload.get("message") or ""
-            raise ParseError(f"API answered code {code!r} {message}".strip())
+            raise ApiRefused(f"API answered code {code!r} {message}".strip())
     return payload
 
 

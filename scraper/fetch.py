@@ -148,8 +148,13 @@ class Fetcher:
 
     # -- public ----------------------------------------------------------------------------------
 
-    def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
-        """GET `url` (conditionally when etag/last_modified are given) and describe what happened."""
+    def fetch(
+        self, url: str, etag: str | None = None, last_modified: str | None = None, max_bytes: int | None = None
+    ) -> FetchResult:
+        """GET `url` (conditionally when etag/last_modified are given) and describe what happened.
+
+        `max_bytes` replaces the policy's max_body_bytes for this fetch (assets have their own cap).
+        """
         if self._pool.closed:
             raise RuntimeError("Fetcher is closed")
         extra: list[tuple[str, str]] = []
@@ -157,7 +162,7 @@ class Fetcher:
             extra.append(("If-None-Match", etag))
         if last_modified:
             extra.append(("If-Modified-Since", last_modified))
-        return self._fetch(url, extra, check_robots=self.policy.obey_robots)
+        return self._fetch(url, extra, check_robots=self.policy.obey_robots, body_cap=max_bytes)
 
     def robots_rules(self, url: str) -> RobotsRules:
         """The robots.txt rules for the URL's origin (fetched on first use, then cached)."""

@@ -125,6 +125,25 @@ class FetchResult:
         return header_value(self.headers, name)
 
 
+class RequisiteRole(StrEnum):
+    """How a page uses a resource it references (the archive's AssetRole, by value)."""
+
+    IMAGE = "image"
+    STYLESHEET = "stylesheet"
+    SCRIPT = "script"
+    ATTACHMENT = "attachment"
+    VIDEO = "video"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Requisite:
+    """A resource a page or stylesheet references: absolute URL and role (scraper/requisites.py)."""
+
+    url: str
+    role: RequisiteRole
+
+
 @dataclass(frozen=True)
 class Image:
     src: str  # absolute URL

@@ -61,6 +61,10 @@ class RobotsRules:
             return True  # RFC 9309 2.2.2: /robots.txt itself is always allowed
         return bool(self._parser.can_fetch(url, user_agent))
 
+    def sitemaps(self) -> list[str]:
+        """The file's `Sitemap:` lines (any group; RFC 9309 leaves them to the sitemaps protocol)."""
+        return [str(u).strip() for u in self._parser.sitemaps] if self._parser is not None else []
+
     def crawl_delay(self, user_agent: str) -> float | None:
         """The Crawl-delay for our user agent, if the file gives one (not part of RFC 9309)."""
         if self._parser is None:

@@ -2,7 +2,9 @@
 
 Each is small but valid for its type (a PNG and a baseline JPEG that image tools decode, a PDF with a
 correct xref table, an RTF document served as .doc the way old CMSs did, an Excel 2003 XML sheet served
-as .xls), so a crawler that stores or sniffs attachments meets the real thing.
+as .xls, Word/Excel 2007+ files that python-docx and openpyxl read), so a crawler that stores or sniffs
+attachments meets the real thing. Attachments carry generated text with a code word found nowhere
+else on the site (`attachment_text`), and the site stylesheet names images through url(...).
 """
 
 from __future__ import annotations
@@ -129,5 +131,103 @@ def xls_bytes(path: str, title: str) -> bytes:
     return xml.encode("utf-8")
 
 
-STATIC_CSS = b"body{font-family:'Microsoft YaHei',SimSun;margin:0}a{color:#333;text-decoration:none}\n"
 STATIC_JS = b"/* jQuery stand-in for the simulator */\nwindow.jQuery=window.$=function(){return {ready:function(f){f();}}};\n"
+
+
+CONTENT_TYPES["docx"] = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CONTENT_TYPES["xlsx"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPES["gif"] = "image/gif"
+
+# Images the site stylesheet names (url(...)): served under /static/images/ like the logo.
+CSS_IMAGES = ("/static/images/nav-bg.png", "/static/images/arrow.jpg")
+STATIC_CSS = (
+    b"body{font-family:'Microsoft YaHei',SimSun;margin:0}a{color:#333;text-decoration:none}\n"
+    b".nav{background:url(/static/images/nav-bg.png) repeat-x}\n"
+    b".news-list li{background:url('../images/arrow.jpg') no-repeat left center}\n"
+)
+
+
+def attachment_text(path: str, title: str, rev: int) -> str:
+    """The generated text inside an attachment: its title, a code word found nowhere else on the site
+    (`ncghatt` + article id + `x` + number), and the revision, so a replaced file has new text."""
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]  # e.g. 7187_1
+    code = "ncghatt" + stem.replace("_", "x")
+    return f"{title}\n附件编号 {code} rev{rev} 第{rev}版\n请各基层工会认真组织, 按时报送。"
+
+
+def _zip(members: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in members.items():
+            info = zipfile.ZipInfo(name, date_time=(2018, 1, 1, 0, 0, 0))  # fixed: same bytes every time
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, text.encode("utf-8"))
+    return out.getvalue()
+
+
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"'
+    ' Target="{target}"/></Relationships>'
+)
+
+
+def docx_bytes(text: str) -> bytes:
+    """A minimal Word 2007+ document (python-docx and Word read it), one paragraph per line."""
+    from html import escape
+
+    paras = "".join(f"<w:p><w:r><w:t xml:space=\"preserve\">{escape(line)}</w:t></w:r></w:p>" for line in text.split("\n"))
+    return _zip({
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'wordprocessingml.document.main+xml"/></Types>',
+        "_rels/.rels": _RELS.format(target="word/document.xml"),
+        "word/document.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{paras}</w:body></w:document>",
+    })
+
+
+def xlsx_bytes(text: str) -> bytes:
+    """A minimal Excel 2007+ workbook (openpyxl and Excel read it): one row per line, inline strings."""
+    from html import escape
+
+    rows = "".join(
+        f'<row r="{i}"><c r="A{i}"><v>{i}</v></c><c r="B{i}" t="inlineStr"><is><t>{escape(line)}</t></is></c></row>'
+        for i, line in enumerate(text.split("\n"), start=1)
+    )
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    return _zip({
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": _RELS.format(target="xl/workbook.xml"),
+        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{ns}"'
+        f' xmlns:r="{rel_ns}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"'
+        ' Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="{ns}"><sheetData>{rows}</sheetData></worksheet>',
+    })
+
+
+def pdf_text_bytes(path: str, title: str, text: str) -> bytes:
+    """A one-page PDF whose text layer holds the ASCII words of `text` (Helvetica has no CJK glyphs;
+    the Chinese title stays in the document info), readable by pypdf and pdfminer."""
+    words = " ".join(w for w in text.replace("\n", " ").split() if w.isascii())
+    return pdf_bytes(f"{path} {words}", title)

@@ -15,6 +15,7 @@ from simulator.faults import parse_faults
 ENCODINGS = ("utf-8", "gbk")
 LIES = ("none", "header", "meta")
 WAF_FORMS = ("cookie", "jsl", "deny", "captcha")  # the block pages of simulator.waf, in turn
+LIST_SHAPES = ("query", "path")  # simulator.templates.LIST_PATH_SHAPES
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,12 @@ class SimConfig(TimelineParams):
     # mid-timeline); None: never.
     redesign_day: int | None = None
     redesign_markup: str | None = None
+    # The list pages' URL shape: "query" (/nczhghcms/category/3?pageNum=2) or "path"
+    # (/nczhghcms/list/3_2.html); the other shape answers 404.
+    list_shape: str = "query"
+    # The JSON API refuses every request as the real one may without a token: HTTP 200 with
+    # {"code": 401, "msg": "请先登录"}.
+    api_login: bool = False
 
     def __post_init__(self) -> None:
         if self.articles < 1:
@@ -54,6 +61,8 @@ class SimConfig(TimelineParams):
         if enc not in ENCODINGS:
             raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}, got {self.encoding!r}")
         object.__setattr__(self, "encoding", enc)
+        if self.list_shape not in LIST_SHAPES:
+            raise ValueError(f"list_shape must be one of {', '.join(LIST_SHAPES)}, got {self.list_shape!r}")
         if self.lie not in LIES:
             raise ValueError(f"lie must be one of {', '.join(LIES)}, got {self.lie!r}")
         for name, family in (("markup", self.markup), ("redesign_markup", self.redesign_markup)):

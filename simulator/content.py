@@ -58,6 +58,8 @@ class ImageSpec:
 class AttachmentSpec:
     path: str
     name: str  # link text, file name with extension
+    rev: int = 0  # the day the file was last replaced (same URL, new bytes); 0 = as uploaded
+    deleted_day: int | None = None  # from this day the URL answers 404 while the page still links it
 
 
 @dataclass
@@ -162,9 +164,11 @@ class TimelineParams:
     new_per_day: tuple[int, int] = (2, 4)  # inclusive range of new articles per day
     icp_switch_day: int | None = None  # None: 2 + seed % 3 (day 3 for seed 1)
     id_range: tuple[int, int] = REAL_ID_RANGE  # initial ids; the real site's bands scaled into it
+    attachment_replace_rate: float = 0.005  # per attachment per day: same URL, new bytes
+    attachment_delete_rate: float = 0.003  # per attachment per day: the URL answers 404 from then on
 
     def __post_init__(self) -> None:
-        for name in ("edit_rate", "delete_rate", "restore_rate"):
+        for name in ("edit_rate", "delete_rate", "restore_rate", "attachment_replace_rate", "attachment_delete_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
@@ -231,6 +235,8 @@ def _make_article(seed: int, article_id: int, published: date, first_day: int, l
     if rng.random() < 0.1:
         for k in range(1, rng.randint(1, 2) + 1):
             ext = rng.choice(prose.ATTACHMENT_EXTS)
+            if ext in ("doc", "xls") and _rng(seed, "ooxml", article_id, k).random() < 0.5:
+                ext += "x"  # half the Office files are 2007+ (own stream: the article's draws stay as they were)
             name = prose.fill(rng, rng.choice(prose.ATTACHMENT_PATTERNS), year) + "." + ext
             attachments.append(AttachmentSpec(f"/nczhghcms/upload/files/{published:%Y%m}/{article_id}_{k}.{ext}", name))
     hh, mm, ss = rng.randint(8, 18), rng.randint(0, 59), rng.randint(0, 59)
@@ -328,6 +334,7 @@ class SiteState:
                 art.status = "live"
                 art.deletion_kind = None
                 art.restored_days.append(d)
+        self._attachment_changes(d)
         next_id = max(self.articles) + 1
         for _ in range(rng.randint(*p.new_per_day)):
             next_id += rng.randint(0, 6)
@@ -343,6 +350,21 @@ class SiteState:
             art.views += rng.randint(1, hi)
         self.day = d
         self.footer = footer_for_day(self.seed, d, p)
+
+    def _attachment_changes(self, d: int) -> None:
+        """Some attachments are replaced (same URL, new bytes) or deleted (404) while the page stays
+        as it was; an own random stream, so the articles' daily draws are unchanged."""
+        rng = _rng(self.seed, "attachments", d)
+        p = self.params
+        for article_id in sorted(self.articles):
+            for att in self.articles[article_id].attachments:
+                if att.deleted_day is not None:
+                    continue
+                r = rng.random()
+                if r < p.attachment_replace_rate:
+                    att.rev = d
+                elif r < p.attachment_replace_rate + p.attachment_delete_rate:
+                    att.deleted_day = d
 
     def _edit(self, art: Article, d: int, rng: random.Random) -> None:
         kinds = ["title_fix", "paragraph_added"]

@@ -22,8 +22,12 @@ from simulator.templates import PageContext
 
 ARTICLE_RE = re.compile(r"^/(?:nczhghcms/)?article/(\d+)/?$")
 CATEGORY_RE = re.compile(r"^/nczhghcms/category/(\d+)/?$")
+LIST_SHAPE_RE = re.compile(r"^/nczhghcms/list/(\d+)_(\d+)\.html$")
+# getIdsList answers a category's child categories (as the real one most likely does: the mini-program
+# takes data[0].id and lists that category); categories without children answer an empty list.
+CHILDREN: dict[int, tuple[int, ...]] = {174: (175, 176)}
 IMAGE_RE = re.compile(r"^/nczhghcms/upload/images/(\d{6})/(\d+)_(\d+)(?:_r(\d+))?\.(jpg|png)$")
-FILE_RE = re.compile(r"^/nczhghcms/upload/files/(\d{6})/(\d+)_(\d+)\.(pdf|doc|xls)$")
+FILE_RE = re.compile(r"^/nczhghcms/upload/files/(\d{6})/(\d+)_(\d+)\.(pdf|docx?|xlsx?)$")
 VENDOR_PATH = "/plugin/gh/ghzx/pc_detail.php"
 API_LIST = "/nczhgh.interface/api/cms/article/list"
 API_IDS = "/nczhgh.interface/api/cms/article/getIdsList"
@@ -77,6 +81,7 @@ class DayView:
         everything = sorted(
             (a for arts in self.listed.values() for a in arts), key=lambda a: (a.created, a.id), reverse=True
         )
+        self.everything = everything  # every category's list at once (the API without categoryId)
         self.sidebar = everything[:SIDEBAR_SIZE]
         self.notices = self.listed[175][:6]
 
@@ -160,8 +165,13 @@ class SimSite:
         if path == VENDOR_PATH:
             return self._vendor(_int(q.get("id"), -1))
         m = CATEGORY_RE.match(path)
-        if m:
+        if m and self.config.list_shape == "query":
             return self._list_page(int(m.group(1)), _int(q.get("pageNum"), 1))
+        m = LIST_SHAPE_RE.match(path)
+        if m and self.config.list_shape == "path":
+            return self._list_page(int(m.group(1)), int(m.group(2)))
+        if path in (API_LIST, API_IDS) and self.config.api_login:
+            return self._json(200, {"code": 401, "msg": "请先登录", "data": None})
         if path == API_LIST:
             return self._api_list(q)
         if path == API_IDS:
@@ -200,6 +210,7 @@ class SimSite:
         return PageContext(
             charset=self.meta_charset, footer=self.state.footer, views=a.views if a else 0,
             prev_article=prev_a, next_article=next_a, sidebar=view.sidebar, notices=view.notices,
+            list_path=templates.LIST_PATH_SHAPES[self.config.list_shape],
         )
 
     def _cached(self, key: object, build) -> Response:
@@ -269,14 +280,15 @@ class SimSite:
         return Response(status, body, "application/json;charset=UTF-8")
 
     def _api_list(self, q: dict[str, str]) -> Response:
-        category = _int(q.get("categoryId"), -1)
-        if category < 0:
-            return self._json(400, {"code": 400, "msg": "categoryId is required", "data": None})
+        """article/list: one category's articles, or (without categoryId) every category's, newest first."""
+        category = _int(q.get("categoryId"), -1) if q.get("categoryId") not in (None, "") else None
+        if category is not None and category < 0:
+            return self._json(400, {"code": 400, "msg": "categoryId is invalid", "data": None})
         page = max(_int(q.get("pageNum"), 1), 1)
         size = min(max(_int(q.get("pageSize"), 12), 1), 100)
 
         def build() -> Response:
-            arts = self._view.listed.get(category, [])
+            arts = self._view.listed.get(category, []) if category is not None else self._view.everything
             chunk = arts[(page - 1) * size : page * size]
             items = [{"id": a.id, "title": a.title, "created": a.created, "categoryId": a.category} for a in chunk]
             return self._json(200, {"code": 200, "msg": "success",
@@ -285,13 +297,14 @@ class SimSite:
         return self._cached(("api_list", category, page, size), build)
 
     def _api_ids(self, q: dict[str, str]) -> Response:
+        """getIdsList: the category's child categories (CHILDREN), as objects with `id` and `name`."""
         category = _int(q.get("categoryId"), -1)
         if category < 0:
             return self._json(400, {"code": "400", "msg": "categoryId is required", "data": None})
 
         def build() -> Response:
-            arts = self._view.listed.get(category, [])
-            return self._json(200, {"code": "200", "msg": "success", "data": [{"id": a.id} for a in arts]})
+            children = [{"id": c, "name": CATEGORIES[c], "parentId": category} for c in CHILDREN.get(category, ())]
+            return self._json(200, {"code": "200", "msg": "success", "data": children})
 
         return self._cached(("api_ids", category), build)
 
@@ -304,11 +317,19 @@ class SimSite:
     def _file(self, path: str, article_id: int) -> Response:
         a = self.state.articles.get(article_id)
         att = next((t for t in a.attachments if t.path == path), None) if a else None
-        if att is None:
+        if att is None or (att.deleted_day is not None and self.state.day >= att.deleted_day):
             return self.not_found()
         ext = path.rsplit(".", 1)[1]
-        maker = {"pdf": assets.pdf_bytes, "doc": assets.doc_bytes, "xls": assets.xls_bytes}[ext]
-        resp = self._static_response(maker(path, att.name), assets.CONTENT_TYPES[ext])
+        text = assets.attachment_text(path, att.name, att.rev)
+        if ext == "docx":
+            body = assets.docx_bytes(text)
+        elif ext == "xlsx":
+            body = assets.xlsx_bytes(text)
+        elif ext == "pdf":
+            body = assets.pdf_text_bytes(path, att.name, text)
+        else:
+            body = {"doc": assets.doc_bytes, "xls": assets.xls_bytes}[ext](path, text)
+        resp = self._static_response(body, assets.CONTENT_TYPES[ext])
         resp.headers.append(("Content-Disposition", "inline"))
         return resp
 

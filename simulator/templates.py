@@ -14,6 +14,9 @@ from simulator.refs import article_path, article_text, esc, indent
 
 ARTICLE_PATH = "/nczhghcms/article/{id}"
 LIST_PATH = "/nczhghcms/category/{category}?pageNum={page}"
+# `--list-shape path`: the same list pages under another URL shape, so tests prove discovery finds
+# the lists through the site's own links without being told their shape.
+LIST_PATH_SHAPES = {"query": LIST_PATH, "path": "/nczhghcms/list/{category}_{page}.html"}
 LIST_PAGE_SIZE = 15
 
 
@@ -28,6 +31,7 @@ class PageContext:
     next_article: Article | None
     sidebar: list[Article]  # newest linked articles, for the "热点新闻" block
     notices: list[Article]  # newest linked articles of category 175
+    list_path: str = LIST_PATH  # the list pages' URL shape (LIST_PATH_SHAPES)
 
 
 def _meta(charset: str | None, old_style: bool) -> str:
@@ -61,9 +65,9 @@ def _head(title: str, charset: str | None, old_style: bool = False) -> str:
     )
 
 
-def _menu() -> str:
+def _menu(list_path: str) -> str:
     items = "".join(
-        f'<li><a href="{LIST_PATH.format(category=c, page=1)}">{name}</a></li>' for c, name in CATEGORIES.items()
+        f'<li><a href="{list_path.format(category=c, page=1)}">{name}</a></li>' for c, name in CATEGORIES.items()
     )
     return (
         '<div class="top-bar"><div class="wrap"><span class="welcome">欢迎访问南昌市总工会网站!</span>'
@@ -120,7 +124,7 @@ def _page(title: str, ctx: PageContext, main: str, old_style: bool = False, side
     return (
         _head(title, ctx.charset, old_style)
         + "<body>\n"
-        + _menu()
+        + _menu(ctx.list_path)
         + '<div class="main wrap">\n'
         + main
         + (_sidebar(ctx) if sidebar else "")
@@ -130,11 +134,11 @@ def _page(title: str, ctx: PageContext, main: str, old_style: bool = False, side
     )
 
 
-def _breadcrumb(article: Article) -> str:
+def _breadcrumb(article: Article, list_path: str) -> str:
     cat = article.category
     return (
         f'<div class="location">当前位置:<a href="/">首页</a> &gt; '
-        f'<a href="{LIST_PATH.format(category=cat, page=1)}">{CATEGORIES[cat]}</a> &gt; 正文</div>\n'
+        f'<a href="{list_path.format(category=cat, page=1)}">{CATEGORIES[cat]}</a> &gt; 正文</div>\n'
     )
 
 
@@ -224,14 +228,14 @@ def render_article(a: Article, ctx: PageContext) -> str:
     if a.template == "nav2020":
         nav = (
             '<div class="nav-bar"><a href="/">网站首页</a> | '
-            + " | ".join(f'<a href="{LIST_PATH.format(category=c, page=1)}">{n}</a>' for c, n in CATEGORIES.items())
+            + " | ".join(f'<a href="{ctx.list_path.format(category=c, page=1)}">{n}</a>' for c, n in CATEGORIES.items())
             + "</div>\n"
         )
     info = f'<div class="detail-info">{_info_line(a, ctx.views)}</div>\n' if a.header_line else ""
     return _page(
         a.title,
         ctx,
-        _breadcrumb(a)
+        _breadcrumb(a, ctx.list_path)
         + '<div class="detail-left">\n<div class="detail-wrap">\n'
         + nav
         + f'<h2 class="detail-title">{article_text(a.title, a)}</h2>\n'
@@ -250,7 +254,7 @@ def _render_old(a: Article, ctx: PageContext) -> str:
     return _page(
         a.title,
         ctx,
-        _breadcrumb(a)
+        _breadcrumb(a, ctx.list_path)
         + '<table class="art-table" width="760" border="0" cellspacing="0" cellpadding="0" align="left">\n'
         + f'<tr><td class="art-title" align="center">{article_text(a.title, a)}</td></tr>\n'
         + info
@@ -289,13 +293,13 @@ def render_list(category: int, page: int, arts: list[Article], has_next: bool, l
         f'<span class="date">{a.published.isoformat()}</span></li>'
         for a in arts
     )
-    links = [f'<a class="first" href="{LIST_PATH.format(category=category, page=1)}">首页</a>']
+    links = [f'<a class="first" href="{ctx.list_path.format(category=category, page=1)}">首页</a>']
     if page > 1:
-        links.append(f'<a class="prev" href="{LIST_PATH.format(category=category, page=page - 1)}">上一页</a>')
+        links.append(f'<a class="prev" href="{ctx.list_path.format(category=category, page=page - 1)}">上一页</a>')
     links.append(f'<span class="current">{page}</span>')
     if has_next:
-        links.append(f'<a class="next" href="{LIST_PATH.format(category=category, page=page + 1)}">下一页</a>')
-    links.append(f'<a class="last" href="{LIST_PATH.format(category=category, page=last_page)}">尾页</a>')
+        links.append(f'<a class="next" href="{ctx.list_path.format(category=category, page=page + 1)}">下一页</a>')
+    links.append(f'<a class="last" href="{ctx.list_path.format(category=category, page=last_page)}">尾页</a>')
     links.append(f"<span class=\"total\">共{last_page}页</span>")
     name = CATEGORIES[category]
     return _page(
@@ -311,8 +315,8 @@ def render_home(latest: dict[int, list[Article]], ctx: PageContext) -> str:
     blocks = []
     for c, name in CATEGORIES.items():
         blocks.append(
-            f'<div class="home-block"><h3><a href="{LIST_PATH.format(category=c, page=1)}">{name}</a>'
-            f'<a class="more" href="{LIST_PATH.format(category=c, page=1)}">更多&gt;&gt;</a></h3>'
+            f'<div class="home-block"><h3><a href="{ctx.list_path.format(category=c, page=1)}">{name}</a>'
+            f'<a class="more" href="{ctx.list_path.format(category=c, page=1)}">更多&gt;&gt;</a></h3>'
             f'<ul class="news-list">{_link_list(latest.get(c, []))}</ul></div>'
         )
     return _page(

@@ -20,14 +20,16 @@ from archive.resolve import QueryError, checked_article_id, resolve_article, ver
 from archive.search import count_matches
 from archive.search import search as search_versions
 from archive.vocab import ArticleStatus, EventKind
+from webui.assets import local_body
 from webui.chart import Reading, view_chart
 
 SEARCH_PAGE = 50  # hits per page of /-/search; the page says how many match in all and links the next
 DB_NAME = "ncgh"  # the database's name in Datasette URLs; metadata.json is keyed by it
 
 # The article body is the site's HTML (sanitised by the parser); this keeps any script that slipped
-# through from running, and keeps the page from loading anything but images.
-ARTICLE_CSP = "default-src 'self'; img-src * data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-src 'none'; form-action 'self'"
+# through from running, and the page from loading anything from elsewhere: images come from the
+# archive's own copies (an image never archived shows as missing, never hot-linked from the site).
+ARTICLE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-src 'none'; form-action 'self'"
 
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
 
@@ -172,7 +174,11 @@ async def article_page(datasette, request):
         )
         return Response.html(body, status=404)
     context["database"] = name
-    context["body_html"] = _body_markup(context["current"].body_html if context["current"] else "")
+    # Held images and attachments point at their archived copies (webui/assets.py), never the live site.
+    body = context["current"].body_html if context["current"] else ""
+    base = datasette.urls.path("").rstrip("/")
+    context["body_html"] = _body_markup(local_body(body, context["view"].assets, base))
+    context["asset_base"] = base
     body = await datasette.render_template("ncgh_article.html", context, request=request)
     response = Response.html(body)
     response.headers["Content-Security-Policy"] = ARTICLE_CSP

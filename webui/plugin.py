@@ -13,6 +13,7 @@ import html
 from datasette import hookimpl
 
 from archive.search import highlight, match_expression
+from webui.assets import asset_route
 from webui.front import front_page
 from webui.pages import archive_db_name, article_page, changes_feed, search_page, views_chart
 
@@ -94,4 +95,5 @@ def register_routes():
         (r"^/-/article/(?P<article_id>[^/]+)/views\.svg$", views_chart),
         (r"^/-/search$", search_page),
         (r"^/-/changes\.atom$", changes_feed),
+        (r"^/-/asset/(?P<asset_id>[^/]+)$", asset_route),
     ]

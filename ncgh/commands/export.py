@@ -1,7 +1,10 @@
 """`ncgh export FORMAT -o PATH [--dataset NAME]`: the archive as csv, jsonl, parquet (article versions,
-events, view counts or footer versions) or warc (raw captures)."""
+events, view counts or footer versions) or warc (raw captures and assets); `ncgh export assets -o DIR`:
+the held images, stylesheets and attachments as files with a manifest."""
 
 from __future__ import annotations
+
+import os
 
 import click
 
@@ -9,15 +12,18 @@ from archive.datasets import DATASET_CHOICES, DatasetName
 from archive.output import VERSION_CHOICES, ExportFormat
 from ncgh.commands._read import db_options, echo_json, json_option, open_failure, read_context
 
+ASSETS = "assets"  # not a file format: a directory of files (archive/asset_export.py)
+
 
 @click.command("export")
-@click.argument("fmt", metavar="FORMAT", type=click.Choice([f.value for f in ExportFormat]))
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
-              help="File to write; - for standard output (a FIFO or device is written through).")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice([f.value for f in ExportFormat] + [ASSETS]))
+@click.option("-o", "--output", "output", required=True, type=click.Path(allow_dash=True),
+              help="File to write; - for standard output (a FIFO or device is written through). assets: a directory.")
 @click.option("--dataset", type=click.Choice(list(DATASET_CHOICES)), default=DatasetName.VERSIONS.value,
               show_default=True,
               help="Which table (csv, jsonl, parquet): versions (one row per article version), events (new, edited,"
                    " gone, restored), views (every view-count reading) or footers (the site footer's versions).")
+@click.option("--article", metavar="ARTICLE", help="assets: only those of this article (an id or any of its URLs).")
 @click.option("--versions", type=click.Choice(list(VERSION_CHOICES)), default=None,
               help="latest: each article's current version (tables) / last capture per final URL (warc); "
                    "all: every version / every capture. Default: latest for tables, all for warc.")
@@ -28,9 +34,11 @@ from ncgh.commands._read import db_options, echo_json, json_option, open_failure
               help="Replace PATH if it exists; if PATH is a symbolic link, write to the file it points to.")
 @db_options
 @json_option
-def command(fmt: str, output: str, dataset: str, versions: str | None, since: str | None, bom: bool, force: bool,
-            db_path: str | None, config_path: str | None, as_json: bool) -> None:
-    """Export FORMAT: csv, jsonl, parquet (a table: --dataset) or warc (the raw captures).
+def command(fmt: str, output: str, dataset: str, article: str | None, versions: str | None, since: str | None,
+            bom: bool, force: bool, db_path: str | None, config_path: str | None, as_json: bool) -> None:
+    """Export FORMAT: csv, jsonl, parquet (a table: --dataset) or warc (the raw captures and assets);
+    or assets: every held image, stylesheet, script and attachment under DIR/<host>/<path>, with
+    DIR/manifest.csv (DIR new or empty, or --force).
 
     Every article table carries the article's category_id (the list or API it was found in),
     category (its page's breadcrumb), status and gone_at. Parquet is typed: dates as date, times
@@ -47,6 +55,13 @@ def command(fmt: str, output: str, dataset: str, versions: str | None, since: st
     from archive.resolve import QueryError, parse_moment
 
     ctx = read_context(db_path, config_path)
+    if fmt == ASSETS:
+        _export_assets(ctx, output, article, force, as_json)
+        return
+    if article is not None:
+        raise click.UsageError("--article is only for `ncgh export assets`")
+    if output != "-" and os.path.isdir(output):
+        raise click.BadParameter(f"File {output!r} is a directory.", param_hint="'-o' / '--output'")
     try:
         summary = export(fmt, ctx.db_path, output, versions=versions, dataset=dataset, tz=ctx.timezone,
                          since=parse_moment(since, end_of_day=False, tz=ctx.timezone) if since else None, force=force, bom=bom)
@@ -62,9 +77,36 @@ def command(fmt: str, output: str, dataset: str, versions: str | None, since: st
     if summary.removed_parts:
         click.echo(f"removed {summary.removed_parts} stale .part file(s) of killed exports of {where}", err=to_err)
     if fmt == ExportFormat.WARC:
-        detail = (f"{summary.responses} responses, {summary.revisits} revisits, {summary.requests} requests"
+        detail = (f"{summary.responses} responses, {summary.revisits} revisits"
+                  + (f" ({summary.not_modified} of them 304s)" if summary.not_modified else "")
+                  + f", {summary.requests} requests"
                   + (f", {summary.metadata} redirect notes" if summary.metadata else "")
-                  + (f"; {summary.skipped} captures without a response left out" if summary.skipped else ""))
+                  + (f"; {summary.skipped} captures left out (no response, or a 304 whose 200 is not in the file)"
+                     if summary.skipped else ""))
         click.echo(f"wrote {where}: {summary.rows} WARC records ({detail}), {summary.bytes} bytes", err=to_err)
     else:
         click.echo(f"wrote {where}: {summary.rows} rows, {summary.bytes} bytes", err=to_err)
+
+
+def _export_assets(ctx, output: str, article: str | None, force: bool, as_json: bool) -> None:
+    from archive.asset_export import export_assets
+    from archive.output import ExportError
+    from archive.resolve import QueryError, resolve_article
+    from ncgh.commands._read import readonly_archive
+
+    if output == "-":
+        raise click.BadParameter("assets are files: give a directory, not -", param_hint="'-o' / '--output'")
+    try:
+        with readonly_archive(ctx) as conn:
+            article_id = None
+            if article is not None:
+                article_id = resolve_article(conn, article, ctx.site, ctx.article_paths, ctx.host_aliases).article_id
+            done = export_assets(conn, output, site=ctx.site, article_id=article_id, force=force)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    except QueryError as exc:
+        raise open_failure(exc, ctx.db_path) from None
+    if as_json:
+        echo_json(done)
+        return
+    click.echo(f"wrote {done.files} files, {done.bytes} bytes, under {done.directory} (list: {done.manifest})")

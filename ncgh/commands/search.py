@@ -60,6 +60,8 @@ def command(query: str, limit: int, offset: int, all_versions: bool, db_path: st
         click.echo(f"{hit.article_id}{version}  {hit.published_at or '----------'}  {title}")
         if hit.url:
             click.echo(f"    {terminal_text(hit.url)}")
+        if hit.attachment_url:
+            click.echo(f"    in attachment {terminal_text(hit.attachment_url)}")
         snippet = terminal_text(hit.snippet)
         click.echo("    " + snippet.replace(_MARK_OPEN, marks[0]).replace(_MARK_CLOSE, marks[1]))
     shown = f"{offset + 1}-{offset + len(hits)}" if offset else f"{len(hits)}"

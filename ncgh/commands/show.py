@@ -69,3 +69,23 @@ def command(article: str, version: int | None, as_of: str | None, db_path: str |
         echo(f"[image] {src}" + (f"  {caption}" if caption else ""))
     for url, name in v.attachments:
         echo(f"[attachment] {name}  {url}")
+    if view.assets:
+        _echo_assets(view.assets)
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "-"
+    return f"{n} B" if n < 1024 else f"{n / 1024:.1f} kB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+
+
+def _echo_assets(assets) -> None:
+    """The version's assets: role, state, size of the held bytes (or "not held"), URL."""
+    held = [a for a in assets if a.held]
+    echo("")
+    echo(f"assets: {len(assets)}, {len(held)} held ({_size(sum(a.size or 0 for a in held))})")
+    for a in assets:
+        bytes_held = _size(a.size) if a.held else "not held"
+        via = f"  (named by {a.via})" if a.via else ""
+        text = f"  text {a.text_chars} chars" if a.text_chars else ""
+        echo(f"  {a.role:<10} {a.state:<7} {bytes_held:>9}  {terminal_text(a.url)}{text}{via}")

@@ -7,7 +7,7 @@ import threading
 
 import click
 
-from simulator.config import ENCODINGS, LIES, SimConfig  # the options' defaults are SimConfig's
+from simulator.config import ENCODINGS, LIES, LIST_SHAPES, SimConfig  # the options' defaults are SimConfig's
 from simulator.families import FAMILIES
 
 
@@ -31,6 +31,10 @@ from simulator.families import FAMILIES
 @click.option("--id-range", default=None, type=(int, int), metavar="LOW HIGH",
               help="Initial article ids (the real site's bands scaled into it); room for 10 ids per article. "
                    "Default: 800 26500, widened for more than 2,560 articles.")
+@click.option("--list-shape", default=SimConfig.list_shape, show_default=True, type=click.Choice(LIST_SHAPES),
+              help="URL shape of the list pages: query (/nczhghcms/category/3?pageNum=2) or path "
+                   "(/nczhghcms/list/3_2.html).")
+@click.option("--api-login", is_flag=True, help="Make the JSON API refuse every request ({\"code\": 401, \"msg\": \"请先登录\"}).")
 @click.option("--waf", "waf_limit", default=SimConfig.waf_limit, show_default=True, type=click.IntRange(min=0),
               metavar="N", help="A WAF in front of the site: more than N requests from one client within "
                                 "--waf-window seconds and every answer is a block page for --waf-block seconds (0: none).")
@@ -46,16 +50,17 @@ from simulator.families import FAMILIES
               metavar="DAY FAMILY", help="From simulated day DAY on, render article pages in FAMILY (a redesign).")
 def command(host: str, port: int, articles: int, seed: int, day: int, encoding: str, faults: str | None,
             no_charset_header: bool, no_meta_charset: bool, lie: str, fault_timeout: float,
-            id_range: tuple[int, int] | None, waf_limit: int, waf_window: float, waf_block: float,
-            waf_forms: str, markup: str, redesign: tuple[int, str] | None) -> None:
+            id_range: tuple[int, int] | None, list_shape: str, api_login: bool, waf_limit: int, waf_window: float,
+            waf_block: float, waf_forms: str, markup: str, redesign: tuple[int, str] | None) -> None:
     """Run the local site simulator over HTTP (see docs/simulator.md)."""
     from simulator import SimServer
 
     try:
         config = SimConfig(articles=articles, seed=seed, day=day, encoding=encoding, faults=faults,
                            charset_header=not no_charset_header, meta_charset=not no_meta_charset, lie=lie,
-                           fault_timeout_seconds=fault_timeout, id_range=id_range, waf_limit=waf_limit,
-                           waf_window_seconds=waf_window, waf_block_seconds=waf_block, waf_forms=waf_forms,
+                           fault_timeout_seconds=fault_timeout, id_range=id_range, list_shape=list_shape,
+                           api_login=api_login, waf_limit=waf_limit, waf_window_seconds=waf_window,
+                           waf_block_seconds=waf_block, waf_forms=waf_forms,
                            markup=markup, redesign_day=redesign[0] if redesign else None,
                            redesign_markup=redesign[1] if redesign else None)
     except ValueError as exc:

@@ -167,19 +167,24 @@ def test_replay_headers_fix_coding_and_length() -> None:
 def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None:
     out = tmp_path / name
     summary = warc.export_warc(built.path, out)
-    # 12 captures with a response (one fetch error has none): 10 distinct payloads + 2 repeats.
-    assert (summary.responses, summary.revisits, summary.requests, summary.skipped) == (10, 2, 12, 1)
+    # 12 captures with a response (one fetch error has none): 9 distinct payloads, 2 repeats and a 304,
+    # which is a revisit (server-not-modified) of its URL's 200, never a 304 response record.
+    assert (summary.responses, summary.revisits, summary.requests, summary.skipped) == (9, 3, 12, 1)
+    assert summary.not_modified == 1
     assert summary.metadata == 1  # the redirected capture
 
     check = warcio_cli("check", "-v", str(out))
     assert check.returncode == 0, check.stdout + check.stderr
-    assert check.stdout.count("digest pass") == 24  # every record but the 2 revisits, whose payload is elsewhere
+    # Every record but the 2 identical-payload revisits (payload elsewhere); the 304 revisit has an empty
+    # block, whose digest passes.
+    assert check.stdout.count("digest pass") == 23
 
     index = warcio_cli("index", "-f", "warc-type,warc-target-uri,http:status,warc-date", str(out))
     assert index.returncode == 0, index.stderr
     entries = [json.loads(line) for line in index.stdout.splitlines()]
-    assert [e["warc-type"] for e in entries].count("response") == 10
-    assert [e["warc-type"] for e in entries].count("revisit") == 2
+    assert [e["warc-type"] for e in entries].count("response") == 9
+    assert [e["warc-type"] for e in entries].count("revisit") == 3
+    assert all(e.get("http:status") != "304" for e in entries)
     assert [e["warc-type"] for e in entries].count("request") == 12
     assert [e["warc-type"] for e in entries].count("metadata") == 1
     assert entries[0]["warc-type"] == "warcinfo"
@@ -208,6 +213,14 @@ def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None
                 ]
                 assert records[headers.get_header("WARC-Concurrent-To")] == "response"
                 assert headers.get_header("WARC-Target-URI") == "http://ncgh.org.cn/article/1003"
+            elif record.rec_type == "revisit" and headers.get_header("WARC-Profile").endswith("/server-not-modified"):
+                # A 304: no HTTP headers of its own (the replayer serves the referred 200 with its
+                # headers), referring to the last 200 of the same URL.
+                assert record.http_headers is None
+                assert records[headers.get_header("WARC-Refers-To")] == "response"
+                assert headers.get_header("WARC-Refers-To-Target-URI") == headers.get_header("WARC-Target-URI")
+                cid = int(headers.get_header("X-Ncgh-Capture-ID"))
+                assert archive_status(built.path, cid) == 304
             elif record.rec_type == "revisit":
                 assert headers.get_header("WARC-Profile").endswith("/revisit/identical-payload-digest")
                 assert records[headers.get_header("WARC-Refers-To")] == "response"
@@ -226,6 +239,11 @@ def test_warc_round_trip(built: BuiltArchive, tmp_path: Path, name: str) -> None
             assert body == built.bodies.get(cid, b"")
     gz = by_capture[3]
     assert gz == built.bodies[3]  # the gzip+chunked capture, replayed decoded with a fixed length
+
+
+def archive_status(path: Path, capture_id: int) -> int | None:
+    with Archive(path) as archive:
+        return archive.stored_capture(capture_id).status
 
 
 def test_warc_original_headers_kept(built: BuiltArchive, tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def test_every_stored_word_is_a_member(demo_db, table, column, vocabulary):
 def test_the_timeline_meets_most_of_the_vocabularies(demo_db):
     assert distinct(demo_db, "events", "event") >= {EventKind.NEW, EventKind.EDITED, EventKind.GONE}
     assert {Outcome.OK, Outcome.MISSING} <= distinct(demo_db, "captures", "outcome")
-    assert distinct(demo_db, "captures", "kind") >= {CaptureKind.ARTICLE, CaptureKind.LIST}
+    assert distinct(demo_db, "captures", "kind") >= {CaptureKind.ARTICLE, CaptureKind.HUB}
 
 
 def test_stored_warnings_are_parse_warnings(demo_db):
@@ -97,7 +97,7 @@ def test_check_constraints_follow_the_enums(tmp_path):
 
 def test_work_kinds_map_to_capture_kinds():
     for kind in WorkKind:
-        expected = CaptureKind.ARTICLE if kind in ARTICLE_WORK else CaptureKind(kind.value)
+        expected = CaptureKind.ARTICLE if kind in ARTICLE_WORK else CaptureKind(kind.value.removesuffix("_page"))
         assert kind.capture_kind is expected
     assert ArticleStatus.UNSEEN not in STORED_ARTICLE_STATUSES
 

@@ -136,7 +136,7 @@ def test_crawl_archives_the_valid_ids_of_an_answer_that_also_holds_huge_ones(tmp
         for aid in (868, 869):
             server.route(f"/nczhghcms/article/{aid}")(lambda h: send(h, 200, ARTICLE, [("Content-Type", "text/html; charset=utf-8")]))
         config = tmp_path / "c.toml"
-        config.write_text('[fetch]\ndelay = 0\nmax_attempts = 1\n[discovery]\nsources = ["api"]\ncategories = [3]\n', encoding="utf-8")
+        config.write_text('[fetch]\ndelay = 0\nmax_attempts = 1\n[discovery]\nsources = ["api"]\ncategories = [3]\napi_all_template = ""\n', encoding="utf-8")
         db = tmp_path / "a.db"
         argv = [sys.executable, "-m", "ncgh.cli", "crawl", "--config", str(config), "--db", str(db),
                 "--base-url", server.base, "--mode", "incremental", "--json"]

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from archive.queue import ArticleState
+from archive.queue import ArticleState, WorkItem
 from archive.vocab import WorkKind
-from ncgh.config import config_from_dict, load_config
+from ncgh.config import config_from_dict
 from ncgh.discovery import Discovery
+from ncgh.discovery_read import PageRead
 from ncgh.lock import CrawlLock, LockHeld, lock_path_for
 from ncgh.report import LogReporter, ProgressReporter, make_reporter
 from ncgh.schedule import CONFIRM, DUE, FILL, GONE_RECHECK, RETRY, classify, plan_revisits
@@ -21,7 +22,7 @@ from scraper.records import ArticleLink, ListPage
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
-REVISIT = load_config().revisit  # schedule [[7, 1], [30, 3], [365, 14], [100000, 60]]
+REVISIT = config_from_dict({"revisit": {"policy": "schedule"}}).revisit  # schedule [[7, 1], [30, 3], [365, 14], [100000, 60]]
 
 
 def iso(days_ago: float) -> str:
@@ -148,7 +149,8 @@ def test_fill_spends_the_rest_of_the_budget_on_the_most_overdue_relative_to_thei
 
 def test_fill_keeps_validators_and_view_count_sampling():
     cfg = config_from_dict({"revisit": {"budget": 10}}).revisit
-    fresh, stale = facts(1, captured_days_ago=2, views_at=iso(2)), facts(2, captured_days_ago=5, views_at=iso(5))
+    # views sampled every unconditional_every_days = 7 (the default)
+    fresh, stale = facts(1, captured_days_ago=2, views_at=iso(2)), facts(2, captured_days_ago=8, views_at=iso(8))
     by_id = {r.article_id: r for r in plan_revisits([fresh, stale], cfg, NOW, TZ)}
     assert by_id[1].reason == FILL and by_id[1].etag == '"e1"'
     assert by_id[2].etag is None and by_id[2].last_modified is None  # a full fetch yields a view count
@@ -175,7 +177,7 @@ def test_validators_unless_view_counts_are_stale():
     fresh_views = facts(published_days_ago=3, captured_days_ago=1, views_at=iso(1))
     r = classify(fresh_views, REVISIT, NOW, TZ)
     assert r.etag == '"e1"' and r.last_modified
-    stale_views = facts(published_days_ago=3, captured_days_ago=1, views_at=iso(3))
+    stale_views = facts(published_days_ago=3, captured_days_ago=1, views_at=iso(7))  # default: every 7 days
     assert classify(stale_views, REVISIT, NOW, TZ).etag is None  # a 304 would hide view growth
     never = config_from_dict({"revisit": {"conditional": False}}).revisit
     assert classify(fresh_views, never, NOW, TZ).etag is None
@@ -188,8 +190,12 @@ def test_validators_unless_view_counts_are_stale():
 BASE = "http://127.0.0.1:8000"
 
 
+TEMPLATE = "/nczhghcms/category/{category}?pageNum={page}"
+
+
 def disc(mode="incremental", known=(), gone=(), **discovery) -> Discovery:
-    cfg = config_from_dict({"discovery": {"stop_after_known": 3, **discovery}})
+    """A Discovery with a list template (as the real site's would be, once known) unless told otherwise."""
+    cfg = config_from_dict({"discovery": {"stop_after_known": 3, "list_url_template": TEMPLATE, **discovery}})
     return Discovery(cfg, BASE, mode, set(known), set(gone))
 
 
@@ -198,24 +204,66 @@ def page(ids, next_url=None) -> ListPage:
 
 
 def test_seeds_per_mode_and_sources():
-    inc = disc().seeds()
-    assert [i.kind for i in inc].count(WorkKind.LIST) == 4 and [i.kind for i in inc].count(WorkKind.API) == 4
-    assert inc[0].url == f"{BASE}/nczhghcms/category/3?pageNum=1"
-    assert "pageSize=12&categoryId=3" in inc[1].url
-    full = disc("full").seeds()
+    inc = disc(sources=["list", "api"], list_url_template=TEMPLATE).seeds()
+    kinds = [i.kind for i in inc]
+    assert kinds.count(WorkKind.LIST) == 4 and kinds.count(WorkKind.API) == 5  # every category first, then each
+    assert "categoryId" not in inc[0].url and "pageSize=100" in inc[0].url
+    assert inc[1].url == f"{BASE}/nczhghcms/category/3?pageNum=1"
+    assert "pageSize=100&categoryId=3" in inc[2].url
+    full = disc("full", list_url_template=TEMPLATE).seeds()
     assert [i.kind for i in full].count(WorkKind.API_IDS) == 4
     assert disc(sources=[]).seeds() == []
-    assert {i.kind for i in disc("full", sources=[]).seeds()} == {WorkKind.LIST}  # full always walks lists
+    # full always walks the list template when one is set
+    assert {i.kind for i in disc("full", sources=[], list_url_template=TEMPLATE).seeds()} == {WorkKind.LIST}
+    assert disc("full", sources=[], list_url_template="").seeds() == []  # none set: nothing guessed
+    # the default: roots and /sitemap.xml, the API; no list template
+    default = disc(list_url_template="").seeds()
+    assert [i.url for i in default if i.kind == WorkKind.HUB] == [f"{BASE}/", f"{BASE}/nczhghcms/"]
+    assert [i.url for i in default if i.kind == WorkKind.SITEMAP] == [f"{BASE}/sitemap.xml"]
+    assert WorkKind.LIST not in {i.kind for i in default}
+
+
+def test_list_source_without_a_template_is_a_config_error():
+    from ncgh.config import ConfigError
+
+    with pytest.raises(ConfigError, match="discovery.sources"):
+        config_from_dict({"discovery": {"sources": ["list"]}})
+
+
+def test_frontier_probes_the_window_above_the_highest_id_and_moves_on_hits():
+    d = disc(frontier_window=5)
+    ids = {10, 20, 30}
+    probes = d.frontier_probes(ids)
+    assert [p.article_id for p in probes] == [31, 32, 33, 34, 35] and {p.kind for p in probes} == {WorkKind.PROBE}
+    assert [p.article_id for p in d.after_hit(34, ids)] == [36, 37, 38, 39]
+    assert d.after_hit(33, ids) == []  # within the window already
+    assert disc(sources=["hubs"]).frontier_probes(ids) == []
+    assert disc("full").frontier_probes(ids) == []  # the id walk covers it
+    assert disc().frontier_probes(set()) == []  # an empty archive: no highest id yet
+
+
+def test_child_categories_from_get_ids_list_are_listed_not_probed():
+    from scraper.discover import IdList
+
+    d = disc("full")
+    out = d.after_children(IdList([182, 3, 900]))
+    assert [i.kind for i in out.items] == [WorkKind.API, WorkKind.API]  # 3 is configured already
+    assert ["categoryId=182" in out.items[0].url, "categoryId=900" in out.items[1].url] == [True, True]
+    assert out.new_ids == [] and d.after_children(IdList([900])).items == []  # each once
+    articles = disc("full", api_ids_answer="articles").after_read(
+        WorkItem(d.ids_url(3), WorkKind.API_IDS), PageRead(ids=IdList([41, 42]))
+    )
+    assert [i.article_id for i in articles.items] == [41, 42]
 
 
 def test_position_reads_category_and_page_from_urls():
-    d = disc()
+    d = disc(list_url_template=TEMPLATE)
     assert d.position(WorkKind.LIST, f"{BASE}/nczhghcms/category/175?pageNum=7") == (175, 7)
     assert d.position(WorkKind.API, d.api_url(174, 3)) == (174, 3)
 
 
 def test_incremental_stops_after_consecutive_known_articles_across_pages():
-    d = disc(known={1, 2, 3, 4, 5})
+    d = disc(known={1, 2, 3, 4, 5}, list_url_template=TEMPLATE)
     first = d.after_page(WorkKind.LIST, d.list_url(3, 1), page([9, 8, 1, 2], d.list_url(3, 2)))
     assert first.new_ids == [9, 8] and not first.stopped
     assert [i.url for i in first.items if i.kind == WorkKind.LIST] == [d.list_url(3, 2)]
@@ -366,6 +414,40 @@ def test_crawl_refuses_a_base_url_that_is_not_http(tmp_path, url):
     assert result.exit_code == 2
     assert f"--base-url must be an http:// or https:// URL, got {url!r}" in result.output
     assert not db.exists()
+
+
+def test_ids_another_page_showed_this_run_count_as_known_for_the_stop_rule():
+    """A sidebar of today's newest articles on every page must not keep every list walking."""
+    d = disc(known={1, 2, 3})
+    first = d.after_page(WorkKind.LIST, d.list_url(3, 1), page([50, 51, 1], d.list_url(3, 2)))
+    assert first.new_ids == [50, 51] and not first.stopped
+    # page 2 shows one known article and the same two new ones (the sidebar): three in a row
+    second = d.after_page(WorkKind.LIST, d.list_url(3, 2), page([2, 50, 51], d.list_url(3, 3)))
+    assert second.stopped and second.new_ids == []
+    # queued again only to hand the list's category to the item already queued (the queue keeps one)
+    assert [(i.article_id, i.category_id) for i in second.items] == [(50, 3), (51, 3)]
+    # a full crawl never stops on it
+    f = disc("full", known={1, 2, 3})
+    f.after_page(WorkKind.LIST, f.list_url(3, 1), page([50, 51, 1], f.list_url(3, 2)))
+    assert not f.after_page(WorkKind.LIST, f.list_url(3, 2), page([2, 50, 51], f.list_url(3, 3))).stopped
+
+
+def test_hub_walk_is_breadth_first_within_depth_and_budget_counting_each_page_once():
+    d = disc(list_url_template="", hub_depth=2, hub_pages=3)
+    seeds = d.seeds()
+    home = next(i for i in seeds if i.url == f"{BASE}/")
+    links = [f"{BASE}/a", f"{BASE}/b", f"{BASE}/a", f"{BASE}/nczhghcms/"]  # a duplicate and a root
+    out = d.after_read(home, PageRead(page=page([7]), links=links))
+    hubs = [i for i in out.items if i.kind == WorkKind.HUB]
+    assert [i.url for i in hubs] == [f"{BASE}/a", f"{BASE}/b"] and {i.priority for i in hubs} == {home.priority - 1}
+    assert out.hub is not None and (out.hub.url, out.hub.depth, out.hub.article_ids) == (f"{BASE}/", 0, 1)
+    deeper = d.after_read(hubs[0], PageRead(page=page([], f"{BASE}/a?page=2"), links=[f"{BASE}/c", f"{BASE}/d"]))
+    assert [i.url for i in deeper.items if i.kind == WorkKind.HUB] == [f"{BASE}/c"]  # the budget of 3 is spent
+    assert [i.kind for i in deeper.items if i.url.endswith("page=2")] == [WorkKind.HUB_PAGE]
+    assert deeper.hub is None  # it showed no article link: no hub
+    next_page = next(i for i in deeper.items if i.kind == WorkKind.HUB_PAGE)
+    last = d.after_read(next_page, PageRead(page=page([8]), links=[f"{BASE}/e"]))
+    assert [i.kind for i in last.items] == [WorkKind.ARTICLE] and last.hub is None  # a next page: no links, no hub
 
 
 def test_articles_found_on_a_list_carry_its_category_and_an_api_item_its_own():

@@ -88,7 +88,9 @@ def test_a_crawl_over_http_stays_bounded_and_says_so(tmp_path: Path) -> None:
         config = tmp_path / "c.toml"
         config.write_text(
             "[fetch]\ndelay = 0\nmax_attempts = 1\n"
-            '[discovery]\ncategories = [3]\nsources = ["list", "api"]\nid_range = [1, 1]\nid_gap_tolerance = 0\nmax_new_per_page = 20\n',
+            '[discovery]\ncategories = [3]\nsources = ["list", "api"]\nid_range = [1, 1]\nid_gap_tolerance = 0\nmax_new_per_page = 20\n'
+                'list_url_template = "/nczhghcms/category/{category}?pageNum={page}"\napi_all_template = ""\n'
+                'api_ids_answer = "articles"\n',
             encoding="utf-8",
         )
         argv = [sys.executable, "-m", "ncgh.cli", "crawl", "--config", str(config), "--db", str(tmp_path / "a.db"),

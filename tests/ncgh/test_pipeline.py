@@ -176,3 +176,45 @@ def test_interpret_stored_keeps_a_stored_missing_judgement(tmp_path):
         again = interpret_stored(stored, archive.read_body(stored.body_sha256), PROFILE, PATHS)
     assert again.outcome == Outcome.MISSING and again.missing_reason == MissingReason.HTTP_404
     assert again.article_id == 1234
+
+
+# ---- assets ----
+
+DOC = "http://www.ncgh.org.cn/nczhghcms/upload/files/201901/1234_1.pdf"
+
+
+def asset_fetch(status=200, body=b"%PDF-1.4 x", content_type="application/pdf", error=None, url=DOC) -> FetchResult:
+    fetch = result(status=status, body=body, error=error, final_url=url, headers=[("Content-Type", content_type)])
+    fetch.url = url
+    return fetch
+
+
+def classify_asset(fetch: FetchResult):
+    return interpret("ncgh", fetch.url, fetch, PROFILE, PATHS, kind="asset")
+
+
+@pytest.mark.parametrize(("status", "error", "outcome"), [
+    (200, None, Outcome.OK), (304, None, Outcome.NOT_MODIFIED), (404, FetchErrorKind.HTTP_STATUS, Outcome.MISSING),
+    (410, FetchErrorKind.HTTP_STATUS, Outcome.MISSING), (503, FetchErrorKind.HTTP_STATUS, Outcome.FETCH_ERROR),
+    (None, FetchErrorKind.TOO_LARGE, Outcome.FETCH_ERROR),
+])
+def test_asset_outcomes(status, error, outcome):
+    capture = classify_asset(asset_fetch(status=status, error=error, body=b"" if status != 200 else b"%PDF-1.4 x"))
+    assert capture.outcome == outcome and capture.article_id is None and capture.kind == "asset"
+
+
+def test_an_html_page_for_a_document_url_is_a_missing_attachment():
+    # The site's home page (or an error page) served with 200 where a PDF was: the file is gone,
+    # never "changed" into a web page.
+    capture = classify_asset(asset_fetch(body=MISSING_HTML, content_type="text/html; charset=utf-8"))
+    assert capture.outcome == Outcome.MISSING and capture.missing_reason == MissingReason.NOT_EXIST_PAGE
+    image = classify_asset(asset_fetch(body=MISSING_HTML, content_type="text/html", url=DOC.replace(".pdf", ".png")))
+    assert image.outcome == Outcome.OK  # no document extension: kept as answered
+
+
+def test_stylesheet_references_and_page_requisites_travel_with_the_capture():
+    css = classify_asset(asset_fetch(body=b".a{background:url(../img/a.png)}", content_type="text/css",
+                                     url="http://www.ncgh.org.cn/static/css/x.css"))
+    assert [r.url for r in css.requisites] == ["http://www.ncgh.org.cn/static/img/a.png"]
+    page = classify(result(body=MISSING_HTML.replace(b"</body>", b"<img src='/p.jpg'></body>")))
+    assert page.requisites == ()  # a "does not exist" page makes no version: nothing is linked

@@ -91,7 +91,23 @@ def test_api_ids_with_string_code(sim) -> None:
     url = sim.url + "/nczhgh.interface/api/cms/article/getIdsList?categoryId=174"
     body, _ = _get(url)
     assert json.loads(body)["code"] == "200"
-    assert parse_api_ids(body, url) == _listed(sim.truth(), 174)
+    assert parse_api_ids(body, url) == [175, 176]  # the simulator answers child categories
+
+
+def test_refusing_api_answer_is_api_refused() -> None:
+    from scraper.discover import ApiRefused
+
+    body = '{"code": 401, "msg": "请先登录", "data": null}'.encode()
+    with pytest.raises(ApiRefused, match="请先登录"):
+        parse_api_list(body, API)
+    with pytest.raises(ApiRefused):
+        parse_api_ids(b'{"code": "500", "msg": "x"}', API)
+
+
+def test_api_items_carry_their_category() -> None:
+    body = b'{"code": 200, "data": {"list": [{"id": 5, "categoryId": 182}, {"id": 6}], "total": 2}}'
+    links = parse_api_list(body, API).links
+    assert [(r.article_id, r.category_id) for r in links] == [(5, 182), (6, None)]
 
 
 API = "http://h/nczhgh.interface/api/cms/article/list?pageNum=2&pageSize=2&categoryId=3&orderBy=created"

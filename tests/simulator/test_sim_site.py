@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 
 import pytest
@@ -99,12 +100,36 @@ def test_list_pages_and_api_agree_with_truth(big_sim):
             api_ids += [item["id"] for item in items]
             page += 1
         assert api_ids == [a["id"] for a in expected]
+        # getIdsList answers the category's child categories, not its articles
         ids_doc = get(big_sim.url + API_IDS.format(cat=cat)).json()
         assert ids_doc["code"] == "200"
-        assert [x["id"] for x in ids_doc["data"]] == api_ids
+        assert [x["id"] for x in ids_doc["data"]] == ([175, 176] if cat == 174 else [])
         assert not unlinked & set(api_ids)
+    # article/list without categoryId: every category's articles, newest first
+    every = get(big_sim.url + "/nczhgh.interface/api/cms/article/list?pageNum=1&pageSize=100&orderBy=created").json()
+    listed = [a for a in truth["articles"] if a["linked"] and a["status"] == "live"]
+    listed.sort(key=lambda a: (a["created"], a["id"]), reverse=True)
+    assert every["data"]["total"] == len(listed)
+    assert [x["id"] for x in every["data"]["list"]] == [a["id"] for a in listed[:100]]
+    assert {x["categoryId"] for x in every["data"]["list"]} == {3, 174, 175, 176}
     home = get(big_sim.url + "/").text
     assert all(f"/nczhghcms/category/{c}?pageNum=1" in home for c in (3, 174, 175, 176))
+
+
+def test_list_shape_path_serves_lists_under_another_url(sim_factory):
+    srv = sim_factory(articles=60, seed=1, list_shape="path")
+    home = get(srv.url + "/").text
+    assert "/nczhghcms/list/3_1.html" in home and "/nczhghcms/category/" not in home
+    page = get(srv.url + "/nczhghcms/list/3_2.html").text
+    assert "/nczhghcms/list/3_3.html" in page or "/nczhghcms/list/3_1.html" in page
+    assert get(srv.url + "/nczhghcms/category/3?pageNum=1").status_code == 404
+
+
+def test_api_login_refuses_every_api_request(sim_factory):
+    srv = sim_factory(articles=20, seed=1, api_login=True)
+    for path in (API_LIST.format(page=1, size=12, cat=3), API_IDS.format(cat=174)):
+        answer = get(srv.url + path)
+        assert answer.status_code == 200 and answer.json() == {"code": 401, "msg": "请先登录", "data": None}
 
 
 def test_unlinked_articles_are_reachable_only_by_id(big_sim):
@@ -156,7 +181,7 @@ def test_attachments_and_images_are_real_files(big_sim):
     truth = big_sim.truth(full=True)["articles"]
     atts = {x["url"].rsplit(".", 1)[1]: x["url"] for a in truth for x in a["attachments"]}
     imgs = {x["src"].rsplit(".", 1)[1]: x["src"] for a in truth for x in a["images"]}
-    assert set(atts) == {"pdf", "doc", "xls"} and set(imgs) == {"jpg", "png"}
+    assert set(atts) == {"pdf", "doc", "xls", "docx", "xlsx"} and set(imgs) == {"jpg", "png"}
     pdf = get(atts["pdf"])
     assert pdf.headers["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-1.4") and pdf.content.rstrip().endswith(b"%%EOF")
@@ -166,6 +191,23 @@ def test_attachments_and_images_are_real_files(big_sim):
     assert get(atts["doc"]).content.startswith(b"{\\rtf1")
     xls = get(atts["xls"])
     assert xls.headers["Content-Type"] == "application/vnd.ms-excel" and b"<Workbook" in xls.content
+    # The 2007+ files are real documents the archive's text readers open; every format carries the
+    # attachment's code word (found nowhere else on the site).
+    import docx
+    import openpyxl
+    from pypdf import PdfReader
+
+    for ext in ("docx", "xlsx", "pdf"):
+        resp = get(atts[ext])
+        code = "ncghatt" + atts[ext].rsplit("/", 1)[1].rsplit(".", 1)[0].replace("_", "x")
+        if ext == "docx":
+            text = "\n".join(p.text for p in docx.Document(io.BytesIO(resp.content)).paragraphs)
+        elif ext == "xlsx":
+            sheet = openpyxl.load_workbook(io.BytesIO(resp.content)).active
+            text = "\n".join(str(c.value) for row in sheet.iter_rows() for c in row)
+        else:
+            text = PdfReader(io.BytesIO(resp.content)).pages[0].extract_text()
+        assert code in text, (ext, text)
     png = get(imgs["png"])
     assert png.headers["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG\r\n\x1a\n")
     jpg = get(imgs["jpg"])

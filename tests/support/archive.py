@@ -11,7 +11,8 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from archive.model import ArticleContent, CaptureIn, FooterContent
+from archive.model import ArticleContent, AssetRef, AssetText, CaptureIn, FooterContent
+from archive.vocab import CaptureKind, Outcome
 
 SITE = "ncgh"
 T0 = datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
@@ -264,3 +265,16 @@ def make_interpret(parser_version: str = "test-1", column_from_title: bool = Fal
         return c
 
     return interpret
+
+
+def asset_capture(url: str, day: int, status: int = 200, body: bytes | None = b"%PDF-1.4 one", text: str | None = None,
+          refs: tuple[AssetRef, ...] = (), minute: int = 30) -> CaptureIn:
+    """One capture of an asset (image, stylesheet, attachment) as the crawl would record it."""
+    outcome = {200: Outcome.OK, 304: Outcome.NOT_MODIFIED, 404: Outcome.MISSING}.get(status, Outcome.FETCH_ERROR)
+    return CaptureIn(
+        site=SITE, url=url, final_url=url, fetched_at=at(day, minute), status=status, outcome=outcome,
+        article_id=None, kind=CaptureKind.ASSET,
+        headers=[("Content-Type", "text/css" if url.endswith(".css") else "application/pdf"), ("ETag", f'"{day}"')],
+        body=body if status == 200 else None, requisites=refs,
+        asset_text=AssetText(text) if text else None,
+    )

@@ -1,0 +1,151 @@
+"""Reading a fetched discovery page in the fetching thread: which parser, what it showed, and what
+the crawl does with an answer that is no page of the source (a refusal, a dead link).
+
+Kept apart from ncgh.crawl (which runs the queue) and ncgh.discovery (which turns what a page showed
+into work items): this is the one place that knows which scraper parser reads which work kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+from archive.model import CaptureIn
+from archive.queue import WorkItem, WorkQueue
+from archive.vocab import HUB_WORK, Outcome, WorkKind, WorkState
+from ncgh.hub_walk import depth_of
+from scraper.discover import ApiRefused, IdList, parse_api_id_page, parse_api_list, parse_list_page
+from scraper.hubs import parse_hub_page, parse_sitemap
+from scraper.records import FetchResult, ListPage, ParseError
+
+if TYPE_CHECKING:
+    from ncgh.report import Reporter
+    from ncgh.source_health import SourceHealth
+    from scraper.fetch import Fetcher
+
+REFUSING = (401, 403)  # an API answer with this status refuses: the source needs a login
+
+
+@dataclass
+class PageRead:
+    """What one discovery page showed, read in the fetching thread."""
+
+    page: ListPage | None = None  # article links and the next page (list, API, hub, sitemap)
+    ids: IdList | None = None  # an id list (getIdsList)
+    links: list[str] = field(default_factory=list)  # other pages to read (hubs), in scope and allowed
+    sitemaps: list[str] = field(default_factory=list)  # further sitemaps (an index, robots.txt lines)
+    refused: str | None = None  # the source refused this run (needs_login): nothing is recorded
+    # Nothing to read and nothing to record, no error: a hub or sitemap answering 404/410, and any
+    # failure of a page a hub merely linked (a dead link, a redirect off the site, a download).
+    absent: bool = False
+
+
+def read_page(
+    kind: WorkKind,
+    fetch: FetchResult,
+    capture: CaptureIn,
+    article_paths: tuple[str, ...],
+    follow: Callable[[str], bool],
+    robots_sitemaps: Callable[[str], list[str]] | None = None,
+    linked: bool = False,
+) -> PageRead:
+    """Parse a discovery page whose capture is `capture` (a parse failure turns it into a parse error).
+
+    `follow(url)` says whether a linked page may be read (allowed host, robots.txt); `robots_sitemaps`,
+    given for a seed, lists robots.txt's `Sitemap:` lines. `linked`: a hub page found by a link, not
+    a seed (a root, a stored hub): its failures are the site's dead links, not ours to report.
+    """
+    read = PageRead()
+    if capture.outcome == Outcome.BLOCKED:  # a WAF answered, not the source: recorded and retried as such
+        return read
+    if kind in (WorkKind.API, WorkKind.API_IDS) and fetch.status in REFUSING:
+        read.refused = f"HTTP {fetch.status}"
+        return read
+    if kind in (*HUB_WORK, WorkKind.SITEMAP) and fetch.status in (404, 410):
+        read.absent = True
+        return read
+    if capture.outcome != Outcome.OK:
+        read.absent = linked
+        return read
+    ctype = (fetch.header("Content-Type") or "").lower()
+    if kind in HUB_WORK and ctype and not any(t in ctype for t in ("html", "xml", "text/plain")):
+        read.absent = True  # a hub linked a download or an image: no page to read links from
+        return read
+    try:
+        if kind == WorkKind.LIST:
+            read.page = parse_list_page(fetch.body, fetch.final_url, fetch.header("Content-Type"), article_paths)
+        elif kind == WorkKind.API:
+            read.page = parse_api_list(fetch.body, fetch.final_url, article_paths)
+        elif kind == WorkKind.API_IDS:
+            read.ids = parse_api_id_page(fetch.body, fetch.final_url)
+        elif kind == WorkKind.SITEMAP:
+            found = parse_sitemap(fetch.body, fetch.final_url, article_paths)
+            read.page = ListPage(found.links, None, found.skipped_ids)
+            read.sitemaps = [u for u in found.sitemaps if follow(u)]
+            read.links = [u for u in found.page_links if follow(u)]
+        else:
+            hub = parse_hub_page(fetch.body, fetch.final_url, fetch.header("Content-Type"), article_paths)
+            read.page = ListPage(hub.links, hub.next_url if hub.next_url and follow(hub.next_url) else None,
+                                 hub.skipped_ids)
+            if kind == WorkKind.HUB:
+                read.links = [u for u in hub.page_links if follow(u)]
+                if robots_sitemaps is not None:
+                    read.sitemaps = [u for u in robots_sitemaps(fetch.final_url) if follow(u)]
+    except ApiRefused as exc:
+        read.refused = exc.reason
+    except ParseError as exc:
+        capture.outcome = Outcome.PARSE_ERROR
+        capture.parse_error = exc.reason
+        read.absent = linked
+    except Exception as exc:  # a discovery parser bug: record the page, keep crawling
+        capture.outcome = Outcome.PARSE_ERROR
+        capture.parse_error = f"list parser failed: {type(exc).__name__}: {exc}"
+    return read
+
+
+def ignore_answer(queue: WorkQueue, health: SourceHealth, reporter: Reporter, item: WorkItem, read: PageRead) -> None:
+    """A discovery answer that is no page of its source: nothing recorded, no error line.
+
+    A refusal (HTTP 401/403, an API code other than 200) is said once and the source's other pages
+    are not asked this run; a hub's dead link or an absent sitemap is only counted (a root that is
+    not there counts as the hub walk's failure)."""
+    queue.mark(item.id, WorkState.IGNORED)
+    kind = WorkKind(item.kind)
+    if read.refused:
+        if health.refuse(kind, read.refused):
+            reporter.warning(
+                f"discovery source {health.source(kind)} needs a login: {item.url} refused ({read.refused});"
+                " its other pages are not asked this run, the other sources carry on"
+            )
+    elif kind == WorkKind.HUB and depth_of(item) == 0:
+        health.failed(kind)
+    else:
+        health.absent(kind)
+    reporter.done(item.url, WorkState.IGNORED)
+
+
+def link_rules(fetcher: Fetcher, base_url: str) -> tuple[Callable[[str], bool], Callable[[str], list[str]]]:
+    """Whether a linked page may be read (an allowed host; robots.txt on the crawled host allows it),
+    and robots.txt's Sitemap lines; a test's stand-in fetcher without a policy follows everything."""
+    policy = getattr(fetcher, "policy", None)
+    if policy is None:
+        return (lambda url: True), (lambda url: [])
+
+    def follow(url: str) -> bool:
+        on_base = rebase(url, base_url)
+        if not policy.allows_url(url):
+            return False
+        return not policy.obey_robots or fetcher.robots_rules(on_base).allows(on_base, policy.user_agent)
+
+    def sitemaps(url: str) -> list[str]:
+        return fetcher.robots_rules(url).sitemaps() if policy.obey_robots else []
+
+    return follow, sitemaps
+
+
+def rebase(url: str, base_url: str) -> str:
+    """The same path and query on `base_url`'s scheme and host (the fragment is never fetched)."""
+    parts, base = urlsplit(url), urlsplit(base_url)
+    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))

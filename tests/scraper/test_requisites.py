@@ -1,0 +1,101 @@
+"""What a page and a stylesheet reference (scraper/requisites.py), and attachment text
+(scraper/attachment_text.py), on ordinary and hostile input."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scraper.attachment_text import extract_text
+from scraper.records import RequisiteRole as R
+from scraper.requisites import css_requisites, page_requisites
+
+PAGE = b"""<html><head><base href="http://h.example/base/">
+<link rel="stylesheet" href="/static/a.css"><link rel="shortcut icon" href="fav.ico">
+<script src="js/app.js"></script><script>var x = "<img src=no.png>";</script>
+<style>.b{background:url('img/bg.png')}</style></head>
+<body><img src="p1.jpg" data-src="lazy.jpg" srcset="s1.jpg 1x, s2.jpg 2x"><img src="data:image/png;base64,AA">
+<a href="files/notice.PDF?v=2#top">notice</a><a href="mailto:x@y">m</a><a href="/article/12">next</a>
+<video poster="poster.jpg"><source src="v.mp4"></video><div style="background:url(&quot;d.gif&quot;)"></div>
+<img src="p1.jpg"></body></html>"""
+
+
+def test_page_requisites_in_document_order_once_each() -> None:
+    found = page_requisites(PAGE, "http://h.example/nczhghcms/article/7", "text/html; charset=utf-8",
+                            attachments=["http://h.example/upload/x.docx"])
+    got = [(r.url.removeprefix("http://h.example"), r.role) for r in found]
+    assert got == [
+        ("/upload/x.docx", R.ATTACHMENT),
+        ("/static/a.css", R.STYLESHEET),
+        ("/base/fav.ico", R.IMAGE),
+        ("/base/js/app.js", R.SCRIPT),
+        ("/base/img/bg.png", R.IMAGE),
+        ("/base/p1.jpg", R.IMAGE), ("/base/lazy.jpg", R.IMAGE), ("/base/s1.jpg", R.IMAGE), ("/base/s2.jpg", R.IMAGE),
+        ("/base/files/notice.PDF?v=2", R.ATTACHMENT),
+        ("/base/poster.jpg", R.IMAGE),
+        ("/base/v.mp4", R.VIDEO),
+        ("/base/d.gif", R.IMAGE),
+    ]
+
+
+def test_css_requisites_resolve_against_the_stylesheet() -> None:
+    css = b"""@import "print.css"; /* url(commented.png) */
+    .a{background:url(../images/a.png)} .b{background:url( "b.jpg" )} @font-face{src:url(f.woff2)}
+    .c{background:url(data:image/png;base64,AAAA)}"""
+    found = css_requisites(css, "http://h.example/static/css/site.css")
+    assert [(r.url, r.role) for r in found] == [
+        ("http://h.example/static/css/print.css", R.STYLESHEET),
+        ("http://h.example/static/images/a.png", R.IMAGE),
+        ("http://h.example/static/css/b.jpg", R.IMAGE),
+        ("http://h.example/static/css/f.woff2", R.OTHER),
+    ]
+
+
+@pytest.mark.slow
+@settings(max_examples=150)
+@given(st.binary(max_size=3000))
+def test_hostile_bytes_never_raise(data: bytes) -> None:
+    for found in (page_requisites(data, "http://h.example/a/1"), css_requisites(data, "http://h.example/s.css")):
+        assert all(r.url.startswith(("http://", "https://")) for r in found)
+    result = extract_text(data)
+    assert result is None or result.text is not None or result.error
+
+
+@settings(max_examples=60)
+@given(st.text(max_size=400))
+def test_hostile_markup_and_urls(text: str) -> None:
+    page = f'<img src="{text}"><a href="{text}.pdf">x</a><link rel=stylesheet href="{text}"><style>{text}</style>'
+    for r in page_requisites(page.encode("utf-8", "replace"), "http://h.example/a/1"):
+        assert r.url.startswith(("http://", "https://")) and "#" not in r.url
+
+
+@pytest.mark.slow  # the three readers' first import
+def test_office_and_pdf_text_and_broken_files() -> None:
+    from simulator import assets as sim
+
+    text = sim.attachment_text("/f/1_2.docx", "关于开展活动的通知", 3)
+    docx = extract_text(sim.docx_bytes(text))
+    assert docx.kind == "docx" and "ncghatt1x2" in docx.text and "关于开展活动的通知" in docx.text
+    xlsx = extract_text(sim.xlsx_bytes(text))
+    assert xlsx.kind == "xlsx" and "ncghatt1x2" in xlsx.text
+    pdf = extract_text(sim.pdf_text_bytes("/f/1_2.pdf", "标题", text))
+    assert pdf.kind == "pdf" and "ncghatt1x2" in pdf.text
+    broken = extract_text(b"%PDF-1.4\n garbage")
+    assert broken.text is None and broken.error.startswith("pdf")
+    assert extract_text(b"\x89PNG\r\n\x1a\n") is None and extract_text(sim.doc_bytes("/f/1.doc", "x")) is None
+    truncated = extract_text(sim.docx_bytes(text)[:200])
+    assert truncated is None or truncated.text is None
+
+
+def test_zip_bomb_is_not_unpacked(monkeypatch) -> None:
+    from scraper import attachment_text
+
+    monkeypatch.setattr(attachment_text, "MAX_UNZIPPED", 100_000)  # the real cap is 200 MB
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"<" + b"a" * 200_000)  # compresses to a few hundred bytes
+    assert len(out.getvalue()) < 2000 and extract_text(out.getvalue()) is None
