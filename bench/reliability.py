@@ -140,7 +140,13 @@ def kill_and_resume(tmp: Path, articles: int, kills: int, seed: int, timeout: fl
     """The chaos scenario of tests/ncgh/test_reliability_chaos.py and bench/chaos.py: a reference full crawl
     of a small simulated site, then the same crawl SIGKILLed at `kills` points (kill_targets with
     `seed`) and resumed each time, then run to the end. Stops after the reference crawl if that fails."""
-    config = write_config(tmp / "kills.toml", articles, fetch={"concurrency_per_host": 2})
+    # Kills are aimed at progress seen from outside, which a group commit shows only when it commits:
+    # groups of 5 captures or 50 ms (the id walk's misses are no captures) let the kills land all
+    # through the crawl, each one with a group open (lost, and fetched again by the resumed run).
+    config = write_config(
+        tmp / "kills.toml", articles, fetch={"concurrency_per_host": 2},
+        archive={"commit_captures": 5, "commit_seconds": 0.05},
+    )
     with SimServer(small_site(articles)) as srv:
         reference = tmp / "reference.db"
         started = time.monotonic()
