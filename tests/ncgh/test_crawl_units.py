@@ -241,20 +241,36 @@ def test_crawl_refuses_a_base_url_that_is_not_http(tmp_path, url):
     assert not db.exists()
 
 
-def test_ids_another_page_showed_this_run_count_as_known_for_the_stop_rule():
-    """A sidebar of today's newest articles on every page must not keep every list walking."""
+def test_ids_another_page_showed_this_run_neither_stop_nor_prolong_a_list():
+    """A sidebar of today's newest articles on every page must not keep every list walking ..."""
     d = disc(known={1, 2, 3})
     first = d.after_page(WorkKind.LIST, d.list_url(3, 1), page([50, 51, 1], d.list_url(3, 2)))
     assert first.new_ids == [50, 51] and not first.stopped
-    # page 2 shows one known article and the same two new ones (the sidebar): three in a row
+    # page 2 shows one known article and the same two new ones (the sidebar): two known in a row
     second = d.after_page(WorkKind.LIST, d.list_url(3, 2), page([2, 50, 51], d.list_url(3, 3)))
-    assert second.stopped and second.new_ids == []
+    assert not second.stopped and second.new_ids == []
     # queued again only to hand the list's category to the item already queued (the queue keeps one)
-    assert [(i.article_id, i.category_id) for i in second.items] == [(50, 3), (51, 3)]
+    assert [(i.article_id, i.category_id) for i in second.items if i.article_id] == [(50, 3), (51, 3)]
+    assert [i.url for i in second.items if not i.article_id] == [d.list_url(3, 3)]  # and the next page
+    third = d.after_page(WorkKind.LIST, d.list_url(3, 3), page([3, 50, 51], d.list_url(3, 4)))
+    assert third.stopped  # the third known article in a row, the sidebar between them
     # a full crawl never stops on it
     f = disc("full", known={1, 2, 3})
     f.after_page(WorkKind.LIST, f.list_url(3, 1), page([50, 51, 1], f.list_url(3, 2)))
-    assert not f.after_page(WorkKind.LIST, f.list_url(3, 2), page([2, 50, 51], f.list_url(3, 3))).stopped
+    f.after_page(WorkKind.LIST, f.list_url(3, 2), page([2, 50, 51], f.list_url(3, 3)))
+    assert not f.after_page(WorkKind.LIST, f.list_url(3, 3), page([3, 50, 51], f.list_url(3, 4))).stopped
+
+
+def test_two_feeds_of_the_same_unarchived_articles_do_not_stop_each_other():
+    """... and ... what one feed queued this run is not archived: another feed listing it goes on (a first
+    incremental crawl found 744 of 1,904 articles when it counted as known)."""
+    d = disc(known=set())
+    d.after_page(WorkKind.LIST, d.list_url(3, 1), page([10, 9, 8], d.list_url(3, 2)))
+    d.after_page(WorkKind.LIST, d.list_url(3, 2), page([7, 6, 5], d.list_url(3, 3)))
+    other = d.after_page(WorkKind.LIST, d.list_url(174, 1), page([10, 9, 8, 7, 6, 5], d.list_url(174, 2)))
+    assert not other.stopped and other.new_ids == []
+    last = d.after_page(WorkKind.LIST, d.list_url(174, 2), page([4, 3], d.list_url(174, 3)))
+    assert not last.stopped and last.new_ids == [4, 3]
 
 
 def test_hub_walk_is_breadth_first_within_depth_and_budget_counting_each_page_once():
