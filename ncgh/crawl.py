@@ -201,7 +201,7 @@ class _Crawl:
             ignore_answer(self.archive.queue, self.health, self.reporter, item, read)
             return
         children: list[WorkItem] = []
-        action = action_for(item.kind, capture.outcome)
+        action = action_for(item.kind, capture.outcome, capture.error)
         if read is not None and (read.page is not None or read.ids is not None):
             outcome = self.disc.after_read(item, read)
             children += outcome.items
@@ -260,6 +260,9 @@ class _Crawl:
                 self.reporter.error(message)
         elif complaint == Complaint.PARSE:
             self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
+        elif complaint == Complaint.CAPPED:
+            self.reporter.info(f"{item.url}: not kept, over its cap ({capture.error_detail}; "
+                               "[assets] max_bytes, video_max_bytes for videos)")
 
     def _say_unanswered(self) -> None:
         for message in self._unanswered:
