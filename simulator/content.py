@@ -273,14 +273,17 @@ def _make_article(seed: int, article_id: int, published: date, first_day: int, l
 
 
 PLAYERS = ("video_src", "video_source", "embed")
+LEAD_MIN = 80  # characters of a video lesson's lead text, at least (the whole body is 200 or more)
 
 
 def _make_video(seed: int, art: Article) -> None:
-    """Turn a drawn article into a video lesson: a short lead (its first paragraph, two when the first
-    is very short), the images after the lead, a video and its poster. An own random stream, after every
-    draw of the article's, so nothing else about the site changes."""
+    """Turn a drawn article into a video lesson: a short lead (its first paragraphs, as few as make
+    LEAD_MIN characters), the images after the lead, a video and its poster. An own random stream,
+    after every draw of the article's, so nothing else about the article changes."""
     rng = _rng(seed, "video", art.id)
-    keep = 2 if len(art.paragraphs) > 1 and len(art.paragraphs[0]) < 80 else 1
+    keep = 1
+    while keep < len(art.paragraphs) and sum(len(p) for p in art.paragraphs[:keep]) < LEAD_MIN:
+        keep += 1
     art.paragraphs = art.paragraphs[:keep]
     art.images = [ImageSpec(i.path, i.caption, min(i.after, keep - 1)) for i in art.images]
     # The player by era, as CMSs changed: Flash-era <embed> pages before 2018, <video> after; a few
@@ -405,7 +408,9 @@ class SiteState:
     def _edit(self, art: Article, d: int, rng: random.Random) -> None:
         kinds = ["title_fix", "paragraph_added"]
         drop = rng.randrange(len(art.paragraphs))
-        removable = len(art.paragraphs) > 1 and len(art.body_text) - len(art.paragraphs[drop]) >= 220
+        # Measured without the repeated-body quirk's copy, which loses the paragraph too.
+        rest = art.paragraphs[:drop] + art.paragraphs[drop + 1 :]
+        removable = len(art.paragraphs) > 1 and len("\n\n".join(rest)) >= 220
         if removable:
             kinds.append("paragraph_removed")
         if art.images:
