@@ -14,10 +14,9 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from archive import search as _search
 from archive.captures import select_named, to_json
 from archive.model import ArticleContent, CaptureIn
-from archive.versions import changed_fields, content_hash, has_title_and_body, present_fields
+from archive.versions import changed_between, comparison_key, has_title_and_body, key_hash, present_in
 from archive.vocab import SHOWS_ARTICLE, ArticleStatus, EventKind, Outcome
 
 PARSE_REGRESSION = "parsed without title or body where the previous version had both"
@@ -62,6 +61,11 @@ class Derivation:
     events: list[tuple[EventKind, int | None, str | None]] = field(default_factory=list)  # (event, version, detail)
     changed: tuple[str, ...] = ()
     shown_version: int | None = None
+    content_key: dict[str, object] | None = None  # comparison_key(content) when computed ahead
+    content_hash: str | None = None  # key_hash(content_key), likewise
+    # New version rows to add to the full-text index: (versions.id, title, body_text); the caller
+    # indexes them (at once, or in bulk before a group commit: archive/store.py).
+    to_index: list[tuple[int, str | None, str]] = field(default_factory=list)
 
     def fail(self, reason: str) -> None:
         """The page is a parse failure: no content, no version."""
@@ -92,6 +96,7 @@ class Sighting:
     content: ArticleContent | None = None  # normalised, non-blank; only with Outcome.OK
     missing_reason: str | None = None  # with Outcome.MISSING
     views: int | None = None
+    key: dict[str, object] | None = None  # comparison_key(content) when computed ahead (archive.prepare)
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ class ArticleDecision:
     missing_streak: int
     version: int | None  # the current version after the capture
     changed: tuple[str, ...]  # the fields of the new version; () when there is none
+    key: dict[str, object] | None  # comparison_key(content), None without content
     touch_current: bool  # the capture shows the current version again
     events: tuple[Event, ...]
     shown_version: int | None  # the version this capture shows (stored on the capture row)
@@ -161,8 +167,10 @@ def decide(before: ArticleBefore | None, seen: Sighting, gone_after: int) -> Art
 
     changed: tuple[str, ...] = ()
     touch_current = False
+    key = None
     if content is not None:
-        changed = changed_fields(current, content) if current is not None else present_fields(content)
+        key = seen.key if seen.key is not None and content is seen.content else comparison_key(content)
+        changed = changed_between(comparison_key(current), key) if current is not None else present_in(key)
         if changed:
             version = (version or 0) + 1
             events.append((EventKind.NEW if version == 1 else EventKind.EDITED, version, to_json(list(changed))))
@@ -179,6 +187,7 @@ def decide(before: ArticleBefore | None, seen: Sighting, gone_after: int) -> Art
         missing_streak=streak,
         version=version,
         changed=changed,
+        key=key,
         touch_current=touch_current,
         events=tuple(events),
         shown_version=version if outcome in (Outcome.OK, Outcome.NOT_MODIFIED) else None,
@@ -217,7 +226,7 @@ def derive_article(
     """
     key = (c.site, c.article_id)
     before, current_row_id = _article_before(conn, key)
-    sighting = Sighting(d.outcome, d.parse_error, d.content, c.missing_reason, c.views)
+    sighting = Sighting(d.outcome, d.parse_error, d.content, c.missing_reason, c.views, d.content_key)
     decision = decide(before, sighting, gone_after)
     if decision is None:
         return  # an id that was never seen: the capture alone records the attempt
@@ -228,41 +237,17 @@ def derive_article(
             " VALUES (?, ?, ?, ?, ?, 0)",
             (*key, ArticleStatus.LIVE, at, at),
         )
-    conn.execute(
-        "UPDATE articles SET last_capture_at = max(last_capture_at, ?) WHERE site = ? AND article_id = ?",
-        (at, *key),
-    )
-    if decision.outcome == Outcome.MISSING:
-        conn.execute(
-            "UPDATE articles SET missing_streak = ?, status = ? WHERE site = ? AND article_id = ?",
-            (decision.missing_streak, decision.status, *key),
-        )
-    elif decision.seen:
-        conn.execute(
-            "UPDATE articles SET missing_streak = 0, status = ?, last_seen = ?, last_url = ?"
-            " WHERE site = ? AND article_id = ?",
-            (ArticleStatus.LIVE, at, c.final_url or c.url, *key),
-        )
-        remember_validators(conn, key, c)
-        remember_category(conn, key, c)
     if decision.new_version:
-        assert decision.content is not None and decision.version is not None
-        insert_version(conn, capture_id, c, at, decision.version, decision.content, decision.changed)
-        conn.execute(
-            "UPDATE articles SET version = ?, last_change_at = ?, published_at = ?, title = ?"
-            " WHERE site = ? AND article_id = ?",
-            (decision.version, at, decision.content.published_at, decision.content.title, *key),
-        )
+        assert decision.content is not None and decision.version is not None and decision.key is not None
+        ahead = decision.key is d.content_key and d.content_hash is not None
+        digest = d.content_hash if ahead else key_hash(decision.key)
+        row_id = insert_version(conn, capture_id, c, at, decision.version, decision.content, decision.changed, digest)
+        d.to_index.append((row_id, decision.content.title, decision.content.body_text))
     elif decision.touch_current:
         assert current_row_id is not None
         touch_version(conn, current_row_id, capture_id, at)
-    if c.views is not None and decision.shows_article:
-        # the series itself is the `views` view over captures.views
-        conn.execute(
-            "UPDATE articles SET views = ?, views_at = ? WHERE site = ? AND article_id = ?"
-            " AND (views_at IS NULL OR views_at <= ?)",
-            (c.views, at, *key, at),
-        )
+    sets, params = article_changes(decision, c, at, work_item_category(conn, c) if decision.seen else None)
+    conn.execute(f"UPDATE articles SET {', '.join(sets)} WHERE site = ? AND article_id = ?", (*params, *key))
     note_url(conn, key, c.url, at)
     if decision.shows_article and c.final_url and c.final_url != c.url:
         note_url(conn, key, c.final_url, at)
@@ -277,38 +262,57 @@ def derive_article(
     d.shown_version = decision.shown_version
 
 
-def remember_category(conn: sqlite3.Connection, key: tuple[str, int], c: CaptureIn) -> None:
-    """The article's site section: the category of the list/API page that revealed it (its work
-    item's category_id) and the name the page's breadcrumb gives; each kept until a capture says
-    otherwise, so a revisit (no list, a page without breadcrumb) never erases what is known."""
-    category_id = None
-    if c.work_item_id is not None:
-        row = conn.execute("SELECT category_id FROM work_items WHERE id = ?", (c.work_item_id,)).fetchone()
-        category_id = row[0] if row else None
-    if category_id is not None or c.category is not None:
-        conn.execute(
-            "UPDATE articles SET category_id = coalesce(?, category_id), category = coalesce(?, category)"
-            " WHERE site = ? AND article_id = ?",
-            (category_id, c.category, *key),
-        )
+def work_item_category(conn: sqlite3.Connection, c: CaptureIn) -> int | None:
+    """The category of the list/API page that revealed the article: its work item's category_id."""
+    if c.work_item_id is None:
+        return None
+    row = conn.execute("SELECT category_id FROM work_items WHERE id = ?", (c.work_item_id,)).fetchone()
+    return row[0] if row else None
 
 
-def remember_validators(conn: sqlite3.Connection, key: tuple[str, int], c: CaptureIn) -> None:
-    """ETag / Last-Modified for the next conditional request: a 200 replaces both, a 304 refreshes
-    only what it carries."""
-    etag = next((v for k, v in c.headers if k.lower() == "etag"), None)
-    modified = next((v for k, v in c.headers if k.lower() == "last-modified"), None)
-    if c.status == 200:
-        conn.execute(
-            "UPDATE articles SET etag = ?, last_modified = ? WHERE site = ? AND article_id = ?",
-            (etag, modified, *key),
-        )
-    elif c.status == 304:
-        conn.execute(
-            "UPDATE articles SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified)"
-            " WHERE site = ? AND article_id = ?",
-            (etag, modified, *key),
-        )
+def article_changes(
+    decision: ArticleDecision, c: CaptureIn, at: str, category_id: int | None = None
+) -> tuple[list[str], list[object]]:
+    """What a capture changes in its article row, as `column = expression` parts of one UPDATE and
+    their parameters (one statement instead of one per rule: a capture's SQL is the writer's work).
+
+    Every expression reads the row as it was before the capture, as each rule's own UPDATE did.
+    """
+    sets = ["last_capture_at = max(last_capture_at, ?)"]
+    params: list[object] = [at]
+    if decision.outcome == Outcome.MISSING:
+        sets += ["missing_streak = ?", "status = ?"]
+        params += [decision.missing_streak, decision.status]
+    elif decision.seen:
+        sets += ["missing_streak = 0", "status = ?", "last_seen = ?", "last_url = ?"]
+        params += [ArticleStatus.LIVE, at, c.final_url or c.url]
+        # ETag / Last-Modified for the next conditional request: a 200 replaces both, a 304
+        # refreshes only what it carries.
+        etag = next((v for k, v in c.headers if k.lower() == "etag"), None)
+        modified = next((v for k, v in c.headers if k.lower() == "last-modified"), None)
+        if c.status == 200:
+            sets += ["etag = ?", "last_modified = ?"]
+            params += [etag, modified]
+        elif c.status == 304:
+            sets += ["etag = coalesce(?, etag)", "last_modified = coalesce(?, last_modified)"]
+            params += [etag, modified]
+        # The article's site section: the category of the list/API page that revealed it and the name
+        # the page's breadcrumb gives; each kept until a capture says otherwise, so a revisit (no list,
+        # a page without breadcrumb) never erases what is known.
+        if category_id is not None or c.category is not None:
+            sets += ["category_id = coalesce(?, category_id)", "category = coalesce(?, category)"]
+            params += [category_id, c.category]
+    if decision.new_version:
+        assert decision.content is not None
+        sets += ["version = ?", "last_change_at = ?", "published_at = ?", "title = ?"]
+        params += [decision.version, at, decision.content.published_at, decision.content.title]
+    if c.views is not None and decision.shows_article:
+        # The latest count wins, never an older capture's (a rebuild or a late record); the series
+        # itself is the `views` view over captures.views.
+        newer = "(views_at IS NULL OR views_at <= ?)"
+        sets += [f"views = CASE WHEN {newer} THEN ? ELSE views END", f"views_at = CASE WHEN {newer} THEN ? ELSE views_at END"]
+        params += [at, c.views, at, at]
+    return sets, params
 
 
 def note_url(conn: sqlite3.Connection, key: tuple[str, int], url: str, at: str) -> None:
@@ -328,7 +332,9 @@ def insert_version(
     version: int,
     content: ArticleContent,
     changed: tuple[str, ...],
-) -> None:
+    digest: str,
+) -> int:
+    """Insert a version row (content_hash `digest`) and return its id; indexing it is the caller's."""
     cur = conn.execute(
         "INSERT INTO versions (site, article_id, version, capture_id, first_seen, last_seen, last_capture_id,"
         " content_hash, changed_fields, title, column_name, published_at, source, author, body_text,"
@@ -342,7 +348,7 @@ def insert_version(
             at,
             at,
             capture_id,
-            content_hash(content),
+            digest,
             to_json(list(changed)),
             content.title,
             content.column,
@@ -358,7 +364,7 @@ def insert_version(
             int(_extractor_changed(conn, c, version)),
         ),
     )
-    _search.index_version(conn, int(cur.lastrowid), content.title, content.body_text)
+    return int(cur.lastrowid)
 
 
 def _extractor_changed(conn: sqlite3.Connection, c: CaptureIn, version: int) -> bool:

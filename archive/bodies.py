@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -61,6 +62,25 @@ def _level(size: int) -> int:
     if size < _SMALL:
         return _LEVEL_SMALL
     return _LEVEL if size < _LARGE else 6
+
+
+_compressors = threading.local()  # per thread: a ZstdCompressor may not be shared between threads
+
+
+def compress_full(data: bytes) -> bytes:
+    """`data` as a full zstd frame at the level for its size, exactly as BodyStore.put would store it.
+
+    Thread-safe: one compressor per thread and level, reused (creating one allocates its window and
+    tables, which costs as much as compressing a small page).
+    """
+    level = _level(len(data))
+    per_level: dict[int, zstandard.ZstdCompressor] | None = getattr(_compressors, "by_level", None)
+    if per_level is None:
+        per_level = _compressors.by_level = {}
+    comp = per_level.get(level)
+    if comp is None:
+        comp = per_level[level] = zstandard.ZstdCompressor(level=level)
+    return comp.compress(data)
 
 
 def _dict(base: bytes) -> zstandard.ZstdCompressionDict:
@@ -135,16 +155,7 @@ class BodyStore:
         self.cache_bytes = cache_bytes
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._cached = 0
-        # Reused: creating a compressor allocates its window and tables, which cost as much as
-        # compressing a small page.
-        self._compressors: dict[int, zstandard.ZstdCompressor] = {}
         self._decompressor = zstandard.ZstdDecompressor()
-
-    def _compress(self, data: bytes, level: int) -> bytes:
-        comp = self._compressors.get(level)
-        if comp is None:
-            comp = self._compressors[level] = zstandard.ZstdCompressor(level=level)
-        return comp.compress(data)
 
     # ---- cache ----
     def _remember(self, sha: str, data: bytes) -> None:
@@ -240,12 +251,14 @@ class BodyStore:
         return None
 
     # ---- writing ----
-    def put(self, data: bytes, base_sha: str | None = None) -> str:
+    def put(self, data: bytes, base_sha: str | None = None, sha: str | None = None, frame: bytes | None = None) -> str:
         """Store `data` (once) and return its SHA-256; delta-code it against `base_sha` when that helps.
 
-        Must run inside the caller's write transaction.
+        `sha` and `frame` are `data`'s SHA-256 and compress_full(data) when the caller computed them
+        ahead (archive.prepare); they are used as given. Must run inside the caller's write transaction.
         """
-        sha = sha256_hex(data)
+        if sha is None:
+            sha = sha256_hex(data)
         if self.exists(sha):
             return sha
         level = _level(len(data))
@@ -261,7 +274,7 @@ class BodyStore:
                     # The common case (only the view counter changed): no need to compress at all.
                     codec, blob, base, depth = BodyCodec.PATCH, patch, base_info.sha256, base_info.depth + 1
                 else:
-                    full = self._compress(data, level)
+                    full = frame if frame is not None else compress_full(data)
                     delta = zstandard.ZstdCompressor(level=level, dict_data=_dict(base_bytes)).compress(data)
                     codec, blob = BodyCodec.ZSTD, full
                     # A dependency on a base is only worth it when it saves a real share of the size.
@@ -270,7 +283,7 @@ class BodyStore:
                         if len(candidate) < min(limit, len(blob)):
                             codec, blob, base, depth = name, candidate, base_info.sha256, base_info.depth + 1
         if not blob and codec == BodyCodec.ZSTD:
-            blob = self._compress(data, level)
+            blob = frame if frame is not None else compress_full(data)
         self.conn.execute(
             "INSERT INTO bodies (sha256, size, codec, base_sha256, depth, stored_size, data)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -1,24 +1,25 @@
 """The archive: records captures and derives articles, versions, view counts, footers and events.
 
-Every capture is written in one transaction together with everything it implies, so a crash leaves
-either all of it or none of it. Derivation is a pure replay of captures in time order, which is what
-lets `rebuild` re-derive the whole archive with a new parser and reproduce it exactly with the old one.
+Every capture is written atomically together with everything it implies (its own transaction, or
+a savepoint of a group commit), so a crash leaves either all of it or none of it. Derivation is a
+pure replay of captures in time order, which is what lets `rebuild` re-derive the whole archive with
+a new parser and reproduce it exactly with the old one.
 
 `Archive` is the one writer-facing facade; the work is done by captures.py (rows), articles.py
-(versions and events), footers.py, bodies.py, and queue.py: the runs and the work list, reached as
-`archive.queue`.
+(versions and events), footers.py, bodies.py, prepare.py (the work done ahead in other threads),
+group_commit.py, rebuild.py, and queue.py: the runs and the work list, reached as `archive.queue`.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from archive import assets as _assets
 from archive import captures as _captures
+from archive import search as _search
 from archive.articles import (
     BLANK_PARSE,
     Derivation,
@@ -27,9 +28,12 @@ from archive.articles import (
 from archive.bodies import BodyStore, sha256_hex
 from archive.captures import StoredCapture, to_json, utc
 from archive.footers import record_footer
+from archive.group_commit import GroupCommit
 from archive.hubs import HubStore
 from archive.model import CaptureIn, CaptureResult
+from archive.prepare import PreparedCapture, PreparedContent
 from archive.queue import WorkQueue
+from archive.rebuild import RebuildReport, rebuild
 from archive.schema import NotAnArchive, UnknownSchemaVersion, atomic, connect, migrate, unusable_file_error
 from archive.versions import is_blank, normalize_content
 from archive.vocab import CaptureKind, EventKind, Outcome, WorkState
@@ -64,20 +68,6 @@ def _open_writer(path: Path) -> sqlite3.Connection:
         raise
 
 
-@dataclass
-class RebuildReport:
-    captures: int
-    articles: int
-    versions: int
-    events: int
-    views: int
-    footer_versions: int
-    versions_before: int
-    events_before: int
-    footer_versions_before: int
-    outcomes: dict[str, int] = field(default_factory=dict)
-
-
 class Archive:
     """One archive file. Not thread-safe: one Archive per thread or process (SQLite handles the rest)."""
 
@@ -92,6 +82,10 @@ class Archive:
         self.bodies = BodyStore(self.conn)
         self._header_sets: dict[str, int] = {}  # headers_json -> header_sets.id; cleared on rollback
         self.queue = WorkQueue(self.conn, self.atomic)  # runs and the work list (archive/queue.py)
+        self._group: GroupCommit | None = None  # the open group_commits(), if any
+        # Inside a group: full-text rows waiting for the group's commit, (versions.id, title, body) as
+        # index text; a rolled-back savepoint drops the rows it added (see atomic()).
+        self._fts_pending: list[tuple[int, str, str]] = []
         self.hubs = HubStore(self.conn, self.atomic)  # hubs and per-run source health (archive/hubs.py)
 
     # ---- lifecycle ----
@@ -108,20 +102,80 @@ class Archive:
         """`with archive.atomic():` one write transaction (BEGIN IMMEDIATE), rolled back if the block raises.
 
         Nested, it is a SAVEPOINT: an inner failure undoes only the inner block. After a rollback the
-        caches of bodies and header sets are cleared, since their rows may no longer exist.
+        caches of bodies and header sets are cleared, since their rows may no longer exist. Inside
+        `group_commits()` the block is a SAVEPOINT of the group's transaction: atomic as ever, durable
+        when the group commits.
         """
-        return atomic(self.conn, on_rollback=self._forget_cached_rows)
+        if self._group is None:
+            return atomic(self.conn, on_rollback=self._forget_cached_rows)
+        self._group.begin_if_idle()
+        mark = len(self._fts_pending)
+
+        def rolled_back() -> None:
+            del self._fts_pending[mark:]
+            self._forget_cached_rows()
+
+        return atomic(self.conn, on_rollback=rolled_back)
+
+    @contextmanager
+    def group_commits(self, max_captures: int, max_seconds: float) -> Iterator[GroupCommit]:
+        """Within the block, writes share one transaction, committed by the caller when `due()` (every
+        `max_captures` captures or `max_seconds` seconds) and at the end (archive/group_commit.py).
+
+        The end commits what was recorded, also when the block raises (each capture is whole); a
+        crash inside loses the open transaction only, whose work items stay pending.
+        """
+        if self._group is not None:
+            raise RuntimeError("group_commits() is already open on this archive")
+        if self.conn.in_transaction:
+            raise RuntimeError("group_commits() inside an open transaction")
+        group = GroupCommit(
+            self.conn, max_captures, max_seconds, on_rollback=self._group_rolled_back, before_commit=self._flush_index
+        )
+        self._group = group
+        failed = True
+        try:
+            yield group
+            failed = False
+        finally:
+            self._group = None
+            group.close(failed)
 
     def _forget_cached_rows(self) -> None:
         self.bodies.clear_cache()
         self._header_sets.clear()
 
+    def _group_rolled_back(self) -> None:
+        self._fts_pending.clear()
+        self._forget_cached_rows()
+
+    def _flush_index(self) -> None:
+        """The group's full-text rows, in one statement outside any savepoint (just before COMMIT)."""
+        if self._fts_pending:
+            _search.add_to_index(self.conn, self._fts_pending)
+            self._fts_pending.clear()
+
+    def _index(self, rows: list[tuple[int, str, str]]) -> None:
+        if self._group is not None:
+            self._fts_pending.extend(rows)
+        else:
+            _search.add_to_index(self.conn, rows)
+
     # ---- captures ----
-    def record_capture(self, c: CaptureIn) -> CaptureResult:
-        """Store one capture and everything it implies, in one transaction; idempotent."""
+    def record_capture(self, c: CaptureIn, prepared: PreparedCapture | None = None) -> CaptureResult:
+        """Store one capture and everything it implies, in one transaction; idempotent.
+
+        `prepared` is archive.prepare.prepare_capture(c), computed ahead in another thread; it is used
+        only where it was made from this capture's own body and content, so the result is the same.
+        """
         fetched_at = self._validate(c)
+        if prepared is not None and not prepared.fits(c):
+            prepared = None
         with self.atomic():
-            return self._record(c, fetched_at)
+            result = self._record(c, fetched_at, prepared)
+        if self._group is not None and not result.duplicate:
+            self._group.counted()
+        return result
 
     def _validate(self, c: CaptureIn) -> str:
         if c.outcome not in _OUTCOMES:
@@ -138,25 +192,25 @@ class Archive:
             raise ValueError(f"capture of {c.url}: views must be a non-negative int, got {c.views!r}")
         return utc(c.fetched_at, f"capture of {c.url}: fetched_at")
 
-    def _record(self, c: CaptureIn, fetched_at: str) -> CaptureResult:
+    def _record(self, c: CaptureIn, fetched_at: str, prepared: PreparedCapture | None) -> CaptureResult:
         conn = self.conn
-        sha = None if c.body is None else sha256_hex(c.body)
-        existing = conn.execute(
-            "SELECT id, version, footer_version, outcome FROM captures WHERE fetched_at = ? AND url = ?"
-            " AND ifnull(status, -1) = ifnull(?, -1) AND ifnull(body_sha256, '') = ifnull(?, '')",
-            (fetched_at, c.url, c.status, sha),
+        sha = prepared.body_sha256 if prepared is not None else (None if c.body is None else sha256_hex(c.body))
+        # One statement: the identical capture already recorded, and whether its run and work item exist.
+        existing_id, existing_version, run_known, item_known = conn.execute(
+            "SELECT c.id, c.version, (SELECT 1 FROM runs WHERE id = ?), (SELECT 1 FROM work_items WHERE id = ?)"
+            " FROM (SELECT 1) LEFT JOIN captures c ON c.fetched_at = ? AND c.url = ?"
+            " AND ifnull(c.status, -1) = ifnull(?, -1) AND ifnull(c.body_sha256, '') = ifnull(?, '') LIMIT 1",
+            (c.run_id, c.work_item_id, fetched_at, c.url, c.status, sha),
         ).fetchone()
-        if existing is not None:
-            return CaptureResult(capture_id=existing[0], duplicate=True, event=None, version=existing[1])
-        if c.run_id is not None and not conn.execute("SELECT 1 FROM runs WHERE id = ?", (c.run_id,)).fetchone():
+        if existing_id is not None:
+            return CaptureResult(capture_id=existing_id, duplicate=True, event=None, version=existing_version)
+        if c.run_id is not None and not run_known:
             raise ValueError(f"capture of {c.url}: unknown run_id {c.run_id}")
-        if c.work_item_id is not None and not conn.execute(
-            "SELECT 1 FROM work_items WHERE id = ?", (c.work_item_id,)
-        ).fetchone():
+        if c.work_item_id is not None and not item_known:
             raise ValueError(f"capture of {c.url}: unknown work_item_id {c.work_item_id}")
         if c.body is not None:
             base = self._delta_base(c)
-            sha = self.bodies.put(c.body, base)
+            sha = self.bodies.put(c.body, base, sha=sha, frame=None if prepared is None else prepared.frame)
         cur = conn.execute(
             "INSERT INTO captures (run_id, work_item_id, site, article_id, kind, url, final_url, fetched_at,"
             " status, elapsed, attempts, error, error_detail, headers_json, request_headers_id,"
@@ -185,7 +239,7 @@ class Archive:
             ),
         )
         capture_id = int(cur.lastrowid)
-        result, _ = self._derive(capture_id, c, fetched_at)
+        result, _ = self._derive(capture_id, c, fetched_at, None if prepared is None else prepared.content_for(c))
         if c.work_item_id is not None:
             conn.execute(
                 "UPDATE work_items SET state = ?, capture_id = ? WHERE id = ?", (WorkState.DONE, capture_id, c.work_item_id)
@@ -220,18 +274,27 @@ class Archive:
         return row[0] if row else None
 
     # ---- derivation (shared by record_capture and rebuild) ----
-    def _derive(self, capture_id: int, c: CaptureIn, at: str) -> tuple[CaptureResult, str]:
+    def _derive(
+        self, capture_id: int, c: CaptureIn, at: str, ahead: PreparedContent | None = None
+    ) -> tuple[CaptureResult, str]:
         """Everything a capture implies; the capture row itself already exists.
 
-        Returns the result and the outcome stored, which is parse_error when the parse lost the article.
+        `ahead` is c.content prepared ahead (archive.prepare). Returns the result and the outcome
+        stored, which is parse_error when the parse lost the article.
         """
         d = Derivation(outcome=c.outcome, parse_error=c.parse_error)
         if c.outcome == Outcome.OK and c.content is not None:
-            d.content = normalize_content(c.content)
-            if is_blank(d.content):
+            if ahead is not None:
+                d.content, d.content_key, d.content_hash, blank = ahead.normalized, ahead.key, ahead.content_hash, ahead.blank
+            else:
+                d.content = normalize_content(c.content)
+                blank = is_blank(d.content)
+            if blank:
                 d.fail(c.parse_error or BLANK_PARSE)
         if c.kind == CaptureKind.ARTICLE and c.article_id is not None:
             derive_article(self.conn, self.gone_after, capture_id, c, at, d)
+        if d.to_index:
+            self._index([self._index_row(row, ahead) for row in d.to_index])
         made = any(e[0] in (EventKind.NEW, EventKind.EDITED) for e in d.events)
         _assets.derive_capture(self.conn, capture_id, c, at, d.shown_version if made else None)
         footer_version, footer_changed = record_footer(self.conn, capture_id, c, at)
@@ -267,6 +330,13 @@ class Archive:
         )
         return result, d.outcome
 
+    @staticmethod
+    def _index_row(row: tuple[int, str | None, str], ahead: PreparedContent | None) -> tuple[int, str, str]:
+        row_id, title, body = row
+        if ahead is not None and title is ahead.normalized.title and body is ahead.normalized.body_text:
+            return row_id, ahead.fts_title, ahead.fts_body
+        return row_id, _search.index_text(title), _search.index_text(body)
+
     # ---- bodies and stored captures ----
     def read_body(self, sha256: str) -> bytes:
         """Exact bytes of a stored body; BodyIntegrityError when missing or not matching the hash."""
@@ -285,74 +355,6 @@ class Archive:
         interpret: Callable[[StoredCapture, bytes | None], CaptureIn],
         progress: Callable[[int], None] | None = None,
     ) -> RebuildReport:
-        """Replay every capture through `interpret` and re-derive everything derived, in one transaction.
-
-        The raw columns of captures and the bodies are never touched; only what `interpret` derives is
-        taken from its answer (outcome, parse fields, content, views, footer, and the article id).
-        Any error rolls the whole rebuild back, leaving the archive as it was.
-        """
-        conn = self.conn
-        with self.atomic():
-            before = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("versions", "events", "footers")}
-            # Which list revealed an article is a fact of discovery, not of any capture: it survives the
-            # rebuild even where the work list that carried it was pruned (queue.prune_queue).
-            categories = conn.execute(
-                "SELECT category_id, site, article_id FROM articles WHERE category_id IS NOT NULL"
-            ).fetchall()
-            for table in ("events", "versions", "footers", "article_urls", "articles"):
-                conn.execute(f"DELETE FROM {table}")
-            conn.execute("INSERT INTO version_fts (version_fts) VALUES ('delete-all')")
-            _assets.clear_derived(conn)
-            ids = [r[0] for r in conn.execute("SELECT id FROM captures ORDER BY fetched_at, id")]
-            outcomes: dict[str, int] = {}
-            for done, capture_id in enumerate(ids, 1):
-                stored = _captures.stored_capture(conn, capture_id)
-                assert stored is not None
-                body = self.bodies.read(stored.body_sha256) if stored.body_sha256 else None
-                derived = interpret(stored, body)
-                if derived.outcome not in _OUTCOMES:
-                    raise ValueError(f"rebuild: interpret gave outcome {derived.outcome!r} for capture {capture_id}")
-                if derived.outcome == Outcome.OK and derived.kind == CaptureKind.ARTICLE and derived.content is None:
-                    raise ValueError(f"rebuild: interpret gave outcome ok without content for capture {capture_id}")
-                merged = stored.to_capture_in(body)
-                merged.outcome = derived.outcome
-                merged.article_id = derived.article_id
-                merged.kind = derived.kind
-                merged.missing_reason = derived.missing_reason
-                merged.encoding = derived.encoding
-                merged.encoding_source = derived.encoding_source
-                merged.parser_version = derived.parser_version
-                merged.extractor = derived.extractor
-                merged.warnings = tuple(derived.warnings)
-                merged.parse_error = derived.parse_error
-                merged.content = derived.content
-                merged.views = derived.views
-                merged.footer = derived.footer
-                merged.category = derived.category
-                merged.requisites = derived.requisites
-                merged.asset_text = derived.asset_text
-                _, outcome = self._derive(capture_id, merged, stored.fetched_at)
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-                if progress is not None:
-                    progress(done)
-            conn.executemany(
-                "UPDATE articles SET category_id = coalesce(category_id, ?) WHERE site = ? AND article_id = ?", categories
-            )
-            after = {
-                t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("articles", "versions", "events", "views", "footers")
-            }
-        return RebuildReport(
-            captures=len(ids),
-            articles=after["articles"],
-            versions=after["versions"],
-            events=after["events"],
-            views=after["views"],
-            footer_versions=after["footers"],
-            versions_before=before["versions"],
-            events_before=before["events"],
-            footer_versions_before=before["footers"],
-            outcomes=outcomes,
-        )
-
-
+        """Replay every capture through `interpret` and re-derive everything derived, in one transaction
+        (archive/rebuild.py). Any error rolls the whole rebuild back, leaving the archive as it was."""
+        return rebuild(self, interpret, progress)

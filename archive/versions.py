@@ -98,19 +98,32 @@ def comparison_key(content: ArticleContent) -> dict[str, object]:
 
 def content_hash(content: ArticleContent) -> str:
     """SHA-256 over the comparison key; equal hashes mean no new version."""
-    blob = json.dumps(comparison_key(content), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return key_hash(comparison_key(content))
+
+
+def key_hash(key: dict[str, object]) -> str:
+    """content_hash of the content whose comparison_key is `key`."""
+    blob = json.dumps(key, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 def changed_fields(old: ArticleContent, new: ArticleContent) -> tuple[str, ...]:
     """Names of the compared fields that differ, in COMPARED_FIELDS order; empty when the same version."""
-    a, b = comparison_key(old), comparison_key(new)
-    return tuple(name for name in COMPARED_FIELDS if a[name] != b[name])
+    return changed_between(comparison_key(old), comparison_key(new))
+
+
+def changed_between(old: dict[str, object], new: dict[str, object]) -> tuple[str, ...]:
+    """changed_fields of two contents given by their comparison keys."""
+    return tuple(name for name in COMPARED_FIELDS if old[name] != new[name])
 
 
 def present_fields(content: ArticleContent) -> tuple[str, ...]:
     """The compared fields that carry a value: the changed fields of a first version."""
-    key = comparison_key(content)
+    return present_in(comparison_key(content))
+
+
+def present_in(key: dict[str, object]) -> tuple[str, ...]:
+    """present_fields of the content whose comparison_key is `key`."""
     return tuple(name for name in COMPARED_FIELDS if key[name])
 
 

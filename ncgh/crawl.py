@@ -1,15 +1,16 @@
 """The crawl engine behind `ncgh crawl`: plan a run, work through its queue, record every capture.
 
 A run's whole plan lives in the archive's work queue (`work_items`), written before anything is
-fetched; each capture is recorded in one transaction together with marking its item done. A crawl
-killed at any point (kill -9 included) is therefore resumed by the next invocation, which finds the
-unfinished run and continues its pending items; repeating the one item that was in flight cannot
-create a second version because record_capture is idempotent and versions follow content.
+fetched; each capture is recorded in the same transaction as marking its item done (a group commit
+holds up to [archive] commit_captures of them, docs/schema.md "Durability"). A crawl killed at any
+point (kill -9 included) is therefore resumed by the next invocation, which finds the unfinished run
+and continues its pending items; repeating the items of the group in flight cannot create a second
+version because record_capture is idempotent and versions follow content.
 
 Planning lives in ncgh.crawl_plan, the summary and exit codes in ncgh.crawl_summary;
 this module runs the queue. Fetching uses a small thread pool (the fetcher enforces the
-per-host delay and concurrency); parsing happens in the fetching thread; SQLite is written from the
-calling thread only.
+per-host delay and concurrency); parsing, and the capture's database-free recording work
+(archive.prepare), happen in the fetching thread; SQLite is written from the calling thread only.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from archive.model import CaptureIn, CaptureResult
+from archive.prepare import PreparedCapture, prepare_capture
 from archive.queue import WorkItem
 from archive.store import Archive
 from archive.vocab import DISCOVERY_WORK, ArticleStatus, Outcome, RunMode, RunStatus, WorkKind, WorkState
@@ -79,6 +81,7 @@ class _Done:
     capture: CaptureIn | None
     read: PageRead | None = None  # what a discovery page showed (ncgh.discovery_read)
     crash: str | None = None  # an unexpected exception while fetching or interpreting
+    prepared: PreparedCapture | None = None  # the capture's database-free recording work, done here
 
 
 def _stop_fetcher(fetcher: Fetcher) -> None:
@@ -173,6 +176,9 @@ class _Crawl:
             linked = item.kind == WorkKind.HUB and not seed and item.url not in self.stored_hubs
             done.read = read_page(WorkKind(item.kind), fetch, capture, self.paths, follow, sitemaps if seed else None,
                                   linked)
+        if action_for(item.kind, capture.outcome).record:
+            # Hashing, compressing and normalising here leaves the one writer thread only its SQL.
+            done.prepared = prepare_capture(capture)
         return done
 
     # ---- main thread ----
@@ -232,7 +238,7 @@ class _Crawl:
             self.reporter.done(item.url, capture.outcome)
             return
         try:
-            result = self.archive.record_capture(capture)
+            result = self.archive.record_capture(capture, done.prepared)
         except ValueError as exc:  # the archive refused this capture: say so, keep the rest going
             self.archive.queue.mark(item.id, WorkState.FAILED)
             self.reporter.error(f"{item.url}: not recorded: {exc}")
@@ -329,7 +335,8 @@ class _Crawl:
         def limited() -> bool:
             return self.max_requests is not None and self.requests >= self.max_requests
 
-        with self.fetcher_factory(policy) as fetcher:
+        commits = self.archive.group_commits(self.cfg.archive.commit_captures, self.cfg.archive.commit_seconds)
+        with self.fetcher_factory(policy) as fetcher, commits as group:
             pool = DaemonPool(workers, "ncgh-fetch")
             stopped = False
             try:
@@ -350,11 +357,14 @@ class _Crawl:
                         if status == RunStatus.FINISHED and limited() and self.archive.queue.pending(run_id, limit=1):
                             status = RunStatus.PAUSED
                         break
-                    finished, _ = wait(list(inflight.values()), return_when=FIRST_COMPLETED)
+                    # Wake up for the open group transaction's deadline too: it commits on time.
+                    finished, _ = wait(list(inflight.values()), timeout=group.remaining(), return_when=FIRST_COMPLETED)
                     for future in finished:
                         done = future.result()
                         del inflight[done.item.id]
                         self._handle(run_id, done, summary)
+                    if group.due():
+                        group.commit()
                     if status == RunStatus.FINISHED and self.responses == 0 and self.no_response_streak >= UNREACHABLE_AFTER:
                         status = RunStatus.UNREACHABLE  # stop submitting; what is in flight is still recorded
                     elif status == RunStatus.FINISHED and self.no_response_streak >= LOST_AFTER:

@@ -368,7 +368,7 @@ def test_failure_inside_the_transaction_leaves_nothing(archive, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(search_module, "index_version", boom)
+    monkeypatch.setattr(search_module, "add_to_index", boom)
     with pytest.raises(RuntimeError):
         archive.record_capture(capture(day=1, c=replace(content(), title="新标题")))
     assert snapshot(archive.conn) == before

@@ -84,6 +84,8 @@ def test_config_is_frozen_and_serialisable():
         ('[site]\narticle_paths = ["/a/"]\n', "site.article_paths must be a list of paths"),
         ('[site]\ntimezone = "Mars/Olympus"\n', "site.timezone must be an IANA time zone name"),
         ("[archive]\ngone_after = 0\n", "archive.gone_after must be an integer from 1 to 1000, got 0"),
+        ("[archive]\ncommit_captures = 0\n", "archive.commit_captures must be an integer from 1 to 100000, got 0"),
+        ("[archive]\ncommit_seconds = -1\n", "archive.commit_seconds must be a number >= 0 and <= 3600, got -1"),
         ("fetch = 3\n", "fetch must be a table"),
     ],
 )

@@ -122,3 +122,24 @@ def test_the_deadline_holds_through_an_http_proxy(server, monkeypatch):
     assert ok.ok and ok.body == b"ok"
     assert cut.error == FetchErrorKind.TIMEOUT and cut.status is None
     assert drip.finished.wait(30) and drip.closed_by_client.is_set() and not drip.head_sent
+
+
+def test_the_watchdog_is_woken_only_by_a_deadline_earlier_than_its_first():
+    """Waking the watchdog thread on every request (each one's deadline is later than the first)
+    handed it the GIL once per fetch; an earlier deadline must still wake it and fire on time."""
+    from scraper.deadline import Watchdog
+
+    dog = Watchdog()
+    first = dog.schedule(60, lambda: None)
+    wakes: list[int] = []
+    notify = dog._cond.notify
+    dog._cond.notify = lambda *a: (wakes.append(1), notify(*a))  # type: ignore[method-assign]
+    later = [dog.schedule(60, lambda: None) for _ in range(20)]
+    assert wakes == []
+    fired = threading.Event()
+    dog.schedule(0.05, fired.set)
+    assert wakes == [1]
+    assert fired.wait(5), "an earlier deadline fired on time"
+    for ticket in [first, *later]:
+        dog.cancel(ticket)
+    assert dog.pending() == 0

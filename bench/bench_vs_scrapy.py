@@ -1,0 +1,169 @@
+"""Issue 19's throughput target: ncgh's first crawl against a plain Scrapy spider, in the same run.
+
+Both crawl one simulated site of 2,000 articles (`ncgh sim`, started once as its own process, so
+neither crawler shares a process or its GIL with the server), taking turns round after round, each
+run in a fresh process with an empty database: ncgh's first `crawl` (list pages, the JSON API and
+every article: parsed, versioned, bodies compressed, full-text indexed, one work item per page)
+and bench/scrapy_peer.py (list pages and articles; title, date, views and body by XPath; an SQLite
+pipeline committing every 100 items). Reported: articles stored per second of each run's wall time
+(process start to exit), medians over the rounds, their ratio, and each one's peak RSS (VmHWM).
+
+Scrapy comes from the `bench` extra (`python3 -m pip install -e '.[bench]'`), or any Python that has
+it (`--scrapy-python`); without it the script says so and exits 0.
+
+With `--baseline DIR` a second ncgh, another checkout of the project (say, an export of the commit
+before a change: `git archive COMMIT | tar -x -C DIR`), takes its turn in every round too.
+
+    python3 bench/bench_vs_scrapy.py [--rounds 5] [--articles 2000] [--concurrency 4] [--scrapy-python PY]
+                                     [--baseline DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench_memory import MEASURED_NCGH
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+
+
+@dataclass
+class Run:
+    crawler: str
+    articles: int
+    requests: int
+    seconds: float
+    peak_kib: int
+
+    @property
+    def rate(self) -> float:
+        return self.articles / self.seconds
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_simulator(articles: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ncgh.cli", "sim", "--port", str(port), "--articles", str(articles)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/robots.txt", timeout=2):
+                return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit("the simulator did not start") from None
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the simulator did not answer within 60 s")
+
+
+def run_ncgh(url: str, work: Path, concurrency: int, root: Path = ROOT, name: str = "ncgh") -> Run:
+    db, config, hwm = work / "ncgh.db", work / "ncgh.toml", work / "ncgh.hwm"
+    config.write_text(f"[fetch]\ndelay = 0\nconcurrency_per_host = {concurrency}\n", encoding="utf-8")
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURED_NCGH, str(hwm), "-", "crawl", "--quiet", "--json",
+         "--db", str(db), "--config", str(config), "--base-url", url],
+        cwd=root, capture_output=True, text=True,
+    )
+    seconds = time.monotonic() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{name} crawl failed ({done.returncode}): {done.stderr[-2000:]}")
+    summary = json.loads(done.stdout)
+    return Run(name, summary["new_articles"], summary["requests"], seconds, int(hwm.read_text()))
+
+
+def run_scrapy(python: str, url: str, work: Path) -> Run:
+    db, hwm = work / "scrapy.db", work / "scrapy.hwm"
+    started = time.monotonic()
+    done = subprocess.run(
+        [python, str(BENCH / "scrapy_peer.py"), "--base-url", url, "--db", str(db), "--hwm", str(hwm)],
+        cwd=BENCH, capture_output=True, text=True,
+    )
+    seconds = time.monotonic() - started
+    if done.returncode != 0:
+        raise SystemExit(f"the Scrapy peer failed ({done.returncode}): {done.stderr[-2000:]}")
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return Run("scrapy", out["articles"], out["requests"], seconds, int(hwm.read_text()))
+
+
+def has_scrapy(python: str) -> bool:
+    return subprocess.run([python, "-c", "import scrapy"], capture_output=True).returncode == 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=4, help="ncgh's [fetch] concurrency_per_host.")
+    parser.add_argument("--scrapy-python", default=sys.executable, help="A Python with Scrapy installed.")
+    parser.add_argument("--baseline", type=Path, help="Another checkout of ncgh, run in every round as 'baseline'.")
+    args = parser.parse_args()
+    if not has_scrapy(args.scrapy_python):
+        print(f"skipped: {args.scrapy_python} cannot import scrapy (python3 -m pip install -e '.[bench]',"
+              " or --scrapy-python PATH)")
+        return
+    sim, url = start_simulator(args.articles)
+    runs: list[Run] = []
+    try:
+        print(f"{args.articles}-article simulator at {url} (its own process); {args.rounds} rounds, taking turns;"
+              f" ncgh concurrency {args.concurrency}, delay 0; Scrapy defaults, delay 0")
+        for round_no in range(1, args.rounds + 1):
+            # Who goes first alternates too, so neither always runs on a warmer (or busier) machine.
+            order = ["ncgh", "scrapy"] + (["baseline"] if args.baseline else [])
+            if round_no % 2 == 0:
+                order.reverse()
+            for crawler in order:
+                with tempfile.TemporaryDirectory(prefix=f"bench-vs-{crawler}-") as tmp:
+                    if crawler == "scrapy":
+                        run = run_scrapy(args.scrapy_python, url, Path(tmp))
+                    elif crawler == "baseline":
+                        run = run_ncgh(url, Path(tmp), args.concurrency, args.baseline.resolve(), "baseline")
+                    else:
+                        run = run_ncgh(url, Path(tmp), args.concurrency)
+                runs.append(run)
+                print(f"  round {round_no} {crawler:8}: {run.articles} articles, {run.requests} requests in"
+                      f" {run.seconds:.2f} s = {run.rate:.0f} articles/s; peak RSS {run.peak_kib / 1024:.0f} MiB")
+    finally:
+        sim.terminate()
+        sim.wait(timeout=30)
+    ours = [r for r in runs if r.crawler == "ncgh"]
+    peer = [r for r in runs if r.crawler == "scrapy"]
+    ours_rate = statistics.median(r.rate for r in ours)
+    peer_rate = statistics.median(r.rate for r in peer)
+    # The ratio of each round's pair too: the machine's load moves both runs of a round alike.
+    pairs = [a.rate / b.rate for a, b in zip(ours, peer, strict=True)]
+    ours_mem = max(r.peak_kib for r in ours) / 1024
+    peer_mem = max(r.peak_kib for r in peer) / 1024
+    print(f"median: ncgh {ours_rate:.0f} articles/s, Scrapy {peer_rate:.0f} articles/s: ratio {ours_rate / peer_rate:.2f}x"
+          f" (per round {min(pairs):.2f}-{max(pairs):.2f}x, median {statistics.median(pairs):.2f}x)")
+    print(f"peak RSS: ncgh {ours_mem:.0f} MiB, Scrapy {peer_mem:.0f} MiB ({ours_mem / peer_mem:.2f}x)")
+    base = [r for r in runs if r.crawler == "baseline"]
+    if base:
+        base_rate = statistics.median(r.rate for r in base)
+        print(f"baseline ({args.baseline}): {base_rate:.0f} articles/s = {base_rate / peer_rate:.2f}x Scrapy;"
+              f" ncgh {ours_rate / base_rate:.2f}x the baseline; peak RSS {max(r.peak_kib for r in base) / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
