@@ -234,8 +234,8 @@ def pdf_text_bytes(path: str, title: str, text: str) -> bytes:
 
 
 CONTENT_TYPES["mp4"] = "video/mp4"
-_FTYP = b"ftyp" + b"isom" + (512).to_bytes(4, "big") + b"isomiso2avc1mp41"  # major, minor, compatible brands
-MIN_VIDEO_BYTES = 8 + len(_FTYP) + 8  # the ftyp box and an mdat header
+_FTYP = b"ftyp" + b"isom" + (512).to_bytes(4, "big") + b"isomiso2avc1mp41"  # type, major, minor, brands
+MIN_VIDEO_BYTES = 4 + len(_FTYP) + 8  # the ftyp box (its size field and the above) and an mdat header
 
 
 def video_size(path: str, mean: int) -> int:
@@ -249,7 +249,7 @@ def mp4_bytes(path: str, size: int) -> bytes:
     """`size` bytes of an MP4 as a sniffer sees one: an `ftyp` box (isom), then an `mdat` box whose
     payload is derived from the path (deterministic, incompressible like real video)."""
     size = max(size, MIN_VIDEO_BYTES)
-    ftyp = (8 + len(_FTYP)).to_bytes(4, "big") + _FTYP
+    ftyp = (4 + len(_FTYP)).to_bytes(4, "big") + _FTYP
     mdat_len = size - len(ftyp)
     payload = hashlib.shake_256(path.encode("utf-8")).digest(mdat_len - 8)
     return ftyp + mdat_len.to_bytes(4, "big") + b"mdat" + payload
