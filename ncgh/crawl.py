@@ -20,40 +20,36 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.model import CaptureIn, CaptureResult
 from archive.prepare import PreparedCapture, prepare_capture
 from archive.queue import WorkItem
 from archive.store import Archive
-from archive.vocab import DISCOVERY_WORK, ArticleStatus, Outcome, RunMode, RunStatus, WorkKind, WorkState
+from archive.vocab import DISCOVERY_WORK, ArticleStatus, RunMode, RunStatus, WorkKind, WorkState
 from ncgh.assets import AssetWork
 from ncgh.auto_calibrate import AutoCalibration
 from ncgh.calibrate import active_profile
 from ncgh.config import Config, to_block_rules, to_fetch_policy
 from ncgh.crawl_actions import Complaint, action_for
 from ncgh.crawl_blocks import BlockWatch
+from ncgh.crawl_end import close_invocation
+from ncgh.crawl_follow import DiscoveryFollow
 from ncgh.crawl_plan import open_run, plan_run
-from ncgh.crawl_summary import (
-    CrawlSummary,
-    add_discovery_counts,
-    change_messages,
-    conclude,
-    run_stats,
-)
+from ncgh.crawl_stop import stop_fetcher, stop_inflight
+from ncgh.crawl_summary import CrawlSummary, change_messages
 from ncgh.discovery import Discovery
 from ncgh.discovery_read import PageRead, ignore_answer, link_rules, read_page
-from ncgh.drift import add_extractor_counts
 from ncgh.hub_walk import depth_of
 from ncgh.lock import CrawlLock
-from ncgh.pipeline import interpret, iso_utc
+from ncgh.pipeline import interpret
 from ncgh.report import Reporter
-from ncgh.source_health import SourceHealth, end_of_run_health
+from ncgh.source_health import SourceHealth
 from ncgh.workers import DaemonPool
 from scraper.fetch import Fetcher
 from scraper.parse import parser_version_for
-from scraper.records import FetchErrorKind, FetchResult
+from scraper.records import FetchResult
 
 __all__ = ["MODES", "run_crawl"]
 
@@ -66,10 +62,6 @@ UNREACHABLE_AFTER = 8
 # ends (exit 1) instead of spending hours on retries; its failures are carried into the next run.
 LOST_AFTER = 30
 REFILL = 64  # pending items read from the queue at a time
-# On SIGTERM/Ctrl-C: how long fetches already past their last byte may take to be handed over and
-# recorded; whatever is still running then is abandoned (its item stays pending for the next crawl).
-STOP_GRACE = 2.0
-
 
 
 @dataclass
@@ -82,13 +74,6 @@ class _Done:
     read: PageRead | None = None  # what a discovery page showed (ncgh.discovery_read)
     crash: str | None = None  # an unexpected exception while fetching or interpreting
     prepared: PreparedCapture | None = None  # the capture's database-free recording work, done here
-
-
-def _stop_fetcher(fetcher: Fetcher) -> None:
-    """Fetcher.stop() when the fetcher has one (a test's stand-in may not)."""
-    stop = getattr(fetcher, "stop", None)
-    if callable(stop):
-        stop()
 
 
 def _now() -> datetime:
@@ -147,6 +132,7 @@ class _Crawl:
         self.stored_hubs = {h.url for h in self.archive.hubs.hubs(self.site)}  # seeds like the roots
         self.all_ids = all_ids
         self.disc.probe_ceiling = self.disc.initial_probe_ceiling(all_ids)
+        self.follow = DiscoveryFollow(self.disc, self.health, self.archive.hubs, self.site, self.reporter, all_ids)
         policy = to_fetch_policy(self.cfg, self.base_url, delay=self.delay)
         self.assets = AssetWork(self.cfg.assets, self.archive, self.site, policy)
         queued = plan_run(self.cfg, self.archive, self.disc, facts, run_id, self.mode, self.now, self.base_url) if fresh else 0
@@ -206,24 +192,8 @@ class _Crawl:
         if read is not None and (read.refused or read.absent):
             ignore_answer(self.archive.queue, self.health, self.reporter, item, read)
             return
-        children: list[WorkItem] = []
         action = action_for(item.kind, capture.outcome, capture.error)
-        if read is not None and (read.page is not None or read.ids is not None):
-            outcome = self.disc.after_read(item, read)
-            children += outcome.items
-            children += self.disc.after_hits(outcome.new_ids, self.all_ids)
-            if outcome.capped:
-                self.reporter.info(f"{item.url}: {outcome.reason}")
-            if outcome.hub is not None:
-                h = outcome.hub
-                self.archive.hubs.record_visit(self.site, h.url, h.depth, capture.fetched_at, h.article_ids, h.new_ids)
-            found = [r.article_id for r in read.page.links] if read.page is not None else (read.ids.ids if read.ids else [])
-            self.health.page(WorkKind(item.kind), capture.outcome, found, outcome.new_ids)
-        else:
-            hit = [item.article_id] if action.probe_hit and capture.outcome != Outcome.PARSE_ERROR and item.article_id else []
-            self.health.page(WorkKind(item.kind), capture.outcome, hit, hit)
-        if action.probe_hit:
-            children += self.disc.after_hit(item.article_id or 0, self.all_ids)
+        children = self.follow.children(item, capture, read, action)
         if children:
             added = self.archive.queue.enqueue(run_id, children)
             if added:
@@ -298,31 +268,6 @@ class _Crawl:
                 buffer.append(item)
         self._dirty = False
 
-    def _stop(self, run_id: int, fetcher: Fetcher, inflight: dict[int, Future[_Done]], summary: CrawlSummary) -> None:
-        """SIGTERM/Ctrl-C: record what is already fetched, abandon the rest, within seconds.
-
-        The fetcher is stopped first, so every exchange in flight is cut and no retry or backoff
-        starts; a fetch that ends `stopped` (or does not end within STOP_GRACE: a worker in a parse or
-        a DNS lookup) is not recorded and its item stays pending, so the next crawl resumes it.
-        """
-        for future in inflight.values():
-            future.cancel()
-        _stop_fetcher(fetcher)
-        running = [f for f in inflight.values() if not f.cancelled()]
-        if running:
-            wait(running, timeout=STOP_GRACE)
-        for future in running:
-            if not future.done():
-                continue
-            try:
-                done = future.result(timeout=0)
-            except BaseException:  # noqa: BLE001 - a worker's failure while stopping: leave it pending
-                continue
-            if done.fetch is not None and done.fetch.error == FetchErrorKind.STOPPED:
-                continue
-            self._handle(run_id, done, summary)
-        self._flush_marks()
-
     def work(self, run_id: int, summary: CrawlSummary) -> RunStatus:
         """Fetch and record until the queue is empty; returns the invocation's status."""
         policy = to_fetch_policy(self.cfg, self.base_url, delay=self.delay)
@@ -373,10 +318,12 @@ class _Crawl:
                         status = RunStatus.BLOCKED  # stop submitting, as above; the run stays open
             except KeyboardInterrupt:
                 status, stopped = RunStatus.INTERRUPTED, True
-                self._stop(run_id, fetcher, inflight, summary)
+                for done in stop_inflight(fetcher, inflight):
+                    self._handle(run_id, done, summary)
+                self._flush_marks()
             except BaseException:  # e.g. the archive cannot be written: end now, never wait on a worker
                 stopped = True
-                _stop_fetcher(fetcher)
+                stop_fetcher(fetcher)
                 raise
             finally:
                 pool.shutdown(wait=not stopped)
@@ -440,30 +387,11 @@ def run_crawl(
             status = RunStatus.INTERRUPTED
         finally:
             reporter.close()
-        for key, value in run_stats(archive, run_id).items():
-            setattr(summary, key, value)
-        drift = add_extractor_counts(summary, archive.conn, run_id, config.calibrate.drift_drop)
-        if drift is not None and status != RunStatus.INTERRUPTED:
-            reporter.warning(drift)
-        if hasattr(crawl, "disc"):
-            add_discovery_counts(summary, crawl.disc)
-            end_of_run_health(archive, run_id, crawl.health, config.discovery.source_warn_after, summary, reporter)
-        summary.elapsed = round(time.monotonic() - started, 3)
-        summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
-        conclude(summary, status, base, crawl.last_failure, crawl.no_response_streak)
-        if status == RunStatus.BLOCKED:
-            summary.message = crawl.block_watch.message()
-        # Every way an invocation ends stores its summary in the run's row: an ended run's for good, a
-        # paused or interrupted run's so far (the row stays open; the resuming crawl counts on).
-        if status in (RunStatus.FINISHED, RunStatus.UNREACHABLE, RunStatus.LOST):
-            archive.queue.finish_run(run_id, summary.finished_at, status, summary.to_json())
-        else:
-            archive.queue.stop_run(run_id, status, summary.to_json())
-        # Alerts: never raise, never change the exit code (ncgh/notify.py). Not while stopping on Ctrl-C /
-        # SIGTERM: the run is resumed under its id, and its end queues all of its events then.
-        if config.notify.urls and status != RunStatus.INTERRUPTED:
-            from ncgh.notify import notify_after_run
-
-            notify_after_run(config.notify, archive, run_id, config.site.name, reporter)
+        close_invocation(
+            config, archive, summary, status, base, clock_start, time.monotonic() - started, reporter,
+            discovery=(crawl.disc, crawl.health) if hasattr(crawl, "disc") else None,
+            last_failure=crawl.last_failure, no_response_streak=crawl.no_response_streak,
+            block_watch=crawl.block_watch,
+        )
         reporter.finish(summary)
         return summary

@@ -1,0 +1,69 @@
+"""How one `ncgh crawl` invocation ends: its summary filled in, stored in the run's row, alerts sent.
+
+Split from ncgh.crawl (which runs the queue) because every way an invocation ends (finished, paused,
+interrupted, unreachable, lost, blocked) goes through the same steps, in this order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from archive.store import Archive
+from archive.vocab import RunStatus
+from ncgh.config import Config
+from ncgh.crawl_blocks import BlockWatch
+from ncgh.crawl_summary import CrawlSummary, add_discovery_counts, conclude, run_stats
+from ncgh.discovery import Discovery
+from ncgh.drift import add_extractor_counts
+from ncgh.pipeline import iso_utc
+from ncgh.report import Reporter
+from ncgh.source_health import SourceHealth, end_of_run_health
+
+# Statuses that end a run for good; any other leaves the run open for the next crawl to resume.
+ENDED = (RunStatus.FINISHED, RunStatus.UNREACHABLE, RunStatus.LOST)
+
+
+def close_invocation(
+    config: Config,
+    archive: Archive,
+    summary: CrawlSummary,
+    status: RunStatus,
+    base_url: str,
+    clock_start: datetime,
+    elapsed: float,
+    reporter: Reporter,
+    *,
+    discovery: tuple[Discovery, SourceHealth] | None,
+    last_failure: str | None,
+    no_response_streak: int,
+    block_watch: BlockWatch,
+) -> None:
+    """Fill `summary` from the archive, store it in the run's row, warn about drift and failing sources,
+    and send the alerts. `discovery` is None when the invocation stopped before it was planned."""
+    run_id = summary.run_id
+    for key, value in run_stats(archive, run_id).items():
+        setattr(summary, key, value)
+    drift = add_extractor_counts(summary, archive.conn, run_id, config.calibrate.drift_drop)
+    if drift is not None and status != RunStatus.INTERRUPTED:
+        reporter.warning(drift)
+    if discovery is not None:
+        disc, health = discovery
+        add_discovery_counts(summary, disc)
+        end_of_run_health(archive, run_id, health, config.discovery.source_warn_after, summary, reporter)
+    summary.elapsed = round(elapsed, 3)
+    summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
+    conclude(summary, status, base_url, last_failure, no_response_streak)
+    if status == RunStatus.BLOCKED:
+        summary.message = block_watch.message()
+    # Every way an invocation ends stores its summary in the run's row: an ended run's for good, a
+    # paused or interrupted run's so far (the row stays open; the resuming crawl counts on).
+    if status in ENDED:
+        archive.queue.finish_run(run_id, summary.finished_at, status, summary.to_json())
+    else:
+        archive.queue.stop_run(run_id, status, summary.to_json())
+    # Alerts: never raise, never change the exit code (ncgh/notify.py). Not while stopping on Ctrl-C /
+    # SIGTERM: the run is resumed under its id, and its end queues all of its events then.
+    if config.notify.urls and status != RunStatus.INTERRUPTED:
+        from ncgh.notify import notify_after_run
+
+        notify_after_run(config.notify, archive, run_id, config.site.name, reporter)
