@@ -162,7 +162,7 @@ class _Crawl:
             linked = item.kind == WorkKind.HUB and not seed and item.url not in self.stored_hubs
             done.read = read_page(WorkKind(item.kind), fetch, capture, self.paths, follow, sitemaps if seed else None,
                                   linked)
-        if action_for(item.kind, capture.outcome).record:
+        if action_for(item.kind, capture.outcome, capture.error).record:
             # Hashing, compressing and normalising here leaves the one writer thread only its SQL.
             done.prepared = prepare_capture(capture)
         return done
