@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from archive.bodies import sha256_hex
 from archive.model import AssetRef, CaptureIn
 from archive.search import index_text
-from archive.vocab import AssetRole, AssetState, CaptureKind, EventKind, Outcome
+from archive.vocab import CAPPED_ERROR, AssetRole, AssetState, CaptureKind, EventKind, Outcome
 
 __all__ = ["DueAsset", "clear_derived", "derive_capture", "due_assets", "pending_urls"]
 
@@ -121,6 +121,8 @@ def _asset_capture(conn: sqlite3.Connection, capture_id: int, c: CaptureIn, at: 
         if state != AssetState.GONE and old_sha is not None:
             event = EventKind.ATTACHMENT_GONE
         fields.update(state=AssetState.GONE, etag=None, last_modified=None)
+    elif c.error == CAPPED_ERROR and old_sha is None:  # over its cap: recorded as such, never truncated
+        fields.update(state=AssetState.TOO_LARGE)
     elif state == AssetState.PENDING:  # no usable answer: bytes held before stay held
         fields.update(state=AssetState.FAILED)
     sets = ", ".join(f"{k} = ?" for k in fields)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from archive.captures import utc
 from archive.vocab import (
+    CAPPED_ERROR,
     OPEN_RUN_STATUSES,
     SHOWS_ARTICLE,
     ArticleStatus,
@@ -293,7 +294,9 @@ class WorkQueue:
                 Outcome.BLOCKED,
             ),
             "not_modified": count(captures, Outcome.NOT_MODIFIED),
-            "fetch_errors": count(captures, Outcome.FETCH_ERROR),
+            # an asset over its own cap is the user's choice (a video over video_max_bytes), not an error
+            "fetch_errors": count(captures + " AND NOT (kind = ? AND coalesce(error, '') = ?)", Outcome.FETCH_ERROR,
+                                  CaptureKind.ASSET, CAPPED_ERROR),
             "parse_errors": count(captures, Outcome.PARSE_ERROR)
             + count(items + " AND state = ? AND capture_id IS NULL", WorkState.FAILED),
             "missing": count(captures + " AND kind = ?", Outcome.MISSING, CaptureKind.ARTICLE),

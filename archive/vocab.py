@@ -174,7 +174,13 @@ class AssetState(StrEnum):
     PENDING = "pending"  # referenced, never fetched (or only failed fetches so far)
     HELD = "held"  # the last answer was 200/304: the bytes are in `bodies`
     GONE = "gone"  # the last answer was 404/410 (bytes from before, if any, still held)
-    FAILED = "failed"  # the last fetch got no usable answer (too large, timeout ...)
+    FAILED = "failed"  # the last fetch got no usable answer (timeout, broken answer ...)
+    TOO_LARGE = "too_large"  # its answer declared more bytes than its cap ([assets] max_bytes, video_max_bytes): not kept
+
+
+# The `captures.error` of an answer refused unread for its size (the scraper's FetchErrorKind.TOO_LARGE):
+# for an asset the user's cap, not a failure of the site (archive/assets.py, ArchiveQueue.run_counts).
+CAPPED_ERROR = "too_large"
 
 
 class DiscoverySource(StrEnum):

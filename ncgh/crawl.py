@@ -162,7 +162,7 @@ class _Crawl:
             linked = item.kind == WorkKind.HUB and not seed and item.url not in self.stored_hubs
             done.read = read_page(WorkKind(item.kind), fetch, capture, self.paths, follow, sitemaps if seed else None,
                                   linked)
-        if action_for(item.kind, capture.outcome).record:
+        if action_for(item.kind, capture.outcome, capture.error).record:
             # Hashing, compressing and normalising here leaves the one writer thread only its SQL.
             done.prepared = prepare_capture(capture)
         return done
@@ -192,7 +192,7 @@ class _Crawl:
         if read is not None and (read.refused or read.absent):
             ignore_answer(self.archive.queue, self.health, self.reporter, item, read)
             return
-        action = action_for(item.kind, capture.outcome)
+        action = action_for(item.kind, capture.outcome, capture.error)
         children = self.follow.children(item, capture, read, action)
         if children:
             added = self.archive.queue.enqueue(run_id, children)
@@ -236,6 +236,9 @@ class _Crawl:
                 self.reporter.error(message)
         elif complaint == Complaint.PARSE:
             self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
+        elif complaint == Complaint.CAPPED:
+            self.reporter.info(f"{item.url}: not kept, over its cap ({capture.error_detail}; "
+                               "[assets] max_bytes, video_max_bytes for videos)")
 
     def _say_unanswered(self) -> None:
         for message in self._unanswered:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from archive.vocab import Outcome, WorkKind, WorkState
+from archive.vocab import CAPPED_ERROR, Outcome, WorkKind, WorkState
 
 
 class Complaint(StrEnum):
@@ -18,6 +18,7 @@ class Complaint(StrEnum):
 
     FETCH = "fetch"  # naming the fetch error
     PARSE = "parse"  # naming the parse error
+    CAPPED = "capped"  # an info line: an asset over its size cap, recorded as too large
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,14 @@ BY_KIND_AND_OUTCOME: dict[tuple[WorkKind, Outcome], Action] = {
 }
 
 
-def action_for(kind: str, outcome: str) -> Action:
-    """The Action for a work item of `kind` whose capture turned out `outcome`."""
+# An asset whose answer is over its own cap ([assets] max_bytes, video_max_bytes) is what the user
+# asked for: recorded (the asset says too_large), done until its recheck, no error line, no exit 1.
+CAPPED_ASSET = Action(complaint=Complaint.CAPPED)
+
+
+def action_for(kind: str, outcome: str, error: str | None = None) -> Action:
+    """The Action for a work item of `kind` whose capture turned out `outcome` (with fetch `error`)."""
+    if kind == WorkKind.ASSET and outcome == Outcome.FETCH_ERROR and error == CAPPED_ERROR:
+        return CAPPED_ASSET
     # An outcome the archive does not know is recorded like any other, and refused there.
     return BY_KIND_AND_OUTCOME.get((kind, outcome)) or BY_OUTCOME.get(outcome, RECORD)

@@ -16,9 +16,11 @@ from lxml import etree
 
 __all__ = ["absolute_url", "drop_active_elements", "inner_html", "sanitise_attributes"]
 
+# A player's children (<video>'s "您的浏览器不支持视频播放" fallback, <source>, <track>) are for other
+# browsers, not article text; the video itself is recorded from the page (scraper/requisites.py).
 _DROP_TAGS = (
     "iframe", "frame", "frameset", "object", "embed", "applet", "link", "meta", "base", "input", "button",
-    "select", "textarea", "svg", "math", "canvas", "dialog",
+    "select", "textarea", "svg", "math", "canvas", "dialog", "video", "audio",
 )
 _KEEP_ATTRS = frozenset(("href", "src", "alt", "title", "colspan", "rowspan", "width", "height"))
 _UNSAFE_URL = re.compile(r"^\s*(?:javascript|vbscript|data|file):", re.IGNORECASE)

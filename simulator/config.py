@@ -50,6 +50,9 @@ class SimConfig(TimelineParams):
     # The JSON API refuses every request as the real one may without a token: HTTP 200 with
     # {"code": 401, "msg": "请先登录"}.
     api_login: bool = False
+    # The mean size in bytes of the video-lesson videos (each is between half and 1.5 times this, by
+    # its path): large enough to be a video, small enough for tests; raise it to exceed a cap.
+    video_bytes: int = 300_000
 
     def __post_init__(self) -> None:
         if self.articles < 1:
@@ -83,6 +86,8 @@ class SimConfig(TimelineParams):
         if self.waf_limit < 0 or self.waf_window_seconds <= 0 or self.waf_block_seconds < 0:
             raise ValueError("waf_limit must be >= 0, waf_window_seconds > 0 and waf_block_seconds >= 0")
         _ = self.waf_form_list  # raises ValueError naming an unknown form
+        if not 1_000 <= self.video_bytes <= 2**31:
+            raise ValueError(f"video_bytes must be between 1000 and 2**31, got {self.video_bytes}")
         if self.fault_timeout_seconds < 0 or self.retry_after_seconds < 0:
             raise ValueError("fault_timeout_seconds and retry_after_seconds must be >= 0")
 

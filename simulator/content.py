@@ -22,6 +22,9 @@ FIRST_DATE = date(2012, 1, 13)
 
 CATEGORIES: dict[int, str] = {3: "工会新闻", 174: "基层工会动态", 175: "通知公告", 176: "劳模风采"}
 CATEGORY_WEIGHTS = (0.5, 0.2, 0.15, 0.15)
+# The video-lesson categories (site-facts: 175-185, articles whose content is a video); the simulator
+# models the two getIdsList 174 answers. Their articles are a short lead text and a player.
+VIDEO_CATEGORIES = (175, 176)
 
 TEMPLATES = ("old", "current", "nav2020")
 DELETION_KINDS = ("404", "not_exist_page", "redirect_home")
@@ -62,6 +65,15 @@ class AttachmentSpec:
     deleted_day: int | None = None  # from this day the URL answers 404 while the page still links it
 
 
+@dataclass(frozen=True)
+class VideoSpec:
+    """The video an article of a video category *is*: the file, its poster, how the page plays it."""
+
+    path: str  # /nczhghcms/upload/video/{yyyymm}/{id}.mp4
+    poster: str  # an image path (k = 0: never one of the body's images)
+    player: str  # "video_src" (<video src>), "video_source" (<video><source>), "embed" (<embed src>)
+
+
 @dataclass
 class EditRecord:
     day: int
@@ -98,6 +110,7 @@ class Article:
     deleted_days: list[int] = field(default_factory=list)
     restored_days: list[int] = field(default_factory=list)
     last_modified: datetime = field(default_factory=lambda: datetime(2012, 1, 1, tzinfo=UTC))
+    video: VideoSpec | None = None  # set for the articles of VIDEO_CATEGORIES
 
     @property
     def title(self) -> str:
@@ -131,6 +144,8 @@ class Article:
             "\x1e".join(f"{i.path}|{i.caption}|{i.after}" for i in self.images),
             "\x1e".join(f"{a.path}|{a.name}" for a in self.attachments),
         ]
+        if self.video is not None:  # only then: the ETags of other articles stay as they were
+            parts.append(f"{self.video.path}|{self.video.poster}|{self.video.player}")
         return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -250,9 +265,33 @@ def _make_article(seed: int, article_id: int, published: date, first_day: int, l
         attachments=attachments, linked=linked, views=views, first_day=first_day,
         paragraph_style=rng.randrange(4), old_blank_lines=rng.random() < 0.5, quirk=quirk,
     )
+    if category in VIDEO_CATEGORIES:
+        _make_video(seed, art)
     art.last_modified = datetime(published.year, published.month, published.day, hh, mm, ss,
                                  tzinfo=SITE_TZ).astimezone(UTC)
     return art
+
+
+PLAYERS = ("video_src", "video_source", "embed")
+LEAD_MIN = 80  # characters of a video lesson's lead text, at least (the whole body is 200 or more)
+
+
+def _make_video(seed: int, art: Article) -> None:
+    """Turn a drawn article into a video lesson: a short lead (its first paragraphs, as few as make
+    LEAD_MIN characters), the images after the lead, a video and its poster. An own random stream,
+    after every draw of the article's, so nothing else about the article changes."""
+    rng = _rng(seed, "video", art.id)
+    keep = 1
+    while keep < len(art.paragraphs) and sum(len(p) for p in art.paragraphs[:keep]) < LEAD_MIN:
+        keep += 1
+    art.paragraphs = art.paragraphs[:keep]
+    art.images = [ImageSpec(i.path, i.caption, min(i.after, keep - 1)) for i in art.images]
+    # The player by era, as CMSs changed: Flash-era <embed> pages before 2018, <video> after; a few
+    # later pages still paste an <embed>.
+    player = "embed" if art.template == "old" else rng.choices(PLAYERS, (0.5, 0.4, 0.1))[0]
+    month = f"{art.published:%Y%m}"
+    art.video = VideoSpec(f"/nczhghcms/upload/video/{month}/{art.id}.mp4",
+                          f"/nczhghcms/upload/images/{month}/{art.id}_0.jpg", player)
 
 
 def _initial_ids(rng: random.Random, dates: list[date], id_range: tuple[int, int]) -> list[int]:
@@ -369,7 +408,9 @@ class SiteState:
     def _edit(self, art: Article, d: int, rng: random.Random) -> None:
         kinds = ["title_fix", "paragraph_added"]
         drop = rng.randrange(len(art.paragraphs))
-        removable = len(art.paragraphs) > 1 and len(art.body_text) - len(art.paragraphs[drop]) >= 220
+        # Measured without the repeated-body quirk's copy, which loses the paragraph too.
+        rest = art.paragraphs[:drop] + art.paragraphs[drop + 1 :]
+        removable = len(art.paragraphs) > 1 and len("\n\n".join(rest)) >= 220
         if removable:
             kinds.append("paragraph_removed")
         if art.images:

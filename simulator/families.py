@@ -19,6 +19,7 @@ from collections.abc import Callable
 from simulator.content import CATEGORIES, Article, FooterState
 from simulator.refs import article_path, article_text, esc, indent
 from simulator.templates import ARTICLE_PATH, LIST_PATH, PageContext, render_article
+from simulator.video import player_html
 
 CLASSIC = "classic"
 
@@ -65,10 +66,10 @@ def _summary(a: Article) -> str:
     return esc(first[:70]) + "……"
 
 
-def _body_parts(a: Article, image: Callable[[str, str | None], str]) -> list[str]:
-    """Paragraphs, images (`image(src, caption)` writes one in the family's markup), signature
-    lines and attachment lines."""
-    out: list[str] = []
+def _body_parts(a: Article, image: Callable[[str, str | None], str], player: str) -> list[str]:
+    """A video article's player (in the family's own `player` form), paragraphs, images
+    (`image(src, caption)` writes one in the family's markup), signature lines and attachment lines."""
+    out: list[str] = [f'<div class="video-box">{player_html(a, player)}</div>'] if a.video is not None else []
     for i, para in enumerate(a.body_paragraphs):
         out.append(f"<p>{indent(a)}{article_text(para, a)}</p>")
         for im in a.images:
@@ -96,7 +97,7 @@ def _portal(a: Article, ctx: PageContext) -> str:
         for s in ctx.sidebar[:5]
     )
     body = _body_parts(a, lambda src, cap: f'<p style="text-align:center"><img src="{src}" alt=""></p>'
-                       + (f'<p class="pic-caption">{cap}</p>' if cap else ""))
+                       + (f'<p class="pic-caption">{cap}</p>' if cap else ""), "video_src")
     return (
         _head(a.title, ctx, "_")
         + '<div id="top"><div class="logo"><h1>南昌市总工会</h1><p>职工之家 工会新闻</p></div></div>\n'
@@ -124,7 +125,7 @@ def _hanweb(a: Article, ctx: PageContext) -> str:
     meta = "".join(f"<li>{_HANWEB_LABELS[k]}:{v}</li>" for k, v in _fields(a, ctx.views))
     hot = "".join(f'<tr><td><a href="{ARTICLE_PATH.format(id=s.id)}">{esc(s.title)}</a></td></tr>' for s in ctx.sidebar)
     body = _body_parts(a, lambda src, cap: f'<div class="pic"><img src="{src}" data-src="{src}" class="lazy"></div>'
-                       + (f'<div class="pic-caption">{cap}</div>' if cap else ""))
+                       + (f'<div class="pic-caption">{cap}</div>' if cap else ""), "embed")
     return (
         _head(a.title, ctx, " - ")
         + '<table class="tb-top" width="1000" align="center"><tr><td class="tb-logo">'
@@ -155,7 +156,7 @@ def _vue(a: Article, ctx: PageContext) -> str:
         f'<div class="c-9d1e"><a href="{ARTICLE_PATH.format(id=s.id)}">{esc(s.title_core)}</a></div>' for s in ctx.notices
     )
     body = _body_parts(a, lambda src, cap: f'<figure class="c-img"><img src="{src}">'
-                       + (f"<figcaption>{cap}</figcaption>" if cap else "") + "</figure>")
+                       + (f"<figcaption>{cap}</figcaption>" if cap else "") + "</figure>", "video_source")
     return (
         _head(a.title, ctx, " | ")
         + '<div id="app" data-server-rendered="true">\n<div class="c-a01"><div class="c-a02">南昌市总工会</div>'

@@ -27,6 +27,7 @@ LIST_SHAPE_RE = re.compile(r"^/nczhghcms/list/(\d+)_(\d+)\.html$")
 # takes data[0].id and lists that category); categories without children answer an empty list.
 CHILDREN: dict[int, tuple[int, ...]] = {174: (175, 176)}
 IMAGE_RE = re.compile(r"^/nczhghcms/upload/images/(\d{6})/(\d+)_(\d+)(?:_r(\d+))?\.(jpg|png)$")
+VIDEO_RE = re.compile(r"^/nczhghcms/upload/video/(\d{6})/(\d+)\.mp4$")
 FILE_RE = re.compile(r"^/nczhghcms/upload/files/(\d{6})/(\d+)_(\d+)\.(pdf|docx?|xlsx?)$")
 VENDOR_PATH = "/plugin/gh/ghzx/pc_detail.php"
 API_LIST = "/nczhgh.interface/api/cms/article/list"
@@ -143,6 +144,11 @@ class SimSite:
             out["body_text"] = a.body_text
             out["images"] = [{"src": base + i.path, "caption": i.caption} for i in a.images]
             out["attachments"] = [{"url": base + t.path, "name": t.name} for t in a.attachments]
+            v = a.video
+            out["video"] = None if v is None else {
+                "url": base + v.path, "poster": base + v.poster,
+                "player": v.player, "bytes": assets.video_size(v.path, self.config.video_bytes),
+            }
         return out
 
     @property
@@ -182,6 +188,9 @@ class SimSite:
         m = FILE_RE.match(path)
         if m:
             return self._conditional(self._file(path, int(m.group(2))), headers)
+        m = VIDEO_RE.match(path)
+        if m:
+            return self._conditional(self._video(path, int(m.group(2))), headers)
         if path in ("/", "/index.html", "/nczhghcms/", "/nczhghcms"):
             return self._home()
         if path == "/robots.txt":
@@ -333,6 +342,14 @@ class SimSite:
         resp.headers.append(("Content-Disposition", "inline"))
         return resp
 
+    def _video(self, path: str, article_id: int) -> Response:
+        """A video-lesson's MP4, built per request (never cached: videos are the big answers)."""
+        a = self.state.articles.get(article_id)
+        if a is None or a.video is None or a.video.path != path:
+            return self.not_found()
+        body = assets.mp4_bytes(path, assets.video_size(path, self.config.video_bytes))
+        return self._static_response(body, assets.CONTENT_TYPES["mp4"])
+
     def _static(self, path: str) -> Response:
         ext = path.rsplit(".", 1)[-1]
         if ext == "css":
@@ -349,7 +366,7 @@ class SimSite:
         import hashlib
 
         etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
-        compressible = not content_type.startswith("image/") and content_type != "application/pdf"
+        compressible = not content_type.startswith(("image/", "video/")) and content_type != "application/pdf"
         return Response(200, body, content_type, etag=etag, last_modified="Mon, 01 Jan 2018 00:00:00 GMT",
                         last_modified_ts=1514764800.0, compressible=compressible)
 

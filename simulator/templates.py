@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from simulator.content import CATEGORIES, Article, FooterState
 from simulator.refs import article_path, article_text, esc, indent
+from simulator.video import player_html
 
 ARTICLE_PATH = "/nczhghcms/article/{id}"
 LIST_PATH = "/nczhghcms/category/{category}?pageNum={page}"
@@ -176,6 +177,8 @@ def _p(text: str, style: int, i: int, a: Article) -> str:
 
 def _modern_body(a: Article) -> str:
     out: list[str] = []
+    if a.video is not None:
+        out.append(f'<p style="text-align: center;">{player_html(a)}</p>')
     paras = a.body_paragraphs
     for i, para in enumerate(paras):
         out.append(_p(para, a.paragraph_style, i, a))
@@ -205,7 +208,8 @@ def _old_body(a: Article) -> str:
                 if img.caption:
                     chunk += f'<br>\n<span class="img-caption">{article_text(img.caption, a)}</span>'
         chunks.append(chunk)
-    out.append(sep.join(chunks))
+    player = f"{player_html(a)}<br>\n" if a.video is not None else ""
+    out.append(player + sep.join(chunks))
     for line in a.signature_lines:
         out.append("<br>\n" + " " * 24 + article_text(line, a))
     for att in a.attachments:
@@ -345,7 +349,8 @@ def render_vendor(a: Article, ctx: PageContext) -> str:
         f'<li><a href="/plugin/gh/ghzx/pc_detail.php?erid=34&amp;id={n.id}&amp;yiid=32">{esc(n.title)}</a></li>'
         for n in ctx.notices
     )
-    paras = "\n".join(f"<p>{indent(a)}{article_text(p, a)}</p>" for p in a.body_paragraphs)
+    paras = f'<div class="ay-player">{player_html(a, "video_src")}</div>\n' if a.video is not None else ""
+    paras += "\n".join(f"<p>{indent(a)}{article_text(p, a)}</p>" for p in a.body_paragraphs)
     paras += "".join(f'\n<p><img src="{article_path(i.path, a)}"></p>' for i in a.images)
     paras += "".join(f"\n<p>{article_text(line, a)}</p>" for line in a.signature_lines)
     return (

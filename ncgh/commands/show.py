@@ -88,4 +88,4 @@ def _echo_assets(assets) -> None:
         bytes_held = _size(a.size) if a.held else "not held"
         via = f"  (named by {a.via})" if a.via else ""
         text = f"  text {a.text_chars} chars" if a.text_chars else ""
-        echo(f"  {a.role:<10} {a.state:<7} {bytes_held:>9}  {terminal_text(a.url)}{text}{via}")
+        echo(f"  {a.role:<10} {a.state:<9} {bytes_held:>9}  {terminal_text(a.url)}{text}{via}")

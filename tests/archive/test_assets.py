@@ -163,3 +163,20 @@ def test_first_seen_is_the_earliest_capture_whatever_the_recording_order(archive
     day0 = q(archive, "SELECT fetched_at FROM captures WHERE article_id = 1001")[0][0]
     assert day0 < q(archive, "SELECT fetched_at FROM captures WHERE article_id = 1002")[0][0]
     assert {u: f for u, f in q(archive, "SELECT url, first_seen FROM assets")} == {CSS: day0, PDF: day0}
+
+
+def test_a_video_over_its_cap_is_too_large_and_no_run_error(archive: Archive) -> None:
+    import dataclasses
+
+    mp4 = "http://www.ncgh.org.cn/nczhghcms/upload/video/201904/1105.mp4"
+    archive.record_capture(capture(1001, 0, requisites=(AssetRef(mp4, AssetRole.VIDEO),)))
+    run_id = archive.queue.start_run("incremental", "2024-10-29T00:00:00+00:00", "{}")
+    over = dataclasses.replace(asset_capture(mp4, 1, status=200, body=None), outcome="fetch_error",
+                               error="too_large", error_detail="Content-Length 9000000 > cap 500", run_id=run_id)
+    archive.record_capture(over)
+    assert q(archive, "SELECT state, body_sha256, size FROM assets WHERE url = ?", mp4) == [("too_large", None, None)]
+    timeout = dataclasses.replace(asset_capture(BG, 1, status=200, body=None), outcome="fetch_error",
+                                  error="timeout", run_id=run_id)
+    archive.record_capture(timeout)  # any other asset error still counts
+    counts = archive.queue.run_counts(run_id)
+    assert counts["fetch_errors"] == counts["errors"] == 1

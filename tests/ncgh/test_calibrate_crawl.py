@@ -72,8 +72,11 @@ def test_a_redesign_warns_once_and_flags_its_versions(sim_factory, tmp_path) -> 
     assert second.drift_warning is not None and "ncgh calibrate" in second.drift_warning
     assert second.by_extractor.get("fallback", 0) >= 25
     new_versions = rows(db, "SELECT count(*), sum(extractor_changed) FROM versions WHERE version > 1")[0]
-    # The parser reads the redesigned pages right, so only the day's real edits make versions; each went
-    # through another extractor than its version 1, and says so.
+    edited = {a["id"] for a in srv.truth()["articles"] if 1 in a["edited_days"]}
+    # Every real edit of the day makes a version; each new version went through another extractor than
+    # its version 1, and says so. (The fallback also makes a few false ones: on a one-paragraph page,
+    # a video lesson's lead and byline, it takes the paragraph alone and loses the signature.)
+    assert edited <= {r[0] for r in rows(db, "SELECT article_id FROM versions WHERE version > 1")}
     assert new_versions[0] > 0 and new_versions[0] == new_versions[1]
     out = CliRunner().invoke(cli, ["history", "--db", str(db), str(rows(db, "SELECT article_id FROM versions"
                                                                           " WHERE version = 2 LIMIT 1")[0][0])])
@@ -90,8 +93,8 @@ def test_a_redesign_warns_once_and_flags_its_versions(sim_factory, tmp_path) -> 
     runner = CliRunner()
     assert runner.invoke(cli, ["calibrate", "--db", str(db)]).exit_code == 0
     assert runner.invoke(cli, ["reparse", "--db", str(db)]).exit_code == 0
-    # ... keeps the real edits and invents none.
-    assert rows(db, "SELECT count(*) FROM versions WHERE version > 1") == [(new_versions[0],)]
+    # ... keeps the real edits and invents none: the false versions are gone, the real ones stay.
+    assert {r[0] for r in rows(db, "SELECT article_id FROM versions WHERE version > 1")} == edited
 
 
 def test_drift_warning_needs_a_real_drop_and_enough_pages() -> None:

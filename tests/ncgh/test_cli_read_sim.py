@@ -22,6 +22,7 @@ from ncgh.crawl import run_crawl
 from simulator import SimConfig, SimServer
 
 DAYS = 4
+SIM = SimConfig(articles=25, seed=2, edit_rate=0.3, delete_rate=0.1)
 
 # Every test here reads the one archive a multi-day crawl of the simulator builds (seconds).
 pytestmark = pytest.mark.slow
@@ -32,7 +33,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """(archive path, simulator base URL) after one crawl per simulated day, revisiting everything daily."""
     db = tmp_path_factory.mktemp("simcrawl") / "ncgh.db"
     cfg = config_from_dict({"fetch": {"delay": 0.0}, "revisit": {"schedule": [[100000, 1]], "budget": 1000}})
-    with SimServer(SimConfig(articles=25, seed=2, edit_rate=0.3, delete_rate=0.1)) as sim:
+    with SimServer(SIM) as sim:
         start = datetime.now(UTC)
         for day in range(DAYS):
             summary = run_crawl(cfg, db, base_url=sim.url, now=start + timedelta(days=day))
@@ -134,12 +135,19 @@ def test_the_crawl_stores_each_article_s_section_and_the_exports_carry_it(crawle
     the simulator's breadcrumb names the category its lists file the article under."""
     import duckdb
 
-    from simulator.content import CATEGORIES
+    from simulator.content import CATEGORIES, SiteState
 
     db, _ = crawled
-    rows = sqlite3.connect(db).execute("SELECT category_id, category FROM articles WHERE version IS NOT NULL").fetchall()
-    assert rows and all(cid is not None for cid, _ in rows)  # every article of the simulator is listed
-    assert all(name == CATEGORIES[cid] for cid, name in rows), rows
+    state = SiteState(25, 2, SIM.timeline)  # the simulator of the crawl, replayed to its last day
+    for _ in range(DAYS - 1):
+        state.step()
+    found = sqlite3.connect(db).execute(
+        "SELECT article_id, category_id, category FROM articles WHERE version IS NOT NULL").fetchall()
+    # Every article a list links has the list's category; one only the id walk found has none.
+    assert found and {aid for aid, cid, _ in found if cid is not None} == {
+        aid for aid, _, _ in found if state.articles[aid].linked}
+    rows = [(cid, name) for _, cid, name in found if cid is not None]
+    assert rows and all(name == CATEGORIES[cid] for cid, name in rows), rows
     out = tmp_path / "views.parquet"
     run("export", "parquet", "-o", str(out), "--dataset", "views", "--db", str(db))
     by_section = dict(duckdb.sql(f"SELECT category, count(DISTINCT article_id) FROM '{out}' GROUP BY ALL").fetchall())

@@ -46,3 +46,17 @@ def test_a_block_page_is_recorded_and_its_item_retried(kind):
     """A WAF's page is kept as evidence, but its item is marked blocked: the work is still to do."""
     action = action_for(kind, Outcome.BLOCKED)
     assert (action.record, action.mark, action.probe_hit) == (True, WorkState.BLOCKED, False)
+
+
+def test_an_asset_over_its_cap_is_recorded_without_an_error_or_a_retry_and_a_page_over_it_is_an_error():
+    from archive.vocab import CAPPED_ERROR
+    from scraper.records import FetchErrorKind
+
+    assert CAPPED_ERROR == FetchErrorKind.TOO_LARGE  # the archive's word for the scraper's
+    capped = action_for(WorkKind.ASSET, Outcome.FETCH_ERROR, CAPPED_ERROR)
+    assert (capped.record, capped.mark, capped.complaint) == (True, None, Complaint.CAPPED)
+    timeout = action_for(WorkKind.ASSET, Outcome.FETCH_ERROR, FetchErrorKind.TIMEOUT)
+    assert (timeout.mark, timeout.complaint) == (WorkState.FAILED, Complaint.FETCH)
+    for kind in KINDS:
+        if kind != WorkKind.ASSET:
+            assert action_for(kind, Outcome.FETCH_ERROR, CAPPED_ERROR).complaint == Complaint.FETCH

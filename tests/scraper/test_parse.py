@@ -356,3 +356,10 @@ def test_each_page_keeps_its_own_footer() -> None:
     assert inner is not None and inner.icp == "赣ICP备2025061944号-1" and inner.phone == "0791-86668888"
     assert parse_article(_footer_page(FOOTER_A, ' class="footer" data-v="2"'), URL).footer == \
         parse_article(_footer_page(FOOTER_A), URL).footer
+
+
+def test_a_players_fallback_text_is_not_body_text() -> None:
+    """A video lesson's `<video>` carries a sentence for browsers without video: not the article's."""
+    rec = parse('<p style="text-align:center"><video controls poster="/p.jpg"><source src="/v/1.mp4" type="video/mp4">'
+                f'您的浏览器不支持视频播放，请升级浏览器。</video></p><p>{P1}</p><audio src="/a.mp3">不支持音频</audio>')
+    assert rec.body_text == P1

@@ -47,7 +47,7 @@ def test_new_articles_top_the_lists_and_are_dated_after_the_newest(sim_factory):
 
 @pytest.mark.slow
 def test_edits_change_content_etag_and_last_modified_views_do_not(sim_factory):
-    srv = sim_factory(articles=120, seed=5, edit_rate=0.2, delete_rate=0.0)
+    srv = sim_factory(articles=120, seed=5, edit_rate=0.3, delete_rate=0.0)  # enough edits for every kind
     before = srv.truth(full=True)
     pages = {a["id"]: get(a["url"]) for a in before["articles"]}
     srv.advance()

@@ -27,10 +27,15 @@ def text_of(el: lxml.html.HtmlElement) -> str:
 
 
 def article_fields(tree: lxml.html.HtmlElement) -> dict:
-    """Title, info line, body paragraphs, signature lines, images, attachments, footer lines."""
+    """Title, info line, body paragraphs, signature lines, images, attachments, a video lesson's
+    player (video and poster URLs), footer lines."""
     title = tree.cssselect("h2.detail-title, td.art-title")
     info = tree.cssselect(".detail-info, td.art-info")
     zoom = tree.cssselect("#zoom")[0]
+    videos = [el.get("src") for el in zoom.cssselect("video[src], source[src], embed[src]")]
+    posters = [el.get("poster") for el in zoom.cssselect("video[poster]")]
+    for player in zoom.cssselect("video, embed"):  # a player's fallback sentence is no paragraph
+        player.drop_tree()
     images = [img.get("src") for img in zoom.iter("img")]
     captions = [text_of(c) for c in zoom.cssselect(".img-caption")]
     attachments = [(a.get("href"), text_of(a)) for a in zoom.cssselect("a")]
@@ -69,6 +74,8 @@ def article_fields(tree: lxml.html.HtmlElement) -> dict:
         "images": images,
         "captions": captions,
         "attachments": attachments,
+        "videos": videos,
+        "posters": posters,
         "footer": [text_of(p) for p in tree.cssselect("div.footer p")],
     }
 
