@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 
 from archive.model import ArticleContent, AssetRef, AssetText, CaptureIn, FooterContent
 from archive.vocab import AssetRole, CaptureKind, MissingReason, Outcome
-from scraper.attachment_text import extract_text
+from scraper.attachment_text import extract_text_isolated
 from scraper.blocks import DEFAULT_BLOCK_RULES, BlockRules, block_of
 from scraper.breadcrumb import breadcrumb_section
 from scraper.encoding import Decoded, decode
@@ -273,7 +273,7 @@ def _read_asset(capture: CaptureIn) -> None:
     if "css" in content_type or where.lower().split("?", 1)[0].endswith(".css"):
         capture.requisites = _refs(css_requisites(body, where, content_type or None))
         return
-    found = extract_text(body)
+    found = extract_text_isolated(body)
     if found is not None:
         capture.asset_text = AssetText(found.text, found.error)
 

@@ -5,15 +5,25 @@ format is told by the file's first bytes (a ZIP of an Office document says which
 names), not by the URL or Content-Type, which old CMSs get wrong. Old binary .doc/.xls have no
 well-kept pure-Python reader: they get no text and say so. A hostile or broken file never raises:
 it yields an error line instead, and the text is capped.
+
+The crawl reads documents through `extract_text_isolated`: in a child process with its own memory
+and time limits, so a hostile PDF can neither take the crawl's memory nor hang it, and the readers'
+libraries (about 30 MiB once imported) never weigh on the crawl process itself.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 import zipfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-__all__ = ["ExtractedText", "extract_text"]
+__all__ = ["ExtractedText", "extract_text", "extract_text_isolated"]
+
+CHILD_SECONDS = 60.0  # one document's reading, at most
+CHILD_MEMORY = 1 << 30  # the reading child's address space, at most (bytes)
 
 TEXT_MAX_CHARS = 1_000_000
 MAX_PDF_PAGES = 300
@@ -108,3 +118,41 @@ def extract_text(data: bytes) -> ExtractedText | None:
     if len(text) > TEXT_MAX_CHARS:
         return ExtractedText(text[:TEXT_MAX_CHARS], f"text cut at {TEXT_MAX_CHARS} characters", kind)
     return ExtractedText(text or None, None if text else f"{kind}: no text in the file", kind)
+
+
+def extract_text_isolated(data: bytes, timeout: float = CHILD_SECONDS) -> ExtractedText | None:
+    """extract_text in a child process (`python -m scraper.attachment_text`, limits above); bytes that
+    are no document are told apart here, without starting one."""
+    kind = _sniff(data)
+    if kind is None:
+        return None
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "scraper.attachment_text"], input=data, capture_output=True, timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return ExtractedText(None, f"{kind}: reading took over {timeout:g} s", kind)
+    except OSError as exc:
+        return ExtractedText(None, f"{kind}: cannot start the reader: {exc}"[:300], kind)
+    try:
+        return ExtractedText(**json.loads(done.stdout))
+    except (ValueError, TypeError):
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        return ExtractedText(None, f"{kind}: the reader failed: {tail[0]}"[:300], kind)
+
+
+def _child() -> None:
+    """The reading child: document bytes on stdin, the ExtractedText as JSON on stdout."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
+    except (ImportError, ValueError, OSError):
+        pass  # no such limit here: the timeout still holds
+    found = extract_text(sys.stdin.buffer.read())
+    sys.stdout.write(json.dumps(asdict(found) if found is not None else {"text": None}))
+
+
+if __name__ == "__main__":
+    _child()

@@ -99,3 +99,28 @@ def test_zip_bomb_is_not_unpacked(monkeypatch) -> None:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("word/document.xml", b"<" + b"a" * 200_000)  # compresses to a few hundred bytes
     assert len(out.getvalue()) < 2000 and extract_text(out.getvalue()) is None
+
+
+@pytest.mark.slow  # child processes
+def test_the_crawl_reads_documents_in_a_child_with_limits() -> None:
+    """The same text as in-process; a reader that takes too long is cut off and said so; and the readers'
+    libraries (about 30 MiB, which had taken a crawl's peak RSS over 100 MiB) never enter the caller."""
+    import subprocess
+    import sys
+
+    from scraper.attachment_text import extract_text_isolated
+    from simulator import assets as sim
+
+    text = sim.attachment_text("/f/1_2.docx", "关于开展活动的通知", 3)
+    for data in (sim.docx_bytes(text), sim.xlsx_bytes(text), sim.pdf_text_bytes("/f/1_2.pdf", "标题", text)):
+        assert extract_text_isolated(data) == extract_text(data)
+    assert extract_text_isolated(b"\x89PNG\r\n\x1a\n") is None  # no child for what is no document
+    slow = extract_text_isolated(sim.docx_bytes(text), timeout=0.001)
+    assert slow.text is None and "took over" in slow.error
+    probe = (
+        "import sys; from simulator import assets as sim; from scraper.attachment_text import extract_text_isolated;"
+        "r = extract_text_isolated(sim.xlsx_bytes('x')); assert r.kind == 'xlsx', r;"
+        "print(sorted({'pypdf', 'openpyxl', 'docx'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
