@@ -13,10 +13,12 @@ libraries (about 30 MiB once imported) never weigh on the crawl process itself.
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import subprocess
 import sys
+import threading
 import zipfile
 from dataclasses import asdict, dataclass
 
@@ -120,38 +122,93 @@ def extract_text(data: bytes) -> ExtractedText | None:
     return ExtractedText(text or None, None if text else f"{kind}: no text in the file", kind)
 
 
+class _Reader:
+    """One long-lived reading child, started on the first document and reused: the readers' imports are
+    paid once, not per document. Documents are rare on a page crawl, so one child behind a lock is
+    enough; a child that overruns its time is killed and the next document starts a new one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "scraper.attachment_text"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        return self._proc
+
+    def read(self, data: bytes, timeout: float) -> dict:
+        with self._lock:
+            proc = self._start()
+            assert proc.stdin is not None and proc.stdout is not None
+            answer: list[bytes] = []
+            reader = threading.Thread(target=lambda: answer.append(proc.stdout.readline()), daemon=True)
+            try:
+                proc.stdin.write(len(data).to_bytes(8, "big") + data)
+                proc.stdin.flush()
+            except OSError as exc:
+                self.kill()
+                raise OSError(f"the reader died: {exc}") from exc
+            reader.start()
+            reader.join(timeout)
+            if reader.is_alive() or not answer or not answer[0]:
+                self.kill()
+                if reader.is_alive():
+                    raise TimeoutError
+                raise OSError("the reader died")
+            return json.loads(answer[0])
+
+    def kill(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            self._proc = None
+
+
+_READER = _Reader()
+atexit.register(_READER.kill)
+
+
 def extract_text_isolated(data: bytes, timeout: float = CHILD_SECONDS) -> ExtractedText | None:
-    """extract_text in a child process (`python -m scraper.attachment_text`, limits above); bytes that
-    are no document are told apart here, without starting one."""
+    """extract_text in the reading child (`python -m scraper.attachment_text`, limits above); bytes that
+    are no document are told apart here, without asking it."""
     kind = _sniff(data)
     if kind is None:
         return None
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "scraper.attachment_text"], input=data, capture_output=True, timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
+        found = _READER.read(data, timeout)
+    except TimeoutError:
         return ExtractedText(None, f"{kind}: reading took over {timeout:g} s", kind)
-    except OSError as exc:
-        return ExtractedText(None, f"{kind}: cannot start the reader: {exc}"[:300], kind)
+    except (OSError, ValueError) as exc:
+        return ExtractedText(None, f"{kind}: the reader failed: {exc}"[:300], kind)
     try:
-        return ExtractedText(**json.loads(done.stdout))
-    except (ValueError, TypeError):
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {done.returncode}"]
-        return ExtractedText(None, f"{kind}: the reader failed: {tail[0]}"[:300], kind)
+        return ExtractedText(**found)
+    except TypeError:
+        return ExtractedText(None, f"{kind}: the reader answered nonsense", kind)
 
 
 def _child() -> None:
-    """The reading child: document bytes on stdin, the ExtractedText as JSON on stdout."""
+    """The reading child: documents as (8-byte length, bytes) on stdin, one JSON line each on stdout."""
     try:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
     except (ImportError, ValueError, OSError):
         pass  # no such limit here: the timeout still holds
-    found = extract_text(sys.stdin.buffer.read())
-    sys.stdout.write(json.dumps(asdict(found) if found is not None else {"text": None}))
+    source, sink = sys.stdin.buffer, sys.stdout
+    while True:
+        head = source.read(8)
+        if len(head) < 8:
+            return
+        data = source.read(int.from_bytes(head, "big"))
+        try:
+            found = extract_text(data)
+        except MemoryError:
+            found = ExtractedText(None, "the document needs more memory than a reader may take")
+        sink.write(json.dumps(asdict(found) if found is not None else {"text": None}) + "\n")
+        sink.flush()
 
 
 if __name__ == "__main__":

@@ -115,8 +115,12 @@ def test_the_crawl_reads_documents_in_a_child_with_limits() -> None:
     for data in (sim.docx_bytes(text), sim.xlsx_bytes(text), sim.pdf_text_bytes("/f/1_2.pdf", "标题", text)):
         assert extract_text_isolated(data) == extract_text(data)
     assert extract_text_isolated(b"\x89PNG\r\n\x1a\n") is None  # no child for what is no document
+    from scraper import attachment_text
+
+    attachment_text._READER.kill()  # a new child cannot start, import and answer within a millisecond
     slow = extract_text_isolated(sim.docx_bytes(text), timeout=0.001)
     assert slow.text is None and "took over" in slow.error
+    assert extract_text_isolated(sim.docx_bytes(text)) == extract_text(sim.docx_bytes(text))  # a new child
     probe = (
         "import sys; from simulator import assets as sim; from scraper.attachment_text import extract_text_isolated;"
         "r = extract_text_isolated(sim.xlsx_bytes('x')); assert r.kind == 'xlsx', r;"
