@@ -51,11 +51,13 @@ _NEXT_TEXT = re.compile(r"^\s*(?:下一页|下页|后一页|next|>|»|›)\s*$",
 _SPACES = re.compile(r"\s+")
 
 
-def _text(el: etree._Element) -> str:
+def element_text(el: etree._Element) -> str:
+    """An element's text with its white space folded: a link's or a label's words."""
     return _SPACES.sub(" ", el.text_content()).strip()
 
 
-def _root(body: bytes, content_type: str | None) -> lxml.html.HtmlElement:
+def html_root(body: bytes, content_type: str | None) -> lxml.html.HtmlElement:
+    """A list or hub page's tree, decoded as every page is; ParseError when there is none."""
     text = decode(body, content_type).text
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)  # lxml refuses str input with an XML declaration
     if not text.strip():
@@ -88,7 +90,7 @@ def _ref_from_anchor(
     article_id = _article_id(raw)
     if article_id is None:
         return _SKIPPED
-    title = _text(a) or (a.get("title") or "").strip() or None
+    title = element_text(a) or (a.get("title") or "").strip() or None
     published = None
     if date_text:
         value = parse_date(date_text)
@@ -107,7 +109,7 @@ def parse_list_page(
     Items of `ul.news-list` are read first (title from the link, date from `span.date`); a page
     without that list falls back to every link that is an article URL. Each id appears once.
     """
-    root = _root(body, content_type)
+    root = html_root(body, content_type)
     links: list[ArticleLink] = []
     seen: set[int] = set()
     skipped = 0
@@ -116,7 +118,7 @@ def parse_list_page(
         for li in items:
             anchors = [a for a in li.iter("a") if a.get("href")]
             dates = [el for el in li.iter() if "date" in (el.get("class") or "").split()]
-            date_text = _text(dates[0]) if dates else _text(li)
+            date_text = element_text(dates[0]) if dates else element_text(li)
             found = [_ref_from_anchor(a, url, article_paths, date_text) for a in anchors]
             ref = next((r for r in found if isinstance(r, ArticleLink) and r.article_id not in seen), None)
             if ref is not None:
@@ -134,7 +136,7 @@ def parse_list_page(
                 links.append(ref)
 
     next_url = None
-    nexts = _NEXT(root) or [a for a in _ANCHORS(root) if _NEXT_TEXT.match(_text(a))]
+    nexts = _NEXT(root) or [a for a in _ANCHORS(root) if _NEXT_TEXT.match(element_text(a))]
     if nexts:
         candidate = urljoin(url, nexts[0].get("href").strip())
         if not candidate.lower().startswith("javascript:") and candidate != url:

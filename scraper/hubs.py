@@ -19,6 +19,7 @@ import lxml.html
 from lxml import etree
 
 from scraper.dates import parse_date
+from scraper.discover import element_text, html_root
 from scraper.encoding import decode
 from scraper.ids import DEFAULT_ARTICLE_PATHS, id_text_of_url
 from scraper.ids import article_id as _article_id
@@ -28,7 +29,6 @@ __all__ = ["HubPage", "SitemapPage", "parse_hub_page", "parse_sitemap", "sitemap
 
 _NEXT_TEXT = re.compile(r"^\s*(?:下一页|下页|后一页|下一頁|next(?:\s*page)?|>|>>|»|›)\s*$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
-_SPACES = re.compile(r"\s+")
 # Links that are never pages of the site: downloads, media, scripts, styles.
 _NOT_A_PAGE = re.compile(
     r"\.(?:jpe?g|png|gif|bmp|webp|svg|ico|css|js|pdf|docx?|xlsx?|pptx?|zip|rar|7z|mp[34]|avi|flv|wmv|mov|apk|exe)$",
@@ -46,21 +46,6 @@ class HubPage:
     next_url: str | None
     page_links: list[str] = field(default_factory=list)
     skipped_ids: int = 0  # article-form links whose id scraper.ids refuses
-
-
-def _text(el: etree._Element) -> str:
-    return _SPACES.sub(" ", el.text_content()).strip()
-
-
-def _root(body: bytes, content_type: str | None) -> lxml.html.HtmlElement:
-    text = decode(body, content_type).text
-    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)  # lxml refuses str input with an XML declaration
-    if not text.strip():
-        raise ParseError("empty page")
-    try:
-        return lxml.html.fromstring(text)
-    except (etree.ParserError, ValueError) as exc:
-        raise ParseError(f"unparseable HTML: {exc}") from exc
 
 
 def _absolute(base: str, href: str) -> str | None:
@@ -81,7 +66,7 @@ def _date_near(a: etree._Element) -> str | None:
     parent = a.getparent()
     if parent is None:
         return None
-    rest = _text(parent).replace(_text(a), " ", 1)
+    rest = element_text(parent).replace(element_text(a), " ", 1)
     value = parse_date(rest) if rest.strip() else None
     return value.day if value else None
 
@@ -107,14 +92,14 @@ def _next_link(root: lxml.html.HtmlElement, url: str, anchors: list[tuple[etree.
             if found and found != url:
                 return found
     for a, href in anchors:
-        if _NEXT_TEXT.match(_text(a)) and href != url:
+        if _NEXT_TEXT.match(element_text(a)) and href != url:
             return href
     # Page-number links of this page's shape: the smallest number above the one this URL holds
     # (page 1 often has no number in its URL: then 2).
     here = [int(n) for n in _DIGITS.findall(urlsplit(url).query or urlsplit(url).path)]
     numbered = []
     for a, href in anchors:
-        label = _text(a)
+        label = element_text(a)
         if label.isascii() and label.isdigit() and _shape(href) == _shape(url) and href != url:
             numbered.append((int(label), href))
     if not numbered:
@@ -131,7 +116,7 @@ def parse_hub_page(
     article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS,
 ) -> HubPage:
     """Article links, the next page and the other linked pages of one HTML page (see the module doc)."""
-    root = _root(body, content_type)
+    root = html_root(body, content_type)
     links: list[ArticleLink] = []
     seen_ids: set[int] = set()
     pages: list[str] = []
@@ -149,7 +134,7 @@ def parse_hub_page(
                 skipped += 1
             elif article_id not in seen_ids:
                 seen_ids.add(article_id)
-                title = _text(a) or (a.get("title") or "").strip() or None
+                title = element_text(a) or (a.get("title") or "").strip() or None
                 links.append(ArticleLink(article_id=article_id, url=href, title=title, published=_date_near(a)))
             continue
         anchors.append((a, href))
