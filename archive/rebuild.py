@@ -8,7 +8,7 @@ never touched; everything derived is deleted and derived again by the same code 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from archive import assets as _assets
@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 __all__ = ["RebuildReport", "rebuild"]
 
 _OUTCOMES = tuple(Outcome)
+
+# What a capture's interpretation decides (everything but the exchange itself, which stays as stored).
+_DERIVED = (
+    "outcome", "article_id", "kind", "missing_reason", "encoding", "encoding_source", "parser_version",
+    "extractor", "parse_error", "content", "views", "footer", "category", "requisites", "asset_text",
+)
 
 
 @dataclass
@@ -72,23 +78,8 @@ def rebuild(
                 raise ValueError(f"rebuild: interpret gave outcome {derived.outcome!r} for capture {capture_id}")
             if derived.outcome == Outcome.OK and derived.kind == CaptureKind.ARTICLE and derived.content is None:
                 raise ValueError(f"rebuild: interpret gave outcome ok without content for capture {capture_id}")
-            merged = stored.to_capture_in(body)
-            merged.outcome = derived.outcome
-            merged.article_id = derived.article_id
-            merged.kind = derived.kind
-            merged.missing_reason = derived.missing_reason
-            merged.encoding = derived.encoding
-            merged.encoding_source = derived.encoding_source
-            merged.parser_version = derived.parser_version
-            merged.extractor = derived.extractor
+            merged = replace(stored.to_capture_in(body), **{name: getattr(derived, name) for name in _DERIVED})
             merged.warnings = tuple(derived.warnings)
-            merged.parse_error = derived.parse_error
-            merged.content = derived.content
-            merged.views = derived.views
-            merged.footer = derived.footer
-            merged.category = derived.category
-            merged.requisites = derived.requisites
-            merged.asset_text = derived.asset_text
             _, outcome = archive._derive(capture_id, merged, stored.fetched_at)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
             if progress is not None:
