@@ -153,9 +153,10 @@ class _Reader:
                 raise OSError(f"the reader died: {exc}") from exc
             reader.start()
             reader.join(timeout)
-            if reader.is_alive() or not answer or not answer[0]:
+            timed_out = reader.is_alive()  # asked before the kill, which ends the thread's readline at once
+            if timed_out or not answer or not answer[0]:
                 self.kill()
-                if reader.is_alive():
+                if timed_out:
                     raise TimeoutError
                 raise OSError("the reader died")
             return json.loads(answer[0])
