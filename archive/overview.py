@@ -21,18 +21,6 @@ MAX_GROWTH_DAYS = 3650
 
 
 @dataclass(frozen=True)
-class Counts:
-    articles: int
-    live: int
-    gone: int
-    versions: int
-    edited_articles: int  # articles with more than one version
-    captures: int
-    first_capture: str | None  # UTC
-    last_capture: str | None
-
-
-@dataclass(frozen=True)
 class ArticleLine:
     """One article in a front-page list."""
 
@@ -52,21 +40,6 @@ class Growth:
     gained: int
     from_at: str  # UTC of the reading growth is counted from
     to_at: str  # UTC of the last reading in the window
-
-
-def counts(conn: sqlite3.Connection) -> Counts:
-    one = lambda sql, *p: int(conn.execute(sql, p).fetchone()[0] or 0)  # noqa: E731
-    first, last = conn.execute("SELECT min(fetched_at), max(fetched_at) FROM captures").fetchone()
-    return Counts(
-        articles=one("SELECT count(*) FROM articles"),
-        live=one("SELECT count(*) FROM articles WHERE status = ?", ArticleStatus.LIVE),
-        gone=one("SELECT count(*) FROM articles WHERE status = ?", ArticleStatus.GONE),
-        versions=one("SELECT count(*) FROM versions"),
-        edited_articles=one("SELECT count(*) FROM articles WHERE version > 1"),
-        captures=one("SELECT count(*) FROM captures"),
-        first_capture=first,
-        last_capture=last,
-    )
 
 
 def most_read(conn: sqlite3.Connection, limit: int = 10) -> list[ArticleLine]:

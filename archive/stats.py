@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from archive.vocab import OPEN_RUN_STATUSES, ArticleStatus, sql_values
@@ -43,6 +43,35 @@ def _one(conn: sqlite3.Connection, sql: str, *params: object) -> int:
     return int(conn.execute(sql, params).fetchone()[0] or 0)
 
 
+@dataclass(frozen=True)
+class Counts:
+    """The headline counts: what `ncgh stats` and the web UI's front page both open with."""
+
+    articles: int
+    live: int
+    gone: int
+    versions: int
+    edited_articles: int  # articles with more than one version
+    captures: int
+    first_capture: str | None  # UTC
+    last_capture: str | None
+
+
+def counts(conn: sqlite3.Connection) -> Counts:
+    """Articles live and gone, versions, captures and the span of the captures."""
+    first, last = conn.execute("SELECT min(fetched_at), max(fetched_at) FROM captures").fetchone()
+    return Counts(
+        articles=_one(conn, "SELECT count(*) FROM articles"),
+        live=_one(conn, "SELECT count(*) FROM articles WHERE status = ?", ArticleStatus.LIVE),
+        gone=_one(conn, "SELECT count(*) FROM articles WHERE status = ?", ArticleStatus.GONE),
+        versions=_one(conn, "SELECT count(*) FROM versions"),
+        edited_articles=_one(conn, "SELECT count(*) FROM articles WHERE version > 1"),
+        captures=_one(conn, "SELECT count(*) FROM captures"),
+        first_capture=first,
+        last_capture=last,
+    )
+
+
 def stats(conn: sqlite3.Connection, db_path: str | os.PathLike | None = None) -> ArchiveStats:
     """Counts and storage of the whole archive."""
     file_bytes = 0
@@ -62,14 +91,8 @@ def stats(conn: sqlite3.Connection, db_path: str | os.PathLike | None = None) ->
     body_bytes, stored_bytes, bodies = conn.execute(
         "SELECT ifnull(sum(size), 0), ifnull(sum(stored_size), 0), count(*) FROM bodies"
     ).fetchone()
-    first, last = conn.execute("SELECT min(fetched_at), max(fetched_at) FROM captures").fetchone()
     return ArchiveStats(
-        articles=_one(conn, "SELECT count(*) FROM articles"),
-        live=_one(conn, "SELECT count(*) FROM articles WHERE status = ?", ArticleStatus.LIVE),
-        gone=_one(conn, "SELECT count(*) FROM articles WHERE status = ?", ArticleStatus.GONE),
-        versions=_one(conn, "SELECT count(*) FROM versions"),
-        edited_articles=_one(conn, "SELECT count(*) FROM articles WHERE version > 1"),
-        captures=_one(conn, "SELECT count(*) FROM captures"),
+        **asdict(counts(conn)),
         captures_by_outcome=by_outcome,
         captures_by_kind=by_kind,
         runs=_one(conn, "SELECT count(*) FROM runs"),
@@ -80,7 +103,5 @@ def stats(conn: sqlite3.Connection, db_path: str | os.PathLike | None = None) ->
         body_bytes=int(body_bytes),
         stored_bytes=int(stored_bytes),
         file_bytes=file_bytes,
-        first_capture=first,
-        last_capture=last,
         schema_version=_one(conn, "SELECT max(version) FROM schema_version"),
     )

@@ -8,7 +8,7 @@ same reads `ncgh changes` and the feed use.
 
 from __future__ import annotations
 
-from archive import overview
+from archive import overview, stats
 from archive.changes import changes
 from webui.pages import archive_db_name
 
@@ -26,7 +26,7 @@ def growth_days(raw: str | None) -> int:
 def front_context(conn, days: int) -> dict:
     start, end = overview.window_start(conn, days)
     return {
-        "counts": overview.counts(conn),
+        "counts": stats.counts(conn),
         "changes": changes(conn, limit=FRONT_CHANGES, with_diff=True),
         "most_read": overview.most_read(conn, FRONT_LIST),
         "growing": overview.fastest_growing(conn, days, FRONT_LIST),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import overview
+from archive import overview, stats
 from archive.store import Archive
 from archive.vocab import MissingReason
 from tests.support.archive import capture, content
@@ -35,12 +35,12 @@ def test_growth_counts_only_what_was_gained_inside_the_window(archive: Archive) 
 
 
 def test_an_empty_archive_and_deleted_articles(archive: Archive) -> None:
-    assert overview.fastest_growing(archive.conn) == [] and overview.counts(archive.conn).articles == 0
+    assert overview.fastest_growing(archive.conn) == [] and stats.counts(archive.conn).articles == 0
     archive.record_capture(capture(5, 0, content(5, title="将被删除")))
     for day in (1, 2):
         archive.record_capture(capture(5, day, outcome="missing", status=404, body=b"x",
                                        missing_reason=MissingReason.HTTP_404))
     (gone,) = overview.deleted(archive.conn)
     assert (gone.article_id, gone.title) == (5, "将被删除") and gone.at.startswith("2026-01-03")
-    counts = overview.counts(archive.conn)
+    counts = stats.counts(archive.conn)
     assert (counts.articles, counts.live, counts.gone, counts.captures) == (1, 0, 1, 3)
