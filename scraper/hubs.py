@@ -48,6 +48,13 @@ class HubPage:
     skipped_ids: int = 0  # article-form links whose id scraper.ids refuses
 
 
+def _article_url(href: str, article_paths: tuple[str, ...]) -> tuple[bool, int | None]:
+    """(is the URL of article form, its id): an article-form URL whose id scraper.ids refuses is
+    (True, None), counted as skipped by both readers, never followed as a page."""
+    raw = id_text_of_url(href, article_paths)
+    return (False, None) if raw is None else (True, _article_id(raw))
+
+
 def _absolute(base: str, href: str) -> str | None:
     href = href.strip()
     if not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:", "tel:", "data:")):
@@ -127,9 +134,8 @@ def parse_hub_page(
         href = _absolute(url, a.get("href") or "")
         if href is None:
             continue
-        raw = id_text_of_url(href, article_paths)
-        if raw is not None:
-            article_id = _article_id(raw)
+        is_article, article_id = _article_url(href, article_paths)
+        if is_article:
             if article_id is None:
                 skipped += 1
             elif article_id not in seen_ids:
@@ -193,9 +199,8 @@ def sitemap_page(locs: list[tuple[str, bool]], url: str, article_paths: tuple[st
         href = _absolute(url, loc)
         if href is None:
             continue
-        raw = id_text_of_url(href, article_paths)
-        if raw is not None:
-            article_id = _article_id(raw)
+        is_article, article_id = _article_url(href, article_paths)
+        if is_article:
             if article_id is None:
                 skipped += 1
             elif article_id not in seen:
