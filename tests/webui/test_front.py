@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from dataclasses import replace
@@ -14,27 +13,10 @@ from lxml import html
 
 from archive.store import Archive
 from tests.support.archive import capture, content
-from tests.support.query import BuiltArchive, build_archive
+from tests.support.webui import get
 from webui.app import build_datasette
 from webui.chart import MIN_SPAN, Reading, nice_ticks, view_chart, y_range
 from webui.pages import DB_NAME, signature_in_body
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltArchive:
-    return build_archive(tmp_path_factory.mktemp("front") / "ncgh.db")
-
-
-@pytest.fixture(scope="module")
-def ds(built: BuiltArchive):
-    return build_datasette(built.path)
-
-
-def get(ds, path: str):
-    async def fetch():
-        return await ds.client.get(path)
-
-    return asyncio.run(fetch())
 
 
 def doc(ds, path: str) -> html.HtmlElement:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 from pathlib import Path
@@ -11,29 +10,13 @@ from pathlib import Path
 import pytest
 
 from tests.support.browser import dump_dom, serving
-from tests.support.query import BuiltArchive, build_archive
+from tests.support.query import BuiltArchive
+from tests.support.webui import get
 from webui.app import build_datasette, load_metadata
 from webui.pages import DB_NAME
 from webui.plugin import sql_match
 
 CANNED = ("search", "latest_articles", "recently_edited", "gone", "most_viewed", "fastest_growing")
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltArchive:
-    return build_archive(tmp_path_factory.mktemp("serve") / "ncgh.db")
-
-
-@pytest.fixture(scope="module")
-def ds(built: BuiltArchive):
-    return build_datasette(built.path)
-
-
-def get(ds, path: str):
-    async def fetch():
-        return await ds.client.get(path)
-
-    return asyncio.run(fetch())
 
 
 def test_metadata_documents_tables_and_queries(built: BuiltArchive) -> None:
