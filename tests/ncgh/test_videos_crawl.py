@@ -17,17 +17,10 @@ from click.testing import CliRunner
 from archive.bodies import read_body
 from ncgh.cli import cli
 from simulator import SimServer
+from tests.support.crawl import rows
 from tests.support.days import crawl_day, daily_config
 
 pytestmark = pytest.mark.slow
-
-
-def q(db: Path, sql: str, *args: object) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
 
 
 def video_articles(srv: SimServer) -> list[dict]:
@@ -45,19 +38,19 @@ def test_a_crawl_records_each_video_with_its_version_and_fetches_none_by_default
     assert {a["video"]["player"] for a in videos} >= {"video_src", "video_source", "embed"}
     for a in videos:
         # The page is a normal version: title, date, the lead text as its body.
-        rows = q(db, "SELECT title, published_at, body_text FROM versions WHERE article_id = ? ORDER BY version", a["id"])
-        assert len(rows) == 1, a["id"]
-        title, published, body = rows[0]
+        got = rows(db, "SELECT title, published_at, body_text FROM versions WHERE article_id = ? ORDER BY version", a["id"])
+        assert len(got) == 1, a["id"]
+        title, published, body = got[0]
         core = a["title"].removeprefix(f"【{a['column']}】") if a["column"] else a["title"]  # the column is its own field
         assert title == core and body == a["body_text"] and "浏览器" not in body
         if a["header_line"]:
             assert published == a["published"]
         # Its video is recorded with the version, role video, never fetched.
-        recorded = q(db, "SELECT s.role, s.state, s.body_sha256 FROM version_assets va JOIN assets s ON s.id = va.asset_id"
+        recorded = rows(db, "SELECT s.role, s.state, s.body_sha256 FROM version_assets va JOIN assets s ON s.id = va.asset_id"
                          " WHERE va.article_id = ? AND s.url = ?", a["id"], a["video"]["url"])
         assert recorded == [("video", "pending", None)], a["id"]
     assert not [p for _m, p, _s, _h in srv.request_log if p.endswith(".mp4")]
-    assert q(db, "SELECT count(*) FROM captures WHERE url LIKE '%.mp4'") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM captures WHERE url LIKE '%.mp4'") == [(0,)]
     # `ncgh show` lists it as a video whose bytes are not held.
     a = videos[0]
     out = CliRunner().invoke(cli, ["show", str(a["id"]), "--db", str(db)])

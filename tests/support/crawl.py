@@ -32,10 +32,11 @@ def write_config(path: Path, fetch_extra: str = "") -> Path:
     return path
 
 
-def rows(db: Path, sql: str) -> list[tuple]:
+def rows(db: Path, sql: str, *args: object) -> list[tuple]:
+    """The rows of one query on the archive file at `db` (its own connection, closed after)."""
     conn = sqlite3.connect(db)
     try:
-        return conn.execute(sql).fetchall()
+        return conn.execute(sql, args).fetchall()
     finally:
         conn.close()
 
