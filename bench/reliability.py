@@ -74,16 +74,8 @@ def start(argv: list[str]) -> subprocess.Popen[str]:
 
 def progress(db: Path) -> int:
     """Work items of all runs no longer pending (-1 while the archive or its schema does not exist yet)."""
-    if not db.exists():
-        return -1
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(conn.execute("SELECT count(*) FROM work_items WHERE state != 'pending'").fetchone()[0])
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return -1
+    row = _first_row(db, "SELECT count(*) FROM work_items WHERE state != 'pending'")
+    return -1 if row is None else int(row[0])
 
 
 @dataclass
@@ -167,29 +159,28 @@ def kill_and_resume(tmp: Path, articles: int, kills: int, seed: int, timeout: fl
     return out
 
 
-def _run_finished(db: Path) -> bool:
+def _first_row(db: Path, sql: str) -> tuple | None:
+    """One row of a query on the crawl's archive while it runs (read-only; None while unreadable)."""
+    if not db.exists():
+        return None
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
         try:
-            row = conn.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-            return row is not None and row[0] == "finished"
+            return conn.execute(sql).fetchone()
         finally:
             conn.close()
     except sqlite3.Error:
-        return False
+        return None
+
+
+def _run_finished(db: Path) -> bool:
+    row = _first_row(db, "SELECT status FROM runs ORDER BY id DESC LIMIT 1")
+    return row is not None and row[0] == "finished"
 
 
 def _has_run(db: Path) -> bool:
-    if not db.exists():
-        return False
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            return conn.execute("SELECT count(*) FROM runs").fetchone()[0] > 0
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
+    row = _first_row(db, "SELECT count(*) FROM runs")
+    return row is not None and row[0] > 0
 
 
 @dataclass
