@@ -85,11 +85,6 @@ def needles(query: str) -> list[str]:
     return [n for n in out if n]
 
 
-def index_version(conn: sqlite3.Connection, version_row_id: int, title: str | None, body: str | None) -> None:
-    """Add one version to the index (inside the caller's transaction)."""
-    add_to_index(conn, [(version_row_id, index_text(title), index_text(body))])
-
-
 def add_to_index(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str]]) -> None:
     """Add versions to the index as (versions.id, index_text(title), index_text(body)), in the caller's
     transaction. Many at once outside any SAVEPOINT is far cheaper than one at a time: FTS5 flushes its
