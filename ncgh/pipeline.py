@@ -325,18 +325,10 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def interpret(
-    site: str,
-    url: str,
-    fetch: FetchResult,
-    profile: SiteProfile,
-    article_paths: tuple[str, ...] | list[str],
-    kind: CaptureKind = CaptureKind.ARTICLE,
-    run_id: int | None = None,
-    work_item_id: int | None = None,
-    blocks: BlockRules = DEFAULT_BLOCK_RULES,
-) -> CaptureIn:
-    """One live fetch -> the capture the archive records (whatever happened: never raises for the page)."""
+def _live(
+    site: str, url: str, fetch: FetchResult, kind: CaptureKind, run_id: int | None, work_item_id: int | None
+) -> tuple[_Seen, CaptureIn]:
+    """What classification needs of a live fetch, and the capture it will fill in."""
     seen = _Seen(
         url=url,
         final_url=fetch.final_url or url,
@@ -366,7 +358,40 @@ def interpret(
         run_id=run_id,
         work_item_id=work_item_id,
     )
+    return seen, capture
+
+
+def interpret(
+    site: str,
+    url: str,
+    fetch: FetchResult,
+    profile: SiteProfile,
+    article_paths: tuple[str, ...] | list[str],
+    kind: CaptureKind = CaptureKind.ARTICLE,
+    run_id: int | None = None,
+    work_item_id: int | None = None,
+    blocks: BlockRules = DEFAULT_BLOCK_RULES,
+) -> CaptureIn:
+    """One live fetch -> the capture the archive records (whatever happened: never raises for the page)."""
+    seen, capture = _live(site, url, fetch, kind, run_id, work_item_id)
     return _apply(capture, _classify(seen, kind, profile, article_paths, blocks), profile)
+
+
+def unparsed(
+    site: str,
+    url: str,
+    fetch: FetchResult,
+    profile: SiteProfile,
+    article_paths: tuple[str, ...] | list[str],
+    reason: str,
+    run_id: int | None = None,
+    work_item_id: int | None = None,
+) -> CaptureIn:
+    """An article page that could not be interpreted at all (its parser process died on it): a parse
+    error with the page's bytes kept, so a later reparse can judge it; never an edit."""
+    _, capture = _live(site, url, fetch, CaptureKind.ARTICLE, run_id, work_item_id)
+    verdict = _Verdict(Outcome.PARSE_ERROR, article_id_from_url(url, article_paths), parse_error=reason)
+    return _apply(capture, verdict, profile)
 
 
 def interpret_stored(
