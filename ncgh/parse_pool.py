@@ -49,7 +49,7 @@ from scraper.blocks import BlockRules
 from scraper.profile import SiteProfile
 from scraper.records import FetchResult
 
-__all__ = ["CHILD_SECONDS", "MAX_DELAY", "START_AFTER", "ParserChild", "ParserProcesses", "interpret_and_prepare"]
+__all__ = ["CHILD_PEAKS_KIB", "CHILD_SECONDS", "MAX_DELAY", "START_AFTER", "ParserChild", "ParserProcesses", "interpret_and_prepare"]
 
 START_AFTER = 64  # article pages a run interprets in its threads before it starts the child
 MAX_DELAY = 0.2  # seconds between requests above which a child buys nothing
@@ -57,6 +57,8 @@ CHILD_SECONDS = 60.0  # one page's interpretation in the child, at most
 CHILD_MEMORY = 1 << 30  # the child's address space, at most (bytes)
 _HEAD = 8  # bytes of the length before each pickle
 _ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding this very ncgh package
+
+CHILD_PEAKS_KIB: list[int] = []  # each ended child's peak RSS (VmHWM), for the memory benchmarks
 
 Args = tuple[str, str, FetchResult, SiteProfile, tuple[str, ...], "int | None", "int | None", BlockRules]
 Answer = tuple[CaptureIn, "PreparedCapture | None"]
@@ -108,6 +110,15 @@ def _read_exact(fd: int, n: int, deadline: float) -> bytes:
         parts.append(chunk)
         n -= len(chunk)
     return b"".join(parts)
+
+
+def _peak_kib(pid: int) -> int:
+    """A live process's peak RSS (VmHWM, KiB); 0 where /proc does not say."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), 0)
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 class _Generation:
@@ -169,6 +180,9 @@ class _Generation:
         with self.lock:
             self.dead = True
             pending, self.pending = list(self.pending), deque()
+        peak = _peak_kib(self.proc.pid)
+        if peak:
+            CHILD_PEAKS_KIB.append(peak)
         with contextlib.suppress(OSError):
             self.proc.kill()
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
