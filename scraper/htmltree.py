@@ -286,4 +286,4 @@ def _clean_lines(text: str) -> list[str]:
     """The non-empty pieces of `text` between block marks, each with its whitespace runs (str.split()
     splits on every Unicode space, &nbsp; included) made one space."""
     text = text.replace("\u200b", "").replace("\ufeff", "")  # zero-width: invisible, must not split a word
-    return [line for line in map(" ".join, map(str.split, text.split(_MARK))) if line]
+    return list(filter(None, map(" ".join, map(str.split, text.split(_MARK)))))
