@@ -20,7 +20,7 @@ from archive.bodies import DELTA_CODECS, MAX_DEPTH, BodyIntegrityError, BodyStor
 from archive.ddl import SCHEMA_VERSION
 from archive.fileinfo import FileState, error_text, inspect_file
 from archive.model import ArticleContent, FooterContent
-from archive.schema import SchemaError, connect, current_version
+from archive.schema import SchemaError, connect, current_version, read_snapshot
 from archive.search import _CJK, _WORD, match_expression
 from archive.sqlite_checks import column_type_problems, fts_structure_problems, sqlite_problems
 from archive.versions import (
@@ -73,16 +73,13 @@ def verify(path: str | Path, full: bool = False) -> VerifyReport:
         report.problems.append(f"cannot open {path}: {exc}")
         return report
     try:
-        # One read transaction: every check sees the same snapshot even while a crawl writes (WAL).
-        conn.execute("BEGIN")
-        _verify(conn, report)
+        with read_snapshot(conn):  # every check sees the same archive even while a crawl writes
+            _verify(conn, report)
     except (sqlite3.DatabaseError, SchemaError, UnicodeDecodeError) as exc:
         report.problems.append(f"cannot read {path}: {error_text(exc)}")
         if isinstance(exc, SchemaError):
             report.state = FileState.NOT_AN_ARCHIVE
     finally:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
         conn.close()
     if full and report.schema_version == SCHEMA_VERSION:
         problems, notes = fts_structure_problems(path)
