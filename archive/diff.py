@@ -10,8 +10,9 @@ from __future__ import annotations
 import difflib
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+from archive.model import ArticleContent
 from archive.query import ArticleInfo, VersionInfo, article_info, get_version
 from archive.resolve import ArticleRef, QueryError
 
@@ -47,21 +48,9 @@ def paragraphs(text: str) -> list[str]:
     return [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] if text.strip() else []
 
 
-def _content(v: VersionInfo):
-    from archive.model import ArticleContent
-
-    return ArticleContent(
-        title=v.title,
-        column=v.column,
-        published_at=v.published_at,
-        source=v.source,
-        author=v.author,
-        body_text=v.body_text,
-        body_html=v.body_html,
-        images=v.images,
-        attachments=v.attachments,
-        signature=v.signature,
-    )
+def _content(v: VersionInfo) -> ArticleContent:
+    """A version holds every content field under the content's own name: the store's rules apply to it."""
+    return ArticleContent(**{f.name: getattr(v, f.name) for f in fields(ArticleContent)})
 
 
 def diff_versions(old: VersionInfo, new: VersionInfo) -> tuple[tuple[FieldChange, ...], tuple[DiffOp, ...], tuple[str, ...]]:

@@ -15,11 +15,13 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 
-from archive.datasets import DATASETS, DatasetName, Selection, VersionRow, version_rows
+from archive.datasets import DATASETS, Dataset, DatasetName, Selection, VersionRow, version_rows
 from archive.datasets import dataset as find_dataset
 from archive.export_types import arrow_record, arrow_schema, csv_cell, json_record
 from archive.output import (
+    CountingWriter,
     ExportError,
     ExportFormat,
     ExportSummary,
@@ -61,6 +63,19 @@ def _selection(name: DatasetName, versions: str | None, since: str | None, tz: s
     return Selection(versions or ExportVersions.LATEST, since, tz=tz)
 
 
+@contextmanager
+def _table(
+    db: str | os.PathLike | sqlite3.Connection, out_path: str | os.PathLike, dataset: str,
+    versions: str | None, since: str | None, tz: str, force: bool,
+) -> Iterator[tuple[Dataset, Iterator, CountingWriter]]:
+    """What every table format does around its writer: the dataset's rows, read from one snapshot,
+    into an output file that appears only once complete."""
+    spec = find_dataset(dataset)
+    selection = _selection(spec.name, versions, since, tz)
+    with snapshot(db) as conn, atomic_output(out_path, force) as raw:
+        yield spec, _rows(spec.name, conn, selection), raw
+
+
 # --- table formats ----------------------------------------------------------------------------------
 
 
@@ -76,14 +91,12 @@ def export_csv(
     tz: str = SITE_TIMEZONE,
 ) -> ExportSummary:
     """UTF-8 CSV (with a BOM when asked, for spreadsheet programs); list cells hold JSON."""
-    spec = find_dataset(dataset)
-    selection = _selection(spec.name, versions, since, tz)
     count = 0
-    with snapshot(db) as conn, atomic_output(out_path, force) as raw:
+    with _table(db, out_path, dataset, versions, since, tz, force) as (spec, rows, raw):
         text = io.TextIOWrapper(raw, encoding="utf-8-sig" if bom else "utf-8", newline="")
         writer = csv.writer(text)
         writer.writerow([c.name for c in spec.columns])
-        for row in _rows(spec.name, conn, selection):
+        for row in rows:
             data = json_record(row, spec.columns)
             writer.writerow([csv_cell(data[c.name]) for c in spec.columns])
             count += 1
@@ -103,11 +116,9 @@ def export_jsonl(
     tz: str = SITE_TIMEZONE,
 ) -> ExportSummary:
     """One JSON object per line, Chinese as real characters (ensure_ascii=False)."""
-    spec = find_dataset(dataset)
-    selection = _selection(spec.name, versions, since, tz)
     count = 0
-    with snapshot(db) as conn, atomic_output(out_path, force) as raw:
-        for row in _rows(spec.name, conn, selection):
+    with _table(db, out_path, dataset, versions, since, tz, force) as (spec, rows, raw):
+        for row in rows:
             raw.write(json.dumps(json_record(row, spec.columns), ensure_ascii=False).encode("utf-8") + b"\n")
             count += 1
     return summary(ExportFormat.JSONL, raw, count)
@@ -133,11 +144,9 @@ def export_parquet(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    spec = find_dataset(dataset)
-    selection = _selection(spec.name, versions, since, tz)
-    schema = arrow_schema(spec.columns)
     count = 0
-    with snapshot(db) as conn, atomic_output(out_path, force) as raw:
+    with _table(db, out_path, dataset, versions, since, tz, force) as (spec, rows, raw):
+        schema = arrow_schema(spec.columns)
         writer = pq.ParquetWriter(raw, schema, compression="zstd")
         batch: list[dict] = []
 
@@ -146,7 +155,7 @@ def export_parquet(
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                 batch.clear()
 
-        for row in _rows(spec.name, conn, selection):
+        for row in rows:
             batch.append(arrow_record(row, spec.columns))
             count += 1
             if len(batch) >= batch_rows:

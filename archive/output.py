@@ -34,6 +34,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO
 
+from archive.schema import read_snapshot
 from archive.sql import open_readonly
 
 
@@ -335,14 +336,10 @@ def snapshot(db: str | os.PathLike | sqlite3.Connection) -> Iterator[sqlite3.Con
     """A read-only connection inside one read transaction: the export is one consistent snapshot
     even while a crawl keeps committing (WAL readers see the state at their first read)."""
     conn = db if isinstance(db, sqlite3.Connection) else open_readonly(db)
-    began = not conn.in_transaction
-    if began:
-        conn.execute("BEGIN")
     try:
-        yield conn
+        with read_snapshot(conn):
+            yield conn
     finally:
-        if began and conn.in_transaction:
-            conn.execute("ROLLBACK")
         if conn is not db:
             conn.close()
 

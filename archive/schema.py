@@ -143,6 +143,21 @@ def atomic(conn: sqlite3.Connection, on_rollback: Callable[[], None] | None = No
         raise
 
 
+@contextmanager
+def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction: every query in the block sees the archive as it stood at the first read,
+    even while a crawl keeps committing (WAL). Rolled back at the end, having written nothing; inside
+    a transaction already open, that transaction is the snapshot."""
+    began = not conn.in_transaction
+    if began:
+        conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        if began and conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
 def current_version(conn: sqlite3.Connection) -> int:
     """The schema version of the file; 0 for an empty database. NotAnArchive for someone else's tables."""
     # One statement, so one snapshot: another opener may create the schema in between two.

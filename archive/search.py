@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.attachment_search import attachment_matches, count_attachment_only
-from archive.schema import connect
+from archive.schema import connect, read_snapshot
 
 # Han (with extensions and compatibility ideographs), kana and Hangul: scripts written without spaces.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
@@ -224,18 +224,14 @@ def search(
     limit = int(limit)
     # Both phases read one snapshot: a version written (or a reparse) between them must not turn a
     # ranked id into another row or change which version is the latest.
-    snapshot = not conn.in_transaction
     try:
         if limit == 0:
             return []
-        if snapshot:
-            conn.execute("BEGIN")
-        scores = dict(_ranked(conn, expression, limit + offset if limit > 0 else limit, all_versions))
-        rows = conn.execute(_DETAILS, (json.dumps(list(scores)),)).fetchall() if scores else []
-        in_files = attachment_matches(conn, expression, all_versions, exclude=set(scores))
+        with read_snapshot(conn):
+            scores = dict(_ranked(conn, expression, limit + offset if limit > 0 else limit, all_versions))
+            rows = conn.execute(_DETAILS, (json.dumps(list(scores)),)).fetchall() if scores else []
+            in_files = attachment_matches(conn, expression, all_versions, exclude=set(scores))
     finally:
-        if snapshot and conn.in_transaction:
-            conn.execute("ROLLBACK")  # read only: nothing to keep
         if owned:
             conn.close()
     rows.sort(key=operator.itemgetter(0))

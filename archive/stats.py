@@ -16,29 +16,6 @@ class Count:
     count: int
 
 
-@dataclass(frozen=True)
-class ArchiveStats:
-    articles: int
-    live: int
-    gone: int
-    versions: int
-    edited_articles: int  # articles with more than one version
-    captures: int
-    captures_by_outcome: tuple[Count, ...]
-    captures_by_kind: tuple[Count, ...]
-    runs: int
-    unfinished_runs: int
-    footer_versions: int
-    events: int
-    bodies: int
-    body_bytes: int  # raw size of the distinct bodies
-    stored_bytes: int  # their compressed size in the file
-    file_bytes: int  # the database file plus its -wal
-    first_capture: str | None
-    last_capture: str | None
-    schema_version: int
-
-
 def _one(conn: sqlite3.Connection, sql: str, *params: object) -> int:
     return int(conn.execute(sql, params).fetchone()[0] or 0)
 
@@ -55,6 +32,23 @@ class Counts:
     captures: int
     first_capture: str | None  # UTC
     last_capture: str | None
+
+
+@dataclass(frozen=True)
+class ArchiveStats(Counts):
+    """The headline counts, then what `ncgh stats` adds: captures by outcome and kind, runs, storage."""
+
+    captures_by_outcome: tuple[Count, ...]
+    captures_by_kind: tuple[Count, ...]
+    runs: int
+    unfinished_runs: int
+    footer_versions: int
+    events: int
+    bodies: int
+    body_bytes: int  # raw size of the distinct bodies
+    stored_bytes: int  # their compressed size in the file
+    file_bytes: int  # the database file plus its -wal
+    schema_version: int
 
 
 def counts(conn: sqlite3.Connection) -> Counts:

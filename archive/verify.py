@@ -11,16 +11,18 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.articles import content_from_version_row
 from archive.bodies import DELTA_CODECS, MAX_DEPTH, BodyIntegrityError, BodyStore
 from archive.ddl import SCHEMA_VERSION
-from archive.fileinfo import Failure, FileState, classify_error, error_text, inspect_file
+from archive.fileinfo import FileState, error_text, inspect_file
 from archive.model import ArticleContent, FooterContent
-from archive.schema import SchemaError, connect, current_version
+from archive.schema import SchemaError, connect, current_version, read_snapshot
 from archive.search import _CJK, _WORD, match_expression
+from archive.sqlite_checks import column_type_problems, fts_structure_problems, sqlite_problems
 from archive.versions import (
     changed_fields,
     content_hash,
@@ -71,19 +73,18 @@ def verify(path: str | Path, full: bool = False) -> VerifyReport:
         report.problems.append(f"cannot open {path}: {exc}")
         return report
     try:
-        # One read transaction: every check sees the same snapshot even while a crawl writes (WAL).
-        conn.execute("BEGIN")
-        _verify(conn, report)
+        with read_snapshot(conn):  # every check sees the same archive even while a crawl writes
+            _verify(conn, report)
     except (sqlite3.DatabaseError, SchemaError, UnicodeDecodeError) as exc:
         report.problems.append(f"cannot read {path}: {error_text(exc)}")
         if isinstance(exc, SchemaError):
             report.state = FileState.NOT_AN_ARCHIVE
     finally:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
         conn.close()
     if full and report.schema_version == SCHEMA_VERSION:
-        _check_fts_structure(path, report)
+        problems, notes = fts_structure_problems(path)
+        report.problems.extend(problems)
+        report.notes.extend(notes)
     report.ok = not report.problems
     return report
 
@@ -95,9 +96,9 @@ def _verify(conn: sqlite3.Connection, report: VerifyReport) -> None:
         problems.append(f"schema version is {report.schema_version}, this program expects {SCHEMA_VERSION}")
         return
     pragma = "integrity_check" if report.full else "quick_check"
-    _guarded(report, f"SQLite {pragma}", lambda: _check_sqlite(conn, report, pragma))
+    _guarded(report, f"SQLite {pragma}", lambda: _report_each(problems, sqlite_problems(conn, pragma)))
     if report.full:
-        _guarded(report, "column types", lambda: _check_column_types(conn, report))
+        _guarded(report, "column types", lambda: _report_each(problems, column_type_problems(conn)))
     # Each check on its own: damage that stops one (an unreadable row) must not hide what the others find.
     for name, check in (
         ("bodies", _check_bodies),
@@ -112,62 +113,17 @@ def _verify(conn: sqlite3.Connection, report: VerifyReport) -> None:
     _guarded(report, "events", lambda: setattr(report, "events", conn.execute("SELECT count(*) FROM events").fetchone()[0]))
 
 
+def _report_each(problems: list[str], found: Iterable[str]) -> None:
+    """One by one: what a check found before damage stopped it stays in the report."""
+    for problem in found:
+        problems.append(problem)
+
+
 def _guarded(report: VerifyReport, name: str, check) -> None:
     try:
         check()
     except (sqlite3.DatabaseError, ValueError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
         report.problems.append(f"{name}: cannot be read ({type(exc).__name__}: {error_text(exc)})")
-
-
-def _check_sqlite(conn: sqlite3.Connection, report: VerifyReport, pragma: str) -> None:
-    for (message,) in conn.execute(f"PRAGMA {pragma}"):
-        if message != "ok":
-            report.problems.append(f"SQLite {pragma}: {message}")
-
-
-# Declared column type -> the storage classes a value of it may have (besides NULL where allowed).
-_STORAGE_CLASSES = {"INTEGER": {"integer"}, "TEXT": {"text"}, "REAL": {"real", "integer"}, "BLOB": {"blob"}}
-_MAX_PER_TABLE = 20
-
-
-def _check_column_types(conn: sqlite3.Connection, report: VerifyReport) -> None:
-    """Every value of every ordinary table: readable, of its declared type, and text valid UTF-8."""
-    tables = [
-        name for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " AND name NOT LIKE 'version_fts%' ORDER BY name"
-        )
-    ]
-    for table in tables:
-        info = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
-        checked = [(row[1], _STORAGE_CLASSES.get((row[2] or "").upper()), bool(row[3])) for row in info]
-        keys = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5]] or ["rowid"]
-        key = " || ',' || ".join(f'CAST("{k}" AS BLOB)' if k != "rowid" else "rowid" for k in keys)
-        select = ", ".join(f'typeof("{name}"), CAST("{name}" AS BLOB)' for name, _, _ in checked)
-        bad = 0
-        try:
-            for row in conn.execute(f'SELECT CAST({key} AS BLOB), {select} FROM "{table}"'):
-                rowid = bytes(row[0] or b"").decode("utf-8", "replace")
-                for i, (name, allowed, notnull) in enumerate(checked):
-                    kind, raw = row[1 + 2 * i], row[2 + 2 * i]
-                    why = None
-                    if kind == "null":
-                        why = "is NULL but declared NOT NULL" if notnull else None
-                    elif allowed is not None and kind not in allowed:
-                        why = f"holds a {kind} value where {'/'.join(sorted(allowed))} is declared"
-                    elif kind == "text":
-                        try:
-                            bytes(raw).decode("utf-8")
-                        except UnicodeDecodeError as exc:
-                            why = f"holds text that is not valid UTF-8 ({exc.reason} at byte {exc.start})"
-                    if why:
-                        bad += 1
-                        if bad <= _MAX_PER_TABLE:
-                            report.problems.append(f"{table} row {rowid}: column {name} {why}")
-        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-            report.problems.append(f"{table}: rows cannot be read ({error_text(exc)})")
-        if bad > _MAX_PER_TABLE:
-            report.problems.append(f"{table}: ... and {bad - _MAX_PER_TABLE} more damaged values")
 
 
 def _check_duplicate_captures(conn: sqlite3.Connection, report: VerifyReport) -> None:
@@ -181,32 +137,6 @@ def _check_duplicate_captures(conn: sqlite3.Connection, report: VerifyReport) ->
         report.problems.append(f"work item {item}: recorded {count} times (captures {ids}); it was fetched twice")
     if len(rows) > 50:
         report.problems.append(f"... and {len(rows) - 50} more work items recorded more than once")
-
-
-def _check_fts_structure(path: Path, report: VerifyReport) -> None:
-    """FTS5's own `integrity-check` of the search index's b-trees.
-
-    FTS5 runs it as an INSERT, which a read-only connection refuses; it writes nothing, and it runs
-    inside a transaction that is rolled back, so the file is left exactly as it was. Where the file
-    cannot be opened for writing, the check is skipped with a note.
-    """
-    try:
-        conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
-    except sqlite3.Error as exc:
-        report.notes.append(f"full-text index structure not checked: {exc}")
-        return
-    try:
-        conn.execute("BEGIN")
-        conn.execute("INSERT INTO version_fts (version_fts) VALUES ('integrity-check')")
-    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-        if classify_error(exc) in (Failure.STORAGE, Failure.BUSY):
-            report.notes.append(f"full-text index structure not checked: {exc}")
-        else:
-            report.problems.append(f"full-text index: FTS5 integrity-check failed: {error_text(exc)}")
-    finally:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        conn.close()
 
 
 def _check_bodies(conn: sqlite3.Connection, report: VerifyReport) -> None:

@@ -43,7 +43,7 @@ from bench_incremental import crawl_on_sim_day, run_bytes  # noqa: E402
 from ncgh.config import config_from_dict  # noqa: E402
 from simulator import SimConfig, SimServer  # noqa: E402
 
-DAY0 = date(2024, 10, 28)  # the simulator's day 0 (simulator.content.DAY0_DATE)
+DAY0 = date(2024, 10, 28)  # the simulator's day 0 (simulator.draw.DAY0_DATE)
 SITE = timedelta(hours=8)
 FETCH = {"delay": 0, "concurrency_per_host": 2}
 OLD = {"policy": "schedule", "unconditional_every_days": 3}

@@ -35,7 +35,8 @@ from archive.search import match_expression, search
 from archive.store import Archive
 from archive.vocab import CaptureKind, Outcome
 from scraper.records import EncodingSource, Extractor
-from simulator.content import Article, SiteState, TimelineParams, footer_for_day
+from simulator.article import Article
+from simulator.content import SiteState, TimelineParams, footer_for_day
 
 OUT = Path(__file__).resolve().parent / "out"
 QUERIES = ("工会", "职工群众")

@@ -7,7 +7,7 @@ Speed work on `scraper/` must leave the records alone (a changed record is a new
 the next re-parse), and the fixtures alone are too few to show that. The corpus (about 4,200 pages,
 built the same way each run): every live article of six seeded simulator sites (UTF-8 and GBK, lying
 and missing charset declarations, several days so edits and eras are in), every labelled fixture
-under tests/fixtures/pages, the real pages under ../shared/realpages (fallback path) when present,
+under tests/fixtures/pages, the real pages under ../shared/realpages (fallback path; `--realpages DIR` elsewhere) when present,
 and 1,500 mutations of those (truncations, cut-outs, junk bytes, inserted markup, charset headers,
 mangled class attributes) from a fixed seed. Compared: every field of `parse_article`'s record but
 `parser_version`, or the exception type and message.
@@ -48,7 +48,7 @@ INSERTS = (
 Page = tuple[str, bytes, "str | None"]
 
 
-def corpus(articles: int = 400, mutations: int = 1500) -> list[Page]:
+def corpus(articles: int = 400, mutations: int = 1500, realpages: Path = REALPAGES) -> list[Page]:
     pages: list[Page] = []
     for seed, encoding, day, lie, header, meta in SITES:
         config = SimConfig(articles=articles, seed=seed, encoding=encoding, day=day, lie=lie,
@@ -60,8 +60,8 @@ def corpus(articles: int = 400, mutations: int = 1500) -> list[Page]:
             pages.append((f"http://www.ncgh.org.cn{path}", resp.body, resp.content_type))
     for f in sorted((ROOT / "tests" / "fixtures" / "pages").rglob("*.htm*")):
         pages.append(("http://www.ncgh.org.cn/nczhghcms/article/1", f.read_bytes(), None))
-    if REALPAGES.is_dir():
-        for f in sorted(REALPAGES.rglob("*.htm*")):
+    if realpages.is_dir():
+        for f in sorted(realpages.rglob("*.htm*")):
             pages.append(("http://example.com/a/b.html", f.read_bytes(), None))
     rnd = random.Random(1)
     originals = list(pages)
@@ -111,8 +111,12 @@ def main() -> int:
     ap.add_argument("action", choices=("save", "check"))
     ap.add_argument("path", type=Path)
     ap.add_argument("--show", type=int, default=10, help="pages whose differences are printed")
+    ap.add_argument("--realpages", type=Path, default=REALPAGES,
+                    help="the real pages (default ../shared/realpages; a git worktree elsewhere must name them)")
     args = ap.parse_args()
-    pages = corpus()
+    if not args.realpages.is_dir():
+        print(f"note: no real pages at {args.realpages}: the fallback path is checked on mutations only")
+    pages = corpus(realpages=args.realpages)
     results = [outcome(p) for p in pages]
     if args.action == "save":
         args.path.write_bytes(pickle.dumps(results))

@@ -24,7 +24,7 @@ from ncgh.config import Config, ConfigError, to_site_profile
 from scraper.learned_profile import Boilerplate, LearnedProfile
 from scraper.parse import parse_article
 from scraper.profile import SiteProfile
-from scraper.records import ParseError
+from scraper.records import Extractor, ParseError
 from scraper.template_learn import LearnResult, SamplePage, learn_profile
 
 SELECTOR_KEYS = ("title_selectors", "info_selectors", "body_selectors", "footer_selectors", "strip_selectors")
@@ -111,7 +111,7 @@ def compare(samples: list[SamplePage], profile: SiteProfile, max_examples: int =
         except ParseError:
             careful = {}
         out.pages += 1
-        out.by_profile += learned["extractor"] == "profile"
+        out.by_profile += learned["extractor"] == Extractor.PROFILE
         wrong = [k for k in COMPARED if learned.get(k) != careful.get(k)]
         if not wrong:
             out.same += 1

@@ -48,11 +48,29 @@ class HubPage:
     skipped_ids: int = 0  # article-form links whose id scraper.ids refuses
 
 
-def _article_url(href: str, article_paths: tuple[str, ...]) -> tuple[bool, int | None]:
-    """(is the URL of article form, its id): an article-form URL whose id scraper.ids refuses is
-    (True, None), counted as skipped by both readers, never followed as a page."""
-    raw = id_text_of_url(href, article_paths)
-    return (False, None) if raw is None else (True, _article_id(raw))
+class _ArticleLinks:
+    """The article links a page or sitemap holds, each id once in first-seen order. An article-form
+    URL whose id scraper.ids refuses is counted as skipped by both readers, never followed as a page."""
+
+    def __init__(self, article_paths: tuple[str, ...]) -> None:
+        self.article_paths = article_paths
+        self.links: list[ArticleLink] = []
+        self.skipped = 0
+        self._seen: set[int] = set()
+
+    def new_id(self, href: str) -> tuple[bool, int | None]:
+        """(is the URL of article form, its id when not seen before): the caller adds that link."""
+        raw = id_text_of_url(href, self.article_paths)
+        if raw is None:
+            return False, None
+        article_id = _article_id(raw)
+        if article_id is None:
+            self.skipped += 1
+            return True, None
+        if article_id in self._seen:
+            return True, None
+        self._seen.add(article_id)
+        return True, article_id
 
 
 def _absolute(base: str, href: str) -> str | None:
@@ -124,31 +142,27 @@ def parse_hub_page(
 ) -> HubPage:
     """Article links, the next page and the other linked pages of one HTML page (see the module doc)."""
     root = html_root(body, content_type)
-    links: list[ArticleLink] = []
-    seen_ids: set[int] = set()
+    found = _ArticleLinks(article_paths)
     pages: list[str] = []
     seen_pages: set[str] = {url}
-    skipped = 0
     anchors: list[tuple[etree._Element, str]] = []
     for a in root.iter("a"):
         href = _absolute(url, a.get("href") or "")
         if href is None:
             continue
-        is_article, article_id = _article_url(href, article_paths)
+        is_article, article_id = found.new_id(href)
         if is_article:
-            if article_id is None:
-                skipped += 1
-            elif article_id not in seen_ids:
-                seen_ids.add(article_id)
+            if article_id is not None:
                 title = element_text(a) or (a.get("title") or "").strip() or None
-                links.append(ArticleLink(article_id=article_id, url=href, title=title, published=_date_near(a)))
+                found.links.append(ArticleLink(article_id=article_id, url=href, title=title, published=_date_near(a)))
             continue
         anchors.append((a, href))
         # The list's own other pages (首页, 尾页, page numbers) are reached through its next links.
         if href not in seen_pages and not _NOT_A_PAGE.search(urlsplit(href).path) and not _sibling(href, url):
             seen_pages.add(href)
             pages.append(href)
-    return HubPage(links=links, next_url=_next_link(root, url, anchors), page_links=pages, skipped_ids=skipped)
+    return HubPage(links=found.links, next_url=_next_link(root, url, anchors), page_links=pages,
+                   skipped_ids=found.skipped)
 
 
 # ---- sitemaps ----------------------------------------------------------------------------------
@@ -190,24 +204,19 @@ def parse_sitemap(body: bytes, url: str, article_paths: tuple[str, ...] = DEFAUL
 
 def sitemap_page(locs: list[tuple[str, bool]], url: str, article_paths: tuple[str, ...]) -> SitemapPage:
     """Sort a sitemap's URLs into article links, sitemaps and other pages."""
-    links: list[ArticleLink] = []
+    found = _ArticleLinks(article_paths)
     sitemaps: list[str] = []
     pages: list[str] = []
-    seen: set[int] = set()
-    skipped = 0
     for loc, is_sitemap in locs:
         href = _absolute(url, loc)
         if href is None:
             continue
-        is_article, article_id = _article_url(href, article_paths)
+        is_article, article_id = found.new_id(href)
         if is_article:
-            if article_id is None:
-                skipped += 1
-            elif article_id not in seen:
-                seen.add(article_id)
-                links.append(ArticleLink(article_id=article_id, url=href))
+            if article_id is not None:
+                found.links.append(ArticleLink(article_id=article_id, url=href))
         elif is_sitemap or urlsplit(href).path.lower().endswith((".xml", ".xml.gz", ".txt")):
             sitemaps.append(href)
         else:
             pages.append(href)
-    return SitemapPage(links, sitemaps, pages, skipped)
+    return SitemapPage(found.links, sitemaps, pages, found.skipped)

@@ -87,9 +87,12 @@ def check_page(text: str, limits: PageLimits = DEFAULT_LIMITS) -> None:
     """
     if len(text) > limits.max_characters:
         raise PageTooComplex(Limit.CHARACTERS, len(text), limits.max_characters, "characters")
-    # Every start tag is a "<" not followed by "/": this bound costs two counts, and the exact count
-    # runs only for the rare page the bound does not clear.
-    bound = text.count("<") - text.count("</")
+    # Every start tag is a "<" not followed by "/": this bound costs two counts (the second only when
+    # the count of "<" alone does not clear both limits below), and the exact count runs only for the
+    # rare page the bound does not clear.
+    bound = text.count("<")
+    if bound > limits.max_elements or bound + _IMPLIED > limits.max_depth:
+        bound -= text.count("</")
     if bound > limits.max_elements:
         elements = count_start_tags(text)
         if elements > limits.max_elements:

@@ -60,6 +60,9 @@ def sanitise_attributes(
         attrib = node.attrib
         if not attrib:
             continue
+        if keep.isdisjoint(attrib):  # only unwanted ones (most often a style): no value is read
+            attrib.clear()
+            continue
         wanted = [(name, value) for name, value in attrib.items() if name in keep]
         if len(wanted) < len(attrib):
             # Unwanted attributes (on* handlers, style, class, id ...) go all at once: deleting one by

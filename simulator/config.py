@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from simulator.content import REAL_ID_RANGE, TimelineParams
+from simulator.content import TimelineParams
+from simulator.draw import REAL_ID_RANGE
 from simulator.families import CLASSIC, FAMILIES
 from simulator.faults import parse_faults
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from simulator.content import CATEGORIES, Article, FooterState
+from simulator.article import CATEGORIES, Article, FooterState
 from simulator.refs import article_path, article_text, esc, indent
 from simulator.templates import ARTICLE_PATH, LIST_PATH, PageContext, render_article
 from simulator.video import player_html

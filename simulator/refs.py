@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from simulator.content import Article
+from simulator.article import Article
 
 
 def esc(text: str) -> str:

@@ -15,8 +15,9 @@ from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import parse_qs, urlsplit
 
 from simulator import assets, templates
+from simulator.article import CATEGORIES, Article
 from simulator.config import SimConfig
-from simulator.content import CATEGORIES, Article, SiteState
+from simulator.content import SiteState
 from simulator.families import CLASSIC, render_in_family
 from simulator.templates import PageContext
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulator.content import CATEGORIES, Article, FooterState
+from simulator.article import CATEGORIES, Article, FooterState
 from simulator.refs import article_path, article_text, esc, indent
 from simulator.video import player_html
 

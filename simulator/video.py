@@ -9,7 +9,7 @@ character-reference style, as its images are.
 
 from __future__ import annotations
 
-from simulator.content import Article
+from simulator.article import Article
 from simulator.refs import article_path
 
 FALLBACK = "您的浏览器不支持视频播放，请升级浏览器。"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,24 @@ from archive.search import search
 from archive.sql import ArchiveNotFound, open_readonly
 from archive.store import Archive
 from tests.support.archive import capture, content
+
+
+def errors_of_four_at_once(open_it: Callable[[], None]) -> list[BaseException]:
+    """Run `open_it` in four threads at once (openers racing on one file); what any of them raised."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            open_it()
+        except BaseException as exc:  # pragma: no cover - reported by the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
 
 
 def test_new_archive_gets_the_one_schema_in_wal_mode(tmp_path):
@@ -130,22 +149,13 @@ def test_concurrent_openers_create_and_step_once(tmp_path):
         _add_note(conn)
 
     step = Step(SCHEMA_VERSION + 1, "test: counted", counted)
-    errors: list[BaseException] = []
 
     def open_it():
-        try:
-            conn = connect(path)
-            migrate(conn, (step,))
-            conn.close()
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        conn = connect(path)
+        migrate(conn, (step,))
+        conn.close()
 
-    threads = [threading.Thread(target=open_it) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert errors_of_four_at_once(open_it) == []
     assert applied == [1]
     conn = sqlite3.connect(path)
     assert [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY version")] == [
@@ -314,20 +324,7 @@ def test_a_capture_inside_an_outer_atomic_block_rolls_back_with_it(tmp_path):
 # ---- concurrency ----
 def test_concurrent_openers_of_a_new_file_create_it_once(tmp_path):
     path = tmp_path / "race.db"
-    errors: list[BaseException] = []
-
-    def open_it():
-        try:
-            Archive(path).close()
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_it) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert errors_of_four_at_once(lambda: Archive(path).close()) == []
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
     conn.close()

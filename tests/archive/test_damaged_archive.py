@@ -25,7 +25,7 @@ from archive.fileinfo import FileState, inspect_file
 from archive.store import Archive
 from archive.verify import verify
 from ncgh.cli import cli
-from tests.support.archive import capture, content, missing
+from tests.support.archive import capture, content, damage, missing
 
 EXIT_NOT_AN_ARCHIVE = 2
 EXIT_DAMAGED = 65
@@ -158,20 +158,14 @@ def test_full_check_of_a_sound_archive_is_ok_and_says_so(sound):
 
 def test_full_check_finds_a_value_of_the_wrong_type(sound, tmp_path):
     db = _copy(sound, tmp_path)
-    conn = sqlite3.connect(db)
-    conn.execute("UPDATE captures SET status = 'two hundred' WHERE id = 3")
-    conn.commit()
-    conn.close()
+    damage(db, "UPDATE captures SET status = 'two hundred' WHERE id = 3")
     problems = verify(db, full=True).problems
     assert any("captures row 3: column status holds a text value" in p for p in problems), problems
 
 
 def test_verify_reports_two_captures_of_one_work_item(sound, tmp_path):
     db = _copy(sound, tmp_path)
-    conn = sqlite3.connect(db)
-    conn.execute("UPDATE captures SET work_item_id = 41 WHERE id IN (2, 5)")
-    conn.commit()
-    conn.close()
+    damage(db, "UPDATE captures SET work_item_id = 41 WHERE id IN (2, 5)")
     report = verify(db)
     assert report.duplicate_captures == 1
     assert any("work item 41: recorded 2 times (captures 2, 5)" in p for p in report.problems), report.problems

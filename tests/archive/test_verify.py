@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from archive.store import Archive
 from archive.verify import format_report, verify
 from ncgh.cli import cli
-from tests.support.archive import capture, content, missing
+from tests.support.archive import capture, content, damage, missing
 
 
 @pytest.fixture
@@ -26,15 +26,6 @@ def db(tmp_path):
         a.record_capture(missing(2, 1))
         a.record_capture(missing(2, 2))
     return path
-
-
-def damage(path, *statements):
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA foreign_keys = OFF")
-    for statement in statements:
-        conn.execute(statement)
-    conn.commit()
-    conn.close()
 
 
 def test_sound_archive_passes(db):

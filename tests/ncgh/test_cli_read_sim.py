@@ -135,7 +135,8 @@ def test_the_crawl_stores_each_article_s_section_and_the_exports_carry_it(crawle
     the simulator's breadcrumb names the category its lists file the article under."""
     import duckdb
 
-    from simulator.content import CATEGORIES, SiteState
+    from simulator.article import CATEGORIES
+    from simulator.content import SiteState
 
     db, _ = crawled
     state = SiteState(25, 2, SIM.timeline)  # the simulator of the crawl, replayed to its last day

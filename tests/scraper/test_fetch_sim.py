@@ -15,22 +15,14 @@ import pytest
 from scraper.fetch import Fetcher, FetchPolicy
 from scraper.hosts import host_key
 from scraper.records import FetchErrorKind
-from tests.support.fetch import UA, FakeClock, MidRng
+from tests.support.fetch import FakeClock, MidRng, local_policy
 
 FAULTS = "500=0.05,503=0.02,429=0.02,timeout=0.01,reset=0.01,truncate=0.01,garbage=0.005"
 
 
-def policy(**kw) -> FetchPolicy:
-    values = dict(
-        user_agent=UA,
-        allowed_hosts=("127.0.0.1",),
-        delay=0.0,
-        max_attempts=6,
-        connect_timeout=2.0,
-        read_timeout=0.4,
-    )
-    values.update(kw)
-    return FetchPolicy(**values)
+def policy(**kw: object) -> FetchPolicy:
+    """Six attempts and short reads against the faulty simulator; robots.txt obeyed."""
+    return local_policy(**{"max_attempts": 6, "read_timeout": 0.4, **kw})
 
 
 def expected_body(sim, url: str) -> bytes:

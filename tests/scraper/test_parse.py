@@ -302,6 +302,18 @@ def test_text_lines_of_a_childless_element() -> None:
     assert text_lines(el) == ["发布时间：2018-10-12 浏览次数"]
 
 
+def test_text_lines_of_a_page_nested_as_deep_as_the_limit_allows() -> None:
+    """The walk keeps its open elements on a list, not Python's stack: 2,000 levels (the page-limit
+    check lets 2,048 through) give their lines in order, tails after their element's end."""
+    from scraper.htmltree import text_lines
+
+    depth = 2000
+    el = _div("".join(f"<div>{i}<span>s</span>" for i in range(depth)) + "</div>t" * depth)
+    lines = text_lines(el)
+    assert lines[:3] == ["0s", "1s", "2s"] and lines[depth - 1] == f"{depth - 1}s"
+    assert lines[depth:] == ["t"] * depth
+
+
 # libxml2 keeps names such as p-x, li:x, div.x and even p<td: none is a block, and none may break a line.
 @pytest.mark.parametrize(("fragment", "lines"), [
     ("a<p-x>b</p-x>c", ["abc"]), ("a<li:x>b</li:x>c", ["abc"]), ("a<div.x>b</div.x>c", ["abc"]),

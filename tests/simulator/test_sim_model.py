@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.assets import jpeg_bytes, pdf_bytes, png_bytes
-from simulator.content import LEAD_MIN, SiteState, TimelineParams, footer_for_day
+from simulator.content import SiteState, TimelineParams, footer_for_day
+from simulator.draw import LEAD_MIN
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from simulator import SimConfig, SimServer
-from simulator.content import LEAD_MIN
+from simulator.draw import LEAD_MIN
 from tests.support.sim import article_fields, get, listed_truth, page_tree, text_of, walk_list
 
 API_LIST = "/nczhgh.interface/api/cms/article/list?pageNum={page}&pageSize={size}&categoryId={cat}&orderBy=created"

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from simulator import SimConfig
+from simulator.article import VIDEO_CATEGORIES
 from simulator.assets import MIN_VIDEO_BYTES, mp4_bytes, video_size
-from simulator.content import LEAD_MIN, VIDEO_CATEGORIES, SiteState
+from simulator.content import SiteState
+from simulator.draw import LEAD_MIN
 from simulator.site import SimSite
 from tests.support.sim import get
 

@@ -6,8 +6,10 @@ footer) with deterministic pseudo-Chinese text, so compression numbers are not f
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -278,3 +280,14 @@ def asset_capture(url: str, day: int, status: int = 200, body: bytes | None = b"
         body=body if status == 200 else None, requisites=refs,
         asset_text=AssetText(text) if text else None,
     )
+
+
+def damage(path: str | os.PathLike, *statements: str) -> None:
+    """Change an archive file behind the Archive's back (no checks, no foreign keys): what a bug, a
+    hand-edit or another program could leave, for the integrity check to find."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()

@@ -117,10 +117,8 @@ class LocalServer:
         self.server.server_close()
 
 
-def make_fetcher(server: LocalServer, clock: FakeClock | None = None, **kw: object) -> Fetcher:
-    """A Fetcher for `server` only, no delay, robots not asked, three attempts, on a fake clock;
-    `kw` overrides any FetchPolicy field."""
-    clock = clock or FakeClock()
+def local_policy(**kw: object) -> FetchPolicy:
+    """A FetchPolicy for the loopback host only, no delay, three attempts; `kw` overrides any field."""
     values: dict[str, object] = dict(
         user_agent=UA,
         allowed_hosts=("127.0.0.1",),
@@ -128,7 +126,13 @@ def make_fetcher(server: LocalServer, clock: FakeClock | None = None, **kw: obje
         max_attempts=3,
         connect_timeout=2.0,
         read_timeout=5.0,
-        obey_robots=False,
     )
     values.update(kw)
-    return Fetcher(FetchPolicy(**values), clock=clock, sleep=clock.sleep, rng=MidRng())
+    return FetchPolicy(**values)
+
+
+def make_fetcher(server: LocalServer, clock: FakeClock | None = None, **kw: object) -> Fetcher:
+    """A Fetcher for `server` only, no delay, robots not asked, three attempts, on a fake clock;
+    `kw` overrides any FetchPolicy field."""
+    clock = clock or FakeClock()
+    return Fetcher(local_policy(**{"obey_robots": False, **kw}), clock=clock, sleep=clock.sleep, rng=MidRng())
