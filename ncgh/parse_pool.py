@@ -11,7 +11,8 @@ Only article pages go there: discovery pages, assets (whose documents have their
 process) and anything else stay in the threads. The child is started lazily, once a run has
 interpreted `START_AFTER` article pages itself, and only where it can help (two or more CPUs, a
 fetch delay under `MAX_DELAY`): a polite crawl parses one page a second in its threads, and a small
-crawl or a test would pay the child's start (about 0.4 s) for nothing.
+crawl or a test would pay the child's start (about 0.4 s of CPU) for nothing. Pages go on being
+parsed in the threads until the child says it has imported the parser, so its start costs no wait.
 
 The child is `python -m ncgh.parse_pool` started with the parent's own package on its path, not
 multiprocessing: multiprocessing's children import the caller's main script again, so a script
@@ -56,6 +57,7 @@ MAX_DELAY = 0.2  # seconds between requests above which a child buys nothing
 CHILD_SECONDS = 60.0  # one page's interpretation in the child, at most
 CHILD_MEMORY = 1 << 30  # the child's address space, at most (bytes)
 _HEAD = 8  # bytes of the length before each pickle
+_READY = b"R"  # the child's first byte: imports done
 _ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding this very ncgh package
 
 CHILD_PEAKS_KIB: list[int] = []  # each ended child's peak RSS (VmHWM), for the memory benchmarks
@@ -131,6 +133,7 @@ class _Generation:
         self.lock = threading.Lock()  # guards pending, dead and the writes to stdin
         self.dead = False
         self.head_since = time.monotonic()  # when the page at the head of `pending` could start
+        self.ready = threading.Event()  # the child has imported the parser and waits for pages
         self._on_end = on_end
         threading.Thread(target=self._read, name="ncgh-parser-reader", daemon=True).start()
 
@@ -155,6 +158,11 @@ class _Generation:
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         try:
+            if _read_exact(fd, 1, time.monotonic() + self.seconds) != _READY:
+                raise ChildFailed("the parser process did not start")
+            with self.lock:
+                self.head_since = time.monotonic()
+            self.ready.set()
             while True:
                 if not select.select([fd], [], [], 0.5)[0]:
                     with self.lock:
@@ -222,6 +230,16 @@ class ParserChild:
                 self._gen = _Generation(self.command, self.seconds, self._ended)
             return self._gen
 
+    def warm(self) -> None:
+        """Start the child now, so its imports (about 0.4 s) overlap the pages parsed in the threads."""
+        self._generation()
+
+    @property
+    def ready(self) -> bool:
+        """The child has started and waits for pages (a page sent before would wait for its imports)."""
+        gen = self._gen
+        return gen is not None and gen.ready.is_set() and not gen.dead
+
     def _ended(self, gen: _Generation) -> None:
         if not self._closed:
             with self._lock:
@@ -277,8 +295,12 @@ class ParserProcesses:
                 if self._seen <= self.start_after:
                     return None
                 self._child = ParserChild()
+                self._child.warm()
                 atexit.register(self._child.close)
-            return self._child
+            child = self._child
+        # Until the child has imported the parser, pages are parsed here rather than queued behind
+        # its start; once it is up, a dead child is restarted by the child itself (ParserChild).
+        return child if child.ready or child.restarts else None
 
     def close(self) -> None:
         with self._lock:
@@ -298,6 +320,8 @@ def serve(work=interpret_and_prepare) -> None:  # noqa: ANN001 - a test passes i
     except (ImportError, ValueError, OSError):
         pass  # no such limit here: the parent's timeout still holds
     source, sink = sys.stdin.buffer, sys.stdout.buffer
+    sink.write(_READY)
+    sink.flush()
     while True:
         head = source.read(_HEAD)
         if len(head) < _HEAD:

@@ -8,6 +8,7 @@ import dataclasses
 import subprocess
 import sys
 import textwrap
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,7 +100,10 @@ def test_the_child_is_used_only_where_it_can_help():
     lazy = ParserProcesses(1, 0.0, start_after=2)
     if lazy.enabled:
         assert lazy.child() is None and lazy.child() is None  # the run's first pages stay in the threads
-        assert lazy.child() is not None
+        deadline = time.monotonic() + 30
+        while (child := lazy.child()) is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # the child is started now; pages stay here until it has imported the parser
+        assert child is not None and child.ready
     lazy.close()
     assert lazy.child() is None
 
@@ -120,6 +124,7 @@ def _archive(db: Path) -> list:
 @pytest.mark.skipif(usable_cpus() < 2, reason="the parser child is used on two or more CPUs only")
 def test_a_crawl_with_the_child_builds_the_same_archive(sim_factory, tmp_path, monkeypatch):
     monkeypatch.setattr("ncgh.parse_pool.START_AFTER", 5)
+    monkeypatch.setattr(ParserChild, "ready", property(lambda self: True))  # queue behind its start
     asked: list[str] = []
     real = ParserChild.interpret
     monkeypatch.setattr(ParserChild, "interpret", lambda self, *a: asked.append(a[1]) or real(self, *a))
