@@ -51,7 +51,7 @@ def crawl_process(url: str, db: Path, concurrency: int, mode: str = "full") -> t
     seconds = time.monotonic() - started
     if proc.returncode not in (0, 1):
         raise SystemExit(f"crawl failed ({proc.returncode}): {err}")
-    return json.loads(out), seconds, int(hwm.read_text())
+    return json.loads(out), seconds, int(hwm.read_text().split()[0])
 
 
 def daily_incremental(articles: int, days: int, workdir: Path, fill: bool = True) -> list[dict]:

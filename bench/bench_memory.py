@@ -1,7 +1,9 @@
 """Peak memory of a full crawl as the site grows: 1,000, 3,000 and 10,000 articles.
 
 Each crawl is `ncgh crawl --mode full` in its own process (delay 0) against the simulator running
-in this process. The peak is the crawl process's VmHWM, read by the child itself at exit. Not
+in this process. The peak is the crawl process's VmHWM, read by the child itself at exit, and the
+parser child's (ncgh.parse_pool, read by the crawl before it stops that child): the two together
+are at most their sum, which is reported beside them. Not
 wait4's ru_maxrss: Linux carries the pre-exec address space's peak into it, and subprocess spawns
 with vfork, so ru_maxrss was at least this process's own RSS -- the simulator's site, which grows
 with the article count (a 10,000-article crawl measured 138 MiB that way, with or without a cache). The simulated ids are spread over 10 ids per article (the real
@@ -27,14 +29,17 @@ ROOT = Path(__file__).resolve().parents[1]
 ID_LOW = 800
 
 
-# Runs `ncgh` and, at exit, writes the process's own peak RSS (VmHWM, KiB) to the file in argv[1];
+# Runs `ncgh` and, at exit, writes the process's own peak RSS (VmHWM, KiB) and its parser child's to
+# the file in argv[1];
 # argv[2] is archive.bodies.BodyStore's cache limit in bytes, or "-" for its default (a diagnostic:
 # how much of the peak is that cache of recently stored bodies).
 MEASURED_NCGH = (
     "import atexit, sys; hwm = sys.argv.pop(1); cache = sys.argv.pop(1)\n"
     "def report():\n"
+    "    from ncgh.parse_pool import CHILD_PEAKS_KIB\n"
     "    peak = next(line for line in open('/proc/self/status') if line.startswith('VmHWM:'))\n"
-    "    open(hwm, 'w').write(peak.split()[1])\n"
+    "    child = max(CHILD_PEAKS_KIB, default=0)\n"
+    "    open(hwm, 'w').write(f'{peak.split()[1]} {child}')\n"
     "atexit.register(report)\n"
     "import archive.bodies as b\n"
     "if cache != '-': b.BodyStore.__init__.__defaults__ = (int(cache),)\n"
@@ -42,8 +47,10 @@ MEASURED_NCGH = (
 )
 
 
-def crawl(url: str, db: Path, articles: int, concurrency: int, body_cache: int | None = None) -> tuple[dict, float, int]:
-    """(summary, seconds, peak RSS in KiB) of one full crawl in a child process."""
+def crawl(
+    url: str, db: Path, articles: int, concurrency: int, body_cache: int | None = None
+) -> tuple[dict, float, int, int]:
+    """(summary, seconds, peak RSS in KiB, the parser child's peak RSS in KiB or 0) of one full crawl."""
     config = db.with_suffix(".toml")
     config.write_text(
         f"[fetch]\ndelay = 0\nconcurrency_per_host = {concurrency}\n"
@@ -63,7 +70,8 @@ def crawl(url: str, db: Path, articles: int, concurrency: int, body_cache: int |
     seconds = time.monotonic() - started
     if proc.returncode not in (0, 1):
         raise SystemExit(f"crawl of {articles} articles failed ({proc.returncode}): {err[-2000:]}")
-    return json.loads(out), seconds, int(hwm.read_text())
+    own, child = (int(part) for part in hwm.read_text().split())
+    return json.loads(out), seconds, own, child
 
 
 def main() -> None:
@@ -85,11 +93,12 @@ def main() -> None:
             sim = SimConfig(articles=articles, seed=1, id_range=(ID_LOW, ID_LOW + 10 * articles + 50))
             with SimServer(sim) as srv:
                 db = workdir / f"memory-{articles}.db"
-                summary, seconds, rss = crawl(srv.url, db, articles, args.concurrency, args.body_cache)
+                summary, seconds, rss, child = crawl(srv.url, db, articles, args.concurrency, args.body_cache)
             size = sum(p.stat().st_size for p in workdir.glob(db.name + "*") if not p.name.endswith(".lock"))
-            rows.append((articles, rss))
+            rows.append((articles, rss + child))
             print(
-                f"  {articles:6d} articles: peak RSS {rss / 1024:6.1f} MiB; {summary['requests']} requests"
+                f"  {articles:6d} articles: peak RSS {rss / 1024:6.1f} MiB, parser child {child / 1024:.1f} MiB"
+                f" (together at most {(rss + child) / 1024:.1f}); {summary['requests']} requests"
                 f" ({summary['probes']} id probes), {summary['new_articles']} archived, {summary['errors']} errors,"
                 f" {seconds:.0f}s = {summary['requests'] / seconds:.0f} requests/s; archive {size / 1e6:.1f} MB",
                 flush=True,
@@ -97,7 +106,7 @@ def main() -> None:
         if len(rows) > 1:
             (small, small_rss), (large, large_rss) = rows[0], rows[-1]
             print(
-                f"  growth: {large / small:.0f}x the articles -> {large_rss / small_rss:.2f}x the peak RSS"
+                f"  growth: {large / small:.0f}x the articles -> {large_rss / small_rss:.2f}x the peak RSS (crawl + child)"
                 f" (+{(large_rss - small_rss) / 1024:.1f} MiB)"
             )
 

@@ -45,6 +45,7 @@ class Run:
     requests: int
     seconds: float
     peak_kib: int
+    child_kib: int = 0  # the largest child process's peak (the parser child, the document reader)
 
     @property
     def rate(self) -> float:
@@ -77,9 +78,12 @@ def start_simulator(articles: int) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the simulator did not answer within 60 s")
 
 
-def run_ncgh(url: str, work: Path, concurrency: int, root: Path = ROOT, name: str = "ncgh") -> Run:
+def run_ncgh(url: str, work: Path, concurrency: int, root: Path = ROOT, name: str = "ncgh", assets: bool = True) -> Run:
     db, config, hwm = work / "ncgh.db", work / "ncgh.toml", work / "ncgh.hwm"
-    config.write_text(f"[fetch]\ndelay = 0\nconcurrency_per_host = {concurrency}\n", encoding="utf-8")
+    config.write_text(
+        f"[fetch]\ndelay = 0\nconcurrency_per_host = {concurrency}\n" + ("" if assets else "[assets]\nenabled = false\n"),
+        encoding="utf-8",
+    )
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", MEASURED_NCGH, str(hwm), "-", "crawl", "--quiet", "--json",
@@ -90,7 +94,8 @@ def run_ncgh(url: str, work: Path, concurrency: int, root: Path = ROOT, name: st
     if done.returncode != 0:
         raise SystemExit(f"{name} crawl failed ({done.returncode}): {done.stderr[-2000:]}")
     summary = json.loads(done.stdout)
-    return Run(name, summary["new_articles"], summary["requests"], seconds, int(hwm.read_text()))
+    peak = [int(part) for part in hwm.read_text().split()]  # the crawl's own peak, its largest child's
+    return Run(name, summary["new_articles"], summary["requests"], seconds, peak[0], peak[1] if len(peak) > 1 else 0)
 
 
 def run_scrapy(python: str, url: str, work: Path) -> Run:
@@ -104,7 +109,7 @@ def run_scrapy(python: str, url: str, work: Path) -> Run:
     if done.returncode != 0:
         raise SystemExit(f"the Scrapy peer failed ({done.returncode}): {done.stderr[-2000:]}")
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    return Run("scrapy", out["articles"], out["requests"], seconds, int(hwm.read_text()))
+    return Run("scrapy", out["articles"], out["requests"], seconds, int(hwm.read_text().split()[0]))
 
 
 def has_scrapy(python: str) -> bool:
@@ -118,6 +123,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="ncgh's [fetch] concurrency_per_host.")
     parser.add_argument("--scrapy-python", default=sys.executable, help="A Python with Scrapy installed.")
     parser.add_argument("--baseline", type=Path, help="Another checkout of ncgh, run in every round as 'baseline'.")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="Also run ncgh with [assets] enabled = false in every round: the spider's own work.")
     args = parser.parse_args()
     if not has_scrapy(args.scrapy_python):
         print(f"skipped: {args.scrapy_python} cannot import scrapy (python3 -m pip install -e '.[bench]',"
@@ -130,20 +137,23 @@ def main() -> None:
               f" ncgh concurrency {args.concurrency}, delay 0; Scrapy defaults, delay 0")
         for round_no in range(1, args.rounds + 1):
             # Who goes first alternates too, so neither always runs on a warmer (or busier) machine.
-            order = ["ncgh", "scrapy"] + (["baseline"] if args.baseline else [])
+            order = ["ncgh", "scrapy"] + (["pages"] if args.pages_only else []) + (["baseline"] if args.baseline else [])
             if round_no % 2 == 0:
                 order.reverse()
             for crawler in order:
                 with tempfile.TemporaryDirectory(prefix=f"bench-vs-{crawler}-") as tmp:
                     if crawler == "scrapy":
                         run = run_scrapy(args.scrapy_python, url, Path(tmp))
+                    elif crawler == "pages":
+                        run = run_ncgh(url, Path(tmp), args.concurrency, name="pages", assets=False)
                     elif crawler == "baseline":
                         run = run_ncgh(url, Path(tmp), args.concurrency, args.baseline.resolve(), "baseline")
                     else:
                         run = run_ncgh(url, Path(tmp), args.concurrency)
                 runs.append(run)
                 print(f"  round {round_no} {crawler:8}: {run.articles} articles, {run.requests} requests in"
-                      f" {run.seconds:.2f} s = {run.rate:.0f} articles/s; peak RSS {run.peak_kib / 1024:.0f} MiB")
+                      f" {run.seconds:.2f} s = {run.rate:.0f} articles/s; peak RSS {run.peak_kib / 1024:.0f} MiB"
+                      + (f" (+ largest child {run.child_kib / 1024:.0f} MiB)" if run.child_kib else ""))
     finally:
         sim.terminate()
         sim.wait(timeout=30)
@@ -157,7 +167,17 @@ def main() -> None:
     peer_mem = max(r.peak_kib for r in peer) / 1024
     print(f"median: ncgh {ours_rate:.0f} articles/s, Scrapy {peer_rate:.0f} articles/s: ratio {ours_rate / peer_rate:.2f}x"
           f" (per round {min(pairs):.2f}-{max(pairs):.2f}x, median {statistics.median(pairs):.2f}x)")
-    print(f"peak RSS: ncgh {ours_mem:.0f} MiB, Scrapy {peer_mem:.0f} MiB ({ours_mem / peer_mem:.2f}x)")
+    child_mem = max(r.child_kib for r in ours) / 1024
+    print(f"peak RSS: ncgh {ours_mem:.0f} MiB (+ largest child {child_mem:.0f} MiB; together at most"
+          f" {ours_mem + child_mem:.0f}), Scrapy {peer_mem:.0f} MiB ({ours_mem / peer_mem:.2f}x, together"
+          f" {(ours_mem + child_mem) / peer_mem:.2f}x)")
+    pages = [r for r in runs if r.crawler == "pages"]
+    if pages:
+        pages_rate = statistics.median(r.rate for r in pages)
+        pairs = [a.rate / b.rate for a, b in zip(pages, peer, strict=True)]
+        print(f"ncgh without assets (the spider's work): {pages_rate:.0f} articles/s = {pages_rate / peer_rate:.2f}x Scrapy"
+              f" (per round {min(pairs):.2f}-{max(pairs):.2f}x); peak RSS {max(r.peak_kib for r in pages) / 1024:.0f} MiB"
+              f" + largest child {max(r.child_kib for r in pages) / 1024:.0f} MiB")
     base = [r for r in runs if r.crawler == "baseline"]
     if base:
         base_rate = statistics.median(r.rate for r in base)

@@ -174,6 +174,11 @@ class AssetsConfig(_Section):
 
 
 @dataclass(frozen=True)
+class CrawlConfig(_Section):
+    parser_processes: int = _key(integer(0, 64))  # article pages interpreted in child processes; 0 = in the threads
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig
     discovery: DiscoveryConfig
@@ -185,6 +190,7 @@ class Config:
     assets: AssetsConfig
     blocks: BlocksConfig
     calibrate: CalibrateConfig
+    crawl: CrawlConfig
     source: str = DEFAULT_NAME  # which file the values came from (for messages)
 
     def to_json(self) -> str:
@@ -206,6 +212,7 @@ _SECTIONS: dict[str, type] = {
     "assets": AssetsConfig,
     "blocks": BlocksConfig,
     "calibrate": CalibrateConfig,
+    "crawl": CrawlConfig,
 }
 
 

@@ -10,7 +10,8 @@ version because record_capture is idempotent and versions follow content.
 Planning lives in ncgh.crawl_plan, the summary and exit codes in ncgh.crawl_summary;
 this module runs the queue. Fetching uses a small thread pool (the fetcher enforces the
 per-host delay and concurrency); parsing, and the capture's database-free recording work
-(archive.prepare), happen in the fetching thread; SQLite is written from the calling thread only.
+(archive.prepare), happen in the fetching thread, or for article pages of a fast crawl in a parser
+process (ncgh.parse_pool); SQLite is written from the calling thread only.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from ncgh.discovery import Discovery
 from ncgh.discovery_read import PageRead, ignore_answer, link_rules, read_page
 from ncgh.hub_walk import depth_of
 from ncgh.lock import CrawlLock
+from ncgh.parse_pool import ParserProcesses
 from ncgh.pipeline import interpret
 from ncgh.report import Reporter
 from ncgh.source_health import SourceHealth
@@ -119,6 +121,7 @@ class _Crawl:
         # or as one line if the run ends unreachable (a site that is down is one fact, not N errors).
         self._unanswered: list[str] = []
         self._dirty = True
+        self.parsers = ParserProcesses(0, 0.0)  # set for the run's fetch policy by work()
 
     # ---- planning ----
     def setup(self, run_id: int, run_started_at: str, fresh: bool) -> int:
@@ -151,6 +154,12 @@ class _Crawl:
             fetch = self.assets.fetch(fetcher, item)
         else:
             fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
+        child = self.parsers.child() if item.kind == WorkKind.ARTICLE else None
+        if child is not None:
+            capture, prepared = child.interpret(
+                self.site, item.url, fetch, self.profile, tuple(self.paths), run_id, item.id, self.blocks
+            )
+            return _Done(item, fetch, capture, prepared=prepared)
         capture = interpret(
             self.site, item.url, fetch, self.profile, self.paths, kind=WorkKind(item.kind).capture_kind, run_id=run_id,
             work_item_id=item.id, blocks=self.blocks,
@@ -280,6 +289,7 @@ class _Crawl:
         def limited() -> bool:
             return self.max_requests is not None and self.requests >= self.max_requests
 
+        self.parsers = ParserProcesses(self.cfg.crawl.parser_processes, policy.delay)
         commits = self.archive.group_commits(self.cfg.archive.commit_captures, self.cfg.archive.commit_seconds)
         with self.fetcher_factory(policy) as fetcher, commits as group:
             pool = DaemonPool(workers, "ncgh-fetch")
@@ -327,6 +337,7 @@ class _Crawl:
                 raise
             finally:
                 pool.shutdown(wait=not stopped)
+                self.parsers.close()
         if status == RunStatus.FINISHED and self.requests > 0 and self.responses == 0:
             status = RunStatus.UNREACHABLE
         if status == RunStatus.UNREACHABLE:

@@ -28,6 +28,7 @@ stylesheet's references and an attachment's text are read here, so a reparse fin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -79,28 +80,58 @@ class _Verdict:
     error: str | None = None
     error_detail: str | None = None
     section: str | None = None  # the page's breadcrumb (scraper.breadcrumb)
+    text: str | None = None  # the decoded page a record was parsed from (its requisites are read from it)
 
 
 _GONE_ON_404 = (CaptureKind.ARTICLE, CaptureKind.ASSET)
 
 
-def _block_check(seen: _Seen, rules: BlockRules) -> tuple[Decoded | None, _Verdict | None]:
-    """(the decoded body when it was decoded for the check, a blocked verdict or None).
+_TEXT_TYPES = ("text/", "html", "xml", "json", "javascript")
+
+
+def _could_be_page(content_type: str | None, body: bytes) -> bool:
+    """Whether an answer could be a WAF's page at all: a textual (or unlabelled) type, or a body that
+    opens with markup whatever its label says. An image or PDF is not decoded to be searched for
+    challenge phrases (charset detection on binary bytes was 6% of a crawl's CPU)."""
+    ctype = (content_type or "").lower()
+    if not ctype or any(t in ctype for t in _TEXT_TYPES):
+        return True
+    return body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
+def _block_check(seen: _Seen, rules: BlockRules) -> tuple[Decoded | None, Callable[[], _Verdict | None]]:
+    """(the decoded body when it was decoded for the check, the blocked verdict, asked lazily).
 
     Only answers a block could be are decoded here: a body within [blocks] max_bytes, of a 2xx or a
-    [blocks] status, with nothing wrong with the exchange itself (a truncated body is a fetch error).
+    [blocks] status, with nothing wrong with the exchange itself (a truncated body is a fetch error),
+    that could be a page. The verdict is a function, computed once when first asked: a 2xx article
+    page the site profile recognises never needs it.
     """
     status, body = seen.status, seen.body
     if status is None or not body or seen.error not in (None, FetchErrorKind.HTTP_STATUS):
-        return None, None
+        return None, _never
     if len(body) > rules.settings.max_bytes or not (200 <= status < 300 or status in rules.settings.statuses):
-        return None, None
-    decoded = decode(body, header_value(seen.headers, "Content-Type"))
-    block = block_of(status, body, decoded.text, rules)
-    if block is None:
-        return decoded, None
-    verdict = _Verdict(Outcome.BLOCKED, None, error=seen.error, error_detail=block.describe())
-    return decoded, verdict
+        return None, _never
+    content_type = header_value(seen.headers, "Content-Type")
+    if not _could_be_page(content_type, body):
+        return None, _never
+    decoded = decode(body, content_type)
+    verdict: list[_Verdict | None] = []
+
+    def blocked() -> _Verdict | None:
+        if not verdict:
+            block = block_of(status, body, decoded.text, rules)
+            verdict.append(
+                None if block is None
+                else _Verdict(Outcome.BLOCKED, None, error=seen.error, error_detail=block.describe())
+            )
+        return verdict[0]
+
+    return decoded, blocked
+
+
+def _never() -> _Verdict | None:
+    return None
 
 
 def _classify(
@@ -112,13 +143,21 @@ def _classify(
 ) -> _Verdict:
     article_id = article_id_from_url(seen.url, article_paths) if kind == CaptureKind.ARTICLE else None
     status = seen.status
-    checked, blocked = _block_check(seen, blocks)
-    if blocked is not None:
-        blocked.article_id = article_id
-        if kind != CaptureKind.ARTICLE or not 200 <= (status or 0) < 300:
+    checked, block_verdict = _block_check(seen, blocks)
+
+    def blocked_page() -> _Verdict | None:
+        verdict = block_verdict()
+        if verdict is not None:
+            verdict.article_id = article_id
+        return verdict
+
+    if kind != CaptureKind.ARTICLE or not 200 <= (status or 0) < 300:
+        blocked = blocked_page()
+        if blocked is not None:
             return blocked
-        # A 2xx article page that looks like a block page is one unless the site profile finds its
-        # article in it (below): the site's own short notice about 安全验证 stays an article.
+    # A 2xx article page that looks like a block page is one unless the site profile finds its
+    # article in it (below): the site's own short notice about 安全验证 stays an article. So there the
+    # check is made only where its answer decides (blocked_page() below).
     if kind in _GONE_ON_404 and status in (404, 410) and seen.error in (None, FetchErrorKind.HTTP_STATUS):
         reason = MissingReason.HTTP_404 if status == 404 else MissingReason.HTTP_410
         return _Verdict(Outcome.MISSING, article_id, missing_reason=reason)
@@ -137,7 +176,7 @@ def _classify(
         return _Verdict(Outcome.MISSING, None, missing_reason=MissingReason.NOT_EXIST_PAGE)
     if kind != CaptureKind.ARTICLE:
         return _Verdict(Outcome.OK, None)
-    if blocked is not None and seen.redirected:
+    if seen.redirected and (blocked := blocked_page()) is not None:
         return blocked  # redirected to a captcha page: not to the home page
     if seen.redirected and article_id_from_url(seen.final_url, article_paths) is None:
         return _Verdict(Outcome.MISSING, article_id, missing_reason=MissingReason.REDIRECT_HOME)
@@ -156,12 +195,12 @@ def _classify(
             body, seen.final_url, content_type, profile
         )
     except ArticleMissing:
-        return blocked or judged(Outcome.MISSING, missing_reason=MissingReason.NOT_EXIST_PAGE)
+        return blocked_page() or judged(Outcome.MISSING, missing_reason=MissingReason.NOT_EXIST_PAGE)
     except ParseError as exc:
-        return blocked or judged(Outcome.PARSE_ERROR, parse_error=exc.reason)
+        return blocked_page() or judged(Outcome.PARSE_ERROR, parse_error=exc.reason)
     except Exception as exc:  # a parser bug on odd input must not stop a crawl or lose the capture
-        return blocked or judged(Outcome.PARSE_ERROR, parse_error=f"parser failed: {type(exc).__name__}: {exc}")
-    if blocked is not None and record.extractor != Extractor.PROFILE:
+        return blocked_page() or judged(Outcome.PARSE_ERROR, parse_error=f"parser failed: {type(exc).__name__}: {exc}")
+    if record.extractor != Extractor.PROFILE and (blocked := blocked_page()) is not None:
         return blocked  # only the generic extractor "found" an article in it: a captcha page is no article
     problem = _not_an_article(record)
     if problem is not None:
@@ -173,6 +212,7 @@ def _classify(
         encoding=record.encoding or encoding,
         encoding_source=encoding_source,
         section=breadcrumb_section(decoded.text) if decoded else None,
+        text=decoded.text if decoded else None,
     )
 
 
@@ -253,7 +293,7 @@ def _apply(capture: CaptureIn, verdict: _Verdict, profile: SiteProfile) -> Captu
         capture.requisites = _refs(
             page_requisites(
                 capture.body or b"", capture.final_url or capture.url, header_value(capture.headers, "Content-Type"),
-                attachments=[att.url for att in record.attachments],
+                attachments=[att.url for att in record.attachments], text=verdict.text,
             )
         )
     elif capture.kind == CaptureKind.ASSET and verdict.outcome == Outcome.OK and capture.body:
@@ -285,18 +325,10 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def interpret(
-    site: str,
-    url: str,
-    fetch: FetchResult,
-    profile: SiteProfile,
-    article_paths: tuple[str, ...] | list[str],
-    kind: CaptureKind = CaptureKind.ARTICLE,
-    run_id: int | None = None,
-    work_item_id: int | None = None,
-    blocks: BlockRules = DEFAULT_BLOCK_RULES,
-) -> CaptureIn:
-    """One live fetch -> the capture the archive records (whatever happened: never raises for the page)."""
+def _live(
+    site: str, url: str, fetch: FetchResult, kind: CaptureKind, run_id: int | None, work_item_id: int | None
+) -> tuple[_Seen, CaptureIn]:
+    """What classification needs of a live fetch, and the capture it will fill in."""
     seen = _Seen(
         url=url,
         final_url=fetch.final_url or url,
@@ -326,7 +358,40 @@ def interpret(
         run_id=run_id,
         work_item_id=work_item_id,
     )
+    return seen, capture
+
+
+def interpret(
+    site: str,
+    url: str,
+    fetch: FetchResult,
+    profile: SiteProfile,
+    article_paths: tuple[str, ...] | list[str],
+    kind: CaptureKind = CaptureKind.ARTICLE,
+    run_id: int | None = None,
+    work_item_id: int | None = None,
+    blocks: BlockRules = DEFAULT_BLOCK_RULES,
+) -> CaptureIn:
+    """One live fetch -> the capture the archive records (whatever happened: never raises for the page)."""
+    seen, capture = _live(site, url, fetch, kind, run_id, work_item_id)
     return _apply(capture, _classify(seen, kind, profile, article_paths, blocks), profile)
+
+
+def unparsed(
+    site: str,
+    url: str,
+    fetch: FetchResult,
+    profile: SiteProfile,
+    article_paths: tuple[str, ...] | list[str],
+    reason: str,
+    run_id: int | None = None,
+    work_item_id: int | None = None,
+) -> CaptureIn:
+    """An article page that could not be interpreted at all (its parser process died on it): a parse
+    error with the page's bytes kept, so a later reparse can judge it; never an edit."""
+    _, capture = _live(site, url, fetch, CaptureKind.ARTICLE, run_id, work_item_id)
+    verdict = _Verdict(Outcome.PARSE_ERROR, article_id_from_url(url, article_paths), parse_error=reason)
+    return _apply(capture, verdict, profile)
 
 
 def interpret_stored(

@@ -3,7 +3,7 @@
 requests' timeouts bound each socket read, so a server dripping its status line or headers a byte
 at a time would hold a fetching thread for ever. An Exchange schedules its deadline on one shared
 watchdog thread; the connection in use registers itself (the Deadline* connection classes, installed
-by scraper.sessions) and is shut down when the deadline passes or the fetcher is stopped.
+by scraper.connections) and is shut down when the deadline passes or the fetcher is stopped.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class Exchange:
 
     requests' `timeout` bounds each socket read, so a server sending one byte of its status line every
     few seconds never trips it and holds the fetching thread (and a crawl's shutdown) for ever. The
-    connection in use registers itself here (DeadlineHTTPConnection, installed by scraper.sessions);
+    connection in use registers itself here (DeadlineHTTPConnection, installed by scraper.connections);
     when the deadline passes, the watchdog shuts its socket down, the blocked read returns at once,
     and the fetcher reports a timeout. cut_all() does the same on demand (a crawl being stopped).
     Used as a context manager in the fetching thread; finish() before the connection is reused.

@@ -57,19 +57,26 @@ def _add(out: dict[str, Requisite], base: str, ref: str | None, role: RequisiteR
 
 
 def page_requisites(
-    body: bytes, url: str, content_type: str | None = None, attachments: Iterable[str] = ()
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    attachments: Iterable[str] = (),
+    text: str | None = None,
 ) -> list[Requisite]:
     """Everything the HTML page at `url` references, in document order, each URL once.
 
-    `attachments` are the body's document links as the article parser found them (always kept).
+    `attachments` are the body's document links as the article parser found them (always kept);
+    `text` is the body already decoded (scraper.encoding.decode), when the caller has it.
     """
     out: dict[str, Requisite] = {}
     for link in attachments:
         _add(out, url, link, RequisiteRole.ATTACHMENT)
     if not body:
         return list(out.values())
+    if text is None:
+        text = decode(body, content_type).text
     try:
-        root = etree.fromstring(decode(body, content_type).text.encode("utf-8", "replace"), _PARSER)
+        root = etree.fromstring(text.encode("utf-8", "replace"), _PARSER)
     except (etree.LxmlError, ValueError):
         return list(out.values())
     if root is None:

@@ -135,3 +135,26 @@ def test_an_article_quoting_a_block_page_is_archived_as_the_article(article_id, 
     rules = to_block_rules(config_from_dict({"blocks": {"max_text_chars": 100_000}})) if loose else to_block_rules(CFG)
     got = interpret(SITE, URL, fetched(200, quoted), PROFILE, PATHS, blocks=rules)
     assert got.outcome == Outcome.OK and pattern in got.content.body_text
+
+
+def test_a_waf_page_answering_for_an_asset_is_blocked_whatever_its_label_says():
+    waf = Waf(limit=0, window=60, block=60)
+    page = waf.answer("client")
+    for label in ("text/html", "image/png", "application/octet-stream", ""):
+        got = interpret(SITE, URL + ".png", fetched(page.status, page.body, label), PROFILE, PATHS, kind="asset")
+        assert got.outcome == Outcome.BLOCKED, label
+
+
+def test_binary_assets_are_not_decoded_to_be_searched_for_challenge_phrases(monkeypatch):
+    import ncgh.pipeline as pipeline
+
+    decoded: list[bytes] = []
+    real = pipeline.decode
+    monkeypatch.setattr(pipeline, "decode", lambda body, ctype: decoded.append(body) or real(body, ctype))
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    got = interpret(SITE, URL + ".png", fetched(200, png, "image/png"), PROFILE, PATHS, kind="asset")
+    assert got.outcome == Outcome.OK and decoded == []
+    # The same bytes with a textual label (or none) are checked: only the label and the first bytes
+    # decide, never a guess that skips a page.
+    interpret(SITE, URL + ".png", fetched(200, png, "text/plain"), PROFILE, PATHS, kind="asset")
+    assert decoded == [png]

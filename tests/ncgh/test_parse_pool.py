@@ -1,0 +1,162 @@
+"""Article pages interpreted in the parser child (ncgh.parse_pool): the same captures as in the
+thread, a child that dies or hangs on a page costs that page a parse error and nothing else, and a
+crawl with the child builds the same archive as one without it."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from archive.vocab import Outcome
+from ncgh.config import load_config, to_block_rules, to_site_profile
+from ncgh.crawl import run_crawl
+from ncgh.parse_pool import ParserChild, ParserProcesses, interpret_and_prepare, usable_cpus
+from scraper.records import FetchResult
+from tests.support import dying_parser
+from tests.support.crawl import crawl_config, rows
+
+CFG = load_config()
+PROFILE = to_site_profile(CFG)
+BLOCKS = to_block_rules(CFG)
+PATHS = tuple(CFG.site.article_paths)
+PAGES = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "sim").glob("current-*.html"))
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def args_for(page: Path, url: str | None = None) -> tuple:
+    url = url or f"http://www.ncgh.org.cn/nczhghcms/article/{page.stem.rsplit('-', 1)[1]}"
+    fetch = FetchResult(
+        url=url, final_url=url, status=200, headers=[("Content-Type", "text/html; charset=utf-8")],
+        body=page.read_bytes(), fetched_at=datetime(2026, 12, 4, 12, tzinfo=UTC), elapsed=0.01, attempts=1,
+    )
+    return ("ncgh", url, fetch, PROFILE, PATHS, 7, 11, BLOCKS)
+
+
+def test_the_child_answers_what_the_thread_would():
+    child = ParserChild()
+    try:
+        for page in PAGES:
+            args = args_for(page)
+            here, prepared_here = interpret_and_prepare(*args)
+            there, prepared_there = child.interpret(*args)
+            assert there == here and there.outcome == Outcome.OK
+            assert prepared_there is not None and prepared_there.fits(there)  # identity survives the pipe
+            assert prepared_there.content_for(there) is not None
+            assert dataclasses.replace(prepared_there, body=None, content=None) == dataclasses.replace(
+                prepared_here, body=None, content=None
+            )
+    finally:
+        child.close()
+
+
+def test_a_page_that_kills_the_child_is_a_parse_error_and_the_pages_beside_it_are_not():
+    child = ParserChild(dying_parser.COMMAND)
+    try:
+        good = [args_for(page) for page in PAGES]
+        deadly = args_for(PAGES[0], "http://www.ncgh.org.cn/nczhghcms/article/die")
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda a: child.interpret(*a), [*good[:3], deadly, *good[3:]]))
+        captures = [c for c, _ in answers]
+        dead = captures[3]
+        assert dead.outcome == Outcome.PARSE_ERROR and "failed on this page twice" in dead.parse_error
+        assert dead.body == deadly[2].body and dead.content is None  # the bytes are kept for a reparse
+        assert [c.outcome for i, c in enumerate(captures) if i != 3] == [Outcome.OK] * len(good)
+        assert child.restarts >= 2
+        assert child.interpret(*good[0])[0].outcome == Outcome.OK  # a fresh child carries on
+    finally:
+        child.close()
+
+
+def test_a_page_the_child_hangs_on_is_a_parse_error_after_its_time():
+    child = ParserChild(dying_parser.COMMAND, seconds=1.0)
+    try:
+        hung, _ = child.interpret(*args_for(PAGES[0], "http://www.ncgh.org.cn/nczhghcms/article/slow"))
+        assert hung.outcome == Outcome.PARSE_ERROR and "took the parser process" in hung.parse_error
+        assert child.interpret(*args_for(PAGES[1]))[0].outcome == Outcome.OK
+    finally:
+        child.close()
+
+
+def test_a_closed_child_refuses_work_instead_of_hanging():
+    child = ParserChild()
+    child.interpret(*args_for(PAGES[0]))
+    child.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        child.interpret(*args_for(PAGES[0]))
+
+
+def test_the_child_is_used_only_where_it_can_help():
+    assert not ParserProcesses(0, 0.0).enabled
+    assert not ParserProcesses(1, 1.0).enabled  # a polite crawl parses one page a second in its threads
+    assert ParserProcesses(1, 0.0).enabled == (usable_cpus() >= 2)
+    lazy = ParserProcesses(1, 0.0, start_after=2)
+    if lazy.enabled:
+        assert lazy.child() is None and lazy.child() is None  # the run's first pages stay in the threads
+        deadline = time.monotonic() + 30
+        while (child := lazy.child()) is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # the child is started now; pages stay here until it has imported the parser
+        assert child is not None and child.ready
+    lazy.close()
+    assert lazy.child() is None
+
+
+def _archive(db: Path) -> list:
+    return rows(
+        db,
+        "SELECT v.article_id, v.version, v.content_hash, v.title, v.body_text, v.body_html, v.published_at,"
+        " v.images_json, v.attachments_json, v.changed_fields, v.parser_version,"
+        " (SELECT group_concat(c.kind || ':' || c.outcome || ':' || coalesce(c.body_sha256, ''), ',')"
+        "  FROM captures c WHERE c.article_id = v.article_id),"
+        " (SELECT a.category FROM articles a WHERE a.article_id = v.article_id)"
+        " FROM versions v ORDER BY 1, 2",
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(usable_cpus() < 2, reason="the parser child is used on two or more CPUs only")
+def test_a_crawl_with_the_child_builds_the_same_archive(sim_factory, tmp_path, monkeypatch):
+    monkeypatch.setattr("ncgh.parse_pool.START_AFTER", 5)
+    monkeypatch.setattr(ParserChild, "ready", property(lambda self: True))  # queue behind its start
+    asked: list[str] = []
+    real = ParserChild.interpret
+    monkeypatch.setattr(ParserChild, "interpret", lambda self, *a: asked.append(a[1]) or real(self, *a))
+    srv = sim_factory(articles=60, seed=4)
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    with_child = run_crawl(crawl_config(crawl={"parser_processes": 1}), tmp_path / "a.db", base_url=srv.url, now=now)
+    without = run_crawl(crawl_config(crawl={"parser_processes": 0}), tmp_path / "b.db", base_url=srv.url, now=now)
+    assert with_child.new_articles == without.new_articles > 30
+    assert len(asked) >= with_child.new_articles - 5  # every article page after the first five
+    assert _archive(tmp_path / "a.db") == _archive(tmp_path / "b.db")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(usable_cpus() < 2, reason="the parser child is used on two or more CPUs only")
+def test_a_script_without_a_main_guard_crawls_once(sim_factory, tmp_path):
+    """multiprocessing's children import the caller's main script again: a script calling run_crawl
+    without `if __name__ == "__main__"` started a second crawl in its parser child (LockHeld)."""
+    srv = sim_factory(articles=30, seed=5)
+    script = tmp_path / "crawl_it.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        import ncgh.parse_pool
+        from ncgh.crawl import run_crawl
+        from tests.support.crawl import crawl_config
+        ncgh.parse_pool.START_AFTER = 0
+        print("crawl starts", flush=True)
+        s = run_crawl(crawl_config(crawl={{"parser_processes": 1}}), {str(tmp_path / 'c.db')!r}, base_url={srv.url!r})
+        print("stored", s.new_articles)
+    """), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("crawl starts") == 1 and "LockHeld" not in done.stderr
+    assert int(done.stdout.split("stored")[1]) > 10
+    assert rows(tmp_path / "c.db", "SELECT count(*) FROM captures WHERE outcome = 'parse_error'") == [(0,)]
