@@ -14,7 +14,7 @@ from archive.vocab import AssetRole, CaptureKind, EventKind, MissingReason, Outc
 class ArticleContent:
     """The normalised content of one article; a change in any field here is a new version.
 
-    The archive's view of the scraper's `scraper.records.ArticleRecord` (`ncgh.pipeline.to_content`).
+    The archive's view of the scraper's `scraper.records.ArticleRecord` (`ncgh.record_fields.to_content`).
     """
 
     title: str | None

@@ -22,7 +22,7 @@ from archive.queue import WorkItem
 from archive.store import Archive
 from archive.vocab import AssetRole, WorkKind
 from ncgh.config import AssetsConfig
-from ncgh.pipeline import iso_utc
+from ncgh.record_fields import iso_utc
 from ncgh.schedule import SLACK_DAYS
 from scraper.fetch import Fetcher, FetchPolicy
 from scraper.records import FetchResult

@@ -15,7 +15,7 @@ from ncgh.crawl_blocks import BlockWatch
 from ncgh.crawl_summary import CrawlSummary, add_discovery_counts, conclude, run_stats
 from ncgh.discovery import Discovery
 from ncgh.drift import add_extractor_counts
-from ncgh.pipeline import iso_utc
+from ncgh.record_fields import iso_utc
 from ncgh.report import Reporter
 from ncgh.source_health import SourceHealth, end_of_run_health
 

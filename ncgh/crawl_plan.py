@@ -21,7 +21,7 @@ from archive.vocab import ArticleStatus, RunMode, WorkKind
 from ncgh.config import Config
 from ncgh.discovery import Discovery
 from ncgh.discovery_read import rebase
-from ncgh.pipeline import iso_utc
+from ncgh.record_fields import iso_utc
 from ncgh.report import Reporter
 from ncgh.revisit_rates import choose_revisits
 from ncgh.schedule import GONE_RECHECK, PRIORITY

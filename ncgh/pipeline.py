@@ -30,10 +30,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from archive.model import ArticleContent, AssetRef, AssetText, CaptureIn, FooterContent
-from archive.vocab import AssetRole, CaptureKind, MissingReason, Outcome
+from archive.model import AssetText, CaptureIn
+from archive.vocab import CaptureKind, MissingReason, Outcome
+from ncgh.record_fields import asset_refs, footer_content, iso_utc, to_content
 from scraper.attachment_text import extract_text_isolated
 from scraper.blocks import DEFAULT_BLOCK_RULES, BlockRules, block_of
 from scraper.breadcrumb import breadcrumb_section
@@ -48,7 +48,6 @@ from scraper.records import (
     FetchErrorKind,
     FetchResult,
     ParseError,
-    Requisite,
     header_value,
 )
 from scraper.requisites import css_requisites, is_document_url, page_requisites
@@ -238,37 +237,6 @@ def _not_an_article(record: ArticleRecord) -> str | None:
     return None
 
 
-def to_content(record: ArticleRecord) -> ArticleContent:
-    """ArticleRecord -> the archive's versioned content (views and footer are not part of it)."""
-    return ArticleContent(
-        title=record.title,
-        column=record.column,
-        published_at=record.published_at,
-        source=record.source,
-        author=record.author,
-        body_text=record.body_text,
-        body_html=record.body_html,
-        images=tuple((img.src, img.caption) for img in record.images),
-        attachments=tuple((att.url, att.name) for att in record.attachments),
-        signature=record.signature,
-    )
-
-
-def _footer(record: ArticleRecord | None) -> FooterContent | None:
-    if record is None or record.footer is None or record.footer.is_empty():
-        return None
-    f = record.footer
-    return FooterContent(
-        org=f.org,
-        icp=f.icp,
-        police_record=f.police_record,
-        phone=f.phone,
-        email=f.email,
-        address=f.address,
-        postcode=f.postcode,
-    )
-
-
 def _apply(capture: CaptureIn, verdict: _Verdict, profile: SiteProfile) -> CaptureIn:
     capture.outcome = verdict.outcome
     capture.article_id = verdict.article_id
@@ -285,12 +253,12 @@ def _apply(capture: CaptureIn, verdict: _Verdict, profile: SiteProfile) -> Captu
     if record is not None:
         capture.content = to_content(record)
         capture.views = record.views
-        capture.footer = _footer(record)
+        capture.footer = footer_content(record)
         capture.extractor = record.extractor
         capture.warnings = tuple(record.warnings)
         capture.parser_version = record.parser_version
         capture.category = verdict.section
-        capture.requisites = _refs(
+        capture.requisites = asset_refs(
             page_requisites(
                 capture.body or b"", capture.final_url or capture.url, header_value(capture.headers, "Content-Type"),
                 attachments=[att.url for att in record.attachments], text=verdict.text,
@@ -301,28 +269,17 @@ def _apply(capture: CaptureIn, verdict: _Verdict, profile: SiteProfile) -> Captu
     return capture
 
 
-def _refs(found: list[Requisite]) -> tuple[AssetRef, ...]:
-    return tuple(AssetRef(r.url, AssetRole(r.role.value)) for r in found)
-
-
 def _read_asset(capture: CaptureIn) -> None:
     """A stylesheet's references, an attachment's text: what an asset's bytes say."""
     body = capture.body or b""
     content_type = (header_value(capture.headers, "Content-Type") or "").lower()
     where = capture.final_url or capture.url
     if "css" in content_type or where.lower().split("?", 1)[0].endswith(".css"):
-        capture.requisites = _refs(css_requisites(body, where, content_type or None))
+        capture.requisites = asset_refs(css_requisites(body, where, content_type or None))
         return
     found = extract_text_isolated(body)
     if found is not None:
         capture.asset_text = AssetText(found.text, found.error)
-
-
-def iso_utc(moment: datetime) -> str:
-    """ISO 8601 in UTC; a naive datetime is taken to be UTC already."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat()
 
 
 def _live(

@@ -30,7 +30,7 @@ from archive.queue import ArticleState
 from archive.vocab import ArticleStatus
 from ncgh.change_rates import ChangeRates, ClassKey, estimate
 from ncgh.config import RevisitConfig, RevisitPolicy
-from ncgh.pipeline import iso_utc
+from ncgh.record_fields import iso_utc
 from ncgh.schedule import (
     CONFIRM,
     EXPECTED,

@@ -8,7 +8,7 @@ import pytest
 
 from archive.store import Archive
 from archive.vocab import MissingReason, Outcome
-from ncgh import pipeline
+from ncgh import pipeline, record_fields
 from ncgh.config import load_config, to_fetch_policy, to_site_profile
 from ncgh.pipeline import interpret, interpret_stored
 from scraper.fetch import Fetcher
@@ -131,7 +131,7 @@ def test_fetched_at_is_iso_utc_and_ids_are_carried():
     capture = classify(result(304))
     assert capture.fetched_at == "2026-11-26T05:00:00+00:00"
     assert capture.run_id == 3 and capture.work_item_id == 9
-    assert pipeline.iso_utc(datetime(2026, 1, 1, 12, 0)) == "2026-01-01T12:00:00+00:00"
+    assert record_fields.iso_utc(datetime(2026, 1, 1, 12, 0)) == "2026-01-01T12:00:00+00:00"
 
 
 def test_real_article_from_the_simulator_maps_every_field(sim, tmp_path):
