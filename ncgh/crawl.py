@@ -28,7 +28,7 @@ from archive.model import CaptureIn, CaptureResult
 from archive.prepare import PreparedCapture, prepare_capture
 from archive.queue import WorkItem
 from archive.store import Archive
-from archive.vocab import DISCOVERY_WORK, ArticleStatus, RunMode, RunStatus, WorkKind, WorkState
+from archive.vocab import ARTICLE_WORK, DISCOVERY_WORK, ArticleStatus, RunMode, RunStatus, WorkKind, WorkState
 from ncgh.assets import AssetWork
 from ncgh.auto_calibrate import AutoCalibration
 from ncgh.calibrate import active_profile
@@ -154,10 +154,12 @@ class _Crawl:
             fetch = self.assets.fetch(fetcher, item)
         else:
             fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
-        child = self.parsers.child() if item.kind == WorkKind.ARTICLE else None
+        parse_here = item.kind not in ARTICLE_WORK or fetch.body == b"" or not 200 <= (fetch.status or 0) < 300
+        child = None if parse_here else self.parsers.child()
         if child is not None:
             capture, prepared = child.interpret(
-                self.site, item.url, fetch, self.profile, tuple(self.paths), run_id, item.id, self.blocks
+                self.site, item.url, fetch, self.profile, tuple(self.paths), run_id, item.id, self.blocks,
+                WorkKind(item.kind),
             )
             return _Done(item, fetch, capture, prepared=prepared)
         capture = interpret(

@@ -7,8 +7,9 @@ functions of the fetched answer and the site profile, about half the crawl's wor
 threads hand them to one child process and wait for its answer with the lock released. The answer
 is the same objects the thread would have made (a test compares the archives page for page).
 
-Only article pages go there: discovery pages, assets (whose documents have their own reader
-process) and anything else stay in the threads. The child is started lazily, once a run has
+Only article pages with a 2xx answer go there (a new article, a revisit, an id probe that hit, a
+snapshot): a 404, a 304 or a failed fetch is classified in the thread at once, and discovery pages
+and assets (whose documents have their own reader process) stay in the threads. The child is started lazily, once a run has
 interpreted `START_AFTER` article pages itself, and only where it can help (two or more CPUs, a
 fetch delay under `MAX_DELAY`): a polite crawl parses one page a second in its threads, and a small
 crawl or a test would pay the child's start (about 0.4 s of CPU) for nothing. Pages go on being
@@ -62,7 +63,6 @@ _ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding this very
 
 CHILD_PEAKS_KIB: list[int] = []  # each ended child's peak RSS (VmHWM), for the memory benchmarks
 
-Args = tuple[str, str, FetchResult, SiteProfile, tuple[str, ...], "int | None", "int | None", BlockRules]
 Answer = tuple[CaptureIn, "PreparedCapture | None"]
 
 
@@ -83,8 +83,10 @@ def interpret_and_prepare(
     run_id: int | None,
     work_item_id: int | None,
     blocks: BlockRules,
+    work_kind: WorkKind = WorkKind.ARTICLE,
 ) -> Answer:
-    """One article page: the capture the archive records and, when it is recorded, its prepared work.
+    """One article page (fetched as `work_kind`: article, probe, revisit or snapshot): the capture the
+    archive records and, when it is recorded, its prepared work.
 
     Returned together so that pickling keeps the prepared work's references to the capture's own
     body and content (PreparedCapture.fits compares by identity)."""
@@ -92,7 +94,7 @@ def interpret_and_prepare(
         site, url, fetch, profile, paths, kind=CaptureKind.ARTICLE, run_id=run_id, work_item_id=work_item_id,
         blocks=blocks,
     )
-    record = action_for(WorkKind.ARTICLE, capture.outcome, capture.error).record
+    record = action_for(work_kind, capture.outcome, capture.error).record
     return capture, prepare_capture(capture) if record else None
 
 
@@ -260,7 +262,7 @@ class ParserChild:
                 return self._ask(payload)  # in a fresh child
             except ChildFailed as exc:
                 reason = exc
-        site, url, fetch, profile, paths, run_id, work_item_id, _ = args
+        site, url, fetch, profile, paths, run_id, work_item_id = args[:7]
         capture = unparsed(site, url, fetch, profile, paths, f"the parser process failed on this page twice ({reason})",
                            run_id=run_id, work_item_id=work_item_id)
         return capture, prepare_capture(capture)

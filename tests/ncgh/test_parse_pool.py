@@ -130,10 +130,14 @@ def test_a_crawl_with_the_child_builds_the_same_archive(sim_factory, tmp_path, m
     monkeypatch.setattr(ParserChild, "interpret", lambda self, *a: asked.append(a[1]) or real(self, *a))
     srv = sim_factory(articles=60, seed=4)
     now = datetime(2026, 12, 4, 12, tzinfo=UTC)
-    with_child = run_crawl(crawl_config(crawl={"parser_processes": 1}), tmp_path / "a.db", base_url=srv.url, now=now)
-    without = run_crawl(crawl_config(crawl={"parser_processes": 0}), tmp_path / "b.db", base_url=srv.url, now=now)
+    # Full mode: the id walk's probes that hit go to the child too, its misses stay in the threads.
+    with_child = run_crawl(crawl_config(crawl={"parser_processes": 1}), tmp_path / "a.db", base_url=srv.url, now=now,
+                           mode="full")
+    without = run_crawl(crawl_config(crawl={"parser_processes": 0}), tmp_path / "b.db", base_url=srv.url, now=now,
+                        mode="full")
     assert with_child.new_articles == without.new_articles > 30
     assert len(asked) >= with_child.new_articles - 5  # every article page after the first five
+    assert all("/article/" in url for url in asked)  # 2xx article pages only: no probe misses, no hubs
     assert _archive(tmp_path / "a.db") == _archive(tmp_path / "b.db")
 
 
