@@ -154,7 +154,7 @@ class _Crawl:
             fetch = self.assets.fetch(fetcher, item)
         else:
             fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
-        parse_here = item.kind not in ARTICLE_WORK or fetch.body == b"" or not 200 <= (fetch.status or 0) < 300
+        parse_here = item.kind not in ARTICLE_WORK or not fetch.body or not 200 <= (fetch.status or 0) < 300
         child = None if parse_here else self.parsers.child()
         if child is not None:
             capture, prepared = child.interpret(

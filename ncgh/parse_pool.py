@@ -186,8 +186,11 @@ class _Generation:
             self.end(ChildFailed(str(exc) or type(exc).__name__))
 
     def end(self, why: ChildFailed) -> None:
-        """Kill the child; every page still in it fails with `why`."""
+        """Kill the child; every page still in it fails with `why`. Once: the reader thread and close()
+        may both get here."""
         with self.lock:
+            if self.dead:
+                return
             self.dead = True
             pending, self.pending = list(self.pending), deque()
         peak = _peak_kib(self.proc.pid)
