@@ -28,6 +28,7 @@ stylesheet's references and an attachment's text are read here, so a reparse fin
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -98,7 +99,9 @@ def _could_be_page(content_type: str | None, body: bytes) -> bool:
     return body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
-def _block_check(seen: _Seen, rules: BlockRules) -> tuple[Decoded | None, Callable[[], _Verdict | None]]:
+def _block_check(
+    seen: _Seen, rules: BlockRules, article_id: int | None
+) -> tuple[Decoded | None, Callable[[], _Verdict | None]]:
     """(the decoded body when it was decoded for the check, the blocked verdict, asked lazily).
 
     Only answers a block could be are decoded here: a body within [blocks] max_bytes, of a 2xx or a
@@ -115,16 +118,13 @@ def _block_check(seen: _Seen, rules: BlockRules) -> tuple[Decoded | None, Callab
     if not _could_be_page(content_type, body):
         return None, _never
     decoded = decode(body, content_type)
-    verdict: list[_Verdict | None] = []
 
+    @functools.cache
     def blocked() -> _Verdict | None:
-        if not verdict:
-            block = block_of(status, body, decoded.text, rules)
-            verdict.append(
-                None if block is None
-                else _Verdict(Outcome.BLOCKED, None, error=seen.error, error_detail=block.describe())
-            )
-        return verdict[0]
+        block = block_of(status, body, decoded.text, rules)
+        if block is None:
+            return None
+        return _Verdict(Outcome.BLOCKED, article_id, error=seen.error, error_detail=block.describe())
 
     return decoded, blocked
 
@@ -142,14 +142,7 @@ def _classify(
 ) -> _Verdict:
     article_id = article_id_from_url(seen.url, article_paths) if kind == CaptureKind.ARTICLE else None
     status = seen.status
-    checked, block_verdict = _block_check(seen, blocks)
-
-    def blocked_page() -> _Verdict | None:
-        verdict = block_verdict()
-        if verdict is not None:
-            verdict.article_id = article_id
-        return verdict
-
+    checked, blocked_page = _block_check(seen, blocks, article_id)
     if kind != CaptureKind.ARTICLE or not 200 <= (status or 0) < 300:
         blocked = blocked_page()
         if blocked is not None:
