@@ -112,6 +112,16 @@ def run_scrapy(python: str, url: str, work: Path) -> Run:
     return Run("scrapy", out["articles"], out["requests"], seconds, int(hwm.read_text().split()[0]))
 
 
+def _spread(ratios: list[float]) -> str:
+    return f"{min(ratios):.2f}-{max(ratios):.2f}x"
+
+
+def _mib(runs: list[Run]) -> str:
+    """The runs' largest peak RSS, its largest child's and the two together (at most their sum)."""
+    own, child = max(r.peak_kib for r in runs) / 1024, max(r.child_kib for r in runs) / 1024
+    return f"{own:.0f} MiB (+ largest child {child:.0f} MiB; together at most {own + child:.0f})"
+
+
 def has_scrapy(python: str) -> bool:
     return subprocess.run([python, "-c", "import scrapy"], capture_output=True).returncode == 0
 
@@ -166,18 +176,16 @@ def main() -> None:
     ours_mem = max(r.peak_kib for r in ours) / 1024
     peer_mem = max(r.peak_kib for r in peer) / 1024
     print(f"median: ncgh {ours_rate:.0f} articles/s, Scrapy {peer_rate:.0f} articles/s: ratio {ours_rate / peer_rate:.2f}x"
-          f" (per round {min(pairs):.2f}-{max(pairs):.2f}x, median {statistics.median(pairs):.2f}x)")
+          f" (per round {_spread(pairs)}, median {statistics.median(pairs):.2f}x)")
     child_mem = max(r.child_kib for r in ours) / 1024
-    print(f"peak RSS: ncgh {ours_mem:.0f} MiB (+ largest child {child_mem:.0f} MiB; together at most"
-          f" {ours_mem + child_mem:.0f}), Scrapy {peer_mem:.0f} MiB ({ours_mem / peer_mem:.2f}x, together"
+    print(f"peak RSS: ncgh {_mib(ours)}, Scrapy {peer_mem:.0f} MiB ({ours_mem / peer_mem:.2f}x, together"
           f" {(ours_mem + child_mem) / peer_mem:.2f}x)")
     pages = [r for r in runs if r.crawler == "pages"]
     if pages:
         pages_rate = statistics.median(r.rate for r in pages)
         pairs = [a.rate / b.rate for a, b in zip(pages, peer, strict=True)]
         print(f"ncgh without assets (the spider's work): {pages_rate:.0f} articles/s = {pages_rate / peer_rate:.2f}x Scrapy"
-              f" (per round {min(pairs):.2f}-{max(pairs):.2f}x); peak RSS {max(r.peak_kib for r in pages) / 1024:.0f} MiB"
-              f" + largest child {max(r.child_kib for r in pages) / 1024:.0f} MiB")
+              f" (per round {_spread(pairs)}); peak RSS {_mib(pages)}")
     base = [r for r in runs if r.crawler == "baseline"]
     if base:
         base_rate = statistics.median(r.rate for r in base)
