@@ -127,14 +127,16 @@ class Exchange:
             cut()
 
     def _expire(self) -> None:
+        # The cuts run under the lock, so finish() waits for them: a cut reads the connection's
+        # socket when it runs, and one that ran after finish() would shut down the socket the same
+        # connection object opened for the next request (a retry failed as "Remote end closed").
         with self._lock:  # never cut a connection that is already finished (and maybe reused)
             if self._done:
                 return
             self.expired.set()
-            cuts = list(self._cuts)
-        for cut in cuts:
-            with contextlib.suppress(Exception):  # already closed: nothing left to cut
-                cut()
+            for cut in self._cuts:
+                with contextlib.suppress(Exception):  # already closed: nothing left to cut
+                    cut()
 
     def cut_all(self) -> None:
         """Expire now (a stop request): the blocked read returns, the fetch ends as a timeout."""

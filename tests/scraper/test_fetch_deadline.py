@@ -143,3 +143,29 @@ def test_the_watchdog_is_woken_only_by_a_deadline_earlier_than_its_first():
     for ticket in [first, *later]:
         dog.cancel(ticket)
     assert dog.pending() == 0
+
+
+def test_no_cut_runs_after_the_exchange_finished():
+    """The watchdog's cuts read the connection's socket when they run; one that ran after finish()
+    shut down the socket the same connection opened for a retry (seen as a flaky "Remote end closed
+    connection without response" on the second attempt under load). finish() waits for them."""
+    from scraper.deadline import Exchange
+
+    exchange = Exchange(60)
+    first_running = threading.Event()
+    finished = threading.Event()
+    cut_after_finish = []
+
+    def slow_cut() -> None:
+        first_running.set()
+        time.sleep(0.3)  # the watchdog thread descheduled between two cuts
+
+    exchange.attach(slow_cut)
+    exchange.attach(lambda: cut_after_finish.append(finished.is_set()))
+    with exchange:
+        watchdog = threading.Thread(target=exchange.cut_all)
+        watchdog.start()
+        assert first_running.wait(5)
+    finished.set()  # __exit__ (finish) returned: the connection may be reused now
+    watchdog.join(5)
+    assert cut_after_finish == [False]
