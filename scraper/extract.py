@@ -26,6 +26,7 @@ from lxml import html as lxml_html
 
 from scraper.dates import find_dates
 from scraper.noise import PUNCT, elements_of, noise_map, tag_name
+from scraper.requisites import is_document_url
 
 __all__ = ["BLOCK_TAGS", "MainText", "clean_copy", "extract_main"]
 
@@ -130,6 +131,12 @@ def _repeated_blocks(elements: list[lxml_html.HtmlElement], noise: set[int]) -> 
     return repeated
 
 
+def _links_documents(el: lxml_html.HtmlElement) -> bool:
+    """Whether every link in `el` points at a document (an attachment line of the body)."""
+    hrefs = [a.get("href") or "" for a in el.iter("a")]
+    return bool(hrefs) and all(is_document_url(h) for h in hrefs)
+
+
 def _stats(elements: list[lxml_html.HtmlElement], noise: set[int]) -> dict[int, _Stats]:
     stats: dict[int, _Stats] = {}
     repeated = _repeated_blocks(elements, noise)
@@ -171,7 +178,10 @@ def _stats(elements: list[lxml_html.HtmlElement], noise: set[int]) -> dict[int, 
             if tag in HEADING_TAGS or s.own_len < 12:
                 heading_noise = bool(_NOISE_HEADING.match(el.text_content()[:40] if s.own_len else ""))
             if id(el) not in repeated:  # a second copy adds nothing: going up to take it in must not pay
-                s.weight += _block_weight(s.own_len, s.own_link, s.own_punct, heading_noise)
+                weight = _block_weight(s.own_len, s.own_link, s.own_punct, heading_noise)
+                if weight < 0 and s.own_link and _links_documents(el):
+                    weight = 0.0  # 附件：<a href="...docx">: the article's attachment, not a link list
+                s.weight += weight
         stats[id(el)] = s
     # Inline elements never stand alone: their own text was counted by their block ancestor.
     return stats
@@ -283,9 +293,24 @@ def _descend(best: lxml_html.HtmlElement, stats: dict[int, _Stats]) -> lxml_html
             if cs is not None and tag_name(child) in BLOCK_TAGS and cs.weight >= DESCEND_SHARE * total:
                 heavy = child
                 break
-        if heavy is None or _has_lead(heavy, stats):
-            return best
+        if heavy is None or tag_name(heavy) == "p" or _has_lead(heavy, stats):
+            return best  # a paragraph is not a container: stepping into it loses the blocks beside it
         best = heavy
+
+
+def _container(best: lxml_html.HtmlElement, stats: dict[int, _Stats]) -> lxml_html.HtmlElement:
+    """The paragraph's container when the winner is one paragraph and its siblings cost little.
+
+    A short article (a video lesson's lead) can be one paragraph that outweighs its container by
+    the few points its signature or caption line costs; the container is the body, with the image,
+    the caption and the signature beside that paragraph."""
+    parent = best.getparent()
+    if tag_name(best) != "p" or parent is None or tag_name(parent) not in BLOCK_TAGS:
+        return best
+    ps = stats.get(id(parent))
+    if ps is None or ps.weight < DESCEND_SHARE * stats[id(best)].weight:
+        return best
+    return parent
 
 
 _BOX_HEADING_MAX = 20  # characters: a box's heading is a few words (图片新闻 更多)
@@ -307,12 +332,29 @@ def _add_link_boxes(elements: list[lxml_html.HtmlElement], noise: set[int]) -> N
         heading = "".join(first.text_content().split())
         if not (0 < len(heading) <= _BOX_HEADING_MAX and _NOISE_HEADING.match(heading)):
             continue
-        if page_len is None:
-            page_len = _visible_len(elements[0].text_content())
-        if _visible_len(el.text_content()) * 2 >= page_len:
-            continue  # most of the page: a 推荐 button above the article, not a sidebar
+        if not _is_teaser_list(el):
+            if page_len is None:
+                page_len = _visible_len(elements[0].text_content())
+            if _visible_len(el.text_content()) * 2 >= page_len:
+                continue  # most of the page: a 推荐 button above the article, not a sidebar
         noise.add(id(el))
         noise.update(id(d) for d in el.iterdescendants())
+
+
+_TEASER_ITEMS = 3  # a list of picture-news or notice teasers has a few linked items at least
+_TEASER_SHARE = 0.8
+
+
+def _is_teaser_list(box: lxml_html.HtmlElement) -> bool:
+    """Whether nearly all of `box`'s text is in list items that each link somewhere (teasers under a
+    box heading). Such a box is a sidebar however long its summaries are next to a short article (a
+    video lesson's lead), where the size guard alone would take it for the article."""
+    items = [li for li in box.iter("li", "dd", "tr") if li.find(".//a[@href]") is not None
+             and not any(a.tag in ("li", "dd", "tr") for a in li.iterancestors() if a is not box)]
+    if len(items) < _TEASER_ITEMS:
+        return False
+    total = _visible_len(box.text_content())
+    return sum(_visible_len(li.text_content()) for li in items) >= _TEASER_SHARE * total
 
 
 _LEAD_MIN = 100  # visible characters of prose: a standfirst, not a teaser or a caption
@@ -359,7 +401,7 @@ def _extract_main(root: lxml_html.HtmlElement) -> MainText | None:
             best, best_score = el, s.weight
     if best is None:
         return None
-    best = _descend(best, stats)
+    best = _container(_descend(best, stats), stats)
     paragraphs = _clean_lines(_paragraphs(best, noise, stats), _page_title(root))
     if not paragraphs:
         return None

@@ -47,7 +47,10 @@ __all__ = [
 # header or a labelled line, the title agreeing with <title> minus the site name, print/close controls
 # out of any body, data-src images, attachment blocks after the body, inline document.write counters,
 # link-box sidebars out of the fallback's choice, an early </html> no longer ending the page.
-PARSER_SEMVER = "1.1.0"
+# 1.1.1: the fallback on short articles (video lessons): a teaser box is a sidebar however long next
+# to the article, a one-paragraph winner is read from its container (picture, caption, signature),
+# and attachment lines (附件：<a href="….docx">) no longer count against the body around them.
+PARSER_SEMVER = "1.1.1"
 
 
 @lru_cache(maxsize=16)

@@ -275,3 +275,52 @@ def test_deeply_nested_markup(depth: int) -> None:
     main = extract_main(root)  # lxml may cut the tree short; either way, no exception
     assert main is None or PARAS[0][:10] in main.text
     guess_publication_date(root)
+
+
+# A video lesson: a player, a lead of one paragraph (or a short one and a longer one), a picture
+# and a signature; beside it a picture-news box whose teasers together outweigh the article.
+VIDEO_LEAD = "2月19日上午，青云谱区总工会召开全委会议，总结上一阶段工作，部署下一阶段任务，大力弘扬劳模精神、劳动精神、工匠精神。"
+SHORT_FIRST = "此次职工运动会活动受到了广大职工的一致好评。"
+
+
+def picture_news(n: int = 5) -> str:
+    teaser = "做好维权服务工作，维护好职工就业创业权利，加强供给侧结构性改革中的职工维权服务力度，推动完善协商协调机制，继续加大……"
+    items = "".join(f'<li><a href="/a/{i}"><img src="/i/{i}.jpg"></a><h5>市总工会举办第{i}期职工讲座</h5><p>{teaser}</p></li>'
+                    for i in range(n))
+    return f'<div class="pic-news"><h4>图片新闻</h4><ul>{items}</ul></div>'
+
+
+def video_page(paragraphs: list[str], side: bool = True) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return ("<html><head><title>关于开展职工讲座的通知</title></head><body>"
+            '<div id="top"><h1>南昌市总工会</h1></div><div class="left"><h1 class="art-head">关于开展职工讲座的通知</h1>'
+            '<div class="art-body"><div class="video-box"><video src="/v/1.mp4" controls></video></div>'
+            f'{body}<p style="text-align:center"><img src="/i/1.jpg"></p><p class="pic-caption">职工讲座活动合影</p>'
+            '<p align="right">洪都集团工会 张伟</p></div></div>'
+            f'<div class="right">{picture_news() if side else ""}</div></body></html>')
+
+
+def test_a_teaser_box_longer_than_a_short_article_is_still_a_sidebar():
+    main = extract_main(parse(video_page([VIDEO_LEAD])))
+    assert main is not None and main.paragraphs[0] == VIDEO_LEAD
+    assert "图片新闻" not in main.text and "维权服务" not in main.text
+
+
+def test_a_one_paragraph_article_is_read_from_its_container():
+    main = extract_main(parse(video_page([VIDEO_LEAD])))
+    assert main is not None and main.element.get("class") == "art-body"  # the picture and signature with it
+    assert main.paragraphs == [VIDEO_LEAD, "职工讲座活动合影", "洪都集团工会 张伟"]
+
+
+def test_a_short_first_paragraph_is_not_left_behind():
+    main = extract_main(parse(video_page([SHORT_FIRST, VIDEO_LEAD], side=False)))
+    assert main is not None and main.paragraphs[:2] == [SHORT_FIRST, VIDEO_LEAD]
+
+
+def test_attachment_lines_do_not_count_against_their_body():
+    attachments = ('<p>附件：<a href="/f/1.docx">关于开展2012年集体协商要约的通知.docx</a></p>'
+                   '<p>附件：<a href="/f/2.docx">金秋助学实施方案.docx</a></p>')
+    page = video_page([VIDEO_LEAD], side=False).replace('张伟</p>', '张伟</p>' + attachments)
+    main = extract_main(parse(page))
+    assert main is not None and main.element.get("class") == "art-body"
+    assert "洪都集团工会 张伟" in main.paragraphs
