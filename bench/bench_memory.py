@@ -20,6 +20,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -47,10 +48,43 @@ MEASURED_NCGH = (
 )
 
 
+def _pss_kib(pid: int) -> int:
+    """The process's proportional set size (KiB): its private pages plus its share of the pages it
+    shares (the interpreter, lxml, libssl mapped by both processes count once between them)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+    except (OSError, StopIteration, ValueError):
+        return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+class PssSampler(threading.Thread):
+    """The peak, over samples every 20 ms, of the crawl's PSS plus its children's: what the two
+    processes occupy together (a sample can miss a peak shorter than 20 ms)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kib, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            total = _pss_kib(self.pid) + sum(_pss_kib(c) for c in _children(self.pid))
+            self.peak_kib = max(self.peak_kib, total)
+
+
 def crawl(
     url: str, db: Path, articles: int, concurrency: int, body_cache: int | None = None
-) -> tuple[dict, float, int, int]:
-    """(summary, seconds, peak RSS in KiB, the parser child's peak RSS in KiB or 0) of one full crawl."""
+) -> tuple[dict, float, int, int, int]:
+    """(summary, seconds, peak RSS in KiB, the parser child's peak RSS in KiB or 0, the sampled peak of
+    the two processes' PSS together in KiB) of one full crawl."""
     config = db.with_suffix(".toml")
     config.write_text(
         f"[fetch]\ndelay = 0\nconcurrency_per_host = {concurrency}\n"
@@ -65,13 +99,16 @@ def crawl(
          "--db", str(db), "--config", str(config), "--base-url", url],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    out, err = proc.stdout.read(), proc.stderr.read()
-    proc.wait()
+    sampler = PssSampler(proc.pid)
+    sampler.start()
+    out, err = proc.communicate()
+    sampler.done.set()
+    sampler.join()
     seconds = time.monotonic() - started
     if proc.returncode not in (0, 1):
         raise SystemExit(f"crawl of {articles} articles failed ({proc.returncode}): {err[-2000:]}")
     own, child = (int(part) for part in hwm.read_text().split())
-    return json.loads(out), seconds, own, child
+    return json.loads(out), seconds, own, child, sampler.peak_kib
 
 
 def main() -> None:
@@ -80,7 +117,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="Keep the archives in this directory.")
     parser.add_argument("--body-cache", type=int, metavar="BYTES",
-                        help="Diagnostic: run the crawler with this BodyStore cache limit (default: its own, 64 MB).")
+                        help="Diagnostic: run the crawler with this BodyStore cache limit (default: its own, 8 MB).")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     cache = "" if args.body_cache is None else f"; BodyStore cache limited to {args.body_cache} bytes"
@@ -93,12 +130,13 @@ def main() -> None:
             sim = SimConfig(articles=articles, seed=1, id_range=(ID_LOW, ID_LOW + 10 * articles + 50))
             with SimServer(sim) as srv:
                 db = workdir / f"memory-{articles}.db"
-                summary, seconds, rss, child = crawl(srv.url, db, articles, args.concurrency, args.body_cache)
+                summary, seconds, rss, child, pss = crawl(srv.url, db, articles, args.concurrency, args.body_cache)
             size = sum(p.stat().st_size for p in workdir.glob(db.name + "*") if not p.name.endswith(".lock"))
             rows.append((articles, rss + child))
             print(
                 f"  {articles:6d} articles: peak RSS {rss / 1024:6.1f} MiB, parser child {child / 1024:.1f} MiB"
-                f" (together at most {(rss + child) / 1024:.1f}); {summary['requests']} requests"
+                f" (together at most {(rss + child) / 1024:.1f}; PSS of both {pss / 1024:.1f} MiB);"
+                f" {summary['requests']} requests"
                 f" ({summary['probes']} id probes), {summary['new_articles']} archived, {summary['errors']} errors,"
                 f" {seconds:.0f}s = {summary['requests'] / seconds:.0f} requests/s; archive {size / 1e6:.1f} MB",
                 flush=True,
