@@ -65,22 +65,32 @@ def _level(size: int) -> int:
 
 
 _compressors = threading.local()  # per thread: a ZstdCompressor may not be shared between threads
+_large_lock = threading.Lock()
+_large: dict[int, zstandard.ZstdCompressor] = {}  # level -> the one compressor for larger bodies
 
 
 def compress_full(data: bytes) -> bytes:
     """`data` as a full zstd frame at the level for its size, exactly as BodyStore.put would store it.
 
-    Thread-safe: one compressor per thread and level, reused (creating one allocates its window and
-    tables, which costs as much as compressing a small page).
+    Thread-safe. A page's compressor is kept per thread and reused: creating one allocates its
+    window and tables, which costs as much as compressing a small page. Larger bodies (a photo, a
+    PDF) share one compressor per level, one body at a time: a context keeps the workspace of the
+    largest body it compressed (about 5 MiB after a 2 MB photo), and the allocator keeps a freed one
+    in its thread's arena, so four fetching threads that each met photos held 40 MiB for the rest of
+    the crawl (bench/bench_memory.py --photo-images). zstd releases the GIL while it works, and such
+    bodies are rare among pages, so the wait for the lock is short.
     """
     level = _level(len(data))
-    per_level: dict[int, zstandard.ZstdCompressor] | None = getattr(_compressors, "by_level", None)
-    if per_level is None:
-        per_level = _compressors.by_level = {}
-    comp = per_level.get(level)
-    if comp is None:
-        comp = per_level[level] = zstandard.ZstdCompressor(level=level)
-    return comp.compress(data)
+    if len(data) >= _SMALL:
+        with _large_lock:
+            comp = _large.get(level)
+            if comp is None:
+                comp = _large[level] = zstandard.ZstdCompressor(level=level)
+            return comp.compress(data)
+    small: zstandard.ZstdCompressor | None = getattr(_compressors, "small", None)
+    if small is None:
+        small = _compressors.small = zstandard.ZstdCompressor(level=_LEVEL_SMALL)
+    return small.compress(data)
 
 
 def _dict(base: bytes) -> zstandard.ZstdCompressionDict:

@@ -11,6 +11,10 @@ site's bands, scaled), and the crawler's [discovery] id_range covers them, so th
 the site too (about 10 probes per article): the work queue, not memory, must absorb it.
 
     python3 bench/bench_memory.py [--sizes 1000,3000,10000] [--concurrency 2] [--keep DIR] [--body-cache BYTES]
+                                  [--photo-bytes N]
+
+`--photo-bytes` serves the articles' images photo-sized (the simulator's `photo_bytes`): the real site's
+photos are larger than the placeholders, and a stored body's compressor is sized by the body.
 """
 
 from __future__ import annotations
@@ -118,16 +122,20 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="Keep the archives in this directory.")
     parser.add_argument("--body-cache", type=int, metavar="BYTES",
                         help="Diagnostic: run the crawler with this BodyStore cache limit (default: its own, 8 MB).")
+    parser.add_argument("--photo-bytes", type=int, default=0, metavar="N",
+                        help="The simulator's article photos of about N bytes each (default 0: tiny placeholders).")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     cache = "" if args.body_cache is None else f"; BodyStore cache limited to {args.body_cache} bytes"
-    print(f"full crawl, delay 0, concurrency {args.concurrency}; peak RSS of the crawl process (its VmHWM){cache}")
+    photos = f"; photos of about {args.photo_bytes:,} bytes" if args.photo_bytes else ""
+    print(f"full crawl, delay 0, concurrency {args.concurrency}; peak RSS of the crawl process (its VmHWM){cache}{photos}")
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         rows = []
         for articles in sizes:
-            sim = SimConfig(articles=articles, seed=1, id_range=(ID_LOW, ID_LOW + 10 * articles + 50))
+            sim = SimConfig(articles=articles, seed=1, id_range=(ID_LOW, ID_LOW + 10 * articles + 50),
+                            photo_bytes=args.photo_bytes)
             with SimServer(sim) as srv:
                 db = workdir / f"memory-{articles}.db"
                 summary, seconds, rss, child, pss = crawl(srv.url, db, articles, args.concurrency, args.body_cache)

@@ -75,6 +75,30 @@ def jpeg_bytes(path: str) -> bytes:
     return b"\xff\xd8" + app0 + dqt + sof + dht_dc + dht_ac + sos + bytes(scan) + b"\xff\xd9"
 
 
+def _size_by_path(path: str, mean: int) -> int:
+    """Between half and one and a half times `mean`, by the path."""
+    return mean // 2 + int.from_bytes(_digest(path)[:4], "big") % (mean + 1)
+
+
+def photo_bytes(path: str, ext: str, mean: int = 0) -> bytes:
+    """An article's image: the placeholder PNG or JPEG, or with `mean` > 0 the same image grown to a
+    photo's size (about `mean` bytes, by the path) by metadata a decoder skips (a private ancillary
+    PNG chunk, JPEG APP15 segments) holding bytes derived from the path, incompressible like a real
+    photo's coded data, so a crawler's memory and storage meet photo-sized bodies."""
+    small = png_bytes(path) if ext == "png" else jpeg_bytes(path)
+    if not mean:
+        return small
+    pad = hashlib.shake_256(path.encode("utf-8")).digest(max(0, _size_by_path(path, mean) - len(small)))
+    if ext == "png":
+        head = 8 + 25  # the signature and the IHDR chunk
+        chunk = struct.pack(">I", len(pad)) + b"prVt" + pad + struct.pack(">I", zlib.crc32(b"prVt" + pad) & 0xFFFFFFFF)
+        return small[:head] + chunk + small[head:]
+    step = 65_533  # a segment's length field counts itself
+    segments = b"".join(struct.pack(">HH", 0xFFEF, len(pad[i:i + step]) + 2) + pad[i:i + step]
+                        for i in range(0, len(pad), step))
+    return small[:2] + segments + small[2:]
+
+
 def pdf_bytes(path: str, title: str) -> bytes:
     """A one-page PDF 1.4 with a correct xref table; the text is ASCII (the path) to stay font-free."""
     text = f"ncgh attachment {path}".replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
@@ -241,8 +265,7 @@ MIN_VIDEO_BYTES = 4 + len(_FTYP) + 8  # the ftyp box (its size field and the abo
 def video_size(path: str, mean: int) -> int:
     """The size of the video at `path`: between half and one and a half times `mean`, by the path,
     so one cap can fall between the site's videos."""
-    spread = int.from_bytes(_digest(path)[:4], "big") % (mean + 1)
-    return max(MIN_VIDEO_BYTES, mean // 2 + spread)
+    return max(MIN_VIDEO_BYTES, _size_by_path(path, mean))
 
 
 def mp4_bytes(path: str, size: int) -> bytes:

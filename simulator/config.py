@@ -54,6 +54,11 @@ class SimConfig(TimelineParams):
     # The mean size in bytes of the video-lesson videos (each is between half and 1.5 times this, by
     # its path): large enough to be a video, small enough for tests; raise it to exceed a cap.
     video_bytes: int = 300_000
+    # The mean size in bytes of the articles' photos (each between half and 1.5 times this, by its
+    # path, incompressible like a real photo's coded data); 0: tiny placeholder images (16-pixel PNGs,
+    # 8-pixel JPEGs), which keep tests and most benchmarks fast. Nothing in the evidence gives the real
+    # site's photo sizes; a news photo is typically 100 kB to 2 MB.
+    photo_bytes: int = 0
 
     def __post_init__(self) -> None:
         if self.articles < 1:
@@ -89,6 +94,8 @@ class SimConfig(TimelineParams):
         _ = self.waf_form_list  # raises ValueError naming an unknown form
         if not 1_000 <= self.video_bytes <= 2**31:
             raise ValueError(f"video_bytes must be between 1000 and 2**31, got {self.video_bytes}")
+        if self.photo_bytes and not 1_000 <= self.photo_bytes <= 2**31:
+            raise ValueError(f"photo_bytes must be 0 or between 1000 and 2**31, got {self.photo_bytes}")
         if self.fault_timeout_seconds < 0 or self.retry_after_seconds < 0:
             raise ValueError("fault_timeout_seconds and retry_after_seconds must be >= 0")
 

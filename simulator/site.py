@@ -321,7 +321,7 @@ class SimSite:
     def _image(self, path: str, article_id: int, ext: str) -> Response:
         if article_id not in self.state.articles:
             return self.not_found()
-        body = assets.png_bytes(path) if ext == "png" else assets.jpeg_bytes(path)
+        body = assets.photo_bytes(path, ext, self.config.photo_bytes)
         return self._static_response(body, assets.CONTENT_TYPES[ext])
 
     def _file(self, path: str, article_id: int) -> Response:

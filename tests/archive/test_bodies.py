@@ -219,3 +219,44 @@ def test_any_sequence_of_bodies_round_trips(tmp_path_factory, bodies):
     assert [reader.read(s) for s in shas] == bodies
     conn.execute("ROLLBACK")
     conn.close()
+
+
+_PHOTOS_IN_THREADS = """
+import os, sys, threading
+from archive.bodies import compress_full
+
+def rss_kib():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+
+photos = [os.urandom(300_000), os.urandom(2_000_000)]  # incompressible, like a JPEG
+before = rss_kib()
+done, leave = threading.Barrier(9), threading.Barrier(9)
+
+def fetching_thread():
+    for photo in photos:
+        compress_full(photo)
+    done.wait()
+    leave.wait()
+
+threads = [threading.Thread(target=fetching_thread) for _ in range(8)]
+for t in threads:
+    t.start()
+done.wait()
+print((rss_kib() - before) // 1024)
+leave.wait()
+"""
+
+
+@pytest.mark.slow
+def test_photos_compressed_in_many_threads_do_not_each_keep_a_large_context():
+    """Eight fetching threads that each stored a 300 kB and a 2 MB photo held about 10 MiB of zstd
+    workspace apiece (80 MiB) before the larger bodies shared one compressor per level."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", _PHOTOS_IN_THREADS], capture_output=True, text=True,
+                         check=True, cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    grown_mib = int(out.stdout.strip())
+    assert grown_mib < 40, f"eight threads' compressors hold {grown_mib} MiB"
