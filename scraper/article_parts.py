@@ -27,7 +27,7 @@ from scraper.header import (
     normalise_space,
     parse_header,
 )
-from scraper.htmltree import BLOCK_TAGS, drop_element, page_body, text_lines, text_of
+from scraper.htmltree import LINE_BREAK_TAGS, drop_element, page_body, text_lines, text_of
 from scraper.profile import CompiledProfile, select_first
 from scraper.pubdate import guess_publication_date, meta_date
 from scraper.records import Extractor, FooterRecord, ParseError
@@ -167,7 +167,7 @@ def _drop_leading_header(block: etree._Element, title: str | None) -> None:
         text = normalise_space(text_of(el))
         if not text:
             continue
-        leaf = not any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in el.iterdescendants())
+        leaf = not any(isinstance(d.tag, str) and d.tag in LINE_BREAK_TAGS for d in el.iterdescendants())
         if (title and text == title) or (leaf and _is_header_line(text)):
             doomed.append(el)
             continue

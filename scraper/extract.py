@@ -25,10 +25,19 @@ from dataclasses import dataclass, field
 from lxml import html as lxml_html
 
 from scraper.dates import find_dates
-from scraper.noise import PUNCT, elements_of, noise_map, tag_name
+from scraper.noise import (
+    NOISE_HEADING,
+    PUNCT,
+    TEXT_BLOCK_TAGS,
+    add_link_boxes,
+    elements_of,
+    noise_map,
+    tag_name,
+    visible_len,
+)
 from scraper.requisites import is_document_url
 
-__all__ = ["BLOCK_TAGS", "MainText", "clean_copy", "extract_main"]
+__all__ = ["MainText", "clean_copy", "extract_main"]
 
 
 @dataclass
@@ -41,14 +50,6 @@ class MainText:
     score: float = 0.0
 
 
-BLOCK_TAGS = frozenset(
-    {
-        "p", "div", "td", "th", "li", "ul", "ol", "dl", "dd", "dt", "table", "tbody", "thead", "tfoot",
-        "tr", "section", "article", "main", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
-        "body", "html", "center", "form", "fieldset", "address", "figure", "figcaption", "hr", "caption",
-        "text", "details", "summary", "legend", "head",
-    }
-)  # fmt: skip
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -63,21 +64,6 @@ _BOILERPLATE_LINE = re.compile(
     r"|.{0,3}(?:相关新闻|相关阅读|相关文章|相关链接|推荐阅读|热点推荐|热门文章|猜你喜欢)\s*[:：]?\s*$"
     r")"
 )
-# Headings that open a block of links rather than prose.
-_NOISE_HEADING = re.compile(
-    r"^\s*[【\[]?\s*(?:相关|推荐|热门|热点|最新|通知公告|视频播放|友情链接|图片新闻|精彩推荐|排行|点击排行|专题)"
-)
-
-
-def _visible_len(s: str | None) -> int:
-    if not s:
-        return 0
-    return len(s) - sum(1 for _ in _WS_CHARS.finditer(s))
-
-
-_WS_CHARS = re.compile(r"[\s\u3000\u00a0\u200b]")
-
-
 @dataclass
 class _Stats:
     own_len: int = 0  # visible chars held directly or through inline children
@@ -147,14 +133,14 @@ def _stats(elements: list[lxml_html.HtmlElement], noise: set[int]) -> dict[int, 
         tag = tag_name(el)
         is_link = tag == "a"
         text = el.text or ""
-        s.own_len = _visible_len(text)
+        s.own_len = visible_len(text)
         s.own_punct = len(PUNCT.findall(text))
         if is_link:
             s.own_link = s.own_len
         for child in el:
             tail = child.tail
             if tail:
-                n = _visible_len(tail)
+                n = visible_len(tail)
                 s.own_len += n
                 s.own_punct += len(PUNCT.findall(tail))
                 if is_link:
@@ -166,17 +152,17 @@ def _stats(elements: list[lxml_html.HtmlElement], noise: set[int]) -> dict[int, 
             s.total_link += cs.total_link
             s.total_punct += cs.total_punct
             s.weight += cs.weight
-            if tag_name(child) not in BLOCK_TAGS:
+            if tag_name(child) not in TEXT_BLOCK_TAGS:
                 s.own_len += cs.own_len
                 s.own_punct += cs.own_punct
                 s.own_link += cs.own_len if is_link else cs.own_link
         s.total_len += s.own_len
         s.total_link += s.own_link
         s.total_punct += s.own_punct
-        if tag in BLOCK_TAGS:
+        if tag in TEXT_BLOCK_TAGS:
             heading_noise = False
             if tag in HEADING_TAGS or s.own_len < 12:
-                heading_noise = bool(_NOISE_HEADING.match(el.text_content()[:40] if s.own_len else ""))
+                heading_noise = bool(NOISE_HEADING.match(el.text_content()[:40] if s.own_len else ""))
             if id(el) not in repeated:  # a second copy adds nothing: going up to take it in must not pay
                 weight = _block_weight(s.own_len, s.own_link, s.own_punct, heading_noise)
                 if weight < 0 and s.own_link and _links_documents(el):
@@ -205,20 +191,20 @@ def _paragraphs(el: lxml_html.HtmlElement, noise: set[int], stats: dict[int, _St
         kind, node = stack.pop()
         if kind == "tail":
             tag = tag_name(node)
-            if tag in BLOCK_TAGS:
+            if tag in TEXT_BLOCK_TAGS:
                 flush()
             if node is not el and node.tail:
                 buf.append(node.tail)
             continue
         tag = tag_name(node)
         skip = not isinstance(node.tag, str) or id(node) in noise
-        if not skip and node is not el and tag in BLOCK_TAGS:
+        if not skip and node is not el and tag in TEXT_BLOCK_TAGS:
             s = stats.get(id(node))
             if s is not None and s.total_len >= 8 and s.total_link * 2 > s.total_len:
                 skip = True  # a nested link list (related articles, prev/next)
         if skip:
             if node is not el and node.tail:
-                if tag in BLOCK_TAGS:
+                if tag in TEXT_BLOCK_TAGS:
                     flush()
                 buf.append(node.tail)
             continue
@@ -227,7 +213,7 @@ def _paragraphs(el: lxml_html.HtmlElement, noise: set[int], stats: dict[int, _St
             if node.tail:
                 buf.append(node.tail)
             continue
-        if tag in BLOCK_TAGS:
+        if tag in TEXT_BLOCK_TAGS:
             flush()
         if node.text:
             buf.append(node.text)
@@ -290,7 +276,7 @@ def _descend(best: lxml_html.HtmlElement, stats: dict[int, _Stats]) -> lxml_html
         heavy = None
         for child in best:
             cs = stats.get(id(child)) if isinstance(child.tag, str) else None
-            if cs is not None and tag_name(child) in BLOCK_TAGS and cs.weight >= DESCEND_SHARE * total:
+            if cs is not None and tag_name(child) in TEXT_BLOCK_TAGS and cs.weight >= DESCEND_SHARE * total:
                 heavy = child
                 break
         if heavy is None or tag_name(heavy) == "p" or _has_lead(heavy, stats):
@@ -305,56 +291,12 @@ def _container(best: lxml_html.HtmlElement, stats: dict[int, _Stats]) -> lxml_ht
     the few points its signature or caption line costs; the container is the body, with the image,
     the caption and the signature beside that paragraph."""
     parent = best.getparent()
-    if tag_name(best) != "p" or parent is None or tag_name(parent) not in BLOCK_TAGS:
+    if tag_name(best) != "p" or parent is None or tag_name(parent) not in TEXT_BLOCK_TAGS:
         return best
     ps = stats.get(id(parent))
     if ps is None or ps.weight < DESCEND_SHARE * stats[id(best)].weight:
         return best
     return parent
-
-
-_BOX_HEADING_MAX = 20  # characters: a box's heading is a few words (图片新闻 更多)
-
-
-def _add_link_boxes(elements: list[lxml_html.HtmlElement], noise: set[int]) -> None:
-    """Add to `noise` the boxes that a link-box heading opens (图片新闻, 通知公告, 热点推荐 ...): a
-    sidebar of picture-news summaries reads like prose, but its heading says what it is."""
-    page_len: int | None = None
-    for el in elements:
-        if id(el) in noise or tag_name(el) not in ("div", "section", "ul", "dl", "td", "aside"):
-            continue
-        if (el.text or "").strip():
-            continue
-        first = next((c for c in el if isinstance(c.tag, str)), None)
-        if (first is None or first.getnext() is None or len(first) > 4
-                or tag_name(first) not in BLOCK_TAGS | {"span", "strong", "b"}):
-            continue  # a box heading is a small element (a title and a "more" link) before the box's list
-        heading = "".join(first.text_content().split())
-        if not (0 < len(heading) <= _BOX_HEADING_MAX and _NOISE_HEADING.match(heading)):
-            continue
-        if not _is_teaser_list(el):
-            if page_len is None:
-                page_len = _visible_len(elements[0].text_content())
-            if _visible_len(el.text_content()) * 2 >= page_len:
-                continue  # most of the page: a 推荐 button above the article, not a sidebar
-        noise.add(id(el))
-        noise.update(id(d) for d in el.iterdescendants())
-
-
-_TEASER_ITEMS = 3  # a list of picture-news or notice teasers has a few linked items at least
-_TEASER_SHARE = 0.8
-
-
-def _is_teaser_list(box: lxml_html.HtmlElement) -> bool:
-    """Whether nearly all of `box`'s text is in list items that each link somewhere (teasers under a
-    box heading). Such a box is a sidebar however long its summaries are next to a short article (a
-    video lesson's lead), where the size guard alone would take it for the article."""
-    items = [li for li in box.iter("li", "dd", "tr") if li.find(".//a[@href]") is not None
-             and not any(a.tag in ("li", "dd", "tr") for a in li.iterancestors() if a is not box)]
-    if len(items) < _TEASER_ITEMS:
-        return False
-    total = _visible_len(box.text_content())
-    return sum(_visible_len(li.text_content()) for li in items) >= _TEASER_SHARE * total
 
 
 _LEAD_MIN = 100  # visible characters of prose: a standfirst, not a teaser or a caption
@@ -389,13 +331,13 @@ def _extract_main(root: lxml_html.HtmlElement) -> MainText | None:
     if not elements:
         return None
     noise = noise_map(root, elements)
-    _add_link_boxes(elements, noise)
+    add_link_boxes(elements, noise)
     stats = _stats(elements, noise)
     best: lxml_html.HtmlElement | None = None
     best_score = 0.0
     for el in reversed(elements):  # children before parents: on a tie the tighter element wins
         s = stats.get(id(el))
-        if s is None or tag_name(el) not in BLOCK_TAGS:
+        if s is None or tag_name(el) not in TEXT_BLOCK_TAGS:
             continue
         if s.weight > best_score:
             best, best_score = el, s.weight

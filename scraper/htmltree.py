@@ -19,7 +19,7 @@ from scraper.encoding import Decoded
 from scraper.records import ParseError
 
 __all__ = [
-    "BLOCK_TAGS",
+    "LINE_BREAK_TAGS",
     "build_tree",
     "drop_element",
     "page_body",
@@ -214,7 +214,8 @@ def drop_element(el: etree._Element) -> None:
 
 # ---- text lines --------------------------------------------------------------------------------
 
-BLOCK_TAGS = frozenset(
+# Elements that end a line of text (text_lines); the extractor weighs its own set (noise.TEXT_BLOCK_TAGS).
+LINE_BREAK_TAGS = frozenset(
     {
         "address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details", "dialog",
         "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
@@ -241,7 +242,7 @@ def _marked_text(el: etree._Element) -> str:
     A walk over each element's children, with a stack of the iterators left open instead of
     recursion (a page may nest 2,048 deep): lxml's child iterator costs a fraction of
     `etree.iterwalk`'s start and end events, and this is the parser's most frequent walk."""
-    blocks = BLOCK_TAGS
+    blocks = LINE_BREAK_TAGS
     parts: list[str] = []
     append = parts.append
     outer = el.tag in blocks

@@ -3,7 +3,8 @@
 Elements that announce themselves as noise (script, style, nav, aside, footer, or a class/id such as
 nav, menu, sidebar, share, comment, copyright, breadcrumb, related) are ignored before the generic
 extractor (scraper.extract) scores anything, unless such an element holds most of the page's prose
-(pages that wrap everything in ``<div id="header">`` exist).
+(pages that wrap everything in ``<div id="header">`` exist). So are the boxes a link-box heading
+opens (图片新闻, 通知公告, 热点推荐 ...: `add_link_boxes`), whose summaries read like prose.
 """
 
 from __future__ import annotations
@@ -44,6 +45,29 @@ _STRONG_NOISE = ("comment", "footer", "sidebar", "breadcrumb", "copyright", "sha
 _CONTENT_SUBSTRINGS = ("body", "content", "article", "zoom")
 _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 PUNCT = re.compile(r"[。，！？；：、“”‘’（）《》,;!?]")
+# The elements the generic extractor weighs as text blocks (scraper.extract).
+TEXT_BLOCK_TAGS = frozenset(
+    {
+        "p", "div", "td", "th", "li", "ul", "ol", "dl", "dd", "dt", "table", "tbody", "thead", "tfoot",
+        "tr", "section", "article", "main", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
+        "body", "html", "center", "form", "fieldset", "address", "figure", "figcaption", "hr", "caption",
+        "text", "details", "summary", "legend", "head",
+    }
+)  # fmt: skip
+# Headings that open a block of links rather than prose.
+NOISE_HEADING = re.compile(
+    r"^\s*[【\[]?\s*(?:相关|推荐|热门|热点|最新|通知公告|视频播放|友情链接|图片新闻|精彩推荐|排行|点击排行|专题)"
+)
+_WS_CHARS = re.compile(r"[\s\u3000\u00a0\u200b]")
+
+
+def visible_len(s: str | None) -> int:
+    """Characters of `s` a reader sees: white space, ideographic spaces and zero-width spaces left out."""
+    if not s:
+        return 0
+    return len(s) - sum(1 for _ in _WS_CHARS.finditer(s))
+
+
 def _names(el: lxml_html.HtmlElement) -> list[str]:
     """The element's class names and id."""
     names = (el.get("class") or "")[:300].split()
@@ -129,3 +153,47 @@ def noise_map(root: lxml_html.HtmlElement, elements: list[lxml_html.HtmlElement]
             continue  # it holds most of the prose: bad markup, not a navigation block
         noise.add(id(el))
     return noise
+
+
+_BOX_HEADING_MAX = 20  # characters: a box's heading is a few words (图片新闻 更多)
+
+
+def add_link_boxes(elements: list[lxml_html.HtmlElement], noise: set[int]) -> None:
+    """Add to `noise` the boxes that a link-box heading opens (图片新闻, 通知公告, 热点推荐 ...): a
+    sidebar of picture-news summaries reads like prose, but its heading says what it is."""
+    page_len: int | None = None
+    for el in elements:
+        if id(el) in noise or tag_name(el) not in ("div", "section", "ul", "dl", "td", "aside"):
+            continue
+        if (el.text or "").strip():
+            continue
+        first = next((c for c in el if isinstance(c.tag, str)), None)
+        if (first is None or first.getnext() is None or len(first) > 4
+                or tag_name(first) not in TEXT_BLOCK_TAGS | {"span", "strong", "b"}):
+            continue  # a box heading is a small element (a title and a "more" link) before the box's list
+        heading = "".join(first.text_content().split())
+        if not (0 < len(heading) <= _BOX_HEADING_MAX and NOISE_HEADING.match(heading)):
+            continue
+        if not is_teaser_list(el):
+            if page_len is None:
+                page_len = visible_len(elements[0].text_content())
+            if visible_len(el.text_content()) * 2 >= page_len:
+                continue  # most of the page: a 推荐 button above the article, not a sidebar
+        noise.add(id(el))
+        noise.update(id(d) for d in el.iterdescendants())
+
+
+_TEASER_ITEMS = 3  # a list of picture-news or notice teasers has a few linked items at least
+_TEASER_SHARE = 0.8
+
+
+def is_teaser_list(box: lxml_html.HtmlElement) -> bool:
+    """Whether nearly all of `box`'s text is in list items that each link somewhere (teasers under a
+    box heading). Such a box is a sidebar however long its summaries are next to a short article (a
+    video lesson's lead), where the size guard alone would take it for the article."""
+    items = [li for li in box.iter("li", "dd", "tr") if li.find(".//a[@href]") is not None
+             and not any(a.tag in ("li", "dd", "tr") for a in li.iterancestors() if a is not box)]
+    if len(items) < _TEASER_ITEMS:
+        return False
+    total = visible_len(box.text_content())
+    return sum(visible_len(li.text_content()) for li in items) >= _TEASER_SHARE * total

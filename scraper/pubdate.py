@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from lxml import html as lxml_html
 
 from scraper.dates import DateValue, find_dates, find_month_dates, parse_date
-from scraper.extract import BLOCK_TAGS, MainText, extract_main
-from scraper.noise import tag_name
+from scraper.extract import MainText, extract_main
+from scraper.noise import TEXT_BLOCK_TAGS, tag_name
 
 __all__ = ["guess_publication_date", "meta_date"]
 
@@ -96,7 +96,7 @@ def _reading_text(root: lxml_html.HtmlElement, main: lxml_html.HtmlElement | Non
                 parts.append(node.tail)
                 length += len(node.tail)
             continue
-        if tag in BLOCK_TAGS or tag == "br":
+        if tag in TEXT_BLOCK_TAGS or tag == "br":
             parts.append("\n")
             length += 1
         if node is main:
