@@ -6,7 +6,9 @@ run in a fresh process with an empty database: ncgh's first `crawl` (list pages,
 every article: parsed, versioned, bodies compressed, full-text indexed, one work item per page)
 and bench/scrapy_peer.py (list pages and articles; title, date, views and body by XPath; an SQLite
 pipeline committing every 100 items). Reported: articles stored per second of each run's wall time
-(process start to exit), medians over the rounds, their ratio, and each one's peak RSS (VmHWM).
+(process start to exit), medians over the rounds, their ratio, and each one's peak RSS (VmHWM) and
+CPU seconds (the crawler with its children, and the simulator's during the run): on a machine of two
+cores the CPU a crawl spends bounds its wall time, whatever its concurrency.
 
 Scrapy comes from the `bench` extra (`python3 -m pip install -e '.[bench]'`), or any Python that has
 it (`--scrapy-python`); without it the script says so and exits 0.
@@ -22,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -46,6 +50,8 @@ class Run:
     seconds: float
     peak_kib: int
     child_kib: int = 0  # the largest child process's peak (the parser child, the document reader)
+    cpu: float = 0.0  # CPU seconds of the crawler and its children
+    sim_cpu: float = 0.0  # CPU seconds the simulator spent during the run
 
     @property
     def rate(self) -> float:
@@ -56,6 +62,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def children_cpu() -> float:
+    """CPU seconds of every waited-for child (and theirs) so far."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds process `pid` has used (utime + stime from /proc; 0 where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_simulator(articles: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -84,7 +105,7 @@ def run_ncgh(url: str, work: Path, concurrency: int, root: Path = ROOT, name: st
         f"[fetch]\ndelay = 0\nconcurrency_per_host = {concurrency}\n" + ("" if assets else "[assets]\nenabled = false\n"),
         encoding="utf-8",
     )
-    started = time.monotonic()
+    started, cpu = time.monotonic(), children_cpu()
     done = subprocess.run(
         [sys.executable, "-c", MEASURED_NCGH, str(hwm), "-", "crawl", "--quiet", "--json",
          "--db", str(db), "--config", str(config), "--base-url", url],
@@ -95,12 +116,13 @@ def run_ncgh(url: str, work: Path, concurrency: int, root: Path = ROOT, name: st
         raise SystemExit(f"{name} crawl failed ({done.returncode}): {done.stderr[-2000:]}")
     summary = json.loads(done.stdout)
     peak = [int(part) for part in hwm.read_text().split()]  # the crawl's own peak, its largest child's
-    return Run(name, summary["new_articles"], summary["requests"], seconds, peak[0], peak[1] if len(peak) > 1 else 0)
+    return Run(name, summary["new_articles"], summary["requests"], seconds, peak[0], peak[1] if len(peak) > 1 else 0,
+               children_cpu() - cpu)
 
 
 def run_scrapy(python: str, url: str, work: Path) -> Run:
     db, hwm = work / "scrapy.db", work / "scrapy.hwm"
-    started = time.monotonic()
+    started, cpu = time.monotonic(), children_cpu()
     done = subprocess.run(
         [python, str(BENCH / "scrapy_peer.py"), "--base-url", url, "--db", str(db), "--hwm", str(hwm)],
         cwd=BENCH, capture_output=True, text=True,
@@ -109,7 +131,8 @@ def run_scrapy(python: str, url: str, work: Path) -> Run:
     if done.returncode != 0:
         raise SystemExit(f"the Scrapy peer failed ({done.returncode}): {done.stderr[-2000:]}")
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    return Run("scrapy", out["articles"], out["requests"], seconds, int(hwm.read_text().split()[0]))
+    return Run("scrapy", out["articles"], out["requests"], seconds, int(hwm.read_text().split()[0]), 0,
+               children_cpu() - cpu)
 
 
 def _spread(ratios: list[float]) -> str:
@@ -151,6 +174,7 @@ def main() -> None:
             if round_no % 2 == 0:
                 order.reverse()
             for crawler in order:
+                sim_cpu = process_cpu(sim.pid)
                 with tempfile.TemporaryDirectory(prefix=f"bench-vs-{crawler}-") as tmp:
                     if crawler == "scrapy":
                         run = run_scrapy(args.scrapy_python, url, Path(tmp))
@@ -160,9 +184,11 @@ def main() -> None:
                         run = run_ncgh(url, Path(tmp), args.concurrency, args.baseline.resolve(), "baseline")
                     else:
                         run = run_ncgh(url, Path(tmp), args.concurrency)
+                run.sim_cpu = process_cpu(sim.pid) - sim_cpu
                 runs.append(run)
                 print(f"  round {round_no} {crawler:8}: {run.articles} articles, {run.requests} requests in"
-                      f" {run.seconds:.2f} s = {run.rate:.0f} articles/s; peak RSS {run.peak_kib / 1024:.0f} MiB"
+                      f" {run.seconds:.2f} s = {run.rate:.0f} articles/s; CPU {run.cpu:.2f} s (simulator"
+                      f" {run.sim_cpu:.2f} s); peak RSS {run.peak_kib / 1024:.0f} MiB"
                       + (f" (+ largest child {run.child_kib / 1024:.0f} MiB)" if run.child_kib else ""))
     finally:
         sim.terminate()
@@ -177,6 +203,10 @@ def main() -> None:
     peer_mem = max(r.peak_kib for r in peer) / 1024
     print(f"median: ncgh {ours_rate:.0f} articles/s, Scrapy {peer_rate:.0f} articles/s: ratio {ours_rate / peer_rate:.2f}x"
           f" (per round {_spread(pairs)}, median {statistics.median(pairs):.2f}x)")
+    print(f"CPU seconds a run (medians; crawler with its children, then the simulator): ncgh"
+          f" {statistics.median(r.cpu for r in ours):.2f} + {statistics.median(r.sim_cpu for r in ours):.2f},"
+          f" Scrapy {statistics.median(r.cpu for r in peer):.2f} + {statistics.median(r.sim_cpu for r in peer):.2f}"
+          f" on {os.cpu_count()} CPUs")
     child_mem = max(r.child_kib for r in ours) / 1024
     print(f"peak RSS: ncgh {_mib(ours)}, Scrapy {peer_mem:.0f} MiB ({ours_mem / peer_mem:.2f}x, together"
           f" {(ours_mem + child_mem) / peer_mem:.2f}x)")
@@ -185,7 +215,8 @@ def main() -> None:
         pages_rate = statistics.median(r.rate for r in pages)
         pairs = [a.rate / b.rate for a, b in zip(pages, peer, strict=True)]
         print(f"ncgh without assets (the spider's work): {pages_rate:.0f} articles/s = {pages_rate / peer_rate:.2f}x Scrapy"
-              f" (per round {_spread(pairs)}); peak RSS {_mib(pages)}")
+              f" (per round {_spread(pairs)}); CPU {statistics.median(r.cpu for r in pages):.2f} s a run;"
+              f" peak RSS {_mib(pages)}")
     base = [r for r in runs if r.crawler == "baseline"]
     if base:
         base_rate = statistics.median(r.rate for r in base)
