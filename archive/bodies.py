@@ -77,7 +77,7 @@ def compress_full(data: bytes) -> bytes:
     PDF) share one compressor per level, one body at a time: a context keeps the workspace of the
     largest body it compressed (about 5 MiB after a 2 MB photo), and the allocator keeps a freed one
     in its thread's arena, so four fetching threads that each met photos held 40 MiB for the rest of
-    the crawl (bench/bench_memory.py --photo-images). zstd releases the GIL while it works, and such
+    the crawl (bench/bench_memory.py --photo-bytes). zstd releases the GIL while it works, and such
     bodies are rare among pages, so the wait for the lock is short.
     """
     level = _level(len(data))

@@ -96,7 +96,8 @@ def photo_bytes(path: str, ext: str, mean: int = 0) -> bytes:
     step = 65_533  # a segment's length field counts itself
     segments = b"".join(struct.pack(">HH", 0xFFEF, len(pad[i:i + step]) + 2) + pad[i:i + step]
                         for i in range(0, len(pad), step))
-    return small[:2] + segments + small[2:]
+    head = 2 + 18  # SOI and the JFIF APP0 segment, which stays first
+    return small[:head] + segments + small[head:]
 
 
 def pdf_bytes(path: str, title: str) -> bytes:

@@ -58,8 +58,9 @@ def test_a_photo_is_sized_by_its_path_valid_and_incompressible(ext: str, mean: i
         assert _png_chunks(body) == [b"IHDR", b"prVt", b"IDAT", b"IEND"]
     else:
         markers = _jpeg_markers(body)
-        assert markers[-1] == 0xDA and 0xEF in markers and markers.count(0xE0) == 1
-        assert body.endswith(jpeg_bytes(path)[2:])  # the image itself after the padding
+        assert markers[0] == 0xE0 and markers[-1] == 0xDA and 0xEF in markers and markers.count(0xE0) == 1
+        small = jpeg_bytes(path)
+        assert body.startswith(small[:20]) and body.endswith(small[20:])  # JFIF first, the image after the padding
     if mean >= 300_000:
         assert len(zstandard.ZstdCompressor(level=9).compress(body)) > 0.99 * len(body)
 
