@@ -192,8 +192,19 @@ def is_teaser_list(box: lxml_html.HtmlElement) -> bool:
     box heading). Such a box is a sidebar however long its summaries are next to a short article (a
     video lesson's lead), where the size guard alone would take it for the article."""
     items = [li for li in box.iter("li", "dd", "tr") if li.find(".//a[@href]") is not None
-             and not any(a.tag in ("li", "dd", "tr") for a in li.iterancestors() if a is not box)]
+             and not _inside_item(li, box)]
     if len(items) < _TEASER_ITEMS:
         return False
     total = visible_len(box.text_content())
     return sum(visible_len(li.text_content()) for li in items) >= _TEASER_SHARE * total
+
+
+def _inside_item(item: lxml_html.HtmlElement, box: lxml_html.HtmlElement) -> bool:
+    """Whether `item` is nested in another item of `box` (only the outermost items count). The walk
+    stops at the box: a box in a layout table's cell has a `tr` above it that is no item of its own."""
+    for ancestor in item.iterancestors():
+        if ancestor is box:
+            return False
+        if ancestor.tag in ("li", "dd", "tr"):
+            return True
+    return False

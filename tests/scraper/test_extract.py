@@ -306,6 +306,21 @@ def test_a_teaser_box_longer_than_a_short_article_is_still_a_sidebar():
     assert "图片新闻" not in main.text and "维权服务" not in main.text
 
 
+def test_a_teaser_box_in_a_layout_table_cell_is_still_a_sidebar():
+    # Old government CMS pages lay the page out in a table: the box is a cell, with a layout row
+    # above it that is no teaser item.
+    page = video_page([VIDEO_LEAD]).replace('<div class="left">', '<table><tr><td class="left">', 1)
+    page = page.replace('</div></div><div class="right">', '</div></td><td class="right">', 1)
+    page = page.replace("</ul></div></div></body>", "</ul></div></td></tr></table></body>", 1)
+    assert '<td class="right"><div class="pic-news">' in page and "</td></tr></table></body>" in page
+    from scraper.noise import is_teaser_list
+    box = parse(page).xpath('//div[@class="pic-news"]')[0]
+    assert is_teaser_list(box)
+    main = extract_main(parse(page))
+    assert main is not None and main.paragraphs[0] == VIDEO_LEAD
+    assert "图片新闻" not in main.text and "维权服务" not in main.text
+
+
 def test_a_one_paragraph_article_is_read_from_its_container():
     main = extract_main(parse(video_page([VIDEO_LEAD])))
     assert main is not None and main.element.get("class") == "art-body"  # the picture and signature with it
