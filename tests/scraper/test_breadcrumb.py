@@ -19,6 +19,15 @@ def test_the_section_after_the_label_without_home_and_article_crumbs() -> None:
     assert breadcrumb_section('<span>当前位置:</span><a>首页</a>&gt;<a>基层&amp;动态</a></div><div><a>x</a></div>') == "基层&动态"
 
 
+def test_a_labelled_line_wins_over_a_classed_one_wherever_each_stands() -> None:
+    # Labels are tried first, then elements classed as breadcrumbs, each in page order.
+    page = ('<ol class="breadcrumb"><li><a>首页</a></li><li><a>劳模风采</a></li></ol><div>x</div>'
+            '<p>当前位置：<a>首页</a> &gt; <a>工会新闻</a></p><div>y</div>')
+    assert breadcrumb_section(page) == "工会新闻"
+    # A label with no links after it gives way to the classed element.
+    assert breadcrumb_section('<p>当前位置：正文</p><div><nav class="crumbs"><a>通知公告</a></nav><p>z</p>') == "通知公告"
+
+
 def test_no_breadcrumb_no_section() -> None:
     assert breadcrumb_section("<p>当前位置</p><div>只有文字</div>") is None
     assert breadcrumb_section('<div class="nav"><a>首页</a><a>工会新闻</a></div>') is None  # a menu is no breadcrumb
