@@ -80,24 +80,44 @@ def _size_by_path(path: str, mean: int) -> int:
     return mean // 2 + int.from_bytes(_digest(path)[:4], "big") % (mean + 1)
 
 
+def photo_size(path: str, mean: int) -> int:
+    """The size `photo_bytes(path, ext, mean)` has: between half and one and a half times `mean`, by
+    the path (never below the placeholder it grows)."""
+    return _size_by_path(path, mean)
+
+
 def photo_bytes(path: str, ext: str, mean: int = 0) -> bytes:
     """An article's image: the placeholder PNG or JPEG, or with `mean` > 0 the same image grown to a
-    photo's size (about `mean` bytes, by the path) by metadata a decoder skips (a private ancillary
-    PNG chunk, JPEG APP15 segments) holding bytes derived from the path, incompressible like a real
-    photo's coded data, so a crawler's memory and storage meet photo-sized bodies."""
+    photo's size (exactly `photo_size(path, mean)` bytes) by metadata a decoder skips (a private
+    ancillary PNG chunk, JPEG APP15 segments) holding bytes derived from the path, incompressible like
+    a real photo's coded data, so a crawler's memory and storage meet photo-sized bodies."""
     small = png_bytes(path) if ext == "png" else jpeg_bytes(path)
     if not mean:
         return small
-    pad = hashlib.shake_256(path.encode("utf-8")).digest(max(0, _size_by_path(path, mean) - len(small)))
+    room = photo_size(path, mean) - len(small)  # for the padding and its framing
     if ext == "png":
+        if room < 12:  # a chunk's length, type and CRC
+            return small
+        pad = _pad(path, room - 12)
         head = 8 + 25  # the signature and the IHDR chunk
         chunk = struct.pack(">I", len(pad)) + b"prVt" + pad + struct.pack(">I", zlib.crc32(b"prVt" + pad) & 0xFFFFFFFF)
         return small[:head] + chunk + small[head:]
-    step = 65_533  # a segment's length field counts itself
-    segments = b"".join(struct.pack(">HH", 0xFFEF, len(pad[i:i + step]) + 2) + pad[i:i + step]
-                        for i in range(0, len(pad), step))
+    if room < 4:  # a segment's marker and length
+        return small
+    count = -(-room // (4 + 65_533))  # segments of at most 65,533 bytes (the length field counts itself)
+    pad = _pad(path, room - 4 * count)
+    share, extra = divmod(len(pad), count)
+    segments, at = [], 0
+    for i in range(count):
+        part = pad[at:at + share + (i < extra)]
+        at += len(part)
+        segments.append(struct.pack(">HH", 0xFFEF, len(part) + 2) + part)
     head = 2 + 18  # SOI and the JFIF APP0 segment, which stays first
-    return small[:head] + segments + small[head:]
+    return small[:head] + b"".join(segments) + small[head:]
+
+
+def _pad(path: str, size: int) -> bytes:
+    return hashlib.shake_256(path.encode("utf-8")).digest(size)
 
 
 def pdf_bytes(path: str, title: str) -> bytes:

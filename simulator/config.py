@@ -17,6 +17,7 @@ ENCODINGS = ("utf-8", "gbk")
 LIES = ("none", "header", "meta")
 WAF_FORMS = ("cookie", "jsl", "deny", "captcha")  # the block pages of simulator.waf, in turn
 LIST_SHAPES = ("query", "path")  # simulator.templates.LIST_PATH_SHAPES
+MAX_PHOTO_BYTES = 64 * 2**20  # a photo is built in memory on each request: keep it a photo's size
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ class SimConfig(TimelineParams):
         _ = self.waf_form_list  # raises ValueError naming an unknown form
         if not 1_000 <= self.video_bytes <= 2**31:
             raise ValueError(f"video_bytes must be between 1000 and 2**31, got {self.video_bytes}")
-        if self.photo_bytes and not 1_000 <= self.photo_bytes <= 2**31:
-            raise ValueError(f"photo_bytes must be 0 or between 1000 and 2**31, got {self.photo_bytes}")
+        if self.photo_bytes and not 1_000 <= self.photo_bytes <= MAX_PHOTO_BYTES:
+            raise ValueError(f"photo_bytes must be 0 or between 1000 and {MAX_PHOTO_BYTES:,} (64 MiB), got {self.photo_bytes}")
         if self.fault_timeout_seconds < 0 or self.retry_after_seconds < 0:
             raise ValueError("fault_timeout_seconds and retry_after_seconds must be >= 0")
 

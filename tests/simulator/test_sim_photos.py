@@ -10,7 +10,7 @@ import pytest
 import zstandard
 
 from simulator import SimConfig
-from simulator.assets import jpeg_bytes, photo_bytes, png_bytes
+from simulator.assets import jpeg_bytes, photo_bytes, photo_size, png_bytes
 from simulator.site import SimSite
 
 
@@ -52,7 +52,7 @@ def test_zero_keeps_the_placeholders_byte_for_byte() -> None:
 def test_a_photo_is_sized_by_its_path_valid_and_incompressible(ext: str, mean: int) -> None:
     path = f"/nczhghcms/upload/images/201805/1234_1.{ext}"
     body = photo_bytes(path, ext, mean)
-    assert mean // 2 <= len(body) <= mean * 3 // 2 + 1
+    assert len(body) == photo_size(path, mean) and mean // 2 <= len(body) <= mean * 3 // 2
     assert body == photo_bytes(path, ext, mean) and body != photo_bytes(path.replace("_1", "_2"), ext, mean)
     if ext == "png":
         assert _png_chunks(body) == [b"IHDR", b"prVt", b"IDAT", b"IEND"]
@@ -65,7 +65,37 @@ def test_a_photo_is_sized_by_its_path_valid_and_incompressible(ext: str, mean: i
         assert len(zstandard.ZstdCompressor(level=9).compress(body)) > 0.99 * len(body)
 
 
-@pytest.mark.parametrize("bad", [-1, 999, 2**31 + 1])
+@pytest.mark.parametrize("ext", ["jpg", "png"])
+def test_the_padding_framing_is_counted_in_the_size(ext: str) -> None:
+    # A chunk's 12 bytes of framing, a segment's 4: the body is the size by its path, whatever that is
+    # (sizes just past a whole number of JPEG segments included), never over one and a half times.
+    mean = 3 * 65_537
+    for n in range(300):
+        path = f"/nczhghcms/upload/images/201805/{n}_1.{ext}"
+        body = photo_bytes(path, ext, mean)
+        assert len(body) == photo_size(path, mean) <= mean * 3 // 2, path
+
+
+@pytest.mark.parametrize("ext", ["jpg", "png"])
+def test_every_size_past_the_placeholder_is_met_exactly(ext: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Around whole numbers of full JPEG segments (65,537 bytes with their framing) the padding is
+    # shared by one more segment; below a chunk's or segment's framing no padding fits.
+    import simulator.assets as assets
+    small = photo_bytes("/p." + ext, ext)
+    framing = 12 if ext == "png" else 4
+    for full in (0, 1, 2, 3):
+        for extra in range(0, 9):
+            room = full * 65_537 + extra
+            monkeypatch.setattr(assets, "photo_size", lambda path, mean, room=room: len(small) + room)
+            body = photo_bytes("/p." + ext, ext, 1_000)
+            assert len(body) == (len(small) if room < framing else len(small) + room), room
+            if ext == "png":
+                assert _png_chunks(body)[-1] == b"IEND"
+            else:
+                assert _jpeg_markers(body)[-1] == 0xDA and body.endswith(small[20:])
+
+
+@pytest.mark.parametrize("bad", [-1, 999, 64 * 2**20 + 1])
 def test_photo_bytes_is_validated(bad: int) -> None:
     with pytest.raises(ValueError, match="photo_bytes"):
         SimConfig(photo_bytes=bad)
