@@ -18,8 +18,10 @@ parsed in the threads until the child says it has imported the parser, so its st
 The child is `python -m ncgh.parse_pool` started with the parent's own package on its path, not
 multiprocessing: multiprocessing's children import the caller's main script again, so a script
 calling run_crawl without an `if __name__ == "__main__"` guard would start a second crawl. Pages go
-one at a time (a length-prefixed pickle each way) behind a lock: the child is the one serial
-resource, and the threads queue for it. A child that dies (a segfault in a C library on a hostile
+one at a time (a pickle each way, framed by its length and CRC-32, so a damaged message is a failed
+child, never a wrong capture) behind a lock: the child is the one serial resource, and the threads
+queue for it. The child answers on a copy of its stdout and points its own fd 1 at stderr, so a
+library that prints cannot break the stream. A child that dies (a segfault in a C library on a hostile
 page, the OOM killer, its 1 GiB memory cap) or takes over `CHILD_SECONDS` on a page is killed; the
 page is tried once more in a fresh child, and a page that fails that one too is a parse error with
 its bytes kept (never an edit, never a deletion; `ncgh reparse` judges it again later). The child
@@ -37,6 +39,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -57,7 +60,7 @@ START_AFTER = 64  # article pages a run interprets in its threads before it star
 MAX_DELAY = 0.2  # seconds between requests above which a child buys nothing
 CHILD_SECONDS = 60.0  # one page's interpretation in the child, at most
 CHILD_MEMORY = 1 << 30  # the child's address space, at most (bytes)
-_HEAD = 8  # bytes of the length before each pickle
+_HEAD = 12  # before each pickle: its length (8 bytes) and its CRC-32 (4)
 _READY = b"R"  # the child's first byte: imports done
 _ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding this very ncgh package
 
@@ -100,6 +103,16 @@ def interpret_and_prepare(
 
 class ChildFailed(Exception):
     """The child died, overran its time or answered nonsense; it has been killed."""
+
+
+def frame(data: bytes) -> bytes:
+    """One message: its length and CRC-32, then the pickle."""
+    return len(data).to_bytes(8, "big") + zlib.crc32(data).to_bytes(4, "big") + data
+
+
+def unframe_head(head: bytes) -> tuple[int, int]:
+    """(length, CRC-32) from a message's head."""
+    return int.from_bytes(head[:8], "big"), int.from_bytes(head[8:], "big")
 
 
 def _read_exact(fd: int, n: int, deadline: float) -> bytes:
@@ -150,7 +163,7 @@ class _Generation:
             self.pending.append(future)
             try:
                 assert self.proc.stdin is not None
-                self.proc.stdin.write(len(payload).to_bytes(_HEAD, "big") + payload)
+                self.proc.stdin.write(frame(payload))
                 self.proc.stdin.flush()
             except OSError:
                 pass  # the reader sees the child's end and fails every page in it
@@ -173,8 +186,11 @@ class _Generation:
                         raise ChildFailed(f"a page took the parser process over {self.seconds:g} s")
                     continue
                 deadline = self.head_since + self.seconds
-                head = _read_exact(fd, _HEAD, deadline)
-                ok, answer = pickle.loads(_read_exact(fd, int.from_bytes(head, "big"), deadline))
+                size, crc = unframe_head(_read_exact(fd, _HEAD, deadline))
+                data = _read_exact(fd, size, deadline)
+                if zlib.crc32(data) != crc:
+                    raise ChildFailed("the parser process's answer was damaged on its way")
+                ok, answer = pickle.loads(data)
                 with self.lock:
                     future = self.pending.popleft()
                     self.head_since = time.monotonic()  # the next page's time starts now
@@ -182,8 +198,8 @@ class _Generation:
                     future.set_result(answer)
                 else:  # a bug in the child: this item fails, the run goes on
                     future.set_exception(RuntimeError(f"in the parser process: {answer}"))
-        except (ChildFailed, OSError, pickle.UnpicklingError, EOFError, ValueError, IndexError) as exc:
-            self.end(ChildFailed(str(exc) or type(exc).__name__))
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong, this child's pages must not wait forever
+            self.end(exc if isinstance(exc, ChildFailed) else ChildFailed(f"{type(exc).__name__}: {exc}"[:300]))
 
     def end(self, why: ChildFailed) -> None:
         """Kill the child; every page still in it fails with `why`. Once: the reader thread and close()
@@ -317,21 +333,28 @@ class ParserProcesses:
 
 
 def serve(work=interpret_and_prepare) -> None:  # noqa: ANN001 - a test passes its own callable
-    """The child's loop: (8-byte length, pickled args) in on stdin, (ok, answer) out on stdout."""
+    """The child's loop: framed pickled args in on stdin, framed (ok, answer) out on stdout."""
     try:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
     except (ImportError, ValueError, OSError):
         pass  # no such limit here: the parent's timeout still holds
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    source = sys.stdin.buffer
+    sink = os.fdopen(os.dup(1), "wb")  # the answers' own copy of the pipe
+    os.dup2(2, 1)  # what anything else writes to fd 1 goes where stderr goes (nowhere, from the crawl)
+    sys.stdout = sys.stderr
     sink.write(_READY)
     sink.flush()
     while True:
         head = source.read(_HEAD)
         if len(head) < _HEAD:
             return  # the crawl closed the pipe (or died)
-        args = pickle.loads(source.read(int.from_bytes(head, "big")))
+        size, crc = unframe_head(head)
+        data = source.read(size)
+        if len(data) < size or zlib.crc32(data) != crc:
+            return  # a cut or damaged request: the crawl sees this child end and tries the page again
+        args = pickle.loads(data)
         try:
             answer: tuple[bool, object] = (True, work(*args))
         except MemoryError:
@@ -339,5 +362,5 @@ def serve(work=interpret_and_prepare) -> None:  # noqa: ANN001 - a test passes i
         except Exception as exc:  # noqa: BLE001 - reported to the crawl, which fails the item
             answer = (False, f"{type(exc).__name__}: {exc}"[:500])
         out = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        sink.write(len(out).to_bytes(_HEAD, "big") + out)
+        sink.write(frame(out))
         sink.flush()

@@ -85,6 +85,51 @@ def test_a_page_the_child_hangs_on_is_a_parse_error_after_its_time():
         child.close()
 
 
+def within(seconds: float, fn, *args):  # noqa: ANN001, ANN201
+    """fn(*args), failing the test instead of hanging it when fn does not return in time."""
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(fn, *args).result(timeout=seconds)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def test_a_child_whose_libraries_print_still_answers_every_page_right():
+    # Stray output on the child's stdout once shifted every later answer of the stream.
+    child = ParserChild(dying_parser.COMMAND)
+    try:
+        for page in PAGES[:4]:
+            args = args_for(page, f"http://www.ncgh.org.cn/nczhghcms/article/{page.stem.rsplit('-', 1)[1]}?print")
+            there, _ = within(30, child.interpret, *args)
+            assert there == interpret_and_prepare(*args)[0] and there.outcome == Outcome.OK
+        assert child.restarts == 0
+    finally:
+        child.close()
+
+
+def test_an_answer_damaged_on_its_way_is_never_taken_for_the_page():
+    child = ParserChild(dying_parser.COMMAND)
+    try:
+        args = args_for(PAGES[0], "http://www.ncgh.org.cn/nczhghcms/article/damage")
+        capture, _ = within(30, child.interpret, *args)
+        assert capture.outcome == Outcome.PARSE_ERROR and "damaged" in capture.parse_error
+        assert capture.body == args[2].body and capture.content is None  # the bytes as fetched, kept
+        assert within(30, child.interpret, *args_for(PAGES[1]))[0].outcome == Outcome.OK
+    finally:
+        child.close()
+
+
+def test_an_answer_that_cannot_be_unpickled_fails_its_page_instead_of_hanging_the_crawl():
+    # An AttributeError from unpickling once ended the answers' reader and left every page waiting.
+    child = ParserChild(dying_parser.COMMAND)
+    try:
+        capture, _ = within(30, child.interpret, *args_for(PAGES[0], "http://www.ncgh.org.cn/nczhghcms/article/alien"))
+        assert capture.outcome == Outcome.PARSE_ERROR and "AttributeError" in capture.parse_error
+        assert within(30, child.interpret, *args_for(PAGES[1]))[0].outcome == Outcome.OK
+    finally:
+        child.close()
+
+
 def test_a_closed_child_refuses_work_instead_of_hanging():
     child = ParserChild()
     child.interpret(*args_for(PAGES[0]))
