@@ -86,15 +86,21 @@ class _Verdict:
 _GONE_ON_404 = (CaptureKind.ARTICLE, CaptureKind.ASSET)
 
 
-_TEXT_TYPES = ("text/", "html", "xml", "json", "javascript")
+_TEXT_SUBTYPES = frozenset({"html", "xhtml+xml", "xml", "json", "javascript", "x-javascript", "ecmascript"})
+
+
+def _is_textual(content_type: str) -> bool:
+    """text/*, or an application type that is markup, JSON or script (by the subtype, not a substring:
+    Office documents are application/vnd.openxmlformats-...)."""
+    main, _, subtype = content_type.split(";", 1)[0].strip().lower().partition("/")
+    return main == "text" or subtype in _TEXT_SUBTYPES or subtype.endswith(("+xml", "+json"))
 
 
 def _could_be_page(content_type: str | None, body: bytes) -> bool:
     """Whether an answer could be a WAF's page at all: a textual (or unlabelled) type, or a body that
-    opens with markup whatever its label says. An image or PDF is not decoded to be searched for
-    challenge phrases (charset detection on binary bytes was 6% of a crawl's CPU)."""
-    ctype = (content_type or "").lower()
-    if not ctype or any(t in ctype for t in _TEXT_TYPES):
+    opens with markup whatever its label says. An image, PDF or Office document is not decoded to be
+    searched for challenge phrases (charset detection on binary bytes was 6% of a crawl's CPU)."""
+    if not content_type or not content_type.strip() or _is_textual(content_type):
         return True
     return body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 

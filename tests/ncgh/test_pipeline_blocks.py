@@ -158,3 +158,31 @@ def test_binary_assets_are_not_decoded_to_be_searched_for_challenge_phrases(monk
     # decide, never a guess that skips a page.
     interpret(SITE, URL + ".png", fetched(200, png, "text/plain"), PROFILE, PATHS, kind="asset")
     assert decoded == [png]
+
+
+@pytest.mark.parametrize("label", [
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",  # "xml" in "openxmlformats"
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/pdf", "application/msword", "image/svg+xml",  # an SVG is markup: checked
+])
+def test_office_documents_are_not_decoded_either(monkeypatch, label):
+    import ncgh.pipeline as pipeline
+
+    decoded: list[bytes] = []
+    real = pipeline.decode
+    monkeypatch.setattr(pipeline, "decode", lambda body, ctype: decoded.append(body) or real(body, ctype))
+    zipped = b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4
+    interpret(SITE, URL + ".docx", fetched(200, zipped, label), PROFILE, PATHS, kind="asset")
+    assert decoded == ([zipped] if "+xml" in label else [])
+
+
+@pytest.mark.parametrize("label", ["text/html; charset=gbk", "application/xhtml+xml", "application/json",
+                                   "application/javascript", "text/plain", "application/problem+json", ""])
+def test_every_textual_label_is_checked(monkeypatch, label):
+    import ncgh.pipeline as pipeline
+
+    decoded: list[bytes] = []
+    real = pipeline.decode
+    monkeypatch.setattr(pipeline, "decode", lambda body, ctype: decoded.append(body) or real(body, ctype))
+    interpret(SITE, URL + ".js", fetched(200, b"var x = 1;", label), PROFILE, PATHS, kind="asset")
+    assert decoded == [b"var x = 1;"]
