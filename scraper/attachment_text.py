@@ -8,7 +8,9 @@ it yields an error line instead, and the text is capped.
 
 The crawl reads documents through `extract_text_isolated`: in a child process with its own memory
 and time limits, so a hostile PDF can neither take the crawl's memory nor hang it, and the readers'
-libraries (about 30 MiB once imported) never weigh on the crawl process itself.
+libraries (about 30 MiB once imported) never weigh on the crawl process itself. The child answers
+one JSON line a document on its own copy of stdout: what a library prints goes to stderr, so it
+cannot pass for the next document's answer.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import atexit
 import io
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -127,15 +130,15 @@ class _Reader:
     paid once, not per document. Documents are rare on a page crawl, so one child behind a lock is
     enough; a child that overruns its time is killed and the next document starts a new one."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: list[str] | None = None) -> None:
+        self.command = command or [sys.executable, "-m", "scraper.attachment_text"]  # tests pass another
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is None or self._proc.poll() is not None:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "scraper.attachment_text"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
+                self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             )
         return self._proc
 
@@ -159,7 +162,11 @@ class _Reader:
                 if timed_out:
                     raise TimeoutError
                 raise OSError("the reader died")
-            return json.loads(answer[0])
+            try:
+                return json.loads(answer[0])
+            except ValueError:
+                self.kill()  # its answers can no longer be told apart: the next document gets a new child
+                raise OSError("the reader answered nonsense") from None
 
     def kill(self) -> None:
         if self._proc is not None:
@@ -198,7 +205,10 @@ def _child() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
     except (ImportError, ValueError, OSError):
         pass  # no such limit here: the timeout still holds
-    source, sink = sys.stdin.buffer, sys.stdout
+    source = sys.stdin.buffer
+    sink = os.fdopen(os.dup(1), "w", encoding="utf-8")  # the answers' own copy of the pipe
+    os.dup2(2, 1)  # a reader library that prints writes where stderr goes, not into the answers
+    sys.stdout = sys.stderr
     while True:
         head = source.read(8)
         if len(head) < 8:

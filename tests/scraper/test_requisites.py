@@ -128,3 +128,22 @@ def test_the_crawl_reads_documents_in_a_child_with_limits() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.slow  # a child process
+def test_a_reader_library_that_prints_cannot_give_a_document_the_wrong_text(monkeypatch) -> None:
+    # A printed line once stood in for the first document's answer, and that answer was then read
+    # as the second document's text.
+    from scraper import attachment_text
+    from simulator import assets as sim
+    from tests.support import chatty_reader
+
+    reader = attachment_text._Reader(chatty_reader.COMMAND)
+    monkeypatch.setattr(attachment_text, "_READER", reader)
+    try:
+        for path in ("/f/1_1.pdf", "/f/1_2.pdf", "/f/1_3.pdf"):
+            data = sim.pdf_bytes(path, "标题")
+            assert attachment_text.extract_text_isolated(data, timeout=30) == extract_text(data)
+            assert path in extract_text(data).text
+    finally:
+        reader.kill()
