@@ -145,7 +145,12 @@ class _Generation:
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.seconds = seconds
         self.pending: deque[Future[Answer]] = deque()
-        self.lock = threading.Lock()  # guards pending, dead and the writes to stdin
+        self.lock = threading.Lock()  # guards pending and dead; never held while the pipe may block
+        # Orders the writes to stdin with their futures. A write blocks while the child is busy; the
+        # reader must still be able to take `lock` meanwhile, or a child blocked on writing its answer
+        # (a real page's answer is larger than the pipe) and a thread blocked on writing the next page
+        # wait for each other for ever.
+        self.write_lock = threading.Lock()
         self.dead = False
         self.head_since = time.monotonic()  # when the page at the head of `pending` could start
         self.ready = threading.Event()  # the child has imported the parser and waits for pages
@@ -154,18 +159,19 @@ class _Generation:
 
     def send(self, payload: bytes) -> Future[Answer]:
         future: Future[Answer] = Future()
-        with self.lock:
-            if self.dead:
-                future.set_exception(ChildFailed("the parser process died"))
-                return future
-            if not self.pending:
-                self.head_since = time.monotonic()
-            self.pending.append(future)
+        with self.write_lock:
+            with self.lock:
+                if self.dead:
+                    future.set_exception(ChildFailed("the parser process died"))
+                    return future
+                if not self.pending:
+                    self.head_since = time.monotonic()
+                self.pending.append(future)
             try:
                 assert self.proc.stdin is not None
                 self.proc.stdin.write(frame(payload))
                 self.proc.stdin.flush()
-            except OSError:
+            except (OSError, ValueError):  # ValueError: end() closed the pipe meanwhile
                 pass  # the reader sees the child's end and fails every page in it
         return future
 

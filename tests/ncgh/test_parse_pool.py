@@ -8,6 +8,7 @@ import dataclasses
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -128,6 +129,33 @@ def test_an_answer_that_cannot_be_unpickled_fails_its_page_instead_of_hanging_th
         assert within(30, child.interpret, *args_for(PAGES[1]))[0].outcome == Outcome.OK
     finally:
         child.close()
+
+
+def test_pages_larger_than_the_pipe_from_many_threads_do_not_deadlock():
+    # A real page (50-130 kB) makes an answer larger than the pipe: the child blocked on writing it
+    # while a thread, holding the lock the answers' reader needed, blocked on writing the next page.
+    page = PAGES[0].read_bytes().replace(b"</body>", b"<!--" + b"x" * 150_000 + b"--></body>")
+    base = args_for(PAGES[0])
+    args = (*base[:2], dataclasses.replace(base[2], body=page), *base[3:])
+    expected = interpret_and_prepare(*args)[0]
+    child, answers = ParserChild(), []
+
+    def four_pages() -> None:
+        answers.extend(child.interpret(*args)[0] for _ in range(4))
+
+    # Daemon threads: a deadlock fails this test instead of keeping the test run from ending.
+    threads = [threading.Thread(target=four_pages, daemon=True) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = any(thread.is_alive() for thread in threads)
+    if stuck:
+        child._gen.proc.kill()  # frees the blocked writes, so the test fails instead of hanging at exit
+    assert not stuck, "the crawl's threads and the parser child wait on each other"
+    assert answers == [expected] * 16
+    child.close()
 
 
 def test_a_closed_child_refuses_work_instead_of_hanging():
