@@ -80,6 +80,20 @@ def _size_by_path(path: str, mean: int) -> int:
     return mean // 2 + int.from_bytes(_digest(path)[:4], "big") % (mean + 1)
 
 
+def page_script(key: str, size: int) -> str:
+    """An inline script of about `size` characters (ASCII) derived from `key`: the statistics and
+    configuration data real CMS pages carry in their head, which a parser must skip."""
+    # 96 hex digits a line, quoted and indented (102 characters); the rest is the script's 80 or so.
+    data = hashlib.shake_256(key.encode("utf-8")).hexdigest(max(0, size - 80) * 96 // 102 // 2)
+    lines = "\n".join(f'  "{data[i:i + 96]}",' for i in range(0, len(data), 96))
+    return f'<script type="text/javascript">\nvar _ncgh_stat = [\n{lines}\n];\n</script>\n'
+
+
+def page_size(key: str, mean: int) -> int:
+    """Between half and one and a half times `mean`, by `key`."""
+    return _size_by_path(key, mean)
+
+
 def photo_size(path: str, mean: int) -> int:
     """The size `photo_bytes(path, ext, mean)` has: between half and one and a half times `mean`, by
     the path (never below the placeholder it grows)."""

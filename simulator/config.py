@@ -17,6 +17,7 @@ ENCODINGS = ("utf-8", "gbk")
 LIES = ("none", "header", "meta")
 WAF_FORMS = ("cookie", "jsl", "deny", "captcha")  # the block pages of simulator.waf, in turn
 LIST_SHAPES = ("query", "path")  # simulator.templates.LIST_PATH_SHAPES
+MAX_PAGE_BYTES = 4 * 2**20  # an article page is built in memory (and cached) per day
 MAX_PHOTO_BYTES = 64 * 2**20  # a photo is built in memory on each request: keep it a photo's size
 
 
@@ -60,6 +61,11 @@ class SimConfig(TimelineParams):
     # 8-pixel JPEGs), which keep tests and most benchmarks fast. Nothing in the evidence gives the real
     # site's photo sizes; a news photo is typically 100 kB to 2 MB.
     photo_bytes: int = 0
+    # The mean size in bytes of the article pages (each between half and 1.5 times this, by its id),
+    # reached by an inline script of page-statistics data in the head, as real CMS pages carry; 0: the
+    # pages as the templates make them (8-12 kB). Nothing in the evidence gives the real site's page
+    # sizes; the real Chinese article pages in ../shared/realpages are 50-130 kB.
+    page_bytes: int = 0
 
     def __post_init__(self) -> None:
         if self.articles < 1:
@@ -97,6 +103,8 @@ class SimConfig(TimelineParams):
             raise ValueError(f"video_bytes must be between 1000 and 2**31, got {self.video_bytes}")
         if self.photo_bytes and not 1_000 <= self.photo_bytes <= MAX_PHOTO_BYTES:
             raise ValueError(f"photo_bytes must be 0 or between 1000 and {MAX_PHOTO_BYTES:,} (64 MiB), got {self.photo_bytes}")
+        if self.page_bytes and not 1_000 <= self.page_bytes <= MAX_PAGE_BYTES:
+            raise ValueError(f"page_bytes must be 0 or between 1000 and {MAX_PAGE_BYTES:,} (4 MiB), got {self.page_bytes}")
         if self.fault_timeout_seconds < 0 or self.retry_after_seconds < 0:
             raise ValueError("fault_timeout_seconds and retry_after_seconds must be >= 0")
 

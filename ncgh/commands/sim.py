@@ -52,11 +52,13 @@ from simulator.families import FAMILIES
               help="Mean size of the video-lesson videos (each 0.5-1.5 times N, by its path).")
 @click.option("--photo-bytes", default=SimConfig.photo_bytes, show_default=True, type=int, metavar="N",
               help="Mean size of the articles' photos (each 0.5-1.5 times N, incompressible; 0: tiny placeholders).")
+@click.option("--page-bytes", default=SimConfig.page_bytes, show_default=True, type=int, metavar="N",
+              help="Mean size of the article pages (each 0.5-1.5 times N, by an inline script; 0: as templated).")
 def command(host: str, port: int, articles: int, seed: int, day: int, encoding: str, faults: str | None,
             no_charset_header: bool, no_meta_charset: bool, lie: str, fault_timeout: float,
             id_range: tuple[int, int] | None, list_shape: str, api_login: bool, waf_limit: int, waf_window: float,
             waf_block: float, waf_forms: str, markup: str, redesign: tuple[int, str] | None,
-            video_bytes: int, photo_bytes: int) -> None:
+            video_bytes: int, photo_bytes: int, page_bytes: int) -> None:
     """Run the local site simulator over HTTP (see docs/simulator.md)."""
     from simulator import SimServer
 
@@ -68,7 +70,7 @@ def command(host: str, port: int, articles: int, seed: int, day: int, encoding: 
                            waf_block_seconds=waf_block, waf_forms=waf_forms,
                            markup=markup, redesign_day=redesign[0] if redesign else None,
                            redesign_markup=redesign[1] if redesign else None, video_bytes=video_bytes,
-                           photo_bytes=photo_bytes)
+                           photo_bytes=photo_bytes, page_bytes=page_bytes)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     try:

@@ -214,6 +214,35 @@ def test_a_crawl_with_the_child_builds_the_same_archive(sim_factory, tmp_path, m
     assert _archive(tmp_path / "a.db") == _archive(tmp_path / "b.db")
 
 
+def _versions(db: Path) -> list:
+    return rows(db, "SELECT article_id, version, content_hash, title, body_text, body_html, published_at,"
+                    " images_json, attachments_json, changed_fields FROM versions ORDER BY 1, 2")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(usable_cpus() < 2, reason="the parser child is used on two or more CPUs only")
+def test_a_crawl_of_real_sized_pages_with_the_child_ends_and_archives_what_small_pages_give(sim_factory, tmp_path,
+                                                                                           monkeypatch):
+    # Pages of 50-150 kB (an answer larger than the pipe) from four threads once deadlocked the crawl.
+    monkeypatch.setattr("ncgh.parse_pool.START_AFTER", 5)
+    big, small = sim_factory(articles=60, seed=4, page_bytes=100_000), sim_factory(articles=60, seed=4)
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    done: list = []
+    config = crawl_config(crawl={"parser_processes": 1}, fetch={"concurrency_per_host": 4})
+    crawl = threading.Thread(target=lambda: done.append(run_crawl(config, tmp_path / "big.db", base_url=big.url, now=now)),
+                             daemon=True)  # a deadlock fails this test instead of hanging the run
+    crawl.start()
+    crawl.join(120)
+    assert done, "the crawl of real-sized pages did not end"
+    run_crawl(crawl_config(crawl={"parser_processes": 0}), tmp_path / "small.db", base_url=small.url, now=now)
+    assert done[0].new_articles > 30 and done[0].errors == 0
+    assert rows(tmp_path / "big.db", "SELECT min(body_size) FROM captures WHERE kind = 'article'")[0][0] > 40_000
+    def on(db: Path, url: str) -> list:  # the two simulators differ by their port only
+        return [tuple(v.replace(url, "SIM") if isinstance(v, str) else v for v in row) for row in _versions(db)]
+
+    assert on(tmp_path / "big.db", big.url) == on(tmp_path / "small.db", small.url)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(usable_cpus() < 2, reason="the parser child is used on two or more CPUs only")
 def test_a_script_without_a_main_guard_crawls_once(sim_factory, tmp_path):

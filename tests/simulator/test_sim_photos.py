@@ -110,3 +110,31 @@ def test_the_site_serves_its_article_images_photo_sized_and_nothing_else_changes
     page = f"/nczhghcms/article/{article.id}"
     assert small.handle(page, {}).body == big.handle(page, {}).body
     assert small.handle("/static/images/logo.png", {}).body == big.handle("/static/images/logo.png", {}).body
+
+
+def test_article_pages_grow_to_their_size_and_say_the_same() -> None:
+    # page_bytes: real CMS pages are 50-130 kB, mostly script and markup the parser skips.
+    from ncgh.config import load_config, to_site_profile
+    from scraper.parse import parse_article
+    from simulator.assets import page_size
+
+    profile = to_site_profile(load_config())
+    small, big = SimSite(SimConfig(articles=30, seed=5)), SimSite(SimConfig(articles=30, seed=5, page_bytes=80_000))
+    for article in list(small.state.articles.values())[:10]:
+        path = f"/nczhghcms/article/{article.id}"
+        a, b = small.handle(path, {}), big.handle(path, {})
+        assert a.status == b.status
+        if a.status != 200 or b"</head>" not in a.body:
+            continue
+        target = page_size(f"page/{article.id}", 80_000)
+        assert 40_000 <= len(b.body) <= 120_000 and abs(len(b.body) - target) < 200
+        assert b.body == big.handle(path, {}).body  # the same bytes on every request
+        url = "http://www.ncgh.org.cn" + path
+        assert parse_article(b.body, url, "text/html; charset=utf-8", profile=profile) == parse_article(
+            a.body, url, "text/html; charset=utf-8", profile=profile)
+
+
+@pytest.mark.parametrize("bad", [-1, 999, 4 * 2**20 + 1])
+def test_page_bytes_is_validated(bad: int) -> None:
+    with pytest.raises(ValueError, match="page_bytes"):
+        SimConfig(page_bytes=bad)
