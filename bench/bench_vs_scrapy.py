@@ -16,7 +16,7 @@ it (`--scrapy-python`); without it the script says so and exits 0.
 With `--baseline DIR` a second ncgh, another checkout of the project (say, an export of the commit
 before a change: `git archive COMMIT | tar -x -C DIR`), takes its turn in every round too.
 
-    python3 bench/bench_vs_scrapy.py [--rounds 5] [--articles 2000] [--concurrency 4] [--scrapy-python PY]
+    python3 bench/bench_vs_scrapy.py [--rounds 5] [--articles 2000] [--concurrency 4] [--scrapy-python PY] [--page-bytes N]
                                      [--baseline DIR]
 """
 
@@ -79,10 +79,11 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_simulator(articles: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_simulator(articles: int, page_bytes: int = 0) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ncgh.cli", "sim", "--port", str(port), "--articles", str(articles)],
+        [sys.executable, "-m", "ncgh.cli", "sim", "--port", str(port), "--articles", str(articles),
+         "--page-bytes", str(page_bytes)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
@@ -158,15 +159,19 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="Another checkout of ncgh, run in every round as 'baseline'.")
     parser.add_argument("--pages-only", action="store_true",
                         help="Also run ncgh with [assets] enabled = false in every round: the spider's own work.")
+    parser.add_argument("--page-bytes", type=int, default=0, metavar="N",
+                        help="The simulator's article pages of about N bytes (real Chinese article pages are 50-130 kB;"
+                             " default 0: as templated, 8-12 kB).")
     args = parser.parse_args()
     if not has_scrapy(args.scrapy_python):
         print(f"skipped: {args.scrapy_python} cannot import scrapy (python3 -m pip install -e '.[bench]',"
               " or --scrapy-python PATH)")
         return
-    sim, url = start_simulator(args.articles)
+    sim, url = start_simulator(args.articles, args.page_bytes)
     runs: list[Run] = []
     try:
-        print(f"{args.articles}-article simulator at {url} (its own process); {args.rounds} rounds, taking turns;"
+        pages = f", article pages of about {args.page_bytes:,} bytes" if args.page_bytes else ""
+        print(f"{args.articles}-article simulator at {url} (its own process{pages}); {args.rounds} rounds, taking turns;"
               f" ncgh concurrency {args.concurrency}, delay 0; Scrapy defaults, delay 0")
         for round_no in range(1, args.rounds + 1):
             # Who goes first alternates too, so neither always runs on a warmer (or busier) machine.
