@@ -96,7 +96,7 @@ def page_size(key: str, mean: int) -> int:
 
 def photo_size(path: str, mean: int) -> int:
     """The size `photo_bytes(path, ext, mean)` has: between half and one and a half times `mean`, by
-    the path (never below the placeholder it grows)."""
+    the path (for every mean the simulator accepts, 1,000 and up, more than the placeholder it grows)."""
     return _size_by_path(path, mean)
 
 
