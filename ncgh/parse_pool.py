@@ -51,6 +51,7 @@ from archive.vocab import CaptureKind, WorkKind
 from ncgh.crawl_actions import action_for
 from ncgh.pipeline import interpret, unparsed
 from scraper.blocks import BlockRules
+from scraper.child_process import enter_child
 from scraper.profile import SiteProfile
 from scraper.records import FetchResult
 
@@ -340,16 +341,8 @@ class ParserProcesses:
 
 def serve(work=interpret_and_prepare) -> None:  # noqa: ANN001 - a test passes its own callable
     """The child's loop: framed pickled args in on stdin, framed (ok, answer) out on stdout."""
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
-    except (ImportError, ValueError, OSError):
-        pass  # no such limit here: the parent's timeout still holds
+    sink = enter_child(CHILD_MEMORY)  # the answers' own stdout; what else is printed goes to stderr
     source = sys.stdin.buffer
-    sink = os.fdopen(os.dup(1), "wb")  # the answers' own copy of the pipe
-    os.dup2(2, 1)  # what anything else writes to fd 1 goes where stderr goes (nowhere, from the crawl)
-    sys.stdout = sys.stderr
     sink.write(_READY)
     sink.flush()
     while True:

@@ -18,12 +18,13 @@ from __future__ import annotations
 import atexit
 import io
 import json
-import os
 import subprocess
 import sys
 import threading
 import zipfile
 from dataclasses import asdict, dataclass
+
+from scraper.child_process import enter_child
 
 __all__ = ["ExtractedText", "extract_text", "extract_text_isolated"]
 
@@ -199,16 +200,8 @@ def extract_text_isolated(data: bytes, timeout: float = CHILD_SECONDS) -> Extrac
 
 def _child() -> None:
     """The reading child: documents as (8-byte length, bytes) on stdin, one JSON line each on stdout."""
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
-    except (ImportError, ValueError, OSError):
-        pass  # no such limit here: the timeout still holds
+    sink = enter_child(CHILD_MEMORY)  # the answers' own stdout; what a reader library prints goes to stderr
     source = sys.stdin.buffer
-    sink = os.fdopen(os.dup(1), "w", encoding="utf-8")  # the answers' own copy of the pipe
-    os.dup2(2, 1)  # a reader library that prints writes where stderr goes, not into the answers
-    sys.stdout = sys.stderr
     while True:
         head = source.read(8)
         if len(head) < 8:
@@ -218,7 +211,7 @@ def _child() -> None:
             found = extract_text(data)
         except MemoryError:
             found = ExtractedText(None, "the document needs more memory than a reader may take")
-        sink.write(json.dumps(asdict(found) if found is not None else {"text": None}) + "\n")
+        sink.write(json.dumps(asdict(found) if found is not None else {"text": None}).encode("utf-8") + b"\n")
         sink.flush()
 
 
