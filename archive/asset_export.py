@@ -24,7 +24,9 @@ from archive.output import ExportError, snapshot
 
 __all__ = ["AssetExport", "export_assets", "readable_path"]
 
-_UNSAFE = re.compile(r'[\x00-\x1f<>:"|?*\\]')
+# "/" too: a segment is unquoted after the path is split, so "%2F" must not become a separator again
+# (a page linking "/upload/..%2F..%2Fx.pdf" once wrote outside the export's folder).
+_UNSAFE = re.compile(r'[\x00-\x1f<>:"|?*\\/]')
 MANIFEST = "manifest.csv"
 
 
@@ -56,6 +58,15 @@ def readable_path(url: str) -> Path:
         tag = hashlib.sha256(parts.query.encode()).hexdigest()[:8]
         segments[-1] = f"{stem}_{tag}.{ext}" if dot and stem else f"{segments[-1]}_{tag}"
     return Path(host, *segments)
+
+
+def _inside(directory: Path, rel: Path) -> Path:
+    """`directory / rel`, refused unless it resolves inside `directory`: the last guard, whatever a
+    site's URL or a symlink already in a forced export folder would make of the name."""
+    target = directory / rel
+    if not target.resolve().is_relative_to(directory.resolve()):
+        raise ExportError(f"refusing to write {target}: it would land outside {directory}")
+    return target
 
 
 def _write(target: Path, data: bytes) -> None:
@@ -90,7 +101,7 @@ def export_assets(
                 data = bodies.read(asset.body_sha256 or "")
             except BodyIntegrityError as exc:
                 raise ExportError(f"asset {asset.url}: its stored bytes are damaged ({exc}); run `ncgh verify`") from None
-            _write(directory / rel, data)
+            _write(_inside(directory, rel), data)
             files += 1
             total += len(data)
             rows.append([

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive.asset_export import export_assets, readable_path
 from archive.asset_query import assets_of_version
@@ -132,6 +134,10 @@ def test_export_assets_writes_held_bytes_under_readable_names(archive: Archive, 
     ("http://h/%2e%2e/x", "h/_/x"),
     ("http://h/dir/", "h/dir/index"),
     ("http://h/get.php?id=1", None),
+    ("http://h/upload/..%2F..%2F..%2F..%2Fescaped.pdf", "h/upload/.._.._.._.._escaped.pdf"),
+    ("http://h/%2Ftmp%2Fabs.jpg", "h/_tmp_abs.jpg"),
+    ("http://h/%2e%2e%2f%2e%2e%2fx", "h/.._.._x"),
+    ("http://%2F%2E%2E/x", "_../x"),
 ])
 def test_readable_path_stays_inside(url: str, path: str | None) -> None:
     rel = readable_path(url)
@@ -140,6 +146,36 @@ def test_readable_path_stays_inside(url: str, path: str | None) -> None:
         assert rel.as_posix() == path
     else:
         assert rel.name.startswith("get_") and rel.name.endswith(".php")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["..", ".", "%2F", "%2f", "%5C", "/", "\\", "%2e", "%00", "a", "~", ":"]), max_size=12))
+def test_readable_path_of_any_escaped_path_stays_inside(pieces: list[str]) -> None:
+    rel = readable_path("http://h/" + "".join(pieces))
+    assert not rel.is_absolute() and ".." not in rel.parts
+    assert (Path("/out") / rel).resolve().is_relative_to(Path("/out"))
+
+
+def test_export_assets_never_writes_outside_its_folder(archive: Archive, tmp_path: Path) -> None:
+    hostile = "http://www.ncgh.org.cn/upload/..%2F..%2F..%2Fescaped.pdf"
+    archive.record_capture(capture(1001, 0, requisites=(AssetRef(hostile, AssetRole.ATTACHMENT),)))
+    archive.record_capture(asset_capture(hostile, 0))
+    out = tmp_path / "a" / "b" / "out"
+    assert export_assets(archive.path, out, site=SITE).files == 1
+    assert [p for p in tmp_path.rglob("escaped.pdf")] == []
+    assert (out / "www.ncgh.org.cn/upload/.._.._.._escaped.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_export_assets_refuses_a_symlink_out_of_a_forced_folder(archive: Archive, tmp_path: Path) -> None:
+    archive.record_capture(capture(1001, 0, requisites=REFS))
+    archive.record_capture(asset_capture(PDF, 0))
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "www.ncgh.org.cn").symlink_to(elsewhere)
+    with pytest.raises(ExportError, match="outside"):
+        export_assets(archive.path, out, site=SITE, force=True)
+    assert list(elsewhere.rglob("*")) == []
 
 
 def test_changes_list_attachment_events_once_per_article_with_the_file(archive: Archive) -> None:
