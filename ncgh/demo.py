@@ -40,6 +40,7 @@ REASONS = {
     MissingReason.HTTP_410: "410",
     MissingReason.NOT_EXIST_PAGE: "'does not exist' page",
     MissingReason.REDIRECT_HOME: "redirect to the home page",
+    MissingReason.REDIRECT_OTHER_ARTICLE: "redirect to another article",
 }
 
 

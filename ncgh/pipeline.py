@@ -16,6 +16,8 @@ Classification, in order:
 - 304 -> not_modified;
 - any other non-2xx status -> fetch_error;
 - an article URL redirected to a non-article URL (the site's home page) -> missing (redirect_home);
+- an article URL redirected to another article's URL -> missing (redirect_other_article): the page
+  is the other article's, never a version of this one (the other is found by discovery as usual);
 - a page the parser says "does not exist" (ArticleMissing) -> missing (not_exist_page);
 - any other ParseError, a parser crash, a page without any title (unless the site profile matched)
   or with mostly undecodable text -> parse_error: never an edit;
@@ -176,8 +178,13 @@ def _classify(
         return _Verdict(Outcome.OK, None)
     if seen.redirected and (blocked := blocked_page()) is not None:
         return blocked  # redirected to a captcha page: not to the home page
-    if seen.redirected and article_id_from_url(seen.final_url, article_paths) is None:
-        return _Verdict(Outcome.MISSING, article_id, missing_reason=MissingReason.REDIRECT_HOME)
+    if seen.redirected:
+        landed = article_id_from_url(seen.final_url, article_paths)
+        if landed is None:
+            return _Verdict(Outcome.MISSING, article_id, missing_reason=MissingReason.REDIRECT_HOME)
+        if article_id is not None and landed != article_id:
+            # Renumbered or merged: the page shown is another article's, never a version of this one.
+            return _Verdict(Outcome.MISSING, article_id, missing_reason=MissingReason.REDIRECT_OTHER_ARTICLE)
     body = seen.body or b""
     content_type = header_value(seen.headers, "Content-Type")
     decoded = checked if checked is not None else (decode(body, content_type) if body else None)

@@ -13,6 +13,7 @@ from ncgh.config import load_config, to_fetch_policy, to_site_profile
 from ncgh.pipeline import interpret, interpret_stored
 from scraper.fetch import Fetcher
 from scraper.records import FetchErrorKind, FetchResult, RedirectHop
+from tests.support.archive import content, page_html
 
 CFG = load_config()
 PROFILE = to_site_profile(CFG)
@@ -91,6 +92,30 @@ def test_redirect_to_home_is_missing():
     assert capture.outcome == Outcome.MISSING
     assert capture.missing_reason == MissingReason.REDIRECT_HOME
     assert capture.redirects == [(URL, 302, "/")]
+
+
+def test_redirect_to_another_article_is_missing_not_an_edit(tmp_path):
+    other = "http://www.ncgh.org.cn/nczhghcms/article/9999"
+    page = page_html(content(seed=2), 10)  # another article altogether
+    first = classify(result(200, page_html(content(), 10).encode()))
+    moved = classify(result(200, page.encode(), final_url=other, redirects=[RedirectHop(URL, 302, other)]))
+    assert moved.outcome == Outcome.MISSING and moved.content is None
+    assert moved.missing_reason == MissingReason.REDIRECT_OTHER_ARTICLE and moved.article_id == 1234
+    for capture in (first, moved):
+        capture.run_id = capture.work_item_id = None  # recorded outside a run
+    moved.fetched_at = "2026-11-27T05:00:00+00:00"
+    with Archive(tmp_path / "a.db") as archive:
+        archive.record_capture(first)
+        assert archive.record_capture(moved).version is None
+        urls = archive.conn.execute("SELECT url FROM article_urls WHERE article_id = 1234").fetchall()
+        versions = archive.conn.execute("SELECT count(*) FROM versions").fetchone()[0]
+    assert [u[0] for u in urls] == [URL] and versions == 1
+
+
+def test_redirect_to_another_url_of_the_same_article_is_that_article():
+    same = "http://www.ncgh.org.cn/nczhghcms/article/1234?from=list"
+    capture = classify(result(200, page_html(content(), 10).encode(), final_url=same, redirects=[RedirectHop(URL, 302, same)]))
+    assert capture.outcome == Outcome.OK and capture.article_id == 1234
 
 
 def test_not_exist_page_is_missing():
