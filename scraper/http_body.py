@@ -163,6 +163,11 @@ def read_body(
 
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Types a server gives HTML it did not label (or labelled as nothing in particular): the page is
+# judged by its first bytes, as a browser sniffs it. An unlabelled close-delimited page cut short
+# once became an edit (found by review).
+_UNTYPED = ("", "text/plain", "application/octet-stream")
+_HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE | re.DOTALL)
 _HTML_OPEN = re.compile(rb"<html[\s>]", re.IGNORECASE)
 _HTML_CLOSE = re.compile(rb"</(?:html|body)\s*>", re.IGNORECASE)
 
@@ -174,17 +179,23 @@ def html_ends_early(headers: urllib3.HTTPHeaderDict, body: bytes) -> str | None:
     connection closing half-way looks like the end of the page, and such a capture once became
     version 1, with the full page next time an edit that never happened (issue 13). So an HTML
     answer (by Content-Type) that opens `<html` but has neither `</html>` nor `</body>` is treated as
-    truncated. A response whose framing proves it complete (a Content-Length that was met, a chunked
+    truncated; so is an unlabelled (or text/plain, octet-stream) answer that opens as an HTML document.
+    A response whose framing proves it complete (a Content-Length that was met, a chunked
     stream that ended) is believed: the fetcher knows nothing of any site's templates.
     """
     ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
-    if ctype not in _HTML_TYPES:
+    if ctype not in _HTML_TYPES and not (ctype in _UNTYPED and _looks_like_html(body)):
         return None
     if headers.get("Content-Length") is not None or "chunked" in (headers.get("Transfer-Encoding") or "").lower():
         return None
     if _HTML_OPEN.search(body) is None or _HTML_CLOSE.search(body) is not None:
         return None
     return f"close-delimited HTML of {len(body)} bytes ends before </body> or </html>: cut short"
+
+
+def _looks_like_html(body: bytes) -> bool:
+    """The body opens as an HTML document (a BOM, white space and comments before it allowed)."""
+    return _HTML_START.match(body, 0, 4096) is not None
 
 
 def _declared_over_cap(value: str | None, cap: int) -> str | None:

@@ -22,10 +22,11 @@ CONFIG = load_config()
 PROFILE = to_site_profile(CONFIG)
 
 
-def _close_delimited(h, body: bytes, ctype: str = "text/html; charset=utf-8") -> None:
+def _close_delimited(h, body: bytes, ctype: str | None = "text/html; charset=utf-8") -> None:
     """HTTP/1.1 200 without Content-Length or chunking: the body ends where the connection closes."""
     h.send_response(200)
-    h.send_header("Content-Type", ctype)
+    if ctype is not None:
+        h.send_header("Content-Type", ctype)
     h.send_header("Connection", "close")
     h.end_headers()
     h.wfile.write(body)
@@ -67,6 +68,32 @@ def test_a_page_cut_mid_way_is_a_retryable_error_and_the_full_page_becomes_versi
         assert capture.outcome == Outcome.OK
         recorded = archive.record_capture(capture)
         assert (recorded.event, recorded.version) == ("new", 1)  # not an edit of a short version 1
+
+
+@pytest.mark.parametrize("ctype", [None, "", "text/plain", "application/octet-stream"])
+def test_an_unlabelled_page_cut_mid_way_is_truncated_too(server, ctype):
+    @server.route("/u")
+    def _(h):
+        _close_delimited(h, PAGE[: len(PAGE) * 7 // 10], ctype)
+
+    with _fetcher() as f:
+        r = f.fetch(server.base + "/u")
+    assert r.error == FetchErrorKind.TRUNCATED and r.body == b""
+
+
+@pytest.mark.parametrize("body", [
+    b"\xef\xbb\xbf\n<!-- generated -->\n<!DOCTYPE html><html><body><p>whole</p></body></html>",
+    b"plain text that mentions <html> in passing",
+    b"%PDF-1.4 <html> inside a document",
+])
+def test_unlabelled_bodies_that_are_whole_or_not_html_are_kept(server, body):
+    @server.route("/w")
+    def _(h):
+        _close_delimited(h, body, None)
+
+    with _fetcher() as f:
+        r = f.fetch(server.base + "/w")
+    assert r.ok and r.body == body
 
 
 def test_a_cut_page_is_retried_within_the_fetch(server):
