@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from archive.assets import DueAsset, due_assets, pending_urls
 from archive.model import CaptureIn, CaptureResult
@@ -33,7 +34,7 @@ __all__ = ["PRIORITY_FIRST_FETCH", "PRIORITY_RECHECK", "AssetWork"]
 # --max-requests spends its budget on pages first. A first fetch goes before the id walk's probes.
 PRIORITY_FIRST_FETCH = 50
 PRIORITY_RECHECK = 5
-_VIDEO_PATH = re.compile(r"\.(?:mp4|m4v|webm|flv|mov|avi|wmv|m3u8)(?:$|[?#])", re.IGNORECASE)
+_VIDEO_PATH = re.compile(r"\.(?:mp4|m4v|webm|flv|mov|avi|wmv|m3u8)$", re.IGNORECASE)
 
 
 class AssetWork:
@@ -46,8 +47,10 @@ class AssetWork:
         self.site = site
         self.policy = policy
         self.roles = tuple(r for r in AssetRole if r != AssetRole.VIDEO or cfg.download_videos)
+        self._videos: set[str] = set()  # URLs this run queued as videos: they alone get the video cap
 
     def _items(self, due: list[DueAsset], priority: int) -> list[WorkItem]:
+        self._videos.update(d.url for d in due if d.role == AssetRole.VIDEO and d.role in self.roles)
         return [
             WorkItem(d.url, WorkKind.ASSET, priority=priority, etag=d.etag, last_modified=d.last_modified)
             for d in due
@@ -69,9 +72,16 @@ class AssetWork:
 
     def fetch(self, fetcher: Fetcher, item: WorkItem) -> FetchResult:
         """Fetch one asset item: conditionally when validators are known, under the asset's size cap."""
-        video = bool(_VIDEO_PATH.search(item.url))
-        cap = self.cfg.video_max_bytes if video else self.cfg.max_bytes
+        cap = self.cfg.video_max_bytes if self._is_video(item.url) else self.cfg.max_bytes
         return fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified, max_bytes=cap)
+
+    def _is_video(self, url: str) -> bool:
+        """Whether `url` gets the video cap: only when videos are downloaded, and only for a URL
+        queued as a video (or, queued by a killed run, whose path names a video file). A query string
+        never decides: `/pic.jpg?v=.mp4` once got the 500 MB cap and was held whole in memory."""
+        if not self.cfg.download_videos:
+            return False
+        return url in self._videos or bool(_VIDEO_PATH.search(urlsplit(url).path))
 
     def after_record(self, run_id: int, capture: CaptureIn, result: CaptureResult) -> int:
         """Queue the never-fetched assets a just-recorded capture references; returns how many."""

@@ -65,6 +65,35 @@ def test_videos_when_configured_and_their_own_cap(tmp_path: Path) -> None:
     archive.close()
 
 
+def test_the_video_cap_goes_to_videos_only_never_by_a_query_string(tmp_path: Path) -> None:
+    refs = (
+        AssetRef(f"{ON_SITE}/pic.jpg?v=.mp4", AssetRole.IMAGE),
+        AssetRef(f"{ON_SITE}/a.pdf?x.mp4", AssetRole.ATTACHMENT),
+        AssetRef(f"{ON_SITE}/play?id=7", AssetRole.VIDEO),  # a video by its element, not its name
+    )
+    caps = {}
+
+    class Recorder:
+        def fetch(self, url, etag=None, last_modified=None, max_bytes=None):
+            caps[url.rsplit("/", 1)[1]] = max_bytes
+
+    for download in (False, True):
+        (tmp_path / str(download)).mkdir()
+        archive, assets, run_id = work(tmp_path / str(download), download_videos=download, video_max_bytes=1234, max_bytes=99)
+        page = capture(1001, 0, requisites=refs)
+        assets.after_record(run_id, page, archive.record_capture(page))
+        caps.clear()
+        for item in archive.queue.pending(run_id):
+            assets.fetch(Recorder(), item)
+        expected = {"pic.jpg?v=.mp4": 99, "a.pdf?x.mp4": 99} | ({"play?id=7": 1234} if download else {})
+        assert caps == expected
+        # Queued by a killed run, fetched by the next process: the path alone says video.
+        fresh = AssetWork(assets.cfg, archive, "ncgh", assets.policy)
+        assert fresh._is_video(f"{ON_SITE}/lesson.mp4") is download
+        assert fresh._is_video(f"{ON_SITE}/pic.jpg?v=.mp4") is False
+        archive.close()
+
+
 def test_rechecks_are_rare_and_conditional(tmp_path: Path) -> None:
     archive, assets, run_id = work(tmp_path, recheck_days=30)
     archive.record_capture(capture(1001, 0, requisites=REFS[:1]))
