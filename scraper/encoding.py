@@ -230,7 +230,13 @@ _CJK = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\u3000-\u303f\uff00-\uffef\u2000-\
 
 def _accept_declared(b: _Body, codec: str) -> str | None:
     """Text for a declared codec if the bytes agree with the declaration, else None."""
-    if codec != "utf-8" and not codec.startswith(("utf-16", "utf-32")) and b.convincing_utf8():
+    wide = codec.startswith(("utf-16", "utf-32"))
+    if wide and b"\x00" not in b.body[:4096]:
+        # HTML in UTF-16/32 has a NUL in nearly every ASCII character of its markup; a page without
+        # one is not in that encoding, however cleanly the bytes pair up (an even-length UTF-8 page
+        # decodes as UTF-16 without an error: a "charset=utf-16" header made every page a parse error).
+        return None
+    if codec != "utf-8" and not wide and b.convincing_utf8():
         return None
     if not _MULTIBYTE.match(codec) and b.cjk_gb18030():
         return None

@@ -33,6 +33,20 @@ def test_utf16_bom() -> None:
     assert ARTICLE in d.text
 
 
+@pytest.mark.parametrize("declared", ["utf-16", "utf-16be", "UTF-16LE", "utf-32"])
+def test_a_wide_charset_header_on_a_utf8_page_is_not_believed(declared: str) -> None:
+    raw = page('<meta charset="utf-8">').encode("utf-8")
+    raw += b" " * (len(raw) % 4 and 4 - len(raw) % 4)  # pairs and quads up: decodes as UTF-16/32 strictly
+    d = decode(raw, f"text/html; charset={declared}")
+    assert d.encoding == "utf-8" and ARTICLE in d.text
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_read_by_its_header(codec: str) -> None:
+    d = decode(page().encode(codec), f"text/html; charset={codec}")
+    assert (d.encoding, d.source) == (codec, "http") and ARTICLE in d.text
+
+
 def test_http_charset_before_meta() -> None:
     raw = page('<meta charset="utf-8">').encode("gb18030")
     d = decode(raw, "text/html; charset=GBK")
