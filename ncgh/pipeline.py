@@ -53,7 +53,7 @@ from scraper.records import (
     ParseError,
     header_value,
 )
-from scraper.requisites import css_requisites, is_document_url, page_requisites
+from scraper.requisites import css_requisites, names_a_file, page_requisites
 
 
 @dataclass
@@ -170,9 +170,9 @@ def _classify(
         return _Verdict(
             Outcome.FETCH_ERROR, article_id, error=FetchErrorKind.HTTP_STATUS, error_detail=detail
         )
-    if kind == CaptureKind.ASSET and _html_for_document(seen):
-        # A soft 404: the site's error or home page where a PDF or Word file was. The attachment is
-        # not there (never "changed" into a web page); the page's bytes are kept with the capture.
+    if kind == CaptureKind.ASSET and _html_for_a_file(seen):
+        # A soft 404: the site's error or home page where a PDF, an image or a stylesheet was. The file
+        # is not there (never "changed" into a web page); the page's bytes are kept with the capture.
         return _Verdict(Outcome.MISSING, None, missing_reason=MissingReason.NOT_EXIST_PAGE)
     if kind != CaptureKind.ARTICLE:
         return _Verdict(Outcome.OK, None)
@@ -221,9 +221,9 @@ def _classify(
     )
 
 
-def _html_for_document(seen: _Seen) -> bool:
+def _html_for_a_file(seen: _Seen) -> bool:
     content_type = (header_value(seen.headers, "Content-Type") or "").lower()
-    return "html" in content_type and is_document_url(seen.url)
+    return "html" in content_type and names_a_file(seen.url)
 
 
 REPLACEMENT_SHARE = 0.02

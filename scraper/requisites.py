@@ -20,7 +20,7 @@ from scraper.encoding import decode
 from scraper.hosts import join_link
 from scraper.records import Requisite, RequisiteRole
 
-__all__ = ["css_requisites", "is_document_url", "page_requisites"]
+__all__ = ["css_requisites", "is_document_url", "names_a_file", "page_requisites"]
 
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True, huge_tree=True)
 _DOC_EXT = re.compile(r"\.(?:docx?|xlsx?|pptx?|pdf|zip|rar|7z|wps|et|dps|csv|ofd)(?:$|[?#])", re.IGNORECASE)
@@ -35,6 +35,16 @@ MAX_REQUISITES = 500  # a page naming more is hostile or broken: the first ones 
 def is_document_url(url: str) -> bool:
     """The URL names a document (pdf, doc(x) ...) by its extension: an HTML answer there is no document."""
     return bool(_DOC_EXT.search(url.split("#", 1)[0]))
+
+
+_CODE_EXT = re.compile(r"\.(?:css|js)(?:$|[?#])", re.IGNORECASE)
+
+
+def names_a_file(url: str) -> bool:
+    """The URL names a file that is never a web page (document, image, video, stylesheet, script) by
+    its extension: an HTML answer there is the site's error or home page, not the file."""
+    path = url.split("#", 1)[0]
+    return any(ext.search(path) for ext in (_DOC_EXT, _IMAGE_EXT, _VIDEO_EXT, _CODE_EXT))
 
 
 def _srcset(value: str) -> list[str]:

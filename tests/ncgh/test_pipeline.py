@@ -233,8 +233,18 @@ def test_an_html_page_for_a_document_url_is_a_missing_attachment():
     # never "changed" into a web page.
     capture = classify_asset(asset_fetch(body=MISSING_HTML, content_type="text/html; charset=utf-8"))
     assert capture.outcome == Outcome.MISSING and capture.missing_reason == MissingReason.NOT_EXIST_PAGE
-    image = classify_asset(asset_fetch(body=MISSING_HTML, content_type="text/html", url=DOC.replace(".pdf", ".png")))
-    assert image.outcome == Outcome.OK  # no document extension: kept as answered
+
+@pytest.mark.parametrize("name", ["a.png", "a.JPG?v=2", "x.css", "y.js", "lesson.mp4"])
+def test_an_html_page_for_an_image_or_stylesheet_url_is_missing_too(name):
+    url = "http://www.ncgh.org.cn/upload/" + name
+    capture = classify_asset(asset_fetch(body=MISSING_HTML, content_type="text/html", url=url))
+    assert capture.outcome == Outcome.MISSING and capture.missing_reason == MissingReason.NOT_EXIST_PAGE
+
+
+def test_an_html_answer_for_a_url_naming_no_file_is_kept_as_answered():
+    capture = classify_asset(asset_fetch(body=MISSING_HTML, content_type="text/html",
+                                         url="http://www.ncgh.org.cn/getImage?id=3"))
+    assert capture.outcome == Outcome.OK
 
 
 def test_stylesheet_references_and_page_requisites_travel_with_the_capture():
