@@ -15,7 +15,8 @@ Classification, in order:
   redirect, robots) -> fetch_error: never evidence that an article is gone;
 - 304 -> not_modified;
 - any other non-2xx status -> fetch_error;
-- an article URL redirected to a non-article URL (the site's home page) -> missing (redirect_home);
+- an article URL redirected to the site's home page -> missing (redirect_home); to any other
+  non-article URL (a login page) -> fetch_error (redirect_elsewhere): never evidence of a deletion;
 - an article URL redirected to another article's URL -> missing (redirect_other_article): the page
   is the other article's, never a version of this one (the other is found by discovery as usual);
 - a page the parser says "does not exist" (ArticleMissing) -> missing (not_exist_page);
@@ -31,8 +32,10 @@ stylesheet's references and an attachment's text are read here, so a reparse fin
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from archive.model import AssetText, CaptureIn
 from archive.vocab import CaptureKind, MissingReason, Outcome
@@ -180,8 +183,13 @@ def _classify(
         return blocked  # redirected to a captcha page: not to the home page
     if seen.redirected:
         landed = article_id_from_url(seen.final_url, article_paths)
-        if landed is None:
+        if landed is None and _is_home(seen.final_url):
             return _Verdict(Outcome.MISSING, article_id, missing_reason=MissingReason.REDIRECT_HOME)
+        if landed is None:
+            # A login page, a maintenance notice, a new URL scheme: nothing says the article is gone,
+            # and a site-wide login redirect once marked every article gone in two runs (found by review).
+            return _Verdict(Outcome.FETCH_ERROR, article_id, error=FetchErrorKind.REDIRECT_ELSEWHERE,
+                            error_detail=f"redirected to {seen.final_url[:300]}: neither an article nor the home page")
         if article_id is not None and landed != article_id:
             # Renumbered or merged: the page shown is another article's, never a version of this one.
             return _Verdict(Outcome.MISSING, article_id, missing_reason=MissingReason.REDIRECT_OTHER_ARTICLE)
@@ -219,6 +227,15 @@ def _classify(
         section=breadcrumb_section(decoded.text) if decoded else None,
         text=decoded.text if decoded else None,
     )
+
+
+_HOME_PATH = re.compile(r"/*(?:(?:index|default|main|home)\.[a-z]{2,5})?", re.IGNORECASE)
+
+
+def _is_home(url: str) -> bool:
+    """The URL is the site's home page: its root, or an index page at the root, with no query."""
+    parts = urlsplit(url)
+    return not parts.query and _HOME_PATH.fullmatch(parts.path) is not None
 
 
 def _html_for_a_file(seen: _Seen) -> bool:

@@ -27,6 +27,7 @@ class FetchErrorKind(StrEnum):
     CONNECTION = "connection"
     TOO_LARGE = "too_large"
     OFF_SITE_REDIRECT = "off_site_redirect"
+    REDIRECT_ELSEWHERE = "redirect_elsewhere"  # an article redirected to neither an article nor the home page (a login)
     TOO_MANY_REDIRECTS = "too_many_redirects"
     ROBOTS_DISALLOWED = "robots_disallowed"
     HTTP_STATUS = "http_status"  # a final 4xx/5xx after retries (404 included)

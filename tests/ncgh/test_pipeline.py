@@ -94,6 +94,23 @@ def test_redirect_to_home_is_missing():
     assert capture.redirects == [(URL, 302, "/")]
 
 
+@pytest.mark.parametrize("home", ["http://www.ncgh.org.cn/", "http://www.ncgh.org.cn", "http://www.ncgh.org.cn/index.html",
+                                  "http://www.ncgh.org.cn/Default.aspx"])
+def test_redirect_to_an_index_page_is_the_home_page(home):
+    capture = classify(result(200, b"<html><body>home</body></html>", final_url=home, redirects=[RedirectHop(URL, 302, home)]))
+    assert capture.missing_reason == MissingReason.REDIRECT_HOME
+
+
+@pytest.mark.parametrize("where", ["http://www.ncgh.org.cn/login.jsp?returnUrl=%2Fnczhghcms%2Farticle%2F1234",
+                                   "http://www.ncgh.org.cn/sso/login", "http://www.ncgh.org.cn/?returnUrl=x",
+                                   "http://www.ncgh.org.cn/maintenance.html"])
+def test_redirect_to_a_login_or_any_other_page_is_a_fetch_error_never_missing(where):
+    capture = classify(result(200, b"<html><body><form>login</form></body></html>", final_url=where,
+                              redirects=[RedirectHop(URL, 302, where)]))
+    assert capture.outcome == Outcome.FETCH_ERROR and capture.missing_reason is None
+    assert capture.error == FetchErrorKind.REDIRECT_ELSEWHERE and where[:40] in capture.error_detail
+
+
 def test_redirect_to_another_article_is_missing_not_an_edit(tmp_path):
     other = "http://www.ncgh.org.cn/nczhghcms/article/9999"
     page = page_html(content(seed=2), 10)  # another article altogether
