@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.articles import PARSE_REGRESSION, ArticleBefore, Sighting, decide
+from archive.articles import PAGE_REGRESSION, PARSE_REGRESSION, ArticleBefore, Sighting, decide
 from archive.model import ArticleContent
 from archive.versions import has_title_and_body, normalize_content
 from archive.vocab import ArticleStatus, Outcome
@@ -160,6 +161,34 @@ def test_losing_title_or_body_of_a_full_parse_is_a_parse_failure(before, content
         (),
     )
     assert d.version == before.version and d.shown_version is None
+
+
+ARTICLE = normalize_content(ArticleContent(
+    title="关于开展2022年集体协商要约的通知", column=None, published_at="2022-03-01", source=None, author=None,
+    body_text="各县区总工会：" + "为深入推进集体协商工作，" * 40, body_html="",
+))
+
+
+@PINNED
+@given(st.sampled_from(["首页", "系统提示", ARTICLE.title]), st.sampled_from(["系统提示", "服务器正忙，请稍后再试。"]),
+       st.integers(1, 5), gone_afters)
+def test_a_busy_page_in_the_sites_frame_is_no_edit(title, body, version, gone_after):
+    busy = normalize_content(replace(ARTICLE, title=title, published_at=None, body_text=body))
+    before = ArticleBefore(ArticleStatus.LIVE, 0, version, ARTICLE)
+    d = decide(before, Sighting(Outcome.OK, content=busy), gone_after)
+    assert d is not None and (d.outcome, d.parse_error, d.changed) == (Outcome.PARSE_ERROR, PAGE_REGRESSION, ())
+    assert d.version == version and d.events == ()
+
+
+@pytest.mark.parametrize("edit", [
+    {"body_text": "更正：" + ARTICLE.body_text[:50]},  # a body cut to a fifth, the date kept: an edit
+    {"published_at": None},  # the date dropped, the body kept: an edit
+    {"published_at": None, "body_text": ARTICLE.body_text[: len(ARTICLE.body_text) // 2]},  # half the body
+])
+def test_edits_that_keep_the_date_or_most_of_the_body_are_edits(edit):
+    new = normalize_content(replace(ARTICLE, **edit))
+    d = decide(ArticleBefore(ArticleStatus.LIVE, 0, 1, ARTICLE), Sighting(Outcome.OK, content=new), 2)
+    assert d is not None and d.outcome == Outcome.OK and d.version == 2 and d.changed
 
 
 def _replay(before: ArticleBefore | None, seen: list[Sighting], gone_after: int) -> tuple:
