@@ -267,7 +267,22 @@ def _defaults() -> dict[str, Any]:
 def _overridden(override: dict[str, Any], source: str) -> Config:
     merged = _merge(_defaults(), override, source)
     user_keys = {f"{s}.{k}" for s, values in override.items() if isinstance(values, dict) for k in values}
-    return _build(merged, source, user_keys)
+    cfg = _build(merged, source, user_keys)
+    _check_selectors(cfg, source, user_keys)
+    return cfg
+
+
+def _check_selectors(cfg: Config, source: str, user_keys: set[str]) -> None:
+    """Compile [parse]'s selectors now: a typo must fail the config check (exit 2) naming the file,
+    not every crawl later with a traceback."""
+    from scraper.profile import compile_profile
+
+    try:
+        compile_profile(to_site_profile(cfg))
+    except ValueError as exc:
+        key = str(exc).split(":", 1)[0].removeprefix("[parse] ").strip()
+        where = source if f"parse.{key}" in user_keys else DEFAULT_NAME
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def load_config(path: str | Path | None = None) -> Config:

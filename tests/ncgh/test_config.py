@@ -87,6 +87,8 @@ def test_config_is_frozen_and_serialisable():
         ("[archive]\ncommit_captures = 0\n", "archive.commit_captures must be an integer from 1 to 100000, got 0"),
         ("[archive]\ncommit_seconds = -1\n", "archive.commit_seconds must be a number >= 0 and <= 3600, got -1"),
         ("fetch = 3\n", "fetch must be a table"),
+        ('[parse]\ntitle_selectors = ["h2[[["]\n', "[parse] title_selectors: invalid CSS selector 'h2[[['"),
+        ('[parse]\nstrip_selectors = ["div >> p"]\n', "[parse] strip_selectors: invalid CSS selector"),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path, text, message):
