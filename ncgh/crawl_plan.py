@@ -55,7 +55,10 @@ def open_run(
     run = archive.queue.unfinished_run()
     if run is not None:
         if mode != run.mode:
-            reporter.info(f"crawl: --mode {mode} ignored: resuming the unfinished {run.mode} run {run.run_id}")
+            # A warning, shown under --quiet too: a monthly `--mode full --quiet` cron line that meets an
+            # interrupted daily run must not skip that month's full crawl without a word (found by review).
+            reporter.warning(f"crawl: --mode {mode} not run: resuming the unfinished {run.mode} run {run.run_id}"
+                             f" first; run `ncgh crawl --mode {mode}` again after it")
         base = base_url
         try:
             stored = json.loads(run.config_json)

@@ -4,12 +4,14 @@ nothing twice), with its own line in the summary."""
 
 from __future__ import annotations
 
+import io
 import sqlite3
 
 import pytest
 
 from archive.vocab import RunMode, RunStatus
 from ncgh.crawl import run_crawl
+from ncgh.report import LogReporter
 from simulator import SimConfig, SimServer
 from tests.support.crawl import crawl_config
 
@@ -31,7 +33,11 @@ def test_a_snapshot_recaptures_every_known_article_once_and_resumes_where_it_sto
         part = run_crawl(config, db, base_url=sim.url, mode=RunMode.SNAPSHOT, max_requests=15)
         assert part.status == RunStatus.PAUSED and part.snapshot == len(known) and part.snapshot_left > 0
         assert f"snapshot: {part.snapshot - part.snapshot_left} of {len(known)} known articles recaptured" in part.one_line()
-        done = run_crawl(config, db, base_url=sim.url, mode=RunMode.INCREMENTAL)  # resumes the snapshot
+        lines = io.StringIO()
+        done = run_crawl(config, db, base_url=sim.url, mode=RunMode.INCREMENTAL,  # resumes the snapshot
+                         reporter=LogReporter(lines, quiet=True))
+        # Said under --quiet too: the mode asked for is not what ran.
+        assert f"WARNING crawl: --mode incremental not run: resuming the unfinished snapshot run {part.run_id}" in lines.getvalue()
         assert done.resumed and done.run_id == part.run_id and done.mode == RunMode.SNAPSHOT
         assert done.status == RunStatus.FINISHED and done.snapshot_left == 0 and done.exit_code == 0
         assert done.restored == 1
