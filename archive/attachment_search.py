@@ -46,16 +46,19 @@ class AttachmentMatch:
     attachment_text: str
 
 
-def attachment_matches(
-    conn: sqlite3.Connection, expression: str, all_versions: bool, exclude: set[int]
-) -> list[AttachmentMatch]:
-    """Every version referencing a matching attachment, best attachment per version, best first;
-    versions whose id is in `exclude` (already a body hit) are left out."""
-    sql = _VERSIONS + ("" if all_versions else _LATEST) + " ORDER BY m.score, v.id"
+def attachment_matches(conn: sqlite3.Connection, expression: str, all_versions: bool) -> list[AttachmentMatch]:
+    """Every version that matches in an attachment and not in its own title or body (those are body
+    hits), best attachment per version, best first. The set never depends on how many body hits a
+    caller ranks: it once left out only the body hits of the page asked for, so paging repeated some
+    versions and never showed others (found by review)."""
+    sql = (
+        _VERSIONS + ("" if all_versions else _LATEST)
+        + " AND v.id NOT IN (SELECT rowid FROM version_fts WHERE version_fts MATCH ?) ORDER BY m.score, v.id"
+    )
     best: dict[int, AttachmentMatch] = {}
-    for row in conn.execute(sql, (expression, AssetRole.ATTACHMENT)):
+    for row in conn.execute(sql, (expression, AssetRole.ATTACHMENT, expression)):
         score, vid, site, article_id, version, title, published_at, url, latest, att_url, text = row
-        if vid in exclude or vid in best:
+        if vid in best:
             continue
         best[vid] = AttachmentMatch(float(score), vid, site, article_id, version, title, published_at, url,
                                     bool(latest), att_url, text or "")

@@ -230,16 +230,13 @@ def search(
         with read_snapshot(conn):
             scores = dict(_ranked(conn, expression, limit + offset if limit > 0 else limit, all_versions))
             rows = conn.execute(_DETAILS, (json.dumps(list(scores)),)).fetchall() if scores else []
-            in_files = attachment_matches(conn, expression, all_versions, exclude=set(scores))
+            in_files = attachment_matches(conn, expression, all_versions)
     finally:
         if owned:
             conn.close()
-    rows.sort(key=operator.itemgetter(0))
-    rows.sort(key=lambda r: _order_key_desc(r[5]), reverse=True)  # stable: ids stay ascending in ties
-    rows.sort(key=lambda r: scores[r[0]])
-    rows = rows[: offset + limit] if limit > 0 else rows  # the hits up to this page's end; cut below
     terms = needles(query)
-    hits = []
+    # One order over body and attachment hits alike: score, newer published_at (NULL last), version id.
+    keyed: list[tuple[float, str | None, int, SearchHit]] = []
     for row_id, site, article_id, version, title, published_at, body, url, latest in rows:
         # The snippet comes from the body when the query occurs there (or there is no title).
         body = body or ""
@@ -248,29 +245,21 @@ def search(
             snippet = _window(body, spans, marks, width)
         else:
             snippet = _window(title, _spans(title, terms), marks, width)
-        hits.append(
-            SearchHit(
-                article_id=article_id,
-                version=version,
-                title=title,
-                published_at=published_at,
-                url=url,
-                snippet=snippet,
-                rank=float(scores[row_id]),
-                site=site,
-                is_latest=bool(latest),
-            )
+        hit = SearchHit(
+            article_id=article_id, version=version, title=title, published_at=published_at, url=url,
+            snippet=snippet, rank=float(scores[row_id]), site=site, is_latest=bool(latest),
         )
-    # Hits in attachments join the page hits by score (stable: a tie keeps the page hit first).
+        keyed.append((hit.rank, published_at, row_id, hit))
     for m in in_files:
         text = m.attachment_text
-        hits.append(
-            SearchHit(
-                article_id=m.article_id, version=m.version, title=m.title, published_at=m.published_at, url=m.url,
-                snippet=_window(text, _spans(text, terms), marks, width), rank=m.score, site=m.site,
-                is_latest=m.is_latest, attachment_url=m.attachment_url,
-            )
+        hit = SearchHit(
+            article_id=m.article_id, version=m.version, title=m.title, published_at=m.published_at, url=m.url,
+            snippet=_window(text, _spans(text, terms), marks, width), rank=m.score, site=m.site,
+            is_latest=m.is_latest, attachment_url=m.attachment_url,
         )
-    if in_files:
-        hits.sort(key=lambda h: h.rank)
+        keyed.append((m.score, m.published_at, m.version_row_id, hit))
+    keyed.sort(key=operator.itemgetter(2))
+    keyed.sort(key=lambda k: _order_key_desc(k[1]), reverse=True)  # stable: ids stay ascending in ties
+    keyed.sort(key=operator.itemgetter(0))
+    hits = [k[3] for k in keyed]
     return hits[offset:offset + limit] if limit > 0 else hits[offset:]

@@ -13,10 +13,10 @@ from archive.asset_export import export_assets, readable_path
 from archive.asset_query import assets_of_version
 from archive.model import AssetRef, AssetText
 from archive.output import ExportError
-from archive.search import search
+from archive.search import count_matches, search
 from archive.store import Archive
 from archive.vocab import AssetRole, CaptureKind
-from tests.support.archive import SITE, asset_capture, capture, content
+from tests.support.archive import SITE, asset_capture, capture, content, prose
 
 PDF = "http://www.ncgh.org.cn/upload/files/1001_1.pdf"
 CSS = "http://www.ncgh.org.cn/static/css/common.css"
@@ -92,6 +92,24 @@ def test_search_finds_words_only_in_an_attachment(archive: Archive) -> None:
     # New bytes with other text replace the old text in the index.
     archive.record_capture(asset_capture(PDF, 1, body=b"%PDF-1.4 new", text="另一份文件"))
     assert search(archive.conn, "霁月光风") == [] and len(search(archive.conn, "另一份")) == 1
+
+
+def test_search_pages_concatenate_to_the_whole_result_with_attachment_hits(archive: Archive) -> None:
+    # Articles that use a rare phrase in their body (some undated), and articles whose attachment alone says it,
+    # one of them also in its body: every page of hits is a slice of one order, whatever the limit.
+    for n in range(60):  # more body hits than a first page ranks (2 * limit + 10)
+        pdf = f"http://www.ncgh.org.cn/upload/files/{n}.pdf"
+        body = ("霁月光风 " * (1 + n % 3) + prose(n)) if n % 2 else prose(n)
+        refs = (AssetRef(pdf, AssetRole.ATTACHMENT),)
+        archive.record_capture(capture(2000 + n, 0, c=content(seed=n, body=body, published_at=None if n % 5 == 0 else
+                                                                  f"2018-{1 + n % 12:02d}-{10 + n % 18}"), requisites=refs))
+        archive.record_capture(asset_capture(pdf, 0, text=f"附件 {'霁月光风 ' * (n % 4)}第{n}号"))
+    whole = [(h.article_id, h.attachment_url) for h in search(archive.conn, "霁月光风", limit=-1)]
+    assert len(whole) == len(set(whole)) == count_matches(archive.conn, "霁月光风")
+    for size in (1, 3, 5, 7):
+        paged = [(h.article_id, h.attachment_url) for offset in range(0, len(whole), size)
+                 for h in search(archive.conn, "霁月光风", limit=size, offset=offset)]
+        assert paged == whole, size
 
 
 def test_rebuild_rederives_assets_and_events(archive: Archive) -> None:
