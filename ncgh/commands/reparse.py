@@ -20,7 +20,7 @@ def command(db_path: str | None, config_path: str | None) -> None:
     """Re-run the current parser over every stored body and rebuild the derived tables."""
     from archive.store import Archive
     from ncgh.calibrate import active_profile
-    from ncgh.commands._errors import file_failure
+    from ncgh.commands._errors import EXIT_BUSY, ArchiveFailure, file_failure
     from ncgh.commands._read import load_config_or_exit
     from ncgh.config import ConfigError, to_block_rules
     from ncgh.lock import CrawlLock, LockHeld, LockPurpose
@@ -53,7 +53,10 @@ def command(db_path: str | None, config_path: str | None) -> None:
             with click.progressbar(length=total, label="reparsing", file=sys.stderr) as bar:
                 report = archive.rebuild(interpret, progress=lambda done: bar.update(1))
     except LockHeld as exc:
-        raise click.ClickException(f"{exc}; run reparse when it has finished") from None
+        raise ArchiveFailure(f"{exc}; run reparse when it has finished", EXIT_BUSY) from None
+    except KeyboardInterrupt:  # the rebuild is one transaction: nothing of it was kept
+        click.echo("reparse: interrupted; the archive is as it was before", err=True)
+        raise SystemExit(130) from None
     click.echo(f"captures replayed: {report.captures}")
     click.echo(f"articles: {report.articles}")
     click.echo(f"versions: {report.versions_before} -> {report.versions}")

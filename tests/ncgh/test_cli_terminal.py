@@ -121,7 +121,7 @@ def test_reparse_during_a_crawl_and_crawl_during_a_reparse_say_which(tmp_path: P
     proc = _hold(db, "crawl")
     try:
         result = CliRunner().invoke(cli, ["reparse", "--db", str(db)])
-        assert result.exit_code != 0 and "another crawl (process" in result.output, result.output
+        assert result.exit_code == 75 and "another crawl (process" in result.output, result.output  # EX_TEMPFAIL, as crawl
     finally:
         proc.kill()
         proc.wait()
@@ -133,6 +133,18 @@ def test_reparse_during_a_crawl_and_crawl_during_a_reparse_say_which(tmp_path: P
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_reparse_interrupted_exits_130_with_the_archive_as_it_was(tmp_path: Path, monkeypatch) -> None:
+    db = tmp_path / "a.db"
+    Archive(db).close()
+
+    def interrupted(self, interpret, progress=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Archive, "rebuild", interrupted)
+    result = CliRunner().invoke(cli, ["reparse", "--db", str(db)])
+    assert result.exit_code == 130 and "interrupted" in result.output, result.output
 
 
 # ---- serve --host --------------------------------------------------------------------------------
