@@ -44,8 +44,12 @@ def article_paths(v: Any) -> tuple[str, ...]:
 
 def base_url(v: Any) -> str:
     url = string()(v)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (read for its check: a port that is not a number raises)
+    except ValueError:  # "http://[::1": an unclosed IPv6 literal
+        raise Bad("an http:// or https:// URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Bad("an http:// or https:// URL")
     return url.rstrip("/")
 
