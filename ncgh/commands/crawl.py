@@ -75,7 +75,8 @@ def command(
     69 the site's WAF answered [blocks] stop_after block pages in a row (the run stopped politely; the
     next crawl resumes it);
     74 the archive cannot be written (read-only or full disk); 75 another crawl is running on this archive.
-    A file that is not an ncgh archive is exit 2.
+    130 interrupted (Ctrl-C, SIGTERM; the next crawl resumes the run).
+    A file that is not an ncgh archive, or an archive path whose folder does not exist, is exit 2.
     """
     try:
         config = load_config(config_path)
@@ -87,6 +88,9 @@ def command(
         except Bad:
             _fail(f"--base-url must be an http:// or https:// URL, got {base_url!r}", EXIT_USAGE)
     path = db_path or config.archive.db_path
+    if not Path(path).parent.is_dir():
+        # A typo in a cron line's --db must not start a second archive in a new folder (found by review).
+        _fail(f"the folder of the archive {path} does not exist; create it first, or check the path", EXIT_USAGE)
     refused = _refuse_foreign_file(Path(path))
     if refused is not None:
         raise refused

@@ -23,3 +23,10 @@ def test_a_command_like_no_other_gets_no_guess() -> None:
     result = CliRunner().invoke(cli, ["xyzzy"])
     assert result.exit_code == 2
     assert result.output.strip().splitlines()[-1] == "Error: No such command 'xyzzy'."
+
+
+def test_a_mistyped_archive_folder_is_exit_2_and_creates_nothing(tmp_path) -> None:
+    db = tmp_path / "no-such-folder" / "ncgh.db"
+    result = CliRunner().invoke(cli, ["crawl", "--db", str(db), "--base-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 2 and "does not exist" in result.output, result.output
+    assert not db.parent.exists()
