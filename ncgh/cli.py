@@ -59,8 +59,11 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
+            # The reader stopped reading (`| head`): end quietly, as a tool killed by SIGPIPE does (cron
+            # mails nothing), with the shell's status for that, 128 + 13, so a script still sees the
+            # output was not all written.
             _quiet_stdout()
-            raise click.ClickException("the output was closed before the command finished (broken pipe)") from None
+            raise SystemExit(EXIT_BROKEN_PIPE) from None
         except click.ClickException:
             raise
         except Exception as exc:
@@ -73,6 +76,9 @@ class LazyGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, short) for name, (_, short) in COMMANDS.items()])
+
+
+EXIT_BROKEN_PIPE = 141
 
 
 def _db_argument(args: list[str]) -> Path | None:
