@@ -70,12 +70,25 @@ def file_failure(path: Path) -> ArchiveFailure | None:
     return None
 
 
+def _os_failure(exc: OSError, reason: str, path: Path | None) -> str:
+    """Name the file that failed: an export's output that cannot be written is not the archive (an
+    archivist told "cannot use the archive" after a full disk under the output thinks it is broken)."""
+    failed = Path(str(exc.filename)) if exc.filename else None
+    ours = path is not None and failed is not None and failed.name.startswith(path.name)  # -wal, -shm, .lock
+    if failed is not None and not ours:
+        return f"cannot write or read {failed}: {exc.strerror or reason}"
+    if failed is None and exc.errno is not None:
+        where = f" {path}" if path else ""
+        return f"{reason}: while reading the archive{where} or writing the output"
+    where = f" {path}" if path else ""
+    return f"cannot use the archive{where}: {reason}"
+
+
 def archive_failure(exc: BaseException, path: Path | None = None) -> ArchiveFailure:
     """The one-line error for `exc`, raised while a command used the archive at `path` (if known)."""
     reason = _one_line(exc)
     if isinstance(exc, OSError):
-        where = f" {path}" if path else ""
-        return ArchiveFailure(f"cannot use the archive{where}: {reason}", EXIT_STORAGE)
+        return ArchiveFailure(_os_failure(exc, reason, path), EXIT_STORAGE)
     if isinstance(exc, BodyIntegrityError):
         return damaged(path, reason)
     kind = classify_error(exc)
