@@ -105,6 +105,7 @@ def _verify(conn: sqlite3.Connection, report: VerifyReport) -> None:
         ("captures", _check_captures),
         ("duplicate captures", _check_duplicate_captures),
         ("versions", _check_versions),
+        ("version events", _check_version_events),
         ("articles", _check_articles),
         ("footers", _check_footers),
         ("full-text index", _check_fts),
@@ -187,6 +188,14 @@ def _check_captures(conn: sqlite3.Connection, report: VerifyReport) -> None:
         " (SELECT 1 FROM footers f WHERE f.site = c.site AND f.version = c.footer_version)"
     ):
         report.problems.append(f"capture {cid}: shows footer version {version} of {site}, which does not exist")
+    # The evidence a fetch happened: an event or a work item pointing at a capture that is not there.
+    for table, row_id, cid in conn.execute(
+        "SELECT 'event', e.id, e.capture_id FROM events e WHERE e.capture_id IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM captures c WHERE c.id = e.capture_id)"
+        " UNION ALL SELECT 'work item', w.id, w.capture_id FROM work_items w WHERE w.capture_id IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM captures c WHERE c.id = w.capture_id)"
+    ):
+        report.problems.append(f"{table} {row_id}: refers to capture {cid}, which does not exist")
 
 
 def _check_versions(conn: sqlite3.Connection, report: VerifyReport) -> None:
@@ -225,6 +234,19 @@ def _check_versions(conn: sqlite3.Connection, report: VerifyReport) -> None:
         if stored_changed and real and stored_changed != real:
             problems.append(f"{name}: changed_fields {list(stored_changed)} but the real changes are {list(real)}")
         previous = (site, aid, number, content)
+
+
+def _check_version_events(conn: sqlite3.Connection, report: VerifyReport) -> None:
+    """Every version has the event that made it: `new` for version 1, `edited` after, from its capture
+    (what `ncgh changes` lists; a lost event hides an edit from every change report)."""
+    for site, aid, number, capture_id in conn.execute(
+        "SELECT v.site, v.article_id, v.version, v.capture_id FROM versions v WHERE NOT EXISTS (SELECT 1 FROM events e"
+        " WHERE e.site = v.site AND e.article_id = v.article_id AND e.version = v.version"
+        " AND e.event = CASE WHEN v.version = 1 THEN ? ELSE ? END AND e.capture_id IS v.capture_id)",
+        (EventKind.NEW, EventKind.EDITED),
+    ):
+        kind = EventKind.NEW if number == 1 else EventKind.EDITED
+        report.problems.append(f"article {site}/{aid} version {number}: no {kind} event from its capture {capture_id}")
 
 
 def _check_articles(conn: sqlite3.Connection, report: VerifyReport) -> None:

@@ -37,6 +37,21 @@ def test_sound_archive_passes(db):
     assert "OK" in format_report(report, db)
 
 
+def test_a_lost_edit_event_is_reported(db):
+    damage(db, "DELETE FROM events WHERE event = 'edited'")
+    report = verify(db)
+    assert "article ncgh/1 version 2: no edited event from its capture 5" in report.problems, report.problems
+
+
+def test_a_deleted_capture_that_events_or_work_items_refer_to_is_reported(db):
+    conn = sqlite3.connect(db)
+    cid = conn.execute("SELECT capture_id FROM events WHERE event = 'gone'").fetchone()[0]
+    conn.close()
+    damage(db, f"DELETE FROM captures WHERE id = {cid}")
+    report = verify(db)
+    assert any(p.startswith("event ") and f"refers to capture {cid}, which does not exist" in p for p in report.problems), report.problems
+
+
 def test_corrupt_body_is_reported(db):
     damage(db, "UPDATE bodies SET data = x'00112233' WHERE depth = 0 AND sha256 = (SELECT body_sha256 FROM captures WHERE body_sha256 IS NOT NULL ORDER BY id LIMIT 1)")
     report = verify(db)
