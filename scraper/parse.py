@@ -50,7 +50,9 @@ __all__ = [
 # 1.1.1: the fallback on short articles (video lessons): a teaser box is a sidebar however long next
 # to the article, a one-paragraph winner is read from its container (picture, caption, signature),
 # and attachment lines (附件：<a href="….docx">) no longer count against the body around them.
-PARSER_SEMVER = "1.1.1"
+# 1.1.2: a UTF-16/32 declaration is believed only for bytes with NULs (a UTF-8 page declared
+# "charset=utf-16" was read as UTF-16: a parse error, now its article).
+PARSER_SEMVER = "1.1.2"
 
 
 @lru_cache(maxsize=16)
