@@ -81,21 +81,6 @@ def test_an_unlabelled_page_cut_mid_way_is_truncated_too(server, ctype):
     assert r.error == FetchErrorKind.TRUNCATED and r.body == b""
 
 
-@pytest.mark.parametrize("body", [
-    b"\xef\xbb\xbf\n<!-- generated -->\n<!DOCTYPE html><html><body><p>whole</p></body></html>",
-    b"plain text that mentions <html> in passing",
-    b"%PDF-1.4 <html> inside a document",
-])
-def test_unlabelled_bodies_that_are_whole_or_not_html_are_kept(server, body):
-    @server.route("/w")
-    def _(h):
-        _close_delimited(h, body, None)
-
-    with _fetcher() as f:
-        r = f.fetch(server.base + "/w")
-    assert r.ok and r.body == body
-
-
 def test_a_cut_page_is_retried_within_the_fetch(server):
     cut = {"left": 2}
 
@@ -120,6 +105,10 @@ def test_a_cut_page_is_retried_within_the_fetch(server):
         (b"<p>a fragment without an html element", "text/html"),
         (b"<html><body><p>cut", "application/json"),  # not HTML by its type: not judged
         (b"<HTML><BODY>upper case</BODY></HTML>", "text/html; charset=gbk"),
+        # No Content-Type: judged by the first bytes, so whole documents and non-HTML are kept.
+        (b"\xef\xbb\xbf\n<!-- generated -->\n<!DOCTYPE html><html><body><p>whole</p></body></html>", None),
+        (b"plain text that mentions <html> in passing", None),
+        (b"%PDF-1.4 <html> inside a document", None),
     ],
 )
 def test_close_delimited_bodies_that_end_their_document_or_are_not_html_are_kept(server, body, ctype):
