@@ -21,20 +21,23 @@ from archive.vocab import SHOWS_ARTICLE, ArticleStatus, EventKind, Outcome
 
 PARSE_REGRESSION = "parsed without title or body where the previous version had both"
 PAGE_REGRESSION = "parsed without the date and with under a quarter of the body the previous version had"
+BLANK_PARSE = "parsed without title and without body"
 # A body this share of the previous one, or less, with the date lost too, is no edit (see decide).
 SHRUNK_SHARE = 0.25
 
 
-def lost_the_article(current: ArticleContent, content: ArticleContent) -> bool:
-    """The new parse lost what makes the current version an article: its title or body, or its date
-    together with most of its body. An edit keeps the date; a cut or error page keeps neither."""
+def lost_the_article(current: ArticleContent, content: ArticleContent) -> str | None:
+    """Why the new parse lost what makes the current version an article (its title or body, or its
+    date together with most of its body), or None. An edit keeps the date; a cut or error page keeps
+    neither."""
     if has_title_and_body(current) and not has_title_and_body(content):
-        return True
-    return (
-        bool(current.published_at and current.body_text) and not content.published_at
+        return PARSE_REGRESSION
+    if (
+        current.published_at and current.body_text and not content.published_at
         and len(content.body_text) <= SHRUNK_SHARE * len(current.body_text)
-    )
-BLANK_PARSE = "parsed without title and without body"
+    ):
+        return PAGE_REGRESSION
+    return None
 
 
 VERSION_CONTENT_COLUMNS = (
@@ -157,11 +160,9 @@ def decide(before: ArticleBefore | None, seen: Sighting, gone_after: int) -> Art
     # its date while the body shrinks to a fraction (a "server busy" page in the site's frame, read by
     # the fallback: once a new version of every article, and another when the site recovered). The
     # article has not changed.
-    if content is not None and current is not None and lost_the_article(current, content):
-        outcome, parse_error = Outcome.PARSE_ERROR, (
-            PARSE_REGRESSION if has_title_and_body(current) and not has_title_and_body(content) else PAGE_REGRESSION
-        )
-        content = None
+    lost = lost_the_article(current, content) if content is not None and current is not None else None
+    if lost is not None:
+        outcome, parse_error, content = Outcome.PARSE_ERROR, lost, None
     shows_article = outcome in SHOWS_ARTICLE
     if before is None and not shows_article:
         return None
