@@ -273,15 +273,14 @@ def _overridden(override: dict[str, Any], source: str) -> Config:
 
 
 def _check_selectors(cfg: Config, source: str, user_keys: set[str]) -> None:
-    """Compile [parse]'s selectors now: a typo must fail the config check (exit 2) naming the file,
-    not every crawl later with a traceback."""
-    from scraper.profile import compile_profile
+    """Compile [parse]'s selectors now (a SiteProfile compiles them as it is made): a typo must fail
+    the config check (exit 2) naming the file, not every crawl later with a traceback."""
+    from scraper.profile import BadSelector
 
     try:
-        compile_profile(to_site_profile(cfg))
-    except ValueError as exc:
-        key = str(exc).split(":", 1)[0].removeprefix("[parse] ").strip()
-        where = source if f"parse.{key}" in user_keys else DEFAULT_NAME
+        to_site_profile(cfg)
+    except BadSelector as exc:
+        where = source if f"parse.{exc.key}" in user_keys else DEFAULT_NAME
         raise ConfigError(f"{where}: {exc}") from None
 
 

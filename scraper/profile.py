@@ -20,6 +20,7 @@ from scraper.settings import ParseSettings
 
 __all__ = [
     "DEFAULT_PROFILE",
+    "BadSelector",
     "CompiledProfile",
     "SelectorGroup",
     "SiteProfile",
@@ -28,6 +29,14 @@ __all__ = [
     "select_all",
     "select_first",
 ]
+
+
+class BadSelector(ValueError):
+    """A [parse] selector that does not compile; `key` names its setting (`title_selectors` ...)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,7 @@ def compile_profile(profile: SiteProfile) -> CompiledProfile:
             try:
                 out.append(etree.XPath(css_to_xpath(sel)))
             except SelectorError as exc:
-                raise ValueError(f"[parse] {key}: invalid CSS selector {sel!r}: {exc}") from exc
+                raise BadSelector(key, f"[parse] {key}: invalid CSS selector {sel!r}: {exc}") from exc
         return SelectorGroup(tuple(out))
 
     return CompiledProfile(**{k: group(f"{k}_selectors") for k in ("title", "info", "body", "footer", "strip")})
