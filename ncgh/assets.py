@@ -50,7 +50,7 @@ class AssetWork:
         self._videos: set[str] = set()  # URLs this run queued as videos: they alone get the video cap
 
     def _items(self, due: list[DueAsset], priority: int) -> list[WorkItem]:
-        self._videos.update(d.url for d in due if d.role == AssetRole.VIDEO and d.role in self.roles)
+        self._videos.update(d.url for d in due if d.role == AssetRole.VIDEO)
         return [
             WorkItem(d.url, WorkKind.ASSET, priority=priority, etag=d.etag, last_modified=d.last_modified)
             for d in due

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a process ended by SIGPIPE (128 + 13)
+
 # name -> (module in ncgh.commands, one-line help). Each module defines `command`, a click.Command.
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "Crawl the built-in simulator over a few simulated days and show what was archived."),
@@ -76,9 +78,6 @@ class LazyGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, short) for name, (_, short) in COMMANDS.items()])
-
-
-EXIT_BROKEN_PIPE = 141
 
 
 def _db_argument(args: list[str]) -> Path | None:

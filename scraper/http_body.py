@@ -183,10 +183,10 @@ def html_ends_early(headers: urllib3.HTTPHeaderDict, body: bytes) -> str | None:
     A response whose framing proves it complete (a Content-Length that was met, a chunked
     stream that ended) is believed: the fetcher knows nothing of any site's templates.
     """
+    if headers.get("Content-Length") is not None or "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+        return None
     ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if ctype not in _HTML_TYPES and not (ctype in _UNTYPED and _looks_like_html(body)):
-        return None
-    if headers.get("Content-Length") is not None or "chunked" in (headers.get("Transfer-Encoding") or "").lower():
         return None
     if _HTML_OPEN.search(body) is None or _HTML_CLOSE.search(body) is not None:
         return None

@@ -74,14 +74,12 @@ def _os_failure(exc: OSError, reason: str, path: Path | None) -> str:
     """Name the file that failed: an export's output that cannot be written is not the archive (an
     archivist told "cannot use the archive" after a full disk under the output thinks it is broken)."""
     failed = Path(str(exc.filename)) if exc.filename else None
-    ours = path is not None and failed is not None and failed.name.startswith(path.name)  # -wal, -shm, .lock
-    if failed is not None and not ours:
-        return f"cannot write or read {failed}: {exc.strerror or reason}"
-    if failed is None and exc.errno is not None:
-        where = f" {path}" if path else ""
-        return f"{reason}: while reading the archive{where} or writing the output"
     where = f" {path}" if path else ""
-    return f"cannot use the archive{where}: {reason}"
+    if failed is None and exc.errno is not None:
+        return f"{reason}: while reading the archive{where} or writing the output"
+    if failed is None or (path is not None and failed.name.startswith(path.name)):  # its -wal, -shm, .lock
+        return f"cannot use the archive{where}: {reason}"
+    return f"cannot write or read {failed}: {exc.strerror or reason}"
 
 
 def archive_failure(exc: BaseException, path: Path | None = None) -> ArchiveFailure:
