@@ -37,7 +37,7 @@ class MissingReason(StrEnum):
     HTTP_404 = "http_404"
     HTTP_410 = "http_410"
     NOT_EXIST_PAGE = "not_exist_page"  # a 200 page saying the article does not exist
-    REDIRECT_HOME = "redirect_home"  # redirected to the home page or another non-article page
+    REDIRECT_HOME = "redirect_home"  # redirected to the site's root or a folder the article lies in
     REDIRECT_OTHER_ARTICLE = "redirect_other_article"  # redirected to another article's page (renumbered, merged)
 
 

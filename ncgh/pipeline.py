@@ -15,8 +15,9 @@ Classification, in order:
   redirect, robots) -> fetch_error: never evidence that an article is gone;
 - 304 -> not_modified;
 - any other non-2xx status -> fetch_error;
-- an article URL redirected to the site's home page -> missing (redirect_home); to any other
-  non-article URL (a login page) -> fetch_error (redirect_elsewhere): never evidence of a deletion;
+- an article URL redirected to the site's home page (the root, or a folder the article's path lies
+  in, or its `index.*`, with no query) -> missing (redirect_home); to any other non-article URL (a
+  login page) -> fetch_error (redirect_elsewhere): never evidence of a deletion;
 - an article URL redirected to another article's URL -> missing (redirect_other_article): the page
   is the other article's, never a version of this one (the other is found by discovery as usual);
 - a page the parser says "does not exist" (ArticleMissing) -> missing (not_exist_page);
@@ -183,7 +184,7 @@ def _classify(
         return blocked  # redirected to a captcha page: not to the home page
     if seen.redirected:
         landed = article_id_from_url(seen.final_url, article_paths)
-        if landed is None and _is_home(seen.final_url):
+        if landed is None and _is_home(seen.final_url, seen.url):
             return _Verdict(Outcome.MISSING, article_id, missing_reason=MissingReason.REDIRECT_HOME)
         if landed is None:
             # A login page, a maintenance notice, a new URL scheme: nothing says the article is gone,
@@ -229,13 +230,20 @@ def _classify(
     )
 
 
-_HOME_PATH = re.compile(r"/*(?:(?:index|default|main|home)\.[a-z]{2,5})?", re.IGNORECASE)
+_INDEX_PAGE = re.compile(r"(?:index|default|main|home)\.[a-z]{2,5}", re.IGNORECASE)
 
 
-def _is_home(url: str) -> bool:
-    """The URL is the site's home page: its root, or an index page at the root, with no query."""
+def _is_home(url: str, article_url: str) -> bool:
+    """`url` is a home page of the article: the site's root, or a folder the article's own path lies
+    in (a CMS installed at `/nczhghcms/`, a section `/news/`), or that folder's `index.*` page; with
+    no query (a login page carries its return URL in one). A login or maintenance page is neither."""
     parts = urlsplit(url)
-    return not parts.query and _HOME_PATH.fullmatch(parts.path) is not None
+    if parts.query:
+        return False
+    folder, _, last = parts.path.rpartition("/")
+    if last and not _INDEX_PAGE.fullmatch(last):
+        return False
+    return urlsplit(article_url).path.startswith(folder.rstrip("/") + "/")
 
 
 def _html_for_a_file(seen: _Seen) -> bool:
