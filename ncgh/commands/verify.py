@@ -25,12 +25,14 @@ _NOT_AN_ARCHIVE = (FileState.NOT_SQLITE, FileState.NOT_AN_ARCHIVE, FileState.EMP
 def command(db_path: str | None, config_path: str | None, full: bool) -> None:
     """Check every body against its hash, every capture's body reference, version chains and the index.
 
-    Exit codes: 0 intact; 1 problems found (listed); 2 the file is not an ncgh archive.
+    Exit codes: 0 intact; 1 problems found (listed) or no file there; 2 the file is not an ncgh archive.
     """
     cfg = load_config_or_exit(config_path)  # a bad --config is an error even with --db
     path = db_path or cfg.archive.db_path
     report = verify(path, full=full)
     if report.state in _NOT_AN_ARCHIVE:
         raise ArchiveFailure(f"{report.problems[0]}; pass --db with the path of an ncgh archive", EXIT_NOT_AN_ARCHIVE)
+    if report.state == FileState.MISSING:  # as every reader says it; a report of zeros would look like an empty archive
+        raise click.ClickException(f"{report.problems[0]} (run `ncgh crawl` first, or pass --db PATH)")
     click.echo(format_report(report, path))
     raise SystemExit(0 if report.ok else 1)

@@ -196,3 +196,13 @@ def test_bad_config_is_a_usage_error_naming_the_key(built: BuiltArchive, tmp_pat
     assert result.exit_code == 2, result.output
     assert "fetch.delay" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["stats"], ["search", "工会"], ["verify"], ["verify", "--full"], ["history", "1"]])
+def test_no_archive_there_is_one_error_line_from_every_reader(tmp_path: Path, command: list[str]) -> None:
+    """verify used to print a report of zeros for a typo'd path, which reads like an empty archive."""
+    missing = tmp_path / "typo.db"
+    result = CliRunner().invoke(cli, [*command, "--db", str(missing)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"Error: no archive at {missing} (run `ncgh crawl` first, or pass --db PATH)"]
+    assert not missing.exists()
