@@ -41,6 +41,11 @@ class ArchiveFailure(click.ClickException):
         self.exit_code = exit_code
 
 
+def usage_error(message: str) -> ArchiveFailure:
+    """One `Error: ...` line and exit code 2, as for a bad option (a bad date, two options that clash)."""
+    return ArchiveFailure(message, EXIT_USAGE)
+
+
 def not_an_archive(check_detail: str) -> ArchiveFailure:
     return ArchiveFailure(f"{check_detail}; pass --db with the path of an ncgh archive", EXIT_NOT_AN_ARCHIVE)
 

@@ -21,6 +21,7 @@ import click
 
 from archive.resolve import QueryError
 from archive.sql import open_readonly
+from ncgh.commands._errors import usage_error
 
 if TYPE_CHECKING:
     from ncgh.config import Config
@@ -60,9 +61,18 @@ def load_config_or_exit(config_path: str | None) -> Config:
     try:
         return load_config(config_path)
     except ConfigError as exc:
-        error = click.ClickException(str(exc))
-        error.exit_code = 2
-        raise error from None
+        raise usage_error(str(exc)) from None
+
+
+def moment_or_exit(text: str, option: str, tz: str, end_of_day: bool = True) -> str:
+    """A user's DATE/DATETIME as archive.resolve.parse_moment reads it, or a usage error (exit 2)
+    naming the option, before any archive is opened (as `ncgh changes` treats its dates)."""
+    from archive.resolve import parse_moment
+
+    try:
+        return parse_moment(text, end_of_day=end_of_day, tz=tz)
+    except QueryError as exc:
+        raise usage_error(f"{option}: {exc}") from None
 
 
 def read_context(db_path: str | None, config_path: str | None) -> ReadContext:

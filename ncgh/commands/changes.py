@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from archive.vocab import ChangeKind
+from ncgh.commands._errors import usage_error
 from ncgh.commands._read import (
     ReadContext,
     db_options,
@@ -21,13 +22,6 @@ from ncgh.commands._read import (
 )
 
 DEFAULT_WEB = "http://127.0.0.1:8001"  # where `ncgh serve` listens by default
-
-
-def _usage(message: str) -> click.ClickException:
-    """One `Error: ...` line and exit code 2, as for a bad option."""
-    error = click.ClickException(message)
-    error.exit_code = 2
-    return error
 
 
 def _when(text: str) -> str:
@@ -63,9 +57,9 @@ def command(
     from archive.resolve import QueryError
 
     if as_atom and as_json:
-        raise _usage("give --json or --atom, not both")
+        raise usage_error("give --json or --atom, not both")
     if output is not None and not as_atom:
-        raise _usage("-o/--output is for --atom")
+        raise usage_error("-o/--output is for --atom")
     if as_atom:
         from ncgh.config_checks import base_url
         from scraper.checks import Bad
@@ -73,16 +67,16 @@ def command(
         try:
             base_url(web_url)
         except Bad:
-            raise _usage(f"--web-url must be an http:// or https:// URL, got {web_url!r}") from None
+            raise usage_error(f"--web-url must be an http:// or https:// URL, got {web_url!r}") from None
     cfg = load_config_or_exit(config_path)
     try:
         wanted = parse_kinds(kinds)
         start = parse_when(since, tz=cfg.site.timezone)
         end = parse_when(until, end=True, tz=cfg.site.timezone) if until is not None else None
     except QueryError as exc:
-        raise _usage(str(exc)) from None
+        raise usage_error(str(exc)) from None
     if end is not None and end <= start:
-        raise _usage(f"--until {until} is not after --since {since}")
+        raise usage_error(f"--until {until} is not after --since {since}")
     ctx = ReadContext(Path(db_path or cfg.archive.db_path), cfg.site.name, tuple(cfg.site.article_paths),
                        tuple(cfg.site.host_aliases), cfg.site.timezone)
     with readonly_archive(ctx) as conn:

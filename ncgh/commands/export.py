@@ -10,7 +10,7 @@ import click
 
 from archive.datasets import DATASET_CHOICES, DatasetName
 from archive.output import VERSION_CHOICES, ExportFormat
-from ncgh.commands._read import db_options, echo_json, json_option, open_failure, read_context
+from ncgh.commands._read import db_options, echo_json, json_option, moment_or_exit, open_failure, read_context
 
 ASSETS = "assets"  # not a file format: a directory of files (archive/asset_export.py)
 
@@ -52,9 +52,10 @@ def command(fmt: str, output: str, dataset: str, article: str | None, versions: 
     """
     from archive.export import export
     from archive.output import ExportError
-    from archive.resolve import QueryError, parse_moment
+    from archive.resolve import QueryError
 
     ctx = read_context(db_path, config_path)
+    start = moment_or_exit(since, "--since", ctx.timezone, end_of_day=False) if since else None
     if fmt == ASSETS:
         _export_assets(ctx, output, article, force, as_json)
         return
@@ -64,7 +65,7 @@ def command(fmt: str, output: str, dataset: str, article: str | None, versions: 
         raise click.BadParameter(f"File {output!r} is a directory.", param_hint="'-o' / '--output'")
     try:
         summary = export(fmt, ctx.db_path, output, versions=versions, dataset=dataset, tz=ctx.timezone,
-                         since=parse_moment(since, end_of_day=False, tz=ctx.timezone) if since else None, force=force, bom=bom)
+                         since=start, force=force, bom=bom)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     except QueryError as exc:

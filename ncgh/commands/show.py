@@ -11,6 +11,7 @@ from ncgh.commands._read import (
     echo,
     echo_json,
     json_option,
+    moment_or_exit,
     read_context,
     readonly_archive,
     terminal_text,
@@ -26,12 +27,13 @@ from ncgh.commands._read import (
 def command(article: str, version: int | None, as_of: str | None, db_path: str | None, config_path: str | None, as_json: bool) -> None:
     """ARTICLE is an article id or any of its URLs (any host alias, either path form)."""
     from archive.query import show
-    from archive.resolve import parse_moment, resolve_article
+    from archive.resolve import resolve_article
 
     ctx = read_context(db_path, config_path)
+    moment = moment_or_exit(as_of, "--as-of", ctx.timezone) if as_of else None
     with readonly_archive(ctx) as conn:
         ref = resolve_article(conn, article, ctx.site, ctx.article_paths, ctx.host_aliases)
-        view = show(conn, ref, version=version, as_of=parse_moment(as_of, tz=ctx.timezone) if as_of else None)
+        view = show(conn, ref, version=version, as_of=moment)
     if as_json:
         echo_json(view)
         return

@@ -206,3 +206,15 @@ def test_no_archive_there_is_one_error_line_from_every_reader(tmp_path: Path, co
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [f"Error: no archive at {missing} (run `ncgh crawl` first, or pass --db PATH)"]
     assert not missing.exists()
+
+
+@pytest.mark.parametrize(("command", "option"), [(["show", "1001", "--as-of", "2026-13-01"], "--as-of"),
+                                                 (["export", "csv", "-o", "-", "--since", "garbage"], "--since"),
+                                                 (["changes", "--since", "garbage"], None)])
+def test_a_bad_date_is_a_usage_error_in_every_command(built: BuiltArchive, command: list[str], option: str | None) -> None:
+    """show and export used to exit 1 (export after opening the archive), changes 2: one rule now."""
+    result = CliRunner().invoke(cli, [*command, "--db", str(built.path)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: ") and len(result.output.strip().splitlines()) == 1
+    if option:
+        assert option in result.output
