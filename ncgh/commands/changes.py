@@ -36,7 +36,7 @@ def _when(text: str) -> str:
               help="Start: 7d, 12h, 2w before now, a date on the site's calendar (2024-10-01) or an ISO date-time.")
 @click.option("--until", default=None, help="End (exclusive; a date includes that whole day). Default: now.")
 @click.option("--kind", "kinds", default=None, metavar="KINDS",
-              help="Comma-separated kinds: new, edited, gone, restored, footer (default: all).")
+              help=f"Comma-separated kinds: {', '.join(ChangeKind)} (default: all).")
 @click.option("--limit", type=click.IntRange(1, 10_000_000), default=None, help="At most this many events.")
 @click.option("--atom", "as_atom", is_flag=True, help="Write an Atom feed of the changes (to -o FILE).")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
@@ -49,7 +49,8 @@ def command(
     since: str, until: str | None, kinds: str | None, limit: int | None, as_atom: bool, output: str | None,
     web_url: str, db_path: str | None, config_path: str | None, as_json: bool,
 ) -> None:
-    """Every event of the period across the site (new, edited, gone, restored, and footer changes),
+    """Every event of the period across the site (new, edited, gone, restored, an attachment gone or
+    changed, and footer changes),
     newest first, with the article, its title, which fields changed and a short inline diff
     ([-deleted-]{+inserted+})."""
     from archive.changes import changes, parse_kinds, parse_when

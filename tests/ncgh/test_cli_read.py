@@ -218,3 +218,10 @@ def test_a_bad_date_is_a_usage_error_in_every_command(built: BuiltArchive, comma
     assert result.output.startswith("Error: ") and len(result.output.strip().splitlines()) == 1
     if option:
         assert option in result.output
+
+
+def test_changes_help_names_every_kind_it_accepts() -> None:
+    from archive.vocab import ChangeKind
+
+    text = " ".join(CliRunner().invoke(cli, ["changes", "--help"]).output.split())
+    assert all(kind.value in text for kind in ChangeKind)
