@@ -67,8 +67,11 @@ def counts(conn: sqlite3.Connection) -> Counts:
 
 
 def stats(conn: sqlite3.Connection, db_path: str | os.PathLike | None = None) -> ArchiveStats:
-    """Counts and storage of the whole archive."""
+    """Counts and storage of the whole archive; the file's size from `db_path` or, without it, from
+    the file the connection has open (0 for an in-memory database)."""
     file_bytes = 0
+    if db_path is None:
+        db_path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "") or None
     if db_path is not None:
         for suffix in ("", "-wal"):
             p = Path(str(db_path) + suffix)

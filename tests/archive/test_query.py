@@ -133,6 +133,8 @@ def test_stats_counts(conn, built: BuiltArchive) -> None:
     assert s.bodies == len(set(built.bodies.values()))
     assert s.body_bytes == sum(len(b) for b in set(built.bodies.values()))
     assert s.stored_bytes > 0 and s.file_bytes > 0
+    # Called from Python with the connection alone (the documented API): the file it has open.
+    assert stats.stats(conn).file_bytes == s.file_bytes
 
 
 def test_parse_moment_reads_a_date_as_the_sites_local_day() -> None:
