@@ -122,6 +122,7 @@ class DiscoveryConfig(_Section):
 class ArchiveConfig(_Section):
     db_path: str = _key(string())
     gone_after: int = _key(integer(1, 1000))
+    hold_missing_after: int = _key(integer(0, 1_000_000))  # live articles missing in a row: held (0: never)
     commit_captures: int = _key(integer(1, 100_000))  # captures per group transaction at most
     commit_seconds: float = _key(number(0, maximum=3600))  # age of a group transaction at most
 

@@ -28,15 +28,25 @@ from archive.model import CaptureIn, CaptureResult
 from archive.prepare import PreparedCapture, prepare_capture
 from archive.queue import WorkItem
 from archive.store import Archive
-from archive.vocab import ARTICLE_WORK, DISCOVERY_WORK, ArticleStatus, RunMode, RunStatus, WorkKind, WorkState
+from archive.vocab import (
+    ARTICLE_WORK,
+    DISCOVERY_WORK,
+    ArticleStatus,
+    Outcome,
+    RunMode,
+    RunStatus,
+    WorkKind,
+    WorkState,
+)
 from ncgh.assets import AssetWork
 from ncgh.auto_calibrate import AutoCalibration
 from ncgh.calibrate import active_profile
 from ncgh.config import Config, to_block_rules, to_fetch_policy
-from ncgh.crawl_actions import Complaint, action_for
+from ncgh.crawl_actions import Action, Complaint, action_for
 from ncgh.crawl_blocks import BlockWatch
 from ncgh.crawl_end import close_invocation
 from ncgh.crawl_follow import DiscoveryFollow
+from ncgh.crawl_missing import LIVE_OUTCOMES, MissingWatch
 from ncgh.crawl_plan import open_run, plan_run
 from ncgh.crawl_stop import stop_fetcher, stop_inflight
 from ncgh.crawl_summary import CrawlSummary, change_messages
@@ -111,6 +121,9 @@ class _Crawl:
         self.auto = AutoCalibration(config, archive, self.profile, reporter)
         self.blocks = to_block_rules(config)
         self.block_watch = BlockWatch(config.blocks.stop_after)
+        self.missing_watch: MissingWatch[tuple[int, _Done, CaptureIn, Action, CrawlSummary]] = MissingWatch(
+            config.archive.hold_missing_after)
+        self.live_ids: set[int] = set()  # articles seen live at their last capture when the run was planned
         self.paths = config.site.article_paths
         self.requests = 0
         self.responses = 0
@@ -130,6 +143,9 @@ class _Crawl:
         all_ids = {f.article_id for f in facts}
         known = {f.article_id for f in facts if f.first_seen < run_started_at}
         gone = {f.article_id for f in facts if f.status == ArticleStatus.GONE}
+        # Seen live at their last capture: an article already missing once is on its way to gone, and
+        # its confirmations come in a row at the head of the plan (never a sign the site went wrong).
+        self.live_ids = {f.article_id for f in facts if f.status == ArticleStatus.LIVE and not f.missing_streak}
         self.disc = Discovery(self.cfg, self.base_url, self.mode, known, gone)
         self.health = SourceHealth(self.mode, self.disc.sources)
         self.stored_hubs = {h.url for h in self.archive.hubs.hubs(self.site)}  # seeds like the roots
@@ -204,6 +220,9 @@ class _Crawl:
             ignore_answer(self.archive.queue, self.health, self.reporter, item, read)
             return
         action = action_for(item.kind, capture.outcome, capture.error)
+        if item.kind in ARTICLE_WORK and capture.outcome in LIVE_OUTCOMES:
+            for entry in self.missing_watch.live():  # a live article page: what was held were deletions
+                self._record(*entry)
         children = self.follow.children(item, capture, read, action)
         if children:
             added = self.archive.queue.enqueue(run_id, children)
@@ -218,6 +237,30 @@ class _Crawl:
             self._complain(item, capture, fetch, action.complaint)
             self.reporter.done(item.url, capture.outcome)
             return
+        if item.kind in ARTICLE_WORK and self._held(run_id, done, capture, action, summary):
+            return
+        self._record(run_id, done, capture, action, summary)
+
+    def _held(self, run_id: int, done: _Done, capture: CaptureIn, action: Action, summary: CrawlSummary) -> bool:
+        """Hold a live article's missing answer while the site as a whole may be saying missing
+        (ncgh.crawl_missing); once the streak is too long, drop it and what was held."""
+        watch = self.missing_watch
+        if capture.outcome != Outcome.MISSING or capture.article_id not in self.live_ids:
+            return False
+        if not watch.hold(done.item.id, (run_id, done, capture, action, summary), done.item.url, capture.missing_reason):
+            return False
+        for _, dropped, *_ in watch.to_drop():
+            self.archive.queue.mark(dropped.item.id, WorkState.FAILED)  # the next crawl asks again
+            self.reporter.done(dropped.item.url, "held")
+        return True
+
+    def release_held(self) -> None:
+        """The end of the invocation: record the missing answers still held (their streak stayed short)."""
+        for entry in self.missing_watch.release():
+            self._record(*entry)
+
+    def _record(self, run_id: int, done: _Done, capture: CaptureIn, action: Action, summary: CrawlSummary) -> None:
+        item, fetch = done.item, done.fetch
         try:
             result = self.archive.record_capture(capture, done.prepared)
         except ValueError as exc:  # the archive refused this capture: say so, keep the rest going
@@ -274,8 +317,9 @@ class _Crawl:
     def _refill(self, run_id: int, inflight: dict[int, Future[_Done]], buffer: deque[WorkItem]) -> None:
         self._flush_marks()
         buffer.clear()
-        for item in self.archive.queue.pending(run_id, limit=len(inflight) + REFILL):
-            if item.id not in inflight:
+        held = self.missing_watch.held_ids()  # answered, still pending in the queue: never asked twice
+        for item in self.archive.queue.pending(run_id, limit=len(inflight) + len(held) + REFILL):
+            if item.id not in inflight and item.id not in held:
                 buffer.append(item)
         self._dirty = False
 
@@ -310,6 +354,7 @@ class _Crawl:
                         inflight[item.id] = pool.submit(self._work, fetcher, item, run_id)
                         self.requests += 1
                     if not inflight:
+                        self.release_held()  # the streak stayed short: those are the site's deletions
                         self._flush_marks()
                         if status == RunStatus.FINISHED and limited() and self.archive.queue.pending(run_id, limit=1):
                             status = RunStatus.PAUSED
@@ -340,6 +385,10 @@ class _Crawl:
             finally:
                 pool.shutdown(wait=not stopped)
                 self.parsers.close()
+        if self.missing_watch.tripped:
+            summary.missing_held = self.missing_watch.dropped
+            summary.warnings.append(self.missing_watch.warning())
+            self.reporter.warning(self.missing_watch.warning())
         if status == RunStatus.FINISHED and self.requests > 0 and self.responses == 0:
             status = RunStatus.UNREACHABLE
         if status == RunStatus.UNREACHABLE:

@@ -46,6 +46,8 @@ class CrawlSummary:
     parse_errors: int = 0
     blocked: int = 0  # captures that were a WAF's block page (never missing, never a version)
     blocked_left: int = 0  # work items whose answer was a block page, not fetched since: the next crawl retries them
+    # Missing answers of live articles not recorded: the site as a whole said missing (ncgh.crawl_missing).
+    missing_held: int = 0
     footer_changes: int = 0
     discovered: int = 0  # new article ids found by lists, the API and the id walk
     revisits: int = 0  # known articles planned for a revisit
@@ -95,6 +97,8 @@ class CrawlSummary:
             text += f", {self.blocked} block pages from a WAF"
             if self.blocked_left and self.status not in (RunStatus.PAUSED, RunStatus.INTERRUPTED, RunStatus.BLOCKED):
                 text += f" ({self.blocked_left} retried by the next crawl)"
+        if self.missing_held:
+            text += f", {self.missing_held} missing answers of live articles not recorded (the site as a whole said missing)"
         if self.footer_changes:
             text += f", footer changed {self.footer_changes}x"
         if self.by_extractor.get(Extractor.FALLBACK):
@@ -145,7 +149,7 @@ def conclude(summary: CrawlSummary, status: RunStatus, base_url: str, last_failu
     else:
         # pages still blocked at the end are retried next run, but were not archived: say so
         failed = summary.errors > summary.source_errors_ignored
-        summary.exit_code = EXIT_ERRORS if failed or summary.blocked_left else EXIT_OK
+        summary.exit_code = EXIT_ERRORS if failed or summary.blocked_left or summary.missing_held else EXIT_OK
         if status == RunStatus.PAUSED:
             summary.message = "--max-requests reached; the next crawl resumes this run"
     if status == RunStatus.LOST:
