@@ -160,16 +160,19 @@ def run_policy(name: str, settings: dict, day0: Path, workdir: Path, sim: SimCon
     cfg = config_from_dict({"fetch": FETCH, "revisit": settings})
     requests: list[int] = []
     wire: list[int] = []
+    held = 0  # missing answers not recorded: the site as a whole said missing (ncgh.crawl_missing)
     started = time.monotonic()
     with SimServer(sim) as srv:
         for day in range(1, days + 1):
             srv.advance()
             summary, _ = crawl_on_sim_day(cfg, db, srv.url, srv.truth()["date"], day)
             requests.append(summary.requests)
+            held += summary.missing_held
             wire.append(run_bytes(db, summary.run_id)[1])
         result = score(db, srv.truth(), days)
     result["reasons"] = revisits_by_reason(db, days)
-    result.update(requests=statistics.mean(requests), wire=statistics.mean(wire), seconds=time.monotonic() - started)
+    result.update(requests=statistics.mean(requests), wire=statistics.mean(wire), seconds=time.monotonic() - started,
+                  held=held)
     return result
 
 
@@ -202,7 +205,7 @@ def main() -> None:
             rows.append(r)
             print(f"  {label}: {r['caught']} of {r['made']} edits archived, {r['requests']:.0f} requests/day,"
                   f" delay median {pct(r['delays'], 0.5):.1f} / p95 {pct(r['delays'], 0.95):.1f} days"
-                  f" ({r['seconds']:.0f}s); missed {r['missed']}; revisits a day by reason "
+                  f" ({r['seconds']:.0f}s); missed {r['missed']}; missing answers held back {r['held']}; revisits a day by reason "
                   + ", ".join(f"{k} {v:.0f}" for k, v in sorted(r["reasons"].items())), flush=True)
     oracle = next((r for r in rows if r["label"] == "oracle"), None)
     live_oracle = next((r for r in rows if r["label"] == "oracle-live"), None)
