@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from archive.bodies import BodyIntegrityError, BodyStore
 from archive.captures import select_named
@@ -33,6 +33,7 @@ from archive.output import (
     snapshot,
     summary,
 )
+from archive.vocab import Outcome
 
 if TYPE_CHECKING:  # warcio takes a tenth of a second to import: only `ncgh export warc` pays for it
     from warcio.recordloader import ArcWarcRecord
@@ -84,6 +85,17 @@ def _status_line(status: int) -> str:
         return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:
         return f"{status} Unknown"
+
+
+# What RFC 3986 allows unescaped in a URI, and '%' (an escape already made is kept as it is).
+_URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+def wire_uri(url: str) -> str:
+    """`url` as it goes on the wire: non-ASCII and spaces percent-encoded (UTF-8), as the fetcher
+    sends it. A stored link keeps the site's own characters (`/img/图.png`); a WARC-Target-URI and
+    an HTTP request line may not hold them."""
+    return quote(url, safe=_URI_SAFE)
 
 
 def _request_target(url: str) -> tuple[str, str]:
@@ -140,7 +152,7 @@ class CaptureRow:
     url: str  # the URL requested
     uri: str  # the final URL (the URL requested when there were no redirects)
     fetched_at: str
-    status: int | None  # None: no answer at all, nothing to write
+    status: int | None  # None: no answer at all, or one not received whole: nothing to write
     headers: list[tuple[str, str]]
     request_headers: list[tuple[str, str]]
     body_sha256: str | None
@@ -157,7 +169,7 @@ def capture_rows(
     of each final URL that carries its content (a 304 says only that the one before still holds);
     `since` keeps those at or after that UTC moment."""
     where = ["1 = 1"]
-    params: list[str] = []
+    params: list[str] = [Outcome.FETCH_ERROR]
     if since is not None:
         where.append("fetched_at >= ?")
         params.append(since)
@@ -168,7 +180,12 @@ def capture_rows(
             " FROM captures c1 GROUP BY ifnull(c1.final_url, c1.url))"
         )
     sql = (
-        "SELECT id, url, ifnull(final_url, url) AS uri, fetched_at, status, headers_json,"
+        # A fetch error whose body is not stored (cut short, over its cap) was never received whole: a
+        # response record of it would replay an empty page as if the site had sent one. Its status
+        # reads as no answer, so it is left out and counted as skipped.
+        "SELECT id, url, ifnull(final_url, url) AS uri, fetched_at,"
+        " CASE WHEN outcome = ? AND body_sha256 IS NULL AND ifnull(status, 0) != 304 THEN NULL ELSE status END"
+        " AS status, headers_json,"
         " (SELECT headers_json FROM header_sets WHERE header_sets.id = request_headers_id) AS request_headers_json,"
         " body_sha256, redirects_json"
         f" FROM captures WHERE {' AND '.join(where)} ORDER BY fetched_at, id"
@@ -176,8 +193,8 @@ def capture_rows(
     for row in select_named(conn, sql, tuple(params)):
         yield CaptureRow(
             capture_id=row["id"],
-            url=row["url"],
-            uri=row["uri"],
+            url=wire_uri(row["url"]),
+            uri=wire_uri(row["uri"]),
             fetched_at=row["fetched_at"],
             status=row["status"],
             headers=_header_list(row["headers_json"]),
@@ -253,6 +270,8 @@ class _WarcRecords:
         if first is not None:
             warc_fields["WARC-Refers-To"] = first.record_id
             self.revisits += 1
+            if 200 <= status < 300:  # the payload a later 304 of this URL refers to
+                self.last_by_uri[row.uri] = first
             return self.writer.create_revisit_record(
                 row.uri, first.digest, first.uri, first.date, http_headers=http_headers, warc_headers_dict=warc_fields
             )
