@@ -27,7 +27,7 @@ from archive.export_types import Column, ColumnType, col, columns_of
 from archive.output import VERSION_CHOICES, ExportError, ExportVersions
 from archive.query import VERSION_COLUMNS, strings_of, version_info
 from archive.resolve import SITE_TIMEZONE
-from archive.vocab import ArticleStatus, EventKind
+from archive.vocab import ATTACHMENT_EVENTS, ArticleStatus, EventKind
 
 T = ColumnType
 FIRST_VERSION = "first_version"  # changed_fields of a first version: nothing changed, it appeared
@@ -139,11 +139,12 @@ def version_rows(conn: sqlite3.Connection, selection: Selection) -> Iterator[Ver
 class EventRow:
     site: str = col(T.TEXT)
     article_id: int = col(T.INT)
-    event: str = col(T.TEXT)  # new | edited | gone | restored
+    event: str = col(T.TEXT)  # new | edited | gone | restored | attachment_gone | attachment_changed
     at: str = col(T.TIMESTAMP)  # UTC time of the capture that showed it
     version: int | None = col(T.SMALL_INT)  # the article's version after the event
     changed_fields: tuple[str, ...] = col(T.TEXT_LIST)  # edited: the fields; new: [first_version]
     reasons: tuple[str, ...] = col(T.TEXT_LIST)  # gone: why it counts as missing (http_404, ...)
+    attachment: str | None = col(T.TEXT)  # attachment_gone / attachment_changed: the attachment's URL
     capture_id: int = col(T.INT)  # with `event`, names the event across `ncgh reparse`
     title: str | None = col(T.TEXT)  # the article's current title
     status: str = col(T.TEXT)
@@ -161,12 +162,14 @@ def event_rows(conn: sqlite3.Connection, selection: Selection) -> Iterator[Event
         " ORDER BY e.at, e.id"
     )
     for r in select_named(conn, sql, params):
-        detail = strings_of(r["detail"])
         kind = r["event"]
+        attachment = r["detail"] if kind in ATTACHMENT_EVENTS else None  # its URL, as text
+        detail = () if attachment else strings_of(r["detail"])
         yield EventRow(
             site=r["site"], article_id=int(r["article_id"]), event=kind, at=r["at"], version=r["version"],
             changed_fields=detail if kind == EventKind.EDITED else (FIRST_VERSION,) if kind == EventKind.NEW else (),
-            reasons=detail if kind == EventKind.GONE else (), capture_id=int(r["capture_id"]), title=r["title"],
+            reasons=detail if kind == EventKind.GONE else (), attachment=attachment, capture_id=int(r["capture_id"]),
+            title=r["title"],
             status=r["status"], category_id=r["category_id"], category=r["category"], gone_at=r["gone_at"],
         )
 

@@ -234,3 +234,15 @@ def test_a_video_over_its_cap_is_too_large_and_no_run_error(archive: Archive) ->
     archive.record_capture(timeout)  # any other asset error still counts
     counts = archive.queue.run_counts(run_id)
     assert counts["fetch_errors"] == counts["errors"] == 1
+
+
+def test_the_events_dataset_names_the_attachment_of_an_attachment_event(archive: Archive) -> None:
+    """Found by review: the export dropped the URL that `ncgh changes` shows."""
+    from archive.datasets import Selection, event_rows
+
+    archive.record_capture(capture(1001, 0, requisites=REFS))
+    archive.record_capture(asset_capture(PDF, 0))
+    archive.record_capture(asset_capture(PDF, 1, status=404))
+    rows = [r for r in event_rows(archive.conn, Selection()) if r.event == "attachment_gone"]
+    assert [(r.article_id, r.attachment, r.reasons) for r in rows] == [(1001, PDF, ())]
+    assert all(r.attachment is None for r in event_rows(archive.conn, Selection()) if r.event == "new")
