@@ -169,7 +169,7 @@ def capture_rows(
     of each final URL that carries its content (a 304 says only that the one before still holds);
     `since` keeps those at or after that UTC moment."""
     where = ["1 = 1"]
-    params: list[str] = [Outcome.FETCH_ERROR]
+    params: list[str] = []
     if since is not None:
         where.append("fetched_at >= ?")
         params.append(since)
@@ -190,7 +190,7 @@ def capture_rows(
         " body_sha256, redirects_json"
         f" FROM captures WHERE {' AND '.join(where)} ORDER BY fetched_at, id"
     )
-    for row in select_named(conn, sql, tuple(params)):
+    for row in select_named(conn, sql, (Outcome.FETCH_ERROR, *params)):  # the SELECT's one, then the WHERE's
         yield CaptureRow(
             capture_id=row["id"],
             url=wire_uri(row["url"]),

@@ -121,8 +121,7 @@ class _Crawl:
         self.auto = AutoCalibration(config, archive, self.profile, reporter)
         self.blocks = to_block_rules(config)
         self.block_watch = BlockWatch(config.blocks.stop_after)
-        self.missing_watch: MissingWatch[tuple[int, _Done, CaptureIn, Action, CrawlSummary]] = MissingWatch(
-            config.archive.hold_missing_after)
+        self.missing_watch: MissingWatch[tuple[_Done, CaptureIn, Action]] = MissingWatch(config.archive.hold_missing_after)
         self.live_ids: set[int] = set()  # articles seen live at their last capture when the run was planned
         self.paths = config.site.article_paths
         self.requests = 0
@@ -221,8 +220,8 @@ class _Crawl:
             return
         action = action_for(item.kind, capture.outcome, capture.error)
         if item.kind in ARTICLE_WORK and capture.outcome in LIVE_OUTCOMES:
-            for entry in self.missing_watch.live():  # a live article page: what was held were deletions
-                self._record(*entry)
+            for held in self.missing_watch.live():  # a live article page: what was held were deletions
+                self._record(run_id, *held, summary)
         children = self.follow.children(item, capture, read, action)
         if children:
             added = self.archive.queue.enqueue(run_id, children)
@@ -237,27 +236,27 @@ class _Crawl:
             self._complain(item, capture, fetch, action.complaint)
             self.reporter.done(item.url, capture.outcome)
             return
-        if item.kind in ARTICLE_WORK and self._held(run_id, done, capture, action, summary):
+        if item.kind in ARTICLE_WORK and self._held(done, capture, action):
             return
         self._record(run_id, done, capture, action, summary)
 
-    def _held(self, run_id: int, done: _Done, capture: CaptureIn, action: Action, summary: CrawlSummary) -> bool:
+    def _held(self, done: _Done, capture: CaptureIn, action: Action) -> bool:
         """Hold a live article's missing answer while the site as a whole may be saying missing
         (ncgh.crawl_missing); once the streak is too long, drop it and what was held."""
         watch = self.missing_watch
         if capture.outcome != Outcome.MISSING or capture.article_id not in self.live_ids:
             return False
-        if not watch.hold(done.item.id, (run_id, done, capture, action, summary), done.item.url, capture.missing_reason):
+        if not watch.hold(done.item.id, (done, capture, action), done.item.url, capture.missing_reason):
             return False
-        for _, dropped, *_ in watch.to_drop():
+        for dropped, _, _ in watch.to_drop():
             self.archive.queue.mark(dropped.item.id, WorkState.FAILED)  # the next crawl asks again
             self.reporter.done(dropped.item.url, "held")
         return True
 
-    def release_held(self) -> None:
+    def release_held(self, run_id: int, summary: CrawlSummary) -> None:
         """The end of the invocation: record the missing answers still held (their streak stayed short)."""
-        for entry in self.missing_watch.release():
-            self._record(*entry)
+        for held in self.missing_watch.release():
+            self._record(run_id, *held, summary)
 
     def _record(self, run_id: int, done: _Done, capture: CaptureIn, action: Action, summary: CrawlSummary) -> None:
         item, fetch = done.item, done.fetch
@@ -354,7 +353,7 @@ class _Crawl:
                         inflight[item.id] = pool.submit(self._work, fetcher, item, run_id)
                         self.requests += 1
                     if not inflight:
-                        self.release_held()  # the streak stayed short: those are the site's deletions
+                        self.release_held(run_id, summary)  # the streak stayed short: those are the site's deletions
                         self._flush_marks()
                         if status == RunStatus.FINISHED and limited() and self.archive.queue.pending(run_id, limit=1):
                             status = RunStatus.PAUSED
