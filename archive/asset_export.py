@@ -38,11 +38,25 @@ class AssetExport:
     manifest: Path
 
 
+# File systems limit a name to 255 bytes, not characters: 150 Chinese characters are 450 bytes of
+# UTF-8. A longer segment is cut to this many bytes, its extension kept, and tagged with a hash of the
+# whole, so two long names that share a beginning stay two files; a query's tag (9 bytes) and the
+# temporary name's ".part" (6) still fit.
+_MAX_SEGMENT_BYTES = 200
+
+
 def _segment(text: str) -> str:
     text = _UNSAFE.sub("_", unquote(text)).strip()
     if text in ("", ".", ".."):
         return "_"
-    return text[:150]
+    if len(text.encode("utf-8", "surrogatepass")) <= _MAX_SEGMENT_BYTES:
+        return text
+    tag = "_" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    stem, dot, ext = text.rpartition(".")
+    ext = f".{ext}" if dot and stem and len(ext.encode("utf-8", "surrogatepass")) <= 16 else ""
+    room = _MAX_SEGMENT_BYTES - len(tag) - len(ext.encode("utf-8", "surrogatepass"))
+    head = text[: len(text) - len(ext)].encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
+    return head + tag + ext
 
 
 def readable_path(url: str) -> Path:
@@ -91,16 +105,20 @@ def export_assets(
         bodies = BodyStore(conn, cache_bytes=0)
         names = attachment_names(conn, site) if site is not None else {}
         rows = []
-        used: dict[Path, str] = {}
+        used: set[Path] = set()  # the files written, and the folders they need
+        folders: set[Path] = set()
         for asset in held_assets(conn, site, article_id):
             rel = readable_path(asset.url)
-            if rel in used or any(p in used for p in rel.parents):  # a file where a directory must go
+            # Another URL's file at this name, a file where a folder must go (/img/x, then /img/x/y.png)
+            # or a folder where this file must go (/img/x/y.png, then /img/x): this one gets its id.
+            while rel in used or rel in folders or any(p in used for p in rel.parents):
                 rel = rel.with_name(f"{rel.name}_{asset.asset_id}")
-            used[rel] = asset.url
+            used.add(rel)
+            folders.update(rel.parents)
             try:
                 data = bodies.read(asset.body_sha256 or "")
             except BodyIntegrityError as exc:
-                raise ExportError(f"asset {asset.url}: its stored bytes are damaged ({exc}); run `ncgh verify`") from None
+                raise BodyIntegrityError(f"asset {asset.url}: {exc}") from None  # the archive is damaged: exit 65
             _write(_inside(directory, rel), data)
             files += 1
             total += len(data)

@@ -8,6 +8,7 @@ captures like pages, so a page replays with them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -78,6 +79,34 @@ def _warc_date(fetched_at: str) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return datetime_to_iso_date(moment, use_micros=True)
+
+
+def _wire_header_block(status_line: str, headers: list[tuple[str, str]], *, request: bool = False):
+    """An HTTP header block that writes the bytes the server sent.
+
+    http.client reads header bytes as Latin-1, so a stored value like a Chinese Content-Disposition
+    filename is those bytes one character each; warcio would percent-encode them as UTF-8 (RFC 8187),
+    which writes bytes the site never sent. Latin-1 gives the wire bytes back; a value that is not
+    Latin-1 (none the fetcher stores) keeps warcio's encoding.
+    """
+    block = _wire_bytes_class()
+    if request:
+        return block(status_line, headers, is_http_request=True)
+    return block(status_line, headers, protocol="HTTP/1.1")
+
+
+@functools.cache
+def _wire_bytes_class() -> type:
+    from warcio.statusandheaders import StatusAndHeaders
+
+    class WireBytes(StatusAndHeaders):
+        def compute_headers_buffer(self, header_filter=None) -> None:
+            try:
+                self.headers_buff = self.to_str(header_filter).encode("latin-1") + b"\r\n"
+            except UnicodeEncodeError:
+                super().compute_headers_buffer(header_filter)
+
+    return WireBytes
 
 
 def _status_line(status: int) -> str:
@@ -244,24 +273,17 @@ class _WarcRecords:
 
     def _response(self, row: CaptureRow, date: str) -> ArcWarcRecord:
         """The response record, or a revisit record when the payload was written before."""
-        from warcio.statusandheaders import StatusAndHeaders
-
         if row.status == 304:
             return self._not_modified(row, date)
         sha = row.body_sha256
         first = self.first_by_sha.get(sha) if sha else None
         try:
             body = self.bodies.read(sha) if sha and first is None else b""
-        except BodyIntegrityError as exc:
-            raise ExportError(
-                f"capture {row.capture_id} ({row.uri}): its stored body is damaged ({exc}); nothing was written."
-                " Run `ncgh verify` to see what else is affected"
-            ) from None
+        except BodyIntegrityError as exc:  # the archive is damaged: the command's exit 65, not an export error
+            raise BodyIntegrityError(f"capture {row.capture_id} ({row.uri}): {exc}") from None
         status = int(row.status)  # type: ignore[arg-type]  # rows without an answer are skipped
         size = first.size if first is not None else len(body)
-        http_headers = StatusAndHeaders(
-            _status_line(status), replay_headers(row.headers, size, status), protocol="HTTP/1.1"
-        )
+        http_headers = _wire_header_block(_status_line(status), replay_headers(row.headers, size, status))
         warc_fields = {
             "WARC-Date": date,
             "WARC-Warcinfo-ID": self.info_id,
@@ -322,8 +344,6 @@ class _WarcRecords:
 
     def _request(self, row: CaptureRow, date: str) -> ArcWarcRecord:
         """The request as it was sent, with a Host header when the stored one had none."""
-        from warcio.statusandheaders import StatusAndHeaders
-
         target_path, host = _request_target(row.uri)
         req_headers = list(row.request_headers)
         if not any(k.lower() == "host" for k, _ in req_headers):
@@ -331,7 +351,7 @@ class _WarcRecords:
         return self.writer.create_warc_record(
             row.uri,
             "request",
-            http_headers=StatusAndHeaders(f"GET {target_path} HTTP/1.1", req_headers, is_http_request=True),
+            http_headers=_wire_header_block(f"GET {target_path} HTTP/1.1", req_headers, request=True),
             warc_headers_dict={"WARC-Date": date, "WARC-Warcinfo-ID": self.info_id},
         )
 

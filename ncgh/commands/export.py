@@ -50,9 +50,11 @@ def command(fmt: str, output: str, dataset: str, article: str | None, versions: 
     it the file it points to is replaced, the link kept. Stale .part files of killed exports of the
     same PATH are removed.
     """
+    from archive.bodies import BodyIntegrityError
     from archive.export import export
     from archive.output import ExportError
     from archive.resolve import QueryError
+    from ncgh.commands._errors import damaged
 
     ctx = read_context(db_path, config_path)
     start = moment_or_exit(since, "--since", ctx.timezone, end_of_day=False) if since else None
@@ -70,6 +72,10 @@ def command(fmt: str, output: str, dataset: str, article: str | None, versions: 
         raise click.ClickException(str(exc)) from None
     except QueryError as exc:
         raise open_failure(exc, ctx.db_path) from None
+    except BodyIntegrityError as exc:
+        streamed = output == "-" or (os.path.exists(output) and not os.path.isfile(output))  # a FIFO, a device
+        written = "the output has what was written before it" if streamed else f"nothing was written to {output}"
+        raise damaged(ctx.db_path, f"{exc}; {written}") from None
     to_err = summary.to_stdout  # the data is on stdout: the summary must not mix into it
     if as_json:
         echo_json(summary, err=to_err)
@@ -91,8 +97,10 @@ def command(fmt: str, output: str, dataset: str, article: str | None, versions: 
 
 def _export_assets(ctx, output: str, article: str | None, force: bool, as_json: bool) -> None:
     from archive.asset_export import export_assets
+    from archive.bodies import BodyIntegrityError
     from archive.output import ExportError
     from archive.resolve import QueryError, resolve_article
+    from ncgh.commands._errors import damaged
     from ncgh.commands._read import readonly_archive
 
     if output == "-":
@@ -103,6 +111,8 @@ def _export_assets(ctx, output: str, article: str | None, force: bool, as_json: 
             if article is not None:
                 article_id = resolve_article(conn, article, ctx.site, ctx.article_paths, ctx.host_aliases).article_id
             done = export_assets(conn, output, site=ctx.site, article_id=article_id, force=force)
+    except BodyIntegrityError as exc:
+        raise damaged(ctx.db_path, f"{exc}; {output} has the files written before it, and no manifest") from None
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     except QueryError as exc:

@@ -184,6 +184,29 @@ def test_export_assets_never_writes_outside_its_folder(archive: Archive, tmp_pat
     assert (out / "www.ncgh.org.cn/upload/.._.._.._escaped.pdf").read_bytes().startswith(b"%PDF")
 
 
+def test_export_assets_writes_a_long_chinese_name_and_a_file_where_a_folder_was(archive: Archive, tmp_path: Path) -> None:
+    long_name = "http://www.ncgh.org.cn/upload/" + "关于开展职工技能竞赛活动的通知" * 7 + ".pdf"  # 105 characters, 315 bytes
+    folder_first = "http://www.ncgh.org.cn/upload/x/y.pdf"
+    file_after = "http://www.ncgh.org.cn/upload/x"
+    urls = (long_name, folder_first, file_after)
+    archive.record_capture(capture(1001, 0, requisites=tuple(AssetRef(u, AssetRole.ATTACHMENT) for u in urls)))
+    for i, url in enumerate(urls):
+        archive.record_capture(asset_capture(url, 0, body=b"%PDF-1.4 " + bytes([48 + i])))
+    out = tmp_path / "out"
+    done = export_assets(archive.path, out, site=SITE)  # OSError (name too long, is a directory) before: exit 74
+    assert done.files == 3
+    rows = (out / "manifest.csv").read_text(encoding="utf-8").splitlines()[1:]
+    written = {row.split(",")[1]: out / row.split(",")[0] for row in rows}
+    assert {url: written[url].read_bytes()[-1:] for url in urls} == {long_name: b"0", folder_first: b"1", file_after: b"2"}
+    assert written[long_name].suffix == ".pdf" and len(written[long_name].name.encode()) <= 200
+
+
+def test_two_long_names_that_share_a_beginning_stay_two_files() -> None:
+    a, b = ("http://h/" + "通知" * 100 + tail for tail in ("甲.pdf", "乙.pdf"))
+    assert readable_path(a) != readable_path(b)
+    assert all(len(readable_path(u).name.encode()) <= 200 for u in (a, b))
+
+
 def test_export_assets_refuses_a_symlink_out_of_a_forced_folder(archive: Archive, tmp_path: Path) -> None:
     archive.record_capture(capture(1001, 0, requisites=REFS))
     archive.record_capture(asset_capture(PDF, 0))

@@ -189,6 +189,19 @@ def test_commands_on_a_damaged_capture_row_print_one_error_line_and_exit_65(soun
     assert not list(tmp_path.glob("out*"))  # a failed export leaves nothing behind
 
 
+@pytest.mark.parametrize("to", ["file", "stdout"])
+def test_export_warc_of_a_damaged_body_is_exit_65_and_says_what_was_written(sound, tmp_path, to):
+    db = _copy(sound, tmp_path)
+    damage(db, "UPDATE bodies SET data = zeroblob(16) WHERE sha256 = (SELECT body_sha256 FROM captures WHERE id = 3)")
+    out = tmp_path / "out.warc"
+    result = ncgh("export", "warc", "-o", str(out) if to == "file" else "-", "--db", str(db))
+    assert_one_error_line(result, EXIT_DAMAGED, "capture 3", "verify --full")  # exit 1, "nothing was written", before
+    if to == "file":
+        assert "nothing was written to" in result.stderr and not out.exists()
+    else:
+        assert "the output has what was written before it" in result.stderr and result.stdout
+
+
 # ---- every command on a file that is not an archive: one Error line, exit 2 -------------------------
 
 

@@ -61,3 +61,18 @@ def test_an_answer_cut_short_is_left_out_not_written_as_an_empty_page(tmp_path: 
     summary = warc.export_warc(tmp_path / "a.db", out)
     assert (summary.responses, summary.skipped) == (1, 1)
     assert [kind for kind, _, _ in _records(out)].count("response") == 1
+
+
+def test_a_non_ascii_header_is_written_as_the_bytes_the_server_sent(tmp_path: Path) -> None:
+    sent = 'attachment; filename="通知.pdf"'.encode()
+    received = sent.decode("latin-1")  # how http.client hands header bytes over, and the fetcher stores them
+    with Archive(tmp_path / "a.db") as archive:
+        archive.record_capture(capture(headers=[("Content-Type", "text/html"), ("Content-Disposition", received)]))
+    out = tmp_path / "a.warc"
+    warc.export_warc(tmp_path / "a.db", out)
+    raw = out.read_bytes()
+    assert b"Content-Disposition: " + sent + b"\r\n" in raw  # warcio percent-encoded the Latin-1 text as UTF-8
+    with out.open("rb") as handle:  # and the digests still hold over those bytes
+        for record in ArchiveIterator(handle, check_digests=True):
+            record.content_stream().read()
+            assert record.digest_checker.passed is not False
