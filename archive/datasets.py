@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from archive.captures import select_named
 from archive.export_types import Column, ColumnType, col, columns_of
-from archive.output import VERSION_CHOICES, ExportError, ExportVersions
+from archive.output import VERSION_CHOICES, ExportError, ExportVersions, since_utc
 from archive.query import VERSION_COLUMNS, strings_of, version_info
 from archive.resolve import SITE_TIMEZONE
 from archive.vocab import ATTACHMENT_EVENTS, ArticleStatus, EventKind
@@ -49,6 +49,9 @@ class Selection:
     since: str | None = None
     site: str | None = None
     tz: str = SITE_TIMEZONE
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "since", since_utc(self.since, self.tz))
 
 
 # The article's context, for SELECTs joining `articles a`.

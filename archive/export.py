@@ -194,5 +194,5 @@ def export(
     if fmt == ExportFormat.WARC:
         if spec.name != DatasetName.VERSIONS:
             raise ExportError(f"warc holds the raw captures; --dataset {spec.name} is for csv, jsonl and parquet")
-        return export_warc(db, out_path, versions=versions or ExportVersions.ALL, since=since, force=force)
+        return export_warc(db, out_path, versions=versions or ExportVersions.ALL, since=since, force=force, tz=tz)
     raise ExportError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")

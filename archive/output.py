@@ -62,6 +62,20 @@ class ExportError(Exception):
     """An export that cannot be done as asked (file exists, bad option); nothing was written."""
 
 
+def since_utc(since: str | None, tz: str) -> str | None:
+    """An export's `since` as the UTC ISO moment the archive's times compare with: a bare date is the
+    start of that day on the site's calendar, a time without offset UTC (as `--since` reads them).
+    A Python caller's "2026-12-01T08:00+08:00" compared as text would select the wrong rows."""
+    from archive.resolve import QueryError, parse_moment
+
+    if since is None:
+        return None
+    try:
+        return parse_moment(since, end_of_day=False, tz=tz)
+    except QueryError as exc:
+        raise ExportError(f"since: {exc}") from None
+
+
 @dataclass(frozen=True)
 class ExportSummary:
     format: str

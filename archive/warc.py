@@ -31,9 +31,11 @@ from archive.output import (
     ExportSummary,
     ExportVersions,
     atomic_output,
+    since_utc,
     snapshot,
     summary,
 )
+from archive.resolve import SITE_TIMEZONE
 from archive.vocab import Outcome
 
 if TYPE_CHECKING:  # warcio takes a tenth of a second to import: only `ncgh export warc` pays for it
@@ -192,11 +194,12 @@ class CaptureRow:
 
 
 def capture_rows(
-    conn: sqlite3.Connection, versions: str = ExportVersions.ALL, since: str | None = None
+    conn: sqlite3.Connection, versions: str = ExportVersions.ALL, since: str | None = None, tz: str = SITE_TIMEZONE
 ) -> Iterator[CaptureRow]:
     """The captures to export, oldest first: all, or with versions="latest" the last answered capture
     of each final URL that carries its content (a 304 says only that the one before still holds);
-    `since` keeps those at or after that UTC moment."""
+    `since` keeps those made at or after it (archive.output.since_utc: a date is a day in `tz`)."""
+    since = since_utc(since, tz)
     where = ["1 = 1"]
     params: list[str] = []
     if since is not None:
@@ -394,6 +397,7 @@ def export_warc(
     since: str | None = None,
     force: bool = False,
     gzip: bool | None = None,
+    tz: str = SITE_TIMEZONE,
 ) -> ExportSummary:
     """A WARC/1.1 file of the raw captures: a request and a response record per capture.
 
@@ -403,7 +407,8 @@ def export_warc(
     (identical-payload-digest) pointing at the first, and a 304 a revisit (server-not-modified) of its
 URL's last 200 (never a 304 response record, which replays blank). versions="latest" keeps only the last capture
     of each final URL; a capture reached through redirects also gets a metadata record naming the
-    URL requested and each hop. `since` keeps captures at or after that UTC moment. gzip defaults to the file name
+    URL requested and each hop. `since` keeps captures made at or after it (a date: from the start of
+    that day in `tz`, the site's calendar). gzip defaults to the file name
     ending in .gz (one gzip member per record, as the WARC spec and warcio expect).
     """
     from warcio.warcwriter import WARCWriter
@@ -421,7 +426,7 @@ URL's last 200 (never a 304 response record, which replays blank). versions="lat
             BodyStore(conn, cache_bytes=32_000_000),
             _write_warcinfo(writer, target.name if str(target) != "-" else "ncgh-export.warc"),
         )
-        for row in capture_rows(conn, versions, since):
+        for row in capture_rows(conn, versions, since, tz):
             if row.status is None or not records.write_capture(row):
                 skipped += 1
     total = 1 + records.responses + records.revisits + records.requests + records.metadata

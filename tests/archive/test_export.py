@@ -62,6 +62,26 @@ def test_since_keeps_versions_first_seen_after(built: BuiltArchive, tmp_path: Pa
     assert [(json.loads(x)["article_id"], json.loads(x)["version"]) for x in lines] == [(1001, 2), (1001, 3)]
 
 
+@pytest.mark.parametrize("since", ["2026-11-22T08:00:00+08:00", "2026-11-22T00:00:00Z", "2026-11-22T00:00:00"])
+def test_since_from_python_is_read_as_a_moment_not_compared_as_text(built: BuiltArchive, tmp_path: Path, since: str) -> None:
+    ex.export_jsonl(built.path, tmp_path / "s.jsonl", versions="all", since=since)
+    lines = (tmp_path / "s.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [(json.loads(x)["article_id"], json.loads(x)["version"]) for x in lines] == [(1001, 2), (1001, 3)]
+    conn = open_readonly(built.path)
+    try:
+        shown = [r.fetched_at for r in warc.capture_rows(conn, since=since)]
+        every = [r.fetched_at for r in warc.capture_rows(conn)]
+    finally:
+        conn.close()
+    assert shown == [t for t in every if t >= "2026-11-22T00:00:00"] and 0 < len(shown) < len(every)
+
+
+def test_a_bad_since_from_python_is_an_export_error(built: BuiltArchive, tmp_path: Path) -> None:
+    with pytest.raises(output.ExportError, match="since: 'yesterday' is not a date"):
+        ex.export_csv(built.path, tmp_path / "s.csv", since="yesterday")
+    assert not (tmp_path / "s.csv").exists()
+
+
 def test_csv_reads_back_same_rows(built: BuiltArchive, tmp_path: Path) -> None:
     out = tmp_path / "a.csv"
     summary = ex.export_csv(built.path, out, versions="all")
