@@ -147,21 +147,22 @@ def export_parquet(
     count = 0
     with _table(db, out_path, dataset, versions, since, tz, force) as (spec, rows, raw):
         schema = arrow_schema(spec.columns)
-        writer = pq.ParquetWriter(raw, schema, compression="zstd")
-        batch: list[dict] = []
+        # Closed on an error too, while `raw` is open: left to the garbage collector, it wrote its
+        # footer to the closed file and printed a traceback under the error line.
+        with pq.ParquetWriter(raw, schema, compression="zstd") as writer:
+            batch: list[dict] = []
 
-        def flush() -> None:
-            if batch:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                batch.clear()
+            def flush() -> None:
+                if batch:
+                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                    batch.clear()
 
-        for row in rows:
-            batch.append(arrow_record(row, spec.columns))
-            count += 1
-            if len(batch) >= batch_rows:
-                flush()
-        flush()
-        writer.close()
+            for row in rows:
+                batch.append(arrow_record(row, spec.columns))
+                count += 1
+                if len(batch) >= batch_rows:
+                    flush()
+            flush()
     return summary(ExportFormat.PARQUET, raw, count)
 
 

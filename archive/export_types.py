@@ -14,6 +14,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from archive.output import ExportError
+
 
 class ColumnType(StrEnum):
     TEXT = "text"
@@ -97,10 +99,16 @@ def arrow_value(column: Column, value: Any) -> Any:
     """A value as pyarrow takes it for the column's type."""
     if value is None:
         return None
-    if column.type == ColumnType.DATE:
-        return date.fromisoformat(value[:10])  # a date-time with +08:00 is still that local day
-    if column.type == ColumnType.TIMESTAMP:
-        return datetime.fromisoformat(value)
+    try:
+        if column.type == ColumnType.DATE:
+            return date.fromisoformat(value[:10])  # a date-time with +08:00 is still that local day
+        if column.type == ColumnType.TIMESTAMP:
+            return datetime.fromisoformat(value)
+    except (TypeError, ValueError):  # only a hand-edited archive holds one: a line naming it, not a traceback
+        raise ExportError(
+            f"column {column.name} holds {str(value)[:60]!r}, not an ISO 8601 {column.type}; parquet types it,"
+            " csv and jsonl export it as it is"
+        ) from None
     return json_value(column, value)
 
 

@@ -314,3 +314,21 @@ def test_warc_refuses_damaged_body_and_writes_nothing(built: BuiltArchive, tmp_p
     with pytest.raises(BodyIntegrityError, match=r"^capture 3 \("):  # the command makes it exit 65
         warc.export_warc(damaged, out)
     assert list(out.parent.iterdir()) == []
+
+
+def test_parquet_of_a_hand_edited_date_is_one_error_line(built: BuiltArchive, tmp_path: Path) -> None:
+    import sqlite3
+
+    edited = tmp_path / "edited.db"
+    source = sqlite3.connect(built.path)
+    source.backup(target := sqlite3.connect(edited))
+    source.close()
+    target.execute("UPDATE versions SET published_at = '2024年3月5日' WHERE rowid = 1")
+    target.commit()
+    target.close()
+    result = subprocess.run([sys.executable, "-m", "ncgh.cli", "export", "parquet", "-o", str(tmp_path / "o.parquet"),
+                             "--versions", "all", "--db", str(edited)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr  # a ValueError traceback before
+    assert result.stderr.strip() == ("Error: column published_at holds '2024年3月5日', not an ISO 8601 date;"
+                                     " parquet types it, csv and jsonl export it as it is")
+    assert not (tmp_path / "o.parquet").exists()
