@@ -103,6 +103,7 @@ class Target:
     kind: TargetKind
     path: Path  # FILE: the file to create or replace (a symlink's target); STREAM: what to open
     fd: int | None = None  # STREAM/STDOUT: a descriptor of this process to write to
+    may_replace: bool = False  # FILE: --force; else a file that appears there meanwhile is kept, not replaced
 
 
 _OWN_FD = re.compile(r"^/(?:dev/fd|proc/self/fd)/(\d+)$")
@@ -158,7 +159,7 @@ def _plain(target: Path, info: os.stat_result | None, force: bool) -> Target:
     if info is None:
         if not target.parent.is_dir():
             raise ExportError(f"directory {target.parent} does not exist")
-        return Target(TargetKind.FILE, target)
+        return Target(TargetKind.FILE, target, may_replace=force)
     mode = info.st_mode
     if stat.S_ISDIR(mode):
         raise ExportError(f"{target} is a directory; give a file name with -o")
@@ -170,7 +171,7 @@ def _plain(target: Path, info: os.stat_result | None, force: bool) -> Target:
         raise ExportError(f"{target} is not a regular file, FIFO or character device")
     if not force:
         raise ExportError(f"{target} already exists; pass --force to overwrite it")
-    return Target(TargetKind.FILE, target)
+    return Target(TargetKind.FILE, target, may_replace=True)
 
 
 def _name_max(directory: Path) -> int:
@@ -338,11 +339,32 @@ def _file_output(target: Target) -> Iterator[CountingWriter]:
             yield writer
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, final)
+        _put_in_place(tmp, final, target.may_replace)
     except BaseException:
         with suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _put_in_place(tmp: Path, final: Path, may_replace: bool) -> None:
+    """Rename the finished file into place. Without --force the name was free when the export began,
+    but a second export of the same PATH may have finished since: a hard link takes the name only
+    if it is still free, so the one that finished first is kept and this one says so."""
+    if may_replace:
+        os.replace(tmp, final)
+        return
+    try:
+        os.link(tmp, final)
+    except FileExistsError:
+        raise ExportError(f"{final} appeared while exporting (another export?); pass --force to overwrite it") from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        if os.path.lexists(final):  # a file system without hard links: the check, then the rename
+            raise ExportError(f"{final} appeared while exporting (another export?); pass --force to overwrite it") from None
+        os.replace(tmp, final)
+        return
+    os.unlink(tmp)
 
 
 @contextmanager

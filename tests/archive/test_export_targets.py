@@ -238,3 +238,18 @@ def test_a_part_file_of_a_running_export_or_of_another_output_is_left_alone(buil
     finally:
         running.kill()
         running.wait()
+
+
+def test_a_file_that_appears_while_exporting_is_kept_without_force(tmp_path):
+    from archive.output import atomic_output
+
+    out = tmp_path / "a.csv"
+    with pytest.raises(ExportError, match="appeared while exporting"):
+        with atomic_output(out) as handle:
+            handle.write(b"second export\n")
+            out.write_bytes(b"first export, finished meanwhile\n")  # os.replace overwrote it before
+    assert out.read_bytes() == b"first export, finished meanwhile\n"
+    assert part_files(out) == []
+    with atomic_output(out, force=True) as handle:  # --force still replaces
+        handle.write(b"forced\n")
+    assert out.read_bytes() == b"forced\n" and part_files(out) == []
