@@ -7,9 +7,10 @@ point (kill -9 included) is therefore resumed by the next invocation, which find
 and continues its pending items; repeating the items of the group in flight cannot create a second
 version because record_capture is idempotent and versions follow content.
 
-Planning lives in ncgh.crawl_plan, the summary and exit codes in ncgh.crawl_summary;
-this module runs the queue. Fetching uses a small thread pool (the fetcher enforces the
-per-host delay and concurrency); parsing, and the capture's database-free recording work
+Planning lives in ncgh.crawl_plan, the summary and exit codes in ncgh.crawl_summary, the
+worker-thread half (fetch, parse, prepare) in ncgh.crawl_fetch, the error lines in
+ncgh.crawl_complaints; this module runs the queue. Fetching uses a small thread pool (the fetcher
+enforces the per-host delay and concurrency); parsing, and the capture's database-free recording work
 (archive.prepare), happen in the fetching thread, or for article pages of a fast crawl in a parser
 process (ncgh.parse_pool); SQLite is written from the calling thread only.
 """
@@ -20,17 +21,14 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.model import CaptureIn, CaptureResult
-from archive.prepare import PreparedCapture, prepare_capture
 from archive.queue import WorkItem
 from archive.store import Archive
 from archive.vocab import (
     ARTICLE_WORK,
-    DISCOVERY_WORK,
     ArticleStatus,
     Outcome,
     RunMode,
@@ -42,26 +40,25 @@ from ncgh.assets import AssetWork
 from ncgh.auto_calibrate import AutoCalibration
 from ncgh.calibrate import active_profile
 from ncgh.config import Config, to_block_rules, to_fetch_policy
-from ncgh.crawl_actions import Action, Complaint, action_for
+from ncgh.crawl_actions import Action, action_for
 from ncgh.crawl_blocks import BlockWatch
+from ncgh.crawl_complaints import Complaints
 from ncgh.crawl_end import close_invocation
+from ncgh.crawl_fetch import Done, FetchWork
 from ncgh.crawl_follow import DiscoveryFollow
 from ncgh.crawl_missing import LIVE_OUTCOMES, MissingWatch
 from ncgh.crawl_plan import open_run, plan_run
 from ncgh.crawl_stop import stop_fetcher, stop_inflight
 from ncgh.crawl_summary import CrawlSummary, change_messages
 from ncgh.discovery import Discovery
-from ncgh.discovery_read import PageRead, ignore_answer, link_rules, read_page
-from ncgh.hub_walk import depth_of
+from ncgh.discovery_read import ignore_answer
 from ncgh.lock import CrawlLock
 from ncgh.parse_pool import ParserProcesses
-from ncgh.pipeline import interpret
 from ncgh.report import Reporter
 from ncgh.source_health import SourceHealth
 from ncgh.workers import DaemonPool
 from scraper.fetch import Fetcher
 from scraper.parse import parser_version_for
-from scraper.records import FetchResult
 
 __all__ = ["MODES", "run_crawl"]
 
@@ -74,18 +71,6 @@ UNREACHABLE_AFTER = 8
 # ends (exit 1) instead of spending hours on retries; its failures are carried into the next run.
 LOST_AFTER = 30
 REFILL = 64  # pending items read from the queue at a time
-
-
-@dataclass
-class _Done:
-    """A fetched work item, interpreted in the worker thread."""
-
-    item: WorkItem
-    fetch: FetchResult | None
-    capture: CaptureIn | None
-    read: PageRead | None = None  # what a discovery page showed (ncgh.discovery_read)
-    crash: str | None = None  # an unexpected exception while fetching or interpreting
-    prepared: PreparedCapture | None = None  # the capture's database-free recording work, done here
 
 
 def _now() -> datetime:
@@ -117,23 +102,18 @@ class _Crawl:
         self.now = now
         self.fetcher_factory = fetcher_factory
         self.site = config.site.name
-        self.profile = active_profile(config, archive.path)
-        self.auto = AutoCalibration(config, archive, self.profile, reporter)
-        self.blocks = to_block_rules(config)
+        self._start_profile = active_profile(config, archive.path)
+        self.auto = AutoCalibration(config, archive, self._start_profile, reporter)
         self.block_watch = BlockWatch(config.blocks.stop_after)
-        self.missing_watch: MissingWatch[tuple[_Done, CaptureIn, Action]] = MissingWatch(config.archive.hold_missing_after)
+        self.missing_watch: MissingWatch[tuple[Done, CaptureIn, Action]] = MissingWatch(config.archive.hold_missing_after)
         self.live_ids: set[int] = set()  # articles seen live at their last capture when the run was planned
-        self.paths = config.site.article_paths
         self.requests = 0
         self.responses = 0
         self.no_response_streak = 0
         self._marks: list[int] = []
         self.last_failure: str | None = None
-        # Failures without any answer before the site's first answer: said one by one once it answers,
-        # or as one line if the run ends unreachable (a site that is down is one fact, not N errors).
-        self._unanswered: list[str] = []
+        self.complaints = Complaints(reporter)  # held back while the site has not answered yet
         self._dirty = True
-        self.parsers = ParserProcesses(0, 0.0)  # set for the run's fetch policy by work()
 
     # ---- planning ----
     def setup(self, run_id: int, run_started_at: str, fresh: bool) -> int:
@@ -147,70 +127,37 @@ class _Crawl:
         self.live_ids = {f.article_id for f in facts if f.status == ArticleStatus.LIVE and not f.missing_streak}
         self.disc = Discovery(self.cfg, self.base_url, self.mode, known, gone)
         self.health = SourceHealth(self.mode, self.disc.sources)
-        self.stored_hubs = {h.url for h in self.archive.hubs.hubs(self.site)}  # seeds like the roots
         self.all_ids = all_ids
         self.disc.probe_ceiling = self.disc.initial_probe_ceiling(all_ids)
         self.follow = DiscoveryFollow(self.disc, self.health, self.archive.hubs, self.site, self.reporter, all_ids)
         policy = to_fetch_policy(self.cfg, self.base_url, delay=self.delay)
         self.assets = AssetWork(self.cfg.assets, self.archive, self.site, policy)
+        self.fetching = FetchWork(
+            self.site, self.base_url, tuple(self.cfg.site.article_paths), to_block_rules(self.cfg), self._start_profile,
+            self.assets, stored_hubs={h.url for h in self.archive.hubs.hubs(self.site)},
+            parsers=ParserProcesses(self.cfg.crawl.parser_processes, policy.delay),  # started lazily; closed by work()
+        )
         queued = plan_run(self.cfg, self.archive, self.disc, facts, run_id, self.mode, self.now, self.base_url) if fresh else 0
         # After the plan (an empty queue means "killed while planning"); on resuming too: idempotent.
         return queued + self.assets.plan(run_id, self.now)
 
-    # ---- worker thread ----
-    def _work(self, fetcher: Fetcher, item: WorkItem, run_id: int) -> _Done:
-        try:
-            return self._fetch_and_interpret(fetcher, item, run_id)
-        except Exception as exc:  # a bug must not wedge the run: the item fails, the crawl goes on
-            return _Done(item, None, None, crash=f"{type(exc).__name__}: {exc}")
-
-    def _fetch_and_interpret(self, fetcher: Fetcher, item: WorkItem, run_id: int) -> _Done:
-        if item.kind == WorkKind.ASSET:
-            fetch = self.assets.fetch(fetcher, item)
-        else:
-            fetch = fetcher.fetch(item.url, etag=item.etag, last_modified=item.last_modified)
-        parse_here = item.kind not in ARTICLE_WORK or not fetch.body or not 200 <= (fetch.status or 0) < 300
-        child = None if parse_here else self.parsers.child()
-        if child is not None:
-            capture, prepared = child.interpret(
-                self.site, item.url, fetch, self.profile, tuple(self.paths), run_id, item.id, self.blocks,
-                WorkKind(item.kind),
-            )
-            return _Done(item, fetch, capture, prepared=prepared)
-        capture = interpret(
-            self.site, item.url, fetch, self.profile, self.paths, kind=WorkKind(item.kind).capture_kind, run_id=run_id,
-            work_item_id=item.id, blocks=self.blocks,
-        )
-        done = _Done(item, fetch, capture)
-        if item.kind in DISCOVERY_WORK:
-            follow, sitemaps = link_rules(fetcher, self.base_url)
-            seed = item.kind == WorkKind.HUB and depth_of(item) == 0
-            linked = item.kind == WorkKind.HUB and not seed and item.url not in self.stored_hubs
-            done.read = read_page(WorkKind(item.kind), fetch, capture, self.paths, follow, sitemaps if seed else None,
-                                  linked)
-        if action_for(item.kind, capture.outcome, capture.error).record:
-            # Hashing, compressing and normalising here leaves the one writer thread only its SQL.
-            done.prepared = prepare_capture(capture)
-        return done
-
     # ---- main thread ----
-    def _handle(self, run_id: int, done: _Done, summary: CrawlSummary) -> None:
+    def _handle(self, run_id: int, done: Done, summary: CrawlSummary) -> None:
         item, capture, fetch = done.item, done.capture, done.fetch
         if done.crash is not None or capture is None or fetch is None:
             self.archive.queue.mark(item.id, WorkState.FAILED)
             self.reporter.error(f"{item.url}: internal error: {done.crash}")
             self.reporter.done(item.url, "crash")
             return
-        if capture.parser_version not in (None, parser_version_for(self.profile)):  # fetched before a calibration
-            capture = done.capture = interpret(self.site, item.url, fetch, self.profile, self.paths, kind=capture.kind,
-                                               run_id=run_id, work_item_id=item.id, blocks=self.blocks)
+        if capture.parser_version not in (None, parser_version_for(self.fetching.profile)):  # before a calibration
+            capture = done.capture = self.fetching.reinterpret(done, run_id)
         if fetch.status is None:  # no answer at all (robots.txt unreachable counts: nothing may be fetched)
             self.no_response_streak += 1
             self.last_failure = f"{fetch.error}: {fetch.error_detail}"
         else:
             self.responses += 1
             self.no_response_streak = 0
-            self._say_unanswered()
+            self.complaints.say_held()
             said = self.block_watch.answer(item.url, capture.outcome, capture.error_detail)
             if said is not None:
                 self.reporter.warning(said)
@@ -233,14 +180,14 @@ class _Crawl:
                 self._marks.append(item.id)  # batched: see _flush_marks
             elif action.mark is not None:
                 self.archive.queue.mark(item.id, action.mark)
-            self._complain(item, capture, fetch, action.complaint)
+            self.complaints.say(item.url, capture, fetch, action.complaint, self.responses > 0)
             self.reporter.done(item.url, capture.outcome)
             return
         if item.kind in ARTICLE_WORK and self._held(done, capture, action):
             return
         self._record(run_id, done, capture, action, summary)
 
-    def _held(self, done: _Done, capture: CaptureIn, action: Action) -> bool:
+    def _held(self, done: Done, capture: CaptureIn, action: Action) -> bool:
         """Hold a live article's missing answer while the site as a whole may be saying missing
         (ncgh.crawl_missing); once the streak is too long, drop it and what was held."""
         watch = self.missing_watch
@@ -258,7 +205,7 @@ class _Crawl:
         for held in self.missing_watch.release():
             self._record(run_id, *held, summary)
 
-    def _record(self, run_id: int, done: _Done, capture: CaptureIn, action: Action, summary: CrawlSummary) -> None:
+    def _record(self, run_id: int, done: Done, capture: CaptureIn, action: Action, summary: CrawlSummary) -> None:
         item, fetch = done.item, done.fetch
         try:
             result = self.archive.record_capture(capture, done.prepared)
@@ -271,32 +218,12 @@ class _Crawl:
             self.archive.queue.mark(item.id, action.mark)
         learned = self.auto.after(capture)
         if learned is not None:
-            self.profile = learned  # the rest of the run parses with what its first pages taught
+            self.fetching.profile = learned  # the rest of the run parses with what its first pages taught
         if self.assets.after_record(run_id, capture, result):
             self._dirty = True
-        self._complain(item, capture, fetch, action.complaint)
+        self.complaints.say(item.url, capture, fetch, action.complaint, self.responses > 0)
         self._report_change(capture, result, summary)
         self.reporter.done(item.url, capture.outcome)
-
-    def _complain(self, item: WorkItem, capture: CaptureIn, fetch: FetchResult, complaint: Complaint | None) -> None:
-        """The error line an outcome deserves, if any; a fetch without any answer before the site's
-        first answer is held back (see _unanswered)."""
-        if complaint == Complaint.FETCH:
-            message = f"{item.url}: {capture.error} {capture.error_detail or ''}".rstrip()
-            if fetch.status is None and self.responses == 0:
-                self._unanswered.append(message)
-            else:
-                self.reporter.error(message)
-        elif complaint == Complaint.PARSE:
-            self.reporter.error(f"{item.url}: parse error: {capture.parse_error}")
-        elif complaint == Complaint.CAPPED:
-            self.reporter.info(f"{item.url}: not kept, over its cap ({capture.error_detail}; "
-                               "[assets] max_bytes, video_max_bytes for videos)")
-
-    def _say_unanswered(self) -> None:
-        for message in self._unanswered:
-            self.reporter.error(message)
-        self._unanswered.clear()
 
     def _report_change(self, capture: CaptureIn, result: CaptureResult, summary: CrawlSummary) -> None:
         for message in change_messages(capture, result):
@@ -313,7 +240,7 @@ class _Crawl:
         self.archive.queue.mark_many(self._marks, WorkState.MISSING)
         self._marks.clear()
 
-    def _refill(self, run_id: int, inflight: dict[int, Future[_Done]], buffer: deque[WorkItem]) -> None:
+    def _refill(self, run_id: int, inflight: dict[int, Future[Done]], buffer: deque[WorkItem]) -> None:
         self._flush_marks()
         buffer.clear()
         held = self.missing_watch.held_ids()  # answered, still pending in the queue: never asked twice
@@ -327,14 +254,13 @@ class _Crawl:
         policy = to_fetch_policy(self.cfg, self.base_url, delay=self.delay)
         workers = max(1, self.cfg.fetch.concurrency_per_host)
         status = RunStatus.FINISHED
-        inflight: dict[int, Future[_Done]] = {}
+        inflight: dict[int, Future[Done]] = {}
         buffer: deque[WorkItem] = deque()
         self._dirty = True
 
         def limited() -> bool:
             return self.max_requests is not None and self.requests >= self.max_requests
 
-        self.parsers = ParserProcesses(self.cfg.crawl.parser_processes, policy.delay)
         commits = self.archive.group_commits(self.cfg.archive.commit_captures, self.cfg.archive.commit_seconds)
         with self.fetcher_factory(policy) as fetcher, commits as group:
             pool = DaemonPool(workers, "ncgh-fetch")
@@ -350,7 +276,7 @@ class _Crawl:
                         if self.health.refused(WorkKind(item.kind)):  # its source needs a login this run
                             self.archive.queue.mark(item.id, WorkState.IGNORED)
                             continue
-                        inflight[item.id] = pool.submit(self._work, fetcher, item, run_id)
+                        inflight[item.id] = pool.submit(self.fetching.run, fetcher, item, run_id)
                         self.requests += 1
                     if not inflight:
                         self.release_held(run_id, summary)  # the streak stayed short: those are the site's deletions
@@ -383,7 +309,7 @@ class _Crawl:
                 raise
             finally:
                 pool.shutdown(wait=not stopped)
-                self.parsers.close()
+                self.fetching.parsers.close()
         if self.missing_watch.tripped:
             summary.missing_held = self.missing_watch.dropped
             summary.warnings.append(self.missing_watch.warning())
@@ -391,14 +317,14 @@ class _Crawl:
         if status == RunStatus.FINISHED and self.requests > 0 and self.responses == 0:
             status = RunStatus.UNREACHABLE
         if status == RunStatus.UNREACHABLE:
-            self._unanswered.clear()
+            self.complaints.drop_held()
             kind = (self.last_failure or "no answer").split(":", 1)[0]
             self.reporter.error(
                 f"the site could not be reached ({self.base_url}): none of {self.requests} requests got an answer"
                 f" (last: {kind}); nothing was fetched, the next crawl tries again"
             )
         else:
-            self._say_unanswered()
+            self.complaints.say_held()
         return status
 
 

@@ -179,7 +179,7 @@ def test_cli_output_modes(sim_factory, tmp_path, flag):
 
 
 def test_an_internal_error_fails_one_item_not_the_crawl(sim_factory, tmp_path, monkeypatch):
-    import ncgh.crawl as crawl_module
+    import ncgh.crawl_fetch as crawl_module  # where the fetch threads interpret
 
     srv = sim_factory(articles=20, seed=8, id_range=ID_RANGE)
     victim = next(a["id"] for a in srv.truth()["articles"] if a["linked"])
