@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from archive.vocab import ArticleStatus
+from ncgh.commands._errors import usage_error
 from ncgh.commands._read import (
     VERSION_NUMBER,
     db_options,
@@ -29,6 +30,8 @@ def command(article: str, version: int | None, as_of: str | None, db_path: str |
     from archive.query import show
     from archive.resolve import resolve_article
 
+    if version is not None and as_of is not None:  # checked before the archive is opened, like a bad date
+        raise usage_error("give --version or --as-of, not both")
     ctx = read_context(db_path, config_path)
     moment = moment_or_exit(as_of, "--as-of", ctx.timezone) if as_of else None
     with readonly_archive(ctx) as conn:

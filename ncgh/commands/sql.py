@@ -29,7 +29,7 @@ def command(query: str, as_csv: bool, as_json: bool, params: tuple[str, ...], db
     from archive.sql import ReadOnlyRefused, run_sql
 
     if as_csv and as_json:
-        raise click.UsageError("choose --csv or --json, not both")
+        raise click.UsageError("give --csv or --json, not both")
     bound: dict[str, str] = {}
     for item in params:
         name, sep, value = item.partition("=")

@@ -220,6 +220,15 @@ def test_a_bad_date_is_a_usage_error_in_every_command(built: BuiltArchive, comma
         assert option in result.output
 
 
+@pytest.mark.parametrize("command", [["show", "1001", "--version", "1", "--as-of", "2026-11-22"],
+                                     ["sql", "SELECT 1", "--csv", "--json"], ["changes", "--json", "--atom"]])
+def test_two_options_that_clash_are_a_usage_error(built: BuiltArchive, command: list[str]) -> None:
+    """show --version with --as-of exited 1 after opening the archive; the others 2."""
+    result = CliRunner().invoke(cli, [*command, "--db", str(built.path)])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines()[-1].endswith("not both")
+
+
 def test_changes_help_names_every_kind_it_accepts() -> None:
     from archive.vocab import ChangeKind
 
