@@ -230,6 +230,20 @@ def test_the_200_not_exist_page_is_article_missing() -> None:
         parse_article(page("<p>信息不存在</p>"), URL)
 
 
+@pytest.mark.parametrize("page_text", [
+    "<title>404 Not Found</title></head><body><h1>404 Not Found</h1><p>您访问的页面不存在。</p><hr><address>nginx</address>",
+    "<title>页面未找到</title></head><body><div class='err'><h2>抱歉，页面未找到</h2><a href='/'>返回首页</a></div>",
+    "<title>提示</title></head><body><div class='tip'><h3>找不到页面</h3><p>请检查网址是否正确</p></div>",
+    "<title>Not Found</title></head><body><h1>Not Found</h1><p>The requested URL was not found on this server.</p>",
+])
+def test_a_soft_404_served_with_200_is_article_missing(page_text: str) -> None:
+    """Served as 200 on an article URL, these were parsed by the fallback as an article titled
+    "404 Not Found": a new version of the article that invented an edit."""
+    data = f"<html><head><meta charset='utf-8'>{page_text}</body></html>".encode()
+    with pytest.raises(ArticleMissing):
+        parse_article(data, URL)
+
+
 def test_an_article_mentioning_deletion_is_still_an_article() -> None:
     text = "近日,有职工反映部分帖子已删除,区总工会高度重视,立即组织人员调查核实,并向职工作出说明,相关工作正在推进。" * 2
     assert parse(f"<p>{text}</p>").body_text == text
