@@ -45,6 +45,7 @@ from scraper.attachment_text import extract_text_isolated
 from scraper.blocks import DEFAULT_BLOCK_RULES, BlockRules, block_of
 from scraper.breadcrumb import breadcrumb_section
 from scraper.encoding import Decoded, decode
+from scraper.html_end import html_unclosed
 from scraper.ids import article_id_from_url
 from scraper.parse import parse_article, parse_decoded, parser_version_for
 from scraper.profile import SiteProfile
@@ -182,6 +183,7 @@ def _classify(
         return _Verdict(Outcome.OK, None)
     if seen.redirected and (blocked := blocked_page()) is not None:
         return blocked  # redirected to a captcha page: not to the home page
+    elsewhere: _Verdict | None = None  # redirected to a page that is neither an article nor the home page
     if seen.redirected:
         landed = article_id_from_url(seen.final_url, article_paths)
         if landed is None and _is_home(seen.final_url, seen.url):
@@ -189,9 +191,11 @@ def _classify(
         if landed is None:
             # A login page, a maintenance notice, a new URL scheme: nothing says the article is gone,
             # and a site-wide login redirect once marked every article gone in two runs (found by review).
-            return _Verdict(Outcome.FETCH_ERROR, article_id, error=FetchErrorKind.REDIRECT_ELSEWHERE,
-                            error_detail=f"redirected to {seen.final_url[:300]}: neither an article nor the home page")
-        if article_id is not None and landed != article_id:
+            # Only a page that itself says the article does not exist (/404.html: 页面不存在或已被删除)
+            # is missing: it is parsed below, and anything else it shows is this error.
+            elsewhere = _Verdict(Outcome.FETCH_ERROR, article_id, error=FetchErrorKind.REDIRECT_ELSEWHERE,
+                                 error_detail=f"redirected to {seen.final_url[:300]}: neither an article nor the home page")
+        elif article_id is not None and landed != article_id:
             # Renumbered or merged: the page shown is another article's, never a version of this one.
             return _Verdict(Outcome.MISSING, article_id, missing_reason=MissingReason.REDIRECT_OTHER_ARTICLE)
     body = seen.body or b""
@@ -211,14 +215,24 @@ def _classify(
     except ArticleMissing:
         return blocked_page() or judged(Outcome.MISSING, missing_reason=MissingReason.NOT_EXIST_PAGE)
     except ParseError as exc:
-        return blocked_page() or judged(Outcome.PARSE_ERROR, parse_error=exc.reason)
+        return blocked_page() or elsewhere or judged(Outcome.PARSE_ERROR, parse_error=exc.reason)
     except Exception as exc:  # a parser bug on odd input must not stop a crawl or lose the capture
-        return blocked_page() or judged(Outcome.PARSE_ERROR, parse_error=f"parser failed: {type(exc).__name__}: {exc}")
+        return blocked_page() or elsewhere or judged(
+            Outcome.PARSE_ERROR, parse_error=f"parser failed: {type(exc).__name__}: {exc}")
+    if elsewhere is not None:
+        return elsewhere
     if record.extractor != Extractor.PROFILE and (blocked := blocked_page()) is not None:
         return blocked  # only the generic extractor "found" an article in it: a captcha page is no article
     problem = _not_an_article(record)
     if problem is not None:
         return judged(Outcome.PARSE_ERROR, parse_error=problem)
+    if record.footer is None and html_unclosed(body):
+        # Framing complete (a Content-Length met, a chunked stream ended), but the page stops before
+        # its footer and its closing tags: a server that stopped rendering (a PHP fatal error, a
+        # worker killed mid-page). As a version it was an edit that never happened, and the whole page
+        # the next day another. A template that never closes its tags still has its footer.
+        return judged(Outcome.FETCH_ERROR, error=FetchErrorKind.TRUNCATED,
+                      error_detail=f"HTML of {len(body)} bytes ends before its footer, </body> and </html>: cut short")
     return _Verdict(
         Outcome.OK,
         record.article_id if article_id is None else article_id,

@@ -18,6 +18,7 @@ import urllib3.connectionpool
 import urllib3.exceptions
 
 from scraper.deadline import Exchange
+from scraper.html_end import html_unclosed
 from scraper.records import FetchErrorKind
 
 ACCEPT_ENCODING = "gzip, deflate"  # only what BodyDecoder undoes, with a bounded output
@@ -168,8 +169,6 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # once became an edit (found by review).
 _UNTYPED = ("", "text/plain", "application/octet-stream")
 _HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE | re.DOTALL)
-_HTML_OPEN = re.compile(rb"<html[\s>]", re.IGNORECASE)
-_HTML_CLOSE = re.compile(rb"</(?:html|body)\s*>", re.IGNORECASE)
 
 
 def html_ends_early(headers: urllib3.HTTPHeaderDict, body: bytes) -> str | None:
@@ -188,7 +187,7 @@ def html_ends_early(headers: urllib3.HTTPHeaderDict, body: bytes) -> str | None:
     ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if ctype not in _HTML_TYPES and not (ctype in _UNTYPED and _looks_like_html(body)):
         return None
-    if _HTML_OPEN.search(body) is None or _HTML_CLOSE.search(body) is not None:
+    if not html_unclosed(body):
         return None
     return f"close-delimited HTML of {len(body)} bytes ends before </body> or </html>: cut short"
 

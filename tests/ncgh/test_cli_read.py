@@ -73,8 +73,6 @@ def test_show_by_url_version_and_date(built: BuiltArchive) -> None:
 def test_show_errors_exit_1(built: BuiltArchive, tmp_path: Path) -> None:
     missing = run("show", "424242", "--db", str(built.path), ok=False)
     assert missing.exit_code == 1 and "article 424242 is not in the archive" in missing.output
-    both = run("show", "1001", "--version", "1", "--as-of", "2026-11-21", "--db", str(built.path), ok=False)
-    assert both.exit_code == 1 and "not both" in both.output
     foreign = run("show", "http://example.com/article/1001", "--db", str(built.path), ok=False)
     assert foreign.exit_code == 1 and "example.com is not a host of this site" in foreign.output
     nodb = run("show", "1001", "--db", str(tmp_path / "none.db"), ok=False)

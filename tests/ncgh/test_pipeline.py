@@ -120,6 +120,15 @@ def test_redirect_to_a_login_or_any_other_page_is_a_fetch_error_never_missing(wh
     assert capture.error == FetchErrorKind.REDIRECT_ELSEWHERE and where[:40] in capture.error_detail
 
 
+@pytest.mark.parametrize("where", ["http://www.ncgh.org.cn/404.html", "http://www.ncgh.org.cn/error.jsp?code=404"])
+def test_redirect_to_a_page_saying_the_article_does_not_exist_is_missing(where):
+    """It was redirect_elsewhere every run: the deletion was never recorded and each crawl exited 1."""
+    page = ("<html><head><meta charset='utf-8'><title>提示信息</title></head><body><div class='box'>"
+            "<p>抱歉，您访问的页面不存在或已被删除！</p><a href='/'>返回首页</a></div></body></html>").encode()
+    capture = classify(result(200, page, final_url=where, redirects=[RedirectHop(URL, 302, where)]))
+    assert (capture.outcome, capture.missing_reason) == (Outcome.MISSING, MissingReason.NOT_EXIST_PAGE)
+
+
 def test_redirect_to_another_article_is_missing_not_an_edit(tmp_path):
     other = "http://www.ncgh.org.cn/nczhghcms/article/9999"
     page = page_html(content(seed=2), 10)  # another article altogether
@@ -149,6 +158,26 @@ def test_not_exist_page_is_missing():
     assert capture.outcome == Outcome.MISSING
     assert capture.missing_reason == MissingReason.NOT_EXIST_PAGE
     assert capture.parser_version
+
+
+def test_a_page_the_server_stopped_rendering_is_truncated_not_an_edit():
+    """Content-Length met, so the fetcher believes the framing; but the page stops mid-body, before
+    its footer and closing tags. It was a version with half the body (an invented edit, and another
+    when the whole page came back)."""
+    whole = page_html(content(), 100)
+    cut = whole[: whole.index("</p>", len(whole) // 2)].encode()
+    headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(cut)))]
+    capture = classify(result(200, cut, headers=headers))
+    assert (capture.outcome, capture.error, capture.content) == (Outcome.FETCH_ERROR, FetchErrorKind.TRUNCATED, None)
+    assert "ends before its footer" in capture.error_detail
+    assert classify(result(200, whole.encode(), headers=headers)).outcome == Outcome.OK
+
+
+def test_a_template_that_never_closes_its_tags_is_still_an_article():
+    whole = page_html(content(), 100)
+    unclosed = whole.replace("</body>", "").replace("</html>", "").encode()
+    capture = classify(result(200, unclosed))
+    assert capture.outcome == Outcome.OK and capture.footer is not None
 
 
 def test_unparseable_page_is_a_parse_error_not_an_edit():
