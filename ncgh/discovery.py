@@ -339,6 +339,16 @@ class Discovery:
                 new_ids.append(ref.article_id)
                 items.append(self.article_item(ref.article_id, category_id=_category(ref.category_id, category)))
         self._streak[key] = streak
+        for ref in page.other_links:  # a sidebar's articles: queued when new, outside the list's order and category
+            if ref.article_id in self._listed or (ref.article_id in self.known and ref.article_id not in self.gone):
+                continue
+            if len(items) >= cap:
+                extra += 1
+                continue
+            self._listed.add(ref.article_id)
+            if ref.article_id not in self.known:
+                new_ids.append(ref.article_id)
+            items.append(self.article_item(ref.article_id, category_id=ref.category_id))
         if extra:
             return self._capped(items, new_ids, extra)
         if stopped_by_known:

@@ -16,8 +16,8 @@ from archive.model import CaptureIn
 from archive.queue import WorkItem, WorkQueue
 from archive.vocab import HUB_WORK, Outcome, WorkKind, WorkState
 from ncgh.hub_walk import depth_of
-from scraper.discover import ApiRefused, IdList, parse_api_id_page, parse_api_list, parse_list_page
-from scraper.hubs import parse_hub_page, parse_sitemap
+from scraper.discover import ApiRefused, IdList, parse_api_id_page, parse_api_list
+from scraper.hubs import parse_hub_page, parse_list_page, parse_sitemap
 from scraper.records import FetchResult, ListPage, ParseError
 
 if TYPE_CHECKING:
@@ -93,6 +93,10 @@ def read_page(
                 read.links = [u for u in hub.page_links if follow(u)]
                 if robots_sitemaps is not None:
                     read.sitemaps = [u for u in robots_sitemaps(fetch.final_url) if follow(u)]
+        if read.page is not None and kind != WorkKind.API:
+            # Another site's /article/N (a friendly link to a sister union's site) is no id of this one:
+            # taken as one, it was probed on this host every run and pulled the id walk's frontier to it.
+            read.page.links = [link for link in read.page.links if follow(link.url)]
     except ApiRefused as exc:
         read.refused = exc.reason
     except ParseError as exc:
@@ -109,10 +113,19 @@ def ignore_answer(queue: WorkQueue, health: SourceHealth, reporter: Reporter, it
     """A discovery answer that is no page of its source: nothing recorded, no error line.
 
     A refusal (HTTP 401/403, an API code other than 200) is said once and the source's other pages
-    are not asked this run; a hub's dead link or an absent sitemap is only counted (a root that is
+    are not asked this run, unless the source answered earlier in the run (then the page failed); a hub's dead link or an absent sitemap is only counted (a root that is
     not there counts as the hub walk's failure)."""
-    queue.mark(item.id, WorkState.IGNORED)
     kind = WorkKind(item.kind)
+    if read.refused and health.answered(kind):
+        # Its earlier pages answered this run: a refusal now ("系统繁忙", code 500) is a passing failure
+        # of that page, not a login; the page fails and the next crawl asks it again.
+        queue.mark(item.id, WorkState.FAILED)
+        health.failed(kind)
+        reporter.error(f"{item.url}: {read.refused}, after its source's earlier pages answered: not a login;"
+                       " the next crawl asks again")
+        reporter.done(item.url, WorkState.FAILED)
+        return
+    queue.mark(item.id, WorkState.IGNORED)
     if read.refused:
         if health.refuse(kind, read.refused):
             reporter.warning(

@@ -18,7 +18,7 @@ from lxml import etree
 
 from scraper.dates import parse_date
 from scraper.encoding import decode
-from scraper.ids import DEFAULT_ARTICLE_PATHS, id_text_of_url
+from scraper.ids import DEFAULT_ARTICLE_PATHS
 from scraper.ids import article_id as _article_id
 from scraper.records import ArticleLink, ListPage, ParseError
 
@@ -29,7 +29,6 @@ __all__ = [
     "parse_api_id_page",
     "parse_api_ids",
     "parse_api_list",
-    "parse_list_page",
 ]
 
 def article_url(base_url: str, article_id: int, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS) -> str:
@@ -37,17 +36,8 @@ def article_url(base_url: str, article_id: int, article_paths: tuple[str, ...] =
     return urljoin(base_url, article_paths[0].replace("{id}", str(int(article_id))))
 
 
-# ---- HTML list pages ---------------------------------------------------------------------------
+# ---- what the HTML readers share (scraper.hubs reads list and hub pages) ----------------------
 
-_LIST_ITEMS = etree.XPath(
-    "//ul[contains(concat(' ', normalize-space(@class), ' '), ' news-list ')]/li"
-)
-_ANCHORS = etree.XPath("//a[@href]")
-_NEXT = etree.XPath(
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' pagination ')]"
-    "//a[contains(concat(' ', normalize-space(@class), ' '), ' next ')][@href]"
-)
-_NEXT_TEXT = re.compile(r"^\s*(?:下一页|下页|后一页|next|>|»|›)\s*$", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
 
@@ -71,77 +61,6 @@ def html_root(body: bytes, content_type: str | None) -> lxml.html.HtmlElement:
 class ApiRefused(ParseError):
     """An API answer that refuses (a `code` other than 200, e.g. 请先登录): the source needs a login or
     is turned off; it says nothing about whether articles exist."""
-
-
-class _OutOfRange:
-    """An anchor whose URL has an article's form but an id scraper.ids refuses (counted, skipped)."""
-
-
-_SKIPPED = _OutOfRange()
-
-
-def _ref_from_anchor(
-    a, url: str, article_paths: tuple[str, ...], date_text: str | None
-) -> ArticleLink | _OutOfRange | None:
-    href = urljoin(url, a.get("href", "").strip())
-    raw = id_text_of_url(href, article_paths)
-    if raw is None:
-        return None
-    article_id = _article_id(raw)
-    if article_id is None:
-        return _SKIPPED
-    title = element_text(a) or (a.get("title") or "").strip() or None
-    published = None
-    if date_text:
-        value = parse_date(date_text)
-        published = value.day if value else None
-    return ArticleLink(article_id=article_id, url=href, title=title, published=published)
-
-
-def parse_list_page(
-    body: bytes,
-    url: str,
-    content_type: str | None = None,
-    article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS,
-) -> ListPage:
-    """Article references on one HTML list page, in page order, and the next page's URL.
-
-    Items of `ul.news-list` are read first (title from the link, date from `span.date`); a page
-    without that list falls back to every link that is an article URL. Each id appears once.
-    """
-    root = html_root(body, content_type)
-    links: list[ArticleLink] = []
-    seen: set[int] = set()
-    skipped = 0
-    items = _LIST_ITEMS(root)
-    if items:
-        for li in items:
-            anchors = [a for a in li.iter("a") if a.get("href")]
-            dates = [el for el in li.iter() if "date" in (el.get("class") or "").split()]
-            date_text = element_text(dates[0]) if dates else element_text(li)
-            found = [_ref_from_anchor(a, url, article_paths, date_text) for a in anchors]
-            ref = next((r for r in found if isinstance(r, ArticleLink) and r.article_id not in seen), None)
-            if ref is not None:
-                seen.add(ref.article_id)
-                links.append(ref)
-            elif _SKIPPED in found and not any(isinstance(r, ArticleLink) for r in found):
-                skipped += 1
-    else:
-        for a in _ANCHORS(root):
-            ref = _ref_from_anchor(a, url, article_paths, None)
-            if ref is _SKIPPED:
-                skipped += 1
-            elif isinstance(ref, ArticleLink) and ref.article_id not in seen:
-                seen.add(ref.article_id)
-                links.append(ref)
-
-    next_url = None
-    nexts = _NEXT(root) or [a for a in _ANCHORS(root) if _NEXT_TEXT.match(element_text(a))]
-    if nexts:
-        candidate = urljoin(url, nexts[0].get("href").strip())
-        if not candidate.lower().startswith("javascript:") and candidate != url:
-            next_url = candidate
-    return ListPage(links=links, next_url=next_url, skipped_ids=skipped)
 
 
 # ---- JSON API ----------------------------------------------------------------------------------

@@ -5,8 +5,11 @@ Discovery (ncgh/hub_walk.py) reads the site's own pages for links because no hom
 page of the real site has ever been seen: nothing here may depend on a class name or URL shape of the
 simulator. The signals are generic ones a browser user sees: an article is a link whose URL has an
 article form (scraper.ids, `[site] article_paths`); the next page is a `rel="next"` link or a link
-whose text says so (下一页, 下页, next, >, »); a page-number link is a link whose text is a bare
-number and whose URL differs from this page's only in its digits.
+whose text (or title, or image alt) says so (下一页, "[下一页]", "下一页>", next, >, »); a page-number link
+is a link whose text is a bare number and whose URL differs from this page's only in its digits (or
+in a TRS-style `_N` suffix: index.html, index_1.html). A same-shape link with any other text is
+another list, not another page of this one. Relative links resolve against `<base href>`; a meta
+refresh, frames and iframes count as links.
 """
 
 from __future__ import annotations
@@ -23,12 +26,26 @@ from scraper.discover import element_text, html_root
 from scraper.encoding import decode
 from scraper.ids import DEFAULT_ARTICLE_PATHS, id_text_of_url
 from scraper.ids import article_id as _article_id
-from scraper.records import ArticleLink, ParseError
+from scraper.records import ArticleLink, ListPage, ParseError
 
-__all__ = ["HubPage", "SitemapPage", "parse_hub_page", "parse_sitemap", "sitemap_page"]
+__all__ = ["HubPage", "SitemapPage", "parse_hub_page", "parse_list_page", "parse_sitemap", "sitemap_page"]
 
-_NEXT_TEXT = re.compile(r"^\s*(?:下一页|下页|后一页|下一頁|next(?:\s*page)?|>|>>|»|›)\s*$", re.IGNORECASE)
+# A pager's words, inside the brackets and arrows sites put around them: "[下一页]", "下一页>",
+# "下一页 »", "next page"; or an arrow alone.
+_WRAP = r"[\s\[\]【】()（）<>《》«»‹›→←|·:：]*"
+_NEXT_TEXT = re.compile(rf"^{_WRAP}(?:下一页|下页|后一页|下一頁|next(?:\s*page)?){_WRAP}$|^\s*(?:>|>>|»|›|→)\s*$", re.IGNORECASE)
+# Any other pager label: first, previous, last, go. A link with one of these (or a page number) whose
+# URL has this page's shape is another page of this list; a same-shape link with any other text is
+# another list (a sibling category: /category/175 beside /category/3).
+_PAGER_TEXT = re.compile(
+    rf"^{_WRAP}(?:\d+|首页|第一页|上一页|上页|前一页|尾页|末页|最后一页|最后页|first|prev(?:ious)?(?:\s*page)?|last"
+    rf"|下一页|下页|后一页|下一頁|next(?:\s*page)?|go|跳转|确定){_WRAP}$|^\s*(?:<|<<|«|‹|←|>|>>|»|›|→)\s*$",
+    re.IGNORECASE,
+)
 _DIGITS = re.compile(r"\d+")
+# TRS and similar CMSs number a list's later pages with a suffix: index.html, index_1.html, ...
+_PAGE_SUFFIX = re.compile(r"_\d+(?=\.[A-Za-z]{2,5}(?:$|\?))")
+_REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";\s]+)", re.IGNORECASE)
 # Links that are never pages of the site: downloads, media, scripts, styles.
 _NOT_A_PAGE = re.compile(
     r"\.(?:jpe?g|png|gif|bmp|webp|svg|ico|css|js|pdf|docx?|xlsx?|pptx?|zip|rar|7z|mp[34]|avi|flv|wmv|mov|apk|exe)$",
@@ -46,6 +63,8 @@ class HubPage:
     next_url: str | None
     page_links: list[str] = field(default_factory=list)
     skipped_ids: int = 0  # article-form links whose id scraper.ids refuses
+    # Every article link with the list element it is an item of, repeats included (parse_list_page).
+    occurrences: list[tuple[ArticleLink, etree._Element]] = field(default_factory=list, repr=False)
 
 
 class _ArticleLinks:
@@ -56,20 +75,24 @@ class _ArticleLinks:
         self.article_paths = article_paths
         self.links: list[ArticleLink] = []
         self.skipped = 0
-        self._seen: set[int] = set()
+        self.seen: set[int] = set()
 
     def new_id(self, href: str) -> tuple[bool, int | None]:
         """(is the URL of article form, its id when not seen before): the caller adds that link."""
+        is_article, article_id = self.any_id(href)
+        if article_id is None or article_id in self.seen:
+            return is_article, None
+        self.seen.add(article_id)
+        return True, article_id
+
+    def any_id(self, href: str) -> tuple[bool, int | None]:
+        """(is the URL of article form, its id, seen before or not)."""
         raw = id_text_of_url(href, self.article_paths)
         if raw is None:
             return False, None
         article_id = _article_id(raw)
         if article_id is None:
             self.skipped += 1
-            return True, None
-        if article_id in self._seen:
-            return True, None
-        self._seen.add(article_id)
         return True, article_id
 
 
@@ -101,37 +124,76 @@ def _shape(url: str) -> str:
     return _DIGITS.sub("#", url)
 
 
+def _family(url: str) -> str:
+    """The shape of a list's pages, page 1 included: `index.html` and `index_3.html` are one list."""
+    return _shape(_PAGE_SUFFIX.sub("", url))
+
+
 def _sibling(a: str, b: str) -> bool:
-    """True when two URLs are pages of one list: the same shape, digits differing only in the last
-    run (`/list/3_2.html` and `/list/3_9.html`; not `/category/3?p=1` and `/category/174?p=1`)."""
+    """True when two URLs can be pages of one list: the same shape, digits differing only in the
+    last run (`/list/3_2.html` and `/list/3_9.html`; not `/category/3?p=1` and `/category/174?p=1`),
+    or page 1 and a later page of a TRS-style list (`index.html`, `index_2.html`)."""
     if _shape(a) != _shape(b):
-        return False
+        return _family(a) == _family(b) and _PAGE_SUFFIX.sub("", a) == _PAGE_SUFFIX.sub("", b)
     da, db = _DIGITS.findall(a), _DIGITS.findall(b)
     return bool(da) and da[:-1] == db[:-1]
 
 
-def _next_link(root: lxml.html.HtmlElement, url: str, anchors: list[tuple[etree._Element, str]]) -> str | None:
+def _label(a: etree._Element) -> str:
+    """What a link says: its text, else its title, else the alt of an image in it (a "下一页" button)."""
+    text = element_text(a)
+    if text:
+        return text
+    if a.get("title"):
+        return a.get("title", "").strip()
+    return next((img.get("alt", "").strip() for img in a.iter("img") if img.get("alt")), "")
+
+
+def _next_link(root: lxml.html.HtmlElement, url: str, anchors: list[tuple[etree._Element, str]],
+               base: str) -> str | None:
     for el in root.iter("a", "link"):
         if "next" in (el.get("rel") or "").lower().split() and el.get("href"):
-            found = _absolute(url, el.get("href"))
+            found = _absolute(base, el.get("href"))
             if found and found != url:
                 return found
     for a, href in anchors:
-        if _NEXT_TEXT.match(element_text(a)) and href != url:
+        if _NEXT_TEXT.match(_label(a)) and href != url:
             return href
-    # Page-number links of this page's shape: the smallest number above the one this URL holds
-    # (page 1 often has no number in its URL: then 2).
+    # Page-number links of this list: the smallest number above this page's (page 1 often has no
+    # number in its URL: then 2).
     here = [int(n) for n in _DIGITS.findall(urlsplit(url).query or urlsplit(url).path)]
     numbered = []
     for a, href in anchors:
-        label = element_text(a)
-        if label.isascii() and label.isdigit() and _shape(href) == _shape(url) and href != url:
+        label = _label(a).strip("[]【】 ")
+        if label.isascii() and label.isdigit() and _family(href) == _family(url) and href != url:
             numbered.append((int(label), href))
     if not numbered:
         return None
     current = here[-1] if here and _shape(url) == _shape(numbered[0][1]) else 1
     above = sorted(n for n in numbered if n[0] > current)
     return above[0][1] if above else None
+
+
+def _page_base(root: lxml.html.HtmlElement, url: str) -> str:
+    """What the page's relative links resolve against: its `<base href>`, else its own URL."""
+    el = next(root.iter("base"), None)
+    href = (el.get("href") or "").strip() if el is not None else ""
+    return (_absolute(url, href) or url) if href else url
+
+
+def _embedded_pages(root: lxml.html.HtmlElement, base: str) -> list[str]:
+    """Pages a shell page shows without a link: a meta refresh, frames, iframes (a home page that is
+    only `<meta http-equiv="refresh" content="0;url=/index.html">` or a frameset links nothing)."""
+    found: list[str] = []
+    for meta in root.iter("meta"):
+        if (meta.get("http-equiv") or "").strip().lower() == "refresh":
+            match = _REFRESH_URL.search(meta.get("content") or "")
+            if match:
+                found.append(match.group(1))
+    for el in root.iter("frame", "iframe"):
+        if el.get("src"):
+            found.append(el.get("src", ""))
+    return [u for u in (_absolute(base, href) for href in found) if u is not None]
 
 
 def parse_hub_page(
@@ -141,28 +203,77 @@ def parse_hub_page(
     article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS,
 ) -> HubPage:
     """Article links, the next page and the other linked pages of one HTML page (see the module doc)."""
-    root = html_root(body, content_type)
+    return _read_hub(html_root(body, content_type), url, article_paths)
+
+
+def _read_hub(root: lxml.html.HtmlElement, url: str, article_paths: tuple[str, ...]) -> HubPage:
+    base = _page_base(root, url)
     found = _ArticleLinks(article_paths)
     pages: list[str] = []
     seen_pages: set[str] = {url}
     anchors: list[tuple[etree._Element, str]] = []
+    occurrences: list[tuple[ArticleLink, etree._Element]] = []  # every article link and its list (parse_list_page)
     for a in root.iter("a"):
-        href = _absolute(url, a.get("href") or "")
+        href = _absolute(base, a.get("href") or "")
         if href is None:
             continue
-        is_article, article_id = found.new_id(href)
+        is_article, article_id = found.any_id(href)
         if is_article:
             if article_id is not None:
                 title = element_text(a) or (a.get("title") or "").strip() or None
-                found.links.append(ArticleLink(article_id=article_id, url=href, title=title, published=_date_near(a)))
+                link = ArticleLink(article_id=article_id, url=href, title=title, published=_date_near(a))
+                occurrences.append((link, _container(a)))
+                if article_id not in found.seen:
+                    found.seen.add(article_id)
+                    found.links.append(link)
             continue
         anchors.append((a, href))
-        # The list's own other pages (首页, 尾页, page numbers) are reached through its next links.
-        if href not in seen_pages and not _NOT_A_PAGE.search(urlsplit(href).path) and not _sibling(href, url):
+        # The list's own other pages (首页, 尾页, page numbers) are reached through its next links;
+        # a link of the same shape that names something else is another list, read as a page.
+        pager = _sibling(href, url) and _PAGER_TEXT.match(_label(a)) is not None
+        if href not in seen_pages and not _NOT_A_PAGE.search(urlsplit(href).path) and not pager:
             seen_pages.add(href)
             pages.append(href)
-    return HubPage(links=found.links, next_url=_next_link(root, url, anchors), page_links=pages,
-                   skipped_ids=found.skipped)
+    for href in _embedded_pages(root, base):
+        if href not in seen_pages:
+            seen_pages.add(href)
+            pages.append(href)
+    return HubPage(links=found.links, next_url=_next_link(root, url, anchors, base), page_links=pages,
+                   skipped_ids=found.skipped, occurrences=occurrences)
+
+
+def parse_list_page(
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS,
+) -> ListPage:
+    """One page of a configured list (`[discovery] list_url_template`): every article link on it in
+    page order, with the date shown beside it, and its next page, read as any hub page is. No class
+    name of any list markup is assumed: a sidebar's links are articles of the site too."""
+    root = html_root(body, content_type)
+    hub = _read_hub(root, url, article_paths)
+    groups: dict[etree._Element, dict[int, ArticleLink]] = {}
+    for link, container in hub.occurrences:
+        groups.setdefault(container, {}).setdefault(link.article_id, link)
+    main = max(groups.values(), key=len, default={})
+    return ListPage(links=list(main.values()), next_url=hub.next_url, skipped_ids=hub.skipped_ids,
+                    other_links=[link for link in hub.links if link.article_id not in main])
+
+
+_LIST_CONTAINERS = frozenset(("ul", "ol", "table", "dl"))
+
+
+def _container(a: etree._Element) -> etree._Element:
+    """The element holding the list an article link is an item of: its nearest ul, ol, table or dl,
+    else its grandparent (div.list > div.item > a). The list of a list page is the container with
+    the most article links; no class name is assumed."""
+    for el in a.iterancestors():
+        if el.tag in _LIST_CONTAINERS:
+            return el
+    parent = a.getparent()
+    grand = parent.getparent() if parent is not None else None
+    return grand if grand is not None else (parent if parent is not None else a)
 
 
 # ---- sitemaps ----------------------------------------------------------------------------------

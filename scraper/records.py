@@ -237,3 +237,6 @@ class ListPage:
     links: list[ArticleLink]
     next_url: str | None  # None on the last page
     skipped_ids: int = 0  # links/items whose id is none scraper.ids accepts (2**63, 10**40 ...)
+    # An HTML list page's article links outside its list (a sidebar of hot or latest articles): articles
+    # of the site, but not of this list's category nor in its newest-first order.
+    other_links: list[ArticleLink] = field(default_factory=list)

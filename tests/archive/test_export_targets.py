@@ -244,10 +244,9 @@ def test_a_file_that_appears_while_exporting_is_kept_without_force(tmp_path):
     from archive.output import atomic_output
 
     out = tmp_path / "a.csv"
-    with pytest.raises(ExportError, match="appeared while exporting"):
-        with atomic_output(out) as handle:
-            handle.write(b"second export\n")
-            out.write_bytes(b"first export, finished meanwhile\n")  # os.replace overwrote it before
+    with pytest.raises(ExportError, match="appeared while exporting"), atomic_output(out) as handle:
+        handle.write(b"second export\n")
+        out.write_bytes(b"first export, finished meanwhile\n")  # os.replace overwrote it before
     assert out.read_bytes() == b"first export, finished meanwhile\n"
     assert part_files(out) == []
     with atomic_output(out, force=True) as handle:  # --force still replaces

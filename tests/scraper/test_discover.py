@@ -7,7 +7,8 @@ import urllib.request
 
 import pytest
 
-from scraper.discover import article_url, parse_api_ids, parse_api_list, parse_list_page
+from scraper.discover import article_url, parse_api_ids, parse_api_list
+from scraper.hubs import parse_list_page
 from scraper.ids import article_id_from_url
 from scraper.records import ParseError
 

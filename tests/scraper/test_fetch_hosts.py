@@ -194,7 +194,7 @@ def test_a_list_pages_next_link_is_followed_only_when_unambiguous(href, expected
     from archive.vocab import WorkKind
     from ncgh.config import load_config
     from ncgh.discovery import Discovery
-    from scraper.discover import parse_list_page
+    from scraper.hubs import parse_list_page
 
     url = "http://www.ncgh.org.cn/nczhghcms/category/3?pageNum=2"
     html = f'<html><body><div class="pagination"><a class="next" href="{href}">下一页</a></div></body></html>'

@@ -50,6 +50,13 @@ def test_other_pages_are_absolute_without_fragments_assets_or_scripts() -> None:
         ('<a href="/other/2">2</a>', None),
         ('<a href="javascript:next()">下一页</a>', None),
         ("", None),
+        # the wrappings sites put round the word, and an image button (found by review: none was read)
+        ('<a href="/x?p=2">下一页&gt;</a>', "http://www.ncgh.org.cn/x?p=2"),
+        ('<a href="/x?p=2">[下一页]</a>', "http://www.ncgh.org.cn/x?p=2"),
+        ('<a href="/x?p=2">下一页 »</a>', "http://www.ncgh.org.cn/x?p=2"),
+        ('<a href="/x?p=2">【下一页】</a>', "http://www.ncgh.org.cn/x?p=2"),
+        ('<a href="/x?p=2"><img src="/i/next.gif" alt="下一页"></a>', "http://www.ncgh.org.cn/x?p=2"),
+        ('<a href="/x?p=2" title="下一页"><img src="/i/n.gif"></a>', "http://www.ncgh.org.cn/x?p=2"),
     ],
 )
 def test_next_page_by_text_rel_or_page_numbers(links: str, expected: str | None) -> None:
@@ -110,3 +117,51 @@ def test_a_lists_own_other_pages_are_not_other_pages() -> None:
     ), url)
     assert page.page_links == ["http://h/nczhghcms/list/174_1.html"]
     assert page.next_url == "http://h/nczhghcms/list/3_3.html"
+
+
+def test_trs_page_numbers_index_then_index_n() -> None:
+    url = "http://www.ncgh.org.cn/zhxw/index.html"
+    links = '<span>1</span><a href="index_1.html">2</a><a href="index_2.html">3</a>'
+    assert parse_hub_page(_page(links), url).next_url == "http://www.ncgh.org.cn/zhxw/index_1.html"
+    page = parse_hub_page(_page(links + '<a href="index_9.html">尾页</a>'), url)
+    assert page.page_links == []  # its own later pages, reached through the next links
+
+
+def test_same_shape_links_that_name_something_else_are_other_lists() -> None:
+    """/category/175 beside /category/3 was taken for another page of this list and never read."""
+    url = "http://h/nczhghcms/category/3"
+    page = parse_hub_page(_page('<a href="/nczhghcms/category/175">职工维权</a><a href="/nczhghcms/category/176">帮扶</a>'
+                                '<a href="/nczhghcms/category/4">下一页</a><a href="/col/col123/index.html">专题</a>'), url)
+    assert page.page_links == ["http://h/nczhghcms/category/175", "http://h/nczhghcms/category/176",
+                               "http://h/col/col123/index.html"]
+
+
+def test_links_resolve_against_base_href() -> None:
+    body = ('<html><head><base href="/nczhghcms/"></head><body><a href="category/3">新闻</a>'
+            '<a href="article/2002">二</a></body></html>').encode()
+    page = parse_hub_page(body, "http://h/")
+    assert page.page_links == ["http://h/nczhghcms/category/3"]
+    assert [(r.article_id, r.url) for r in page.links] == [(2002, "http://h/nczhghcms/article/2002")]
+
+
+@pytest.mark.parametrize("shell", [
+    '<html><head><meta http-equiv="refresh" content="0; url=/index.html"></head><body></body></html>',
+    '<html><frameset><frame src="/index.html"></frameset></html>',
+    '<html><body><iframe src="/index.html" width="100%"></iframe></body></html>',
+])
+def test_a_shell_home_page_leads_to_the_page_it_shows(shell: str) -> None:
+    assert parse_hub_page(shell.encode(), "http://h/").page_links == ["http://h/index.html"]
+
+
+def test_a_list_page_is_its_largest_list_not_a_sidebar_of_the_simulators_class() -> None:
+    from scraper.hubs import parse_list_page
+
+    side = "".join(f'<li><a href="/nczhghcms/article/{i}">热点{i}</a></li>' for i in (91, 92))
+    rows = "".join(f'<div class="row"><a href="/nczhghcms/article/{i}">新闻{i}</a><i>2024-03-0{i - 10}</i></div>'
+                   for i in range(11, 16))
+    body = _page(f'<ul class="news-list">{side}</ul><div class="list">{rows}</div>'
+                 '<a href="/nczhghcms/article/13">新闻13 again</a>')
+    page = parse_list_page(body, "http://h/list/3_1.html")
+    assert [r.article_id for r in page.links] == [11, 12, 13, 14, 15]  # only 91 and 92 were read before
+    assert page.links[0].published == "2024-03-01"
+    assert [r.article_id for r in page.other_links] == [91, 92]

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.resolve import ArticleRef, QueryError, resolve_article
-from scraper.discover import parse_list_page
+from scraper.hubs import parse_list_page
 from scraper.ids import DEFAULT_ARTICLE_PATHS, MAX_ARTICLE_ID, article_id_from_url, id_text_of_url
 
 SITE = "ncgh"

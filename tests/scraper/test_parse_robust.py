@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scraper.discover import parse_api_ids, parse_api_list, parse_list_page
+from scraper.discover import parse_api_ids, parse_api_list
+from scraper.hubs import parse_list_page
 from scraper.parse import parse_article
 from scraper.records import ArticleRecord, ListPage, ParseError
 
