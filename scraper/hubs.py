@@ -45,6 +45,7 @@ _PAGER_TEXT = re.compile(
 _DIGITS = re.compile(r"\d+")
 # TRS and similar CMSs number a list's later pages with a suffix: index.html, index_1.html, ...
 _PAGE_SUFFIX = re.compile(r"_\d+(?=\.[A-Za-z]{2,5}(?:$|\?))")
+_SESSION = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)  # a Java CMS's session, written into its links
 _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";\s]+)", re.IGNORECASE)
 # Links that are never pages of the site: downloads, media, scripts, styles.
 _NOT_A_PAGE = re.compile(
@@ -106,7 +107,8 @@ def _absolute(base: str, href: str) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    path = _SESSION.sub("", parts.path) or "/"  # each visit's own session: the same page every time
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
 def _date_near(a: etree._Element) -> str | None:

@@ -63,6 +63,7 @@ DEFAULT_ARTICLE_PATHS: tuple[str, ...] = ("/nczhghcms/article/{id}", "/article/{
 # The vendor (aoyacms) front end of the same organisation: /plugin/gh/ghzx/pc_detail.php?erid=34&id=N&yiid=32
 _VENDOR_PAGE = "/pc_detail.php"
 _DIGITS = re.compile(r"\d+")  # any script's digits: what looks like an id, valid or not
+_PATH_PARAMS = re.compile(r";[^/]*")  # RFC 3986 path-segment parameters, before any %-decoding
 
 
 @lru_cache(maxsize=32)
@@ -80,14 +81,16 @@ def id_text_of_url(url: str, article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PA
 
     Only the path (and, on the vendor's pc_detail.php, the `id` query value) matters: identity is the
     id, so every host, scheme, port, other query value and fragment maps the same. The path is read
-    with its %-escapes decoded (`/article/%35` is `/article/5`, RFC 3986 6.2.2.2); an optional
-    trailing slash is allowed. The path forms are tried in order, then the vendor's.
+    with its %-escapes decoded (`/article/%35` is `/article/5`, RFC 3986 6.2.2.2) and without path
+    parameters (`/article/5;jsessionid=AB12` is `/article/5`); an optional trailing slash is allowed. The path forms are tried in order, then the vendor's.
     """
     try:
         parts = urlsplit(url.strip())
     except ValueError:  # urlsplit refuses some hosts ("http://[::1")
         return None
-    path = unquote(parts.path)
+    # Path parameters (`;jsessionid=8F3A...`, which a Java CMS writes into every link for a client that
+    # keeps no cookies, as this crawler does) name a session, never an article: read without them.
+    path = unquote(_PATH_PARAMS.sub("", parts.path))
     for pattern in article_paths:
         match = _path_regex(pattern).fullmatch(path)
         if match:

@@ -308,3 +308,11 @@ def test_stylesheet_references_and_page_requisites_travel_with_the_capture():
     assert [r.url for r in css.requisites] == ["http://www.ncgh.org.cn/static/img/a.png"]
     page = classify(result(body=MISSING_HTML.replace(b"</body>", b"<img src='/p.jpg'></body>")))
     assert page.requisites == ()  # a "does not exist" page makes no version: nothing is linked
+
+
+def test_a_redirect_that_adds_a_java_session_to_the_url_is_the_same_article():
+    """Every article of a servlet CMS answering 302 to its URL plus ;jsessionid= was redirect_elsewhere."""
+    where = URL + ";jsessionid=8F3A2B9C0D.node1"
+    capture = classify(result(200, page_html(content(), 10).encode(), final_url=where,
+                              redirects=[RedirectHop(URL, 302, where)]))
+    assert capture.outcome == Outcome.OK and capture.article_id == 1234

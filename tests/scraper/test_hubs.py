@@ -165,3 +165,10 @@ def test_a_list_page_is_its_largest_list_not_a_sidebar_of_the_simulators_class()
     assert [r.article_id for r in page.links] == [11, 12, 13, 14, 15]  # only 91 and 92 were read before
     assert page.links[0].published == "2024-03-01"
     assert [r.article_id for r in page.other_links] == [91, 92]
+
+
+def test_a_java_cms_session_in_links_is_not_part_of_the_page() -> None:
+    page = parse_hub_page(_page('<a href="/nczhghcms/article/1001;jsessionid=8F3A2B9C0D">一</a>'
+                                '<a href="/nczhghcms/category/3;jsessionid=8F3A2B9C0D?pageNum=1">新闻</a>'), "http://h/")
+    assert [r.article_id for r in page.links] == [1001]  # fetched as a hub page before: 0 articles archived
+    assert page.page_links == ["http://h/nczhghcms/category/3?pageNum=1"]

@@ -128,6 +128,10 @@ def test_the_crawl_and_the_archive_read_any_url_alike(url: str) -> None:
         ("http://h/article/7/comments", None),
         ("http://h/plugin/gh/ghzx/pc_list.php?erid=34&id=5", None),
         ("http://[::1", None),
+        # a Java CMS's session in the path (found by review: no article of such a site was archived)
+        ("http://h/nczhghcms/article/1001;jsessionid=8F3A2B9C0D", 1001),
+        ("http://h/article/7;JSESSIONID=ab.node1?x=1", 7),
+        ("http://h/article/7%3Bjsessionid=1", None),  # an escaped ';' is part of the segment, no parameter
     ],
 )
 def test_examples(url: str, expected: int | None) -> None:
