@@ -52,7 +52,11 @@ __all__ = [
 # and attachment lines (附件：<a href="….docx">) no longer count against the body around them.
 # 1.1.2: a UTF-16/32 declaration is believed only for bytes with NULs (a UTF-8 page declared
 # "charset=utf-16" was read as UTF-16: a parse error, now its article).
-PARSER_SEMVER = "1.1.2"
+# 1.2.0 (the site-independence review): the fallback's title from bold or large text or a bt/tit
+# class when neither a heading nor <title> names the article; a <title> part that is a column's
+# name (a short link or breadcrumb text) is never the title; `site - title` read with the title last
+# when a link names the site; a server's "page not found" (页面不存在, Not Found) is ArticleMissing.
+PARSER_SEMVER = "1.2.0"
 
 
 @lru_cache(maxsize=16)

@@ -21,10 +21,22 @@ from scraper.htmltree import text_of
 __all__ = ["HeadTitle", "agreeing_title", "fallback_title", "head_title"]
 
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜—–]+|::)\s*")
+# Headings by tag or by a class or id that says title; when neither they nor `<title>` give the
+# title, weaker ones: a class in the pinyin and short forms Chinese CMSs use (bt for 标题, tit, biaoti), and the
+# bold or large text a table layout sets a title in (`<td class="bt"><font size="4"><b>标题</b>`),
+# this last only when it is the whole text of its block (_visual).
 _HEADING_XPATH = etree.XPath(
     "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title')]"
     "|//*[contains(translate(@id,'TITLE','title'),'title')]"
 )
+_TITLE_TOKENS = ("bt", "biaoti", "tit", "headline", "heading", "subject")
+_WEAK_HEADING_XPATH = etree.XPath(
+    "|".join(f"//*[contains(concat(' ', normalize-space(translate(@class,'{t.upper()}','{t}')), ' '), ' {t} ')]"
+             for t in _TITLE_TOKENS)
+    + "|//b|//strong|//font[@size >= 4]"
+)
+_VISUAL = frozenset(("b", "strong", "font"))
+_LABELS = re.compile(r"发布|日期|时间|来源|浏览|点击|作者|编辑|字体|当前位置|您的位置")
 _SEPARATORS = re.compile(r"[\s\-_|｜—–:：·]+")
 _MIN_PART = 4  # a <title> part shorter than this is a column or site abbreviation, never agreement
 
@@ -35,7 +47,10 @@ class HeadTitle:
     def __init__(self, text: str, site_names: frozenset[str]) -> None:
         self.text = text
         self.parts = [p for p in _TITLE_SPLIT.split(text) if p]
-        self.site_names = site_names | ({self.parts[-1]} if len(self.parts) >= 2 else set())
+        # The last part is taken for the site's name, unless a part is known to be it (a link to the
+        # site's root says so): `南昌市总工会 - 标题` puts the title last.
+        named = any(p in site_names for p in self.parts)
+        self.site_names = site_names | ({self.parts[-1]} if len(self.parts) >= 2 and not named else set())
         self.wanted = [p for p in self.parts if p not in self.site_names]
 
 
@@ -77,14 +92,32 @@ def agreeing_title(text: str | None, head: HeadTitle) -> str | None:
 def fallback_title(root: etree._Element, main_el: etree._Element, head: HeadTitle) -> str | None:
     """The title of a page the profile does not know: the heading that agrees with `<title>` minus
     the site name (exactly, or holding it with glue around it); else the nearest heading before the
-    main text; else the `<title>` part that is not the site name."""
+    main text; else the `<title>` part that is neither the site's name nor a column's; else the same
+    among weaker headings (_WEAK_HEADING_XPATH: a `<title>` that names only the site or the column).
+    A bold subtitle in the body is no title where `<title>` names the article."""
+    found = _from_headings(_headings(_HEADING_XPATH, root, main_el, head), main_el, head)
+    if found is not None:
+        return found
+    columns = _column_names(root)
+    wanted = [p for p in head.wanted if p not in columns]
+    if wanted:
+        return max(wanted, key=len)
+    return _from_headings(_headings(_WEAK_HEADING_XPATH, root, main_el, head), main_el, head)
+
+
+def _headings(xpath: etree.XPath, root: etree._Element, main_el: etree._Element,
+              head: HeadTitle) -> list[tuple[etree._Element, str]]:
     headings: list[tuple[etree._Element, str]] = []
-    for h in _HEADING_XPATH(root):
+    for h in xpath(root):
         if h is main_el or h.tag in ("title", "html", "body"):
             continue
         text = normalise_space(text_of(h))
-        if 4 <= len(text) <= 200 and text not in head.site_names:
+        if 4 <= len(text) <= 200 and text not in head.site_names and (h.tag not in _VISUAL or _visual(h, text)):
             headings.append((h, text))
+    return headings
+
+
+def _from_headings(headings: list[tuple[etree._Element, str]], main_el: etree._Element, head: HeadTitle) -> str | None:
     for _h, text in headings:
         if text in head.wanted:
             return text
@@ -96,11 +129,37 @@ def fallback_title(root: etree._Element, main_el: etree._Element, head: HeadTitl
         if any(len(text) >= _MIN_PART and text in part for part in head.wanted):
             return text  # the <title> holds more (`标题 第2页`)
     before = [text for h, text in headings if len(text) <= 120 and _precedes(h, main_el)]
-    if before:
-        return before[-1]
-    if head.wanted:
-        return max(head.wanted, key=len)
-    return None
+    return before[-1] if before else None
+
+
+def _visual(el: etree._Element, text: str) -> bool:
+    """Bold or large text that is a title: the whole text of its block, not a link, not a label."""
+    if len(text) < 6 or len(text) > 120 or _LABELS.search(text) or any(a.tag == "a" for a in el.iterancestors()):
+        return False
+    block = el.getparent()
+    while block is not None and block.tag in _VISUAL:
+        block = block.getparent()
+    return block is not None and normalise_space(text_of(block)) == text
+
+
+_MAX_COLUMN = 10  # characters: 工会新闻, 基层工会动态, 通知公告
+_CRUMB = re.compile(r"[>»›＞/]\s*([^>»›＞/\s][^>»›＞/]{0,30}?)\s*(?=[>»›＞/]|$)")
+
+
+def _column_names(root: etree._Element) -> set[str]:
+    """Texts that name a part of the site, never an article: every link's text, and the crumbs of a
+    "where you are" line (当前位置：首页 > 工会新闻). `<title>` often holds only the column and the
+    site (`工会新闻-南昌市总工会`): without this every article of such a page was titled 工会新闻."""
+    names = {normalise_space(text_of(a)) for a in root.iter("a")
+             if (a.get("href") or "#").strip()[:1] not in ("#", "") and not a.get("href", "").lower().startswith("javascript")}
+    for el in root.iter("td", "div", "p", "span", "li"):
+        if el.text and "位置" in el.text[:20]:  # 当前位置, 您的位置, 所在位置 ...
+            line = normalise_space(text_of(el))
+            if len(line) <= 120:
+                names.update(m.strip() for m in _CRUMB.findall(line))
+    # A column's name is short; a longer text is an article's title, even this one's (a sidebar of the
+    # latest articles links the page itself, a breadcrumb may end in the title).
+    return {name for name in names if 0 < len(name) <= _MAX_COLUMN}
 
 
 def _precedes(a: etree._Element, b: etree._Element) -> bool:

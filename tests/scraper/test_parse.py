@@ -389,3 +389,43 @@ def test_a_players_fallback_text_is_not_body_text() -> None:
     rec = parse('<p style="text-align:center"><video controls poster="/p.jpg"><source src="/v/1.mp4" type="video/mp4">'
                 f'您的浏览器不支持视频播放，请升级浏览器。</video></p><p>{P1}</p><audio src="/a.mp3">不支持音频</audio>')
     assert rec.body_text == P1
+
+
+# ---- titles on layouts nobody told the parser about (found by the site-independence review) ----
+
+def _table_page(head: str, title_cell: str) -> bytes:
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{head}</title></head><body>'
+            '<div class="head"><a href="/"><img src="/logo.png" alt="南昌市总工会"></a></div>'
+            '<div class="menu"><a href="/c/1">工会新闻</a> <a href="/c/2">通知公告</a></div>'
+            '<table width="960"><tr><td class="lm">当前位置：<a href="/">首页</a> &gt; 工会新闻</td></tr>'
+            f'<tr><td align="center" class="bt">{title_cell}</td></tr>'
+            '<tr><td align="center">发布日期：2024-01-20 &nbsp; 浏览次数：120</td></tr>'
+            '<tr><td class="nr"><p>1月20日，全市各级工会组织开展“送温暖”活动，走访慰问困难职工和劳动模范，为他们送去慰问金和慰问品。</p>'
+            '<p>活动中，慰问组详细了解困难职工的生活情况，叮嘱他们保重身体，鼓励他们坚定信心、战胜困难。</p></td></tr></table>'
+            '<div class="bottom">主办：江西省南昌市总工会 赣ICP备2025061944号-1</div></body></html>').encode()
+
+
+TITLE = "全市工会开展送温暖活动"
+
+
+@pytest.mark.parametrize("head", ["工会新闻-南昌市总工会", "南昌市总工会", f"南昌市总工会 - {TITLE}"])
+def test_a_title_set_in_bold_in_a_table_cell_is_the_title(head: str) -> None:
+    """Before: every article titled 工会新闻 (the column in <title>), or no title and a parse error."""
+    record = parse_article(_table_page(head, f'<font size="4"><b>{TITLE}</b></font>'), "http://h/article/5")
+    assert record.title == TITLE
+    assert (record.published_at, record.views) == ("2024-01-20", 120)
+
+
+def test_a_column_name_in_title_is_never_the_title() -> None:
+    page = _table_page("工会新闻-南昌市总工会", "")
+    try:
+        record = parse_article(page, "http://h/article/5")
+    except ParseError:
+        return  # no title found: a parse error, the bytes kept, never a version titled 工会新闻
+    assert record.title != "工会新闻"
+
+
+def test_a_bold_subtitle_in_the_body_does_not_replace_the_title_in_head() -> None:
+    body = ("<html><head><meta charset='utf-8'><title>海外留学生看两会：出国前后关注点大不同_教育频道_中国青年网</title></head><body>"
+            f"<div class='main'><p><strong>出国前后关注点大不同</strong></p><p>{P1}</p><p>{P2}</p></div></body></html>")
+    assert parse_article(body.encode(), "http://h/article/5").title == "海外留学生看两会：出国前后关注点大不同"
