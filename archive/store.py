@@ -342,6 +342,10 @@ class Archive:
         """Exact bytes of a stored body; BodyIntegrityError when missing or not matching the hash."""
         return self.bodies.read(sha256)
 
+    def holds_articles(self, site: str) -> bool:
+        """Whether any article of `site` was ever archived (a crawl that found none says so)."""
+        return self.conn.execute("SELECT 1 FROM articles WHERE site = ? LIMIT 1", (site,)).fetchone() is not None
+
     def stored_capture(self, capture_id: int) -> StoredCapture | None:
         return _captures.stored_capture(self.conn, capture_id)
 

@@ -50,6 +50,10 @@ def close_invocation(
         disc, health = discovery
         add_discovery_counts(summary, disc)
         end_of_run_health(archive, run_id, health, config.discovery.source_warn_after, summary, reporter)
+    if status == RunStatus.FINISHED and summary.requests and not archive.holds_articles(config.site.name):
+        summary.no_articles = True
+        summary.warnings.append(_found_nothing(config, summary))
+        reporter.warning(summary.warnings[-1])
     summary.elapsed = round(elapsed, 3)
     summary.finished_at = iso_utc(clock_start + timedelta(seconds=summary.elapsed))
     conclude(summary, status, base_url, last_failure, no_response_streak)
@@ -67,3 +71,14 @@ def close_invocation(
         from ncgh.notify import notify_after_run
 
         notify_after_run(config.notify, archive, run_id, config.site.name, reporter)
+
+
+def _found_nothing(config: Config, summary: CrawlSummary) -> str:
+    """What to do when a finished crawl archived no article at all: the code found no way in."""
+    sources = ", ".join(f"{r.source} {r.status} ({r.requests} requests)" for r in summary.sources) or "none"
+    return (
+        f"no article found: {summary.requests} requests ({sources}) and no page linked a URL of"
+        f" [site] article_paths ({', '.join(config.site.article_paths)}). If the site's article URLs have"
+        " another form, set article_paths; if its lists are not linked from the home page, add them to"
+        " [discovery] roots; `ncgh crawl --mode full` walks [discovery] id_range"
+    )

@@ -48,6 +48,8 @@ class CrawlSummary:
     blocked_left: int = 0  # work items whose answer was a block page, not fetched since: the next crawl retries them
     # Missing answers of live articles not recorded: the site as a whole said missing (ncgh.crawl_missing).
     missing_held: int = 0
+    # The run finished and the archive holds no article of the site: discovery found its way to none.
+    no_articles: bool = False
     footer_changes: int = 0
     discovered: int = 0  # new article ids found by lists, the API and the id walk
     revisits: int = 0  # known articles planned for a revisit
@@ -99,6 +101,8 @@ class CrawlSummary:
                 text += f" ({self.blocked_left} retried by the next crawl)"
         if self.missing_held:
             text += f", {self.missing_held} missing answers of live articles not recorded (the site as a whole said missing)"
+        if self.no_articles:
+            text += ", no article found (see the warning)"
         if self.footer_changes:
             text += f", footer changed {self.footer_changes}x"
         if self.by_extractor.get(Extractor.FALLBACK):
@@ -149,7 +153,8 @@ def conclude(summary: CrawlSummary, status: RunStatus, base_url: str, last_failu
     else:
         # pages still blocked at the end are retried next run, but were not archived: say so
         failed = summary.errors > summary.source_errors_ignored
-        summary.exit_code = EXIT_ERRORS if failed or summary.blocked_left or summary.missing_held else EXIT_OK
+        trouble = failed or summary.blocked_left or summary.missing_held or summary.no_articles
+        summary.exit_code = EXIT_ERRORS if trouble else EXIT_OK
         if status == RunStatus.PAUSED:
             summary.message = "--max-requests reached; the next crawl resumes this run"
     if status == RunStatus.LOST:

@@ -1,0 +1,101 @@
+"""Crawls of small sites built the ways the simulator is not (the site-independence review), over
+real HTTP: a home page that is only a frameset, friendly links to other sites' /article/N, and a site
+whose article URLs have a form nobody configured. Each says what it found, or clearly that it found
+nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.fetch import LocalServer, send
+
+HTML = [("Content-Type", "text/html; charset=utf-8")]
+FOOT = '<div class="bottom">主办：江西省南昌市总工会 电话：0791-83868027 赣ICP备2025061944号-1</div>'
+
+
+def _article(i: int) -> bytes:
+    body = "".join(f"<p>第{i}篇第{k}段：会议指出，全市各级工会要坚持以职工为中心的工作导向，扎实做好维权服务各项工作。</p>"
+                   for k in range(3))
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>市总工会召开第{i}次会议_南昌市总工会</title></head>'
+            f'<body><div class="art"><h3 class="t">市总工会召开第{i}次会议</h3><div class="i">发布时间:2024-03-05 浏览量:12</div>'
+            f'<div class="c">{body}</div></div>{FOOT}</body></html>').encode()
+
+
+def _page(links: str) -> bytes:
+    return f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>南昌市总工会</title></head><body>{links}{FOOT}</body></html>'.encode()
+
+
+def _crawl(server: LocalServer, tmp_path: Path, name: str) -> tuple[subprocess.CompletedProcess[str], dict, Path]:
+    config = tmp_path / "c.toml"
+    config.write_text('[fetch]\ndelay = 0\nmax_attempts = 1\n[discovery]\nsources = ["hubs"]\n', encoding="utf-8")
+    db = tmp_path / f"{name}.db"
+    result = subprocess.run([sys.executable, "-m", "ncgh.cli", "crawl", "--config", str(config), "--db", str(db),
+                             "--base-url", server.base, "--json"], capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result, json.loads(result.stdout.strip().splitlines()[-1]), db
+
+
+def _ids(db: Path) -> list[int]:
+    conn = sqlite3.connect(db)
+    try:
+        return sorted(r[0] for r in conn.execute("SELECT article_id FROM articles"))
+    finally:
+        conn.close()
+
+
+def _serve(server: LocalServer, pages: dict[str, bytes]) -> None:
+    for path, body in pages.items():
+        server.route(path)(lambda h, body=body: send(h, 200, body, HTML))
+
+
+def test_a_frameset_home_page_leads_to_the_articles(tmp_path: Path) -> None:
+    """It found nothing and exited 0 without a word."""
+    server = LocalServer()
+    try:
+        _serve(server, {
+            "/": '<html><head><title>南昌市总工会</title></head><frameset rows="*"><frame src="/nczhghcms/index.html"></frameset></html>'.encode(),
+            "/nczhghcms/index.html": _page('<ul><li><a href="/nczhghcms/article/9001">一</a></li>'
+                                           '<li><a href="/nczhghcms/article/9002">二</a></li></ul>'),
+            "/nczhghcms/article/9001": _article(9001), "/nczhghcms/article/9002": _article(9002),
+        })
+        result, summary, db = _crawl(server, tmp_path, "frames")
+        assert result.returncode == 0 and _ids(db) == [9001, 9002], result.stderr
+    finally:
+        server.close()
+
+
+def test_other_sites_article_links_are_never_asked_here(tmp_path: Path) -> None:
+    server = LocalServer()
+    try:
+        _serve(server, {
+            "/": _page('<a href="/nczhghcms/article/4001">文章</a><div>友情链接：<a href="http://www.jxgh.org.cn/article/88888">'
+                       '江西省总工会</a><a href="https://www.workercn.cn/article/77777">中工网</a></div>'),
+            "/nczhghcms/article/4001": _article(4001),
+        })
+        result, summary, db = _crawl(server, tmp_path, "foreign")
+        assert result.returncode == 0 and _ids(db) == [4001], result.stderr
+        asked = server.paths()
+        assert not [p for p in asked if "88888" in p or "77777" in p], asked  # a missing capture each run before
+    finally:
+        server.close()
+
+
+def test_a_site_whose_article_urls_nobody_configured_says_it_found_nothing(tmp_path: Path) -> None:
+    """Exit 0 and no warning before: a first crawl that archived nothing looked like a success."""
+    server = LocalServer()
+    try:
+        _serve(server, {
+            "/": _page('<ul><li><a href="/news/show-345.html">一</a></li><li><a href="/news/show-346.html">二</a></li></ul>'),
+            "/news/show-345.html": _article(345), "/news/show-346.html": _article(346),
+        })
+        result, summary, db = _crawl(server, tmp_path, "unknown")
+        assert result.returncode == 1 and summary["no_articles"] is True
+        warning = [line for line in result.stderr.splitlines() if "no article found" in line]
+        assert warning and "article_paths" in warning[0] and "/nczhghcms/article/{id}" in warning[0], result.stderr
+        assert _ids(db) == []
+    finally:
+        server.close()
