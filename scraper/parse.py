@@ -10,6 +10,7 @@ no recognisable article raises `ParseError`; a 200 page saying the article does 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from functools import lru_cache
@@ -55,7 +56,8 @@ __all__ = [
 # 1.2.0 (the site-independence review): the fallback's title from bold or large text or a bt/tit
 # class when neither a heading nor <title> names the article; a <title> part that is a column's
 # name (a short link or breadcrumb text) is never the title; `site - title` read with the title last
-# when a link names the site; a server's "page not found" (页面不存在, Not Found) is ArticleMissing.
+# when a link names the site; a server's "page not found" (页面不存在, Not Found) is ArticleMissing;
+# a views 0 beside an external counter script (count.php) is no reading.
 PARSER_SEMVER = "1.2.0"
 
 
@@ -87,6 +89,13 @@ def _title_column(raw: str | None) -> tuple[str | None, str | None]:
 _MISSING_MAX_PROSE = 200  # characters of other body text that make a "does not exist" page an article
 
 
+# An external script that writes a view count: DedeCMS's /plus/count.php, PHPCMS's hits, a CMS's
+# click or visit counter (searched in the page's bytes: the tree holds no scripts).
+_COUNTER_SCRIPT = re.compile(
+    rb"<script\b[^>]*\bsrc\s*=\s*[\"']?[^\"'>\s]*(?:count|hits|click|visit|views?\b|pv\b|tongji)", re.IGNORECASE
+)
+
+
 def _missing_message(lines: list[str], patterns: tuple[str, ...]) -> str | None:
     """A short line saying the article does not exist (long lines are article text mentioning it)."""
     for line in lines:
@@ -115,6 +124,10 @@ def parse_decoded(decoded: Decoded, url: str | None, profile: SiteProfile = DEFA
     data = utf8_bytes(decoded)
     root = build_tree(data)
     found = _find_parts(root, data, compile_profile(profile), profile, _page_base(root, url))
+    if found.header.views == 0 and _COUNTER_SCRIPT.search(data):
+        # `点击数：<span id="hits">0</span><script src="/plus/count.php?aid=12">`: the 0 is what the page
+        # shows until the counter script writes the count; as a reading, every capture said 0 views.
+        found.header = dataclasses.replace(found.header, views=None)
     title, column = _title_column(found.title)
     paragraphs, signature = _body_paragraphs(found)
     if title is None and not paragraphs:

@@ -67,13 +67,16 @@ def command(files: tuple[str, ...], url: str | None, content_type: str | None, a
     from scraper.records import ArticleMissing, ParseError
 
     profile = DEFAULT_PROFILE
+    paths: tuple[str, ...] | None = None  # [site] article_paths, when a config is given: the article's id
     if config_path is not None:
         from ncgh.config import ConfigError, load_config, to_site_profile
 
         try:
-            profile = to_site_profile(load_config(config_path))
+            cfg = load_config(config_path)
+            profile = to_site_profile(cfg)
         except (ConfigError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
+        paths = tuple(cfg.site.article_paths)
 
     failed = 0
     for name in files:
@@ -97,6 +100,12 @@ def command(files: tuple[str, ...], url: str | None, content_type: str | None, a
             failed += 1
             _emit_error(name, exc.reason, ParseFailure.PARSE_ERROR, as_json)
             continue
+        if paths is not None and url is not None:
+            from dataclasses import replace
+
+            from scraper.ids import article_id_from_url
+
+            record = replace(record, article_id=article_id_from_url(url, paths))
         data = record.to_dict()
         if as_json:
             click.echo(json.dumps({"file": name, **data}, ensure_ascii=False))

@@ -53,3 +53,12 @@ def test_config_profile_is_used(tmp_path: Path) -> None:
     cfg.write_text('[parse]\ntitle_selectors = ["h1["]\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["parse", "--config", str(cfg), str(HAND / "navbar-2020.html")])
     assert result.exit_code != 0 and "title_selectors" in result.output
+
+
+def test_config_article_paths_give_the_id(tmp_path: Path) -> None:
+    """--config used its [parse] profile but the built-in article paths: article_id was None."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[site]\narticle_paths = ["/news/show-{id}.html"]\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["parse", "--json", "--config", str(cfg), "--url",
+                                      "http://www.ncgh.org.cn/news/show-345.html", str(HAND / "navbar-2020.html")])
+    assert json.loads(result.output)["article_id"] == 345

@@ -429,3 +429,13 @@ def test_a_bold_subtitle_in_the_body_does_not_replace_the_title_in_head() -> Non
     body = ("<html><head><meta charset='utf-8'><title>海外留学生看两会：出国前后关注点大不同_教育频道_中国青年网</title></head><body>"
             f"<div class='main'><p><strong>出国前后关注点大不同</strong></p><p>{P1}</p><p>{P2}</p></div></body></html>")
     assert parse_article(body.encode(), "http://h/article/5").title == "海外留学生看两会：出国前后关注点大不同"
+
+
+def test_a_zero_a_counter_script_replaces_is_no_reading() -> None:
+    """`点击数：<span id="hits">0</span>` beside DedeCMS's count.php: every capture recorded 0 views."""
+    page = _table_page("全市工会开展送温暖活动_南昌市总工会", f"<b>{TITLE}</b>").replace(
+        "浏览次数：120".encode(), '点击数：<span id="hits">0</span><script src="/plus/count.php?aid=12"></script>'.encode())
+    record = parse_article(page, "http://h/article/5")
+    assert record.views is None and "missing_views" in record.warnings
+    plain = parse_article(page.replace(b'<script src="/plus/count.php?aid=12"></script>', b""), "http://h/article/5")
+    assert plain.views == 0  # a page that shows 0 with no counter beside it says 0
