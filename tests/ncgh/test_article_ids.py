@@ -24,8 +24,8 @@ from scraper.discover import (
     parse_api_id_page,
     parse_api_ids,
     parse_api_list,
-    parse_list_page,
 )
+from scraper.hubs import parse_list_page
 from scraper.ids import MAX_ARTICLE_ID, article_id, article_id_from_url
 from tests.support.fetch import LocalServer, send
 from tests.support.query import BuiltArchive, build_archive, page
