@@ -24,9 +24,12 @@ __all__ = ["RebuildReport", "rebuild"]
 _OUTCOMES = tuple(Outcome)
 
 # What a capture's interpretation decides (everything but the exchange itself, which stays as stored).
+# The error columns too: the pipeline judges some errors from a page received whole (a redirect
+# elsewhere, a page cut inside complete framing), and gives back the fetcher's own as stored.
 _DERIVED = (
     "outcome", "article_id", "kind", "missing_reason", "encoding", "encoding_source", "parser_version",
     "extractor", "parse_error", "content", "views", "footer", "category", "requisites", "asset_text",
+    "error", "error_detail",
 )
 
 
@@ -52,7 +55,8 @@ def rebuild(
     """Replay every capture through `interpret` and re-derive everything derived, in one transaction.
 
     The raw columns of captures and the bodies are never touched; only what `interpret` derives is
-    taken from its answer (outcome, parse fields, content, views, footer, and the article id).
+    taken from its answer (outcome, parse fields, judged errors, content, views, footer, and the
+    article id).
     Any error rolls the whole rebuild back, leaving the archive as it was.
     """
     conn = archive.conn

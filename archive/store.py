@@ -301,7 +301,7 @@ class Archive:
         self.conn.execute(
             "UPDATE captures SET outcome = ?, missing_reason = ?, encoding = ?, encoding_source = ?,"
             " parser_version = ?, extractor = ?, warnings_json = ?, parse_error = ?, views = ?, version = ?,"
-            " footer_version = ?, article_id = ?, kind = ? WHERE id = ?",
+            " footer_version = ?, article_id = ?, kind = ?, error = ?, error_detail = ? WHERE id = ?",
             (
                 d.outcome,
                 c.missing_reason if d.outcome == Outcome.MISSING else None,
@@ -316,6 +316,8 @@ class Archive:
                 footer_version,
                 c.article_id,
                 c.kind,
+                c.error,  # a judged error (a redirect elsewhere, a page cut short) changes on a reparse
+                c.error_detail,
                 capture_id,
             ),
         )

@@ -45,7 +45,7 @@ from scraper.attachment_text import extract_text_isolated
 from scraper.blocks import DEFAULT_BLOCK_RULES, BlockRules, block_of
 from scraper.breadcrumb import breadcrumb_section
 from scraper.encoding import Decoded, decode
-from scraper.html_end import html_unclosed
+from scraper.html_end import html_unclosed, stopped_rendering
 from scraper.ids import article_id_from_url
 from scraper.parse import parse_article, parse_decoded, parser_version_for
 from scraper.profile import SiteProfile
@@ -91,6 +91,8 @@ class _Verdict:
 
 
 _GONE_ON_404 = (CaptureKind.ARTICLE, CaptureKind.ASSET)
+# Errors _classify gives a page received whole: a reparse judges such a page again.
+_JUDGED_ERRORS = (FetchErrorKind.REDIRECT_ELSEWHERE, FetchErrorKind.TRUNCATED)
 
 
 _TEXT_SUBTYPES = frozenset({"html", "xhtml+xml", "xml", "json", "javascript", "x-javascript", "ecmascript"})
@@ -226,11 +228,12 @@ def _classify(
     problem = _not_an_article(record)
     if problem is not None:
         return judged(Outcome.PARSE_ERROR, parse_error=problem)
-    if record.footer is None and html_unclosed(body):
+    if record.footer is None and html_unclosed(body) and stopped_rendering(body):
         # Framing complete (a Content-Length met, a chunked stream ended), but the page stops before
-        # its footer and its closing tags: a server that stopped rendering (a PHP fatal error, a
-        # worker killed mid-page). As a version it was an edit that never happened, and the whole page
-        # the next day another. A template that never closes its tags still has its footer.
+        # its footer and its closing tags, mid-text or mid-tag or on a server's error message: a
+        # server that stopped rendering (a PHP fatal error, a worker killed mid-page). As a version it
+        # was an edit that never happened, and the whole page the next day another. A template that
+        # never closes its tags still has its footer, or ends on a tag of its own.
         return judged(Outcome.FETCH_ERROR, error=FetchErrorKind.TRUNCATED,
                       error_detail=f"HTML of {len(body)} bytes ends before its footer, </body> and </html>: cut short")
     return _Verdict(
@@ -406,6 +409,10 @@ def interpret_stored(
     """
     headers = [tuple(h) for h in (stored.headers or [])]
     redirects = [tuple(r) for r in (stored.redirects or [])]
+    # An error this module judged from a page received whole (a redirect elsewhere, a page cut inside
+    # complete framing) is an interpretation, judged again; one the fetcher met kept no body.
+    judged = stored.error in _JUDGED_ERRORS and bool(body)
+    error, error_detail = (None, None) if judged else (stored.error, stored.error_detail)
     seen = _Seen(
         url=stored.url,
         final_url=stored.final_url or stored.url,
@@ -413,8 +420,8 @@ def interpret_stored(
         headers=headers,
         body=body,
         redirected=bool(redirects) or (stored.final_url or stored.url) != stored.url,
-        error=stored.error,
-        error_detail=stored.error_detail,
+        error=error,
+        error_detail=error_detail,
     )
     capture = CaptureIn(
         site=stored.site,
@@ -430,8 +437,8 @@ def interpret_stored(
         body=body,
         elapsed=stored.elapsed,
         attempts=stored.attempts,
-        error=stored.error,
-        error_detail=stored.error_detail,
+        error=error,
+        error_detail=error_detail,
         run_id=stored.run_id,
     )
     verdict = _classify(seen, stored.kind, profile, article_paths, blocks)

@@ -56,7 +56,7 @@ __all__ = [
 # 1.2.0 (the site-independence review): the fallback's title from bold or large text or a bt/tit
 # class when neither a heading nor <title> names the article; a <title> part that is a column's
 # name (a short link or breadcrumb text) is never the title; `site - title` read with the title last
-# when a link names the site; a server's "page not found" (页面不存在, Not Found) is ArticleMissing;
+# when a link names the site; a line that is only a server's "page not found" is ArticleMissing;
 # a views 0 beside an external counter script (count.php) is no reading.
 PARSER_SEMVER = "1.2.0"
 
@@ -96,10 +96,23 @@ _COUNTER_SCRIPT = re.compile(
 )
 
 
+# A web server's or CMS's "page not found", served with 200 on an article URL (a soft 404: parsed as
+# an article titled "404 Not Found", it was an edit that never happened). Only a line that is that
+# phrase and nothing else counts: an article titled 话剧《Not Found》 or a notice that some old pages
+# 页面不存在 is no error page.
+_NOT_FOUND_LINE = re.compile(
+    r"(?:(?:抱歉|对不起|很抱歉|sorry)\W*)?(?:404\W*)?(?:您(?:所)?(?:访问|请求|查找)的)?"
+    r"(?:not\s+found|page\s+not\s+found|页面不存在|页面未找到|页面找不到了?|找不到(?:该|此|您要的)?页面|网页不存在|404错误)"
+    r"(?:\W*(?:或已被删除|或已删除|或已过期|404))?[\W_]*",
+    re.IGNORECASE,
+)
+
+
 def _missing_message(lines: list[str], patterns: tuple[str, ...]) -> str | None:
-    """A short line saying the article does not exist (long lines are article text mentioning it)."""
+    """A short line saying the article does not exist (long lines are article text mentioning it),
+    or a line that is only a server's "page not found"."""
     for line in lines:
-        if len(line) <= 80 and any(p in line for p in patterns):
+        if len(line) <= 80 and (any(p in line for p in patterns) or _NOT_FOUND_LINE.fullmatch(line.strip())):
             return line
     return None
 

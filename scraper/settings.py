@@ -64,12 +64,7 @@ class ParseSettings:
     body_selectors: tuple[str, ...] = _selectors("#zoom", ".detail-content", "td.art-body", nonempty=True)
     footer_selectors: tuple[str, ...] = _selectors(".footer", "#footer")
     strip_selectors: tuple[str, ...] = _selectors(".detail-font", ".detail-share", ".detail-prevnext")
-    # The article's own wording, then a web server's or CMS's "page not found" served with 200 (a soft
-    # 404: parsed as an article titled "404 Not Found", it was an edit that never happened).
-    missing_patterns: tuple[str, ...] = _selectors(
-        "文章不存在", "信息不存在", "已被删除", "已删除", "内容不存在",
-        "页面不存在", "页面未找到", "找不到页面", "Not Found",
-    )
+    missing_patterns: tuple[str, ...] = _selectors("文章不存在", "信息不存在", "已被删除", "已删除", "内容不存在")
 
     def __post_init__(self) -> None:
         check_fields(self)  # FieldError (a ValueError) naming the field

@@ -258,6 +258,48 @@ def test_interpret_stored_keeps_a_stored_missing_judgement(tmp_path):
     assert again.article_id == 1234
 
 
+def test_a_page_whose_template_leaves_tags_open_and_has_no_footer_is_an_article():
+    """Found by review: such a page, ending on a tag of its own, was truncated on every run."""
+    whole = page_html(content(), 100, footer=None)
+    unclosed = whole.replace("</body>", "").replace("</html>", "").rstrip().encode()
+    assert unclosed.endswith(b">")
+    assert classify(result(200, unclosed)).outcome == Outcome.OK
+
+
+def test_a_php_error_in_the_middle_of_a_page_is_truncated():
+    whole = page_html(content(), 100)
+    cut = (whole[: whole.index("</p>", len(whole) // 2)] + "<br />\n<b>Fatal error</b>:  Allowed memory size exhausted"
+           " in <b>/var/www/detail.php</b> on line <b>88</b><br />").encode()
+    assert classify(result(200, cut)).error == FetchErrorKind.TRUNCATED
+
+
+def test_a_reparse_judges_again_what_this_module_judged_from_a_whole_page(tmp_path):
+    """A capture once judged redirect_elsewhere (its page received whole) kept that error on every
+    reparse, so the rule for a redirect to a not-exist page never reached the captures made before;
+    and a reparse that judged a page anew left its error columns empty."""
+    where = "http://www.ncgh.org.cn/404.html"
+    page = "<html><body><p>抱歉，您访问的页面不存在或已被删除！</p></body></html>".encode()
+    capture = classify(result(200, page, final_url=where, redirects=[RedirectHop(URL, 302, where)]))
+    capture.outcome, capture.missing_reason = Outcome.FETCH_ERROR, None  # as the parser before the rule judged it
+    capture.error, capture.error_detail = FetchErrorKind.REDIRECT_ELSEWHERE, "redirected to /404.html"
+    capture.run_id = capture.work_item_id = None
+    with Archive(tmp_path / "a.db") as archive:
+        stored = archive.stored_capture(archive.record_capture(capture).capture_id)
+        again = interpret_stored(stored, archive.read_body(stored.body_sha256), PROFILE, PATHS)
+        assert (again.outcome, again.missing_reason, again.error) == (Outcome.MISSING, MissingReason.NOT_EXIST_PAGE, None)
+    with Archive(tmp_path / "b.db") as archive:  # a page cut short, recorded as a version by a parser before the rule
+        whole = page_html(content(), 100)
+        cut = classify(result(200, whole[: whole.index("</p>", len(whole) // 2)].encode(), final_url=URL))
+        cut.outcome, cut.error, cut.error_detail, cut.content = Outcome.OK, None, None, content()
+        cut.run_id = cut.work_item_id = None
+        capture_id = archive.record_capture(cut).capture_id
+        archive.rebuild(lambda stored, body: interpret_stored(stored, body, PROFILE, PATHS))
+        row = archive.conn.execute("SELECT outcome, error, error_detail FROM captures WHERE id = ?", (capture_id,)).fetchone()
+        versions = archive.conn.execute("SELECT count(*) FROM versions").fetchone()[0]
+    assert row[0] == Outcome.FETCH_ERROR and row[1] == FetchErrorKind.TRUNCATED and "cut short" in row[2]  # error NULL before
+    assert versions == 0
+
+
 # ---- assets ----
 
 DOC = "http://www.ncgh.org.cn/nczhghcms/upload/files/201901/1234_1.pdf"

@@ -439,3 +439,19 @@ def test_a_zero_a_counter_script_replaces_is_no_reading() -> None:
     assert record.views is None and "missing_views" in record.warnings
     plain = parse_article(page.replace(b'<script src="/plus/count.php?aid=12"></script>', b""), "http://h/article/5")
     assert plain.views == 0  # a page that shows 0 with no counter beside it says 0
+
+
+@pytest.mark.parametrize("body", [
+    "<p>网站改版期间，部分旧栏目页面不存在，请通过首页导航访问，敬请谅解。</p>",
+    "<p>旧网址自3月起停用，访问将显示“404 Not Found”，请更新收藏夹。</p>",
+])
+def test_a_short_article_that_mentions_not_found_stays_an_article(body: str) -> None:
+    """Found by review: the first soft-404 patterns were substrings, and such notices became deletions."""
+    assert parse_article(page(body), URL).body_text
+
+
+def test_a_fallback_article_titled_with_not_found_stays_an_article() -> None:
+    data = ("<html><head><meta charset='utf-8'><title>市总工会组织观看话剧《Not Found》_某市总工会</title></head><body>"
+            "<div class='main'><h1>市总工会组织观看话剧《Not Found》</h1><div class='content'><p>3月5日晚，市总工会组织劳模代表"
+            "观看原创话剧。演出结束后，大家纷纷表示深受教育。</p></div></div></body></html>").encode()
+    assert parse_article(data, "http://h/article/5").title == "市总工会组织观看话剧《Not Found》"
