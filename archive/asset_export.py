@@ -83,6 +83,21 @@ def _inside(directory: Path, rel: Path) -> Path:
     return target
 
 
+def _free_name(rel: Path, asset_id: int, used: set[Path], folders: set[Path]) -> Path:
+    """`rel`, or with the asset's id where it would take another URL's place: that URL's file name
+    (`/a/` and `/a/index`), a folder other files are in (/img/x/y.png, then /img/x), or a folder
+    another URL's file already is (/img/x, then /img/x/y.png: the folder gets the id)."""
+    for _ in range(len(rel.parts) + 2):
+        taken = next((p for p in rel.parents if p in used), None)
+        if taken is not None:  # a file stands where a folder of this path must go
+            rel = taken.with_name(f"{taken.name}_{asset_id}") / rel.relative_to(taken)
+        elif rel in used or rel in folders:
+            rel = rel.with_name(f"{rel.name}_{asset_id}")
+        else:
+            return rel
+    raise ExportError(f"asset {asset_id}: no free file name for {rel}")  # ids are unique: not reached
+
+
 def _write(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(f".{target.name}.part")
@@ -108,11 +123,7 @@ def export_assets(
         used: set[Path] = set()  # the files written, and the folders they need
         folders: set[Path] = set()
         for asset in held_assets(conn, site, article_id):
-            rel = readable_path(asset.url)
-            # Another URL's file at this name, a file where a folder must go (/img/x, then /img/x/y.png)
-            # or a folder where this file must go (/img/x/y.png, then /img/x): this one gets its id.
-            while rel in used or rel in folders or any(p in used for p in rel.parents):
-                rel = rel.with_name(f"{rel.name}_{asset.asset_id}")
+            rel = _free_name(readable_path(asset.url), asset.asset_id, used, folders)
             used.add(rel)
             folders.update(rel.parents)
             try:

@@ -201,6 +201,19 @@ def test_export_assets_writes_a_long_chinese_name_and_a_file_where_a_folder_was(
     assert written[long_name].suffix == ".pdf" and len(written[long_name].name.encode()) <= 200
 
 
+def test_export_assets_writes_a_folder_where_a_file_was(archive: Archive, tmp_path: Path) -> None:
+    """A file first, then a URL that needs it as a folder: the export looped for ever (found by review)."""
+    urls = ("http://www.ncgh.org.cn/upload/x", "http://www.ncgh.org.cn/upload/x/y.pdf", "http://www.ncgh.org.cn/upload/x/z/w.pdf")
+    archive.record_capture(capture(1001, 0, requisites=tuple(AssetRef(u, AssetRole.ATTACHMENT) for u in urls)))
+    for i, url in enumerate(urls):
+        archive.record_capture(asset_capture(url, 0, body=b"%PDF-1.4 " + bytes([48 + i])))
+    out = tmp_path / "out"
+    assert export_assets(archive.path, out, site=SITE).files == 3
+    rows = (out / "manifest.csv").read_text(encoding="utf-8").splitlines()[1:]
+    written = {row.split(",")[1]: out / row.split(",")[0] for row in rows}
+    assert {url: written[url].read_bytes()[-1:] for url in urls} == {urls[0]: b"0", urls[1]: b"1", urls[2]: b"2"}
+
+
 def test_two_long_names_that_share_a_beginning_stay_two_files() -> None:
     a, b = ("http://h/" + "通知" * 100 + tail for tail in ("甲.pdf", "乙.pdf"))
     assert readable_path(a) != readable_path(b)
