@@ -85,11 +85,11 @@ class FetchWork:
         )
         done = Done(item, fetch, capture)
         if item.kind in DISCOVERY_WORK:
-            follow, sitemaps = link_rules(fetcher, self.base_url)
+            follow, sitemaps, own_site = link_rules(fetcher, self.base_url)
             seed = item.kind == WorkKind.HUB and depth_of(item) == 0
             linked = item.kind == WorkKind.HUB and not seed and item.url not in self.stored_hubs
             done.read = read_page(WorkKind(item.kind), fetch, capture, self.paths, follow, sitemaps if seed else None,
-                                  linked)
+                                  linked, own_site)
         if action_for(item.kind, capture.outcome, capture.error).record:
             # Hashing, compressing and normalising here leaves the one writer thread only its SQL.
             done.prepared = prepare_capture(capture)

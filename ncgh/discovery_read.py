@@ -37,6 +37,7 @@ class PageRead:
     links: list[str] = field(default_factory=list)  # other pages to read (hubs), in scope and allowed
     sitemaps: list[str] = field(default_factory=list)  # further sitemaps (an index, robots.txt lines)
     refused: str | None = None  # the source refused this run (needs_login): nothing is recorded
+    busy: bool = False  # the refusal says the server is busy or failing: this page failed, no login
     # Nothing to read and nothing to record, no error: a hub or sitemap answering 404/410, and any
     # failure of a page a hub merely linked (a dead link, a redirect off the site, a download).
     absent: bool = False
@@ -50,13 +51,16 @@ def read_page(
     follow: Callable[[str], bool],
     robots_sitemaps: Callable[[str], list[str]] | None = None,
     linked: bool = False,
+    own_site: Callable[[str], bool] | None = None,
 ) -> PageRead:
     """Parse a discovery page whose capture is `capture` (a parse failure turns it into a parse error).
 
     `follow(url)` says whether a linked page may be read (allowed host, robots.txt); `robots_sitemaps`,
     given for a seed, lists robots.txt's `Sitemap:` lines. `linked`: a hub page found by a link, not
     a seed (a root, a stored hub): its failures are the site's dead links, not ours to report.
+    `own_site(url)` says whether an article link is on one of the site's hosts (default: `follow`).
     """
+    own = own_site or follow
     read = PageRead()
     if capture.outcome == Outcome.BLOCKED:  # a WAF answered, not the source: recorded and retried as such
         return read
@@ -96,9 +100,10 @@ def read_page(
         if read.page is not None and kind != WorkKind.API:
             # Another site's /article/N (a friendly link to a sister union's site) is no id of this one:
             # taken as one, it was probed on this host every run and pulled the id walk's frontier to it.
-            read.page.links = [link for link in read.page.links if follow(link.url)]
+            read.page.links = [link for link in read.page.links if own(link.url)]
+            read.page.other_links = [link for link in read.page.other_links if own(link.url)]
     except ApiRefused as exc:
-        read.refused = exc.reason
+        read.refused, read.busy = exc.reason, exc.busy
     except ParseError as exc:
         capture.outcome = Outcome.PARSE_ERROR
         capture.parse_error = exc.reason
@@ -113,15 +118,15 @@ def ignore_answer(queue: WorkQueue, health: SourceHealth, reporter: Reporter, it
     """A discovery answer that is no page of its source: nothing recorded, no error line.
 
     A refusal (HTTP 401/403, an API code other than 200) is said once and the source's other pages
-    are not asked this run, unless the source answered earlier in the run (then the page failed); a hub's dead link or an absent sitemap is only counted (a root that is
+    are not asked this run; a busy answer (code 500, 系统繁忙) is a failure of that page; a hub's dead link or an absent sitemap is only counted (a root that is
     not there counts as the hub walk's failure)."""
     kind = WorkKind(item.kind)
-    if read.refused and health.answered(kind):
-        # Its earlier pages answered this run: a refusal now ("系统繁忙", code 500) is a passing failure
-        # of that page, not a login; the page fails and the next crawl asks it again.
+    if read.refused and read.busy:
+        # "系统繁忙，请稍后再试", code 500: a passing failure of this page, not a login; the page fails
+        # and the next crawl asks it again (it marked the API needs_login, and its later pages unasked).
         queue.mark(item.id, WorkState.FAILED)
         health.failed(kind)
-        reporter.error(f"{item.url}: {read.refused}, after its source's earlier pages answered: not a login;"
+        reporter.error(f"{item.url}: {read.refused}: the server is busy, not asking for a login;"
                        " the next crawl asks again")
         reporter.done(item.url, WorkState.FAILED)
         return
@@ -139,12 +144,23 @@ def ignore_answer(queue: WorkQueue, health: SourceHealth, reporter: Reporter, it
     reporter.done(item.url, WorkState.IGNORED)
 
 
-def link_rules(fetcher: Fetcher, base_url: str) -> tuple[Callable[[str], bool], Callable[[str], list[str]]]:
+def link_rules(
+    fetcher: Fetcher, base_url: str
+) -> tuple[Callable[[str], bool], Callable[[str], list[str]], Callable[[str], bool]]:
     """Whether a linked page may be read (an allowed host; robots.txt on the crawled host allows it),
-    and robots.txt's Sitemap lines; a test's stand-in fetcher without a policy follows everything."""
+    robots.txt's Sitemap lines, and whether a URL is on one of the site's hosts (by name, any port or
+    scheme: an article's identity is its id); a test's stand-in fetcher without a policy follows
+    everything."""
     policy = getattr(fetcher, "policy", None)
     if policy is None:
-        return (lambda url: True), (lambda url: [])
+        return (lambda url: True), (lambda url: []), (lambda url: True)
+    names = {urlsplit("//" + host).hostname for host in (*policy.allowed_hosts, urlsplit(base_url).netloc)}
+
+    def own_site(url: str) -> bool:
+        try:
+            return urlsplit(url).hostname in names
+        except ValueError:
+            return False
 
     def follow(url: str) -> bool:
         on_base = rebase(url, base_url)
@@ -155,7 +171,7 @@ def link_rules(fetcher: Fetcher, base_url: str) -> tuple[Callable[[str], bool], 
     def sitemaps(url: str) -> list[str]:
         return fetcher.robots_rules(url).sitemaps() if policy.obey_robots else []
 
-    return follow, sitemaps
+    return follow, sitemaps, own_site
 
 
 def rebase(url: str, base_url: str) -> str:

@@ -147,11 +147,6 @@ class SourceHealth:
             c.refused = message
         return first
 
-    def answered(self, kind: WorkKind) -> bool:
-        """True when the item's source answered usably earlier in this invocation."""
-        source = source_of(kind, self.mode)
-        return source is not None and source in self.counts and self.counts[source].usable > 0
-
     def source(self, kind: WorkKind) -> str:
         """The name of the item's source (for messages)."""
         source = source_of(kind, self.mode)

@@ -60,7 +60,15 @@ def html_root(body: bytes, content_type: str | None) -> lxml.html.HtmlElement:
 
 class ApiRefused(ParseError):
     """An API answer that refuses (a `code` other than 200, e.g. 请先登录): the source needs a login or
-    is turned off; it says nothing about whether articles exist."""
+    is turned off; it says nothing about whether articles exist. `busy`: the answer says the server
+    is busy or failing (a 5xx code, 系统繁忙, 请稍后再试), a passing failure of this page, no login."""
+
+    def __init__(self, reason: str, busy: bool = False):
+        super().__init__(reason)
+        self.busy = busy
+
+
+_BUSY = re.compile(r"繁忙|稍后|超时|异常|服务器错误|busy|timeout|try again", re.IGNORECASE)
 
 
 # ---- JSON API ----------------------------------------------------------------------------------
@@ -78,7 +86,8 @@ def _load_api(body: bytes, url: str) -> object:
         code = payload["code"]
         if str(code).strip() != "200":
             message = payload.get("msg") or payload.get("message") or ""
-            raise ApiRefused(f"API answered code {code!r} {message}".strip())
+            busy = str(code).strip().startswith("5") or bool(_BUSY.search(str(message)))
+            raise ApiRefused(f"API answered code {code!r} {message}".strip(), busy=busy)
     return payload
 
 

@@ -105,19 +105,46 @@ class _Lines(Reporter):
         self.lines.append("WARNING " + message)
 
 
-def test_an_api_refusal_after_pages_that_answered_is_a_failed_page_not_a_login() -> None:
-    """'系统繁忙' (code 500) on page 3 marked the API needs_login and left its item ignored: page 4
-    was never asked, and the next crawl did not ask page 3 again."""
-    health = SourceHealth(RunMode.INCREMENTAL, (DiscoverySource.API,))
-    queue, lines = _Queue(), _Lines()
+def test_a_busy_api_answer_is_a_failed_page_and_a_login_wall_stays_a_login() -> None:
+    """'系统繁忙' (code 500) marked the API needs_login and left its item ignored: its later pages were
+    never asked, and the next crawl did not ask it again. A real login wall (code 401, HTTP 401) stays
+    needs_login even after other pages of the source answered (found by review)."""
     busy, _ = _read(WorkKind.API, _fetch(URL, 200, '{"code": 500, "msg": "系统繁忙，请稍后再试"}'.encode()))
-    first = WorkItem(URL, WorkKind.API, id=7)
-    ignore_answer(queue, health, lines, first, busy)  # before any page answered: the source refuses
-    assert queue.marks == [(7, WorkState.IGNORED)] and lines.lines[0].startswith("WARNING discovery source api needs a login")
+    login, _ = _read(WorkKind.API, _fetch(URL, 200, '{"code": 401, "msg": "请先登录"}'.encode()))
+    http, _ = _read(WorkKind.API_IDS, _fetch(URL, 401, b"denied"))
+    assert busy.busy and not login.busy and not http.busy
     health = SourceHealth(RunMode.INCREMENTAL, (DiscoverySource.API,))
-    health.page(WorkKind.API, Outcome.OK, found=[1, 2])
+    health.page(WorkKind.API, Outcome.OK, found=[1, 2])  # earlier pages answered
     queue, lines = _Queue(), _Lines()
     ignore_answer(queue, health, lines, WorkItem(URL, WorkKind.API, id=9), busy)
     assert queue.marks == [(9, WorkState.FAILED)] and not health.refused(WorkKind.API)
-    assert lines.lines == [f"ERROR {URL}: API answered code 500 系统繁忙，请稍后再试, after its source's earlier pages"
-                           " answered: not a login; the next crawl asks again"]
+    assert lines.lines == [f"ERROR {URL}: API answered code 500 系统繁忙，请稍后再试: the server is busy, not asking"
+                           " for a login; the next crawl asks again"]
+    ignore_answer(queue, health, lines, WorkItem(URL, WorkKind.API, id=10), login)
+    assert queue.marks[-1] == (10, WorkState.IGNORED) and health.refused(WorkKind.API)
+    assert lines.lines[-1].startswith("WARNING discovery source api needs a login")
+
+
+def test_a_list_pages_sidebar_links_to_other_sites_are_dropped_too() -> None:
+    """Found by review: the host filter read only the list's links, and a sidebar's went to the queue."""
+    list_url = "http://h/list/3_1.html"
+    rows = "".join(f'<li><a href="/nczhghcms/article/{i}">新闻{i}</a></li>' for i in (11, 12, 13))
+    html = (f'<ul>{rows}</ul><div><a href="http://www.jxgh.org.cn/article/88888">省总</a>'
+            '<a href="http://171.34.90.220/article/14">同一网站</a></div>').encode()
+    own = {"h", "171.34.90.220"}
+    read, _ = _read(WorkKind.LIST, _fetch(list_url, 200, html, "text/html; charset=utf-8"),
+                    follow=lambda u: u.split("/")[2] in own)
+    assert [r.article_id for r in read.page.links] == [11, 12, 13]
+    assert [r.article_id for r in read.page.other_links] == [14]
+
+
+def test_own_site_is_the_sites_host_names_whatever_the_port_or_scheme() -> None:
+    from ncgh.discovery_read import link_rules
+    from scraper.fetch import FetchPolicy
+
+    class _Fetcher:
+        policy = FetchPolicy(user_agent="t", allowed_hosts=("www.ncgh.org.cn", "171.34.90.220:8081"))
+
+    _, _, own = link_rules(_Fetcher(), "http://www.ncgh.org.cn")  # type: ignore[arg-type]
+    assert own("http://171.34.90.220/article/5") and own("https://www.ncgh.org.cn:443/article/5")
+    assert not own("http://www.jxgh.org.cn/article/5") and not own("http://[::1/article/5")
