@@ -65,7 +65,7 @@ class HubPage:
     page_links: list[str] = field(default_factory=list)
     skipped_ids: int = 0  # article-form links whose id scraper.ids refuses
     # Every article link with the list element it is an item of, repeats included (parse_list_page).
-    occurrences: list[tuple[ArticleLink, etree._Element]] = field(default_factory=list, repr=False)
+    occurrences: list[tuple[ArticleLink, tuple]] = field(default_factory=list, repr=False)
 
 
 class _ArticleLinks:
@@ -214,7 +214,7 @@ def _read_hub(root: lxml.html.HtmlElement, url: str, article_paths: tuple[str, .
     pages: list[str] = []
     seen_pages: set[str] = {url}
     anchors: list[tuple[etree._Element, str]] = []
-    occurrences: list[tuple[ArticleLink, etree._Element]] = []  # every article link and its list (parse_list_page)
+    occurrences: list[tuple[ArticleLink, tuple]] = []  # every article link and its list (parse_list_page)
     for a in root.iter("a"):
         href = _absolute(base, a.get("href") or "")
         if href is None:
@@ -255,7 +255,7 @@ def parse_list_page(
     name of any list markup is assumed: a sidebar's links are articles of the site too."""
     root = html_root(body, content_type)
     hub = _read_hub(root, url, article_paths)
-    groups: dict[etree._Element, dict[int, ArticleLink]] = {}
+    groups: dict[tuple, dict[int, ArticleLink]] = {}
     for link, container in hub.occurrences:
         groups.setdefault(container, {}).setdefault(link.article_id, link)
     main = max(groups.values(), key=len, default={})
@@ -263,19 +263,12 @@ def parse_list_page(
                     other_links=[link for link in hub.links if link.article_id not in main])
 
 
-_LIST_CONTAINERS = frozenset(("ul", "ol", "table", "dl"))
-
-
-def _container(a: etree._Element) -> etree._Element:
-    """The element holding the list an article link is an item of: its nearest ul, ol, table or dl,
-    else its grandparent (div.list > div.item > a). The list of a list page is the container with
-    the most article links; no class name is assumed."""
-    for el in a.iterancestors():
-        if el.tag in _LIST_CONTAINERS:
-            return el
-    parent = a.getparent()
-    grand = parent.getparent() if parent is not None else None
-    return grand if grand is not None else (parent if parent is not None else a)
+def _container(a: etree._Element) -> tuple[tuple[str, str], ...]:
+    """Which list an article link is an item of: the tags and classes of its ancestors. The items of
+    one list share them however the list is cut (four `<ul>` of five, a `<table>` a row); a sidebar's
+    differ (`div.side > ul`). The list of a list page is the one with the most article links; no
+    class name is assumed."""
+    return tuple((str(el.tag), el.get("class") or "") for el in a.iterancestors())
 
 
 # ---- sitemaps ----------------------------------------------------------------------------------

@@ -172,3 +172,21 @@ def test_a_java_cms_session_in_links_is_not_part_of_the_page() -> None:
                                 '<a href="/nczhghcms/category/3;jsessionid=8F3A2B9C0D?pageNum=1">新闻</a>'), "http://h/")
     assert [r.article_id for r in page.links] == [1001]  # fetched as a hub page before: 0 articles archived
     assert page.page_links == ["http://h/nczhghcms/category/3?pageNum=1"]
+
+
+def test_a_list_cut_into_blocks_or_rows_of_tables_is_still_the_list() -> None:
+    """Found by review: the largest single container won, so a sidebar of 8 beat a list of 20 written
+    as four <ul> of 5, and a nav table of 3 beat 15 rows written one <table> each."""
+    from scraper.hubs import parse_list_page
+
+    def li(i: int) -> str:
+        return f'<li><a href="/nczhghcms/article/{i}">工会新闻标题{i}</a><span>2024-03-01</span></li>'
+    blocks = "".join("<ul class='l'>" + "".join(li(5000 - b * 5 - k) for k in range(5)) + "</ul><hr>" for b in range(4))
+    side = "<div class='side'><h3>热点文章</h3><ul>" + "".join(li(100 + k) for k in range(8)) + "</ul></div>"
+    page = parse_list_page(_page(f"<div class='main'>{blocks}</div>{side}"), "http://h/nczhghcms/category/3")
+    assert [r.article_id for r in page.links] == list(range(5000, 4980, -1))
+    assert [r.article_id for r in page.other_links] == list(range(100, 108))
+    rows = "".join(f"<table><tr><td><a href='/nczhghcms/article/{7000 - k}'>标题{k}</a></td></tr></table>" for k in range(15))
+    nav = "<table class='nav'><tr>" + "".join(f"<td><a href='/nczhghcms/article/{10 + k}'>专题{k}</a></td>" for k in range(3)) + "</tr></table>"
+    page = parse_list_page(_page(f"{nav}<div>{rows}</div>"), "http://h/nczhghcms/category/3")
+    assert [r.article_id for r in page.links] == list(range(7000, 6985, -1))
