@@ -189,7 +189,7 @@ def fallback_parts(
     main = extract_main(root)
     if main is None or not main.text.strip():
         raise ParseError("no article: the profile selectors matched nothing and no main text block was found")
-    title = fallback_title(root, main.element, head_title(root, with_site_links=True))
+    title = fallback_title(root, main.element, head_title(root, with_site_links=True), base)
     # The extractor's paragraphs leave out link lists and furniture nested in the block; its clean
     # copy of the block (same noise removed) gives the HTML, images and attachments.
     block = clean_copy(main.element)

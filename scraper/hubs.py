@@ -250,15 +250,23 @@ def parse_list_page(
     content_type: str | None = None,
     article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS,
 ) -> ListPage:
-    """One page of a configured list (`[discovery] list_url_template`): every article link on it in
-    page order, with the date shown beside it, and its next page, read as any hub page is. No class
-    name of any list markup is assumed: a sidebar's links are articles of the site too."""
+    """One page of a configured list (`[discovery] list_url_template`): its list of article links in
+    page order, with the date shown beside each, the page's other article links apart, and its next
+    page, read as any hub page is. No class name of any list markup is assumed: the list is the
+    largest group of links sharing their ancestors (_container) among the groups that show dates (a
+    list's last page may hold fewer items than an undated sidebar), else the largest group."""
     root = html_root(body, content_type)
     hub = _read_hub(root, url, article_paths)
     groups: dict[tuple, dict[int, ArticleLink]] = {}
     for link, container in hub.occurrences:
-        groups.setdefault(container, {}).setdefault(link.article_id, link)
-    main = max(groups.values(), key=len, default={})
+        group = groups.setdefault(container, {})
+        if link.article_id not in group or (group[link.article_id].published is None and link.published):
+            group[link.article_id] = link
+
+    def dated(group: dict[int, ArticleLink]) -> bool:
+        return 2 * sum(1 for link in group.values() if link.published) >= len(group)
+
+    main = max(groups.values(), key=lambda g: (dated(g), len(g)), default={})
     return ListPage(links=list(main.values()), next_url=hub.next_url, skipped_ids=hub.skipped_ids,
                     other_links=[link for link in hub.links if link.article_id not in main])
 

@@ -11,12 +11,13 @@ Rules in docs/parsing.md ("Fields", title).
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
 from scraper.header import normalise_space
 from scraper.htmltree import text_of
+from scraper.ids import id_text_of_url
 
 __all__ = ["HeadTitle", "agreeing_title", "fallback_title", "head_title"]
 
@@ -30,11 +31,11 @@ _HEADING_XPATH = etree.XPath(
     "|//*[contains(translate(@id,'TITLE','title'),'title')]"
 )
 _TITLE_TOKENS = ("bt", "biaoti", "tit", "headline", "heading", "subject")
-_WEAK_HEADING_XPATH = etree.XPath(
+_CLASSED_HEADING_XPATH = etree.XPath(
     "|".join(f"//*[contains(concat(' ', normalize-space(translate(@class,'{t.upper()}','{t}')), ' '), ' {t} ')]"
              for t in _TITLE_TOKENS)
-    + "|//b|//strong|//font[@size >= 4]"
 )
+_VISUAL_HEADING_XPATH = etree.XPath("//b|//strong|//font[@size >= 4]")
 _VISUAL = frozenset(("b", "strong", "font"))
 _LABELS = re.compile(r"发布|日期|时间|来源|浏览|点击|作者|编辑|字体|当前位置|您的位置")
 _SEPARATORS = re.compile(r"[\s\-_|｜—–:：·]+")
@@ -89,20 +90,27 @@ def agreeing_title(text: str | None, head: HeadTitle) -> str | None:
     return text
 
 
-def fallback_title(root: etree._Element, main_el: etree._Element, head: HeadTitle) -> str | None:
+def fallback_title(root: etree._Element, main_el: etree._Element, head: HeadTitle,
+                   page_url: str | None = None) -> str | None:
     """The title of a page the profile does not know: the heading that agrees with `<title>` minus
     the site name (exactly, or holding it with glue around it); else the nearest heading before the
     main text; else the `<title>` part that is neither the site's name nor a column's; else the same
-    among weaker headings (_WEAK_HEADING_XPATH: a `<title>` that names only the site or the column).
-    A bold subtitle in the body is no title where `<title>` names the article."""
+    among weaker headings, those with a title class (bt, tit ...) first, then bold or large text (a
+    `<title>` that names only the site or the column). A bold subtitle in the body is no title where
+    `<title>` names the article. `page_url`: the page's own URL (a link to it names no column)."""
     found = _from_headings(_headings(_HEADING_XPATH, root, main_el, head), main_el, head)
     if found is not None:
         return found
-    columns = _column_names(root)
+    columns = _column_names(root, page_url)
     wanted = [p for p in head.wanted if p not in columns]
     if wanted:
         return max(wanted, key=len)
-    return _from_headings(_headings(_WEAK_HEADING_XPATH, root, main_el, head), main_el, head)
+    for xpath in (_CLASSED_HEADING_XPATH, _VISUAL_HEADING_XPATH):
+        weak = _headings(xpath, root, main_el, head)
+        found = _from_headings(weak, main_el, head) or _opening(weak, main_el)
+        if found is not None:
+            return found
+    return None
 
 
 def _headings(xpath: etree.XPath, root: etree._Element, main_el: etree._Element,
@@ -132,6 +140,17 @@ def _from_headings(headings: list[tuple[etree._Element, str]], main_el: etree._E
     return before[-1] if before else None
 
 
+def _opening(headings: list[tuple[etree._Element, str]], main_el: etree._Element) -> str | None:
+    """The first of `headings` inside the main block before its first line of prose: a table layout
+    whose main block is the whole table holds its title cell, then a subtitle, then the text."""
+    order = {el: i for i, el in enumerate(main_el.iter())}
+    prose = next((order[el] for el in main_el.iter() if el in order and len((el.text or "").strip()) >= 30), None)
+    for h, text in headings:
+        if h in order and len(text) <= 120 and (prose is None or order[h] < prose):
+            return text
+    return None
+
+
 def _visual(el: etree._Element, text: str) -> bool:
     """Bold or large text that is a title: the whole text of its block, not a link, not a label."""
     if len(text) < 6 or len(text) > 120 or _LABELS.search(text) or any(a.tag == "a" for a in el.iterancestors()):
@@ -146,19 +165,27 @@ _MAX_COLUMN = 10  # characters: 工会新闻, 基层工会动态, 通知公告
 _CRUMB = re.compile(r"[>»›＞/]\s*([^>»›＞/\s][^>»›＞/]{0,30}?)\s*(?=[>»›＞/]|$)")
 
 
-def _column_names(root: etree._Element) -> set[str]:
-    """Texts that name a part of the site, never an article: every link's text, and the crumbs of a
-    "where you are" line (当前位置：首页 > 工会新闻). `<title>` often holds only the column and the
-    site (`工会新闻-南昌市总工会`): without this every article of such a page was titled 工会新闻."""
-    names = {normalise_space(text_of(a)) for a in root.iter("a")
-             if (a.get("href") or "#").strip()[:1] not in ("#", "") and not a.get("href", "").lower().startswith("javascript")}
+def _column_names(root: etree._Element, page_url: str | None) -> set[str]:
+    """Texts that name a part of the site, never an article: the text of a link to a page that is
+    neither this one nor an article, and the crumbs of a "where you are" line (当前位置：首页 >
+    工会新闻) but its last when more than one follows the home page (首页 > 工会新闻 > 标题: the title).
+    `<title>` often holds only the column and the site (`工会新闻-南昌市总工会`): without this every
+    article of such a page was titled 工会新闻."""
+    names: set[str] = set()
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith("#") or href.lower().startswith("javascript"):
+            continue
+        target = urljoin(page_url, href) if page_url else href
+        if target != page_url and id_text_of_url(target) is None:
+            names.add(normalise_space(text_of(a)))
     for el in root.iter("td", "div", "p", "span", "li"):
         if el.text and "位置" in el.text[:20]:  # 当前位置, 您的位置, 所在位置 ...
             line = normalise_space(text_of(el))
             if len(line) <= 120:
-                names.update(m.strip() for m in _CRUMB.findall(line))
-    # A column's name is short; a longer text is an article's title, even this one's (a sidebar of the
-    # latest articles links the page itself, a breadcrumb may end in the title).
+                crumbs = [m.strip() for m in _CRUMB.findall(line)]
+                names.update(crumbs[:-1] if len(crumbs) >= 2 else crumbs)
+    # A column's name is short; a longer text is an article's title.
     return {name for name in names if 0 < len(name) <= _MAX_COLUMN}
 
 

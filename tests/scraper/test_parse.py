@@ -455,3 +455,32 @@ def test_a_fallback_article_titled_with_not_found_stays_an_article() -> None:
             "<div class='main'><h1>市总工会组织观看话剧《Not Found》</h1><div class='content'><p>3月5日晚，市总工会组织劳模代表"
             "观看原创话剧。演出结束后，大家纷纷表示深受教育。</p></div></div></body></html>").encode()
     assert parse_article(data, "http://h/article/5").title == "市总工会组织观看话剧《Not Found》"
+
+
+@pytest.mark.parametrize(("crumb_ends_with_title", "sidebar_links_self"), [(True, False), (False, True)])
+def test_a_short_title_a_breadcrumb_or_a_sidebar_also_shows_is_no_column(crumb_ends_with_title: bool,
+                                                                        sidebar_links_self: bool) -> None:
+    """Found by review: every link or crumb text of 10 characters or fewer was a column's name, so
+    such a title (新春慰问困难职工) was dropped and the page had none."""
+    body = "".join(f"<p>{t}</p>" for t in ["1月20日，市总工会领导带队走访慰问困难职工，为他们送去慰问金和节日祝福。",
+                                           "此次慰问对象主要为全市在档困难职工家庭、因病致困职工和一线劳模代表，共计三百余户。"] * 2)
+    crumb = ("<td>当前位置：<a href='/'>首页</a> &gt; <a href='/list/3.html'>工会新闻</a>"
+             + (" &gt; 新春慰问困难职工" if crumb_ends_with_title else "") + "</td>")
+    side = "<td><a href='/art/2024/1/20/art_3_99.html'>新春慰问困难职工</a></td>" if sidebar_links_self else ""
+    data = (f"<html><head><meta charset='utf-8'><title>新春慰问困难职工-某市总工会</title></head><body><table>"
+            f"<tr><td><a href='/'><img src='/logo.png' alt='某市总工会'></a></td></tr><tr>{crumb}</tr>"
+            f"<tr><td>发布时间：2024-01-20 来源：本站</td></tr><tr><td>{body}</td></tr><tr>{side}</tr>"
+            "<tr><td>版权所有：某市总工会 赣ICP备12345678号</td></tr></table></body></html>").encode()
+    assert parse_article(data, "http://example.cn/art/2024/1/20/art_3_99.html").title == "新春慰问困难职工"
+
+
+def test_a_title_cell_beats_a_subtitle_row_inside_one_table() -> None:
+    body = "".join(f"<p>{t}</p>" for t in ["他扎根一线三十年，带出徒弟百余名，先后获得全国劳动模范、全国五一劳动奖章等荣誉称号。",
+                                           "多年来，他主持完成技术革新项目四十余项，为企业创造经济效益三千余万元，深受职工好评。"] * 2)
+    data = ("<html><head><meta charset='utf-8'><title>工会新闻-某市总工会</title></head><body><table>"
+            "<tr><td><a href='/'><img src='/logo.png' alt='某市总工会'></a> <a href='/list/3.html'>工会新闻</a></td></tr>"
+            "<tr><td class='bt'>匠心筑梦三十载 甘为人梯育新人</td></tr>"
+            "<tr><td><b>——记全国劳动模范、市机械厂高级技师张建国</b></td></tr>"
+            f"<tr><td>发布时间：2024-01-20 来源：本站</td></tr><tr><td class='content'>{body}</td></tr>"
+            "<tr><td>版权所有：某市总工会 赣ICP备12345678号</td></tr></table></body></html>").encode()
+    assert parse_article(data, "http://example.cn/art/2024/1/20/art_3_99.html").title == "匠心筑梦三十载 甘为人梯育新人"
