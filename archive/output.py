@@ -358,7 +358,7 @@ def _put_in_place(tmp: Path, final: Path, may_replace: bool) -> None:
     except FileExistsError:
         raise ExportError(f"{final} appeared while exporting (another export?); pass --force to overwrite it") from None
     except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
             raise
         if os.path.lexists(final):  # a file system without hard links: the check, then the rename
             raise ExportError(f"{final} appeared while exporting (another export?); pass --force to overwrite it") from None

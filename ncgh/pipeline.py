@@ -247,6 +247,7 @@ def _classify(
     )
 
 
+_SESSION = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
 _INDEX_PAGE = re.compile(r"(?:index|default|main|home)\.[a-z]{2,5}", re.IGNORECASE)
 
 
@@ -257,7 +258,8 @@ def _is_home(url: str, article_url: str) -> bool:
     parts = urlsplit(url)
     if parts.query:
         return False
-    folder, _, last = parts.path.rpartition("/")
+    path = _SESSION.sub("", parts.path)  # a servlet CMS's ;jsessionid= names no other page
+    folder, _, last = path.rpartition("/")
     if last and not _INDEX_PAGE.fullmatch(last):
         return False
     return urlsplit(article_url).path.startswith(folder.rstrip("/") + "/")

@@ -141,6 +141,15 @@ def _sibling(a: str, b: str) -> bool:
     return bool(da) and da[:-1] == db[:-1]
 
 
+def _is_pager(label: str) -> bool:
+    """A pager's label: a page number (a year is a tab of another list: /archive/2023.html), or a
+    pager word."""
+    if _PAGER_TEXT.match(label) is None:
+        return False
+    number = label.strip("[]【】()（） ")
+    return not (number.isdigit() and 1900 <= int(number) <= 2100)
+
+
 def _label(a: etree._Element) -> str:
     """What a link says: its text, else its title, else the alt of an image in it (a "下一页" button)."""
     text = element_text(a)
@@ -232,7 +241,7 @@ def _read_hub(root: lxml.html.HtmlElement, url: str, article_paths: tuple[str, .
         anchors.append((a, href))
         # The list's own other pages (首页, 尾页, page numbers) are reached through its next links;
         # a link of the same shape that names something else is another list, read as a page.
-        pager = _sibling(href, url) and _PAGER_TEXT.match(_label(a)) is not None
+        pager = _sibling(href, url) and _is_pager(_label(a))
         if href not in seen_pages and not _NOT_A_PAGE.search(urlsplit(href).path) and not pager:
             seen_pages.add(href)
             pages.append(href)

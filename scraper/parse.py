@@ -89,10 +89,12 @@ def _title_column(raw: str | None) -> tuple[str | None, str | None]:
 _MISSING_MAX_PROSE = 200  # characters of other body text that make a "does not exist" page an article
 
 
-# An external script that writes a view count: DedeCMS's /plus/count.php, PHPCMS's hits, a CMS's
-# click or visit counter (searched in the page's bytes: the tree holds no scripts).
+# An external script that writes this article's view count: DedeCMS's /plus/count.php?aid=N,
+# PHPCMS's api.php?op=count&id=N, a hits or click counter given the article's id (searched in the
+# page's bytes: the tree holds no scripts). A site-wide analytics script counts no article.
 _COUNTER_SCRIPT = re.compile(
-    rb"<script\b[^>]*\bsrc\s*=\s*[\"']?[^\"'>\s]*(?:count|hits|click|visit|views?\b|pv\b|tongji)", re.IGNORECASE
+    rb"<script\b[^>]*\bsrc\s*=\s*[\"']?[^\"'>\s]*(?:count|hits|click)[^\"'>\s]*[?&](?:aid|id|contentid|articleid)=",
+    re.IGNORECASE,
 )
 
 

@@ -358,3 +358,10 @@ def test_a_redirect_that_adds_a_java_session_to_the_url_is_the_same_article():
     capture = classify(result(200, page_html(content(), 10).encode(), final_url=where,
                               redirects=[RedirectHop(URL, 302, where)]))
     assert capture.outcome == Outcome.OK and capture.article_id == 1234
+
+
+@pytest.mark.parametrize("home", ["http://www.ncgh.org.cn/;jsessionid=8F3A2B9C0D.node1",
+                                  "http://www.ncgh.org.cn/index.jsp;jsessionid=8F3A2B9C0D"])
+def test_a_redirect_to_the_home_page_with_a_java_session_is_the_home_page(home):
+    capture = classify(result(200, b"<html><body>home</body></html>", final_url=home, redirects=[RedirectHop(URL, 302, home)]))
+    assert (capture.outcome, capture.missing_reason) == (Outcome.MISSING, MissingReason.REDIRECT_HOME)

@@ -190,3 +190,9 @@ def test_a_list_cut_into_blocks_or_rows_of_tables_is_still_the_list() -> None:
     nav = "<table class='nav'><tr>" + "".join(f"<td><a href='/nczhghcms/article/{10 + k}'>专题{k}</a></td>" for k in range(3)) + "</tr></table>"
     page = parse_list_page(_page(f"{nav}<div>{rows}</div>"), "http://h/nczhghcms/category/3")
     assert [r.article_id for r in page.links] == list(range(7000, 6985, -1))
+
+
+def test_year_tabs_are_other_lists_not_page_numbers() -> None:
+    page = parse_hub_page(_page('<a href="/nczhghcms/archive/2023.html">2023</a><a href="/nczhghcms/archive/2022.html">2022</a>'),
+                          "http://h/nczhghcms/archive/2024.html")
+    assert page.page_links == ["http://h/nczhghcms/archive/2023.html", "http://h/nczhghcms/archive/2022.html"]

@@ -484,3 +484,9 @@ def test_a_title_cell_beats_a_subtitle_row_inside_one_table() -> None:
             f"<tr><td>发布时间：2024-01-20 来源：本站</td></tr><tr><td class='content'>{body}</td></tr>"
             "<tr><td>版权所有：某市总工会 赣ICP备12345678号</td></tr></table></body></html>").encode()
     assert parse_article(data, "http://example.cn/art/2024/1/20/art_3_99.html").title == "匠心筑梦三十载 甘为人梯育新人"
+
+
+def test_a_site_wide_analytics_script_does_not_unmake_a_real_zero() -> None:
+    page = _table_page("全市工会开展送温暖活动_南昌市总工会", f"<b>{TITLE}</b>").replace(
+        "浏览次数：120".encode(), '浏览次数：0<script src="https://tongji.example.cn/count.js"></script>'.encode())
+    assert parse_article(page, "http://h/article/5").views == 0
