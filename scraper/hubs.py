@@ -281,11 +281,14 @@ def parse_list_page(
 
 
 def _container(a: etree._Element) -> tuple[tuple[str, str], ...]:
-    """Which list an article link is an item of: the tags and classes of its ancestors. The items of
-    one list share them however the list is cut (four `<ul>` of five, a `<table>` a row); a sidebar's
-    differ (`div.side > ul`). The list of a list page is the one with the most article links; no
-    class name is assumed."""
-    return tuple((str(el.tag), el.get("class") or "") for el in a.iterancestors())
+    """Which list an article link is an item of: the tags of its parent and grandparent (an item's
+    own class varies: `li.odd` / `li.even`, `tr.row-3`), then the tags and classes (digits aside) of
+    the ancestors above. The items of one list share them however the list is cut (four `<ul>` of
+    five, a `<table>` a row); a sidebar's differ (`div.side > ul`). No class name is assumed."""
+    return tuple(
+        (str(el.tag), "" if depth < 2 else _DIGITS.sub("", el.get("class") or ""))
+        for depth, el in enumerate(a.iterancestors())
+    )
 
 
 # ---- sitemaps ----------------------------------------------------------------------------------

@@ -196,3 +196,13 @@ def test_year_tabs_are_other_lists_not_page_numbers() -> None:
     page = parse_hub_page(_page('<a href="/nczhghcms/archive/2023.html">2023</a><a href="/nczhghcms/archive/2022.html">2022</a>'),
                           "http://h/nczhghcms/archive/2024.html")
     assert page.page_links == ["http://h/nczhghcms/archive/2023.html", "http://h/nczhghcms/archive/2022.html"]
+
+
+def test_a_list_whose_items_alternate_classes_is_one_list() -> None:
+    from scraper.hubs import parse_list_page
+
+    rows = "".join(f'<li class="{("odd", "even")[i % 2]} item-{i}"><a href="/nczhghcms/article/{900 + i}">新闻{i}</a>'
+                   f'<span>2024-03-0{1 + i % 9}</span></li>' for i in range(12))
+    side = "<div class='side'><ul>" + "".join(f'<li><a href="/nczhghcms/article/{i}">热点</a></li>' for i in (1, 2, 3)) + "</ul></div>"
+    page = parse_list_page(_page(f"<div class='main'><ul class='list'>{rows}</ul></div>{side}"), "http://h/list/3_1.html")
+    assert [r.article_id for r in page.links] == list(range(900, 912))  # half went to other_links before
