@@ -111,14 +111,26 @@ def _absolute(base: str, href: str) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
+_ROWS = frozenset(("tr", "li", "dd", "dt"))
+
+
 def _date_near(a: etree._Element) -> str | None:
-    """A date shown beside the link (its parent's text without the link's), as an ISO day."""
-    parent = a.getparent()
-    if parent is None:
-        return None
-    rest = element_text(parent).replace(element_text(a), " ", 1)
-    value = parse_date(rest) if rest.strip() else None
-    return value.day if value else None
+    """A date shown beside the link, as an ISO day: in its parent's text without the link's, else in
+    its row's (`<tr><td><a>…</a></td><td>2024-03-10</td></tr>`: the date in a cell of its own)."""
+    el = a
+    for _ in range(3):
+        el = el.getparent()
+        if el is None:
+            return None
+        rest = element_text(el).replace(element_text(a), " ", 1)
+        if len(rest) > 200:  # more than one item's row: no date of this link's
+            return None
+        value = parse_date(rest) if rest.strip() else None
+        if value is not None:
+            return value.day
+        if el.tag in _ROWS:  # the item's row holds no date: nothing above is this link's
+            return None
+    return None
 
 
 def _shape(url: str) -> str:
@@ -262,8 +274,9 @@ def parse_list_page(
     """One page of a configured list (`[discovery] list_url_template`): its list of article links in
     page order, with the date shown beside each, the page's other article links apart, and its next
     page, read as any hub page is. No class name of any list markup is assumed: the list is the
-    largest group of links sharing their ancestors (_container) among the groups that show dates (a
-    list's last page may hold fewer items than an undated sidebar), else the largest group."""
+    largest group of links sharing their list element (_container), a group that shows dates beside
+    most of its links counting twice (a list's last page may hold fewer items than an undated
+    sidebar; an undated list of 15 still outweighs a dated sidebar of 5)."""
     root = html_root(body, content_type)
     hub = _read_hub(root, url, article_paths)
     groups: dict[tuple, dict[int, ArticleLink]] = {}
@@ -272,23 +285,34 @@ def parse_list_page(
         if link.article_id not in group or (group[link.article_id].published is None and link.published):
             group[link.article_id] = link
 
-    def dated(group: dict[int, ArticleLink]) -> bool:
-        return 2 * sum(1 for link in group.values() if link.published) >= len(group)
+    def weight(group: dict[int, ArticleLink]) -> int:
+        dated = 2 * sum(1 for link in group.values() if link.published) >= len(group)
+        return 2 * len(group) if dated else len(group)
 
-    main = max(groups.values(), key=lambda g: (dated(g), len(g)), default={})
+    main = max(groups.values(), key=weight, default={})
     return ListPage(links=list(main.values()), next_url=hub.next_url, skipped_ids=hub.skipped_ids,
                     other_links=[link for link in hub.links if link.article_id not in main])
 
 
+_LIST_TAGS = frozenset(("ul", "ol", "dl", "table", "tbody"))
+
+
 def _container(a: etree._Element) -> tuple[tuple[str, str], ...]:
-    """Which list an article link is an item of: the tags of its parent and grandparent (an item's
-    own class varies: `li.odd` / `li.even`, `tr.row-3`), then the tags and classes (digits aside) of
-    the ancestors above. The items of one list share them however the list is cut (four `<ul>` of
-    five, a `<table>` a row); a sidebar's differ (`div.side > ul`). No class name is assumed."""
-    return tuple(
-        (str(el.tag), "" if depth < 2 else _DIGITS.sub("", el.get("class") or ""))
-        for depth, el in enumerate(a.iterancestors())
-    )
+    """Which list an article link is an item of: its nearest `ul`, `ol`, `dl` or `table` and the
+    ancestors above it, by tag and class (digits aside); without one, its ancestors from the
+    grandparent up. Whatever stands between the list and the link (`li.odd > div > h3 > a`, a pinned
+    item's `<strong>`) and an item's own class (`tr.even`) do not count, so the items of one list
+    share it however the list is cut (four `<ul>` of five, a `<table>` a row); a sidebar's differ
+    (`div.side > ul`). No class name is assumed."""
+    ancestors = list(a.iterancestors())
+    start = next((i for i, el in enumerate(ancestors) if el.tag in _LIST_TAGS), None)
+    if start is not None:
+        while start + 1 < len(ancestors) and ancestors[start].tag == "tbody" and ancestors[start + 1].tag == "table":
+            start += 1  # lxml may or may not have a tbody: the table is the list
+        above = ancestors[start:]
+    else:
+        above = ancestors[2:] or ancestors
+    return tuple((str(el.tag), _DIGITS.sub("", el.get("class") or "")) for el in above)
 
 
 # ---- sitemaps ----------------------------------------------------------------------------------

@@ -99,22 +99,31 @@ _COUNTER_SCRIPT = re.compile(
 
 
 # A web server's or CMS's "page not found", served with 200 on an article URL (a soft 404: parsed as
-# an article titled "404 Not Found", it was an edit that never happened). Only a line that is that
-# phrase and nothing else counts: an article titled 话剧《Not Found》 or a notice that some old pages
-# 页面不存在 is no error page.
-_NOT_FOUND_LINE = re.compile(
-    r"(?:(?:抱歉|对不起|很抱歉|sorry)\W*)?(?:404\W*)?(?:您(?:所)?(?:访问|请求|查找)的)?"
-    r"(?:not\s+found|page\s+not\s+found|页面不存在|页面未找到|页面找不到了?|找不到(?:该|此|您要的)?页面|网页不存在|404错误)"
-    r"(?:\W*(?:或已被删除|或已删除|或已过期|404))?[\W_]*",
+# an article titled "404 Not Found", it was an edit that never happened). A short line that ends in
+# the phrase (很抱歉，您要访问的页面不存在！, 该页面不存在或已被删除, HTTP Status 404 – Not Found): an
+# article titled 话剧《Not Found》 or a notice that some old pages 页面不存在 and go on is no error page.
+_NOT_FOUND_CN = re.compile(
+    r"(?:(?:页面|网页)(?:不存在|未找到|找不到了?)|找不到(?:该|此|您要的|你要的|您要访问的|你要访问的)?(?:页面|网页)|404错误)"
+    r"(?:或已(?:被)?(?:删除|移除|过期|下线))?[\W_]*$"
+)
+_NOT_FOUND_EN = re.compile(
+    r"^[\W_]*(?:(?:HTTP\s+)?(?:Status\s+|Error\s+)?404\W*)?(?:page\s+|file\s+)?not\s+found[\W_]*$"
+    r"|was\s+not\s+found\s+on\s+this\s+server",
     re.IGNORECASE,
 )
+_NOT_FOUND_MAX_LINE = 40
+
+
+def _not_found_line(line: str) -> bool:
+    return len(line) <= _NOT_FOUND_MAX_LINE and (_NOT_FOUND_CN.search(line) is not None
+                                                  or _NOT_FOUND_EN.search(line) is not None)
 
 
 def _missing_message(lines: list[str], patterns: tuple[str, ...]) -> str | None:
     """A short line saying the article does not exist (long lines are article text mentioning it),
-    or a line that is only a server's "page not found"."""
+    or a short line that ends in a server's "page not found"."""
     for line in lines:
-        if len(line) <= 80 and (any(p in line for p in patterns) or _NOT_FOUND_LINE.fullmatch(line.strip())):
+        if len(line) <= 80 and (any(p in line for p in patterns) or _not_found_line(line.strip())):
             return line
     return None
 

@@ -206,3 +206,25 @@ def test_a_list_whose_items_alternate_classes_is_one_list() -> None:
     side = "<div class='side'><ul>" + "".join(f'<li><a href="/nczhghcms/article/{i}">热点</a></li>' for i in (1, 2, 3)) + "</ul></div>"
     page = parse_list_page(_page(f"<div class='main'><ul class='list'>{rows}</ul></div>{side}"), "http://h/list/3_1.html")
     assert [r.article_id for r in page.links] == list(range(900, 912))  # half went to other_links before
+
+
+@pytest.mark.parametrize("item", [
+    '<tr class="{odd}"><td><span><a href="/nczhghcms/article/{i}">新闻{i}</a></span></td><td>2024-03-10</td></tr>',
+    '<li class="{odd}"><div><h3><a href="/nczhghcms/article/{i}">新闻{i}</a></h3></div></li>',
+    '<li>{pin}<a href="/nczhghcms/article/{i}">新闻{i}</a>{unpin}</li>',
+])
+def test_one_list_stays_one_list_whatever_stands_between_it_and_its_links(item: str) -> None:
+    """Found by the second review: the ancestors' classes and depth split such lists in halves, and a
+    dated sidebar beat a list whose dates stand in cells of their own."""
+    from scraper.hubs import parse_list_page
+
+    rows = "".join(item.format(i=7000 - k, odd=("odd", "even")[k % 2], pin="<strong>" if k == 0 else "",
+                               unpin="</strong>" if k == 0 else "") for k in range(12))
+    wrap = "table" if item.startswith("<tr") else "ul"
+    side = "<div class='side'><ul>" + "".join(f'<li><a href="/nczhghcms/article/{i}">热点</a> 2024-01-01</li>'
+                                              for i in range(100, 105)) + "</ul></div>"
+    page = parse_list_page(_page(f"<div class='main'><{wrap}>{rows}</{wrap}></div>{side}"), "http://h/list/3_1.html")
+    assert [r.article_id for r in page.links] == list(range(7000, 6988, -1))
+    assert [r.article_id for r in page.other_links] == list(range(100, 105))
+    if wrap == "table":
+        assert page.links[0].published == "2024-03-10"

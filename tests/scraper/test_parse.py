@@ -235,6 +235,11 @@ def test_the_200_not_exist_page_is_article_missing() -> None:
     "<title>页面未找到</title></head><body><div class='err'><h2>抱歉，页面未找到</h2><a href='/'>返回首页</a></div>",
     "<title>提示</title></head><body><div class='tip'><h3>找不到页面</h3><p>请检查网址是否正确</p></div>",
     "<title>Not Found</title></head><body><h1>Not Found</h1><p>The requested URL was not found on this server.</p>",
+    # found by the second review: the whole-line rule missed these
+    "<title>提示信息</title></head><body><h2>404</h2><p>很抱歉，您要访问的页面不存在！</p>",
+    "<title>提示</title></head><body><p>对不起，你访问的页面不存在</p>",
+    "<title>错误</title></head><body><p>该页面不存在或已被删除</p>",
+    "<title>HTTP Status 404 – Not Found</title></head><body><h1>HTTP Status 404 – Not Found</h1>",
 ])
 def test_a_soft_404_served_with_200_is_article_missing(page_text: str) -> None:
     """Served as 200 on an article URL, these were parsed by the fallback as an article titled
