@@ -45,7 +45,7 @@ from scraper.attachment_text import extract_text_isolated
 from scraper.blocks import DEFAULT_BLOCK_RULES, BlockRules, block_of
 from scraper.breadcrumb import breadcrumb_section
 from scraper.encoding import Decoded, decode
-from scraper.html_end import html_unclosed, stopped_rendering
+from scraper.html_end import html_unclosed
 from scraper.ids import article_id_from_url
 from scraper.parse import parse_article, parse_decoded, parser_version_for
 from scraper.profile import SiteProfile
@@ -228,12 +228,13 @@ def _classify(
     problem = _not_an_article(record)
     if problem is not None:
         return judged(Outcome.PARSE_ERROR, parse_error=problem)
-    if record.footer is None and html_unclosed(body) and stopped_rendering(body):
+    if record.footer is None and html_unclosed(body):
         # Framing complete (a Content-Length met, a chunked stream ended), but the page stops before
-        # its footer and its closing tags, mid-text or mid-tag or on a server's error message: a
-        # server that stopped rendering (a PHP fatal error, a worker killed mid-page). As a version it
-        # was an edit that never happened, and the whole page the next day another. A template that
-        # never closes its tags still has its footer, or ends on a tag of its own.
+        # its footer and its closing tags: a server that stopped rendering (a PHP fatal error, a
+        # worker killed mid-page; it often ends on a tag, `</p>`). As a version it was an edit that
+        # never happened, and the whole page the next day another. Every real page seen closes its
+        # document; a template that leaves its tags open still shows its footer. Such a page with
+        # no footer found is this error on every run, said each time, its bytes kept for a reparse.
         return judged(Outcome.FETCH_ERROR, error=FetchErrorKind.TRUNCATED,
                       error_detail=f"HTML of {len(body)} bytes ends before its footer, </body> and </html>: cut short")
     return _Verdict(
