@@ -68,7 +68,9 @@ class ApiRefused(ParseError):
         self.busy = busy
 
 
-_BUSY = re.compile(r"繁忙|稍后|超时|异常|服务器错误|busy|timeout|try again", re.IGNORECASE)
+_BUSY = re.compile(r"繁忙|稍后再试|服务器错误|系统错误|busy|try again", re.IGNORECASE)
+# A login wall however it is worded (登录超时, 会话已超时, 登录状态异常, 请先登录, a token): never busy.
+_LOGIN = re.compile(r"登录|登陆|会话|token|授权|权限|未认证|login|unauthori", re.IGNORECASE)
 
 
 # ---- JSON API ----------------------------------------------------------------------------------
@@ -86,7 +88,9 @@ def _load_api(body: bytes, url: str) -> object:
         code = payload["code"]
         if str(code).strip() != "200":
             message = payload.get("msg") or payload.get("message") or ""
-            busy = str(code).strip().startswith("5") or bool(_BUSY.search(str(message)))
+            code_text = str(code).strip()
+            login = code_text in ("401", "403") or bool(_LOGIN.search(str(message)))
+            busy = not login and (code_text.startswith("5") or bool(_BUSY.search(str(message))))
             raise ApiRefused(f"API answered code {code!r} {message}".strip(), busy=busy)
     return payload
 

@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from scraper.dates import parse_date
 from scraper.header import normalise_space
 from scraper.htmltree import text_of
 from scraper.ids import id_text_of_url
@@ -101,16 +102,29 @@ def fallback_title(root: etree._Element, main_el: etree._Element, head: HeadTitl
     found = _from_headings(_headings(_HEADING_XPATH, root, main_el, head), main_el, head)
     if found is not None:
         return found
-    columns = _column_names(root, page_url)
-    wanted = [p for p in head.wanted if p not in columns]
+    columns, last_crumb = _column_names(root, page_url)
+    wanted = [p for p in head.wanted if p not in columns and p != last_crumb]
     if wanted:
         return max(wanted, key=len)
     for xpath in (_CLASSED_HEADING_XPATH, _VISUAL_HEADING_XPATH):
-        weak = _headings(xpath, root, main_el, head)
+        weak = [(h, text) for h, text in _headings(xpath, root, main_el, head) if _may_be_title(text, columns)]
         found = _from_headings(weak, main_el, head) or _opening(weak, main_el)
         if found is not None:
             return found
-    return None
+    # A breadcrumb's last crumb is the column (首页 > 新闻中心 > 基层动态) or the title (首页 > 工会新闻 >
+    # 新春慰问困难职工): a `<title>` part equal to it is taken only when no weaker heading names the page.
+    wanted = [p for p in head.wanted if p not in columns]
+    return max(wanted, key=len) if wanted else None
+
+
+_SALUTATION = re.compile(r"[:：]$")
+
+
+def _may_be_title(text: str, columns: set[str]) -> bool:
+    """A weak heading that can be a title: not a box's name (通知公告, a column's), not a label, not
+    a letter's salutation (各县（区）总工会：), not a date."""
+    return (len(text) >= 6 and text not in columns and not _LABELS.search(text) and not _SALUTATION.search(text)
+            and parse_date(text) is None)
 
 
 def _headings(xpath: etree.XPath, root: etree._Element, main_el: etree._Element,
@@ -165,10 +179,11 @@ _MAX_COLUMN = 10  # characters: 工会新闻, 基层工会动态, 通知公告
 _CRUMB = re.compile(r"[>»›＞/]\s*([^>»›＞/\s][^>»›＞/]{0,30}?)\s*(?=[>»›＞/]|$)")
 
 
-def _column_names(root: etree._Element, page_url: str | None) -> set[str]:
+def _column_names(root: etree._Element, page_url: str | None) -> tuple[set[str], str | None]:
     """Texts that name a part of the site, never an article: the text of a link to a page that is
     neither this one nor an article, and the crumbs of a "where you are" line (当前位置：首页 >
-    工会新闻) but its last when more than one follows the home page (首页 > 工会新闻 > 标题: the title).
+    工会新闻); with the last crumb apart when more than one follows the home page (首页 > 工会新闻 >
+    标题 ends in the title, 首页 > 新闻中心 > 基层动态 in a column).
     `<title>` often holds only the column and the site (`工会新闻-南昌市总工会`): without this every
     article of such a page was titled 工会新闻."""
     names: set[str] = set()
@@ -179,14 +194,19 @@ def _column_names(root: etree._Element, page_url: str | None) -> set[str]:
         target = urljoin(page_url, href) if page_url else href
         if target != page_url and id_text_of_url(target) is None:
             names.add(normalise_space(text_of(a)))
+    last: str | None = None
     for el in root.iter("td", "div", "p", "span", "li"):
         if el.text and "位置" in el.text[:20]:  # 当前位置, 您的位置, 所在位置 ...
             line = normalise_space(text_of(el))
             if len(line) <= 120:
                 crumbs = [m.strip() for m in _CRUMB.findall(line)]
-                names.update(crumbs[:-1] if len(crumbs) >= 2 else crumbs)
+                if len(crumbs) >= 2:  # the last may be the title itself: the caller weighs it
+                    names.update(crumbs[:-1])
+                    last = crumbs[-1]
+                else:
+                    names.update(crumbs)
     # A column's name is short; a longer text is an article's title.
-    return {name for name in names if 0 < len(name) <= _MAX_COLUMN}
+    return {name for name in names if 0 < len(name) <= _MAX_COLUMN}, last
 
 
 def _precedes(a: etree._Element, b: etree._Element) -> bool:

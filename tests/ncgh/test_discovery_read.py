@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -148,3 +149,14 @@ def test_own_site_is_the_sites_host_names_whatever_the_port_or_scheme() -> None:
     _, _, own = link_rules(_Fetcher(), "http://www.ncgh.org.cn")  # type: ignore[arg-type]
     assert own("http://171.34.90.220/article/5") and own("https://www.ncgh.org.cn:443/article/5")
     assert not own("http://www.jxgh.org.cn/article/5") and not own("http://[::1/article/5")
+
+
+
+@pytest.mark.parametrize(("code", "msg"), [(401, "登录超时，请重新登录"), (401, "会话已超时，请重新登录"),
+                                         (403, "登录状态异常，请重新登录"), ("A0230", "用户登录已过期，请稍后重新登录"),
+                                         (500, "请先登录"), (1001, "未登录或登录超时")])
+def test_a_login_wall_however_worded_is_no_busy_server(code: object, msg: str) -> None:
+    """Found by the second review: 超时 / 异常 / 稍后 made these 'busy', failed pages asked every run."""
+    body = json.dumps({"code": code, "msg": msg}, ensure_ascii=False).encode()
+    read, _ = _read(WorkKind.API, _fetch(URL, 200, body))
+    assert read.refused and not read.busy

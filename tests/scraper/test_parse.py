@@ -495,3 +495,33 @@ def test_a_site_wide_analytics_script_does_not_unmake_a_real_zero() -> None:
     page = _table_page("全市工会开展送温暖活动_南昌市总工会", f"<b>{TITLE}</b>").replace(
         "浏览次数：120".encode(), '浏览次数：0<script src="https://tongji.example.cn/count.js"></script>'.encode())
     assert parse_article(page, "http://h/article/5").views == 0
+
+
+def _box_page(head: str, rows: str) -> bytes:
+    body = "".join(f"<p>{t}</p>" for t in [
+        "为深入贯彻落实市总工会2024年工作要点，进一步做好劳模服务管理工作，经研究，决定组织开展2024年度劳模疗休养活动。",
+        "疗休养对象为全国、省、市劳动模范，优先安排一线劳模和从未参加过疗休养的劳模，每批次约四十人，为期七天。"] * 2)
+    return (f"<html><head><meta charset='utf-8'><title>{head}</title></head><body><table>"
+            "<tr><td><a href='/'><img src='/logo.png' alt='南昌市总工会'></a> <a href='/col/3.html'>新闻中心</a></td></tr>"
+            f"{rows}<tr><td>发布时间：2024-03-01 来源：本站</td></tr><tr><td>{body}</td></tr>"
+            "<tr><td>版权所有：南昌市总工会 赣ICP备12345678号</td></tr></table></body></html>").encode()
+
+
+@pytest.mark.parametrize(("head", "rows", "title"), [
+    # a box's header in a title class is no title (it was 通知公告)
+    ("南昌市总工会", "<tr><td class='tit'>通知公告</td></tr><tr><td align='center'><b>关于组织开展劳模疗休养活动的通知</b></td></tr>",
+     "关于组织开展劳模疗休养活动的通知"),
+    # a breadcrumb's last crumb that is a column, the title in bold (it was 基层动态)
+    ("基层动态-南昌市总工会", "<tr><td>当前位置：<a href='/'>首页</a> &gt; <a href='/col/3.html'>新闻中心</a> &gt; 基层动态</td></tr>"
+     "<tr><td><b>市总工会组织劳模疗休养</b></td></tr>", "市总工会组织劳模疗休养"),
+    # a bold salutation or date is no title: none found rather than a wrong one
+    ("南昌市总工会", "<tr><td><b>各县（区）总工会、各产业工会：</b></td></tr>", None),
+    ("南昌市总工会", "<tr><td><b>2024年03月01日</b></td></tr>", None),
+])
+def test_weak_headings_that_are_no_title(head: str, rows: str, title: str | None) -> None:
+    """Found by the second review."""
+    try:
+        got = parse_article(_box_page(head, rows), "http://example.cn/art/2024/3/1/art_5_99.html").title
+    except ParseError:
+        got = None
+    assert got == title
