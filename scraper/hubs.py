@@ -229,7 +229,8 @@ def parse_hub_page(
     return _read_hub(html_root(body, content_type), url, article_paths)
 
 
-def _read_hub(root: lxml.html.HtmlElement, url: str, article_paths: tuple[str, ...]) -> HubPage:
+def _read_hub(root: lxml.html.HtmlElement, url: str, article_paths: tuple[str, ...], lists: bool = False) -> HubPage:
+    """`lists`: also note every article link's list (HubPage.occurrences), which only list pages use."""
     base = _page_base(root, url)
     found = _ArticleLinks(article_paths)
     pages: list[str] = []
@@ -245,7 +246,8 @@ def _read_hub(root: lxml.html.HtmlElement, url: str, article_paths: tuple[str, .
             if article_id is not None:
                 title = element_text(a) or (a.get("title") or "").strip() or None
                 link = ArticleLink(article_id=article_id, url=href, title=title, published=_date_near(a))
-                occurrences.append((link, _container(a)))
+                if lists:
+                    occurrences.append((link, _container(a)))
                 if article_id not in found.seen:
                     found.seen.add(article_id)
                     found.links.append(link)
@@ -278,7 +280,7 @@ def parse_list_page(
     most of its links counting twice (a list's last page may hold fewer items than an undated
     sidebar; an undated list of 15 still outweighs a dated sidebar of 5)."""
     root = html_root(body, content_type)
-    hub = _read_hub(root, url, article_paths)
+    hub = _read_hub(root, url, article_paths, lists=True)
     groups: dict[tuple, dict[int, ArticleLink]] = {}
     for link, container in hub.occurrences:
         group = groups.setdefault(container, {})
