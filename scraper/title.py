@@ -158,7 +158,7 @@ def _opening(headings: list[tuple[etree._Element, str]], main_el: etree._Element
     """The first of `headings` inside the main block before its first line of prose: a table layout
     whose main block is the whole table holds its title cell, then a subtitle, then the text."""
     order = {el: i for i, el in enumerate(main_el.iter())}
-    prose = next((i for el, i in order.items() if len((el.text or "").strip()) >= 30), None)
+    prose = next((i for el, i in order.items() if isinstance(el.tag, str) and len((el.text or "").strip()) >= 30), None)
     for h, text in headings:
         if h in order and len(text) <= 120 and (prose is None or order[h] < prose):
             return text
