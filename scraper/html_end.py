@@ -14,7 +14,15 @@ _HTML_OPEN = re.compile(rb"<html[\s>]", re.IGNORECASE)
 _HTML_CLOSE = re.compile(rb"</(?:html|body)\s*>", re.IGNORECASE)
 
 
+_SCRIPT = re.compile(rb"<script\b.*?(?:</script\s*>|$)", re.IGNORECASE | re.DOTALL)
+
+
 def html_unclosed(body: bytes) -> bool:
-    """The body opens an HTML document (`<html`) and closes neither `</body>` nor `</html>`."""
-    return _HTML_OPEN.search(body) is not None and _HTML_CLOSE.search(body) is None
+    """The body opens an HTML document (`<html`) and closes neither `</body>` nor `</html>` outside
+    its scripts (a print button's `document.write("<body>…</body></html>")` in the head closes nothing)."""
+    if _HTML_OPEN.search(body) is None:
+        return False
+    if _HTML_CLOSE.search(body) is None:
+        return True
+    return _HTML_CLOSE.search(_SCRIPT.sub(b"", body)) is None
 

@@ -99,24 +99,33 @@ _COUNTER_SCRIPT = re.compile(
 
 
 # A web server's or CMS's "page not found", served with 200 on an article URL (a soft 404: parsed as
-# an article titled "404 Not Found", it was an edit that never happened). A short line that ends in
-# the phrase (很抱歉，您要访问的页面不存在！, 该页面不存在或已被删除, HTTP Status 404 – Not Found): an
-# article titled 话剧《Not Found》 or a notice that some old pages 页面不存在 and go on is no error page.
+# an article titled "404 Not Found", it was an edit that never happened). Only a line that is such a
+# message and nothing more counts (很抱歉，您要访问的页面不存在！, 该页面已不存在, 404 页面走丢了, Oops!
+# Page not found., HTTP Status 404 – Not Found): a sentence that ends in 页面不存在 after saying
+# something else (部分旧链接的页面不存在。) is article text, and such an article is no deletion.
 _NOT_FOUND_CN = re.compile(
-    r"(?:(?:页面|网页)(?:不存在|未找到|找不到了?)|找不到(?:该|此|您要的|你要的|您要访问的|你要访问的)?(?:页面|网页)|404错误)"
-    r"(?:或已(?:被)?(?:删除|移除|过期|下线))?[\W_]*$"
+    r"(?:404\s*)?(?:(?:很|非常)?(?:抱歉|对不起)[\W_]*)?(?:404\s*)?"
+    r"(?:(?:您|你)?(?:所|要)?(?:访问|请求|查找|浏览|打开)的)?(?:该|此|这个|当前)?(?:页面|网页|链接|文章)?"
+    r"(?:不存在|已不存在|未找到|没有找到|找不到了?|走丢了|已被删除|已删除|无法访问)"
+    r"(?:或已(?:被)?(?:删除|移除|过期|下线))?(?:\s*404)?[\W_]*"
+    r"|(?:(?:很)?(?:抱歉|对不起)[\W_]*)?找不到(?:该|此|您要的|你要的|您要访问的|你要访问的)?(?:页面|网页)[\W_]*"
 )
 _NOT_FOUND_EN = re.compile(
-    r"^[\W_]*(?:(?:HTTP\s+)?(?:Status\s+|Error\s+)?404\W*)?(?:page\s+|file\s+)?not\s+found[\W_]*$"
-    r"|was\s+not\s+found\s+on\s+this\s+server",
+    r"(?:(?:sorry|oops)[\W_]*)?(?:(?:HTTP\s+)?(?:Status\s+|Error\s+)?404\W*)?(?:the\s+)?"
+    r"(?:page|file(?:\s+or\s+directory)?)?\s*(?:you\s+requested\s+)?(?:was\s+|could\s+not\s+be\s+)?(?:not\s+)?found[\W_]*",
     re.IGNORECASE,
 )
 _NOT_FOUND_MAX_LINE = 40
 
 
 def _not_found_line(line: str) -> bool:
-    return len(line) <= _NOT_FOUND_MAX_LINE and (_NOT_FOUND_CN.search(line) is not None
-                                                  or _NOT_FOUND_EN.search(line) is not None)
+    """The line is a server's "page not found" and nothing more; a bare 不存在 / 已删除 needs a word of
+    what is missing or an apology before it to count (the article patterns catch the rest)."""
+    if len(line) > _NOT_FOUND_MAX_LINE or len(line) < 4:
+        return False
+    if _NOT_FOUND_EN.fullmatch(line) is not None:
+        return "not" in line.lower() or "could" in line.lower()
+    return _NOT_FOUND_CN.fullmatch(line) is not None
 
 
 def _missing_message(lines: list[str], patterns: tuple[str, ...]) -> str | None:

@@ -38,7 +38,8 @@ _CLASSED_HEADING_XPATH = etree.XPath(
 )
 _VISUAL_HEADING_XPATH = etree.XPath("//b|//strong|//font[@size >= 4]")
 _VISUAL = frozenset(("b", "strong", "font"))
-_LABELS = re.compile(r"发布|日期|时间|来源|浏览|点击|作者|编辑|字体|当前位置|您的位置")
+# A header line's label (发布时间：, 来源:) or a breadcrumb: never a title. A title may hold the words.
+_LABELS = re.compile(r"(?:发布|日期|时间|来源|浏览|点击|作者|编辑|字体|阅读)[^:：]{0,4}[:：]|当前位置|您的位置")
 _SEPARATORS = re.compile(r"[\s\-_|｜—–:：·]+")
 _MIN_PART = 4  # a <title> part shorter than this is a column or site abbreviation, never agreement
 
@@ -102,29 +103,33 @@ def fallback_title(root: etree._Element, main_el: etree._Element, head: HeadTitl
     found = _from_headings(_headings(_HEADING_XPATH, root, main_el, head), main_el, head)
     if found is not None:
         return found
-    columns, last_crumb = _column_names(root, page_url)
-    wanted = [p for p in head.wanted if p not in columns and p != last_crumb]
+    # A breadcrumb's last crumb after a column is this page's title (首页 > 工会新闻 > 新春慰问困难职工)
+    # more often than its column: a `<title>` part equal to it stays a title. (A page whose `<title>`,
+    # and breadcrumb end, name only its column, with no heading element, is titled with the column.)
+    columns = _column_names(root, page_url)
+    wanted = [p for p in head.wanted if p not in columns]
     if wanted:
         return max(wanted, key=len)
-    for xpath in (_CLASSED_HEADING_XPATH, _VISUAL_HEADING_XPATH):
-        weak = [(h, text) for h, text in _headings(xpath, root, main_el, head) if _may_be_title(text, columns)]
+    classed = [(h, text) for h, text in _headings(_CLASSED_HEADING_XPATH, root, main_el, head) if text not in columns]
+    visual = [(h, text) for h, text in _headings(_VISUAL_HEADING_XPATH, root, main_el, head) if _visual_ok(text, columns)]
+    # A title class on a box's short name (`<td class="tit">通知公告</td>`) is weaker than bold text.
+    tiers = ([c for c in classed if len(c[1]) >= _MIN_BOX], visual, [c for c in classed if len(c[1]) < _MIN_BOX])
+    for weak in tiers:
         found = _from_headings(weak, main_el, head) or _opening(weak, main_el)
         if found is not None:
             return found
-    # A breadcrumb's last crumb is the column (首页 > 新闻中心 > 基层动态) or the title (首页 > 工会新闻 >
-    # 新春慰问困难职工): a `<title>` part equal to it is taken only when no weaker heading names the page.
-    wanted = [p for p in head.wanted if p not in columns]
-    return max(wanted, key=len) if wanted else None
+    return None
 
 
 _SALUTATION = re.compile(r"[:：]$")
 
 
-def _may_be_title(text: str, columns: set[str]) -> bool:
-    """A weak heading that can be a title: not a box's name (通知公告, a column's), not a label, not
-    a letter's salutation (各县（区）总工会：), not a date."""
-    return (len(text) >= 6 and text not in columns and not _LABELS.search(text) and not _SALUTATION.search(text)
-            and parse_date(text) is None)
+_MIN_BOX = 6  # characters: a box's name (通知公告, 热点新闻) is shorter, most titles are not
+def _visual_ok(text: str, columns: set[str]) -> bool:
+    """Bold text is a title unless it names a box or a column, is a letter's salutation
+    (各县（区）总工会：) or a date standing alone (2024年03月01日)."""
+    return (text not in columns and not _SALUTATION.search(text)
+            and not (len(text) <= 16 and parse_date(text) is not None))
 
 
 def _headings(xpath: etree.XPath, root: etree._Element, main_el: etree._Element,
@@ -179,11 +184,10 @@ _MAX_COLUMN = 10  # characters: 工会新闻, 基层工会动态, 通知公告
 _CRUMB = re.compile(r"[>»›＞/]\s*([^>»›＞/\s][^>»›＞/]{0,30}?)\s*(?=[>»›＞/]|$)")
 
 
-def _column_names(root: etree._Element, page_url: str | None) -> tuple[set[str], str | None]:
+def _column_names(root: etree._Element, page_url: str | None) -> set[str]:
     """Texts that name a part of the site, never an article: the text of a link to a page that is
     neither this one nor an article, and the crumbs of a "where you are" line (当前位置：首页 >
-    工会新闻); with the last crumb apart when more than one follows the home page (首页 > 工会新闻 >
-    标题 ends in the title, 首页 > 新闻中心 > 基层动态 in a column).
+    工会新闻) but its last when more than one follows the home page (首页 > 工会新闻 > 标题).
     `<title>` often holds only the column and the site (`工会新闻-南昌市总工会`): without this every
     article of such a page was titled 工会新闻."""
     names: set[str] = set()
@@ -194,19 +198,14 @@ def _column_names(root: etree._Element, page_url: str | None) -> tuple[set[str],
         target = urljoin(page_url, href) if page_url else href
         if target != page_url and id_text_of_url(target) is None:
             names.add(normalise_space(text_of(a)))
-    last: str | None = None
     for el in root.iter("td", "div", "p", "span", "li"):
         if el.text and "位置" in el.text[:20]:  # 当前位置, 您的位置, 所在位置 ...
             line = normalise_space(text_of(el))
             if len(line) <= 120:
                 crumbs = [m.strip() for m in _CRUMB.findall(line)]
-                if len(crumbs) >= 2:  # the last may be the title itself: the caller weighs it
-                    names.update(crumbs[:-1])
-                    last = crumbs[-1]
-                else:
-                    names.update(crumbs)
+                names.update(crumbs[:-1] if len(crumbs) >= 2 else crumbs)
     # A column's name is short; a longer text is an article's title.
-    return {name for name in names if 0 < len(name) <= _MAX_COLUMN}, last
+    return {name for name in names if 0 < len(name) <= _MAX_COLUMN}
 
 
 def _precedes(a: etree._Element, b: etree._Element) -> bool:

@@ -358,3 +358,12 @@ def test_a_redirect_that_adds_a_java_session_to_the_url_is_the_same_article():
 def test_a_redirect_to_the_home_page_with_a_java_session_is_the_home_page(home):
     capture = classify(result(200, b"<html><body>home</body></html>", final_url=home, redirects=[RedirectHop(URL, 302, home)]))
     assert (capture.outcome, capture.missing_reason) == (Outcome.MISSING, MissingReason.REDIRECT_HOME)
+
+
+def test_a_cut_page_whose_print_script_writes_a_body_is_still_cut():
+    """Found by the third review: a `</body>` inside a head script made a cut page look complete."""
+    script = '<script>function doPrint(){var w=window.open();w.document.write("<html><body>"+x+"</body></html>");}</script>'
+    whole = page_html(content(), 100).replace("</head>", script + "</head>")
+    cut = whole[: whole.index("</p>", len(whole) // 2) + len("</p>")].encode()
+    assert classify(result(200, cut)).error == FetchErrorKind.TRUNCATED
+    assert classify(result(200, whole.encode())).outcome == Outcome.OK

@@ -240,6 +240,11 @@ def test_the_200_not_exist_page_is_article_missing() -> None:
     "<title>提示</title></head><body><p>对不起，你访问的页面不存在</p>",
     "<title>错误</title></head><body><p>该页面不存在或已被删除</p>",
     "<title>HTTP Status 404 – Not Found</title></head><body><h1>HTTP Status 404 – Not Found</h1>",
+    # and the third review
+    "<title>Error</title></head><body><h1>Sorry, page not found</h1><p>Please check the address.</p>",
+    "<title>404</title></head><body><h1>Oops! Page not found.</h1><p>Go back to the home page.</p>",
+    "<title>提示</title></head><body><h2>抱歉，您访问的页面没有找到</h2><p>请检查网址是否正确</p>",
+    "<title>404</title></head><body><h2>404 页面走丢了</h2><a href='/'>返回首页</a>",
 ])
 def test_a_soft_404_served_with_200_is_article_missing(page_text: str) -> None:
     """Served as 200 on an article URL, these were parsed by the fallback as an article titled
@@ -449,6 +454,9 @@ def test_a_zero_a_counter_script_replaces_is_no_reading() -> None:
 @pytest.mark.parametrize("body", [
     "<p>网站改版期间，部分旧栏目页面不存在，请通过首页导航访问，敬请谅解。</p>",
     "<p>旧网址自3月起停用，访问将显示“404 Not Found”，请更新收藏夹。</p>",
+    "<p>本站已完成改版，原栏目地址已调整，部分旧链接的页面不存在。</p>",
+    "<p>问：为什么扫码后手机提示网页不存在？</p>",
+    "<p>因系统升级，3月2日至5日平台暂停访问，期间将提示页面不存在。</p>",
 ])
 def test_a_short_article_that_mentions_not_found_stays_an_article(body: str) -> None:
     """Found by review: the first soft-404 patterns were substrings, and such notices became deletions."""
@@ -511,9 +519,11 @@ def _box_page(head: str, rows: str) -> bytes:
     # a box's header in a title class is no title (it was 通知公告)
     ("南昌市总工会", "<tr><td class='tit'>通知公告</td></tr><tr><td align='center'><b>关于组织开展劳模疗休养活动的通知</b></td></tr>",
      "关于组织开展劳模疗休养活动的通知"),
-    # a breadcrumb's last crumb that is a column, the title in bold (it was 基层动态)
-    ("基层动态-南昌市总工会", "<tr><td>当前位置：<a href='/'>首页</a> &gt; <a href='/col/3.html'>新闻中心</a> &gt; 基层动态</td></tr>"
-     "<tr><td><b>市总工会组织劳模疗休养</b></td></tr>", "市总工会组织劳模疗休养"),
+    # a title class holds a title whatever words or dates it has, and a short one when nothing else
+    # names the page (the third review: 发布, 时间, a date or 4 characters lost them)
+    ("南昌市总工会", "<tr><td class='bt'>市总工会发布2024年工作要点</td></tr>", "市总工会发布2024年工作要点"),
+    ("南昌市总工会", "<tr><td class='bt'>关于2024年5月1日至5日放假安排的通知</td></tr>", "关于2024年5月1日至5日放假安排的通知"),
+    ("南昌市总工会", "<tr><td class='bt'>新年贺词</td></tr>", "新年贺词"),
     # a bold salutation or date is no title: none found rather than a wrong one
     ("南昌市总工会", "<tr><td><b>各县（区）总工会、各产业工会：</b></td></tr>", None),
     ("南昌市总工会", "<tr><td><b>2024年03月01日</b></td></tr>", None),
