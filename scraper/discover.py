@@ -68,9 +68,14 @@ class ApiRefused(ParseError):
         self.busy = busy
 
 
-_BUSY = re.compile(r"繁忙|稍后再试|服务器错误|系统错误|busy|try again", re.IGNORECASE)
-# A login wall however it is worded (登录超时, 会话已超时, 登录状态异常, 请先登录, a token): never busy.
-_LOGIN = re.compile(r"登录|登陆|会话|token|授权|权限|未认证|login|unauthori", re.IGNORECASE)
+_BUSY = re.compile(r"繁忙|频繁|稍后|超时|异常|开小差|不可用|服务器错误|系统错误|busy|try again|timeout|unavailable", re.IGNORECASE)
+# A login wall however it is worded: 请先登录, 登录超时, 登录已过期, 重新登录, token无效. It wins over the
+# busy words (登录超时 is no busy server); a 401/403 code is one whatever it says.
+_LOGIN = re.compile(
+    r"请先登|未登录|请登录|重新登录|需要登录|登录(?:已)?(?:超时|过期|失效)|登录状态|会话(?:已)?(?:超时|过期|失效)"
+    r"|token(?:无效|已?过期|失效)|未授权|无权限|没有权限|未认证|not\s+logged|login\s+required|unauthori",
+    re.IGNORECASE,
+)
 
 
 # ---- JSON API ----------------------------------------------------------------------------------
@@ -90,7 +95,7 @@ def _load_api(body: bytes, url: str) -> object:
             message = payload.get("msg") or payload.get("message") or ""
             code_text = str(code).strip()
             login = code_text in ("401", "403") or bool(_LOGIN.search(str(message)))
-            busy = not login and (code_text.startswith("5") or bool(_BUSY.search(str(message))))
+            busy = not login and (code_text.startswith("5") or code_text == "429" or bool(_BUSY.search(str(message))))
             raise ApiRefused(f"API answered code {code!r} {message}".strip(), busy=busy)
     return payload
 

@@ -116,15 +116,17 @@ _ROWS = frozenset(("tr", "li", "dd", "dt"))
 
 def _date_near(a: etree._Element) -> str | None:
     """A date shown beside the link, as an ISO day: in its parent's text without the link's, else in
-    its row's (`<tr><td><a>…</a></td><td>2024-03-10</td></tr>`: the date in a cell of its own)."""
+    its row's (`<tr><td><a>…</a></td><td>2024-03-10</td></tr>`: the date in a cell of its own); never
+    from an element that holds another link too (two articles a row, a list of `<p>`s)."""
     el = a
+    own = element_text(a)
     for _ in range(3):
         el = el.getparent()
         if el is None:
             return None
-        rest = element_text(el).replace(element_text(a), " ", 1)
-        if len(rest) > 200:  # more than one item's row: no date of this link's
-            return None
+        if sum(1 for other in el.iter("a") if other.get("href")) > 1:
+            return None  # the element holds another item's link (two articles a row): its date is not this one's
+        rest = element_text(el).replace(own, " ", 1) if own else element_text(el)
         value = parse_date(rest) if rest.strip() else None
         if value is not None:
             return value.day
@@ -311,10 +313,12 @@ def _container(a: etree._Element) -> tuple[tuple[str, str], ...]:
     if start is not None:
         while start + 1 < len(ancestors) and ancestors[start].tag == "tbody" and ancestors[start + 1].tag == "table":
             start += 1  # lxml may or may not have a tbody: the table is the list
-        above = ancestors[start:]
     else:
-        above = ancestors[2:] or ancestors
-    return tuple((str(el.tag), _DIGITS.sub("", el.get("class") or "")) for el in above)
+        start = min(2, len(ancestors) - 1)
+    # The list element by its tag only (the last of four <ul> may be `ul.list.nobd`), then its
+    # ancestors by tag and class.
+    head = (str(ancestors[start].tag), "") if ancestors else ("", "")
+    return (head, *((str(el.tag), _DIGITS.sub("", el.get("class") or "")) for el in ancestors[start + 1:]))
 
 
 # ---- sitemaps ----------------------------------------------------------------------------------

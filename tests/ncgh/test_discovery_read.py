@@ -160,3 +160,13 @@ def test_a_login_wall_however_worded_is_no_busy_server(code: object, msg: str) -
     body = json.dumps({"code": code, "msg": msg}, ensure_ascii=False).encode()
     read, _ = _read(WorkKind.API, _fetch(URL, 200, body))
     assert read.refused and not read.busy
+
+
+
+@pytest.mark.parametrize(("code", "msg"), [(-1, "系统异常，请稍后重试"), (1, "请求超时，请稍后重试"), ("9999", "服务器开小差了，请稍后重试"),
+                                         (1, "数据库连接超时"), (500, "token服务繁忙"), (502, "会话服务不可用")])
+def test_a_busy_server_however_worded_is_no_login_wall(code: object, msg: str) -> None:
+    """Found by the third review: narrowing the busy words made these a login wall for the run."""
+    body = json.dumps({"code": code, "msg": msg}, ensure_ascii=False).encode()
+    read, _ = _read(WorkKind.API, _fetch(URL, 200, body))
+    assert read.refused and read.busy

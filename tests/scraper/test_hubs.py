@@ -228,3 +228,22 @@ def test_one_list_stays_one_list_whatever_stands_between_it_and_its_links(item: 
     assert [r.article_id for r in page.other_links] == list(range(100, 105))
     if wrap == "table":
         assert page.links[0].published == "2024-03-10"
+
+
+
+def test_a_link_never_takes_another_items_date_and_a_differently_classed_last_block_stays_in_the_list() -> None:
+    """Found by the third review: two articles a row gave the second the first one's date; a list of
+    <p> gave an undated item the next one's; the last of four <ul> (`ul.list.nobd`) split off."""
+    from scraper.hubs import parse_list_page
+
+    row = ('<table><tr><td><a href="/nczhghcms/article/1">甲</a></td><td>2024-03-01</td>'
+           '<td><a href="/nczhghcms/article/2">乙</a></td><td>2024-04-10</td></tr></table>')
+    paras = ('<div><p><a href="/nczhghcms/article/80">无日期</a></p><p><a href="/nczhghcms/article/81">有日期</a>'
+             ' 2024-02-10</p></div>')
+    dates = {r.article_id: r.published for r in parse_hub_page(_page(row + paras), "http://h/").links}
+    assert dates[2] is None and dates[80] is None and dates[81] == "2024-02-10"
+    blocks = "".join(f"<ul class='list{' nobd' if b == 3 else ''}'>" + "".join(
+        f'<li><a href="/nczhghcms/article/{900 - b * 5 - k}">新闻</a> 2024-03-01</li>' for k in range(5)) + "</ul>"
+        for b in range(4))
+    page = parse_list_page(_page(f"<div class='main'>{blocks}</div>"), "http://h/list/3_1.html")
+    assert len(page.links) == 20 and page.other_links == []
