@@ -136,6 +136,7 @@ class _Crawl:
             self.site, self.base_url, tuple(self.cfg.site.article_paths), to_block_rules(self.cfg), self._start_profile,
             self.assets, stored_hubs={h.url for h in self.archive.hubs.hubs(self.site)},
             parsers=ParserProcesses(self.cfg.crawl.parser_processes, policy.delay),  # started lazily; closed by work()
+            list_groups=self.disc.list_groups,
         )
         queued = plan_run(self.cfg, self.archive, self.disc, facts, run_id, self.mode, self.now, self.base_url) if fresh else 0
         # After the plan (an empty queue means "killed while planning"); on resuming too: idempotent.

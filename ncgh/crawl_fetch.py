@@ -7,7 +7,8 @@ recording work (archive.prepare) are handed to the one writer thread (ncgh.crawl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from archive.model import CaptureIn
 from archive.prepare import PreparedCapture, prepare_capture
@@ -50,6 +51,9 @@ class FetchWork:
     assets: AssetWork
     stored_hubs: set[str]  # hub URLs the archive holds: seeds like the roots
     parsers: ParserProcesses
+    # Discovery.list_groups: the group of links the list's previous page took (written by the writer
+    # thread before the next page is queued, read here).
+    list_groups: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def reinterpret(self, done: Done, run_id: int) -> CaptureIn:
         """The capture of `done`'s answer parsed with the current profile."""
@@ -89,7 +93,7 @@ class FetchWork:
             seed = item.kind == WorkKind.HUB and depth_of(item) == 0
             linked = item.kind == WorkKind.HUB and not seed and item.url not in self.stored_hubs
             done.read = read_page(WorkKind(item.kind), fetch, capture, self.paths, follow, sitemaps if seed else None,
-                                  linked, own_site)
+                                  linked, own_site, self.list_groups.get(item.url))
         if action_for(item.kind, capture.outcome, capture.error).record:
             # Hashing, compressing and normalising here leaves the one writer thread only its SQL.
             done.prepared = prepare_capture(capture)

@@ -72,6 +72,9 @@ class Discovery:
     gone: set[int] = field(default_factory=set)  # of those, the ones marked gone
     _streak: dict[tuple[str, int], int] = field(default_factory=dict)
     _pages: dict[str, int] = field(default_factory=dict)
+    # The group of links a list page took for the list (scraper.hubs), by the URL of the list's next
+    # page: that page takes the same group. Lost with the invocation: a resumed walk weighs again.
+    list_groups: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     probe_ceiling: int = 0
     # Counted in this invocation (the summary reports them): numbers on list/API pages that are no
     # article id (scraper.ids: 2**63, 10**40 ...), skipped so the rest of the page is archived.
@@ -364,5 +367,7 @@ class Discovery:
         # Keep the walk on the host being crawled even when the site links its canonical host.
         next_url = self.on_base(accepted)
         self._pages[next_url] = number + 1
+        if page.list_group is not None:  # read by the fetch thread that reads the next page
+            self.list_groups[next_url] = page.list_group
         items.append(WorkItem(next_url, next_kind, priority=PRIORITY_DISCOVERY))
         return PageOutcome(items, new_ids, False)

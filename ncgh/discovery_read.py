@@ -52,6 +52,7 @@ def read_page(
     robots_sitemaps: Callable[[str], list[str]] | None = None,
     linked: bool = False,
     own_site: Callable[[str], bool] | None = None,
+    list_group: tuple[tuple[str, str], ...] | None = None,
 ) -> PageRead:
     """Parse a discovery page whose capture is `capture` (a parse failure turns it into a parse error).
 
@@ -59,6 +60,7 @@ def read_page(
     given for a seed, lists robots.txt's `Sitemap:` lines. `linked`: a hub page found by a link, not
     a seed (a root, a stored hub): its failures are the site's dead links, not ours to report.
     `own_site(url)` says whether an article link is on one of the site's hosts (default: `follow`).
+    `list_group`: for a list's later page, the group of links its previous page took for the list.
     """
     own = own_site or follow
     read = PageRead()
@@ -79,7 +81,8 @@ def read_page(
         return read
     try:
         if kind == WorkKind.LIST:
-            read.page = parse_list_page(fetch.body, fetch.final_url, fetch.header("Content-Type"), article_paths)
+            read.page = parse_list_page(fetch.body, fetch.final_url, fetch.header("Content-Type"), article_paths,
+                                        prefer=list_group)
         elif kind == WorkKind.API:
             read.page = parse_api_list(fetch.body, fetch.final_url, article_paths)
         elif kind == WorkKind.API_IDS:

@@ -274,13 +274,15 @@ def parse_list_page(
     url: str,
     content_type: str | None = None,
     article_paths: tuple[str, ...] = DEFAULT_ARTICLE_PATHS,
+    prefer: tuple[tuple[str, str], ...] | None = None,
 ) -> ListPage:
     """One page of a configured list (`[discovery] list_url_template`): its list of article links in
     page order, with the date shown beside each, the page's other article links apart, and its next
     page, read as any hub page is. No class name of any list markup is assumed: the list is the
     largest group of links sharing their list element (_container), a group that shows dates beside
     most of its links counting twice (a list's last page may hold fewer items than an undated
-    sidebar; an undated list of 15 still outweighs a dated sidebar of 5)."""
+    sidebar; an undated list of 15 still outweighs a dated sidebar of 5). `prefer`: the group the
+    list's previous page took (ListPage.list_group), taken again when this page has it."""
     root = html_root(body, content_type)
     hub = _read_hub(root, url, article_paths, lists=True)
     groups: dict[tuple, dict[int, ArticleLink]] = {}
@@ -293,9 +295,10 @@ def parse_list_page(
         dated = 2 * sum(1 for link in group.values() if link.published) >= len(group)
         return 2 * len(group) if dated else len(group)
 
-    main = max(groups.values(), key=weight, default={})
+    chosen = prefer if prefer in groups else max(groups, key=lambda key: weight(groups[key]), default=None)
+    main = groups.get(chosen, {}) if chosen is not None else {}
     return ListPage(links=list(main.values()), next_url=hub.next_url, skipped_ids=hub.skipped_ids,
-                    other_links=[link for link in hub.links if link.article_id not in main])
+                    other_links=[link for link in hub.links if link.article_id not in main], list_group=chosen)
 
 
 _LIST_TAGS = frozenset(("ul", "ol", "dl", "table", "tbody"))

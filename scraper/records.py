@@ -240,3 +240,6 @@ class ListPage:
     # An HTML list page's article links outside its list (a sidebar of hot or latest articles): articles
     # of the site, but not of this list's category nor in its newest-first order.
     other_links: list[ArticleLink] = field(default_factory=list)
+    # Which group of links was taken for the list (scraper.hubs), so the list's next page takes the same
+    # one: on a last page of three items, an undated sidebar of eight would outweigh the list.
+    list_group: tuple[tuple[str, str], ...] | None = None

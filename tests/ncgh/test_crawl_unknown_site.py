@@ -99,3 +99,35 @@ def test_a_site_whose_article_urls_nobody_configured_says_it_found_nothing(tmp_p
         assert _ids(db) == []
     finally:
         server.close()
+
+
+def test_a_lists_last_page_gives_its_category_to_its_items_not_to_a_larger_sidebar(tmp_path: Path) -> None:
+    server = LocalServer()
+    try:
+        side = "<div class='side'><ol>" + "".join(f'<li><a href="/nczhghcms/article/{i}">热点{i}</a></li>'
+                                                  for i in range(100, 108)) + "</ol></div>"
+
+        def list_page(ids: range, more: bool) -> bytes:
+            rows = "".join(f'<li><a href="/nczhghcms/article/{i}">新闻{i}</a> 2024-03-01</li>' for i in ids)
+            pager = '<a href="/list/3_2.html">下一页</a>' if more else ""
+            return _page(f"<div class='main'><ul>{rows}</ul>{pager}</div>{side}")
+        pages = {"/list/3_1.html": list_page(range(920, 900, -1), True), "/list/3_2.html": list_page(range(52, 49, -1), False)}
+        for i in [*range(920, 900, -1), 52, 51, 50, *range(100, 108)]:
+            pages[f"/nczhghcms/article/{i}"] = _article(i)
+        _serve(server, pages)
+        config = tmp_path / "c.toml"
+        config.write_text('[fetch]\ndelay = 0\nmax_attempts = 1\n[discovery]\nsources = ["list"]\n'
+                          'list_url_template = "/list/{category}_{page}.html"\ncategories = [3]\n', encoding="utf-8")
+        db = tmp_path / "l.db"
+        result = subprocess.run([sys.executable, "-m", "ncgh.cli", "crawl", "--config", str(config), "--db", str(db),
+                                 "--base-url", server.base, "--json"], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        conn = sqlite3.connect(db)
+        try:
+            category = dict(conn.execute("SELECT article_id, category_id FROM articles").fetchall())
+        finally:
+            conn.close()
+        assert {i: category[i] for i in (52, 51, 50)} == {52: 3, 51: 3, 50: 3}  # the sidebar's items took 3 before
+        assert {category[i] for i in range(100, 108)} == {None}
+    finally:
+        server.close()

@@ -247,3 +247,20 @@ def test_a_link_never_takes_another_items_date_and_a_differently_classed_last_bl
         for b in range(4))
     page = parse_list_page(_page(f"<div class='main'>{blocks}</div>"), "http://h/list/3_1.html")
     assert len(page.links) == 20 and page.other_links == []
+
+
+def test_a_lists_last_page_keeps_the_group_its_first_page_took() -> None:
+    """A last page of three items beside an undated sidebar of eight: weighed alone, the sidebar won."""
+    from scraper.hubs import parse_list_page
+
+    def page(ids: range) -> bytes:
+        rows = "".join(f'<li><a href="/nczhghcms/article/{i}">新闻{i}</a> 2024-03-01</li>' for i in ids)
+        side = "<div class='side'><ol>" + "".join(f'<li><a href="/nczhghcms/article/{i}">热点{i}</a></li>'
+                                                  for i in range(100, 108)) + "</ol></div>"
+        return _page(f"<div class='main'><ul>{rows}</ul><a href='?p=2'>下一页</a></div>{side}")
+    first = parse_list_page(page(range(900, 880, -1)), "http://h/list/3_1.html")
+    assert first.links[0].article_id == 900 and first.list_group is not None
+    alone = parse_list_page(page(range(52, 49, -1)), "http://h/list/3_2.html")
+    assert alone.links[0].article_id == 100  # the limit the carried group removes
+    last = parse_list_page(page(range(52, 49, -1)), "http://h/list/3_2.html", prefer=first.list_group)
+    assert [r.article_id for r in last.links] == [52, 51, 50]
