@@ -228,15 +228,16 @@ def _classify(
     problem = _not_an_article(record)
     if problem is not None:
         return judged(Outcome.PARSE_ERROR, parse_error=problem)
-    if record.footer is None and html_unclosed(body):
+    if html_unclosed(body):
         # Framing complete (a Content-Length met, a chunked stream ended), but the page stops before
-        # its footer and its closing tags: a server that stopped rendering (a PHP fatal error, a
-        # worker killed mid-page; it often ends on a tag, `</p>`). As a version it was an edit that
-        # never happened, and the whole page the next day another. Every real page seen closes its
-        # document; a template that leaves its tags open still shows its footer. Such a page with
-        # no footer found is this error on every run, said each time, its bytes kept for a reparse.
+        # its closing tags: a server that stopped rendering (a PHP fatal error, a worker killed
+        # mid-page; it often ends on a tag, `</p>`). As a version it was an edit that never happened,
+        # and the whole page the next day another. Every real page seen closes its document (107 of
+        # 107); a footer found is no proof of a whole page (a contact line in the body reads as one).
+        # A template that never closes its tags is this error on every run, said each time, its
+        # bytes kept for a reparse.
         return judged(Outcome.FETCH_ERROR, error=FetchErrorKind.TRUNCATED,
-                      error_detail=f"HTML of {len(body)} bytes ends before its footer, </body> and </html>: cut short")
+                      error_detail=f"HTML of {len(body)} bytes ends before </body> and </html>: cut short")
     return _Verdict(
         Outcome.OK,
         record.article_id if article_id is None else article_id,

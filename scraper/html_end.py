@@ -2,8 +2,8 @@
 
 Every one of the 107 real Chinese pages in ../shared/realpages that opens `<html` closes it, so a page
 that does not was cut: by the connection (scraper.http_body, for close-delimited answers) or by a
-server that stopped rendering inside a complete HTTP framing (ncgh.pipeline, for article pages that
-also lack their footer). Kept apart from http_body so a parser process need not import urllib3.
+server that stopped rendering inside a complete HTTP framing (ncgh.pipeline, for article pages).
+Kept apart from http_body so a parser process need not import urllib3.
 """
 
 from __future__ import annotations

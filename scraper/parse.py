@@ -103,11 +103,13 @@ _COUNTER_SCRIPT = re.compile(
 # message and nothing more counts (很抱歉，您要访问的页面不存在！, 该页面已不存在, 404 页面走丢了, Oops!
 # Page not found., HTTP Status 404 – Not Found): a sentence that ends in 页面不存在 after saying
 # something else (部分旧链接的页面不存在。) is article text, and such an article is no deletion.
+_CN_LEAD = r"(?:404\s*)?(?:(?:很|非常)?(?:抱歉|对不起)[\W_]*)?(?:404\s*)?"
+_CN_WHO = r"(?:(?:您|你)?(?:所|要)?(?:访问|请求|查找|浏览|打开)的)?(?:该|此|这个|当前)?"
+_CN_GONE = r"(?:不存在|已不存在|未找到|没有找到|找不到了?|走丢了|已被删除|已删除|无法访问)(?:或已(?:被)?(?:删除|移除|过期|下线))?(?:\s*404)?[\W_]*"
 _NOT_FOUND_CN = re.compile(
-    r"(?:404\s*)?(?:(?:很|非常)?(?:抱歉|对不起)[\W_]*)?(?:404\s*)?"
-    r"(?:(?:您|你)?(?:所|要)?(?:访问|请求|查找|浏览|打开)的)?(?:该|此|这个|当前)?(?:页面|网页|链接|文章)?"
-    r"(?:不存在|已不存在|未找到|没有找到|找不到了?|走丢了|已被删除|已删除|无法访问)"
-    r"(?:或已(?:被)?(?:删除|移除|过期|下线))?(?:\s*404)?[\W_]*"
+    # what is missing named (页面, 网页 ...), or an apology or a 404 before a bare 不存在 / 没有找到
+    rf"{_CN_LEAD}{_CN_WHO}(?:页面|网页|链接|文章){_CN_GONE}"
+    rf"|(?:404\s*|(?:很|非常)?(?:抱歉|对不起)[\W_]*)+{_CN_WHO}{_CN_GONE}"
     r"|(?:(?:很)?(?:抱歉|对不起)[\W_]*)?找不到(?:该|此|您要的|你要的|您要访问的|你要访问的)?(?:页面|网页)[\W_]*"
 )
 _NOT_FOUND_EN = re.compile(
@@ -128,11 +130,11 @@ def _not_found_line(line: str) -> bool:
     return _NOT_FOUND_CN.fullmatch(line) is not None
 
 
-def _missing_message(lines: list[str], patterns: tuple[str, ...]) -> str | None:
+def _missing_message(lines: list[str], patterns: tuple[str, ...], not_found: bool = True) -> str | None:
     """A short line saying the article does not exist (long lines are article text mentioning it),
-    or a short line that ends in a server's "page not found"."""
+    or (`not_found`) a line that is only a server's "page not found"."""
     for line in lines:
-        if len(line) <= 80 and (any(p in line for p in patterns) or _not_found_line(line.strip())):
+        if len(line) <= 80 and (any(p in line for p in patterns) or (not_found and _not_found_line(line.strip()))):
             return line
     return None
 
@@ -219,7 +221,7 @@ def _find_parts(
                 raise ArticleMissing(f"page says the article does not exist: {message}")
         return found
     page_lines = text_lines(page_body(root))
-    message = _missing_message(page_lines, profile.missing_patterns)
+    message = _missing_message(page_lines, profile.missing_patterns, not_found=False)
     # The fallback extractor works on lxml.html elements: parse again, into those (the same
     # bytes, so the same page lines).
     tree = build_tree(data, html_elements=True)
@@ -228,9 +230,13 @@ def _find_parts(
     try:
         found = fallback_parts(tree, compiled, base, page_lines)
     except ParseError:
+        message = message or _missing_message(page_lines, (), not_found=True)  # an error page holds no block
         if message is not None:
             raise ArticleMissing(f"page says the article does not exist: {message}") from None
         raise
+    # A server's "page not found" counts where the fallback found the page's text (its title or main
+    # block): a sidebar's dead ad slot reading 404 Not Found made a live short article missing.
+    message = message or _missing_message([found.title or "", *found.body.paragraphs], (), not_found=True)
     # A page saying "does not exist" is missing unless the fallback found an article of some
     # length elsewhere on it (a widget's "内容不存在" on a real article page).
     prose = sum(len(p) for p in found.body.paragraphs if message is None or message not in p)

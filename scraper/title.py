@@ -110,8 +110,10 @@ def fallback_title(root: etree._Element, main_el: etree._Element, head: HeadTitl
     wanted = [p for p in head.wanted if p not in columns]
     if wanted:
         return max(wanted, key=len)
-    classed = [(h, text) for h, text in _headings(_CLASSED_HEADING_XPATH, root, main_el, head) if text not in columns]
-    visual = [(h, text) for h, text in _headings(_VISUAL_HEADING_XPATH, root, main_el, head) if _visual_ok(text, columns)]
+    classed = [(h, text) for h, text in _headings(_CLASSED_HEADING_XPATH, root, main_el, head)
+               if text not in columns and not _in_link_box(h)]
+    visual = [(h, text) for h, text in _headings(_VISUAL_HEADING_XPATH, root, main_el, head)
+              if _visual_ok(text, columns) and not _in_link_box(h)]
     # A title class on a box's short name (`<td class="tit">通知公告</td>`) is weaker than bold text.
     tiers = ([c for c in classed if len(c[1]) >= _MIN_BOX], visual, [c for c in classed if len(c[1]) < _MIN_BOX])
     for weak in tiers:
@@ -122,6 +124,17 @@ def fallback_title(root: etree._Element, main_el: etree._Element, head: HeadTitl
 
 
 _SALUTATION = re.compile(r"[:：]$")
+
+
+def _in_link_box(el: etree._Element) -> bool:
+    """The weak heading heads or sits in a box of links (a sidebar's 热点新闻 over its list, a bold
+    notice among them): the box's parent holds three links or more. Such a text changes with the
+    sidebar; taken for the title, every change of it was an edit that never happened."""
+    block = el
+    while block is not None and block.tag in _VISUAL:
+        block = block.getparent()
+    parent = block.getparent() if block is not None else None
+    return parent is not None and sum(1 for a in parent.iter("a") if a.get("href")) >= 3
 
 
 _MIN_BOX = 6  # characters: a box's name (通知公告, 热点新闻) is shorter, most titles are not

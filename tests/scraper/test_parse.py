@@ -535,3 +535,30 @@ def test_weak_headings_that_are_no_title(head: str, rows: str, title: str | None
     except ParseError:
         got = None
     assert got == title
+
+
+@pytest.mark.parametrize("sidebar", [
+    "",
+    "<div class='box'><div class='tit'>热点新闻排行榜单</div><ul>" + "".join(
+        f"<li><a href='/art/{i}.html'>热点文章{i}</a></li>" for i in range(5)) + "</ul></div>",
+    "<div class='box'><ul><li><b>关于开展职工疗休养活动的通知</b></li>" + "".join(
+        f"<li><a href='/art/{i}.html'>通知{i}</a></li>" for i in range(5)) + "</ul></div>",
+])
+def test_the_fallback_title_does_not_change_with_the_sidebar(sidebar: str) -> None:
+    """Found by the last review: a sidebar box's name or a bold notice in it became the title, so each
+    change of the sidebar was an edit that never happened."""
+    rows = (f"<tr><td><a href='/col/1.html'>工会新闻</a></td></tr><tr><td>{sidebar}</td></tr>"
+            "<tr><td align='center'><font size='4'><b>全市工会系统召开年度工作总结会议</b></font></td></tr>")
+    data = _box_page("工会新闻-南昌市总工会", rows)
+    assert parse_article(data, "http://example.cn/art/2024/3/1/art_5_99.html").title == "全市工会系统召开年度工作总结会议"
+
+
+@pytest.mark.parametrize("widget", ["<p>404 Not Found</p>", "<p>抱歉，没有找到</p>", "<iframe src='/ad/1.html'>Not Found</iframe>"])
+def test_a_sidebars_not_found_line_does_not_make_a_short_article_missing(widget: str) -> None:
+    """Found by the last review: a dead ad slot's 404 Not Found beside a short image-news article made
+    it missing, then gone, then restored; a reparse deleted it from the archive."""
+    data = ("<html><head><meta charset='utf-8'><title>图片新闻：职工运动会开幕_某市总工会</title></head><body>"
+            f"<div class='left'><div class='ad'>{widget}</div></div>"
+            "<div class='main'><h1>图片新闻：职工运动会开幕</h1><div class='content'><p>3月5日，全市职工运动会开幕。</p>"
+            "<p>来自各行业的两千余名职工参加。</p></div></div></body></html>").encode()
+    assert parse_article(data, "http://example.cn/art/1.html").title == "图片新闻：职工运动会开幕"
