@@ -46,7 +46,7 @@ from scraper.blocks import DEFAULT_BLOCK_RULES, BlockRules, block_of
 from scraper.breadcrumb import breadcrumb_section
 from scraper.encoding import Decoded, decode
 from scraper.html_end import html_unclosed
-from scraper.ids import article_id_from_url
+from scraper.ids import article_id_from_url, without_session
 from scraper.parse import parse_article, parse_decoded, parser_version_for
 from scraper.profile import SiteProfile
 from scraper.records import (
@@ -249,7 +249,6 @@ def _classify(
     )
 
 
-_SESSION = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
 _INDEX_PAGE = re.compile(r"(?:index|default|main|home)\.[a-z]{2,5}", re.IGNORECASE)
 
 
@@ -260,7 +259,7 @@ def _is_home(url: str, article_url: str) -> bool:
     parts = urlsplit(url)
     if parts.query:
         return False
-    path = _SESSION.sub("", parts.path)  # a servlet CMS's ;jsessionid= names no other page
+    path = without_session(parts.path)
     folder, _, last = path.rpartition("/")
     if last and not _INDEX_PAGE.fullmatch(last):
         return False

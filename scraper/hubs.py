@@ -24,7 +24,7 @@ from lxml import etree
 from scraper.dates import parse_date
 from scraper.discover import element_text, html_root
 from scraper.encoding import decode
-from scraper.ids import DEFAULT_ARTICLE_PATHS, id_text_of_url
+from scraper.ids import DEFAULT_ARTICLE_PATHS, id_text_of_url, without_session
 from scraper.ids import article_id as _article_id
 from scraper.records import ArticleLink, ListPage, ParseError
 
@@ -45,7 +45,6 @@ _PAGER_TEXT = re.compile(
 _DIGITS = re.compile(r"\d+")
 # TRS and similar CMSs number a list's later pages with a suffix: index.html, index_1.html, ...
 _PAGE_SUFFIX = re.compile(r"_\d+(?=\.[A-Za-z]{2,5}(?:$|\?))")
-_SESSION = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)  # a Java CMS's session, written into its links
 _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";\s]+)", re.IGNORECASE)
 # Links that are never pages of the site: downloads, media, scripts, styles.
 _NOT_A_PAGE = re.compile(
@@ -107,7 +106,7 @@ def _absolute(base: str, href: str) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
-    path = _SESSION.sub("", parts.path) or "/"  # each visit's own session: the same page every time
+    path = without_session(parts.path) or "/"
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 

@@ -64,6 +64,13 @@ DEFAULT_ARTICLE_PATHS: tuple[str, ...] = ("/nczhghcms/article/{id}", "/article/{
 _VENDOR_PAGE = "/pc_detail.php"
 _DIGITS = re.compile(r"\d+")  # any script's digits: what looks like an id, valid or not
 _PATH_PARAMS = re.compile(r";[^/]*")  # RFC 3986 path-segment parameters, before any %-decoding
+_SESSION = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
+
+
+def without_session(path: str) -> str:
+    """`path` without a Java CMS's `;jsessionid=...`, which it writes into every link and redirect for
+    a client that keeps no cookies (as this crawler does): each visit's own, never another page."""
+    return _SESSION.sub("", path)
 
 
 @lru_cache(maxsize=32)
