@@ -29,9 +29,10 @@ def _page(links: str) -> bytes:
     return f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>南昌市总工会</title></head><body>{links}{FOOT}</body></html>'.encode()
 
 
-def _crawl(server: LocalServer, tmp_path: Path, name: str) -> tuple[subprocess.CompletedProcess[str], dict, Path]:
+def _crawl(server: LocalServer, tmp_path: Path, name: str,
+           discovery: str = 'sources = ["hubs"]\n') -> tuple[subprocess.CompletedProcess[str], dict, Path]:
     config = tmp_path / "c.toml"
-    config.write_text('[fetch]\ndelay = 0\nmax_attempts = 1\n[discovery]\nsources = ["hubs"]\n', encoding="utf-8")
+    config.write_text('[fetch]\ndelay = 0\nmax_attempts = 1\n[discovery]\n' + discovery, encoding="utf-8")
     db = tmp_path / f"{name}.db"
     result = subprocess.run([sys.executable, "-m", "ncgh.cli", "crawl", "--config", str(config), "--db", str(db),
                              "--base-url", server.base, "--json"], capture_output=True, text=True, timeout=120)
@@ -115,12 +116,8 @@ def test_a_lists_last_page_gives_its_category_to_its_items_not_to_a_larger_sideb
         for i in [*range(920, 900, -1), 52, 51, 50, *range(100, 108)]:
             pages[f"/nczhghcms/article/{i}"] = _article(i)
         _serve(server, pages)
-        config = tmp_path / "c.toml"
-        config.write_text('[fetch]\ndelay = 0\nmax_attempts = 1\n[discovery]\nsources = ["list"]\n'
-                          'list_url_template = "/list/{category}_{page}.html"\ncategories = [3]\n', encoding="utf-8")
-        db = tmp_path / "l.db"
-        result = subprocess.run([sys.executable, "-m", "ncgh.cli", "crawl", "--config", str(config), "--db", str(db),
-                                 "--base-url", server.base, "--json"], capture_output=True, text=True, timeout=120)
+        result, _, db = _crawl(server, tmp_path, "l", 'sources = ["list"]\nlist_url_template = "/list/{category}_{page}.html"\n'
+                                                      "categories = [3]\n")
         assert result.returncode == 0, result.stderr
         conn = sqlite3.connect(db)
         try:
