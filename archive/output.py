@@ -346,22 +346,25 @@ def _file_output(target: Target) -> Iterator[CountingWriter]:
         raise
 
 
+_NO_HARD_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS)
+
+
 def _put_in_place(tmp: Path, final: Path, may_replace: bool) -> None:
     """Rename the finished file into place. Without --force the name was free when the export began,
     but a second export of the same PATH may have finished since: a hard link takes the name only
-    if it is still free, so the one that finished first is kept and this one says so."""
+    if it is still free, so the one that finished first is kept and this one says so (a file system
+    without hard links gets the check, then the rename)."""
     if may_replace:
         os.replace(tmp, final)
         return
     try:
         os.link(tmp, final)
-    except FileExistsError:
-        raise ExportError(f"{final} appeared while exporting (another export?); pass --force to overwrite it") from None
     except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
-            raise
-        if os.path.lexists(final):  # a file system without hard links: the check, then the rename
+        taken = isinstance(exc, FileExistsError) or (exc.errno in _NO_HARD_LINKS and os.path.lexists(final))
+        if taken:
             raise ExportError(f"{final} appeared while exporting (another export?); pass --force to overwrite it") from None
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
         os.replace(tmp, final)
         return
     os.unlink(tmp)
