@@ -149,7 +149,7 @@ class EventRow:
     reasons: tuple[str, ...] = col(T.TEXT_LIST)  # gone: why it counts as missing (http_404, ...)
     attachment: str | None = col(T.TEXT)  # attachment_gone / attachment_changed: the attachment's URL
     capture_id: int = col(T.INT)  # with `event`, names the event across `ncgh reparse`
-    title: str | None = col(T.TEXT)  # the article's current title
+    title: str | None = col(T.TEXT)  # the title of the event's version (the one it had then)
     status: str = col(T.TEXT)
     category_id: int | None = col(T.INT)
     category: str | None = col(T.TEXT)
@@ -160,8 +160,11 @@ def event_rows(conn: sqlite3.Connection, selection: Selection) -> Iterator[Event
     """Events oldest first."""
     where, params = _where(selection, "e.at", "e.site")
     sql = (
-        f"SELECT e.site, e.article_id, e.event, e.at, e.version, e.detail, e.capture_id, a.title, {_ARTICLE}"
-        f" FROM events e JOIN articles a ON a.site = e.site AND a.article_id = e.article_id{where}"
+        # The title is the one the event's version had: a later retitling does not rewrite history.
+        f"SELECT e.site, e.article_id, e.event, e.at, e.version, e.detail, e.capture_id,"
+        f" coalesce(v.title, a.title) AS title, {_ARTICLE}"
+        f" FROM events e JOIN articles a ON a.site = e.site AND a.article_id = e.article_id"
+        f" LEFT JOIN versions v ON v.site = e.site AND v.article_id = e.article_id AND v.version = e.version{where}"
         " ORDER BY e.at, e.id"
     )
     for r in select_named(conn, sql, params):

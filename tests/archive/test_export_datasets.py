@@ -91,6 +91,8 @@ def test_article_rows_carry_category_status_and_gone_at(db: Path, tmp_path: Path
     assert events[0]["changed_fields"] == [FIRST_VERSION] and events[2]["changed_fields"] == ["title"]
     assert events[3]["reasons"] == ["http_404"] and events[3]["gone_at"] == events[3]["at"]
     assert {e["category"] for e in events if e["article_id"] == 1} == {"工会新闻"}
+    # Each event names the title its version had, not the article's title today.
+    assert [e["title"] for e in events] == ["职工代表大会召开", "送温暖", "第二届职工代表大会召开", "送温暖"]
 
 
 def test_views_and_footers_datasets(db: Path, tmp_path: Path) -> None:
