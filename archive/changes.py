@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from archive import diff as diffs
 from archive.query import VersionInfo, get_version, strings_of
 from archive.resolve import SITE_TIMEZONE, ArticleRef, QueryError, parse_moment
-from archive.vocab import ChangeKind
+from archive.vocab import ATTACHMENT_EVENTS, ChangeKind
 
 FOOTER_FIELDS = ("org", "icp", "police_record", "phone", "email", "address", "postcode")
 # How much of a change a listing shows: characters around each changed stretch, characters per line,
@@ -31,12 +31,19 @@ MAX_DIFF_LINES = 6
 ALL_KINDS: tuple[ChangeKind, ...] = tuple(ChangeKind)
 
 
+def event_key(capture_id: int, kind: ChangeKind | str, article_id: int | None) -> str:
+    """An event's name across `ncgh reparse` (which renumbers events.id): "<capture id>/<kind>", and
+    "/<article id>" after it for an attachment's events, one capture telling several articles."""
+    kind = ChangeKind(kind)
+    return f"{capture_id}/{kind.value}" + (f"/{article_id}" if kind in ATTACHMENT_EVENTS else "")
+
+
 @dataclass(frozen=True)
 class Change:
     """One event of the archive, as the listing, the feed and the alerts show it."""
 
     event_id: int  # events.id, footers.id for a footer change (renumbered by `ncgh reparse`; `key` is not)
-    key: str  # "<capture id>/<kind>": stable across reparse, used by feed ids and delivery records
+    key: str  # `event_key`: stable across reparse, used by feed ids and alerts
     at: str  # UTC ISO 8601, when the capture that showed it was made
     kind: ChangeKind
     site: str
@@ -248,10 +255,9 @@ def _change(conn: sqlite3.Connection, row: tuple, with_diff: bool) -> Change:
             lines = ()  # a version chain with a gap: `ncgh verify` reports it; the listing goes on
     elif with_diff and kind == ChangeKind.FOOTER:
         lines = _footer_diff(conn, site, version, fields)
-    key = f"{capture_id}/{kind.value}"
-    if kind in (ChangeKind.ATTACHMENT_GONE, ChangeKind.ATTACHMENT_CHANGED):
+    if kind in ATTACHMENT_EVENTS:
         lines = (f"attachment: {detail}",)
-        key += f"/{article_id}"  # one attachment capture tells every article that references it
+    key = event_key(int(capture_id), kind, None if article_id is None else int(article_id))
     return Change(
         event_id=int(event_id), key=key, at=at, kind=kind, site=site,
         article_id=None if article_id is None else int(article_id),
@@ -307,13 +313,20 @@ def changes(
     return [_change(conn, row, with_diff) for row in rows]
 
 
-def changes_of(conn: sqlite3.Connection, keys: Iterable[tuple[int, str]], with_diff: bool = True) -> list[Change]:
-    """The events named by (capture id, kind), oldest first; keys whose event no longer exists (a
-    reparse decided otherwise) are left out."""
+def changes_of(conn: sqlite3.Connection, keys: Iterable[tuple[int, str, int]], with_diff: bool = True) -> list[Change]:
+    """The events named by (capture id, kind, article id; 0 for the footer), oldest first; keys whose
+    event no longer exists (a reparse decided otherwise) are left out."""
     out: list[Change] = []
-    for capture_id, kind in keys:
+    for capture_id, kind, article_id in keys:
         if kind == ChangeKind.FOOTER:
             row = conn.execute(f"{_FOOTER_SELECT} AND f.capture_id = ?", (capture_id,)).fetchone()
+        elif kind in ATTACHMENT_EVENTS:
+            # An attachment's capture has no article: the event's own article names it.
+            row = conn.execute(
+                f"{_SELECT} WHERE e.site = (SELECT site FROM captures WHERE id = ?) AND e.article_id = ?"
+                " AND e.capture_id = ? AND e.event = ?",
+                (capture_id, article_id, capture_id, kind),
+            ).fetchone()
         else:
             # Through the capture's article: events are indexed by (site, article_id, at), not by capture.
             row = conn.execute(

@@ -235,11 +235,14 @@ SCHEMA: tuple[str, ...] = (
         label TEXT NOT NULL,
         capture_id INTEGER NOT NULL REFERENCES captures(id),
         event TEXT NOT NULL,
+        -- The event's article: one attachment's capture is an event on every article that links it.
+        -- 0 for a footer change (never NULL: UNIQUE would take NULLs for distinct).
+        article_id INTEGER NOT NULL DEFAULT 0,
         queued_at TEXT NOT NULL,
         delivered_at TEXT,
         attempts INTEGER NOT NULL DEFAULT 0,
         last_error TEXT,
-        UNIQUE (destination, capture_id, event)
+        UNIQUE (destination, capture_id, event, article_id)
     )""",
     "CREATE INDEX notifications_pending ON notifications (destination, id) WHERE delivered_at IS NULL",
     # The site's own hubs (ncgh/hub_walk.py): pages that showed article links when discovery read them

@@ -23,8 +23,9 @@ FEED_PATH = "/-/changes.atom"
 
 
 def entry_id(change: Change) -> str:
-    """The entry's Atom id: stable for as long as the capture that showed the change is archived."""
-    return f"{TAG_AUTHORITY}{change.site}/event/{change.capture_id}/{change.kind.value}"
+    """The entry's Atom id: stable for as long as the capture that showed the change is archived, and
+    one per article for an attachment's change (feed readers merge entries that share an id)."""
+    return f"{TAG_AUTHORITY}{change.site}/event/{change.key}"
 
 
 def article_link(base_url: str, change: Change) -> str:

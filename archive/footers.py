@@ -19,7 +19,8 @@ _FIELDS = ("org", "icp", "police_record", "phone", "email", "address", "postcode
 
 
 def record_footer(conn: sqlite3.Connection, capture_id: int, c: CaptureIn, at: str) -> tuple[int | None, bool]:
-    """(the footer version this capture showed, whether it is new); (None, False) without a footer."""
+    """(the footer version this capture showed, whether it changed: a version after the first, the
+    first being what the site showed, not a change); (None, False) without a footer."""
     if c.footer is None or footer_is_empty(c.footer):
         return None, False
     footer = normalize_footer(c.footer)
@@ -61,4 +62,4 @@ def record_footer(conn: sqlite3.Connection, capture_id: int, c: CaptureIn, at: s
             footer.postcode,
         ),
     )
-    return number, True
+    return number, number > 1

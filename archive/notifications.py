@@ -28,6 +28,11 @@ class Pending:
 
     capture_id: int
     event: str
+    article_id: int = 0  # 0 for a footer change
+
+    @property
+    def key(self) -> tuple[int, str, int]:
+        return (self.capture_id, self.event, self.article_id)
 
 
 class Deliveries:
@@ -49,8 +54,8 @@ class Deliveries:
         with self.atomic():
             for d in destinations:
                 cur = self.conn.execute(
-                    "INSERT OR IGNORE INTO notifications (destination, label, capture_id, event, queued_at)"
-                    " SELECT ?, ?, e.capture_id, e.event, ? FROM events e JOIN captures c ON c.id = e.capture_id"
+                    "INSERT OR IGNORE INTO notifications (destination, label, capture_id, event, article_id, queued_at)"
+                    " SELECT ?, ?, e.capture_id, e.event, e.article_id, ? FROM events e JOIN captures c ON c.id = e.capture_id"
                     f" WHERE c.run_id = ? AND e.event IN ({marks}) ORDER BY e.at, e.id",
                     (d.key, d.label, at, run_id, *[str(k) for k in kinds]),
                 )
@@ -68,9 +73,10 @@ class Deliveries:
     def undelivered(self, destination: Destination) -> list[Pending]:
         """What `destination` has not yet accepted, oldest first."""
         return [
-            Pending(int(r[0]), r[1])
+            Pending(int(r[0]), r[1], int(r[2]))
             for r in self.conn.execute(
-                "SELECT capture_id, event FROM notifications WHERE destination = ? AND delivered_at IS NULL ORDER BY id",
+                "SELECT capture_id, event, article_id FROM notifications WHERE destination = ? AND delivered_at IS NULL"
+                " ORDER BY id",
                 (destination.key,),
             )
         ]
@@ -80,8 +86,8 @@ class Deliveries:
             for item in items:
                 self.conn.execute(
                     f"UPDATE notifications SET attempts = attempts + 1, {sql}"
-                    " WHERE destination = ? AND capture_id = ? AND event = ?",
-                    (*args, destination.key, item.capture_id, item.event),
+                    " WHERE destination = ? AND capture_id = ? AND event = ? AND article_id = ?",
+                    (*args, destination.key, *item.key),
                 )
 
     def delivered(self, destination: Destination, items: Iterable[Pending], at: str) -> None:
@@ -95,6 +101,6 @@ class Deliveries:
         with self.atomic():
             for item in items:
                 self.conn.execute(
-                    "DELETE FROM notifications WHERE destination = ? AND capture_id = ? AND event = ?",
-                    (destination.key, item.capture_id, item.event),
+                    "DELETE FROM notifications WHERE destination = ? AND capture_id = ? AND event = ? AND article_id = ?",
+                    (destination.key, *item.key),
                 )

@@ -300,7 +300,9 @@ class WorkQueue:
             "parse_errors": count(captures, Outcome.PARSE_ERROR)
             + count(items + " AND state = ? AND capture_id IS NULL", WorkState.FAILED),
             "missing": count(captures + " AND kind = ?", Outcome.MISSING, CaptureKind.ARTICLE),
-            "footer_changes": count("SELECT count(*) FROM footers f JOIN captures c ON c.id = f.capture_id WHERE c.run_id = ?"),
+            # the first footer version is what the site showed, not a change (as in `ncgh changes`)
+            "footer_changes": count("SELECT count(*) FROM footers f JOIN captures c ON c.id = f.capture_id"
+                                    " WHERE c.run_id = ? AND f.version > 1"),
             "unchanged": count(
                 "SELECT count(*) FROM captures c WHERE c.run_id = ? AND c.kind = ? AND c.outcome IN (?, ?)"
                 " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.capture_id = c.id AND e.event IN (?, ?))",

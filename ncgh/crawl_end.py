@@ -59,18 +59,49 @@ def close_invocation(
     conclude(summary, status, base_url, last_failure, no_response_streak)
     if status == RunStatus.BLOCKED:
         summary.message = block_watch.message()
-    # Every way an invocation ends stores its summary in the run's row: an ended run's for good, a
-    # paused or interrupted run's so far (the row stays open; the resuming crawl counts on).
-    if status in ENDED:
-        archive.queue.finish_run(run_id, summary.finished_at, status, summary.to_json())
-    else:
-        archive.queue.stop_run(run_id, status, summary.to_json())
     # Alerts: never raise, never change the exit code (ncgh/notify.py). Not while stopping on Ctrl-C /
     # SIGTERM: the run is resumed under its id, and its end queues all of its events then.
-    if config.notify.urls and status != RunStatus.INTERRUPTED:
+    alerts = bool(config.notify.urls) and status != RunStatus.INTERRUPTED
+    _store(archive, summary, status, alerts, config, reporter)
+    if alerts:
         from ncgh.notify import notify_after_run
 
-        notify_after_run(config.notify, archive, run_id, config.site.name, reporter)
+        warnings = notify_after_run(config.notify, archive, config.site.name, reporter)
+        if warnings:  # the stored summary says so too
+            summary.warnings.extend(warnings)
+            _store(archive, summary, status, False, config, reporter)
+
+
+def _store(archive: Archive, summary: CrawlSummary, status: RunStatus, alerts: bool, config: Config,
+           reporter: Reporter) -> None:
+    """Store the summary in the run's row (an ended run's for good; a paused or interrupted run's so
+    far: the row stays open, the resuming crawl counts on), and queue the run's alerts in the same
+    transaction: a crawl killed between the two would otherwise end the run with its alerts unqueued,
+    and no later crawl would send them."""
+    def store() -> None:
+        if status in ENDED:
+            archive.queue.finish_run(summary.run_id, summary.finished_at, status, summary.to_json())
+        else:
+            archive.queue.stop_run(summary.run_id, status, summary.to_json())
+
+    if not alerts:
+        with archive.atomic():
+            store()
+        return
+    from ncgh.notify import queue_run_alerts
+
+    try:
+        with archive.atomic():
+            store()
+            queue_run_alerts(archive, config.notify, summary.run_id)
+    except Exception as exc:  # an alert problem must not lose the run's summary (rolled back with it)
+        summary.warnings.append(
+            f"notify: this run's changes could not be queued ({type(exc).__name__}: {exc}); they will not be"
+            f" sent: `ncgh changes --since {summary.started_at[:10]}` lists them"
+        )
+        reporter.warning(summary.warnings[-1])
+        with archive.atomic():
+            store()
 
 
 def _found_nothing(config: Config, summary: CrawlSummary) -> str:

@@ -1,11 +1,15 @@
 """Alerts after each crawl: what the run learned, sent through Apprise to the `[notify]` destinations.
 
-The crawl calls `notify_after_run` once, after its summary is stored. The run's events of the
-configured kinds are first written to the archive's delivery record (archive/notifications.py), then
-each destination gets what it has not yet accepted: one digest message, or one message per event
-(`mode = "each"`, up to MAX_EACH; more than that in one go becomes one digest, not a flood). A
-destination that fails costs one warning line: the crawl's exit code is untouched and the events stay
-undelivered, so the next crawl sends them again. Nothing is sent when nothing is undelivered.
+The crawl's end queues the run's events of the configured kinds in the archive's delivery record
+(archive/notifications.py) in the same transaction that stores the run as ended (`queue_run_alerts`),
+so a crawl killed at any moment after that leaves them queued, and before it leaves the run open for
+the next crawl to end. Then `notify_after_run` sends each destination what it has not yet accepted:
+one digest message, or one message per event (`mode = "each"`, up to MAX_EACH; more than that in one
+go becomes one digest, not a flood). A destination that fails costs one warning line: the crawl's
+exit code is untouched, the events stay undelivered and the next crawl sends them again; its later
+messages wait too, so no destination hears of a restoration before the deletion it undoes. Delivery
+is at least once: a crawl stopped while a message is on its way cannot know whether it arrived, and
+the next crawl sends it again. Nothing is sent when nothing is undelivered.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from archive.changes import Change, changes_of
+from archive.changes import Change, changes_of, event_key
 from archive.feed import article_link, entry_text, entry_title
 from archive.notifications import Deliveries, Destination, Pending
 from archive.vocab import ChangeKind
@@ -159,13 +163,20 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def queue_run_alerts(archive: Archive, cfg: NotifyConfig, run_id: int) -> int:
+    """Queue run `run_id`'s events of the configured kinds for every destination (idempotent); the
+    crawl calls it inside the transaction that ends the run. Returns the rows added."""
+    books = Deliveries(archive.conn, archive.atomic)
+    kinds = tuple(ChangeKind(k) for k in cfg.kinds)
+    return books.queue_run(run_id, [destination(url) for url in cfg.urls], kinds, _now())
+
+
 def deliver(archive: Archive, cfg: NotifyConfig, site: str, run_id: int | None = None) -> list[DeliveryReport]:
     """Queue run `run_id`'s events (when given), then send every destination what it has not accepted."""
     books = Deliveries(archive.conn, archive.atomic)
-    kinds = tuple(ChangeKind(k) for k in cfg.kinds)
     targets = [(url, destination(url)) for url in cfg.urls]
     if run_id is not None:
-        books.queue_run(run_id, [d for _, d in targets], kinds, _now())
+        queue_run_alerts(archive, cfg, run_id)
     reports: list[DeliveryReport] = []
     for url, dest in targets:
         report = DeliveryReport(dest.label)
@@ -173,14 +184,17 @@ def deliver(archive: Archive, cfg: NotifyConfig, site: str, run_id: int | None =
         pending = books.undelivered(dest)
         if not pending:
             continue
-        found = changes_of(archive.conn, [(p.capture_id, p.event) for p in pending])
+        found = changes_of(archive.conn, [p.key for p in pending])
+        by_key = {event_key(*p.key): p for p in pending}
         present = {c.key for c in found}
-        gone = [p for p in pending if f"{p.capture_id}/{p.event}" not in present]
+        gone = [p for key, p in by_key.items() if key not in present]
         if gone:
             books.forget(dest, gone)
-        by_key = {f"{p.capture_id}/{p.event}": p for p in pending}
         items = [by_key[c.key] for c in found]
         for message in messages(found, items, NotifyMode(cfg.mode), site, cfg.web_url):
+            if report.errors:  # an earlier message failed: the later ones wait for it, in order
+                report.pending += len(message.items)
+                continue
             error = send(url, message)
             report.messages += 1
             if error is None:
@@ -193,19 +207,29 @@ def deliver(archive: Archive, cfg: NotifyConfig, site: str, run_id: int | None =
     return reports
 
 
-def notify_after_run(cfg: NotifyConfig, archive: Archive, run_id: int, site: str, reporter: Reporter) -> None:
-    """The crawl's one call: deliver, and turn every failure into one warning line (never an exception)."""
+def notify_after_run(cfg: NotifyConfig, archive: Archive, site: str, reporter: Reporter) -> list[str]:
+    """The crawl's call once its run's events are queued: send what is undelivered, and turn every
+    failure into one warning line (never an exception), returned for the run's summary too. Ctrl-C /
+    SIGTERM while sending stops the sending only: the run is stored, the rest waits for the next crawl."""
     if not cfg.urls:
-        return
+        return []
     try:
-        reports = deliver(archive, cfg, site, run_id)
+        reports = deliver(archive, cfg, site)
+    except KeyboardInterrupt:
+        warning = "notify: stopped while sending; the next crawl sends what was not delivered"
+        reporter.warning(warning)
+        return [warning]
     except Exception as exc:  # the crawl's work is recorded; an alert problem must not fail it
-        reporter.warning(f"notify: not sent ({type(exc).__name__}: {exc}); the next crawl tries again")
-        return
+        warning = f"notify: not sent ({type(exc).__name__}: {exc}); the next crawl tries again"
+        reporter.warning(warning)
+        return [warning]
+    warnings: list[str] = []
     for r in reports:
         if r.errors:
-            reporter.warning(
+            warnings.append(
                 f"notify: {r.label}: {r.pending} change(s) not delivered ({r.errors[-1]}); the next crawl resends them"
             )
+            reporter.warning(warnings[-1])
         elif r.sent:
             reporter.info(f"notify: {r.label}: {r.sent} change(s) in {r.messages} message(s)")
+    return warnings

@@ -14,11 +14,13 @@ from pathlib import Path
 
 from archive.sql import open_readonly
 from webui import plugin
-from webui.pages import DB_NAME
+from webui.pages import DB_NAME, PLUGIN_NAME
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 METADATA_PATH = PACKAGE_DIR / "metadata.json"
-TEMPLATE_DIR = PACKAGE_DIR / "templates"
+# The plugin is a package holding its templates: Datasette finds a plugin's templates/ only in a
+# package (plain `datasette` with the entry point; a module's are silently never registered).
+TEMPLATE_DIR = PACKAGE_DIR / "plugin" / "templates"
 
 
 # --- building the Datasette instance -----------------------------------------------------------------------
@@ -38,12 +40,13 @@ def register_plugin() -> None:
     (the entry point is named "ncgh-archive" too; a source checkout run in place has none)."""
     from datasette.plugins import pm
 
-    if not pm.is_registered(plugin) and pm.get_plugin("ncgh-archive") is None:
-        pm.register(plugin, name="ncgh-archive")
+    if not pm.is_registered(plugin) and pm.get_plugin(PLUGIN_NAME) is None:
+        pm.register(plugin, name=PLUGIN_NAME)
 
 
-def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None):
-    """A Datasette serving the archive read-only under the name DB_NAME, with the web UI's plugin."""
+def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None, timezone: str | None = None):
+    """A Datasette serving the archive read-only under the name DB_NAME, with the web UI's plugin;
+    `timezone` (`[site] timezone`) is the calendar of the dates users type in `since=`/`until=`."""
     from datasette.app import Datasette
     from datasette.database import Database
 
@@ -51,9 +54,12 @@ def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None)
     # Fail here with a clear message (missing file, not an archive, too new) rather than in a page.
     open_readonly(path).close()
     register_plugin()
+    metadata = load_metadata()
+    if timezone:
+        metadata.setdefault("plugins", {}).setdefault(PLUGIN_NAME, {})["timezone"] = timezone
     ds = Datasette(
         [],
-        metadata=load_metadata(),
+        metadata=metadata,
         template_dir=str(TEMPLATE_DIR),
         settings={"sql_time_limit_ms": 5000, "default_page_size": 50, **(settings or {})},
     )
@@ -113,6 +119,6 @@ def run_server(ds, host: str = "127.0.0.1", port: int = 8001) -> None:
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
 
 
-def serve(db_path: str | os.PathLike, host: str = "127.0.0.1", port: int = 8001) -> None:
+def serve(db_path: str | os.PathLike, host: str = "127.0.0.1", port: int = 8001, timezone: str | None = None) -> None:
     """Serve the archive at db_path until interrupted."""
-    run_server(build_datasette(db_path), host, port)
+    run_server(build_datasette(db_path, timezone=timezone), host, port)

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from archive import diff as diffs
 from archive import query as q
-from archive.resolve import QueryError, checked_article_id, resolve_article, version_number
+from archive.resolve import SITE_TIMEZONE, QueryError, checked_article_id, resolve_article, version_number
 from archive.search import count_matches
 from archive.search import search as search_versions
 from archive.vocab import ArticleStatus, EventKind
@@ -40,6 +40,15 @@ def archive_db_name(datasette) -> str:
     if DB_NAME in names:
         return DB_NAME
     return names[0] if names else DB_NAME
+
+
+PLUGIN_NAME = "ncgh-archive"  # the entry point's name; its settings are metadata's plugins.ncgh-archive
+
+
+def site_timezone(datasette) -> str:
+    """The calendar a bare date in `since=` is read on: `[site] timezone` as `ncgh serve --config`
+    passed it (webui.app.build_datasette), Asia/Shanghai otherwise (plain `datasette`)."""
+    return (datasette.plugin_config(PLUGIN_NAME) or {}).get("timezone") or SITE_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -260,7 +269,8 @@ FEED_MAX_ENTRIES = 500
 
 
 async def changes_feed(datasette, request):
-    """/-/changes.atom[?since=7d&kind=edited,gone]: the site's changes as Atom (archive/feed.py)."""
+    """/-/changes.atom[?since=7d&until=2026-12-01&kind=edited,gone]: the site's changes as Atom
+    (archive/feed.py); dates on the site's calendar, as `ncgh changes` reads them."""
     from datasette.utils.asgi import Response
 
     from archive.changes import changes, parse_kinds, parse_when
@@ -269,10 +279,12 @@ async def changes_feed(datasette, request):
     db = datasette.get_database(archive_db_name(datasette))
     try:
         kinds = parse_kinds(request.args.get("kind"))
-        since = parse_when(request.args.get("since") or FEED_DAYS)
+        tz = site_timezone(datasette)
+        since = parse_when(request.args.get("since") or FEED_DAYS, tz=tz)
+        until = parse_when(request.args["until"], end=True, tz=tz) if request.args.get("until") else None
     except QueryError as exc:
         return Response.text(f"Error: {exc}\n", status=400)
-    found = await db.execute_fn(lambda conn: changes(conn, since, None, kinds, limit=FEED_MAX_ENTRIES))
+    found = await db.execute_fn(lambda conn: changes(conn, since, until, kinds, limit=FEED_MAX_ENTRIES))
     base = f"{request.scheme}://{request.host}" + datasette.urls.path("/").rstrip("/")
     feed_url = f"{request.scheme}://{request.host}{request.full_path}"
     return Response(atom_feed(found, base, feed_url=feed_url), content_type="application/atom+xml; charset=utf-8")

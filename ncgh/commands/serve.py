@@ -18,7 +18,7 @@ def command(port: int, host: str, db_path: str | None, config_path: str | None) 
 
     ctx = read_context(db_path, config_path)
     try:
-        ds = build_datasette(ctx.db_path)
+        ds = build_datasette(ctx.db_path, timezone=ctx.timezone)
     except QueryError as exc:
         raise open_failure(exc, ctx.db_path) from None  # exit 2 not an archive, 65 damaged, else 1
     problem = bind_error(host, port)

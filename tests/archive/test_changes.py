@@ -215,6 +215,26 @@ def test_serve_serves_the_feed(db: Path) -> None:
     assert response.status_code == 400 and "unknown kind" in response.text
 
 
+@pytest.mark.slow
+def test_served_feed_reads_dates_on_the_configured_calendar_and_takes_until(db: Path) -> None:
+    """`ncgh serve --config` with `[site] timezone`: the feed's `since=`/`until=` dates are that
+    calendar's days, as `ncgh changes` reads them (the feed read them on Shanghai's and ignored until)."""
+    def titles(ds, query: str) -> list[str]:
+        response = asyncio.run(ds.client.get("/-/changes.atom?" + query))
+        assert response.status_code == 200, response.text
+        return [e.title.split(":")[0] for e in feedparser.parse(response.content).entries]
+
+    shanghai, los_angeles = build_datasette(db), build_datasette(db, timezone="America/Los_Angeles")
+    # The gone and the last edit are at 02:00 UTC on 11-24: 10:00 that day in Shanghai, 18:00 the day
+    # before in Los Angeles.
+    assert titles(shanghai, "since=2026-11-24") == ["gone", "edited"]
+    assert titles(los_angeles, "since=2026-11-24") == []
+    assert titles(los_angeles, "since=2026-11-23") == ["gone", "edited"]
+    assert titles(los_angeles, f"since={EVERYTHING}&until=2026-11-22") == ["edited", "new", "new", "new"]
+    assert titles(shanghai, f"since={EVERYTHING}&until=2026-11-22") == ["edited", "new", "new", "new"]
+    assert titles(shanghai, f"since={EVERYTHING}&until=2026-11-21") == ["new", "new", "new"]
+
+
 def test_footer_changes_are_listed_and_fed(tmp_path: Path) -> None:
     """A footer version after the first is a `footer` change: listed with its inline diff, in the
     feed linking to its `footers` row; the first footer seen is no change."""

@@ -79,7 +79,8 @@ def test_encoding_flip_is_not_a_version(archive):
 
 
 def test_footer_change_alone_is_not_a_version_but_a_footer_version(archive):
-    archive.record_capture(capture(day=0))
+    # The first footer seen is what the site showed, not a change (the crawl said "site footer changed").
+    assert not archive.record_capture(capture(day=0)).footer_changed
     result = archive.record_capture(capture(day=1, footer=replace(FOOTER, icp="赣ICP备2025061944号-1")))
     assert result.event is None and result.footer_changed
     assert count(archive, "versions") == 1

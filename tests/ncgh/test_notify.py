@@ -144,7 +144,7 @@ def run_events(db: Path, run_id: int, kinds=KINDS) -> list[tuple[int, str, int]]
 def titles_of(db: Path, events: list[tuple[int, str, int]]) -> list[str]:
     conn = sqlite3.connect(db)
     try:
-        return [c.title or "" for c in changes_of(conn, [(cap, kind) for cap, kind, _ in events])]
+        return [c.title or "" for c in changes_of(conn, events)]
     finally:
         conn.close()
 
@@ -235,13 +235,14 @@ def test_footer_change_is_sent_when_asked_for(sim_factory, tmp_path, webhook):
     cfg = crawl_config([webhook.url], kinds=["footer"])
     db = tmp_path / "f.db"
     t0 = datetime.now(UTC)
-    run_crawl(cfg, db, base_url=srv.url, mode="full", now=t0)
+    first = run_crawl(cfg, db, base_url=srv.url, mode="full", now=t0)
+    assert first.footer_changes == 0  # the first footer seen is no change (the summary said 1)
     srv.advance()
     run_crawl(cfg, db, base_url=srv.url, now=t0 + timedelta(days=1))
     assert webhook.received == []  # edits, but no footer change yet
     srv.advance()
-    run_crawl(cfg, db, base_url=srv.url, now=t0 + timedelta(days=2))
-    assert len(webhook.received) == 1
+    changed = run_crawl(cfg, db, base_url=srv.url, now=t0 + timedelta(days=2))
+    assert len(webhook.received) == 1 and changed.footer_changes == 1
     message = webhook.received[0]
     assert message["title"] == "ncgh-archive: 1 change(s) on ncgh (1 footer)"
     old_icp, new_icp = (r[0] for r in sqlite3.connect(db).execute("SELECT icp FROM footers ORDER BY version"))
@@ -365,3 +366,116 @@ def test_interrupted_run_sends_when_resumed(sim_factory, tmp_path, webhook, monk
     assert resumed.resumed and resumed.run_id == first.run_id
     assert len(webhook.received) == 1
     assert webhook.received[0]["title"].startswith(f"ncgh-archive: {first.new_articles} change(s)")
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, no handler catches it."""
+
+
+def test_a_crawl_killed_after_its_run_ended_leaves_its_alerts_queued(sim_factory, tmp_path, webhook, monkeypatch):
+    """The run is stored as ended and its events queued in one transaction: a crawl killed before it
+    sent anything leaves them for the next crawl (before, the run ended with nothing queued, and no
+    later crawl ever sent its changes)."""
+    import ncgh.notify as notify
+
+    srv = sim_factory(articles=20, seed=7, id_range=ID_RANGE)
+    cfg = crawl_config([webhook.url], kinds=["new"])
+    db = tmp_path / "k.db"
+
+    def killed(*args, **kwargs):
+        raise _Killed
+
+    monkeypatch.setattr(notify, "deliver", killed)
+    with pytest.raises(_Killed):
+        run_crawl(cfg, db, base_url=srv.url)
+    ended = sqlite3.connect(db).execute("SELECT status, new_articles FROM runs").fetchone()
+    assert ended[0] == "finished" and ended[1] > 0 and webhook.received == []
+    monkeypatch.undo()
+    again = run_crawl(cfg, db, base_url=srv.url)
+    assert again.run_id != 1 and len(webhook.received) == 1
+    assert webhook.received[0]["title"].startswith(f"ncgh-archive: {ended[1]} change(s)")
+
+
+def test_stopped_while_sending_the_run_is_ended_and_the_summary_says_so(sim_factory, tmp_path, webhook, monkeypatch):
+    """Ctrl-C / SIGTERM while a destination is slow: the run stays finished (nothing to resume), the
+    summary is printed with a warning, and the next crawl sends what was not delivered."""
+    import ncgh.notify as notify
+
+    srv = sim_factory(articles=20, seed=7, id_range=ID_RANGE)
+    cfg = crawl_config([webhook.url], kinds=["new"])
+    db = tmp_path / "s.db"
+
+    def interrupted(url, message):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(notify, "send", interrupted)
+    first = run_crawl(cfg, db, base_url=srv.url)
+    assert first.status == "finished" and first.exit_code == 0 and webhook.received == []
+    assert any("stopped while sending" in w for w in first.warnings)
+    stored = json.loads(sqlite3.connect(db).execute("SELECT summary_json FROM runs").fetchone()[0])
+    assert stored["warnings"] == first.warnings
+    monkeypatch.undo()
+    run_crawl(cfg, db, base_url=srv.url)
+    assert len(webhook.received) == 1
+    assert webhook.received[0]["title"].startswith(f"ncgh-archive: {first.new_articles} change(s)")
+
+
+def test_each_mode_holds_later_messages_behind_a_failed_one(tmp_path, monkeypatch) -> None:
+    """A destination must not hear of a restoration before the deletion it undoes: after a failed
+    message, the later ones wait (undelivered) for the next crawl, in order."""
+    import ncgh.notify as notify
+    from archive.store import Archive
+    from archive.vocab import MissingReason
+    from tests.support.archive import at, capture, content
+
+    db = tmp_path / "o.db"
+    with Archive(db, gone_after=1) as archive:
+        run = archive.queue.start_run("incremental", at(0), "{}")
+        archive.record_capture(capture(1, 0, content(1), run_id=run))
+        archive.record_capture(capture(1, 1, outcome="missing", status=404, body=b"gone", run_id=run,
+                                       missing_reason=MissingReason.HTTP_404))
+        archive.record_capture(capture(1, 2, content(1), run_id=run))
+        cfg = crawl_config(["json://127.0.0.1:9/hook"], mode="each", kinds=["gone", "restored"]).notify
+        notify.queue_run_alerts(archive, cfg, run)
+        sent: list[str] = []
+        answers = iter(["refused", None, None])
+        monkeypatch.setattr(notify, "send", lambda url, m: sent.append(m.title) or next(answers))
+        first = notify.deliver(archive, cfg, "ncgh")
+        assert (len(sent), first[0].sent, first[0].pending) == (1, 0, 2) and sent[0].startswith("gone")
+        second = notify.deliver(archive, cfg, "ncgh")
+        assert second[0].sent == 2 and [t.split(":")[0] for t in sent] == ["gone", "gone", "restored"]
+
+
+def test_an_attachment_change_is_sent_for_every_article_that_links_it(tmp_path, monkeypatch) -> None:
+    """One capture of a shared attachment is an event on each article linking it: each is queued,
+    sent and named apart (before, none was sent: the capture has no article, so the events were
+    taken for reparsed away and dropped; and two articles shared one feed entry id)."""
+    from dataclasses import replace
+
+    import ncgh.notify as notify
+    from archive.changes import changes
+    from archive.feed import entry_id
+    from archive.model import AssetRef
+    from archive.store import Archive
+    from archive.vocab import AssetRole, ChangeKind
+    from tests.support.archive import asset_capture, capture, content
+
+    pdf = "http://www.ncgh.org.cn/upload/files/shared.pdf"
+    refs = (AssetRef(pdf, AssetRole.ATTACHMENT),)
+    db = tmp_path / "a.db"
+    with Archive(db) as archive:
+        run = archive.queue.start_run("incremental", "2026-01-01T00:00:00+00:00", "{}")
+        archive.record_capture(capture(1001, 0, requisites=refs, run_id=run))
+        archive.record_capture(capture(1002, 0, c=content(seed=2), requisites=refs, run_id=run))
+        archive.record_capture(replace(asset_capture(pdf, 0), run_id=run))
+        archive.record_capture(replace(asset_capture(pdf, 2, body=b"%PDF-1.4 two"), run_id=run))
+        cfg = crawl_config(["json://127.0.0.1:9/hook"], kinds=["attachment_changed"]).notify
+        assert notify.queue_run_alerts(archive, cfg, run) == 2
+        sent: list[notify.Message] = []
+        monkeypatch.setattr(notify, "send", lambda url, m: sent.append(m))
+        report = notify.deliver(archive, cfg, "ncgh")
+        assert report[0].sent == 2 and len(sent) == 1
+        assert [line.split()[:2] for line in sent[0].body.split("\n\n")] == [
+            ["attachment_changed", "1001"], ["attachment_changed", "1002"]]
+        found = changes(archive.conn, kinds=[ChangeKind.ATTACHMENT_CHANGED])
+        assert len({entry_id(c) for c in found}) == len(found) == 2

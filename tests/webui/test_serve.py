@@ -169,3 +169,17 @@ def test_serve_command_errors_are_one_line(built: BuiltArchive, tmp_path: Path) 
         port = busy.getsockname()[1]
         taken = CliRunner().invoke(cli, ["serve", "--db", str(built.path), "--port", str(port)])
     assert taken.exit_code == 1 and f"port {port} on 127.0.0.1 is already in use" in taken.output
+
+
+def test_plain_datasette_finds_the_plugins_templates() -> None:
+    """Plain `datasette ncgh.db` (the entry point, no --template-dir) must find the plugin's templates:
+    Datasette looks for templates/ only in a plugin that is a package. A module plugin had none, and
+    the front, article and search pages answered 500."""
+    from datasette.plugins import get_plugins
+
+    from webui.app import TEMPLATE_DIR, register_plugin
+
+    register_plugin()
+    ours = [p for p in get_plugins() if "render_cell" in p["hooks"] and "register_routes" in p["hooks"]
+            and p["templates_path"] and Path(p["templates_path"]).resolve() == TEMPLATE_DIR.resolve()]
+    assert len(ours) == 1 and (TEMPLATE_DIR / "ncgh_front.html").is_file()

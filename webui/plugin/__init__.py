@@ -12,10 +12,11 @@ import html
 
 from datasette import hookimpl
 
+from archive.resolve import SITE_TIMEZONE
 from archive.search import highlight, match_expression
 from webui.assets import asset_route
 from webui.front import front_page
-from webui.pages import archive_db_name, article_page, changes_feed, search_page, views_chart
+from webui.pages import archive_db_name, article_page, changes_feed, search_page, site_timezone, views_chart
 
 # --- SQL functions ----------------------------------------------------------------------------------
 
@@ -30,20 +31,22 @@ def sql_snippet(text: str | None, query: str | None) -> str:
     return highlight(text or "", query or "", ("【", "】"), 80)
 
 
-def sql_since(text: str | None) -> str:
-    """ncgh_since(s): '7d', '12h', '2w', a site-calendar date or an ISO date-time -> the UTC moment
-    events.at compares with (archive.changes.parse_when); '' (no bound) when empty."""
+def sql_since(text: str | None, tz: str = SITE_TIMEZONE) -> str:
+    """ncgh_since(s): '7d', '12h', '2w', a date on the site's calendar (`tz`) or an ISO date-time ->
+    the UTC moment events.at compares with (archive.changes.parse_when); '' (no bound) when empty."""
     from archive.changes import parse_when
 
     text = (text or "").strip()
-    return parse_when(text) if text else ""
+    return parse_when(text, tz=tz) if text else ""
 
 
 @hookimpl
-def prepare_connection(conn):
+def prepare_connection(conn, datasette):
+    tz = site_timezone(datasette)
     conn.create_function("ncgh_match", 1, sql_match, deterministic=True)
     conn.create_function("ncgh_snippet", 2, sql_snippet, deterministic=True)
-    conn.create_function("ncgh_since", 1, sql_since)  # not deterministic: '7d' moves with the clock
+    # not deterministic: '7d' moves with the clock
+    conn.create_function("ncgh_since", 1, lambda text: sql_since(text, tz))
 
 
 def short_time(value: str | None) -> str:
