@@ -7,13 +7,13 @@ file into an archive.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import quote
 
-from archive.schema import SchemaError
+from archive.schema import SchemaError, readonly_uri
 
 
 class FileState(StrEnum):
@@ -25,6 +25,7 @@ class FileState(StrEnum):
     NOT_SQLITE = "not_sqlite"  # not an SQLite database at all (a text file, a directory, other data)
     NOT_AN_ARCHIVE = "not_an_archive"  # SQLite, but not ncgh's schema
     DAMAGED = "damaged"  # an SQLite file whose own structures cannot be read
+    NO_ACCESS = "no_access"  # SQLite cannot open it here (the folder refuses the -shm file it needs)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Failure(StrEnum):
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 # SQLite primary result codes (sqlite3.h); Python 3.11 exposes them as exc.sqlite_errorcode.
-_NOTADB, _CORRUPT = 26, 11
+_NOTADB, _CORRUPT, _CANTOPEN = 26, 11, 14
 _STORAGE_CODES = {3, 8, 10, 13, 14, 22, 23}  # PERM, READONLY, IOERR, FULL, CANTOPEN, NOLFS, AUTH
 _BUSY_CODES = {5, 6}  # BUSY, LOCKED
 
@@ -77,6 +78,23 @@ def classify_error(exc: BaseException) -> Failure:
     return Failure.DAMAGED
 
 
+def _unopenable(p: Path, exc: BaseException) -> FileCheck | None:
+    """A file SQLite cannot open read-only where it lies: a WAL archive whose folder this user may not
+    write (SQLite creates its -shm file there). Not damage: the same bytes open anywhere else."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(code, int) or code & 0xFF != _CANTOPEN:
+        return None
+    folder = p.resolve().parent
+    if os.access(folder, os.W_OK) and os.access(p, os.R_OK):
+        return None
+    return FileCheck(
+        FileState.NO_ACCESS,
+        f"SQLite cannot open {p} here: reading it needs {p.name}-shm beside it and {folder} is not writable"
+        " (or the file not readable) for this user; copy the archive to a writable folder, or let this user"
+        " write there",
+    )
+
+
 def inspect_file(path: str | Path) -> FileCheck:
     """What the file at `path` is, read-only and without SQLite writing anything (no WAL switch)."""
     p = Path(path)
@@ -94,9 +112,9 @@ def inspect_file(path: str | Path) -> FileCheck:
     if header != _SQLITE_HEADER:
         return FileCheck(FileState.NOT_SQLITE, f"{p} is not an ncgh archive (not an SQLite database)")
     try:
-        conn = sqlite3.connect(f"file:{quote(str(p.resolve()))}?mode=ro", uri=True)
+        conn = sqlite3.connect(readonly_uri(p), uri=True)
     except sqlite3.Error as exc:
-        return FileCheck(FileState.DAMAGED, f"{p} cannot be opened: {exc}")
+        return _unopenable(p, exc) or FileCheck(FileState.DAMAGED, f"{p} cannot be opened: {exc}")
     try:
         names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not names:
@@ -105,6 +123,9 @@ def inspect_file(path: str | Path) -> FileCheck:
             return FileCheck(FileState.NOT_AN_ARCHIVE, f"{p} is an SQLite database but not an ncgh archive")
         conn.execute("SELECT max(version) FROM schema_version").fetchone()
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        unopenable = _unopenable(p, exc)
+        if unopenable is not None:
+            return unopenable
         if classify_error(exc) is Failure.NOT_AN_ARCHIVE:
             return FileCheck(FileState.NOT_SQLITE, f"{p} is not an ncgh archive ({exc})")
         return FileCheck(FileState.DAMAGED, f"{p} is damaged: {error_text(exc)}")

@@ -7,6 +7,7 @@ misread.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -65,6 +66,35 @@ def unusable_file_error(path: str | Path, exc: sqlite3.DatabaseError) -> SchemaE
     return DamagedArchive(f"{path} is a damaged SQLite file: {exc} (run `ncgh verify`; restore it from a backup)")
 
 
+def readonly_uri(path: str | Path) -> str:
+    """The URI a reader opens `path` with: mode=ro, and immutable=1 on a read-only file system.
+
+    A WAL archive read with mode=ro needs its -shm file, which SQLite creates beside the archive: on
+    read-only media (a mounted backup, a read-only bind mount) it cannot, and every read failed with
+    "unable to open database file". There nobody can write the file either, so reading it as
+    immutable (no locks, no -shm) sees exactly what it holds. Not when a -wal file lies beside it:
+    its committed pages would be skipped."""
+    p = Path(path).resolve()
+    uri = p.as_uri() + "?mode=ro"
+    if _read_only_file_system(p.parent) and not _has_wal(p):
+        uri += "&immutable=1"
+    return uri
+
+
+def _read_only_file_system(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs (Windows): SQLite's own answer stands
+        return False
+
+
+def _has_wal(path: Path) -> bool:
+    try:
+        return Path(f"{path}-wal").stat().st_size > 0
+    except OSError:
+        return False
+
+
 def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     """Open an archive connection that waits for other writers instead of failing.
 
@@ -73,8 +103,7 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     deadlocking. Readers in WAL mode never block the crawler and are never blocked by it.
     """
     if readonly:
-        uri = Path(path).resolve().as_uri() + "?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(readonly_uri(path), uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     else:
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     try:

@@ -293,7 +293,7 @@ def run_demo(
                 else f"{summary.new_articles} new, {summary.new_versions} edited, {summary.gone} gone,"
                 f" {summary.restored} restored, {summary.not_modified} not modified"
             )
-            extra = ", footer changed" if summary.footer_changes and day else ""
+            extra = ", footer changed" if summary.footer_changes else ""
             print(
                 f"  day {day} ({srv.state.date.isoformat()}): {mode} crawl, {summary.requests} requests: {what}{extra}"
                 f" [{summary.elapsed:.1f}s]",

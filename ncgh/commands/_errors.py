@@ -72,6 +72,8 @@ def file_failure(path: Path) -> ArchiveFailure | None:
         return not_an_archive(check.detail)
     if check.state is FileState.DAMAGED:
         return damaged(path, check.detail)
+    if check.state is FileState.NO_ACCESS:  # the folder refuses, the bytes are fine: not "damaged"
+        return ArchiveFailure(check.detail, EXIT_STORAGE)
     return None
 
 
