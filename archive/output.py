@@ -59,7 +59,21 @@ STDOUT = "-"
 
 
 class ExportError(Exception):
-    """An export that cannot be done as asked (file exists, bad option); nothing was written."""
+    """An export that cannot be done as asked (file exists, bad option); nothing was written.
+    `storage`: the disk or its permissions refused (read-only, full, not allowed), not the request."""
+
+    def __init__(self, message: str, *, storage: bool = False):
+        super().__init__(message)
+        self.storage = storage
+
+
+# What the disk answers when it refuses a write, whatever was asked (the CLI's exit 74).
+STORAGE_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO})
+
+
+def refused(message: str, exc: OSError) -> ExportError:
+    """The ExportError for an OSError met while writing: a storage one when the disk refused."""
+    return ExportError(message, storage=exc.errno in STORAGE_ERRNOS)
 
 
 def since_utc(since: str | None, tz: str) -> str | None:
@@ -129,7 +143,7 @@ def resolve_target(path: str | os.PathLike, force: bool = False) -> Target:
     except FileNotFoundError:
         info = None
     except OSError as exc:
-        raise ExportError(f"cannot write {given}: {exc.strerror}") from None
+        raise refused(f"cannot write {given}: {exc.strerror}", exc) from None
     if info is not None and stat.S_ISLNK(info.st_mode):
         return _through_link(given, force)
     return _plain(given, info, force)
@@ -143,7 +157,7 @@ def _through_link(link: Path, force: bool) -> Target:
     except FileNotFoundError:
         info = None
     except OSError as exc:
-        raise ExportError(f"cannot write {link}: {exc.strerror}") from None
+        raise refused(f"cannot write {link}: {exc.strerror}", exc) from None
     if info is not None and (stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
         return Target(TargetKind.STREAM, link)  # a link to a device or FIFO: written through, nothing replaced
     real = Path(os.path.realpath(link))
@@ -299,7 +313,7 @@ def atomic_output(path: str | os.PathLike, force: bool = False) -> Iterator[Coun
         try:
             fd = os.open(target.path, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)  # no O_CREAT, no O_TRUNC
         except OSError as exc:
-            raise ExportError(f"cannot write {target.path}: {exc.strerror}") from None
+            raise refused(f"cannot write {target.path}: {exc.strerror}", exc) from None
         raw = os.fdopen(fd, "wb")
         owned = True
     writer = CountingWriter(raw, target)
@@ -331,7 +345,7 @@ def _file_output(target: Target) -> Iterator[CountingWriter]:
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:
             raise ExportError(f"cannot write {final}: the file name is too long for this file system") from None
-        raise ExportError(f"cannot write in {final.parent}: {exc.strerror}") from None
+        raise refused(f"cannot write in {final.parent}: {exc.strerror}", exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             writer = CountingWriter(handle, target)

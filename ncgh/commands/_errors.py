@@ -65,6 +65,14 @@ def _one_line(exc: BaseException) -> str:
     return error_text(exc)
 
 
+def export_failure(exc) -> click.ClickException:
+    """An export that could not be written: exit 74 when the disk refused (read-only, full, not
+    allowed), as for every other write the disk refuses; else exit 1 (the request cannot be done)."""
+    if getattr(exc, "storage", False):
+        return ArchiveFailure(str(exc), EXIT_STORAGE)
+    return click.ClickException(str(exc))
+
+
 def file_failure(path: Path) -> ArchiveFailure | None:
     """The error for a file that is not an archive or whose SQLite structures are damaged, else None."""
     check = inspect_file(path)

@@ -72,10 +72,16 @@ def command(
     cfg = load_config_or_exit(config_path)
     try:
         wanted = parse_kinds(kinds)
+    except QueryError as exc:
+        raise usage_error(f"--kind: {exc}") from None
+    try:
         start = parse_when(since, tz=cfg.site.timezone)
+    except QueryError as exc:
+        raise usage_error(f"--since: {exc}") from None
+    try:
         end = parse_when(until, end=True, tz=cfg.site.timezone) if until is not None else None
     except QueryError as exc:
-        raise usage_error(str(exc)) from None
+        raise usage_error(f"--until: {exc}") from None
     if end is not None and end <= start:
         raise usage_error(f"--until {until} is not after --since {since}")
     ctx = ReadContext(Path(db_path or cfg.archive.db_path), cfg.site.name, tuple(cfg.site.article_paths),
@@ -91,7 +97,10 @@ def command(
             try:
                 Path(output).write_bytes(data)
             except OSError as exc:
-                raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+                from archive.output import refused
+                from ncgh.commands._errors import export_failure
+
+                raise export_failure(refused(f"cannot write {output}: {exc.strerror or exc}", exc)) from None
         return
     if as_json:
         echo_json(found)

@@ -54,7 +54,7 @@ def command(fmt: str, output: str, dataset: str, article: str | None, versions: 
     from archive.export import export
     from archive.output import ExportError
     from archive.resolve import QueryError
-    from ncgh.commands._errors import damaged
+    from ncgh.commands._errors import damaged, export_failure
 
     ctx = read_context(db_path, config_path)
     start = moment_or_exit(since, "--since", ctx.timezone, end_of_day=False) if since else None
@@ -69,7 +69,7 @@ def command(fmt: str, output: str, dataset: str, article: str | None, versions: 
         summary = export(fmt, ctx.db_path, output, versions=versions, dataset=dataset, tz=ctx.timezone,
                          since=start, force=force, bom=bom)
     except ExportError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise export_failure(exc) from None
     except QueryError as exc:
         raise open_failure(exc, ctx.db_path) from None
     except BodyIntegrityError as exc:
@@ -100,7 +100,7 @@ def _export_assets(ctx, output: str, article: str | None, force: bool, as_json: 
     from archive.bodies import BodyIntegrityError
     from archive.output import ExportError
     from archive.resolve import QueryError, resolve_article
-    from ncgh.commands._errors import damaged
+    from ncgh.commands._errors import damaged, export_failure
     from ncgh.commands._read import readonly_archive
 
     if output == "-":
@@ -114,7 +114,7 @@ def _export_assets(ctx, output: str, article: str | None, force: bool, as_json: 
     except BodyIntegrityError as exc:
         raise damaged(ctx.db_path, f"{exc}; {output} has the files written before it, and no manifest") from None
     except ExportError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise export_failure(exc) from None
     except QueryError as exc:
         raise open_failure(exc, ctx.db_path) from None
     if as_json:

@@ -13,6 +13,8 @@ from enum import StrEnum
 
 import click
 
+from ncgh.commands._errors import usage_error
+
 
 class ParseFailure(StrEnum):
     """Why a file gave no record (`error_kind` of a --json line)."""
@@ -74,8 +76,8 @@ def command(files: tuple[str, ...], url: str | None, content_type: str | None, a
         try:
             cfg = load_config(config_path)
             profile = to_site_profile(cfg)
-        except (ConfigError, ValueError) as exc:
-            raise click.ClickException(str(exc)) from None
+        except (ConfigError, ValueError) as exc:  # exit 2, as every other command's config error
+            raise usage_error(str(exc)) from None
         paths = tuple(cfg.site.article_paths)
 
     failed = 0

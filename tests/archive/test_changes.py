@@ -138,9 +138,10 @@ def test_cli_listing_and_json(db: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--kind", "new,deleted"], "unknown kind 'deleted'"),
-        (["--since", "last week"], "'last week' is not a period"),
-        (["--until", "2026-02-30"], "'2026-02-30' is not a date"),
+        # The line names the option, as `show --as-of` and `export --since` do.
+        (["--kind", "new,deleted"], "--kind: unknown kind 'deleted'"),
+        (["--since", "last week"], "--since: 'last week' is not a period"),
+        (["--until", "2026-02-30"], "--until: '2026-02-30' is not a date"),
         (["--since", "2026-11-24", "--until", "2026-11-20"], "is not after --since"),
         (["--atom", "--json"], "not both"),
         (["-o", "x.xml"], "-o/--output is for --atom"),

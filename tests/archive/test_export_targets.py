@@ -268,3 +268,46 @@ def test_a_file_system_without_hard_links_still_gets_its_file(tmp_path, monkeypa
     with atomic_output(out) as handle:
         handle.write(b"rows\n")
     assert out.read_bytes() == b"rows\n" and part_files(out) == []
+
+
+def test_a_disk_that_refuses_is_exit_74_as_for_every_other_refused_write(built, tmp_path, monkeypatch):
+    """A read-only or full file system under the output is the disk refusing (74, as `export assets`
+    and a crawl say); it was exit 1 for csv, jsonl, parquet, warc and `changes --atom -o`."""
+    import errno
+
+    from click.testing import CliRunner
+
+    from ncgh.cli import cli
+
+    real_open = os.open
+
+    def read_only(path, *args, **kwargs):
+        if str(path).startswith(str(tmp_path)):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
+    runner = CliRunner()
+    for args in (["export", "csv", "-o", str(tmp_path / "o.csv")], ["export", "warc", "-o", str(tmp_path / "o.warc")]):
+        result = runner.invoke(cli, [*args, "--db", str(built.path)])
+        assert result.exit_code == 74 and "Read-only file system" in result.output, result.output
+    monkeypatch.setattr(os, "open", real_open)
+    with pytest.raises(ExportError) as caught:  # a request that cannot be done is no storage problem
+        ex.export("csv", built.path, tmp_path / "missing-folder" / "o.csv")
+    assert not caught.value.storage
+
+
+def test_changes_atom_to_a_refusing_disk_is_exit_74(built, tmp_path, monkeypatch):
+    import errno
+
+    from click.testing import CliRunner
+
+    from ncgh.cli import cli
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    result = CliRunner().invoke(cli, ["changes", "--db", str(built.path), "--since", "2000-01-01", "--atom",
+                                      "-o", str(tmp_path / "c.atom")])
+    assert result.exit_code == 74 and "No space left" in result.output, result.output

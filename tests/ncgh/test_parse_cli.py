@@ -52,7 +52,10 @@ def test_config_profile_is_used(tmp_path: Path) -> None:
     assert json.loads(result.output)["extractor"] == "fallback"
     cfg.write_text('[parse]\ntitle_selectors = ["h1["]\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["parse", "--config", str(cfg), str(HAND / "navbar-2020.html")])
-    assert result.exit_code != 0 and "title_selectors" in result.output
+    assert result.exit_code == 2 and "title_selectors" in result.output  # a config error: 2, as for every command
+    cfg.write_text('[fetch]\ndelya = 1\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["parse", "--config", str(cfg), str(HAND / "navbar-2020.html")])
+    assert result.exit_code == 2 and "delya" in result.output and result.output.count("\n") == 1
 
 
 def test_config_article_paths_give_the_id(tmp_path: Path) -> None:
