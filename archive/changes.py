@@ -289,13 +289,15 @@ def changes(
     conn: sqlite3.Connection,
     since: str | None = None,
     until: str | None = None,
-    kinds: Sequence[ChangeKind] = ALL_KINDS,
+    kinds: Sequence[ChangeKind] | None = ALL_KINDS,
     *,
     site: str | None = None,
     limit: int | None = None,
     with_diff: bool = True,
 ) -> list[Change]:
-    """Every event with `since <= at < until` (UTC ISO, see `parse_when`) of the given kinds, newest first."""
+    """Every event with `since <= at < until` (UTC ISO, see `parse_when`) of the given kinds (None:
+    all), newest first."""
+    kinds = ALL_KINDS if kinds is None else kinds
     article_kinds = [str(k) for k in kinds if k != ChangeKind.FOOTER]
     rows: list[tuple] = []
     if article_kinds:

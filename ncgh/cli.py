@@ -32,7 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "changes": ("changes", "What changed across the site in a period (listing, JSON or Atom feed)."),
     "stats": ("stats", "Counts of articles, versions, captures, runs and storage."),
     "sql": ("sql", "Run a read-only SQL query against the archive."),
-    "export": ("export", "Export the archive as csv, jsonl, parquet or warc."),
+    "export": ("export", "Export the archive as csv, jsonl, parquet or warc, or its assets as files."),
     "serve": ("serve", "Browse the archive in Datasette."),
 }
 

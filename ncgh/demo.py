@@ -262,7 +262,8 @@ def run_demo(
         db = Path(db_path)
         if db.exists():
             raise FileExistsError(f"{db} already exists; the demo never writes into an existing archive")
-        db.parent.mkdir(parents=True, exist_ok=True)
+        if not db.parent.is_dir():  # as `ncgh crawl`: a typo must not create folders (it made /nonexistent-dir)
+            raise FileNotFoundError(f"the folder of {db} does not exist; create it first, or check the path")
     cfg = demo_config(articles)
     started = time.monotonic()
     summaries: list[CrawlSummary] = []

@@ -70,12 +70,13 @@ def command(
 ) -> None:
     """Crawl the site into the archive; safe to run from cron (locked, resumable, quiet when asked).
 
-    Exit codes: 0 done; 1 done, but some pages failed after retries; 2 usage or configuration error;
-    3 the site could not be reached at all; 65 the archive is damaged (run `ncgh verify --full`);
-    69 the site's WAF answered [blocks] stop_after block pages in a row (the run stopped politely; the
-    next crawl resumes it);
-    74 the archive cannot be written (read-only or full disk); 75 another crawl is running on this archive.
-    130 interrupted (Ctrl-C, SIGTERM; the next crawl resumes the run).
+    Exit codes (the README's table says more): 0 done (or paused by --max-requests); 1 done, but some
+    pages failed after retries or were still blocked, or the site stopped answering mid-run, or no
+    article was found at all; 2 usage or configuration error; 3 the site could not be reached at all;
+    65 the archive is damaged (run `ncgh verify --full`); 69 the site's WAF answered [blocks]
+    stop_after block pages in a row (the run stopped politely; the next crawl resumes it);
+    74 the archive cannot be written (read-only or full disk); 75 another crawl or a reparse holds this
+    archive's lock. 130 interrupted (Ctrl-C, SIGTERM; the next crawl resumes the run).
     A file that is not an ncgh archive, or an archive path whose folder does not exist, is exit 2.
     """
     try:

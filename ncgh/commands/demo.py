@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ncgh.commands._errors import usage_error
+
 
 @click.command("demo")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False),
@@ -21,4 +23,6 @@ def command(db_path: str | None, articles: int, days: int, seed: int) -> None:
         result = run_demo(db_path, articles=articles, days=days, seed=seed)
     except FileExistsError as exc:
         raise click.ClickException(str(exc)) from None
+    except FileNotFoundError as exc:
+        raise usage_error(str(exc)) from None
     raise SystemExit(0 if all(result.checks.values()) else 1)

@@ -295,3 +295,9 @@ def test_feed_survives_text_xml_cannot_hold(conn) -> None:
     feed = feedparser.parse(atom_feed([odd], "http://h"))
     assert not feed.bozo and feed.entries[0].title == "gone: 1002 送温暖活动"
     assert "body + ab" in feed.entries[0].content[0].value
+
+
+def test_kinds_none_means_every_kind(conn) -> None:
+    """The Python API as documented, `changes(conn, since, until, kinds)`, with kinds None (a TypeError before)."""
+    since = parse_when(EVERYTHING)
+    assert [c.key for c in changes(conn, since, None, None)] == [c.key for c in changes(conn, since)]

@@ -72,6 +72,14 @@ def test_demo_refuses_an_existing_archive(tmp_path):
     assert db.read_bytes() == b"precious"
 
 
+def test_demo_refuses_a_folder_that_does_not_exist(tmp_path):
+    """As `ncgh crawl`: a typo in --db creates no folder (the demo made /nonexistent-dir as root)."""
+    db = tmp_path / "no-such-folder" / "d.db"
+    result = CliRunner().invoke(cli, ["demo", "--db", str(db), "--articles", "5"])
+    assert result.exit_code == 2 and "does not exist" in result.output and result.output.count("\n") == 1
+    assert not db.parent.exists()
+
+
 def test_demo_reads_back_an_archive_whose_path_is_no_plain_uri(tmp_path):
     # '#' and '?' end the path of a SQLite file: URI; the read-back must open this very file.
     db = tmp_path / "odd#name?.db"
