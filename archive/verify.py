@@ -31,7 +31,7 @@ from archive.versions import (
     footer_present_fields,
     present_fields,
 )
-from archive.vocab import ArticleStatus, EventKind
+from archive.vocab import ArticleStatus, EventKind, Outcome
 
 _CJK_ONLY = re.compile(f"[{_CJK}]+")
 
@@ -128,10 +128,13 @@ def _guarded(report: VerifyReport, name: str, check) -> None:
 
 
 def _check_duplicate_captures(conn: sqlite3.Connection, report: VerifyReport) -> None:
-    """A work item is fetched and recorded once; two captures of one mean a crawl did the work twice."""
+    """A work item is fetched and recorded once; two captures of one mean a crawl did the work twice.
+    Block pages do not count: a WAF's page said nothing about the URL, so a resumed run fetches its
+    item again (WorkQueue.requeue_blocked) and records the answer under the same item."""
     rows = conn.execute(
         "SELECT work_item_id, count(*), group_concat(id, ', ') FROM captures WHERE work_item_id IS NOT NULL"
-        " GROUP BY work_item_id HAVING count(*) > 1 ORDER BY work_item_id"
+        " AND outcome != ? GROUP BY work_item_id HAVING count(*) > 1 ORDER BY work_item_id",
+        (Outcome.BLOCKED,),
     ).fetchall()
     report.duplicate_captures = len(rows)
     for item, count, ids in rows[:50]:
