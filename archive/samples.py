@@ -1,8 +1,9 @@
 """Stored article pages as samples for template learning (`ncgh calibrate`).
 
 One capture per article (its newest with a stored 200 body), spread evenly over the archive's
-articles so a sample is not one era of the site; or the first N captured, which is what a crawl's
-automatic calibration has after its first pages of a site it has never seen.
+articles so a sample is not one era of the site; or the N captured last, which are what a crawl's
+automatic calibration has just met: the first pages of a site never seen, or the first pages after a
+redesign (not the archive's oldest captures, which show the old template).
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ _NEWEST_PER_ARTICLE = f"""
 """
 
 
-def article_samples(conn: sqlite3.Connection, site: str, limit: int, first: bool = False) -> list[SamplePageRow]:
-    """Up to `limit` article pages of `site`: evenly over its articles, or (`first`) the first captured."""
+def article_samples(conn: sqlite3.Connection, site: str, limit: int, latest: bool = False) -> list[SamplePageRow]:
+    """Up to `limit` article pages of `site`: evenly over its articles, or (`latest`) the last captured."""
     import json
 
     rows = conn.execute(_NEWEST_PER_ARTICLE, (site,)).fetchall()
-    if first:
-        rows = sorted(rows, key=lambda r: r[0])[:limit]
+    if latest:
+        rows = sorted(rows, key=lambda r: r[0], reverse=True)[:limit]
     elif len(rows) > limit:
         step = len(rows) / limit
         rows = [rows[int(i * step)] for i in range(limit)]

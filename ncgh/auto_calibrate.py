@@ -1,6 +1,7 @@
 """A crawl's automatic calibration: after its first `[calibrate] auto_after` article pages, when the
 configured profile matched none of them and no learned profile exists, learn one from those pages
-(the first ones captured: on a site never seen, the id walk's) and parse the rest of the run with it.
+(the ones just captured: on a site never seen, the id walk's; after a redesign, the new template's)
+and parse the rest of the run with it.
 
 The pages already recorded were parsed by the fallback. On a first crawl (the archive holds nothing
 older than this run) they are re-derived with the learned profile at once (`Archive.rebuild`, a few
@@ -41,7 +42,9 @@ class AutoCalibration:
         if self.pages < self.wanted:
             return None
         self.wanted = 0
-        result = calibrate(self.cfg, self.archive.path, self.archive.conn, sample=self.pages, first=True)
+        # The pages just captured: this run's, which the configured profile failed on (after a
+        # redesign the archive's oldest captures show the old template).
+        result = calibrate(self.cfg, self.archive.path, self.archive.conn, sample=self.pages, latest=True)
         for line in report_lines(result):
             self.reporter.info(f"calibrate: {line}")
         learned = result.result.profile if result.result is not None and result.written else None

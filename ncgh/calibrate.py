@@ -131,15 +131,15 @@ class Calibration:
     written: bool
 
 
-def samples_of(conn: sqlite3.Connection, site: str, limit: int, first: bool = False) -> list[SamplePage]:
-    return [SamplePage(r.body, r.url, r.content_type) for r in article_samples(conn, site, limit, first)]
+def samples_of(conn: sqlite3.Connection, site: str, limit: int, latest: bool = False) -> list[SamplePage]:
+    return [SamplePage(r.body, r.url, r.content_type) for r in article_samples(conn, site, limit, latest)]
 
 
 def calibrate(cfg: Config, db: Path, conn: sqlite3.Connection, sample: int | None = None,
-              check: bool = False, first: bool = False) -> Calibration:
+              check: bool = False, latest: bool = False) -> Calibration:
     """Learn from `sample` stored pages and write the profile (or, `check`, compare the one there)."""
     path = profile_path(db)
-    samples = samples_of(conn, cfg.site.name, sample or cfg.calibrate.sample, first)
+    samples = samples_of(conn, cfg.site.name, sample or cfg.calibrate.sample, latest)
     configured = to_site_profile(cfg)
     if check:
         profile = load_profile(path, configured) if path.exists() else configured

@@ -97,6 +97,23 @@ def test_a_redesign_warns_once_and_flags_its_versions(sim_factory, tmp_path) -> 
     assert {r[0] for r in rows(db, "SELECT article_id FROM versions WHERE version > 1")} == edited
 
 
+@pytest.mark.slow
+def test_a_redesign_calibrates_itself_from_the_new_pages(sim_factory, tmp_path) -> None:
+    """The crawl that meets a redesign learns from the pages it just fetched, not from the archive's
+    oldest captures (the old template: the learned profile matched nothing new, and every later
+    page stayed on the fallback for good, found by a year-long review)."""
+    srv = sim_factory(articles=30, seed=6, id_range=ID_RANGE, redesign_day=1, redesign_markup="vue",
+                      edit_rate=0.0, delete_rate=0.0)
+    cfg = crawl_config(calibrate={"auto_after": 10}, revisit={"schedule": [[100000, 0.5]], "budget": 10000})
+    db = tmp_path / "v.db"
+    first = run_crawl(cfg, db, base_url=srv.url, mode="full", now=T0)
+    assert first.by_extractor.get("fallback", 0) == 0 and not profile_path(db).exists()
+    srv.advance()
+    second = run_crawl(cfg, db, base_url=srv.url, now=T0 + timedelta(days=1))
+    assert profile_path(db).exists()
+    assert second.by_extractor.get("profile", 0) >= 15, second.by_extractor  # the pages after the first ten
+
+
 def test_drift_warning_needs_a_real_drop_and_enough_pages() -> None:
     assert drift_warning(0.1, 50, [1.0, 0.95], 0.3) is not None
     assert drift_warning(0.8, 50, [1.0, 0.95], 0.3) is None
