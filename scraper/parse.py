@@ -58,7 +58,7 @@ __all__ = [
 # name (a short link or breadcrumb text) is never the title; `site - title` read with the title last
 # when a link names the site; a line that is only a server's "page not found" is ArticleMissing;
 # a views 0 beside an external counter script (count.php) is no reading.
-PARSER_SEMVER = "1.2.0"
+PARSER_SEMVER = "1.2.1"
 
 
 @lru_cache(maxsize=16)

@@ -164,6 +164,12 @@ def _date_score(at: int, value: DateValue, page: _PageText) -> float | None:
         line = text[start:end]
         if len(line) > _HEADER_LINE_MAX or _PROSE.search(line) or any(a < end and b > start for a, b in page.link_spans):
             return None
+        if page.main_start <= start < page.main_end and _after_a_paragraph(text, page.main_start, start):
+            # Inside the main text after a paragraph: on a short article that is the signature's
+            # date line (进贤县总工会 / 2025年3月20日), not the header's. A one-paragraph version read
+            # it as a publication date that the next, longer version lost: an edit invented (found by
+            # a year-long review). A title or header line before it (short lines) does not count.
+            return None
     if in_link:
         score -= 100  # related-article lists, archives, calendars
     if page.main_start >= 0:
@@ -178,6 +184,15 @@ def _date_score(at: int, value: DateValue, page: _PageText) -> float | None:
         score += 15
     score -= 10 * at / max(1, len(text))
     return score
+
+
+_PARAGRAPH = re.compile(r"[^\n]{40,}")  # a line of 40 characters or more: a paragraph, not a title
+_SENTENCE = re.compile(r"[。，,；;]")
+
+
+def _after_a_paragraph(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] holds a paragraph: a line of 40 characters or more with a sentence in it."""
+    return any(_SENTENCE.search(m.group()) for m in _PARAGRAPH.finditer(text, start, end))
 
 
 def _in_header_zone(at: int, page: _PageText) -> bool:

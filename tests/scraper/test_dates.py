@@ -112,3 +112,32 @@ def test_generated_dates_roundtrip(day, with_time: bool, fmt: str) -> None:
         assert value is None
     else:
         assert value is not None and value.day == day.isoformat() and value.has_time == with_time
+
+
+_SHORT_PAGE = """<html><head><meta charset="utf-8"><title>{title} | 南昌市总工会</title></head><body>
+<div class="nav"><a href="/">首页</a> <a href="/list/3">工会新闻</a> <a href="/list/4">通知公告</a></div>
+<div class="c-b10">{title}</div><div class="c-b12">{header}
+{paragraphs}
+<p align="right">进贤县总工会</p><p align="right">2025年3月20日</p></div>
+<div class="foot">版权所有 南昌市总工会</div></body></html>"""
+_PARAGRAPH = "<p>下一步,安义县各级工会将以此次安康杯竞赛为契机,进一步增强服务职工的能力。创新是国家发展和民族进步的灵魂。</p>"
+
+
+def _guessed(title: str, header: str, paragraphs: int) -> str | None:
+    from lxml import html as lxml_html
+
+    from scraper.pubdate import guess_publication_date
+
+    page = _SHORT_PAGE.format(title=title, header=header, paragraphs=_PARAGRAPH * paragraphs)
+    value = guess_publication_date(lxml_html.fromstring(page))
+    return value.iso if value else None
+
+
+def test_a_signature_date_after_a_short_body_is_no_header_date() -> None:
+    """A one-paragraph article's signature date fell within the main text's first 200 characters and
+    was read as the publication date; its next, longer version had none: an edit invented from the
+    body's length (found by a year-long review). The date must not depend on the length."""
+    assert [_guessed("市总工会领导调研", "", n) for n in (1, 3)] == [None, None]
+    # A header line before the paragraphs stays the page's date, whatever the title's punctuation.
+    header = "<div>2025-03-21 10:00</div>"
+    assert [_guessed("孩子：我的奶酪，谁做主？", header, n) for n in (1, 3)] == ["2025-03-21T10:00+08:00"] * 2
