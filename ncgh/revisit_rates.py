@@ -15,7 +15,11 @@ wait or are overwritten by a second edit first. This policy instead:
 3. ranks every other live article by its expected number of changes since its last capture,
    rate × days since that capture, the rate estimated from the archive's own observations
    (ncgh.change_rates), and takes the highest until the budget is spent; an article captured less
-   than `fill_min_days` ago is never taken.
+   than `fill_min_days` ago is never taken;
+4. spends what is left of the budget on gone articles not yet due, the longest unchecked for their
+   interval first: on a site small for its budget, a restoration is then noticed the next day rather
+   than after up to `gone_recheck_days` (a year-long review lost edits to restored articles noticed 13
+   days late while the budget went unspent).
 View counts are sampled as in the schedule policy (`unconditional_every_days`).
 """
 
@@ -113,12 +117,15 @@ def plan_rate_revisits(
     """The revisits of a run under the `rates` policy (module docstring), at most `cfg.budget`."""
     urgent: list[Revisit] = []
     live: list[Revisit] = []
+    spare: list[Revisit] = []  # gone, not yet due: taken only with budget left over
     for f in articles:
         since = days_between(now, utc_moment(f.last_capture_at))
         if f.status == ArticleStatus.GONE:
             interval = gone_interval(f, gone_at.get(f.article_id), cfg)
             if since >= interval - SLACK_DAYS:
                 urgent.append(Revisit(f.article_id, GONE_RECHECK, PRIORITY[GONE_RECHECK], since / interval))
+            elif since >= cfg.fill_min_days - SLACK_DAYS and since > 0:
+                spare.append(Revisit(f.article_id, GONE_RECHECK, PRIORITY[GONE_RECHECK], since / interval))
         elif f.missing_streak > 0:
             urgent.append(Revisit(f.article_id, CONFIRM, PRIORITY[CONFIRM], float("inf")))
         elif f.version is None or f.last_seen is None or f.last_seen < f.last_capture_at:
@@ -130,7 +137,8 @@ def plan_rate_revisits(
             live.append(Revisit(f.article_id, EXPECTED, PRIORITY[EXPECTED], expected, etag, last_modified))
     urgent.sort(key=lambda r: (-r.priority, -r.overdue, r.article_id))
     live.sort(key=lambda r: (-r.overdue, r.article_id))
-    return (urgent + live)[: cfg.budget]
+    spare.sort(key=lambda r: (-r.overdue, r.article_id))
+    return (urgent + live + spare)[: cfg.budget]
 
 
 def choose_revisits(
