@@ -5,8 +5,11 @@ trigram tokenizer cannot match two-character words such as 工会 or 职工, whi
 So the text is indexed as overlapping CJK bigrams (工会职工 -> 工会 会职 职工) plus the last character
 of each run, in a contentless FTS5 table with the unicode61 tokenizer. A query of two or more
 characters becomes a phrase of its bigrams; a single character becomes a prefix query (every
-character starts some indexed token). Snippets are cut from the stored original text, never from the
-bigram text, so what the user sees is what the site showed.
+character starts some indexed token). A word mixing scripts (12月2日, 展2017) is one phrase of the
+tokens its text would be indexed as, so its pieces must stand together; digits and Latin letters
+match whole words (3日 does not find 13日). Snippets are cut from the stored original text, never from
+the bigram text, so what the user sees is what the site showed; they mark what the query matched,
+found by the same token rule.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from pathlib import Path
 from archive.attachment_search import attachment_matches, count_attachment_only
 from archive.schema import connect, read_snapshot
 
-# Han (with extensions and compatibility ideographs), kana and Hangul: scripts written without spaces.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+# Han (with extensions and compatibility ideographs, the ideographic zero 〇 of 二〇二四年, the
+# iteration mark 々 and the Hangzhou numerals), kana and Hangul: scripts written without spaces.
+_CJK = ("\u3005-\u3007\u3021-\u3029\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+        "\U00020000-\U0003134f")
 _SEGMENT = re.compile(f"([{_CJK}]+)|([^{_CJK}]+)")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -59,30 +64,67 @@ def index_text(text: str | None) -> str:
     return " ".join(parts)
 
 
-def match_expression(query: str) -> str | None:
-    """FTS5 MATCH expression for a user query (whitespace-separated terms are ANDed); None if empty."""
-    terms: list[str] = []
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    start: int  # offsets into the folded text
+    end: int
+
+
+def _tokens(folded: str) -> list[_Token]:
+    """The tokens of folded text as the index holds them (`index_text`, then unicode61's words), in
+    order, with where each lies: a CJK run's bigrams then its last character; other words whole."""
+    out: list[_Token] = []
+    for m in _SEGMENT.finditer(folded):
+        at = m.start()
+        if m.group(1):
+            run = m.group(1)
+            out.extend(_Token(run[i : i + 2], at + i, at + i + 2) for i in range(len(run) - 1))
+            out.append(_Token(run[-1], at + len(run) - 1, at + len(run)))
+        else:
+            out.extend(_Token(w.group(), at + w.start(), at + w.end()) for w in _WORD.finditer(m.group(2)))
+    return out
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """One whitespace-separated word of a query: the tokens that must stand in a row; the last may be
+    a prefix (a single trailing CJK character: every character starts some token)."""
+
+    tokens: tuple[str, ...]
+    prefix: bool
+
+
+def _patterns(query: str) -> list[_Pattern]:
+    """The query's words as token patterns. Inside a word, a CJK run followed by anything is indexed
+    whole (bigrams and last character: the text's run ends there too); a trailing one may continue
+    in the text, so it gives its bigrams only, or a prefix when it is one character."""
+    out: list[_Pattern] = []
     for word in _fold(query).split():
-        for cjk, other in _SEGMENT.findall(word):
-            if cjk:
-                if len(cjk) == 1:
-                    terms.append(f'"{cjk}"*')
-                else:
-                    terms.append('"' + " ".join(cjk[i : i + 2] for i in range(len(cjk) - 1)) + '"')
+        segments = [(m.group(1), m.group(2)) for m in _SEGMENT.finditer(word)]
+        tokens: list[str] = []
+        prefix = False
+        for i, (cjk, other) in enumerate(segments):
+            if not cjk:
+                tokens.extend(_WORD.findall(other))
+                continue
+            if any(c or _WORD.search(o) for c, o in segments[i + 1 :]):
+                tokens.extend(t.text for t in _tokens(cjk))  # bounded on the right: indexed whole
+            elif len(cjk) == 1:
+                tokens.append(cjk)
+                prefix = True
             else:
-                words = _WORD.findall(other)
-                if words:
-                    terms.append('"' + " ".join(words) + '"')
+                tokens.extend(cjk[j : j + 2] for j in range(len(cjk) - 1))
+        if tokens:
+            out.append(_Pattern(tuple(tokens), prefix))
+    return out
+
+
+def match_expression(query: str) -> str | None:
+    """FTS5 MATCH expression for a user query (whitespace-separated words are ANDed, each one phrase
+    of its tokens); None if empty."""
+    terms = ['"' + " ".join(p.tokens) + '"' + ("*" if p.prefix else "") for p in _patterns(query)]
     return " AND ".join(terms) if terms else None
-
-
-def needles(query: str) -> list[str]:
-    """The folded strings to highlight: CJK runs and words of the query."""
-    out: list[str] = []
-    for word in _fold(query).split():
-        for cjk, other in _SEGMENT.findall(word):
-            out.extend([cjk] if cjk else _WORD.findall(other))
-    return [n for n in out if n]
 
 
 def add_to_index(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str]]) -> None:
@@ -92,21 +134,28 @@ def add_to_index(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str]])
     conn.executemany("INSERT INTO version_fts (rowid, title, body) VALUES (?, ?, ?)", rows)
 
 
-def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Where the terms occur in `text`, as merged (start, end) offsets into the original text."""
+def _spans(text: str, patterns: list[_Pattern]) -> list[tuple[int, int]]:
+    """Where the query's patterns match `text` by the index's own token rule, as merged (start, end)
+    offsets into the original text (a word's pieces only where they stand together, digits and
+    Latin letters as whole words, as the index matched them)."""
+    if not text or not patterns:
+        return []
     folded: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
         for f in _fold(ch):
             folded.append(f)
             origin.append(i)
-    hay = "".join(folded)
+    tokens = _tokens("".join(folded))
     spans: list[tuple[int, int]] = []
-    for term in terms:
-        start = hay.find(term)
-        while start != -1:
-            spans.append((origin[start], origin[start + len(term) - 1] + 1))
-            start = hay.find(term, start + 1)
+    for pattern in patterns:
+        need, last = pattern.tokens, len(pattern.tokens) - 1
+        for i in range(len(tokens) - last):
+            if all(tokens[i + j].text == need[j] for j in range(last)) and (
+                tokens[i + last].text.startswith(need[last]) if pattern.prefix else tokens[i + last].text == need[last]
+            ):
+                end = tokens[i + last].start + len(need[last]) if pattern.prefix else tokens[i + last].end
+                spans.append((origin[tokens[i].start], origin[end - 1] + 1))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for s, e in spans:
@@ -120,7 +169,7 @@ def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
 def highlight(text: str, query: str, marks: tuple[str, str] = ("[", "]"), width: int = 80) -> str:
     """A window of about `width` characters around the first match, every match wrapped in marks."""
     text = text or ""
-    return _window(text, _spans(text, needles(query)), marks, width)
+    return _window(text, _spans(text, _patterns(query)), marks, width)
 
 
 def _window(text: str, spans: list[tuple[int, int]], marks: tuple[str, str], width: int) -> str:
@@ -234,7 +283,7 @@ def search(
     finally:
         if owned:
             conn.close()
-    terms = needles(query)
+    terms = _patterns(query)
     # One order over body and attachment hits alike: score, newer published_at (NULL last), version id.
     keyed: list[tuple[float, str | None, int, SearchHit]] = []
     for row_id, site, article_id, version, title, published_at, body, url, latest in rows:

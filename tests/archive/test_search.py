@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import archive.search as search_module
 from archive.search import count_matches, highlight, index_text, match_expression, search
@@ -219,3 +221,60 @@ def test_both_phases_read_one_snapshot(archive, monkeypatch):
     archive.conn.execute("ROLLBACK")
     search(archive.conn, "劳动模范")
     assert not archive.conn.in_transaction
+
+
+# ---- words mixing scripts, and 〇 (found by review: 12月2日 found 11月5日; 〇 split 二〇〇八年) ----
+
+_NON_CJK_WORD = "0123456789abc"
+
+
+def _reference(text: str, query: str) -> bool:
+    """What search promises for a query of letters, digits and CJK: the query occurs in the text, and
+    a digit or Latin letter at either end of it is not glued to another (digits match whole words)."""
+    at = text.find(query)
+    while at != -1:
+        before = text[at - 1] if at else ""
+        after = text[at + len(query) : at + len(query) + 1]
+        if not (query[0] in _NON_CJK_WORD and before and before in _NON_CJK_WORD) and not (
+            query[-1] in _NON_CJK_WORD and after and after in _NON_CJK_WORD
+        ):
+            return True
+        at = text.find(query, at + 1)
+    return False
+
+
+def test_a_word_mixing_scripts_matches_only_where_its_pieces_stand_together(tmp_path):
+    bodies = {1: "今天是12月2日上午，青云谱区召开大会。", 2: "11月5日上午召开；13日、2月12日闭幕。",
+              3: "发展2017年规划", 4: "那是二〇〇八年的事", 5: "那是二〇一〇年的事"}
+    with Archive(tmp_path / "m.db") as a:
+        for aid, body in bodies.items():
+            a.record_capture(capture(aid, 0, content(title=f"标题{aid}", body=body, seed=aid)))
+        for query, want in [("12月2日", [1]), ("2日上午,青云谱", [1]), ("3日", []), ("13日", [2]),
+                            ("展2017", [3]), ("2017年", [3]), ("〇", [4, 5]), ("二〇〇八", [4]),
+                            ("二〇二〇年", []), ("〇年", [5])]:
+            assert sorted(ids(search(a.conn, query))) == want, query
+        snippet = search(a.conn, "12月2日")[0].snippet
+        assert "[12月2日]" in snippet and "[月]" not in snippet
+        assert highlight("11月5日；13日、3日", "3日") == "11月5日；13日、[3日]"  # not the 3 of 13日
+
+
+_ALPHABET = "工会职〇二年月日123ab"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(_ALPHABET, min_size=1, max_size=30), min_size=1, max_size=6), st.data())
+def test_search_equals_the_reference_on_mixed_text(tmp_path, texts, data):
+    """Any piece of any text, mixing Chinese, 〇, digits and letters: hits are exactly the texts the
+    reference says, and every snippet marks a real occurrence."""
+    db = tmp_path / f"p{abs(hash(tuple(texts)))}.db"
+    with Archive(db) as a:
+        for aid, body in enumerate(texts, start=1):
+            a.record_capture(capture(aid, 0, content(title="标", body=body, seed=aid)))
+        source = data.draw(st.sampled_from(texts))
+        start = data.draw(st.integers(0, len(source) - 1))
+        query = source[start : data.draw(st.integers(start + 1, len(source)))]
+        got = sorted(ids(search(a.conn, query, limit=100)))
+        assert got == [i for i, t in enumerate(texts, start=1) if _reference(t, query)], query
+        for hit in search(a.conn, query, limit=100):
+            marked = hit.snippet[hit.snippet.index("[") + 1 : hit.snippet.index("]")]
+            assert query in marked, (query, hit.snippet)
