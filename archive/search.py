@@ -93,6 +93,11 @@ class _Pattern:
 
     tokens: tuple[str, ...]
     prefix: bool
+    where: re.Pattern[str]  # the same match as a regex over folded text, for snippets
+
+
+# A digit or Latin (any non-CJK) letter: what a number or word may not be glued to at either end.
+_NON_CJK_LETTER = f"[^\\W_{_CJK}]"
 
 
 def _patterns(query: str) -> list[_Pattern]:
@@ -104,10 +109,14 @@ def _patterns(query: str) -> list[_Pattern]:
         segments = [(m.group(1), m.group(2)) for m in _SEGMENT.finditer(word)]
         tokens: list[str] = []
         prefix = False
+        pieces: list[tuple[bool, str]] = []  # (is CJK, text) of what the tokens come from, in order
         for i, (cjk, other) in enumerate(segments):
             if not cjk:
-                tokens.extend(_WORD.findall(other))
+                words = _WORD.findall(other)
+                tokens.extend(words)
+                pieces.extend((False, w) for w in words)
                 continue
+            pieces.append((True, cjk))
             if any(c or _WORD.search(o) for c, o in segments[i + 1 :]):
                 tokens.extend(t.text for t in _tokens(cjk))  # bounded on the right: indexed whole
             elif len(cjk) == 1:
@@ -116,8 +125,24 @@ def _patterns(query: str) -> list[_Pattern]:
             else:
                 tokens.extend(cjk[j : j + 2] for j in range(len(cjk) - 1))
         if tokens:
-            out.append(_Pattern(tuple(tokens), prefix))
+            out.append(_Pattern(tuple(tokens), prefix, _regex(pieces)))
     return out
+
+
+def _regex(pieces: list[tuple[bool, str]]) -> re.Pattern[str]:
+    """Where the tokens of `pieces` stand in a row in folded text, as the index sees it: anything that
+    makes no token (punctuation, spaces) may lie between two pieces, and must when both are of one
+    kind (else they would be one run or one word); a number or word is whole."""
+    parts: list[str] = []
+    for i, (cjk, text) in enumerate(pieces):
+        if i:
+            parts.append("[\\W_]+" if cjk == pieces[i - 1][0] else "[\\W_]*")
+        elif not cjk:
+            parts.append(f"(?<!{_NON_CJK_LETTER})")
+        parts.append(re.escape(text))
+    if not pieces[-1][0]:
+        parts.append(f"(?!{_NON_CJK_LETTER})")
+    return re.compile("".join(parts))
 
 
 def match_expression(query: str) -> str | None:
@@ -146,16 +171,13 @@ def _spans(text: str, patterns: list[_Pattern]) -> list[tuple[int, int]]:
         for f in _fold(ch):
             folded.append(f)
             origin.append(i)
-    tokens = _tokens("".join(folded))
+    hay = "".join(folded)
     spans: list[tuple[int, int]] = []
     for pattern in patterns:
-        need, last = pattern.tokens, len(pattern.tokens) - 1
-        for i in range(len(tokens) - last):
-            if all(tokens[i + j].text == need[j] for j in range(last)) and (
-                tokens[i + last].text.startswith(need[last]) if pattern.prefix else tokens[i + last].text == need[last]
-            ):
-                end = tokens[i + last].start + len(need[last]) if pattern.prefix else tokens[i + last].end
-                spans.append((origin[tokens[i].start], origin[end - 1] + 1))
+        at = 0
+        while (m := pattern.where.search(hay, at)) is not None:  # overlapping matches too (工工 in 工工工)
+            spans.append((origin[m.start()], origin[m.end() - 1] + 1))
+            at = m.start() + 1
     spans.sort()
     merged: list[tuple[int, int]] = []
     for s, e in spans:

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import archive.search as search_module
@@ -258,7 +258,7 @@ def test_a_word_mixing_scripts_matches_only_where_its_pieces_stand_together(tmp_
         assert highlight("11月5日；13日、3日", "3日") == "11月5日；13日、[3日]"  # not the 3 of 13日
 
 
-_ALPHABET = "工会职〇二年月日123ab"
+_ALPHABET = "工会职〇二年月日123ab，"  # the comma: runs and numbers end there in the text
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -272,7 +272,8 @@ def test_search_equals_the_reference_on_mixed_text(tmp_path, texts, data):
             a.record_capture(capture(aid, 0, content(title="标", body=body, seed=aid)))
         source = data.draw(st.sampled_from(texts))
         start = data.draw(st.integers(0, len(source) - 1))
-        query = source[start : data.draw(st.integers(start + 1, len(source)))]
+        query = source[start : data.draw(st.integers(start + 1, len(source)))].strip("，")
+        assume(query and "，" not in query)
         got = sorted(ids(search(a.conn, query, limit=100)))
         assert got == [i for i, t in enumerate(texts, start=1) if _reference(t, query)], query
         for hit in search(a.conn, query, limit=100):
