@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from archive.schema import SchemaError, readonly_uri
+from archive.schema import SchemaError, open_for_reading
 
 
 class FileState(StrEnum):
@@ -111,11 +111,9 @@ def inspect_file(path: str | Path) -> FileCheck:
         return FileCheck(FileState.EMPTY, f"{p} is an empty file, not an ncgh archive")
     if header != _SQLITE_HEADER:
         return FileCheck(FileState.NOT_SQLITE, f"{p} is not an ncgh archive (not an SQLite database)")
+    conn: sqlite3.Connection | None = None
     try:
-        conn = sqlite3.connect(readonly_uri(p), uri=True)
-    except sqlite3.Error as exc:
-        return _unopenable(p, exc) or FileCheck(FileState.DAMAGED, f"{p} cannot be opened: {exc}")
-    try:
+        conn = open_for_reading(p, timeout=5.0)
         names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not names:
             return FileCheck(FileState.EMPTY, f"{p} is an empty SQLite file, not an ncgh archive")
@@ -130,5 +128,6 @@ def inspect_file(path: str | Path) -> FileCheck:
             return FileCheck(FileState.NOT_SQLITE, f"{p} is not an ncgh archive ({exc})")
         return FileCheck(FileState.DAMAGED, f"{p} is damaged: {error_text(exc)}")
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
     return FileCheck(FileState.ARCHIVE, f"{p} is an ncgh archive")

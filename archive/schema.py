@@ -23,7 +23,7 @@ BUSY_TIMEOUT_MS = 30_000
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 # Result codes (low byte of sqlite_errorcode) that mean the bytes on disk are not a usable database.
-_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+_SQLITE_CORRUPT, _SQLITE_NOTADB, _SQLITE_CANTOPEN = 11, 26, 14
 
 
 class SchemaError(RuntimeError):
@@ -66,19 +66,32 @@ def unusable_file_error(path: str | Path, exc: sqlite3.DatabaseError) -> SchemaE
     return DamagedArchive(f"{path} is a damaged SQLite file: {exc} (run `ncgh verify`; restore it from a backup)")
 
 
-def readonly_uri(path: str | Path) -> str:
-    """The URI a reader opens `path` with: mode=ro, and immutable=1 on a read-only file system.
+def readonly_uri(path: str | Path, *, immutable: bool = False) -> str:
+    """The URI a reader opens `path` with: mode=ro (and immutable=1 when asked: `open_for_reading`)."""
+    return Path(path).resolve().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
 
-    A WAL archive read with mode=ro needs its -shm file, which SQLite creates beside the archive: on
+
+def open_for_reading(path: str | Path, timeout: float = BUSY_TIMEOUT_MS / 1000) -> sqlite3.Connection:
+    """A mode=ro connection that has read the schema, or, on read-only media where mode=ro cannot
+    open a WAL archive, an immutable one.
+
+    mode=ro needs the -shm file, which SQLite creates beside the archive when no writer has: on
     read-only media (a mounted backup, a read-only bind mount) it cannot, and every read failed with
-    "unable to open database file". There nobody can write the file either, so reading it as
-    immutable (no locks, no -shm) sees exactly what it holds. Not when a -wal file lies beside it:
-    its committed pages would be skipped."""
-    p = Path(path).resolve()
-    uri = p.as_uri() + "?mode=ro"
-    if _read_only_file_system(p.parent) and not _has_wal(p):
-        uri += "&immutable=1"
-    return uri
+    "unable to open database file". Only then, on a read-only file system with no -wal holding
+    pages (they would be skipped), is the file read as immutable: no writer had it open, or its
+    -shm would exist. A writer that starts through another mount afterwards is not seen by that
+    connection (a short command does not notice; a long `ncgh serve` there shows the file as it was)."""
+    conn = sqlite3.connect(readonly_uri(path), uri=True, isolation_level=None, timeout=timeout)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        p = Path(path).resolve()
+        if code != _SQLITE_CANTOPEN or not _read_only_file_system(p.parent) or _has_wal(p):
+            raise
+    return sqlite3.connect(readonly_uri(path, immutable=True), uri=True, isolation_level=None, timeout=timeout)
 
 
 def _read_only_file_system(folder: Path) -> bool:
@@ -103,7 +116,7 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     deadlocking. Readers in WAL mode never block the crawler and are never blocked by it.
     """
     if readonly:
-        conn = sqlite3.connect(readonly_uri(path), uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = open_for_reading(path)
     else:
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     try:

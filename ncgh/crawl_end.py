@@ -90,17 +90,17 @@ def _store(archive: Archive, summary: CrawlSummary, status: RunStatus, alerts: b
         return
     from ncgh.notify import queue_run_alerts
 
-    try:
-        with archive.atomic():
-            store()
-            queue_run_alerts(archive, config.notify, summary.run_id)
-    except Exception as exc:  # an alert problem must not lose the run's summary (rolled back with it)
-        summary.warnings.append(
-            f"notify: this run's changes could not be queued ({type(exc).__name__}: {exc}); they will not be"
-            f" sent: `ncgh changes --since {summary.started_at[:10]}` lists them"
-        )
-        reporter.warning(summary.warnings[-1])
-        with archive.atomic():
+    with archive.atomic():
+        store()  # its own failure propagates, as any write's: the run stays open for the next crawl
+        try:
+            with archive.atomic():  # a savepoint: a queueing failure undoes the queueing alone
+                queue_run_alerts(archive, config.notify, summary.run_id)
+        except Exception as exc:  # an alert problem must not lose the run's summary
+            summary.warnings.append(
+                f"notify: this run's changes could not be queued ({type(exc).__name__}: {exc}); they will not be"
+                f" sent: `ncgh changes --since {summary.started_at[:10]}` lists them"
+            )
+            reporter.warning(summary.warnings[-1])
             store()
 
 

@@ -284,6 +284,8 @@ async def changes_feed(datasette, request):
         until = parse_when(request.args["until"], end=True, tz=tz) if request.args.get("until") else None
     except QueryError as exc:
         return Response.text(f"Error: {exc}\n", status=400)
+    if until is not None and until <= since:  # as `ncgh changes` refuses it
+        return Response.text(f"Error: until={request.args['until']} is not after since\n", status=400)
     found = await db.execute_fn(lambda conn: changes(conn, since, until, kinds, limit=FEED_MAX_ENTRIES))
     base = f"{request.scheme}://{request.host}" + datasette.urls.path("/").rstrip("/")
     feed_url = f"{request.scheme}://{request.host}{request.full_path}"

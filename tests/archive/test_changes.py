@@ -234,6 +234,8 @@ def test_served_feed_reads_dates_on_the_configured_calendar_and_takes_until(db: 
     assert titles(los_angeles, f"since={EVERYTHING}&until=2026-11-22") == ["edited", "new", "new", "new"]
     assert titles(shanghai, f"since={EVERYTHING}&until=2026-11-22") == ["edited", "new", "new", "new"]
     assert titles(shanghai, f"since={EVERYTHING}&until=2026-11-21") == ["new", "new", "new"]
+    backwards = asyncio.run(shanghai.client.get("/-/changes.atom?since=2020-01-01&until=2019-01-01"))
+    assert backwards.status_code == 400 and "is not after since" in backwards.text  # as `ncgh changes`
 
 
 def test_footer_changes_are_listed_and_fed(tmp_path: Path) -> None:

@@ -23,7 +23,8 @@ from tests.support.archive import capture
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "a.db"
+    (tmp_path / "data").mkdir()
+    path = tmp_path / "data" / "a.db"  # a folder of its own: mounted elsewhere, never onto itself
     with Archive(path) as archive:
         archive.record_capture(capture(1001, 0))
     for suffix in ("-wal", "-shm"):
@@ -31,17 +32,24 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-def test_read_only_file_system_reads_immutable(db: Path, monkeypatch) -> None:
-    assert "immutable" not in schema.readonly_uri(db)
+def test_mode_ro_is_kept_wherever_it_opens(db: Path, monkeypatch) -> None:
+    """immutable=1 only where mode=ro cannot open the file at all: a reader that could see a writer's
+    commits must never be made blind to them (a read-only bind mount may have a writer elsewhere)."""
+    import sqlite3
+
+    uris: list[str] = []
+    real = sqlite3.connect
+
+    def recording(database, *args, **kwargs):
+        uris.append(str(database))
+        return real(database, *args, **kwargs)
+
     monkeypatch.setattr(schema, "_read_only_file_system", lambda folder: True)
-    assert schema.readonly_uri(db).endswith("?mode=ro&immutable=1")
+    monkeypatch.setattr(sqlite3, "connect", recording)
     conn = open_readonly(db)
     assert conn.execute("SELECT count(*) FROM articles").fetchone() == (1,)
     conn.close()
-    assert not Path(f"{db}-shm").exists()
-    # A -wal holding pages beside it: immutable would skip them, so SQLite is left to say what it can.
-    Path(f"{db}-wal").write_bytes(b"x" * 32)
-    assert "immutable" not in schema.readonly_uri(db)
+    assert uris and not any("immutable" in u for u in uris)
 
 
 def _mount_read_only(source: Path, target: Path) -> bool:
@@ -71,8 +79,19 @@ def test_commands_read_an_archive_on_a_read_only_mount(db: Path, tmp_path: Path)
         crawl = subprocess.run([*ncgh, "crawl", "--db", str(ro), "--base-url", "http://127.0.0.1:9", "--max-requests", "1"],
                                capture_output=True, text=True)
         assert crawl.returncode == 74 and "Read-only file system" in crawl.stderr and "damaged" not in crawl.stderr
+        # A writer through the writable path: a reader through the read-only mount sees its commits
+        # (read as immutable, it saw the file as it was, and torn pages mid-checkpoint).
+        with Archive(db) as writer:
+            reader = open_readonly(ro)  # the writer is open: its -shm is there, mode=ro can read live
+            try:
+                writer.record_capture(capture(1002, 1))
+                assert reader.execute("SELECT count(*) FROM articles").fetchone() == (2,)
+                writer.record_capture(capture(1003, 2))
+                assert reader.execute("SELECT count(*) FROM articles").fetchone() == (3,)
+            finally:
+                reader.close()
     finally:
-        subprocess.run(["umount", str(mounted)], capture_output=True)
+        subprocess.run(["umount", "-l", str(mounted)], capture_output=True)  # lazy: even with a reader left open
 
 
 def test_a_folder_that_refuses_the_shm_file_is_a_storage_problem_not_damage(db: Path, tmp_path: Path) -> None:
@@ -89,5 +108,7 @@ def test_a_folder_that_refuses_the_shm_file_is_a_storage_problem_not_damage(db: 
         stats = subprocess.run([sys.executable, "-m", "ncgh.cli", "stats", "--db", str(ro)], capture_output=True, text=True)
         assert stats.returncode == 74 and "not writable" in stats.stderr and "damaged" not in stats.stderr, stats.stderr
         assert stats.stderr.count("\n") == 1
+        verify = subprocess.run([sys.executable, "-m", "ncgh.cli", "verify", "--db", str(ro)], capture_output=True, text=True)
+        assert verify.returncode == 74 and verify.stdout == "" and verify.stderr.count("\n") == 1, verify.stdout
     finally:
-        subprocess.run(["umount", str(mounted)], capture_output=True)
+        subprocess.run(["umount", "-l", str(mounted)], capture_output=True)  # lazy: even with a reader left open

@@ -479,3 +479,42 @@ def test_an_attachment_change_is_sent_for_every_article_that_links_it(tmp_path, 
             ["attachment_changed", "1001"], ["attachment_changed", "1002"]]
         found = changes(archive.conn, kinds=[ChangeKind.ATTACHMENT_CHANGED])
         assert len({entry_id(c) for c in found}) == len(found) == 2
+
+
+def test_a_failure_storing_the_runs_end_is_not_taken_for_an_alert_problem(sim_factory, tmp_path, webhook, monkeypatch):
+    """Storing the run's end failing (a full disk) propagates as before: the run stays open and the
+    next crawl ends it and sends its alerts. Only a failure of the queueing itself is an alert
+    warning (caught too widely, a full disk dropped the run's alerts for good; found by review)."""
+    import ncgh.notify as notify
+    from archive.queue import WorkQueue
+
+    srv = sim_factory(articles=20, seed=7, id_range=ID_RANGE)
+    cfg = crawl_config([webhook.url], kinds=["new"])
+    db = tmp_path / "f.db"
+    real = WorkQueue.finish_run
+    failures = [sqlite3.OperationalError("database or disk is full")]  # once: a retry would succeed
+
+    def full(self, *args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(WorkQueue, "finish_run", full)
+    with pytest.raises(sqlite3.OperationalError):
+        run_crawl(cfg, db, base_url=srv.url)
+    assert sqlite3.connect(db).execute("SELECT status FROM runs").fetchone()[0] == "running"
+    monkeypatch.setattr(WorkQueue, "finish_run", real)
+    resumed = run_crawl(cfg, db, base_url=srv.url)
+    assert resumed.resumed and len(webhook.received) == 1
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no destinations today")
+
+    monkeypatch.setattr(notify, "queue_run_alerts", broken)
+    srv.advance()
+    later = run_crawl(cfg, db, base_url=srv.url)
+    assert later.status == "finished" and later.exit_code == 0
+    assert any("could not be queued (RuntimeError" in w for w in later.warnings)
+    stored = json.loads(sqlite3.connect(db).execute(
+        "SELECT summary_json FROM runs WHERE id = ?", (later.run_id,)).fetchone()[0])
+    assert stored["warnings"] == later.warnings
