@@ -57,33 +57,15 @@ def index_text(text: str | None) -> str:
     parts: list[str] = []
     for cjk, other in _SEGMENT.findall(_fold(text or "")):
         if cjk:
-            parts.extend(map(operator.add, cjk, cjk[1:]))  # the bigrams, without a slice per pair
-            parts.append(cjk[-1])
+            parts.extend(_run_tokens(cjk))
         else:
             parts.append(other)
     return " ".join(parts)
 
 
-@dataclass(frozen=True)
-class _Token:
-    text: str
-    start: int  # offsets into the folded text
-    end: int
-
-
-def _tokens(folded: str) -> list[_Token]:
-    """The tokens of folded text as the index holds them (`index_text`, then unicode61's words), in
-    order, with where each lies: a CJK run's bigrams then its last character; other words whole."""
-    out: list[_Token] = []
-    for m in _SEGMENT.finditer(folded):
-        at = m.start()
-        if m.group(1):
-            run = m.group(1)
-            out.extend(_Token(run[i : i + 2], at + i, at + i + 2) for i in range(len(run) - 1))
-            out.append(_Token(run[-1], at + len(run) - 1, at + len(run)))
-        else:
-            out.extend(_Token(w.group(), at + w.start(), at + w.end()) for w in _WORD.finditer(m.group(2)))
-    return out
+def _run_tokens(run: str) -> list[str]:
+    """A CJK run's tokens in the index: its bigrams (without a slice per pair), then its last character."""
+    return [*map(operator.add, run, run[1:]), run[-1]]
 
 
 @dataclass(frozen=True)
@@ -118,7 +100,7 @@ def _patterns(query: str) -> list[_Pattern]:
                 continue
             pieces.append((True, cjk))
             if any(c or _WORD.search(o) for c, o in segments[i + 1 :]):
-                tokens.extend(t.text for t in _tokens(cjk))  # bounded on the right: indexed whole
+                tokens.extend(_run_tokens(cjk))  # bounded on the right: indexed whole
             elif len(cjk) == 1:
                 tokens.append(cjk)
                 prefix = True
