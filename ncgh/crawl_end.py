@@ -84,14 +84,12 @@ def _store(archive: Archive, summary: CrawlSummary, status: RunStatus, alerts: b
         else:
             archive.queue.stop_run(summary.run_id, status, summary.to_json())
 
-    if not alerts:
-        with archive.atomic():
-            store()
-        return
-    from ncgh.notify import queue_run_alerts
-
     with archive.atomic():
         store()  # its own failure propagates, as any write's: the run stays open for the next crawl
+        if not alerts:
+            return
+        from ncgh.notify import queue_run_alerts
+
         try:
             with archive.atomic():  # a savepoint: a queueing failure undoes the queueing alone
                 queue_run_alerts(archive, config.notify, summary.run_id)

@@ -171,12 +171,10 @@ def queue_run_alerts(archive: Archive, cfg: NotifyConfig, run_id: int) -> int:
     return books.queue_run(run_id, [destination(url) for url in cfg.urls], kinds, _now())
 
 
-def deliver(archive: Archive, cfg: NotifyConfig, site: str, run_id: int | None = None) -> list[DeliveryReport]:
-    """Queue run `run_id`'s events (when given), then send every destination what it has not accepted."""
+def deliver(archive: Archive, cfg: NotifyConfig, site: str) -> list[DeliveryReport]:
+    """Send every destination what it has not accepted (the runs' events are queued by `queue_run_alerts`)."""
     books = Deliveries(archive.conn, archive.atomic)
     targets = [(url, destination(url)) for url in cfg.urls]
-    if run_id is not None:
-        queue_run_alerts(archive, cfg, run_id)
     reports: list[DeliveryReport] = []
     for url, dest in targets:
         report = DeliveryReport(dest.label)
