@@ -65,7 +65,7 @@ def _one_line(exc: BaseException) -> str:
     return error_text(exc)
 
 
-def export_failure(exc) -> click.ClickException:
+def export_failure(exc: Exception) -> click.ClickException:
     """An export that could not be written: exit 74 when the disk refused (read-only, full, not
     allowed), as for every other write the disk refuses; else exit 1 (the request cannot be done)."""
     if getattr(exc, "storage", False):
